@@ -1,0 +1,84 @@
+//! The command-line grammar: clap types only, nothing that runs.
+//!
+//! This module must depend on nothing but `clap`, `clap_complete` and `std`: `build.rs` includes it
+//! (`#[path = "src/cli/mod.rs"] mod cli;`) to generate shell completions and man pages from the very
+//! same definition the binary parses with. Each subcommand's arguments live in their own file here
+//! (`cli/<verb>.rs`, a `<Verb>Args` struct); the code that runs it lives in `commands/<verb>.rs`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub mod completions;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure
+  2  usage or configuration error
+  3  release checks failed
+  4  rollout failed and was rolled back
+  5  lock held by someone else
+  6  rollout paused, waiting for a human (`tug rollout promote`)";
+
+/// Build, sign, publish, roll out and roll back releases from one tug.yaml
+#[derive(Debug, Parser)]
+#[command(
+    name = "tug",
+    version,
+    propagate_version = true,
+    max_term_width = 100,
+    after_long_help = EXIT_CODES,
+    long_about = "tug takes a project from a git tag to running in production and back: \
+                  build -> sign -> publish -> rollout -> rollback, driven by one tug.yaml.\n\n\
+                  Every stage is a separate, idempotent command that reads and extends dist/, \
+                  so CI can run each one on its own runner and re-run any failed step."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags accepted by every subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Use this config file instead of the tug.yaml found by walking up from the current directory
+    #[arg(short = 'c', long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Read and write the release in this directory [default: dist]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dist: Option<PathBuf>,
+
+    /// Show diagnostics on stderr (-v debug, -vv trace)
+    #[arg(short = 'v', long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Print only warnings and errors on stderr
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
+
+    /// Print one JSON event per line on stdout instead of human output
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Never draw progress bars
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+
+    /// Never use colour (also: NO_COLOR)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Answer yes to every confirmation prompt
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Completions(completions::CompletionsArgs),
+}

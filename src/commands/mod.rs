@@ -1,0 +1,27 @@
+//! One module per subcommand: each has `run(ctx, args)` and turns engine results into printer
+//! output. The arguments themselves are declared in `cli/<verb>.rs` (see there for why).
+
+use std::path::PathBuf;
+
+use crate::cli::{Cli, Command, GlobalArgs};
+use crate::error::ExitCode;
+use crate::ui::Printer;
+
+pub mod completions;
+
+/// What every command gets: the printer, the global flags and where it was started.
+pub struct Context {
+    pub printer: Printer,
+    pub global: GlobalArgs,
+    pub cwd: PathBuf,
+}
+
+/// Run the parsed command line. Returns the exit code for a completed run (which may be non-zero
+/// without being an error, e.g. a paused rollout); errors carry their own code (see `error`).
+pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir()?;
+    let ctx = Context { printer, global: cli.global, cwd };
+    match cli.command {
+        Command::Completions(args) => completions::run(&ctx, args),
+    }
+}
