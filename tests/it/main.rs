@@ -1,0 +1,6 @@
+//! tug's one integration-test binary. Each area has its own module; `harness` starts the real
+//! components (Go toolchain, registry, sshd, prometheus) once per test binary and builds fixtures.
+
+mod harness;
+
+mod cli;
