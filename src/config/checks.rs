@@ -1,0 +1,7 @@
+//! tug.yaml section(s) read by the checks engine. (Owned by that engine; filled in with it.)
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChecksConfig {}
