@@ -1,0 +1,3 @@
+module example.com/demo-service
+
+go 1.22
