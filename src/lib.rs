@@ -4,10 +4,11 @@
 //! an exit code. Everything else lives here so that it can be unit-tested as a library.
 
 pub mod cli;
-pub mod config;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod fsutil;
+pub mod generate;
 pub mod logging;
 pub mod manifest;
 pub mod ui;

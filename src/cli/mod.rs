@@ -11,15 +11,30 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod completions;
 
-const EXIT_CODES: &str = "\
-Exit codes:
-  0  success
-  1  failure
-  2  usage or configuration error
-  3  release checks failed
-  4  rollout failed and was rolled back
-  5  lock held by someone else
-  6  rollout paused, waiting for a human (`tug rollout promote`)";
+/// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
+/// keeps in step): shown at the end of `tug --help`, in every man page's EXIT STATUS section and in
+/// the README.
+pub const EXIT_CODES: [(u8, &str); 7] = [
+    (0, "success"),
+    (1, "failure"),
+    (2, "usage or configuration error"),
+    (3, "release checks failed"),
+    (4, "rollout failed and was rolled back"),
+    (5, "lock held by someone else"),
+    (
+        6,
+        "rollout paused, waiting for a human (`tug rollout promote`)",
+    ),
+];
+
+/// The end of `tug --help`: the exit code table.
+fn exit_codes_help() -> String {
+    let mut text = String::from("Exit codes:");
+    for (code, meaning) in EXIT_CODES {
+        text.push_str(&format!("\n  {code}  {meaning}"));
+    }
+    text
+}
 
 /// Build, sign, publish, roll out and roll back releases from one tug.yaml
 #[derive(Debug, Parser)]
@@ -28,7 +43,7 @@ Exit codes:
     version,
     propagate_version = true,
     max_term_width = 100,
-    after_long_help = EXIT_CODES,
+    after_long_help = exit_codes_help(),
     long_about = "tug takes a project from a git tag to running in production and back: \
                   build -> sign -> publish -> rollout -> rollback, driven by one tug.yaml.\n\n\
                   Every stage is a separate, idempotent command that reads and extends dist/, \

@@ -8,8 +8,7 @@ use crate::cli::Cli;
 use crate::error::ExitCode;
 
 pub fn run(ctx: &Context, args: CompletionsArgs) -> anyhow::Result<ExitCode> {
-    let mut buf = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "tug", &mut buf);
-    ctx.printer.raw(&buf);
+    let script = crate::generate::completion_script(&Cli::command(), args.shell);
+    ctx.printer.raw(&script);
     Ok(ExitCode::Success)
 }

@@ -1,11 +1,271 @@
-//! The command-line surface: help, version, completions and the generated files.
+//! The command-line surface: help, version, completions and the generated files (completions/ and
+//! man/), which must match what the clap tree generates now and be committed.
+
+use std::collections::BTreeSet;
+use std::process::Command;
+
+use clap::CommandFactory;
 
 use crate::harness::*;
+
+/// `tug` with a fixed terminal width, so wrapped help is the same everywhere.
+fn tug_cli() -> Command {
+    let mut cmd = tug(&repo_root());
+    cmd.env_remove("COLUMNS");
+    cmd
+}
 
 #[test]
 fn completions_bash_matches_committed_file() {
     let out = ok(tug(&repo_root()).args(["completions", "bash"]));
     let committed = std::fs::read_to_string(repo_root().join("completions/tug.bash")).unwrap();
-    assert_eq!(out, committed, "completions/ is stale: run `cargo build` and commit");
+    assert_eq!(
+        out, committed,
+        "completions/ is stale: run `cargo build` and commit"
+    );
     assert!(out.contains("complete -F _tug"));
+}
+
+#[test]
+fn help_lists_commands_global_flags_and_exit_codes() {
+    let out = run(tug_cli().arg("--help"));
+    insta::assert_snapshot!(out.snapshot(&[]), @r"
+        exit: 0
+        --- stdout
+        tug takes a project from a git tag to running in production and back: build -> sign -> publish ->
+        rollout -> rollback, driven by one tug.yaml.
+
+        Every stage is a separate, idempotent command that reads and extends dist/, so CI can run each one
+        on its own runner and re-run any failed step.
+
+        Usage: tug [OPTIONS] <COMMAND>
+
+        Commands:
+          completions  Print the shell completion script for SHELL on stdout
+          help         Print this message or the help of the given subcommand(s)
+
+        Options:
+          -c, --config <PATH>
+                  Use this config file instead of the tug.yaml found by walking up from the current
+                  directory
+
+              --dist <DIR>
+                  Read and write the release in this directory [default: dist]
+
+          -v, --verbose...
+                  Show diagnostics on stderr (-v debug, -vv trace)
+
+          -q, --quiet
+                  Print only warnings and errors on stderr
+
+              --json
+                  Print one JSON event per line on stdout instead of human output
+
+              --no-progress
+                  Never draw progress bars
+
+              --no-color
+                  Never use colour (also: NO_COLOR)
+
+          -y, --yes
+                  Answer yes to every confirmation prompt
+
+          -h, --help
+                  Print help (see a summary with '-h')
+
+          -V, --version
+                  Print version
+
+        Exit codes:
+          0  success
+          1  failure
+          2  usage or configuration error
+          3  release checks failed
+          4  rollout failed and was rolled back
+          5  lock held by someone else
+          6  rollout paused, waiting for a human (`tug rollout promote`)
+        --- stderr
+        ");
+}
+
+#[test]
+fn version_prints_name_and_version() {
+    let out = run(tug_cli().arg("--version"));
+    insta::assert_snapshot!(out.snapshot(&[]), @r"
+        exit: 0
+        --- stdout
+        tug 0.1.0
+        --- stderr
+        ");
+}
+
+#[test]
+fn unknown_subcommand_is_a_usage_error() {
+    let out = run(tug_cli().arg("frobnicate"));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains("unrecognized subcommand 'frobnicate'"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The committed bytes of a repository file: from the git index when the source tree is a git
+/// checkout (so a regenerated but uncommitted file counts as stale), else from the working tree.
+fn committed(path: &str) -> Option<Vec<u8>> {
+    let root = repo_root();
+    if in_git_checkout() {
+        let out = Command::new("git")
+            .current_dir(&root)
+            .args(["show", &format!(":{path}")])
+            .output()
+            .unwrap();
+        out.status.success().then_some(out.stdout)
+    } else {
+        std::fs::read(root.join(path)).ok()
+    }
+}
+
+fn in_git_checkout() -> bool {
+    Command::new("git")
+        .current_dir(repo_root())
+        .args(["rev-parse", "--is-inside-work-tree"])
+        .output()
+        .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"true"))
+}
+
+/// Every file under the generated directories, as committed.
+fn committed_generated_files() -> BTreeSet<String> {
+    let root = repo_root();
+    let mut files = BTreeSet::new();
+    if in_git_checkout() {
+        let mut args = vec!["ls-files", "--"];
+        args.extend(tug::generate::GENERATED_DIRS);
+        let out = Command::new("git")
+            .current_dir(&root)
+            .args(args)
+            .output()
+            .unwrap();
+        files.extend(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .lines()
+                .map(str::to_owned),
+        );
+    } else {
+        for dir in tug::generate::GENERATED_DIRS {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                files.insert(format!(
+                    "{dir}/{}",
+                    entry.unwrap().file_name().to_string_lossy()
+                ));
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn completions_and_man_pages_are_generated_from_the_current_cli_and_committed() {
+    let generated = tug::generate::generated_files(&tug::cli::Cli::command()).unwrap();
+    let fix = "regenerate with `cargo build` and commit completions/ and man/";
+    let mut stale = Vec::new();
+    for file in &generated {
+        match committed(&file.path) {
+            None => stale.push(format!("{} is not committed", file.path)),
+            Some(bytes) if bytes != file.bytes => stale.push(format!("{} is stale", file.path)),
+            Some(_) => {}
+        }
+    }
+    let wanted: BTreeSet<String> = generated.iter().map(|f| f.path.clone()).collect();
+    for extra in committed_generated_files().difference(&wanted) {
+        stale.push(format!(
+            "{extra} is no longer generated by the CLI: remove it"
+        ));
+    }
+    assert!(stale.is_empty(), "{}\n{fix}", stale.join("\n"));
+    // Every shell and a page per subcommand.
+    for path in [
+        "completions/tug.bash",
+        "completions/_tug",
+        "completions/tug.fish",
+        "completions/_tug.ps1",
+        "completions/tug.elv",
+        "man/tug.1",
+        "man/tug-completions.1",
+    ] {
+        assert!(wanted.contains(path), "{path} missing from {wanted:?}");
+    }
+}
+
+/// Render a man page to text the way `man ./man/tug.1` would, with warnings as errors.
+fn render_man(page: &str) -> String {
+    let path = repo_root().join(page);
+    let out = Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-rLL=100n"])
+        .arg(&path)
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .expect("groff is installed by scripts/install-test-deps.sh (groff-base)");
+    assert!(
+        out.status.success(),
+        "groff failed on {page}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "groff warnings on {page}:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Remove overstrike/escape sequences groff uses for bold and underline.
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut plain = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\u{8}' {
+            plain.pop();
+        } else if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(c);
+        }
+    }
+    plain
+}
+
+#[test]
+fn man_pages_render_and_list_the_exit_codes() {
+    let pages: Vec<String> = tug::generate::generated_files(&tug::cli::Cli::command())
+        .unwrap()
+        .into_iter()
+        .map(|f| f.path)
+        .filter(|p| p.starts_with("man/"))
+        .collect();
+    for page in &pages {
+        let text = render_man(page);
+        assert!(
+            text.contains("NAME") && text.contains("SYNOPSIS"),
+            "{page}:\n{text}"
+        );
+        assert!(
+            text.contains("EXIT STATUS"),
+            "{page} lacks EXIT STATUS:\n{text}"
+        );
+        for (code, meaning) in tug::cli::EXIT_CODES {
+            let line = text.lines().position(|l| {
+                l.trim() == code.to_string() || l.trim().starts_with(&format!("{code} "))
+            });
+            assert!(
+                line.is_some() && text.contains(meaning),
+                "{page} lacks exit code {code}:\n{text}"
+            );
+        }
+    }
+    let top = render_man("man/tug.1");
+    assert!(top.contains("tug-completions(1)"), "{top}");
+    assert!(!top.contains("tug-help"), "{top}");
 }

