@@ -98,7 +98,7 @@ venv_pip_install nacl pynacl
 shopt -s nullglob
 checker_dirs=()
 for pkg in tests/checkers/package.json tests/checkers/*/package.json; do
-  checker_dirs+=("$(dirname "$pkg")")
+  [ -f "$pkg" ] && checker_dirs+=("$(dirname "$pkg")")
 done
 if [ ${#checker_dirs[@]} -gt 0 ]; then
   command -v npm >/dev/null 2>&1 || apt_install nodejs npm
