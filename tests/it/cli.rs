@@ -269,3 +269,15 @@ fn man_pages_render_and_list_the_exit_codes() {
     assert!(top.contains("tug-completions(1)"), "{top}");
     assert!(!top.contains("tug-help"), "{top}");
 }
+
+#[test]
+fn readme_documents_every_exit_code() {
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for (code, meaning) in tug::cli::EXIT_CODES {
+        let row = format!("| {code} | {meaning} |");
+        assert!(
+            readme.contains(&row),
+            "README.md lacks the exit code row `{row}`"
+        );
+    }
+}

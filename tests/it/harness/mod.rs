@@ -172,3 +172,27 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The path of a program the tests need (searched on PATH, then in /usr/sbin and /sbin for
+/// daemons such as sshd). Panics, never skips: a missing program means the machine was not set up
+/// with scripts/install-test-deps.sh, and a silently skipped test would hide that.
+pub fn require_program(name: &str) -> PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut dirs: Vec<PathBuf> = std::env::split_paths(&path).collect();
+    dirs.extend([PathBuf::from("/usr/sbin"), PathBuf::from("/sbin")]);
+    dirs.into_iter()
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| panic!("`{name}` is not installed: run scripts/install-test-deps.sh"))
+}
+
+/// The project's Python (.tools/venv, where install-test-deps.sh puts pynacl).
+pub fn venv_python() -> PathBuf {
+    let python = repo_root().join(".tools/venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run scripts/install-test-deps.sh",
+        python.display()
+    );
+    python
+}
