@@ -11,9 +11,10 @@ fi
 
 step() { printf '\n==> %s\n' "$*" >&2; }
 
-step "building tug (cargo build --release)"
-cargo build --release --quiet
-tug="$root/target/release/tug"
+# The dev profile (dependencies optimised, see Cargo.toml) shares its build with scripts/test.sh.
+step "building tug (cargo build)"
+cargo build --quiet
+tug="$root/target/debug/tug"
 PATH="$(dirname "$(bash scripts/go.sh)"):$PATH"
 export PATH
 
@@ -24,8 +25,9 @@ cp -R examples/hello "$work/hello"
 cd "$work/hello"
 git init -q -b main
 git add -A
-git -c user.name=Quickstart -c user.email=quickstart@tug.invalid commit -q -m "feat: hello"
-git -c user.name=Quickstart -c user.email=quickstart@tug.invalid tag -a v0.1.0 -m v0.1.0
+g() { git -c user.name=Quickstart -c user.email=quickstart@tug.invalid -c commit.gpgsign=false -c tag.gpgsign=false "$@"; }
+g commit -q -m "feat: hello"
+g tag -a v0.1.0 -m v0.1.0
 
 step "tug init (writes tug.yaml from the embedded template)"
 "$tug" init
