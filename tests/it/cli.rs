@@ -18,10 +18,17 @@ fn tug_cli() -> Command {
 #[test]
 fn completions_command_prints_the_committed_script_for_every_shell() {
     for (shell, file) in tug::generate::SHELLS {
-        let name = clap::ValueEnum::to_possible_value(&shell).unwrap().get_name().to_owned();
+        let name = clap::ValueEnum::to_possible_value(&shell)
+            .unwrap()
+            .get_name()
+            .to_owned();
         let out = ok(tug(&repo_root()).args(["completions", &name]));
-        let committed = std::fs::read_to_string(repo_root().join("completions").join(file)).unwrap();
-        assert_eq!(out, committed, "completions/{file} differs from `tug completions {name}`");
+        let committed =
+            std::fs::read_to_string(repo_root().join("completions").join(file)).unwrap();
+        assert_eq!(
+            out, committed,
+            "completions/{file} differs from `tug completions {name}`"
+        );
     }
     let bash = ok(tug(&repo_root()).args(["completions", "bash"]));
     assert!(bash.contains("complete -F _tug"), "{bash}");
