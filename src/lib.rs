@@ -5,6 +5,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod template;
 pub mod commands;
 pub mod error;
 pub mod fsutil;
