@@ -9,7 +9,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod check;
 pub mod completions;
+pub mod init;
+pub mod schema;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -80,5 +83,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Init(init::InitArgs),
+    Check(check::CheckArgs),
+    Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
 }

@@ -107,10 +107,6 @@ impl Config {
         let mut schema = serde_json::to_value(schemars::schema_for!(Config)).expect("schema serializes");
         if let Some(obj) = schema.as_object_mut() {
             obj.insert("title".into(), "tug.yaml".into());
-            obj.insert(
-                "$id".into(),
-                "https://github.com/tug-release/tug/raw/main/tug.schema.json".into(),
-            );
         }
         schema
     }
@@ -418,12 +414,14 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
             )
         }
     };
+    // A syntax error points at a position, not at a whole token.
+    let width = usize::from(message.starts_with("invalid YAML"));
     Diagnostic {
         severity: Severity::Error,
         file: file.to_path_buf(),
         line: loc.line(),
         column: loc.column(),
-        width: 0,
+        width,
         message,
         hint,
     }

@@ -69,6 +69,23 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
 }
 
+/// Find and load the config named by `--config`, else `TUG_CONFIG`, else the tug.yaml found by
+/// walking up from `cwd` (else the embedded defaults), keeping the typed error for callers that
+/// report diagnostics themselves (`tug check --json`).
+pub fn load_config(
+    global: &GlobalArgs,
+    cwd: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Loaded, ConfigError> {
+    let env_config = env("TUG_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let explicit = match (&global.config, &env_config) {
+        (Some(p), _) => Some((p.as_path(), "--config")),
+        (None, Some(p)) => Some((p.as_path(), "TUG_CONFIG")),
+        (None, None) => None,
+    };
+    load(explicit, cwd)
+}
+
 impl Settings {
     /// Load tug.yaml and layer the process environment and flags over it.
     pub fn load(global: &GlobalArgs, cwd: &Path, overrides: Overrides) -> anyhow::Result<Settings> {
@@ -82,13 +99,7 @@ impl Settings {
         overrides: Overrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> anyhow::Result<Settings> {
-        let env_config = env("TUG_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from);
-        let explicit = match (&global.config, &env_config) {
-            (Some(p), _) => Some((p.as_path(), "--config")),
-            (None, Some(p)) => Some((p.as_path(), "TUG_CONFIG")),
-            (None, None) => None,
-        };
-        let loaded = load(explicit, cwd).map_err(|e: ConfigError| anyhow::Error::from(crate::Error::from(e)))?;
+        let loaded = load_config(global, cwd, env).map_err(|e| anyhow::Error::from(crate::Error::from(e)))?;
         Self::layer(loaded, global, cwd, overrides, env)
     }
 
