@@ -40,6 +40,13 @@ fn token_width(rest: &str) -> usize {
             Some(n) => n + 2,
             None => rest.chars().count(),
         },
+        Some(open @ ('[' | '{')) => {
+            let close = if open == '[' { ']' } else { '}' };
+            match rest.find(close) {
+                Some(i) => rest[..=i].chars().count(),
+                None => 1,
+            }
+        }
         Some(_) => {
             let mut end = rest.len();
             for pat in [": ", " #", ",", "]", "}"] {
@@ -249,7 +256,8 @@ impl Validator {
             match first.get(id.value.as_str()) {
                 Some(at) => {
                     let hint = format!("`{}` is already used at line {}; ids must be unique", id.value, at.line());
-                    self.error(id.referenced, format!("duplicate {what} `{}`", id.value), Some(hint));
+                    let message = format!("duplicate {what} `{}`", id.value);
+                    self.error_at_text(id.referenced, &id.value, message, Some(hint));
                 }
                 None => {
                     first.insert(&id.value, id.referenced);
@@ -293,6 +301,7 @@ mod tests {
         assert_eq!(token_width("key: value"), 3);
         assert_eq!(token_width("linux/amd65, linux/arm64]"), 11);
         assert_eq!(token_width(""), 1);
+        assert_eq!(token_width("[hello] # x"), 7);
     }
 
     #[test]

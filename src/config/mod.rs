@@ -51,6 +51,7 @@ pub fn unlocated<T>(value: T) -> Spanned<T> {
 pub struct Config {
     /// Config format version; must be 1.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 1))]
     pub version: Option<u32>,
     /// Project-wide settings: name, dist directory, tag prefix, snapshot version, environment.
     #[serde(default)]
@@ -266,6 +267,7 @@ pub fn parse(file: &Path, source: &str) -> Result<(Config, Vec<Diagnostic>), Con
     let mut v = Validator::with_source(file, source);
     check_version(&config, source, &mut v);
     config.validate(&mut v);
+    v.diagnostics.sort_by_key(|d| (d.line, d.column));
     if v.has_errors() {
         Err(invalid(v.diagnostics))
     } else {
@@ -305,7 +307,12 @@ fn check_version(config: &Config, source: &str, v: &mut Validator) {
 fn token_at(source: &str, loc: &Location) -> Option<String> {
     let line = source.lines().nth((loc.line() as usize).checked_sub(1)?)?;
     let rest: String = line.chars().skip((loc.column().max(1) - 1) as usize).collect();
-    let end = rest.find([',', ']', '}', '#']).unwrap_or(rest.len());
+    let end = match rest.chars().next() {
+        Some('[') => rest.find(']').map(|i| i + 1),
+        Some('{') => rest.find('}').map(|i| i + 1),
+        _ => rest.find([',', ']', '}', '#']),
+    }
+    .unwrap_or(rest.len());
     let token = rest[..end].trim();
     (!token.is_empty()).then(|| token.to_string())
 }

@@ -64,6 +64,24 @@ fn parse_parallelism(name: &str, value: &str) -> anyhow::Result<usize> {
     }
 }
 
+/// `path` with `.` and `..` resolved lexically (the directory may not exist yet).
+fn normalize(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 /// `path` relative to `base` when it is inside it (for display in `--show`), else as it is.
 fn relative_to(path: &Path, base: &Path) -> PathBuf {
     path.strip_prefix(base).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
@@ -123,6 +141,7 @@ impl Settings {
         } else {
             root.join(&config.project.dist)
         };
+        let dist = normalize(&dist);
         config.project.dist = relative_to(&dist, &root);
 
         let parallelism = match (overrides.parallelism, env("TUG_PARALLELISM")) {
@@ -191,6 +210,9 @@ mod tests {
         assert_eq!((s.dist.clone(), s.parallelism, s.snapshot), (sub.join("envdist"), 3, true));
         assert_eq!(s.project_name(), "app");
         assert_eq!(s.config.project.dist, PathBuf::from("sub/envdist"));
+        let env_up = env_of(&[("TUG_DIST", "../up")]);
+        let s = Settings::resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env_up).unwrap();
+        assert_eq!((s.dist, s.config.project.dist), (dir.path().join("up"), PathBuf::from("up")));
 
         let global = GlobalArgs { dist: Some("flagdist".into()), ..GlobalArgs::default() };
         let o = Overrides { parallelism: Some(7), snapshot: Some(false), ..Overrides::default() };
