@@ -4,13 +4,13 @@
 //! an exit code. Everything else lives here so that it can be unit-tested as a library.
 
 pub mod cli;
-pub mod config;
-pub mod template;
 pub mod commands;
+pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod logging;
 pub mod manifest;
+pub mod template;
 pub mod ui;
 
 pub use error::{Error, ExitCode};

@@ -15,17 +15,42 @@ use crate::config::types::did_you_mean;
 /// The variable sets, by the kind of field a template sits in.
 pub mod vars {
     /// Every templated field: facts about the release.
-    pub const RELEASE: &[&str] =
-        &["project", "version", "tag", "commit", "short_commit", "commit_date", "commit_timestamp", "env"];
+    pub const RELEASE: &[&str] = &[
+        "project",
+        "version",
+        "tag",
+        "commit",
+        "short_commit",
+        "commit_date",
+        "commit_timestamp",
+        "env",
+    ];
     /// Fields rendered once per build target (binary and archive names, ldflags, ...).
     pub const TARGET: &[&str] = &[
-        "project", "version", "tag", "commit", "short_commit", "commit_date", "commit_timestamp", "env",
-        "os", "arch", "target",
+        "project",
+        "version",
+        "tag",
+        "commit",
+        "short_commit",
+        "commit_date",
+        "commit_timestamp",
+        "env",
+        "os",
+        "arch",
+        "target",
     ];
     /// Deploy fields (commands, health checks, queries), rendered per host of an environment.
     pub const DEPLOY: &[&str] = &[
-        "project", "version", "tag", "commit", "short_commit", "commit_date", "commit_timestamp", "env",
-        "host", "environment",
+        "project",
+        "version",
+        "tag",
+        "commit",
+        "short_commit",
+        "commit_date",
+        "commit_timestamp",
+        "env",
+        "host",
+        "environment",
     ];
 }
 
@@ -63,14 +88,20 @@ impl TemplateVars {
     }
 
     /// Add environment variables, visible as `{{ env.NAME }}` (later entries win).
-    pub fn with_env<K: Into<String>, V: Into<String>>(mut self, env: impl IntoIterator<Item = (K, V)>) -> Self {
-        self.env.extend(env.into_iter().map(|(k, v)| (k.into(), v.into())));
+    pub fn with_env<K: Into<String>, V: Into<String>>(
+        mut self,
+        env: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        self.env
+            .extend(env.into_iter().map(|(k, v)| (k.into(), v.into())));
         self
     }
 
     /// Set `os`, `arch` and `target` (`linux/arm/7`) for a per-target field.
     pub fn with_target(self, target: &crate::config::types::Target) -> Self {
-        self.set("os", target.os.as_str()).set("arch", target.arch.as_str()).set("target", target.to_string())
+        self.set("os", target.os.as_str())
+            .set("arch", target.arch.as_str())
+            .set("target", target.to_string())
     }
 
     /// The variable names set (plus `env`).
@@ -94,7 +125,12 @@ pub enum TemplateError {
     #[error("invalid template in `{field}`: {message}")]
     Syntax { field: String, message: String },
     #[error("unknown template variable `{name}` in `{field}`")]
-    UnknownVariable { field: String, name: String, suggestion: Option<String>, available: Vec<String> },
+    UnknownVariable {
+        field: String,
+        name: String,
+        suggestion: Option<String>,
+        available: Vec<String>,
+    },
     #[error("cannot render `{field}`: {message}")]
     Render { field: String, message: String },
 }
@@ -102,15 +138,29 @@ pub enum TemplateError {
 impl TemplateError {
     pub fn hint(&self) -> String {
         match self {
-            TemplateError::Syntax { .. } => "templates use minijinja syntax: `{{ version }}`".into(),
-            TemplateError::UnknownVariable { name, suggestion, available, .. } => {
+            TemplateError::Syntax { .. } => {
+                "templates use minijinja syntax: `{{ version }}`".into()
+            }
+            TemplateError::UnknownVariable {
+                name,
+                suggestion,
+                available,
+                ..
+            } => {
                 if let Some(var) = name.strip_prefix("env.") {
-                    return format!("set {var} in the environment or in `project.env` (`{var}=value`)");
+                    return format!(
+                        "set {var} in the environment or in `project.env` (`{var}=value`)"
+                    );
                 }
-                let near = suggestion.as_ref().map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                let near = suggestion
+                    .as_ref()
+                    .map(|s| format!("did you mean `{s}`? "))
+                    .unwrap_or_default();
                 format!("{near}variables available here: {}", available.join(", "))
             }
-            TemplateError::Render { .. } => "check the filters and expressions used in the template".into(),
+            TemplateError::Render { .. } => {
+                "check the filters and expressions used in the template".into()
+            }
         }
     }
 }
@@ -123,7 +173,10 @@ impl From<TemplateError> for crate::Error {
 }
 
 fn flatten_error(e: &minijinja::Error) -> String {
-    let mut msg = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
+    let mut msg = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.kind().to_string());
     if let Some(line) = e.line() {
         if line > 1 {
             msg.push_str(&format!(" (template line {line})"));
@@ -139,7 +192,10 @@ pub fn render(field: &str, template: &str, vars: &TemplateVars) -> Result<String
     }
     let tmpl = ENV
         .template_from_str(template)
-        .map_err(|e| TemplateError::Syntax { field: field.into(), message: flatten_error(&e) })?;
+        .map_err(|e| TemplateError::Syntax {
+            field: field.into(),
+            message: flatten_error(&e),
+        })?;
     let known: HashSet<&str> = vars.values.keys().map(String::as_str).collect();
     let mut undeclared: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
     undeclared.sort();
@@ -168,13 +224,19 @@ pub fn render(field: &str, template: &str, vars: &TemplateVars) -> Result<String
         }
     }
     tmpl.render(vars.context())
-        .map_err(|e| TemplateError::Render { field: field.into(), message: flatten_error(&e) })
+        .map_err(|e| TemplateError::Render {
+            field: field.into(),
+            message: flatten_error(&e),
+        })
 }
 
 /// Why a template failed the load-time check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CheckError {
-    UnknownVariable { name: String, suggestion: Option<String> },
+    UnknownVariable {
+        name: String,
+        suggestion: Option<String>,
+    },
     Syntax(String),
 }
 
@@ -184,7 +246,9 @@ pub fn check_variables(template: &str, allowed: &[&str]) -> Result<(), CheckErro
     if !template.contains("{{") && !template.contains("{%") && !template.contains("{#") {
         return Ok(());
     }
-    let tmpl = ENV.template_from_str(template).map_err(|e| CheckError::Syntax(flatten_error(&e)))?;
+    let tmpl = ENV
+        .template_from_str(template)
+        .map_err(|e| CheckError::Syntax(flatten_error(&e)))?;
     let mut undeclared: Vec<String> = tmpl.undeclared_variables(false).into_iter().collect();
     undeclared.sort();
     for name in undeclared {
@@ -224,10 +288,16 @@ mod tests {
     #[test]
     fn unknown_variables_name_the_field() {
         let err = render("builds[0].ldflags", "-X main.v={{ versoin }}", &release()).unwrap_err();
-        assert_eq!(err.to_string(), "unknown template variable `versoin` in `builds[0].ldflags`");
+        assert_eq!(
+            err.to_string(),
+            "unknown template variable `versoin` in `builds[0].ldflags`"
+        );
         assert!(err.hint().starts_with("did you mean `version`?"));
         let err = render("builds[0].env", "{{ env.NOPE }}", &release()).unwrap_err();
-        assert_eq!(err.to_string(), "unknown template variable `env.NOPE` in `builds[0].env`");
+        assert_eq!(
+            err.to_string(),
+            "unknown template variable `env.NOPE` in `builds[0].env`"
+        );
         // Strict mode also catches attribute access on known variables.
         let err = render("f", "{{ version.major }}", &release()).unwrap_err();
         assert!(matches!(err, TemplateError::Render { .. }), "{err:?}");
@@ -236,20 +306,35 @@ mod tests {
     #[test]
     fn syntax_errors_are_reported() {
         let err = render("f", "{{ version", &release()).unwrap_err();
-        assert!(err.to_string().starts_with("invalid template in `f`:"), "{err}");
+        assert!(
+            err.to_string().starts_with("invalid template in `f`:"),
+            "{err}"
+        );
     }
 
     #[test]
     fn load_time_check_uses_the_allowed_set() {
-        assert_eq!(check_variables("{{ os }}-{{ env.X }}-{{ range(3) | length }}", vars::TARGET), Ok(()));
+        assert_eq!(
+            check_variables("{{ os }}-{{ env.X }}-{{ range(3) | length }}", vars::TARGET),
+            Ok(())
+        );
         assert_eq!(
             check_variables("{{ os }}", vars::RELEASE),
-            Err(CheckError::UnknownVariable { name: "os".into(), suggestion: None })
+            Err(CheckError::UnknownVariable {
+                name: "os".into(),
+                suggestion: None
+            })
         );
         assert_eq!(
             check_variables("{{ hots }}", vars::DEPLOY),
-            Err(CheckError::UnknownVariable { name: "hots".into(), suggestion: Some("host".into()) })
+            Err(CheckError::UnknownVariable {
+                name: "hots".into(),
+                suggestion: Some("host".into())
+            })
         );
-        assert!(matches!(check_variables("{% if %}", vars::RELEASE), Err(CheckError::Syntax(_))));
+        assert!(matches!(
+            check_variables("{% if %}", vars::RELEASE),
+            Err(CheckError::Syntax(_))
+        ));
     }
 }

@@ -31,7 +31,14 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
         Some(path) => format!("{} is valid", shown(path, &ctx.cwd)),
         None => "no tug.yaml found: the embedded defaults are valid".to_string(),
     };
-    ctx.printer.status("Checked", format!("{described} (project {}, dist {})", settings.project_name(), shown(&settings.dist, &ctx.cwd)));
+    ctx.printer.status(
+        "Checked",
+        format!(
+            "{described} (project {}, dist {})",
+            settings.project_name(),
+            shown(&settings.dist, &ctx.cwd)
+        ),
+    );
     ctx.printer.event(
         "config_valid",
         serde_json::json!({
@@ -44,7 +51,8 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
     );
     if args.show {
         if ctx.printer.is_json() {
-            ctx.printer.event("config", serde_json::to_value(&settings.config)?);
+            ctx.printer
+                .event("config", serde_json::to_value(&settings.config)?);
         } else {
             ctx.printer.raw(settings.to_yaml()?.as_bytes());
         }

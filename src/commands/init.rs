@@ -22,7 +22,10 @@ pub fn render(name: &str, kind: Option<&ProjectKind>) -> anyhow::Result<String> 
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
     env.set_keep_trailing_newline(true);
-    let text = env.render_str(TEMPLATE, context! { name, kind => kind_name, module, mains })?;
+    let text = env.render_str(
+        TEMPLATE,
+        context! { name, kind => kind_name, module, mains },
+    )?;
     Ok(text)
 }
 
@@ -31,7 +34,11 @@ pub fn run(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
         Some(p) => ctx.cwd.join(p),
         None => ctx.cwd.join(crate::config::FILE_NAME),
     };
-    let shown = path.strip_prefix(&ctx.cwd).unwrap_or(&path).display().to_string();
+    let shown = path
+        .strip_prefix(&ctx.cwd)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
     if path.exists() && !args.force {
         return Err(crate::Error::usage(format!("{shown} already exists"))
             .with_hint("pass --force to overwrite it, or edit it and run `tug check`")
@@ -48,14 +55,21 @@ pub fn run(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::Error::new(e).context(format!("cannot write {shown}")))?;
     let what = match &kind {
         Some(ProjectKind::Go { module, mains }) => {
-            format!("for Go module {module} ({} main package{})", mains.len(), if mains.len() == 1 { "" } else { "s" })
+            format!(
+                "for Go module {module} ({} main package{})",
+                mains.len(),
+                if mains.len() == 1 { "" } else { "s" }
+            )
         }
         Some(ProjectKind::Rust { package, .. }) => format!("for Cargo package {package}"),
         None => "(no go.mod or Cargo.toml found)".to_string(),
     };
     ctx.printer.status("Created", format!("{shown} {what}"));
     ctx.printer.info("next: review it, then run `tug check`");
-    ctx.printer.event("created", serde_json::json!({ "path": path, "project": name }));
+    ctx.printer.event(
+        "created",
+        serde_json::json!({ "path": path, "project": name }),
+    );
     Ok(ExitCode::Success)
 }
 
@@ -65,13 +79,22 @@ mod tests {
 
     #[test]
     fn rendered_configs_are_valid() {
-        let go = ProjectKind::Go { module: "example.com/hello".into(), mains: vec!["./cmd/hello".into()] };
-        let rust = ProjectKind::Rust { package: "tool".into(), bins: vec!["tool".into()] };
+        let go = ProjectKind::Go {
+            module: "example.com/hello".into(),
+            mains: vec!["./cmd/hello".into()],
+        };
+        let rust = ProjectKind::Rust {
+            package: "tool".into(),
+            bins: vec!["tool".into()],
+        };
         for kind in [Some(&go), Some(&rust), None] {
             let text = render("hello", kind).unwrap();
-            let (config, _) = crate::config::parse(std::path::Path::new("tug.yaml"), &text).unwrap();
+            let (config, _) =
+                crate::config::parse(std::path::Path::new("tug.yaml"), &text).unwrap();
             assert_eq!(config.project.name.unwrap().value, "hello");
-            assert!(text.contains("version_template: \"{{ version }}-snapshot+{{ short_commit }}\""));
+            assert!(
+                text.contains("version_template: \"{{ version }}-snapshot+{{ short_commit }}\"")
+            );
         }
         let text = render("hello", Some(&go)).unwrap();
         assert!(text.contains("#   ./cmd/hello\n"), "{text}");

@@ -8,7 +8,11 @@ use crate::manifest::Manifest;
 
 /// The text `tug schema` prints (also committed as tug.schema.json).
 pub fn schema_text(manifest: bool) -> String {
-    let schema = if manifest { Manifest::json_schema() } else { Config::json_schema() };
+    let schema = if manifest {
+        Manifest::json_schema()
+    } else {
+        Config::json_schema()
+    };
     let mut text = serde_json::to_string_pretty(&schema).expect("schema serializes");
     text.push('\n');
     text

@@ -26,7 +26,8 @@ impl ProjectKind {
 
 fn go_module_name(module: &str) -> String {
     let parts: Vec<&str> = module.split('/').filter(|p| !p.is_empty()).collect();
-    let is_major = |p: &str| p.len() > 1 && p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit());
+    let is_major =
+        |p: &str| p.len() > 1 && p.starts_with('v') && p[1..].chars().all(|c| c.is_ascii_digit());
     match parts.as_slice() {
         [.., prev, last] if is_major(last) => prev.to_string(),
         [.., last] => last.to_string(),
@@ -70,19 +71,27 @@ fn go_package_name(source: &str) -> Option<String> {
             }
             continue;
         }
-        return line.strip_prefix("package ").map(|p| p.split_whitespace().next().unwrap_or("").to_string());
+        return line
+            .strip_prefix("package ")
+            .map(|p| p.split_whitespace().next().unwrap_or("").to_string());
     }
     None
 }
 
 /// Whether a directory holds a Go `package main` (ignoring tests).
 fn is_go_main_dir(dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else { return false };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
     entries.flatten().any(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
         name.ends_with(".go")
             && !name.ends_with("_test.go")
-            && std::fs::read_to_string(e.path()).ok().and_then(|s| go_package_name(&s)).as_deref() == Some("main")
+            && std::fs::read_to_string(e.path())
+                .ok()
+                .and_then(|s| go_package_name(&s))
+                .as_deref()
+                == Some("main")
     })
 }
 
@@ -97,7 +106,9 @@ fn parse_cargo(toml: &str) -> Option<(String, Vec<String>)> {
             section = line.to_string();
             continue;
         }
-        let Some((key, value)) = line.split_once('=') else { continue };
+        let Some((key, value)) = line.split_once('=') else {
+            continue;
+        };
         if key.trim() != "name" {
             continue;
         }
@@ -143,7 +154,9 @@ pub fn detect(root: &Path) -> Option<ProjectKind> {
 /// The default project name for `root`: from go.mod or Cargo.toml, else the directory's name.
 pub fn default_project_name(root: &Path) -> String {
     detect(root).map(|k| k.name()).unwrap_or_else(|| {
-        root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into())
+        root.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".into())
     })
 }
 
@@ -153,8 +166,14 @@ mod tests {
 
     #[test]
     fn go_module_names() {
-        assert_eq!(parse_go_module("// c\nmodule example.com/hello // x\n\ngo 1.22\n").unwrap(), "example.com/hello");
-        assert_eq!(parse_go_module("module \"example.com/q\"\n").unwrap(), "example.com/q");
+        assert_eq!(
+            parse_go_module("// c\nmodule example.com/hello // x\n\ngo 1.22\n").unwrap(),
+            "example.com/hello"
+        );
+        assert_eq!(
+            parse_go_module("module \"example.com/q\"\n").unwrap(),
+            "example.com/q"
+        );
         assert_eq!(parse_go_module("modules x\n"), None);
         assert_eq!(go_module_name("github.com/acme/tool/v2"), "tool");
         assert_eq!(go_module_name("hello"), "hello");
@@ -167,22 +186,39 @@ mod tests {
         std::fs::write(root.join("go.mod"), "module example.com/svc/v3\n").unwrap();
         std::fs::create_dir_all(root.join("cmd/svc")).unwrap();
         std::fs::create_dir_all(root.join("cmd/lib")).unwrap();
-        std::fs::write(root.join("cmd/svc/main.go"), "/* doc\n*/\n// x\npackage main\n").unwrap();
+        std::fs::write(
+            root.join("cmd/svc/main.go"),
+            "/* doc\n*/\n// x\npackage main\n",
+        )
+        .unwrap();
         std::fs::write(root.join("cmd/lib/lib.go"), "package lib\n").unwrap();
         std::fs::write(root.join("main.go"), "package main\n").unwrap();
         std::fs::write(root.join("x_test.go"), "package main_test\n").unwrap();
         let kind = detect(root).unwrap();
         assert_eq!(
             kind,
-            ProjectKind::Go { module: "example.com/svc/v3".into(), mains: vec![".".into(), "./cmd/svc".into()] }
+            ProjectKind::Go {
+                module: "example.com/svc/v3".into(),
+                mains: vec![".".into(), "./cmd/svc".into()]
+            }
         );
         assert_eq!(kind.name(), "svc");
 
         let rust = tempfile::tempdir().unwrap();
-        std::fs::write(rust.path().join("Cargo.toml"), "[package]\nname = \"tool\" # c\n[dependencies]\nname = \"no\"\n").unwrap();
+        std::fs::write(
+            rust.path().join("Cargo.toml"),
+            "[package]\nname = \"tool\" # c\n[dependencies]\nname = \"no\"\n",
+        )
+        .unwrap();
         std::fs::create_dir_all(rust.path().join("src")).unwrap();
         std::fs::write(rust.path().join("src/main.rs"), "fn main() {}\n").unwrap();
-        assert_eq!(detect(rust.path()).unwrap(), ProjectKind::Rust { package: "tool".into(), bins: vec!["tool".into()] });
+        assert_eq!(
+            detect(rust.path()).unwrap(),
+            ProjectKind::Rust {
+                package: "tool".into(),
+                bins: vec!["tool".into()]
+            }
+        );
         let empty = tempfile::tempdir().unwrap();
         assert_eq!(detect(empty.path()), None);
     }

@@ -76,7 +76,14 @@ impl Diagnostic {
     pub fn render_body(&self, source: &str, with_hint: bool) -> String {
         let mut out = String::new();
         if self.line > 0 {
-            let _ = write!(out, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message);
+            let _ = write!(
+                out,
+                "{}:{}:{}: {}",
+                self.file.display(),
+                self.line,
+                self.column,
+                self.message
+            );
         } else {
             let _ = write!(out, "{}: {}", self.file.display(), self.message);
         }
@@ -86,7 +93,11 @@ impl Diagnostic {
                 let pad = " ".repeat(gutter.len());
                 let caret_at = (self.column.max(1) - 1) as usize;
                 let rest: String = text.chars().skip(caret_at).collect();
-                let width = if self.width > 0 { self.width } else { token_width(&rest) };
+                let width = if self.width > 0 {
+                    self.width
+                } else {
+                    token_width(&rest)
+                };
                 let _ = write!(
                     out,
                     "\n{pad} |\n{gutter} | {text}\n{pad} | {}{}",
@@ -123,12 +134,20 @@ pub struct Validator {
 
 impl Validator {
     pub fn new(file: &Path) -> Self {
-        Validator { file: file.to_path_buf(), source: None, path: Vec::new(), diagnostics: Vec::new() }
+        Validator {
+            file: file.to_path_buf(),
+            source: None,
+            path: Vec::new(),
+            diagnostics: Vec::new(),
+        }
     }
 
     /// A validator that also knows the file's text, so carets can point inside a value.
     pub fn with_source(file: &Path, source: &str) -> Self {
-        Validator { source: Some(source.to_string()), ..Validator::new(file) }
+        Validator {
+            source: Some(source.to_string()),
+            ..Validator::new(file)
+        }
     }
 
     pub fn file(&self) -> &Path {
@@ -178,7 +197,13 @@ impl Validator {
     }
 
     /// An error at an explicit 1-based line and column (for problems found in the text itself).
-    pub fn error_at_line(&mut self, line: u64, column: u64, message: impl Into<String>, hint: Option<String>) {
+    pub fn error_at_line(
+        &mut self,
+        line: u64,
+        column: u64,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         self.diagnostics.push(Diagnostic {
             severity: Severity::Error,
             file: self.file.clone(),
@@ -201,14 +226,27 @@ impl Validator {
 
     /// An error about `needle` inside the value at `at`: the caret moves onto the needle when it
     /// appears on that line (e.g. the unknown variable inside a template string).
-    pub fn error_at_text(&mut self, at: Location, needle: &str, message: impl Into<String>, hint: Option<String>) {
+    pub fn error_at_text(
+        &mut self,
+        at: Location,
+        needle: &str,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
         self.push(Severity::Error, at, message.into(), hint);
         let Some(source) = &self.source else { return };
-        let Some(line) = (at.line() as usize).checked_sub(1).and_then(|i| source.lines().nth(i)) else {
+        let Some(line) = (at.line() as usize)
+            .checked_sub(1)
+            .and_then(|i| source.lines().nth(i))
+        else {
             return;
         };
         let start = (at.column().max(1) - 1) as usize;
-        let byte_start = line.char_indices().nth(start).map(|(b, _)| b).unwrap_or(line.len());
+        let byte_start = line
+            .char_indices()
+            .nth(start)
+            .map(|(b, _)| b)
+            .unwrap_or(line.len());
         if let Some(found) = line[byte_start..].find(needle) {
             let col = line[..byte_start + found].chars().count() as u64 + 1;
             let diag = self.diagnostics.last_mut().expect("just pushed");
@@ -218,7 +256,9 @@ impl Validator {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// Check that a templated string uses only `allowed` variables (see
@@ -227,7 +267,10 @@ impl Validator {
         if let Err(err) = crate::template::check_variables(&value.value, allowed) {
             let name = self.field(field);
             match err {
-                crate::template::CheckError::UnknownVariable { name: var, suggestion } => {
+                crate::template::CheckError::UnknownVariable {
+                    name: var,
+                    suggestion,
+                } => {
                     let mut hint = match suggestion {
                         Some(s) => format!("did you mean `{s}`? "),
                         None => String::new(),
@@ -250,12 +293,20 @@ impl Validator {
     }
 
     /// Report every id that appears more than once (`what` names them: "build id").
-    pub fn unique_ids<'a>(&mut self, what: &str, ids: impl IntoIterator<Item = &'a Spanned<String>>) {
+    pub fn unique_ids<'a>(
+        &mut self,
+        what: &str,
+        ids: impl IntoIterator<Item = &'a Spanned<String>>,
+    ) {
         let mut first: BTreeMap<&str, Location> = BTreeMap::new();
         for id in ids {
             match first.get(id.value.as_str()) {
                 Some(at) => {
-                    let hint = format!("`{}` is already used at line {}; ids must be unique", id.value, at.line());
+                    let hint = format!(
+                        "`{}` is already used at line {}; ids must be unique",
+                        id.value,
+                        at.line()
+                    );
                     let message = format!("duplicate {what} `{}`", id.value);
                     self.error_at_text(id.referenced, &id.value, message, Some(hint));
                 }
@@ -267,7 +318,10 @@ impl Validator {
     }
 
     /// `did you mean` for a name among candidates, formatted as a hint prefix.
-    pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    pub fn suggest<'a>(
+        word: &str,
+        candidates: impl IntoIterator<Item = &'a str>,
+    ) -> Option<String> {
         did_you_mean(word, candidates).map(|s| format!("did you mean `{s}`?"))
     }
 }
@@ -316,7 +370,11 @@ mod tests {
                 .map(|mut m| m.remove("id").unwrap())
                 .collect();
         let mut v = Validator::with_source(Path::new("tug.yaml"), src);
-        v.scoped("builds", |v| v.scoped("[1]", |v| assert_eq!(v.field("ldflags"), "builds[1].ldflags")));
+        v.scoped("builds", |v| {
+            v.scoped("[1]", |v| {
+                assert_eq!(v.field("ldflags"), "builds[1].ldflags")
+            })
+        });
         v.unique_ids("build id", &ids);
         assert_eq!(v.diagnostics.len(), 1);
         assert_eq!((v.diagnostics[0].line, v.diagnostics[0].column), (3, 9));
@@ -332,6 +390,10 @@ mod tests {
         let d = &v.diagnostics[0];
         assert_eq!(d.message, "unknown template variable `versoin` in `name`");
         assert_eq!((d.line, d.column, d.width), (1, 25, 7));
-        assert!(d.hint.as_deref().unwrap().starts_with("did you mean `version`?"));
+        assert!(d
+            .hint
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `version`?"));
     }
 }

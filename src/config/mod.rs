@@ -85,7 +85,10 @@ pub struct Config {
 impl Config {
     /// The configuration used when there is no tug.yaml: every section's defaults.
     pub fn embedded() -> Config {
-        Config { version: Some(CURRENT_VERSION), ..Config::default() }
+        Config {
+            version: Some(CURRENT_VERSION),
+            ..Config::default()
+        }
     }
 
     /// Semantic validation of every section; collects all problems into `v`.
@@ -105,7 +108,8 @@ impl Config {
 
     /// The JSON Schema of tug.yaml (what `tug schema` prints and tug.schema.json holds).
     pub fn json_schema() -> serde_json::Value {
-        let mut schema = serde_json::to_value(schemars::schema_for!(Config)).expect("schema serializes");
+        let mut schema =
+            serde_json::to_value(schemars::schema_for!(Config)).expect("schema serializes");
         if let Some(obj) = schema.as_object_mut() {
             obj.insert("title".into(), "tug.yaml".into());
         }
@@ -128,7 +132,10 @@ pub struct Loaded {
 impl Loaded {
     /// Warnings rendered with their snippet, for `printer.warn`.
     pub fn rendered_warnings(&self) -> Vec<String> {
-        self.warnings.iter().map(|d| d.render_body(&self.source, true)).collect()
+        self.warnings
+            .iter()
+            .map(|d| d.render_body(&self.source, true))
+            .collect()
     }
 }
 
@@ -144,7 +151,11 @@ pub enum ConfigError {
         source: std::io::Error,
     },
     #[error("{}", InvalidDisplay(diagnostics, source_text))]
-    Invalid { file: PathBuf, source_text: String, diagnostics: Vec<Diagnostic> },
+    Invalid {
+        file: PathBuf,
+        source_text: String,
+        diagnostics: Vec<Diagnostic>,
+    },
 }
 
 /// All diagnostics, the first without its `error:` label (the printer adds it) and the last
@@ -153,7 +164,11 @@ struct InvalidDisplay<'a>(&'a [Diagnostic], &'a str);
 
 impl fmt::Display for InvalidDisplay<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let errors: Vec<&Diagnostic> = self.0.iter().filter(|d| d.severity == Severity::Error).collect();
+        let errors: Vec<&Diagnostic> = self
+            .0
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
         for (i, d) in errors.iter().enumerate() {
             let last = i + 1 == errors.len();
             if i > 0 {
@@ -182,8 +197,7 @@ impl ConfigError {
             ConfigError::Read { .. } => None,
             ConfigError::Invalid { diagnostics, .. } => diagnostics
                 .iter()
-                .filter(|d| d.severity == Severity::Error)
-                .next_back()
+                .rfind(|d| d.severity == Severity::Error)
                 .and_then(|d| d.hint.clone()),
         }
     }
@@ -207,10 +221,17 @@ impl From<ConfigError> for crate::Error {
 
 /// Find the config: `explicit` (from `-c` or `TUG_CONFIG`, relative to `cwd`) must exist;
 /// otherwise walk up from `cwd` looking for tug.yaml. `Ok(None)`: use the embedded defaults.
-pub fn find(explicit: Option<(&Path, &'static str)>, cwd: &Path) -> Result<Option<PathBuf>, ConfigError> {
+pub fn find(
+    explicit: Option<(&Path, &'static str)>,
+    cwd: &Path,
+) -> Result<Option<PathBuf>, ConfigError> {
     if let Some((path, from)) = explicit {
         let path = cwd.join(path);
-        return if path.is_file() { Ok(Some(path)) } else { Err(ConfigError::NotFound { path, from }) };
+        return if path.is_file() {
+            Ok(Some(path))
+        } else {
+            Err(ConfigError::NotFound { path, from })
+        };
     }
     let mut dir = Some(cwd);
     while let Some(d) = dir {
@@ -226,23 +247,38 @@ pub fn find(explicit: Option<(&Path, &'static str)>, cwd: &Path) -> Result<Optio
 /// Find and load the config (see [`find`]); the embedded defaults when there is none.
 pub fn load(explicit: Option<(&Path, &'static str)>, cwd: &Path) -> Result<Loaded, ConfigError> {
     match find(explicit, cwd)? {
-        None => Ok(Loaded { config: Config::embedded(), path: None, source: String::new(), warnings: vec![] }),
+        None => Ok(Loaded {
+            config: Config::embedded(),
+            path: None,
+            source: String::new(),
+            warnings: vec![],
+        }),
         Some(path) => load_file(&path),
     }
 }
 
 /// Load and validate one file.
 pub fn load_file(path: &Path) -> Result<Loaded, ConfigError> {
-    let source = std::fs::read_to_string(path)
-        .map_err(|e| ConfigError::Read { path: path.to_path_buf(), source: e })?;
+    let source = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+        path: path.to_path_buf(),
+        source: e,
+    })?;
     let (config, warnings) = parse(&display_path(path), &source)?;
-    Ok(Loaded { config, path: Some(path.to_path_buf()), source, warnings })
+    Ok(Loaded {
+        config,
+        path: Some(path.to_path_buf()),
+        source,
+        warnings,
+    })
 }
 
 /// How a config path is shown in diagnostics: relative to the current directory when inside it.
 fn display_path(path: &Path) -> PathBuf {
     match std::env::current_dir() {
-        Ok(cwd) => path.strip_prefix(&cwd).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf()),
+        Ok(cwd) => path
+            .strip_prefix(&cwd)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|_| path.to_path_buf()),
         Err(_) => path.to_path_buf(),
     }
 }
@@ -255,7 +291,9 @@ pub fn parse(file: &Path, source: &str) -> Result<(Config, Vec<Diagnostic>), Con
         source_text: source.to_string(),
         diagnostics,
     };
-    let only_comments = source.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
+    let only_comments = source
+        .lines()
+        .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
     let config: Config = if only_comments {
         Config::default()
     } else {
@@ -289,7 +327,9 @@ fn check_version(config: &Config, source: &str, v: &mut Validator) {
             1,
             1,
             "missing `version`",
-            Some(format!("add `version: {CURRENT_VERSION}` as the first line of the file")),
+            Some(format!(
+                "add `version: {CURRENT_VERSION}` as the first line of the file"
+            )),
         ),
         (Some(other), at) => {
             let (line, col) = at.unwrap_or((1, 1));
@@ -306,7 +346,10 @@ fn check_version(config: &Config, source: &str, v: &mut Validator) {
 /// The text of the token at a location (for messages such as "`one` is not a number").
 fn token_at(source: &str, loc: &Location) -> Option<String> {
     let line = source.lines().nth((loc.line() as usize).checked_sub(1)?)?;
-    let rest: String = line.chars().skip((loc.column().max(1) - 1) as usize).collect();
+    let rest: String = line
+        .chars()
+        .skip((loc.column().max(1) - 1) as usize)
+        .collect();
     let end = match rest.chars().next() {
         Some('[') => rest.find(']').map(|i| i + 1),
         Some('{') => rest.find('}').map(|i| i + 1),
@@ -334,7 +377,9 @@ fn friendly_type(ty: &str) -> String {
 fn type_hint(expected: &str) -> Option<String> {
     match expected {
         "a list" => Some("write a list: `[a, b]`, or one `- item` per line".into()),
-        "a mapping (`key: value` pairs)" => Some("write `key: value` pairs indented under the key".into()),
+        "a mapping (`key: value` pairs)" => {
+            Some("write `key: value` pairs indented under the key".into())
+        }
         "a string" => Some("quote the value: `\"...\"`".into()),
         "a whole number" => Some("write digits only, e.g. `1`".into()),
         "`true` or `false`" => Some("write `true` or `false`".into()),
@@ -356,10 +401,17 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
     while let E::AliasError { error, .. } = inner {
         inner = error.without_snippet();
     }
-    let loc = err.location().or_else(|| inner.location()).unwrap_or(Location::UNKNOWN);
+    let loc = err
+        .location()
+        .or_else(|| inner.location())
+        .unwrap_or(Location::UNKNOWN);
     let (message, hint) = match inner {
-        E::SerdeUnknownField { field, expected, .. } => {
-            let mut hint = Validator::suggest(field, expected.iter().copied()).map(|s| s + " ").unwrap_or_default();
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            let mut hint = Validator::suggest(field, expected.iter().copied())
+                .map(|s| s + " ")
+                .unwrap_or_default();
             if expected.is_empty() {
                 hint = "this section takes no keys in this version of tug".into();
             } else {
@@ -371,39 +423,67 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
             format!("missing required key `{field}`"),
             Some(format!("add `{field}:` to this mapping")),
         ),
-        E::SerdeUnknownVariant { variant, expected, .. } => {
-            let near = Validator::suggest(variant, expected.iter().copied()).map(|s| s + " ").unwrap_or_default();
-            (format!("unknown value `{variant}`"), Some(format!("{near}expected one of: {}", expected.join(", "))))
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => {
+            let near = Validator::suggest(variant, expected.iter().copied())
+                .map(|s| s + " ")
+                .unwrap_or_default();
+            (
+                format!("unknown value `{variant}`"),
+                Some(format!("{near}expected one of: {}", expected.join(", "))),
+            )
         }
-        E::SerdeInvalidType { unexpected, expected, .. } | E::SerdeInvalidValue { unexpected, expected, .. } => {
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        }
+        | E::SerdeInvalidValue {
+            unexpected,
+            expected,
+            ..
+        } => {
             let expected = friendly_type(expected);
             let hint = type_hint(&expected);
-            (format!("wrong type: expected {expected}, found {unexpected}"), hint)
+            (
+                format!("wrong type: expected {expected}, found {unexpected}"),
+                hint,
+            )
         }
         E::InvalidScalar { ty, .. } => {
             let expected = friendly_type(ty);
             let found = token_at(source, &loc).unwrap_or_else(|| "this value".into());
             let hint = type_hint(&expected);
-            (format!("wrong type: expected {expected}, found `{found}`"), hint)
+            (
+                format!("wrong type: expected {expected}, found `{found}`"),
+                hint,
+            )
         }
-        E::InvalidBooleanStrict { .. } => {
-            ("wrong type: expected `true` or `false`".into(), type_hint("`true` or `false`"))
-        }
+        E::InvalidBooleanStrict { .. } => (
+            "wrong type: expected `true` or `false`".into(),
+            type_hint("`true` or `false`"),
+        ),
         E::Unexpected { expected, .. } => {
             let expected = friendly_type(expected);
             let hint = type_hint(&expected);
-            let found = token_at(source, &loc).map(|t| format!(", found `{t}`")).unwrap_or_default();
+            let found = token_at(source, &loc)
+                .map(|t| format!(", found `{t}`"))
+                .unwrap_or_default();
             (format!("wrong type: expected {expected}{found}"), hint)
         }
-        E::NullIntoString { .. } => {
-            ("wrong type: expected a string, found nothing".into(), Some("write a value after the colon".into()))
-        }
+        E::NullIntoString { .. } => (
+            "wrong type: expected a string, found nothing".into(),
+            Some("write a value after the colon".into()),
+        ),
         E::DuplicateMappingKey { key, .. } => (
             match key {
                 Some(k) => format!("duplicate key `{k}`"),
                 None => "duplicate key".into(),
             },
-            Some("each key (and id) may appear only once in a mapping: remove or rename one".into()),
+            Some(
+                "each key (and id) may appear only once in a mapping: remove or rename one".into(),
+            ),
         ),
         E::Message { msg, .. } => match msg.split_once(types::HINT_SEPARATOR) {
             Some((m, h)) => (m.to_string(), Some(h.to_string())),
@@ -441,7 +521,11 @@ mod tests {
     fn errors(src: &str) -> Vec<(u64, u64, String, Option<String>)> {
         match parse(Path::new("tug.yaml"), src) {
             Ok(_) => vec![],
-            Err(e) => e.diagnostics().iter().map(|d| (d.line, d.column, d.message.clone(), d.hint.clone())).collect(),
+            Err(e) => e
+                .diagnostics()
+                .iter()
+                .map(|d| (d.line, d.column, d.message.clone(), d.hint.clone()))
+                .collect(),
         }
     }
 
@@ -451,7 +535,10 @@ mod tests {
         assert!(warnings.is_empty());
         assert_eq!(c.project.tag_prefix, "v");
         assert_eq!(c.project.dist, PathBuf::from("dist"));
-        assert_eq!(c.project.snapshot.version_template.value, project::DEFAULT_SNAPSHOT_VERSION);
+        assert_eq!(
+            c.project.snapshot.version_template.value,
+            project::DEFAULT_SNAPSHOT_VERSION
+        );
     }
 
     #[test]
@@ -460,14 +547,21 @@ mod tests {
         assert_eq!(e[0].0, 3);
         assert_eq!(e[0].1, 3);
         assert_eq!(e[0].2, "unknown key `tag_prefx`");
-        assert!(e[0].3.as_deref().unwrap().starts_with("did you mean `tag_prefix`? valid keys here: name, dist"));
+        assert!(e[0]
+            .3
+            .as_deref()
+            .unwrap()
+            .starts_with("did you mean `tag_prefix`? valid keys here: name, dist"));
     }
 
     #[test]
     fn version_must_be_present_and_one() {
         assert_eq!(errors("project: {}\n")[0].2, "missing `version`");
         let e = errors("# c\nversion: 2\n");
-        assert_eq!((e[0].0, e[0].1, e[0].2.as_str()), (2, 10, "unsupported config version 2"));
+        assert_eq!(
+            (e[0].0, e[0].1, e[0].2.as_str()),
+            (2, 10, "unsupported config version 2")
+        );
         assert_eq!(errors("# only a comment\n")[0].2, "missing `version`");
         let e = errors("version: one\n");
         assert_eq!(e[0].2, "wrong type: expected a whole number, found `one`");
@@ -503,9 +597,17 @@ mod tests {
     fn invalid_error_reads_as_one_list() {
         let err = parse(Path::new("tug.yaml"), "version: 3\nproject:\n  name: a b\n").unwrap_err();
         let text = err.to_string();
-        assert!(text.starts_with("tug.yaml:1:10: unsupported config version 3\n"), "{text}");
-        assert!(text.contains("hint: this tug reads `version: 1`\n\nerror: tug.yaml:3:9: invalid project name `a b`"));
-        assert_eq!(err.hint().unwrap(), "use a non-empty name without spaces or slashes, e.g. `hello`");
+        assert!(
+            text.starts_with("tug.yaml:1:10: unsupported config version 3\n"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "hint: this tug reads `version: 1`\n\nerror: tug.yaml:3:9: invalid project name `a b`"
+        ));
+        assert_eq!(
+            err.hint().unwrap(),
+            "use a non-empty name without spaces or slashes, e.g. `hello`"
+        );
     }
 
     #[test]
@@ -513,7 +615,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sub = dir.path().join("a/b");
         std::fs::create_dir_all(&sub).unwrap();
-        assert_eq!(find(None, &sub).unwrap().filter(|p| p.starts_with(dir.path())), None);
+        assert_eq!(
+            find(None, &sub)
+                .unwrap()
+                .filter(|p| p.starts_with(dir.path())),
+            None
+        );
         std::fs::write(dir.path().join("tug.yaml"), "version: 1\n").unwrap();
         assert_eq!(find(None, &sub).unwrap(), Some(dir.path().join("tug.yaml")));
         let err = find(Some((Path::new("nope.yaml"), "--config")), &sub).unwrap_err();

@@ -81,7 +81,9 @@ fn default_snapshot_version_text() -> String {
 
 impl Default for SnapshotConfig {
     fn default() -> Self {
-        SnapshotConfig { version_template: default_snapshot_version() }
+        SnapshotConfig {
+            version_template: default_snapshot_version(),
+        }
     }
 }
 
@@ -96,7 +98,11 @@ impl ProjectConfig {
     pub fn env_pairs(&self) -> Vec<(String, String)> {
         self.env
             .iter()
-            .filter_map(|e| e.value.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+            .filter_map(|e| {
+                e.value
+                    .split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
             .collect()
     }
 
@@ -104,7 +110,10 @@ impl ProjectConfig {
         v.scoped("project", |v| {
             if let Some(name) = &self.name {
                 let bad = name.value.trim().is_empty()
-                    || name.value.chars().any(|c| c.is_whitespace() || c == '/' || c == '\\');
+                    || name
+                        .value
+                        .chars()
+                        .any(|c| c.is_whitespace() || c == '/' || c == '\\');
                 if bad {
                     v.error(
                         name.referenced,
@@ -113,18 +122,31 @@ impl ProjectConfig {
                     );
                 }
             }
-            v.template("snapshot.version_template", &self.snapshot.version_template, vars::RELEASE);
+            v.template(
+                "snapshot.version_template",
+                &self.snapshot.version_template,
+                vars::RELEASE,
+            );
             let mut names = Vec::new();
             for (i, entry) in self.env.iter().enumerate() {
                 match entry.value.split_once('=') {
                     Some((name, value)) if valid_env_name(name) => {
-                        names.push(Spanned::new(name.to_string(), entry.referenced, entry.defined));
-                        let value = Spanned::new(value.to_string(), entry.referenced, entry.defined);
+                        names.push(Spanned::new(
+                            name.to_string(),
+                            entry.referenced,
+                            entry.defined,
+                        ));
+                        let value =
+                            Spanned::new(value.to_string(), entry.referenced, entry.defined);
                         v.template(&format!("env[{i}]"), &value, vars::RELEASE);
                     }
                     _ => v.error(
                         entry.referenced,
-                        format!("invalid environment entry `{}` in `{}`", entry.value, v.field("env")),
+                        format!(
+                            "invalid environment entry `{}` in `{}`",
+                            entry.value,
+                            v.field("env")
+                        ),
                         Some("write `NAME=value`, e.g. `CGO_ENABLED=0`".into()),
                     ),
                 }

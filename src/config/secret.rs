@@ -26,7 +26,9 @@ impl SecretError {
         match self {
             SecretError::Unset(_) => "export the variable (in CI: add it as a secret of the job)",
             SecretError::Invalid(_) => "variable names use letters, digits and `_`",
-            SecretError::Read { .. } => "check the path and its permissions (relative paths start at tug.yaml's directory)",
+            SecretError::Read { .. } => {
+                "check the path and its permissions (relative paths start at tug.yaml's directory)"
+            }
         }
     }
 }
@@ -67,15 +69,22 @@ pub fn expand_secret_ref_with(
     }
     if let Some(path) = reference.strip_prefix("file://") {
         let path = base.join(path);
-        let text = std::fs::read_to_string(&path).map_err(|source| SecretError::Read { path, source })?;
-        return Ok(text.strip_suffix('\n').map(|t| t.strip_suffix('\r').unwrap_or(t)).unwrap_or(&text).to_string());
+        let text =
+            std::fs::read_to_string(&path).map_err(|source| SecretError::Read { path, source })?;
+        return Ok(text
+            .strip_suffix('\n')
+            .map(|t| t.strip_suffix('\r').unwrap_or(t))
+            .unwrap_or(&text)
+            .to_string());
     }
     let mut out = String::new();
     let mut rest = reference;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find('}').ok_or_else(|| SecretError::Invalid(reference.into()))?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| SecretError::Invalid(reference.into()))?;
         let name = &after[..end];
         if !valid_name(name) {
             return Err(SecretError::Invalid(reference.into()));
@@ -110,7 +119,10 @@ mod tests {
     #[test]
     fn errors_name_the_reference_not_the_value() {
         let x = |s: &str| expand_secret_ref_with(s, Path::new("/nonexistent"), &env);
-        assert_eq!(x("${MISSING}").unwrap_err().to_string(), "environment variable MISSING is not set (referenced by a secret)");
+        assert_eq!(
+            x("${MISSING}").unwrap_err().to_string(),
+            "environment variable MISSING is not set (referenced by a secret)"
+        );
         assert!(matches!(x("env://MISSING"), Err(SecretError::Unset(_))));
         assert!(matches!(x("${TOKEN"), Err(SecretError::Invalid(_))));
         assert!(matches!(x("${A-B}"), Err(SecretError::Invalid(_))));

@@ -53,14 +53,20 @@ fn parse_bool(name: &str, value: &str) -> anyhow::Result<bool> {
     match value.trim().to_ascii_lowercase().as_str() {
         "1" | "true" | "yes" | "on" => Ok(true),
         "" | "0" | "false" | "no" | "off" => Ok(false),
-        _ => Err(usage(format!("{name}={value} is not a boolean"), "use 1 or 0 (or true/false)")),
+        _ => Err(usage(
+            format!("{name}={value} is not a boolean"),
+            "use 1 or 0 (or true/false)",
+        )),
     }
 }
 
 fn parse_parallelism(name: &str, value: &str) -> anyhow::Result<usize> {
     match value.trim().parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(usage(format!("{name}={value} is not a positive integer"), "for example TUG_PARALLELISM=4")),
+        _ => Err(usage(
+            format!("{name}={value} is not a positive integer"),
+            "for example TUG_PARALLELISM=4",
+        )),
     }
 }
 
@@ -84,7 +90,9 @@ fn normalize(path: &Path) -> PathBuf {
 
 /// `path` relative to `base` when it is inside it (for display in `--show`), else as it is.
 fn relative_to(path: &Path, base: &Path) -> PathBuf {
-    path.strip_prefix(base).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(base)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Find and load the config named by `--config`, else `TUG_CONFIG`, else the tug.yaml found by
@@ -95,7 +103,9 @@ pub fn load_config(
     cwd: &Path,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Loaded, ConfigError> {
-    let env_config = env("TUG_CONFIG").filter(|v| !v.is_empty()).map(PathBuf::from);
+    let env_config = env("TUG_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
     let explicit = match (&global.config, &env_config) {
         (Some(p), _) => Some((p.as_path(), "--config")),
         (None, Some(p)) => Some((p.as_path(), "TUG_CONFIG")),
@@ -117,7 +127,8 @@ impl Settings {
         overrides: Overrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> anyhow::Result<Settings> {
-        let loaded = load_config(global, cwd, env).map_err(|e| anyhow::Error::from(crate::Error::from(e)))?;
+        let loaded = load_config(global, cwd, env)
+            .map_err(|e| anyhow::Error::from(crate::Error::from(e)))?;
         Self::layer(loaded, global, cwd, overrides, env)
     }
 
@@ -130,8 +141,17 @@ impl Settings {
         env: &dyn Fn(&str) -> Option<String>,
     ) -> anyhow::Result<Settings> {
         let warnings = loaded.rendered_warnings();
-        let Loaded { mut config, path, source, .. } = loaded;
-        let root = path.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| cwd.to_path_buf());
+        let Loaded {
+            mut config,
+            path,
+            source,
+            ..
+        } = loaded;
+        let root = path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| cwd.to_path_buf());
 
         // dist: --dist (or a command flag) > TUG_DIST > project.dist (relative to the root).
         let dist = if let Some(d) = overrides.dist.as_ref().or(global.dist.as_ref()) {
@@ -145,10 +165,17 @@ impl Settings {
         config.project.dist = relative_to(&dist, &root);
 
         let parallelism = match (overrides.parallelism, env("TUG_PARALLELISM")) {
-            (Some(0), _) => return Err(usage("--parallelism must be at least 1".into(), "for example --parallelism 4")),
+            (Some(0), _) => {
+                return Err(usage(
+                    "--parallelism must be at least 1".into(),
+                    "for example --parallelism 4",
+                ))
+            }
             (Some(n), _) => n,
             (None, Some(v)) if !v.is_empty() => parse_parallelism("TUG_PARALLELISM", &v)?,
-            _ => std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            _ => std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(1),
         };
         let snapshot = match (overrides.snapshot, env("TUG_SNAPSHOT")) {
             (Some(b), _) => b,
@@ -158,12 +185,26 @@ impl Settings {
         if config.project.name.is_none() {
             config.project.name = Some(unlocated(detect::default_project_name(&root)));
         }
-        Ok(Settings { config, config_path: path, root, dist, parallelism, snapshot, source, warnings })
+        Ok(Settings {
+            config,
+            config_path: path,
+            root,
+            dist,
+            parallelism,
+            snapshot,
+            source,
+            warnings,
+        })
     }
 
     /// The project name (always set after layering).
     pub fn project_name(&self) -> &str {
-        self.config.project.name.as_ref().map(|n| n.value.as_str()).unwrap_or("project")
+        self.config
+            .project
+            .name
+            .as_ref()
+            .map(|n| n.value.as_str())
+            .unwrap_or("project")
     }
 
     /// The fully resolved config as YAML (what `tug check --show` prints).
@@ -178,7 +219,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| map.get(k).cloned()
     }
 
@@ -192,7 +236,13 @@ mod tests {
     #[test]
     fn file_over_defaults() {
         let dir = project("version: 1\nproject:\n  dist: out\n");
-        let s = Settings::resolve(&GlobalArgs::default(), dir.path(), Overrides::default(), &env_of(&[])).unwrap();
+        let s = Settings::resolve(
+            &GlobalArgs::default(),
+            dir.path(),
+            Overrides::default(),
+            &env_of(&[]),
+        )
+        .unwrap();
         assert_eq!(s.dist, dir.path().join("out"));
         assert_eq!(s.project_name(), "hello");
         assert!(!s.snapshot);
@@ -205,41 +255,90 @@ mod tests {
         let dir = project("version: 1\nproject:\n  dist: out\n  name: app\n");
         let sub = dir.path().join("sub");
         std::fs::create_dir_all(&sub).unwrap();
-        let env = env_of(&[("TUG_DIST", "envdist"), ("TUG_PARALLELISM", "3"), ("TUG_SNAPSHOT", "true")]);
-        let s = Settings::resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env).unwrap();
-        assert_eq!((s.dist.clone(), s.parallelism, s.snapshot), (sub.join("envdist"), 3, true));
+        let env = env_of(&[
+            ("TUG_DIST", "envdist"),
+            ("TUG_PARALLELISM", "3"),
+            ("TUG_SNAPSHOT", "true"),
+        ]);
+        let s =
+            Settings::resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env).unwrap();
+        assert_eq!(
+            (s.dist.clone(), s.parallelism, s.snapshot),
+            (sub.join("envdist"), 3, true)
+        );
         assert_eq!(s.project_name(), "app");
         assert_eq!(s.config.project.dist, PathBuf::from("sub/envdist"));
         let env_up = env_of(&[("TUG_DIST", "../up")]);
-        let s = Settings::resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env_up).unwrap();
-        assert_eq!((s.dist, s.config.project.dist), (dir.path().join("up"), PathBuf::from("up")));
+        let s =
+            Settings::resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env_up).unwrap();
+        assert_eq!(
+            (s.dist, s.config.project.dist),
+            (dir.path().join("up"), PathBuf::from("up"))
+        );
 
-        let global = GlobalArgs { dist: Some("flagdist".into()), ..GlobalArgs::default() };
-        let o = Overrides { parallelism: Some(7), snapshot: Some(false), ..Overrides::default() };
+        let global = GlobalArgs {
+            dist: Some("flagdist".into()),
+            ..GlobalArgs::default()
+        };
+        let o = Overrides {
+            parallelism: Some(7),
+            snapshot: Some(false),
+            ..Overrides::default()
+        };
         let s = Settings::resolve(&global, &sub, o, &env).unwrap();
-        assert_eq!((s.dist, s.parallelism, s.snapshot), (sub.join("flagdist"), 7, false));
+        assert_eq!(
+            (s.dist, s.parallelism, s.snapshot),
+            (sub.join("flagdist"), 7, false)
+        );
     }
 
     #[test]
     fn config_from_env_and_bad_values() {
         let dir = project("version: 1\n");
-        std::fs::write(dir.path().join("other.yaml"), "version: 1\nproject:\n  name: other\n").unwrap();
-        let s = Settings::resolve(&GlobalArgs::default(), dir.path(), Overrides::default(), &env_of(&[("TUG_CONFIG", "other.yaml")]))
-            .unwrap();
+        std::fs::write(
+            dir.path().join("other.yaml"),
+            "version: 1\nproject:\n  name: other\n",
+        )
+        .unwrap();
+        let s = Settings::resolve(
+            &GlobalArgs::default(),
+            dir.path(),
+            Overrides::default(),
+            &env_of(&[("TUG_CONFIG", "other.yaml")]),
+        )
+        .unwrap();
         assert_eq!(s.project_name(), "other");
-        let err = Settings::resolve(&GlobalArgs::default(), dir.path(), Overrides::default(), &env_of(&[("TUG_PARALLELISM", "x")]))
-            .unwrap_err();
+        let err = Settings::resolve(
+            &GlobalArgs::default(),
+            dir.path(),
+            Overrides::default(),
+            &env_of(&[("TUG_PARALLELISM", "x")]),
+        )
+        .unwrap_err();
         assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Usage);
-        let err = Settings::resolve(&GlobalArgs::default(), dir.path(), Overrides::default(), &env_of(&[("TUG_CONFIG", "missing.yaml")]))
-            .unwrap_err();
-        assert!(err.to_string().contains("not found (from TUG_CONFIG)"), "{err}");
+        let err = Settings::resolve(
+            &GlobalArgs::default(),
+            dir.path(),
+            Overrides::default(),
+            &env_of(&[("TUG_CONFIG", "missing.yaml")]),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("not found (from TUG_CONFIG)"),
+            "{err}"
+        );
     }
 
     #[test]
     fn no_file_uses_embedded_defaults() {
         let dir = tempfile::tempdir().unwrap();
         let s = Settings::layer(
-            Loaded { config: Config::embedded(), path: None, source: String::new(), warnings: vec![] },
+            Loaded {
+                config: Config::embedded(),
+                path: None,
+                source: String::new(),
+                warnings: vec![],
+            },
             &GlobalArgs::default(),
             dir.path(),
             Overrides::default(),

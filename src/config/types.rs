@@ -29,13 +29,15 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut best = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 best = best.min(d[i - 2][j - 2] + 1);
             }
@@ -47,7 +49,10 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 /// The candidate closest to `word`, if it is close enough to be a plausible typo (at most a third
 /// of the word's length, and at least 1, edits away).
-pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub fn did_you_mean<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
@@ -89,7 +94,9 @@ impl fmt::Display for Duration {
             return f.write_str("0s");
         }
         // humantime writes `1h 30m`; drop the spaces so it reads like the config (`1h30m`).
-        let text = humantime::format_duration(self.0).to_string().replace(' ', "");
+        let text = humantime::format_duration(self.0)
+            .to_string()
+            .replace(' ', "");
         f.write_str(&text)
     }
 }
@@ -98,7 +105,10 @@ impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(|msg: String| {
-            custom_error(&msg, Some("write a number with a unit: `30s`, `5m`, `1h30m`, `500ms`"))
+            custom_error(
+                &msg,
+                Some("write a number with a unit: `30s`, `5m`, `1h30m`, `500ms`"),
+            )
         })
     }
 }
@@ -127,15 +137,53 @@ impl schemars::JsonSchema for Duration {
 /// Every `os/arch` pair Go can build for (`go tool dist list`, Go 1.27). The build engine checks
 /// targets against the installed toolchain as well; this list catches typos at load time.
 pub const KNOWN_TARGETS: &[&str] = &[
-    "aix/ppc64", "android/386", "android/amd64", "android/arm", "android/arm64", "darwin/amd64",
-    "darwin/arm64", "dragonfly/amd64", "freebsd/386", "freebsd/amd64", "freebsd/arm",
-    "freebsd/arm64", "illumos/amd64", "ios/amd64", "ios/arm64", "js/wasm", "linux/386",
-    "linux/amd64", "linux/arm", "linux/arm64", "linux/loong64", "linux/mips", "linux/mips64",
-    "linux/mips64le", "linux/mipsle", "linux/ppc64", "linux/ppc64le", "linux/riscv64",
-    "linux/s390x", "netbsd/386", "netbsd/amd64", "netbsd/arm", "netbsd/arm64", "openbsd/386",
-    "openbsd/amd64", "openbsd/arm", "openbsd/arm64", "openbsd/ppc64", "openbsd/riscv64",
-    "plan9/386", "plan9/amd64", "plan9/arm", "solaris/amd64", "wasip1/wasm", "windows/386",
-    "windows/amd64", "windows/arm64",
+    "aix/ppc64",
+    "android/386",
+    "android/amd64",
+    "android/arm",
+    "android/arm64",
+    "darwin/amd64",
+    "darwin/arm64",
+    "dragonfly/amd64",
+    "freebsd/386",
+    "freebsd/amd64",
+    "freebsd/arm",
+    "freebsd/arm64",
+    "illumos/amd64",
+    "ios/amd64",
+    "ios/arm64",
+    "js/wasm",
+    "linux/386",
+    "linux/amd64",
+    "linux/arm",
+    "linux/arm64",
+    "linux/loong64",
+    "linux/mips",
+    "linux/mips64",
+    "linux/mips64le",
+    "linux/mipsle",
+    "linux/ppc64",
+    "linux/ppc64le",
+    "linux/riscv64",
+    "linux/s390x",
+    "netbsd/386",
+    "netbsd/amd64",
+    "netbsd/arm",
+    "netbsd/arm64",
+    "openbsd/386",
+    "openbsd/amd64",
+    "openbsd/arm",
+    "openbsd/arm64",
+    "openbsd/ppc64",
+    "openbsd/riscv64",
+    "plan9/386",
+    "plan9/amd64",
+    "plan9/arm",
+    "solaris/amd64",
+    "wasip1/wasm",
+    "windows/386",
+    "windows/amd64",
+    "windows/arm64",
 ];
 
 /// The variants an architecture accepts (GOARM, GOAMD64, GO386, GOMIPS, GOARM64), if any.
@@ -191,10 +239,15 @@ impl FromStr for Target {
         let pair = format!("{}/{}", parts[0], parts[1]);
         if !KNOWN_TARGETS.contains(&pair.as_str()) {
             let hint = match did_you_mean(&pair, KNOWN_TARGETS.iter().copied()) {
-                Some(near) => format!("did you mean `{near}`? (`go tool dist list` shows every target)"),
+                Some(near) => {
+                    format!("did you mean `{near}`? (`go tool dist list` shows every target)")
+                }
                 None => "`go tool dist list` shows every target Go can build for".to_string(),
             };
-            return Err(TargetError { message: format!("unknown target `{s}`"), hint: Some(hint) });
+            return Err(TargetError {
+                message: format!("unknown target `{s}`"),
+                hint: Some(hint),
+            });
         }
         let variant = parts.get(2).map(|v| v.to_string());
         if let Some(v) = &variant {
@@ -214,7 +267,11 @@ impl FromStr for Target {
                 });
             }
         }
-        Ok(Target { os: parts[0].to_string(), arch: parts[1].to_string(), variant })
+        Ok(Target {
+            os: parts[0].to_string(),
+            arch: parts[1].to_string(),
+            variant,
+        })
     }
 }
 
@@ -231,7 +288,8 @@ impl fmt::Display for Target {
 impl<'de> Deserialize<'de> for Target {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
-        text.parse().map_err(|e: TargetError| custom_error(&e.message, e.hint.as_deref()))
+        text.parse()
+            .map_err(|e: TargetError| custom_error(&e.message, e.hint.as_deref()))
     }
 }
 
@@ -266,7 +324,10 @@ mod tests {
         assert_eq!("5m".parse::<Duration>().unwrap().get().as_secs(), 300);
         assert_eq!("1h30m".parse::<Duration>().unwrap().get().as_secs(), 5400);
         assert_eq!("1h30m".parse::<Duration>().unwrap().to_string(), "1h30m");
-        assert!("5x".parse::<Duration>().unwrap_err().contains("invalid duration `5x`"));
+        assert!("5x"
+            .parse::<Duration>()
+            .unwrap_err()
+            .contains("invalid duration `5x`"));
         assert!("".parse::<Duration>().is_err());
     }
 
@@ -286,7 +347,10 @@ mod tests {
     #[test]
     fn targets_parse_and_suggest() {
         let t: Target = "linux/arm/7".parse().unwrap();
-        assert_eq!((t.os.as_str(), t.arch.as_str(), t.variant.as_deref()), ("linux", "arm", Some("7")));
+        assert_eq!(
+            (t.os.as_str(), t.arch.as_str(), t.variant.as_deref()),
+            ("linux", "arm", Some("7"))
+        );
         assert_eq!(t.to_string(), "linux/arm/7");
         assert_eq!(t.pair(), "linux/arm");
         let e = "linux/amd65".parse::<Target>().unwrap_err();
@@ -297,14 +361,20 @@ mod tests {
         let e = "linux/arm/8".parse::<Target>().unwrap_err();
         assert!(e.hint.unwrap().contains("variants of `arm`: 5, 6, 7"));
         let e = "linux/riscv64/x".parse::<Target>().unwrap_err();
-        assert_eq!(e.hint.unwrap(), "`riscv64` has no variants: write `linux/riscv64`");
+        assert_eq!(
+            e.hint.unwrap(),
+            "`riscv64` has no variants: write `linux/riscv64`"
+        );
         assert!("linux".parse::<Target>().is_err());
         assert!("linux//amd64".parse::<Target>().is_err());
     }
 
     #[test]
     fn suggestions_need_to_be_close() {
-        assert_eq!(did_you_mean("ldflag", ["ldflags", "flags", "main"]), Some("ldflags"));
+        assert_eq!(
+            did_you_mean("ldflag", ["ldflags", "flags", "main"]),
+            Some("ldflags")
+        );
         assert_eq!(did_you_mean("zzzzzz", ["ldflags", "main"]), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("hots", "host"), 1);

@@ -16,7 +16,11 @@ fn go_module(dir: &Path) {
         "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/hello/greet\"\n)\n\nvar version = \"dev\"\n\nfunc main() { fmt.Println(greet.Hello(), version) }\n",
     )
     .unwrap();
-    std::fs::write(dir.join("greet/greet.go"), "package greet\n\nfunc Hello() string { return \"hello\" }\n").unwrap();
+    std::fs::write(
+        dir.join("greet/greet.go"),
+        "package greet\n\nfunc Hello() string { return \"hello\" }\n",
+    )
+    .unwrap();
 }
 
 /// `tug check` on a tug.yaml with `yaml`, snapshotted with the temp dir redacted.
@@ -69,9 +73,15 @@ fn init_then_check_in_a_go_module() {
         error: tug.yaml already exists
         hint: pass --force to overwrite it, or edit it and run `tug check`
         ");
-    assert_eq!(std::fs::read_to_string(dir.path().join("tug.yaml")).unwrap(), "version: 1\n# mine\n");
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("tug.yaml")).unwrap(),
+        "version: 1\n# mine\n"
+    );
     ok(tug(dir.path()).args(["init", "--force"]));
-    assert_eq!(std::fs::read_to_string(dir.path().join("tug.yaml")).unwrap(), written);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("tug.yaml")).unwrap(),
+        written
+    );
 }
 
 #[test]
@@ -85,7 +95,9 @@ fn check_show_prints_the_resolved_config() {
     .unwrap();
     // From a subdirectory: tug.yaml is found by walking up; TUG_DIST beats project.dist.
     let sub = dir.path().join("cmd");
-    let out = run(tug(&sub).args(["check", "--show"]).env("TUG_DIST", "../envdist"));
+    let out = run(tug(&sub)
+        .args(["check", "--show"])
+        .env("TUG_DIST", "../envdist"));
     insta::assert_snapshot!(out.snapshot(&[(dir.path(), "[TMP]")]), @r#"
         exit: 0
         --- stdout
@@ -110,20 +122,29 @@ fn check_show_prints_the_resolved_config() {
              Checked [TMP]/tug.yaml is valid (project hello, dist [TMP]/envdist)
         "#);
     // --dist beats TUG_DIST.
-    let out = run(tug(dir.path()).args(["check", "--show", "--dist", "flagdist"]).env("TUG_DIST", "envdist"));
+    let out = run(tug(dir.path())
+        .args(["check", "--show", "--dist", "flagdist"])
+        .env("TUG_DIST", "envdist"));
     assert!(out.stdout.contains("  dist: flagdist\n"), "{out:?}");
     // No tug.yaml at all: the embedded defaults.
     let empty = tempdir();
     let out = run(tug(empty.path()).args(["check"]));
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(out.stderr.contains("no tug.yaml found: the embedded defaults are valid"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("no tug.yaml found: the embedded defaults are valid"),
+        "{out:?}"
+    );
 }
 
 #[test]
 fn schema_matches_the_committed_file() {
     let out = ok(tug(&repo_root()).arg("schema"));
     let committed = std::fs::read_to_string(repo_root().join("tug.schema.json")).unwrap();
-    assert_eq!(out, committed, "tug.schema.json is stale: run `cargo run -- schema > tug.schema.json`");
+    assert_eq!(
+        out, committed,
+        "tug.schema.json is stale: run `cargo run -- schema > tug.schema.json`"
+    );
     let head: String = out.lines().take(6).collect::<Vec<_>>().join("\n");
     insta::assert_snapshot!(head, @r#"
         {
@@ -372,11 +393,19 @@ fn bad_config_path_and_environment() {
 #[test]
 fn bad_config_as_json_events() {
     let dir = tempdir();
-    std::fs::write(dir.path().join("tug.yaml"), "version: 1\nproject:\n  tag_prefx: v\n").unwrap();
+    std::fs::write(
+        dir.path().join("tug.yaml"),
+        "version: 1\nproject:\n  tag_prefx: v\n",
+    )
+    .unwrap();
     let out = run(tug(dir.path()).args(["check", "--json"]));
     assert_eq!(out.code, 2);
-    let first: serde_json::Value = serde_json::from_str(out.stdout.lines().next().unwrap()).unwrap();
+    let first: serde_json::Value =
+        serde_json::from_str(out.stdout.lines().next().unwrap()).unwrap();
     assert_eq!(first["event"], "diagnostic");
-    assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(3), Some(3)));
+    assert_eq!(
+        (first["line"].as_u64(), first["column"].as_u64()),
+        (Some(3), Some(3))
+    );
     assert_eq!(first["message"], "unknown key `tag_prefx`");
 }
