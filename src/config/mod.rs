@@ -313,6 +313,13 @@ pub fn parse(file: &Path, source: &str) -> Result<(Config, Vec<Diagnostic>), Con
     }
 }
 
+/// Deserialize a YAML fragment into any config type with the loader's located diagnostic on
+/// failure (friendly message, hint, "did you mean"). Section owners use it in unit tests:
+/// `from_yaml::<BuildConfig>(Path::new("tug.yaml"), "targets: [linux/amd65]")`.
+pub fn from_yaml<T: serde::de::DeserializeOwned>(file: &Path, source: &str) -> Result<T, Diagnostic> {
+    serde_saphyr::from_str(source).map_err(|e| diagnostic_from_serde(file, source, &e))
+}
+
 fn check_version(config: &Config, source: &str, v: &mut Validator) {
     // The line of the top-level `version:` key, and the column of its value.
     let found = source.lines().enumerate().find_map(|(i, line)| {
@@ -608,6 +615,42 @@ mod tests {
             err.hint().unwrap(),
             "use a non-empty name without spaces or slashes, e.g. `hello`"
         );
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Step {
+        name: String,
+        pause: Option<Duration>,
+        #[serde(default)]
+        targets: Vec<Target>,
+    }
+
+    fn step_error(src: &str) -> (u64, u64, String, Option<String>) {
+        let d = from_yaml::<Vec<Step>>(Path::new("tug.yaml"), src).unwrap_err();
+        (d.line, d.column, d.message, d.hint)
+    }
+
+    #[test]
+    fn located_errors_for_missing_keys_durations_and_targets() {
+        let (line, col, msg, hint) = step_error("- name: a\n- pause: 5m\n");
+        assert_eq!((line, col, msg.as_str()), (2, 3, "missing required key `name`"));
+        assert_eq!(hint.unwrap(), "add `name:` to this mapping");
+
+        let (line, col, msg, hint) = step_error("- name: a\n  pause: 5x\n");
+        assert_eq!((line, col), (2, 10));
+        assert!(msg.starts_with("invalid duration `5x`"), "{msg}");
+        assert_eq!(hint.unwrap(), "write a number with a unit: `30s`, `5m`, `1h30m`, `500ms`");
+
+        let (line, col, msg, hint) = step_error("- name: a\n  targets: [linux/arm64, linux/amd65]\n");
+        assert_eq!((line, col, msg.as_str()), (2, 26, "unknown target `linux/amd65`"));
+        assert!(hint.unwrap().starts_with("did you mean `linux/amd64`?"));
+
+        let (_, _, msg, _) = step_error("- name: [a]\n");
+        assert_eq!(msg, "wrong type: expected a string, found `[a]`");
+        let ok = from_yaml::<Vec<Step>>(Path::new("x"), "- name: a\n  pause: 1h30m\n  targets: [linux/arm/7]\n").unwrap();
+        assert_eq!(ok[0].pause.unwrap().get().as_secs(), 5400);
     }
 
     #[test]
