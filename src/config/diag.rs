@@ -62,6 +62,82 @@ fn token_width(rest: &str) -> usize {
     }
 }
 
+/// The config path (`builds[1].ldflags`, `project`) of the block-style YAML node at 1-based
+/// `line`/`col`, worked out from indentation. Empty at the top level; best effort for flow style.
+pub fn yaml_path_at(source: &str, line: u64, col: u64) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let Some(start) = (line as usize).checked_sub(1).filter(|&i| i < lines.len()) else {
+        return String::new();
+    };
+    let indent_of = |l: &str| l.len() - l.trim_start().len();
+    let is_item = |t: &str| t == "-" || t.starts_with("- ");
+    let mut target = (col.max(1) - 1) as usize;
+    let mut allow_equal = false;
+    let mut segments: Vec<String> = Vec::new();
+    let mut k = start as isize;
+    while k >= 0 {
+        let l = lines[k as usize];
+        let trimmed = l.trim_start();
+        let ind = indent_of(l);
+        k -= 1;
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let outer = ind < target || (allow_equal && ind == target && !is_item(trimmed));
+        if !outer {
+            continue;
+        }
+        allow_equal = false;
+        if is_item(trimmed) {
+            // `- key: ...` where we sit under `key` (deeper than the key itself).
+            let rest = trimmed.get(1..).unwrap_or("");
+            let rest_ind = ind + 1 + (rest.len() - rest.trim_start().len());
+            if rest_ind < target {
+                if let Some((key, _)) = rest.trim_start().split_once(':') {
+                    segments.push(key.trim().to_string());
+                }
+            }
+            // The sequence item holding us: its index is the number of items above it.
+            let mut index = 0;
+            let mut j = k;
+            while j >= 0 {
+                let lj = lines[j as usize];
+                let tj = lj.trim_start();
+                j -= 1;
+                if tj.is_empty() || tj.starts_with('#') || indent_of(lj) > ind {
+                    continue;
+                }
+                if indent_of(lj) == ind && is_item(tj) {
+                    index += 1;
+                    continue;
+                }
+                break;
+            }
+            segments.push(format!("[{index}]"));
+            target = ind;
+            allow_equal = true;
+        } else if let Some((key, _)) = trimmed.split_once(':') {
+            segments.push(
+                key.trim()
+                    .trim_matches(|c| c == '"' || c == '\'')
+                    .to_string(),
+            );
+            target = ind;
+        }
+        if target == 0 && !allow_equal {
+            break;
+        }
+    }
+    let mut out = String::new();
+    for seg in segments.iter().rev() {
+        if !out.is_empty() && !seg.starts_with('[') {
+            out.push('.');
+        }
+        out.push_str(seg);
+    }
+    out
+}
+
 impl Diagnostic {
     /// The severity label, `error` or `warning`.
     pub fn label(&self) -> &'static str {
@@ -346,6 +422,23 @@ mod tests {
             d.render(src),
             "error: tug.yaml:2:3: unknown key `ldflag`\n  |\n2 |   ldflag: -s\n  |   ^^^^^^\nhint: did you mean `ldflags`?"
         );
+    }
+
+    #[test]
+    fn yaml_paths_from_indentation() {
+        let src = "version: 1\nbuilds:\n  - id: a\n    ldflags: x\n  - id: b\n    goos: [linux]\n    hooks:\n      - run: x\n        bad: 1\nproject:\n  tag_prefx: v\nlist:\n- a: 1\n- b: 2\n";
+        assert_eq!(yaml_path_at(src, 1, 1), "");
+        assert_eq!(yaml_path_at(src, 4, 5), "builds[0]");
+        assert_eq!(yaml_path_at(src, 5, 5), "builds[1]");
+        assert_eq!(yaml_path_at(src, 6, 5), "builds[1]");
+        assert_eq!(yaml_path_at(src, 6, 11), "builds[1].goos");
+        assert_eq!(yaml_path_at(src, 9, 9), "builds[1].hooks[0]");
+        assert_eq!(yaml_path_at(src, 11, 3), "project");
+        assert_eq!(yaml_path_at(src, 11, 14), "project.tag_prefx");
+        assert_eq!(yaml_path_at(src, 14, 3), "list[1]");
+        assert_eq!(yaml_path_at(src, 14, 6), "list[1].b");
+        let nested = "steps:\n  - hooks:\n      - run: x\n        bad: 1\n";
+        assert_eq!(yaml_path_at(nested, 4, 9), "steps[0].hooks[0]");
     }
 
     #[test]

@@ -316,7 +316,10 @@ pub fn parse(file: &Path, source: &str) -> Result<(Config, Vec<Diagnostic>), Con
 /// Deserialize a YAML fragment into any config type with the loader's located diagnostic on
 /// failure (friendly message, hint, "did you mean"). Section owners use it in unit tests:
 /// `from_yaml::<BuildConfig>(Path::new("tug.yaml"), "targets: [linux/amd65]")`.
-pub fn from_yaml<T: serde::de::DeserializeOwned>(file: &Path, source: &str) -> Result<T, Diagnostic> {
+pub fn from_yaml<T: serde::de::DeserializeOwned>(
+    file: &Path,
+    source: &str,
+) -> Result<T, Diagnostic> {
     serde_saphyr::from_str(source).map_err(|e| diagnostic_from_serde(file, source, &e))
 }
 
@@ -412,6 +415,12 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
         .location()
         .or_else(|| inner.location())
         .unwrap_or(Location::UNKNOWN);
+    let path = diag::yaml_path_at(source, loc.line(), loc.column());
+    let (in_path, for_path) = if path.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (format!(" in `{path}`"), format!(" for `{path}`"))
+    };
     let (message, hint) = match inner {
         E::SerdeUnknownField {
             field, expected, ..
@@ -424,10 +433,10 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
             } else {
                 hint.push_str(&format!("valid keys here: {}", expected.join(", ")));
             }
-            (format!("unknown key `{field}`"), Some(hint))
+            (format!("unknown key `{field}`{in_path}"), Some(hint))
         }
         E::SerdeMissingField { field, .. } => (
-            format!("missing required key `{field}`"),
+            format!("missing required key `{field}`{in_path}"),
             Some(format!("add `{field}:` to this mapping")),
         ),
         E::SerdeUnknownVariant {
@@ -437,7 +446,7 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
                 .map(|s| s + " ")
                 .unwrap_or_default();
             (
-                format!("unknown value `{variant}`"),
+                format!("unknown value `{variant}`{for_path}"),
                 Some(format!("{near}expected one of: {}", expected.join(", "))),
             )
         }
@@ -454,7 +463,7 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
             let expected = friendly_type(expected);
             let hint = type_hint(&expected);
             (
-                format!("wrong type: expected {expected}, found {unexpected}"),
+                format!("wrong type{for_path}: expected {expected}, found {unexpected}"),
                 hint,
             )
         }
@@ -463,12 +472,12 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
             let found = token_at(source, &loc).unwrap_or_else(|| "this value".into());
             let hint = type_hint(&expected);
             (
-                format!("wrong type: expected {expected}, found `{found}`"),
+                format!("wrong type{for_path}: expected {expected}, found `{found}`"),
                 hint,
             )
         }
         E::InvalidBooleanStrict { .. } => (
-            "wrong type: expected `true` or `false`".into(),
+            format!("wrong type{for_path}: expected `true` or `false`"),
             type_hint("`true` or `false`"),
         ),
         E::Unexpected { expected, .. } => {
@@ -477,10 +486,13 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
             let found = token_at(source, &loc)
                 .map(|t| format!(", found `{t}`"))
                 .unwrap_or_default();
-            (format!("wrong type: expected {expected}{found}"), hint)
+            (
+                format!("wrong type{for_path}: expected {expected}{found}"),
+                hint,
+            )
         }
         E::NullIntoString { .. } => (
-            "wrong type: expected a string, found nothing".into(),
+            format!("wrong type{for_path}: expected a string, found nothing"),
             Some("write a value after the colon".into()),
         ),
         E::DuplicateMappingKey { key, .. } => (
@@ -493,8 +505,8 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
             ),
         ),
         E::Message { msg, .. } => match msg.split_once(types::HINT_SEPARATOR) {
-            Some((m, h)) => (m.to_string(), Some(h.to_string())),
-            None => (msg.clone(), None),
+            Some((m, h)) => (format!("{m}{in_path}"), Some(h.to_string())),
+            None => (format!("{msg}{in_path}"), None),
         },
         E::MultipleDocuments { .. } => (
             "more than one YAML document".into(),
@@ -553,7 +565,7 @@ mod tests {
         let e = errors("version: 1\nproject:\n  tag_prefx: v\n");
         assert_eq!(e[0].0, 3);
         assert_eq!(e[0].1, 3);
-        assert_eq!(e[0].2, "unknown key `tag_prefx`");
+        assert_eq!(e[0].2, "unknown key `tag_prefx` in `project`");
         assert!(e[0]
             .3
             .as_deref()
@@ -571,14 +583,17 @@ mod tests {
         );
         assert_eq!(errors("# only a comment\n")[0].2, "missing `version`");
         let e = errors("version: one\n");
-        assert_eq!(e[0].2, "wrong type: expected a whole number, found `one`");
+        assert_eq!(e[0].2, "wrong type for `version`: expected a whole number, found `one`");
     }
 
     #[test]
     fn wrong_type_and_syntax() {
         let e = errors("version: 1\nproject:\n  env: CGO_ENABLED=0\n");
         assert_eq!((e[0].0, e[0].1), (3, 8));
-        assert_eq!(e[0].2, "wrong type: expected a list, found `CGO_ENABLED=0`");
+        assert_eq!(
+            e[0].2,
+            "wrong type for `project.env`: expected a list, found `CGO_ENABLED=0`"
+        );
         let e = errors("version: 1\nproject: {name: x\n");
         assert!(e[0].2.starts_with("invalid YAML: "), "{e:?}");
     }
@@ -635,21 +650,38 @@ mod tests {
     #[test]
     fn located_errors_for_missing_keys_durations_and_targets() {
         let (line, col, msg, hint) = step_error("- name: a\n- pause: 5m\n");
-        assert_eq!((line, col, msg.as_str()), (2, 3, "missing required key `name`"));
+        assert_eq!(
+            (line, col, msg.as_str()),
+            (2, 3, "missing required key `name` in `[1]`")
+        );
         assert_eq!(hint.unwrap(), "add `name:` to this mapping");
 
         let (line, col, msg, hint) = step_error("- name: a\n  pause: 5x\n");
         assert_eq!((line, col), (2, 10));
         assert!(msg.starts_with("invalid duration `5x`"), "{msg}");
-        assert_eq!(hint.unwrap(), "write a number with a unit: `30s`, `5m`, `1h30m`, `500ms`");
+        assert_eq!(
+            hint.unwrap(),
+            "write a number with a unit: `30s`, `5m`, `1h30m`, `500ms`"
+        );
 
-        let (line, col, msg, hint) = step_error("- name: a\n  targets: [linux/arm64, linux/amd65]\n");
-        assert_eq!((line, col, msg.as_str()), (2, 26, "unknown target `linux/amd65`"));
+        let (line, col, msg, hint) =
+            step_error("- name: a\n  targets: [linux/arm64, linux/amd65]\n");
+        assert_eq!(
+            (line, col, msg.as_str()),
+            (2, 26, "unknown target `linux/amd65` in `[0].targets`")
+        );
         assert!(hint.unwrap().starts_with("did you mean `linux/amd64`?"));
 
         let (_, _, msg, _) = step_error("- name: [a]\n");
-        assert_eq!(msg, "wrong type: expected a string, found `[a]`");
-        let ok = from_yaml::<Vec<Step>>(Path::new("x"), "- name: a\n  pause: 1h30m\n  targets: [linux/arm/7]\n").unwrap();
+        assert_eq!(
+            msg,
+            "wrong type for `[0].name`: expected a string, found `[a]`"
+        );
+        let ok = from_yaml::<Vec<Step>>(
+            Path::new("x"),
+            "- name: a\n  pause: 1h30m\n  targets: [linux/arm/7]\n",
+        )
+        .unwrap();
         assert_eq!(ok[0].pause.unwrap().get().as_secs(), 5400);
     }
 

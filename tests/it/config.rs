@@ -179,7 +179,7 @@ fn bad_unknown_key_suggests() {
         exit: 2
         --- stdout
         --- stderr
-        error: tug.yaml:4:3: unknown key `tag_prefx`
+        error: tug.yaml:4:3: unknown key `tag_prefx` in `project`
           |
         4 |   tag_prefx: v
           |   ^^^^^^^^^
@@ -207,7 +207,7 @@ fn bad_wrong_type_scalar() {
         exit: 2
         --- stdout
         --- stderr
-        error: tug.yaml:1:10: wrong type: expected a whole number, found `one`
+        error: tug.yaml:1:10: wrong type for `version`: expected a whole number, found `one`
           |
         1 | version: one
           |          ^^^
@@ -221,7 +221,7 @@ fn bad_wrong_type_list() {
         exit: 2
         --- stdout
         --- stderr
-        error: tug.yaml:3:8: wrong type: expected a list, found `CGO_ENABLED=0`
+        error: tug.yaml:3:8: wrong type for `project.env`: expected a list, found `CGO_ENABLED=0`
           |
         3 |   env: CGO_ENABLED=0
           |        ^^^^^^^^^^^^^
@@ -235,7 +235,7 @@ fn bad_wrong_type_mapping() {
         exit: 2
         --- stdout
         --- stderr
-        error: tug.yaml:2:10: wrong type: expected a mapping (`key: value` pairs), found `[hello]`
+        error: tug.yaml:2:10: wrong type for `project`: expected a mapping (`key: value` pairs), found `[hello]`
           |
         2 | project: [hello]
           |          ^^^^^^^
@@ -407,5 +407,5 @@ fn bad_config_as_json_events() {
         (first["line"].as_u64(), first["column"].as_u64()),
         (Some(3), Some(3))
     );
-    assert_eq!(first["message"], "unknown key `tag_prefx`");
+    assert_eq!(first["message"], "unknown key `tag_prefx` in `project`");
 }
