@@ -207,6 +207,32 @@ impl Settings {
             .unwrap_or("project")
     }
 
+    /// The template variables every field sees: `release` (version, tag, commit, ... set by the
+    /// caller from the repository), plus `project` and `env` = the process environment overlaid
+    /// with `project.env` (whose values are themselves rendered with those variables).
+    pub fn template_vars(
+        &self,
+        release: crate::template::TemplateVars,
+    ) -> Result<crate::template::TemplateVars, crate::template::TemplateError> {
+        self.template_vars_with_env(release, std::env::vars())
+    }
+
+    /// [`Settings::template_vars`] with an explicit process environment (for tests).
+    pub fn template_vars_with_env(
+        &self,
+        release: crate::template::TemplateVars,
+        process_env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<crate::template::TemplateVars, crate::template::TemplateError> {
+        let mut vars = release
+            .set("project", self.project_name())
+            .with_env(process_env);
+        for (i, (name, value)) in self.config.project.env_pairs().into_iter().enumerate() {
+            let rendered = crate::template::render(&format!("project.env[{i}]"), &value, &vars)?;
+            vars = vars.with_env([(name, rendered)]);
+        }
+        Ok(vars)
+    }
+
     /// The fully resolved config as YAML (what `tug check --show` prints).
     pub fn to_yaml(&self) -> anyhow::Result<String> {
         Ok(serde_saphyr::to_string(&self.config)?)
@@ -327,6 +353,33 @@ mod tests {
             err.to_string().contains("not found (from TUG_CONFIG)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn template_vars_layer_project_env_over_process_env() {
+        let dir = project(
+            "version: 1\nproject:\n  env:\n    - A=from-file-{{ version }}\n    - B=${{ env.A }}\n",
+        );
+        let s = Settings::resolve(
+            &GlobalArgs::default(),
+            dir.path(),
+            Overrides::default(),
+            &env_of(&[]),
+        )
+        .unwrap();
+        let release = crate::template::TemplateVars::new().set("version", "1.0.0");
+        let env = [
+            ("A".to_string(), "process".to_string()),
+            ("HOME".to_string(), "/h".to_string()),
+        ];
+        let vars = s.template_vars_with_env(release, env).unwrap();
+        let out = crate::template::render(
+            "t",
+            "{{ project }} {{ env.A }} {{ env.B }} {{ env.HOME }}",
+            &vars,
+        )
+        .unwrap();
+        assert_eq!(out, "hello from-file-1.0.0 $from-file-1.0.0 /h");
     }
 
     #[test]
