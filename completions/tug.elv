@@ -34,8 +34,68 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+            cand init 'Write a commented tug.yaml for the project in the current directory'
+            cand check 'Load and validate tug.yaml, reporting every problem at once'
+            cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand completions 'Print the shell completion script for SHELL on stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tug;init'= {
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --force 'Overwrite an existing tug.yaml'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;check'= {
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --show 'Print the fully resolved configuration as YAML on stdout'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;schema'= {
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --manifest 'Print the schema of dist/manifest.json instead'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
         }
         &'tug;completions'= {
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
@@ -56,8 +116,17 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --version 'Print version'
         }
         &'tug;help'= {
+            cand init 'Write a commented tug.yaml for the project in the current directory'
+            cand check 'Load and validate tug.yaml, reporting every problem at once'
+            cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand completions 'Print the shell completion script for SHELL on stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tug;help;init'= {
+        }
+        &'tug;help;check'= {
+        }
+        &'tug;help;schema'= {
         }
         &'tug;help;completions'= {
         }

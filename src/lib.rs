@@ -11,6 +11,7 @@ pub mod fsutil;
 pub mod generate;
 pub mod logging;
 pub mod manifest;
+pub mod template;
 pub mod ui;
 
 pub use error::{Error, ExitCode};

@@ -9,7 +9,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod check;
 pub mod completions;
+pub mod init;
+pub mod schema;
 
 /// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
 /// keeps in step): shown at the end of `tug --help`, in every man page's EXIT STATUS section and in
@@ -95,5 +98,8 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Init(init::InitArgs),
+    Check(check::CheckArgs),
+    Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
 }

@@ -7,7 +7,10 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::ExitCode;
 use crate::ui::Printer;
 
+pub mod check;
 pub mod completions;
+pub mod init;
+pub mod schema;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -26,6 +29,9 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
         cwd,
     };
     match cli.command {
+        Command::Init(args) => init::run(&ctx, args),
+        Command::Check(args) => check::run(&ctx, args),
+        Command::Schema(args) => schema::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
     }
 }

@@ -5,3 +5,4 @@ mod harness;
 
 mod cli;
 mod environment;
+mod config;

@@ -1,0 +1,103 @@
+//! `tug init`: write a commented tug.yaml for the project in the current directory, from
+//! templates/tug.yaml.j2 and what [`crate::config::detect`] finds (go.mod or Cargo.toml). The
+//! result always passes `tug check`; an existing file is only replaced with `--force`.
+
+use minijinja::{context, Environment, UndefinedBehavior};
+
+use super::Context;
+use crate::cli::init::InitArgs;
+use crate::config::detect::{self, ProjectKind};
+use crate::error::ExitCode;
+
+/// The init template, embedded in the binary.
+pub const TEMPLATE: &str = include_str!("../../templates/tug.yaml.j2");
+
+/// Render the tug.yaml text for a project named `name` of `kind`.
+pub fn render(name: &str, kind: Option<&ProjectKind>) -> anyhow::Result<String> {
+    let (kind_name, module, mains): (&str, &str, &[String]) = match kind {
+        Some(ProjectKind::Go { module, mains }) => ("go", module, mains),
+        Some(ProjectKind::Rust { package, bins }) => ("rust", package, bins),
+        None => ("none", "", &[]),
+    };
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_keep_trailing_newline(true);
+    let text = env.render_str(
+        TEMPLATE,
+        context! { name, kind => kind_name, module, mains },
+    )?;
+    Ok(text)
+}
+
+pub fn run(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
+    let path = match &ctx.global.config {
+        Some(p) => ctx.cwd.join(p),
+        None => ctx.cwd.join(crate::config::FILE_NAME),
+    };
+    let shown = path
+        .strip_prefix(&ctx.cwd)
+        .unwrap_or(&path)
+        .display()
+        .to_string();
+    if path.exists() && !args.force {
+        return Err(crate::Error::usage(format!("{shown} already exists"))
+            .with_hint("pass --force to overwrite it, or edit it and run `tug check`")
+            .into());
+    }
+    let root = path.parent().unwrap_or(&ctx.cwd);
+    let kind = detect::detect(root);
+    let name = detect::default_project_name(root);
+    let text = render(&name, kind.as_ref())?;
+    // Never write a config tug itself would reject.
+    crate::config::parse(std::path::Path::new(&shown), &text)
+        .map_err(|e| anyhow::anyhow!("internal error: the generated tug.yaml is invalid:\n{e}"))?;
+    crate::fsutil::write_atomic(&path, text.as_bytes())
+        .map_err(|e| anyhow::Error::new(e).context(format!("cannot write {shown}")))?;
+    let what = match &kind {
+        Some(ProjectKind::Go { module, mains }) => {
+            format!(
+                "for Go module {module} ({} main package{})",
+                mains.len(),
+                if mains.len() == 1 { "" } else { "s" }
+            )
+        }
+        Some(ProjectKind::Rust { package, .. }) => format!("for Cargo package {package}"),
+        None => "(no go.mod or Cargo.toml found)".to_string(),
+    };
+    ctx.printer.status("Created", format!("{shown} {what}"));
+    ctx.printer.info("next: review it, then run `tug check`");
+    ctx.printer.event(
+        "created",
+        serde_json::json!({ "path": path, "project": name }),
+    );
+    Ok(ExitCode::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rendered_configs_are_valid() {
+        let go = ProjectKind::Go {
+            module: "example.com/hello".into(),
+            mains: vec!["./cmd/hello".into()],
+        };
+        let rust = ProjectKind::Rust {
+            package: "tool".into(),
+            bins: vec!["tool".into()],
+        };
+        for kind in [Some(&go), Some(&rust), None] {
+            let text = render("hello", kind).unwrap();
+            let (config, _) =
+                crate::config::parse(std::path::Path::new("tug.yaml"), &text).unwrap();
+            assert_eq!(config.project.name.unwrap().value, "hello");
+            assert!(
+                text.contains("version_template: \"{{ version }}-snapshot+{{ short_commit }}\"")
+            );
+        }
+        let text = render("hello", Some(&go)).unwrap();
+        assert!(text.contains("#   ./cmd/hello\n"), "{text}");
+        assert!(text.contains("    - CGO_ENABLED=0\n"));
+    }
+}
