@@ -32,7 +32,8 @@ def apply(pending: pathlib.Path) -> int:
     for line in pending.read_text().splitlines():
         if line.strip():
             entry = json.loads(line)
-            latest[entry["line"]] = entry["new"]["snapshot"]
+            if entry.get("new"):  # `new: null` marks a snapshot that now matches
+                latest[entry["line"]] = entry["new"]["snapshot"]
     lines = source.read_text().split("\n")
     # Bottom-up, so earlier edits do not shift later line numbers.
     for lineno in sorted(latest, reverse=True):

@@ -49,6 +49,9 @@ fn help_lists_commands_global_flags_and_exit_codes() {
         Usage: tug [OPTIONS] <COMMAND>
 
         Commands:
+          init         Write a commented tug.yaml for the project in the current directory
+          check        Load and validate tug.yaml, reporting every problem at once
+          schema       Print the JSON Schema of tug.yaml on stdout
           completions  Print the shell completion script for SHELL on stdout
           help         Print this message or the help of the given subcommand(s)
 
