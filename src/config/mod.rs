@@ -583,7 +583,10 @@ mod tests {
         );
         assert_eq!(errors("# only a comment\n")[0].2, "missing `version`");
         let e = errors("version: one\n");
-        assert_eq!(e[0].2, "wrong type for `version`: expected a whole number, found `one`");
+        assert_eq!(
+            e[0].2,
+            "wrong type for `version`: expected a whole number, found `one`"
+        );
     }
 
     #[test]

@@ -4,5 +4,5 @@
 mod harness;
 
 mod cli;
-mod environment;
 mod config;
+mod environment;
