@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub mod completions;
+pub mod keys;
+pub mod sign;
+pub mod verify;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -81,4 +84,7 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Completions(completions::CompletionsArgs),
+    Keys(keys::KeysArgs),
+    Sign(sign::SignArgs),
+    Verify(verify::VerifyArgs),
 }

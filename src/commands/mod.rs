@@ -8,6 +8,9 @@ use crate::error::ExitCode;
 use crate::ui::Printer;
 
 pub mod completions;
+pub mod keys;
+pub mod sign;
+pub mod verify;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -23,5 +26,8 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context { printer, global: cli.global, cwd };
     match cli.command {
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Keys(args) => keys::run(&ctx, args),
+        Command::Sign(args) => sign::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
     }
 }
