@@ -25,7 +25,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let progress = |event: SignEvent| match event {
         SignEvent::Done { .. } => bar.inc(1),
     };
-    let report = dist::verify_dist(&setup.dist, &key, &args.artifacts, &progress);
+    let report = dist::verify_dist(&setup.dist, &key, &args.artifacts, setup.config.artifacts, &progress);
     bar.finish_and_clear();
     let report = report.map_err(user_error)?;
     for (name, problem) in &report.problems {

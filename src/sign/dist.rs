@@ -4,8 +4,8 @@
 //! manifest recorded (tug never signs bytes that changed after the build), signed, and gets
 //! `<artifact>.sig` + `<artifact>.sigstore.json` next to it, both recorded in the manifest as
 //! `signature` / `bundle` artifacts with `signs` = the artifact's name. When the checksums file is
-//! signed, it first gains lines for the other signatures and bundles, then is signed last (its own
-//! signature cannot list itself). ECDSA signatures are deterministic (RFC 6979), so re-running
+//! signed, it first gains lines for the signatures and bundles of the artifacts it lists, then is
+//! signed last (its own signature cannot list itself). ECDSA signatures are deterministic (RFC 6979), so re-running
 //! `tug sign` rewrites identical bytes.
 //!
 //! Verifying: every file's digest is checked against the manifest and the checksums file, every
@@ -199,10 +199,12 @@ pub fn sign_dist(
         })?;
         let mut rows = parse_checksums(&text)
             .map_err(|detail| SignError::Checksums { name: artifact.name.clone(), detail })?;
-        let checksum_names: BTreeSet<&str> = checksums.iter().map(|c| c.name.as_str()).collect();
+        // The signatures of the artifacts this file lists (so it never lists its own, and
+        // stays `sha256sum -c` compatible: what it lists lives beside what it already lists).
+        let listed: BTreeSet<String> = rows.keys().cloned().collect();
         for a in &manifest.artifacts {
             let is_sidecar = matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle);
-            if is_sidecar && !a.signs.as_deref().is_some_and(|s| checksum_names.contains(s)) {
+            if is_sidecar && a.signs.as_ref().is_some_and(|s| listed.contains(s)) {
                 rows.insert(a.name.clone(), a.sha256.clone());
             }
         }
@@ -298,10 +300,16 @@ fn hash_artifact(dist: &Path, a: &Artifact) -> std::io::Result<Hashed> {
 }
 
 /// Verify the dist at `dist` (all of it, or the artifacts named in `names`) with `key`.
+///
+/// Every checked artifact must be signed or covered by a signed checksums file when it is named
+/// in `names`, listed in a checksums file, or of a kind `expected` selects for signing; others
+/// (e.g. bare binaries next to their archives when only the checksums file is signed) must only
+/// match their digests.
 pub fn verify_dist(
     dist: &Path,
     key: &PublicKey,
     names: &[String],
+    expected: SignArtifacts,
     progress: &(dyn Fn(SignEvent) + Sync),
 ) -> Result<VerifyReport, SignError> {
     let manifest = Manifest::read(dist)?;
@@ -399,6 +407,7 @@ pub fn verify_dist(
 
     // Checksums files: their lines must match, and a signed one covers what it lists.
     let mut covered: BTreeSet<String> = directly_signed.clone();
+    let mut listed_anywhere: BTreeSet<String> = BTreeSet::new();
     for c in &checksums {
         if problems.contains_key(&c.name) {
             continue;
@@ -414,6 +423,7 @@ pub fn verify_dist(
         };
         let signed = directly_signed.contains(&c.name);
         for (name, listed) in rows {
+            listed_anywhere.insert(name.clone());
             if !selected.contains(name.as_str()) || problems.contains_key(&name) {
                 continue;
             }
@@ -433,7 +443,9 @@ pub fn verify_dist(
     for name in &selected {
         let a = manifest.artifact(name).expect("selected from the manifest");
         let is_sidecar = matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle);
-        if !is_sidecar && !covered.contains(*name) && !problems.contains_key(*name) {
+        let must_be_signed =
+            !names.is_empty() || expected.includes(a.kind) || listed_anywhere.contains(*name);
+        if must_be_signed && !is_sidecar && !covered.contains(*name) && !problems.contains_key(*name) {
             problems.insert(name.to_string(), Problem::Unsigned);
         }
     }
@@ -551,10 +563,13 @@ pub(crate) mod tests {
         assert_eq!(sig.kind, ArtifactKind::Signature);
         assert_eq!(sig.signs.as_deref(), Some("hello_1.0.0_checksums.txt"));
         assert_eq!(m.artifact("hello_1.0.0_checksums.txt.sigstore.json").unwrap().kind, ArtifactKind::Bundle);
-        let v = verify_dist(dir.path(), &key.public_key(), &[], &quiet).unwrap();
-        // The binary is not in the checksums file and not signed.
+        let v = verify_dist(dir.path(), &key.public_key(), &[], SignArtifacts::Checksums, &quiet).unwrap();
+        assert!(v.ok(), "{:?}", v.problems);
+        assert_eq!(v.checked.len(), 6);
+        // The binary is neither in the checksums file nor signed: fine unless binaries must be.
+        let v = verify_dist(dir.path(), &key.public_key(), &[], SignArtifacts::Binaries, &quiet).unwrap();
         assert_eq!(v.problems, [("hello".to_string(), Problem::Unsigned)]);
-        let v = verify_dist(dir.path(), &key.public_key(), &["hello_1.0.0_linux_amd64.tar.gz".into()], &quiet)
+        let v = verify_dist(dir.path(), &key.public_key(), &["hello_1.0.0_linux_amd64.tar.gz".into()], SignArtifacts::Checksums, &quiet)
             .unwrap();
         assert!(v.ok(), "{:?}", v.problems);
     }
@@ -570,10 +585,11 @@ pub(crate) mod tests {
         assert_eq!(report.checksums_updated.as_deref(), Some("hello_1.0.0_checksums.txt"));
         let text = std::fs::read_to_string(dir.path().join("hello_1.0.0_checksums.txt")).unwrap();
         let rows = parse_checksums(&text).unwrap();
-        assert!(rows.contains_key("hello.sig") && rows.contains_key("hello_1.0.0_darwin_arm64.zip.sigstore.json"));
+        assert!(rows.contains_key("hello_1.0.0_darwin_arm64.zip.sigstore.json"));
+        assert!(!rows.contains_key("hello.sig"), "the binary is not listed, nor its signature");
         assert!(!rows.keys().any(|k| k.starts_with("hello_1.0.0_checksums.txt.")));
         let manifest_before = std::fs::read(dir.path().join("manifest.json")).unwrap();
-        let v = verify_dist(dir.path(), &key.public_key(), &[], &quiet).unwrap();
+        let v = verify_dist(dir.path(), &key.public_key(), &[], SignArtifacts::All, &quiet).unwrap();
         assert!(v.ok(), "{:?}", v.problems);
         assert_eq!(v.valid_signatures.len(), 8);
         sign_dist(dir.path(), &key, SignArtifacts::All, &quiet).unwrap();
@@ -617,7 +633,7 @@ pub(crate) mod tests {
         let bundle = d.join("hello_linux_amd64/hello.sigstore.json");
         let text = std::fs::read(&bundle).unwrap();
         std::fs::write(&bundle, &text[..text.len() / 2]).unwrap();
-        let v = verify_dist(d, &key.public_key(), &[], &quiet).unwrap();
+        let v = verify_dist(d, &key.public_key(), &[], SignArtifacts::All, &quiet).unwrap();
         let by_name: BTreeMap<_, _> = v.problems.iter().cloned().collect();
         assert!(matches!(by_name["hello_1.0.0_darwin_arm64.zip"], Problem::DigestMismatch { .. }), "{by_name:?}");
         assert!(matches!(
@@ -630,7 +646,7 @@ pub(crate) mod tests {
         ));
         assert_eq!(by_name.len(), 3, "{by_name:?}");
         // A wrong key: every signature fails, bundles say which key signed them.
-        let v = verify_dist(d, &PrivateKey::generate().public_key(), &["hello_1.0.0_checksums.txt".into()], &quiet)
+        let v = verify_dist(d, &PrivateKey::generate().public_key(), &["hello_1.0.0_checksums.txt".into()], SignArtifacts::All, &quiet)
             .unwrap();
         let by_name: BTreeMap<_, _> = v.problems.iter().cloned().collect();
         assert!(matches!(
@@ -639,7 +655,7 @@ pub(crate) mod tests {
         ));
         assert_eq!(by_name["hello_1.0.0_checksums.txt"], Problem::Unsigned);
         assert!(matches!(
-            verify_dist(d, &key.public_key(), &["nope".into()], &quiet),
+            verify_dist(d, &key.public_key(), &["nope".into()], SignArtifacts::All, &quiet),
             Err(SignError::UnknownArtifact(_))
         ));
     }

@@ -210,9 +210,9 @@ fn sign_all_is_accepted_by_openssl_sigstore_js_and_sha256sum() {
     --- stdout
     --- stderr
           Signed hello
+          Signed hello_1.0.0_checksums.txt
           Signed hello_1.0.0_linux_amd64.tar.gz
           Signed hello_1.0.0_windows_amd64.zip
-          Signed hello_1.0.0_checksums.txt
          Updated hello_1.0.0_checksums.txt (lists the new signatures)
         Finished 4 artifact(s) signed with [TMP]/cosign.key (key hint [HINT]); 8 file(s) written
     ");
@@ -246,8 +246,6 @@ fn sign_all_is_accepted_by_openssl_sigstore_js_and_sha256sum() {
     let sums = run(Command::new("sha256sum").args(["-c", "--strict", "hello_1.0.0_checksums.txt"]).current_dir(&dist));
     assert_eq!(sums.code, 0, "{sums:?}");
     insta::assert_snapshot!(sums.stdout, @r"
-    hello.sig: OK
-    hello.sigstore.json: OK
     hello_1.0.0_linux_amd64.tar.gz: OK
     hello_1.0.0_linux_amd64.tar.gz.sig: OK
     hello_1.0.0_linux_amd64.tar.gz.sigstore.json: OK
@@ -298,10 +296,9 @@ fn tampering_is_reported_by_name() {
     insta::assert_snapshot!(snap(&out, d, &[(&pubkey, "[HINT]")]), @r"
     exit: 1
     --- stdout
-    FAIL  hello: unsigned: no valid signature or bundle, and not listed in a signed checksums file
-    FAIL  hello_1.0.0_windows_amd64.zip: tampered: sha256 is 3ea19efe7af1e0d4e7f5de9a5ee1c1a6bb4fd65e0e07cc5e6b2834e2a0a40d13, the manifest recorded 7b49ae2e0ae5b8f2ccac1e3cd63c69bd75d4f3f8bd2d1b8b0d1c6cf0ad47b2d6
+    FAIL  hello_1.0.0_windows_amd64.zip: tampered: sha256 is c7aa75c9d5903c09f568573084d2e3661e769c534ef1bc703039789e42f81591, the manifest recorded c466cb268478fa2449f68f3d6a9eba807a036ccf1f82ea7287227ed3a3170d8d
     --- stderr
-    error: verification failed: 2 problem(s) in [TMP]/dist
+    error: verification failed: 1 problem(s) in [TMP]/dist
     hint: rebuild and re-sign the release, or fetch it again from where it was published
     ");
     // Only the archive when named.
@@ -322,7 +319,7 @@ fn tampering_is_reported_by_name() {
     exit: 1
     --- stdout
     FAIL  hello_1.0.0_linux_amd64.tar.gz.sig: does not verify hello_1.0.0_linux_amd64.tar.gz: the signature does not verify with the public key (wrong key, or not this artifact's signature)
-    FAIL  hello_1.0.0_windows_amd64.zip.sigstore.json: does not verify hello_1.0.0_windows_amd64.zip: not a valid Sigstore bundle: EOF while parsing a string at line 4 column 40
+    FAIL  hello_1.0.0_windows_amd64.zip.sigstore.json: does not verify hello_1.0.0_windows_amd64.zip: not a valid Sigstore bundle: EOF while parsing a string at line 4 column 6
     --- stderr
     error: verification failed: 2 problem(s) in [TMP]/dist
     hint: rebuild and re-sign the release, or fetch it again from where it was published
@@ -337,7 +334,7 @@ fn tampering_is_reported_by_name() {
     --- stdout
     FAIL  hello_1.0.0_windows_amd64.zip: unsigned: no valid signature or bundle, and not listed in a signed checksums file
     FAIL  hello_1.0.0_windows_amd64.zip.sig: does not verify hello_1.0.0_windows_amd64.zip: the signature does not verify with the public key (wrong key, or not this artifact's signature)
-    FAIL  hello_1.0.0_windows_amd64.zip.sigstore.json: does not verify hello_1.0.0_windows_amd64.zip: not a valid Sigstore bundle: EOF while parsing a string at line 4 column 40
+    FAIL  hello_1.0.0_windows_amd64.zip.sigstore.json: does not verify hello_1.0.0_windows_amd64.zip: not a valid Sigstore bundle: EOF while parsing a string at line 4 column 6
     --- stderr
     error: verification failed: 3 problem(s) in [TMP]/dist
     hint: rebuild and re-sign the release, or fetch it again from where it was published
@@ -474,7 +471,7 @@ fn verifies_sigstore_conformance_bundles() {
     exit: 2
     --- stdout
     --- stderr
-    error: [CONF]/managed-key-wrong-key_fail/key.pub is not a valid PEM key: corrupt base64 body: Invalid symbol 43, offset 106.
+    error: [CONF]/managed-key-wrong-key_fail/key.pub is not a valid PEM key: corrupt base64 body: Invalid last symbol 121, offset 121.
     hint: the key file is damaged or truncated; restore it from where it was generated
     ");
     insta::assert_snapshot!(case("managed-key-no-key_fail", None), @r"
@@ -496,4 +493,12 @@ fn verifies_sigstore_conformance_bundles() {
         .arg("b.txt"));
     assert_eq!(out.code, 1, "{out:?}");
     assert!(out.stdout.contains("the bundle signs a different artifact"), "{out:?}");
+    // ... and over a.txt with a valid key that is not the signer's.
+    generate_keys(dir.path(), "stranger");
+    let out = run(tug(dir.path())
+        .args(["verify", "--key", "stranger.pub", "--bundle"])
+        .arg(conf.join("managed-key-happy-path/bundle.sigstore.json"))
+        .arg(&a));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("the bundle was signed by another key (hint TLMsSDfG3ajPsWge+z/vX5T/zluXnmvbkTkwLIV68Tk=)"), "{out:?}");
 }
