@@ -39,13 +39,24 @@ fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
     let pem = keyfile::encrypt(&key, &password);
     let public = key.public_key();
     write_with_mode(&private_path, pem.as_bytes(), 0o600).map_err(|source| {
-        key_error(KeyError::Write { path: private_path.clone(), source })
+        key_error(KeyError::Write {
+            path: private_path.clone(),
+            source,
+        })
     })?;
-    write_with_mode(&public_path, public.to_pem().as_bytes(), 0o644)
-        .map_err(|source| key_error(KeyError::Write { path: public_path.clone(), source }))?;
+    write_with_mode(&public_path, public.to_pem().as_bytes(), 0o644).map_err(|source| {
+        key_error(KeyError::Write {
+            path: public_path.clone(),
+            source,
+        })
+    })?;
     let shown = |p: &Path| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string();
-    ctx.printer.status("Generated", format!("{} (private, encrypted, mode 0600)", shown(&private_path)));
-    ctx.printer.status("Generated", format!("{} (public)", shown(&public_path)));
+    ctx.printer.status(
+        "Generated",
+        format!("{} (private, encrypted, mode 0600)", shown(&private_path)),
+    );
+    ctx.printer
+        .status("Generated", format!("{} (public)", shown(&public_path)));
     ctx.printer.data(public.to_pem().trim_end());
     ctx.printer.event(
         "keys-generated",
@@ -59,7 +70,10 @@ fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
 /// Write atomically with `mode` from the start (the private key is never world-readable).
 fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mut tmp = tempfile::Builder::new()
         .prefix(".tug-key.")
         .permissions(std::fs::Permissions::from_mode(mode))
@@ -102,7 +116,9 @@ pub(crate) fn password(configured: Option<&KeySource>, confirm: bool) -> anyhow:
     if confirm {
         let second = prompt("Enter password for private key again: ").map_err(|_| no_terminal())?;
         if first != second {
-            return Err(anyhow::Error::new(Error::usage("the passwords do not match")));
+            return Err(anyhow::Error::new(Error::usage(
+                "the passwords do not match",
+            )));
         }
     }
     Ok(first)
@@ -111,7 +127,10 @@ pub(crate) fn password(configured: Option<&KeySource>, confirm: bool) -> anyhow:
 /// Ask on /dev/tty with echo off; the terminal is restored even when reading fails.
 fn prompt(question: &str) -> std::io::Result<Vec<u8>> {
     use std::os::fd::AsRawFd;
-    let tty = std::fs::OpenOptions::new().read(true).write(true).open("/dev/tty")?;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")?;
     let fd = tty.as_raw_fd();
     // SAFETY: termios is plain data; tcgetattr fills it for a valid fd.
     let mut saved: libc::termios = unsafe { std::mem::zeroed() };

@@ -25,14 +25,17 @@ pub(crate) struct SignSetup {
 pub(crate) fn setup(ctx: &Context) -> anyhow::Result<SignSetup> {
     let path = match &ctx.global.config {
         Some(p) => Some(ctx.cwd.join(p)),
-        None => ctx.cwd.ancestors().map(|d| d.join("tug.yaml")).find(|p| p.is_file()),
+        None => ctx
+            .cwd
+            .ancestors()
+            .map(|d| d.join("tug.yaml"))
+            .find(|p| p.is_file()),
     };
     let (config, base) = match path {
         None => (SignConfig::default(), ctx.cwd.clone()),
         Some(path) => {
-            let text = std::fs::read_to_string(&path).map_err(|e| {
-                Error::usage(format!("cannot read {}: {e}", path.display()))
-            })?;
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
             let config: crate::config::Config = serde_saphyr::from_str(&text).map_err(|e| {
                 Error::usage(format!("{}: {e}", path.display()))
                     .with_hint("see `tug schema` for the tug.yaml format")
@@ -43,7 +46,10 @@ pub(crate) fn setup(ctx: &Context) -> anyhow::Result<SignSetup> {
             if let Some(d) = v.diagnostics.first() {
                 return Err(Error::usage(d.render(&text)).into());
             }
-            let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| ctx.cwd.clone());
+            let base = path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| ctx.cwd.clone());
             (sign, base)
         }
     };
@@ -57,7 +63,9 @@ pub(crate) fn setup(ctx: &Context) -> anyhow::Result<SignSetup> {
 /// A key reference from a flag (relative to the current directory) or the config.
 pub(crate) fn flag_source(ctx: &Context, flag: &str) -> anyhow::Result<KeySource> {
     KeySource::parse(flag, &ctx.cwd).map_err(|msg| {
-        Error::usage(format!("--key: {msg}")).with_hint("pass a file path or env://VAR").into()
+        Error::usage(format!("--key: {msg}"))
+            .with_hint("pass a file path or env://VAR")
+            .into()
     })
 }
 
@@ -80,10 +88,15 @@ pub fn run(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
     let key_pem = key_source.read().map_err(|e| user_error(e.into()))?;
     let key_text = String::from_utf8(key_pem).map_err(|_| {
         user_error(
-            KeyError::NotPem { what: key_source.to_string(), detail: "not UTF-8 text".into() }.into(),
+            KeyError::NotPem {
+                what: key_source.to_string(),
+                detail: "not UTF-8 text".into(),
+            }
+            .into(),
         )
     })?;
-    let password = super::keys::password(setup.config.password_source(&setup.base).as_ref(), false)?;
+    let password =
+        super::keys::password(setup.config.password_source(&setup.base).as_ref(), false)?;
     let key = keyfile::decrypt(&key_text, &password, &key_source.to_string())
         .map_err(|e| user_error(e.into()))?;
     drop(password);
@@ -100,7 +113,8 @@ pub fn run(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
         ctx.printer.status("Signed", name);
     }
     if let Some(name) = &report.checksums_updated {
-        ctx.printer.status("Updated", format!("{name} (lists the new signatures)"));
+        ctx.printer
+            .status("Updated", format!("{name} (lists the new signatures)"));
     }
     ctx.printer.status(
         "Finished",

@@ -21,16 +21,25 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         return verify_one_file(ctx, &key, args);
     }
 
-    let bar = ctx.printer.count_bar(0, "Verifying");
+    let bar = ctx.printer.spinner("Verifying");
     let progress = |event: SignEvent| match event {
         SignEvent::Done { .. } => bar.inc(1),
     };
-    let report = dist::verify_dist(&setup.dist, &key, &args.artifacts, setup.config.artifacts, &progress);
+    let report = dist::verify_dist(
+        &setup.dist,
+        &key,
+        &args.artifacts,
+        setup.config.artifacts,
+        &progress,
+    );
     bar.finish_and_clear();
     let report = report.map_err(user_error)?;
     for (name, problem) in &report.problems {
         ctx.printer.data(format!("FAIL  {name}: {problem}"));
-        ctx.printer.event("problem", serde_json::json!({ "artifact": name, "problem": problem.to_string() }));
+        ctx.printer.event(
+            "problem",
+            serde_json::json!({ "artifact": name, "problem": problem.to_string() }),
+        );
     }
     ctx.printer.event(
         "verified",
@@ -64,9 +73,11 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
 
 fn verify_one_file(ctx: &Context, key: &PublicKey, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     let [file] = args.artifacts.as_slice() else {
-        return Err(Error::usage("--signature and --bundle verify exactly one FILE")
-            .with_hint("tug verify --key cosign.pub --bundle FILE.sigstore.json FILE")
-            .into());
+        return Err(
+            Error::usage("--signature and --bundle verify exactly one FILE")
+                .with_hint("tug verify --key cosign.pub --bundle FILE.sigstore.json FILE")
+                .into(),
+        );
     };
     let file = ctx.cwd.join(file);
     let cwd = |p: Option<PathBuf>| p.map(|p| ctx.cwd.join(p));
@@ -76,7 +87,10 @@ fn verify_one_file(ctx: &Context, key: &PublicKey, args: VerifyArgs) -> anyhow::
     let mut failed = 0;
     for (path, result) in &results {
         match result {
-            Ok(()) => ctx.printer.status("Verified", format!("{} with {}", file.display(), path.display())),
+            Ok(()) => ctx.printer.status(
+                "Verified",
+                format!("{} with {}", file.display(), path.display()),
+            ),
             Err(e) => {
                 failed += 1;
                 ctx.printer.data(format!("FAIL  {}: {e}", path.display()));

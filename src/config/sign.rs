@@ -23,7 +23,9 @@ pub const DEFAULT_PUBLIC_KEY: &str = "cosign.pub";
 pub const DEFAULT_PASSWORD_ENV: &str = "COSIGN_PASSWORD";
 
 /// Which artifacts `tug sign` signs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SignArtifacts {
     /// Only the checksums file (it covers every artifact it lists): the default.
@@ -87,9 +89,11 @@ impl SignConfig {
     /// Report malformed key and password references at their location.
     pub fn validate(&self, v: &mut Validator) {
         let base = Path::new(".");
-        for (field, value) in
-            [("key", &self.key), ("password", &self.password), ("public_key", &self.public_key)]
-        {
+        for (field, value) in [
+            ("key", &self.key),
+            ("password", &self.password),
+            ("public_key", &self.public_key),
+        ] {
             if let Some(spanned) = value {
                 if let Err(msg) = KeySource::parse(&spanned.value, base) {
                     v.error(
@@ -106,7 +110,8 @@ impl SignConfig {
         match value {
             // Validation has reported a malformed reference; treat it as a path so the
             // resulting "cannot read" names exactly what the user wrote.
-            Some(s) => KeySource::parse(&s.value, base).unwrap_or_else(|_| KeySource::File(base.join(&s.value))),
+            Some(s) => KeySource::parse(&s.value, base)
+                .unwrap_or_else(|_| KeySource::File(base.join(&s.value))),
             None => KeySource::parse(default, base).expect("default reference is valid"),
         }
     }
@@ -123,7 +128,9 @@ impl SignConfig {
 
     /// The password reference, if configured (the default is `COSIGN_PASSWORD`, then a prompt).
     pub fn password_source(&self, base: &Path) -> Option<KeySource> {
-        self.password.as_ref().map(|_| Self::source(&self.password, "", base))
+        self.password
+            .as_ref()
+            .map(|_| Self::source(&self.password, "", base))
     }
 }
 
@@ -138,12 +145,24 @@ mod tests {
         )
         .unwrap();
         let base = Path::new("/p");
-        assert_eq!(cfg.key_source(base), KeySource::Env("TUG_SIGNING_KEY".into()));
-        assert_eq!(cfg.password_source(base), Some(KeySource::Env("TUG_KEY_PASSWORD".into())));
-        assert_eq!(cfg.public_key_source(base), KeySource::File("/p/cosign.pub".into()));
+        assert_eq!(
+            cfg.key_source(base),
+            KeySource::Env("TUG_SIGNING_KEY".into())
+        );
+        assert_eq!(
+            cfg.password_source(base),
+            Some(KeySource::Env("TUG_KEY_PASSWORD".into()))
+        );
+        assert_eq!(
+            cfg.public_key_source(base),
+            KeySource::File("/p/cosign.pub".into())
+        );
         assert_eq!(cfg.artifacts, SignArtifacts::All);
         let empty = SignConfig::default();
-        assert_eq!(empty.key_source(base), KeySource::File("/p/cosign.key".into()));
+        assert_eq!(
+            empty.key_source(base),
+            KeySource::File("/p/cosign.key".into())
+        );
         assert_eq!(empty.password_source(base), None);
         assert_eq!(empty.artifacts, SignArtifacts::Checksums);
     }

@@ -39,16 +39,23 @@ pub enum SignatureError {
     MediaType(String),
     #[error("the bundle holds a DSSE envelope (an attestation), not a message signature")]
     Dsse,
-    #[error("the bundle is keyless (signed with a Fulcio certificate); tug verifies key-signed bundles")]
+    #[error(
+        "the bundle is keyless (signed with a Fulcio certificate); tug verifies key-signed bundles"
+    )]
     Keyless,
     #[error("the bundle has no verification material with a public key")]
     NoKeyMaterial,
     #[error("unsupported message digest algorithm {0:?} (expected SHA2_256)")]
     DigestAlgorithm(String),
-    #[error("the bundle signs a different artifact: its digest is {bundle}, the artifact's is {actual}")]
+    #[error(
+        "the bundle signs a different artifact: its digest is {bundle}, the artifact's is {actual}"
+    )]
     DigestMismatch { bundle: String, actual: String },
     #[error("the bundle was signed by another key (hint {bundle_hint}), not by this public key (hint {key_hint})")]
-    WrongKey { bundle_hint: String, key_hint: String },
+    WrongKey {
+        bundle_hint: String,
+        key_hint: String,
+    },
 }
 
 /// Encode a `.sig` file: base64 of the DER signature, no newline.
@@ -62,11 +69,16 @@ pub fn decode_sig(bytes: &[u8]) -> Result<Vec<u8>, SignatureError> {
         return Ok(bytes.to_vec());
     }
     let text = std::str::from_utf8(bytes).map_err(|_| SignatureError::SigEncoding)?;
-    B64.decode(text.trim().as_bytes()).map_err(|_| SignatureError::SigEncoding)
+    B64.decode(text.trim().as_bytes())
+        .map_err(|_| SignatureError::SigEncoding)
 }
 
 /// Check a `.sig` file's content over an artifact digest.
-pub fn verify_sig(key: &PublicKey, digest: &[u8; 32], sig_file: &[u8]) -> Result<(), SignatureError> {
+pub fn verify_sig(
+    key: &PublicKey,
+    digest: &[u8; 32],
+    sig_file: &[u8],
+) -> Result<(), SignatureError> {
     let der = decode_sig(sig_file)?;
     if key.verify_digest(digest, &der) {
         Ok(())
@@ -130,7 +142,9 @@ impl Bundle {
         Bundle {
             media_type: BUNDLE_MEDIA_TYPE.into(),
             verification_material: VerificationMaterial {
-                public_key: Some(PublicKeyIdentifier { hint: public.hint() }),
+                public_key: Some(PublicKeyIdentifier {
+                    hint: public.hint(),
+                }),
                 certificate: None,
                 x509_certificate_chain: None,
                 tlog_entries: Vec::new(),
@@ -189,7 +203,9 @@ impl Bundle {
             });
         };
         if msg.message_digest.algorithm != "SHA2_256" {
-            return Err(SignatureError::DigestAlgorithm(msg.message_digest.algorithm.clone()));
+            return Err(SignatureError::DigestAlgorithm(
+                msg.message_digest.algorithm.clone(),
+            ));
         }
         let bundle_digest = B64.decode(&msg.message_digest.digest).map_err(|e| {
             SignatureError::BundleParse(format!("messageDigest.digest is not base64: {e}"))
@@ -208,14 +224,21 @@ impl Bundle {
         }
         let key_hint = key.hint();
         if !bundle_key.hint.is_empty() && bundle_key.hint != key_hint {
-            return Err(SignatureError::WrongKey { bundle_hint: bundle_key.hint.clone(), key_hint });
+            return Err(SignatureError::WrongKey {
+                bundle_hint: bundle_key.hint.clone(),
+                key_hint,
+            });
         }
         Err(SignatureError::Invalid)
     }
 }
 
 /// Parse and verify a bundle file's bytes in one step.
-pub fn verify_bundle(key: &PublicKey, digest: &[u8; 32], bundle_file: &[u8]) -> Result<(), SignatureError> {
+pub fn verify_bundle(
+    key: &PublicKey,
+    digest: &[u8; 32],
+    bundle_file: &[u8],
+) -> Result<(), SignatureError> {
     Bundle::parse(bundle_file)?.verify(key, digest)
 }
 
@@ -230,7 +253,8 @@ mod tests {
     }
 
     fn a_txt_digest() -> [u8; 32] {
-        let bytes = std::fs::read(conformance().join("a.txt")).expect("../shared/testdata/cosign present");
+        let bytes =
+            std::fs::read(conformance().join("a.txt")).expect("../shared/testdata/cosign present");
         Sha256::digest(bytes).into()
     }
 
@@ -238,7 +262,10 @@ mod tests {
         let dir = conformance().join(case);
         let bundle = std::fs::read(dir.join("bundle.sigstore.json")).unwrap();
         let key = std::fs::read_to_string(dir.join("key.pub"))
-            .map_err(|e| crate::sign::KeyError::Read { what: "key.pub".into(), source: e })
+            .map_err(|e| crate::sign::KeyError::Read {
+                what: "key.pub".into(),
+                source: e,
+            })
             .and_then(|pem| PublicKey::from_pem(&pem, "key.pub"));
         (bundle, key)
     }
@@ -250,10 +277,21 @@ mod tests {
             let key = key.unwrap();
             verify_bundle(&key, &a_txt_digest(), &bundle).unwrap_or_else(|e| panic!("{case}: {e}"));
             // Same hint convention as cosign.
-            assert_eq!(Bundle::parse(&bundle).unwrap().verification_material.public_key.unwrap().hint, key.hint());
+            assert_eq!(
+                Bundle::parse(&bundle)
+                    .unwrap()
+                    .verification_material
+                    .public_key
+                    .unwrap()
+                    .hint,
+                key.hint()
+            );
             let mut other = a_txt_digest();
             other[0] ^= 1;
-            assert!(matches!(verify_bundle(&key, &other, &bundle), Err(SignatureError::DigestMismatch { .. })));
+            assert!(matches!(
+                verify_bundle(&key, &other, &bundle),
+                Err(SignatureError::DigestMismatch { .. })
+            ));
         }
     }
 
@@ -281,8 +319,14 @@ mod tests {
         let json = bundle.to_json();
         let value: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(value["mediaType"], BUNDLE_MEDIA_TYPE);
-        assert_eq!(value["verificationMaterial"]["tlogEntries"], serde_json::json!([]));
-        assert_eq!(value["messageSignature"]["messageDigest"]["algorithm"], "SHA2_256");
+        assert_eq!(
+            value["verificationMaterial"]["tlogEntries"],
+            serde_json::json!([])
+        );
+        assert_eq!(
+            value["messageSignature"]["messageDigest"]["algorithm"],
+            "SHA2_256"
+        );
         verify_bundle(&key.public_key(), &digest, json.as_bytes()).unwrap();
         let truncated = &json.as_bytes()[..json.len() / 2];
         assert!(matches!(
@@ -290,7 +334,10 @@ mod tests {
             Err(SignatureError::BundleParse(_))
         ));
         let other = PrivateKey::generate().public_key();
-        assert!(matches!(verify_bundle(&other, &digest, json.as_bytes()), Err(SignatureError::WrongKey { .. })));
+        assert!(matches!(
+            verify_bundle(&other, &digest, json.as_bytes()),
+            Err(SignatureError::WrongKey { .. })
+        ));
     }
 
     #[test]
@@ -304,8 +351,14 @@ mod tests {
         verify_sig(&public, &digest, b64.as_bytes()).unwrap();
         verify_sig(&public, &digest, format!("{b64}\n").as_bytes()).unwrap();
         verify_sig(&public, &digest, &der).unwrap();
-        assert_eq!(verify_sig(&public, &digest, b"%%%"), Err(SignatureError::SigEncoding));
+        assert_eq!(
+            verify_sig(&public, &digest, b"%%%"),
+            Err(SignatureError::SigEncoding)
+        );
         let other: [u8; 32] = Sha256::digest(b"y").into();
-        assert_eq!(verify_sig(&public, &other, b64.as_bytes()), Err(SignatureError::Invalid));
+        assert_eq!(
+            verify_sig(&public, &other, b64.as_bytes()),
+            Err(SignatureError::Invalid)
+        );
     }
 }

@@ -49,7 +49,12 @@ pub struct SignReport {
 
 /// Total bytes of the files `sign_dist` would hash (for a progress bar).
 pub fn bytes_to_sign(manifest: &Manifest, selection: SignArtifacts) -> u64 {
-    manifest.artifacts.iter().filter(|a| selection.includes(a.kind)).map(|a| a.size).sum()
+    manifest
+        .artifacts
+        .iter()
+        .filter(|a| selection.includes(a.kind))
+        .map(|a| a.size)
+        .sum()
 }
 
 fn read_digest(path: &Path) -> std::io::Result<([u8; 32], u64)> {
@@ -73,7 +78,11 @@ fn file_path(dist: &Path, artifact: &Artifact) -> PathBuf {
 }
 
 fn sidecar(artifact: &Artifact, kind: ArtifactKind, bytes: &[u8]) -> Artifact {
-    let suffix = if kind == ArtifactKind::Signature { ".sig" } else { ".sigstore.json" };
+    let suffix = if kind == ArtifactKind::Signature {
+        ".sig"
+    } else {
+        ".sigstore.json"
+    };
     Artifact {
         name: format!("{}{suffix}", artifact.name),
         path: format!("{}{suffix}", artifact.path),
@@ -95,10 +104,15 @@ fn check_clash(manifest: &Manifest, signed: &Artifact) -> Result<(), SignError> 
     for suffix in [".sig", ".sigstore.json"] {
         let name = format!("{}{suffix}", signed.name);
         if let Some(existing) = manifest.artifact(&name) {
-            let ours = matches!(existing.kind, ArtifactKind::Signature | ArtifactKind::Bundle)
-                && existing.signs.as_deref() == Some(signed.name.as_str());
+            let ours = matches!(
+                existing.kind,
+                ArtifactKind::Signature | ArtifactKind::Bundle
+            ) && existing.signs.as_deref() == Some(signed.name.as_str());
             if !ours {
-                return Err(SignError::NameClash { name: signed.name.clone(), clash: name });
+                return Err(SignError::NameClash {
+                    name: signed.name.clone(),
+                    clash: name,
+                });
             }
         }
     }
@@ -116,12 +130,14 @@ fn write_signatures(
     let sig = super::bundle::encode_sig(&der);
     let bundle = Bundle::new(&key.public_key(), digest, &der).to_json();
     let mut out = Vec::with_capacity(2);
-    for (kind, bytes) in
-        [(ArtifactKind::Signature, sig.as_bytes()), (ArtifactKind::Bundle, bundle.as_bytes())]
-    {
+    for (kind, bytes) in [
+        (ArtifactKind::Signature, sig.as_bytes()),
+        (ArtifactKind::Bundle, bundle.as_bytes()),
+    ] {
         let entry = sidecar(artifact, kind, bytes);
         let path = dist.join(&entry.path);
-        crate::fsutil::write_atomic(&path, bytes).map_err(|source| SignError::Write { path, source })?;
+        crate::fsutil::write_atomic(&path, bytes)
+            .map_err(|source| SignError::Write { path, source })?;
         out.push(entry);
     }
     Ok(out.try_into().expect("two sidecars"))
@@ -149,16 +165,23 @@ pub fn sign_dist(
     progress: &(dyn Fn(SignEvent) + Sync),
 ) -> Result<SignReport, SignError> {
     let mut manifest = Manifest::read(dist)?;
-    let targets: Vec<Artifact> =
-        manifest.artifacts.iter().filter(|a| selection.includes(a.kind)).cloned().collect();
+    let targets: Vec<Artifact> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| selection.includes(a.kind))
+        .cloned()
+        .collect();
     if targets.is_empty() {
-        return Err(SignError::NothingToSign { selection: selection.as_str().into() });
+        return Err(SignError::NothingToSign {
+            selection: selection.as_str().into(),
+        });
     }
     for t in &targets {
         check_clash(&manifest, t)?;
     }
-    let (checksums, others): (Vec<Artifact>, Vec<Artifact>) =
-        targets.into_iter().partition(|a| a.kind == ArtifactKind::Checksums);
+    let (checksums, others): (Vec<Artifact>, Vec<Artifact>) = targets
+        .into_iter()
+        .partition(|a| a.kind == ArtifactKind::Checksums);
 
     // Phase 1, in parallel: everything but the checksums file(s).
     let results: Vec<Result<([Artifact; 2], u64), SignError>> = others
@@ -166,7 +189,10 @@ pub fn sign_dist(
         .map(|artifact| {
             let (digest, size) = hash_and_check(dist, artifact)?;
             let entries = write_signatures(dist, key, artifact, &digest)?;
-            progress(SignEvent::Done { name: artifact.name.clone(), size });
+            progress(SignEvent::Done {
+                name: artifact.name.clone(),
+                size,
+            });
             Ok((entries, size))
         })
         .collect();
@@ -184,7 +210,10 @@ pub fn sign_dist(
     // Phase 2: list the signatures in each checksums file, then sign it.
     for artifact in &checksums {
         let path = file_path(dist, artifact);
-        let bytes = std::fs::read(&path).map_err(|source| SignError::Read { path: path.clone(), source })?;
+        let bytes = std::fs::read(&path).map_err(|source| SignError::Read {
+            path: path.clone(),
+            source,
+        })?;
         let actual = crate::fsutil::hex(&Sha256::digest(&bytes));
         if actual != artifact.sha256.to_ascii_lowercase() {
             return Err(SignError::Modified {
@@ -197,8 +226,10 @@ pub fn sign_dist(
             name: artifact.name.clone(),
             detail: "not UTF-8 text".into(),
         })?;
-        let mut rows = parse_checksums(&text)
-            .map_err(|detail| SignError::Checksums { name: artifact.name.clone(), detail })?;
+        let mut rows = parse_checksums(&text).map_err(|detail| SignError::Checksums {
+            name: artifact.name.clone(),
+            detail,
+        })?;
         // The signatures of the artifacts this file lists (so it never lists its own, and
         // stays `sha256sum -c` compatible: what it lists lives beside what it already lists).
         let listed: BTreeSet<String> = rows.keys().cloned().collect();
@@ -211,8 +242,12 @@ pub fn sign_dist(
         let rendered = render_checksums(rows.iter().map(|(n, h)| (n.as_str(), h.as_str())));
         let mut entry = artifact.clone();
         if rendered != text {
-            crate::fsutil::write_atomic(&path, rendered.as_bytes())
-                .map_err(|source| SignError::Write { path: path.clone(), source })?;
+            crate::fsutil::write_atomic(&path, rendered.as_bytes()).map_err(|source| {
+                SignError::Write {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
             entry.sha256 = crate::fsutil::hex(&Sha256::digest(rendered.as_bytes()));
             entry.size = rendered.len() as u64;
             report.checksums_updated = Some(artifact.name.clone());
@@ -222,7 +257,10 @@ pub fn sign_dist(
             report.written.push(e.name.clone());
             manifest.upsert(e);
         }
-        progress(SignEvent::Done { name: entry.name.clone(), size: entry.size });
+        progress(SignEvent::Done {
+            name: entry.name.clone(),
+            size: entry.size,
+        });
         report.signed.push(entry.name.clone());
         report.bytes += entry.size;
         manifest.upsert(entry);
@@ -241,9 +279,16 @@ pub enum Problem {
     /// The file's bytes differ from what the manifest recorded.
     DigestMismatch { expected: String, actual: String },
     /// The checksums file lists another digest than the file has.
-    ChecksumsMismatch { checksums: String, listed: String, actual: String },
+    ChecksumsMismatch {
+        checksums: String,
+        listed: String,
+        actual: String,
+    },
     /// A signature or bundle (this artifact) does not prove the artifact it signs.
-    BadSignature { signs: String, error: SignatureError },
+    BadSignature {
+        signs: String,
+        error: SignatureError,
+    },
     /// Neither signed itself nor listed in a signed checksums file.
     Unsigned,
 }
@@ -253,15 +298,25 @@ impl fmt::Display for Problem {
         match self {
             Problem::Unreadable { detail } => write!(f, "cannot read it: {detail}"),
             Problem::DigestMismatch { expected, actual } => {
-                write!(f, "tampered: sha256 is {actual}, the manifest recorded {expected}")
+                write!(
+                    f,
+                    "tampered: sha256 is {actual}, the manifest recorded {expected}"
+                )
             }
-            Problem::ChecksumsMismatch { checksums, listed, actual } => {
-                write!(f, "tampered: sha256 is {actual}, {checksums} lists {listed}")
+            Problem::ChecksumsMismatch {
+                checksums,
+                listed,
+                actual,
+            } => {
+                write!(
+                    f,
+                    "tampered: sha256 is {actual}, {checksums} lists {listed}"
+                )
             }
             Problem::BadSignature { signs, error } => write!(f, "does not verify {signs}: {error}"),
-            Problem::Unsigned => {
-                f.write_str("unsigned: no valid signature or bundle, and not listed in a signed checksums file")
-            }
+            Problem::Unsigned => f.write_str(
+                "unsigned: no valid signature or bundle, and not listed in a signed checksums file",
+            ),
         }
     }
 }
@@ -291,11 +346,20 @@ struct Hashed {
 
 fn hash_artifact(dist: &Path, a: &Artifact) -> std::io::Result<Hashed> {
     let path = file_path(dist, a);
-    if matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle | ArtifactKind::Checksums) {
+    if matches!(
+        a.kind,
+        ArtifactKind::Signature | ArtifactKind::Bundle | ArtifactKind::Checksums
+    ) {
         let bytes = std::fs::read(&path)?;
-        Ok(Hashed { digest: Sha256::digest(&bytes).into(), bytes: Some(bytes) })
+        Ok(Hashed {
+            digest: Sha256::digest(&bytes).into(),
+            bytes: Some(bytes),
+        })
     } else {
-        Ok(Hashed { digest: read_digest(&path)?.0, bytes: None })
+        Ok(Hashed {
+            digest: read_digest(&path)?.0,
+            bytes: None,
+        })
     }
 }
 
@@ -313,8 +377,11 @@ pub fn verify_dist(
     progress: &(dyn Fn(SignEvent) + Sync),
 ) -> Result<VerifyReport, SignError> {
     let manifest = Manifest::read(dist)?;
-    let files: Vec<&Artifact> =
-        manifest.artifacts.iter().filter(|a| a.kind != ArtifactKind::Image).collect();
+    let files: Vec<&Artifact> = manifest
+        .artifacts
+        .iter()
+        .filter(|a| a.kind != ArtifactKind::Image)
+        .collect();
     let selected: BTreeSet<&str> = if names.is_empty() {
         files.iter().map(|a| a.name.as_str()).collect()
     } else {
@@ -327,23 +394,36 @@ pub fn verify_dist(
         }
         set
     };
-    let checksums: Vec<&Artifact> =
-        files.iter().copied().filter(|a| a.kind == ArtifactKind::Checksums).collect();
+    let checksums: Vec<&Artifact> = files
+        .iter()
+        .copied()
+        .filter(|a| a.kind == ArtifactKind::Checksums)
+        .collect();
     // What must be read: the selection, the checksums files, and the signatures of both.
     let mut needed: BTreeSet<&str> = selected.clone();
     needed.extend(checksums.iter().map(|a| a.name.as_str()));
     let signed_targets = needed.clone();
     for a in &files {
-        if a.signs.as_deref().is_some_and(|s| signed_targets.contains(s)) {
+        if a.signs
+            .as_deref()
+            .is_some_and(|s| signed_targets.contains(s))
+        {
             needed.insert(a.name.as_str());
         }
     }
-    let to_hash: Vec<&Artifact> = files.iter().copied().filter(|a| needed.contains(a.name.as_str())).collect();
+    let to_hash: Vec<&Artifact> = files
+        .iter()
+        .copied()
+        .filter(|a| needed.contains(a.name.as_str()))
+        .collect();
     let hashed: HashMap<&str, Result<Hashed, String>> = to_hash
         .par_iter()
         .map(|a| {
             let r = hash_artifact(dist, a).map_err(|e| e.to_string());
-            progress(SignEvent::Done { name: a.name.clone(), size: a.size });
+            progress(SignEvent::Done {
+                name: a.name.clone(),
+                size: a.size,
+            });
             (a.name.as_str(), r)
         })
         .collect();
@@ -353,7 +433,9 @@ pub fn verify_dist(
     let digest_ok = |name: &str| -> Option<[u8; 32]> {
         let a = manifest.artifact(name)?;
         match hashed.get(name)? {
-            Ok(h) if crate::fsutil::hex(&h.digest) == a.sha256.to_ascii_lowercase() => Some(h.digest),
+            Ok(h) if crate::fsutil::hex(&h.digest) == a.sha256.to_ascii_lowercase() => {
+                Some(h.digest)
+            }
             _ => None,
         }
     };
@@ -362,10 +444,16 @@ pub fn verify_dist(
     let mut directly_signed: BTreeSet<String> = BTreeSet::new();
     for a in &to_hash {
         let is_sidecar = matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle);
-        let Some(signs) = a.signs.as_deref().filter(|_| is_sidecar) else { continue };
-        let Ok(h) = &hashed[a.name.as_str()] else { continue };
+        let Some(signs) = a.signs.as_deref().filter(|_| is_sidecar) else {
+            continue;
+        };
+        let Ok(h) = &hashed[a.name.as_str()] else {
+            continue;
+        };
         // A signed artifact whose own bytes are wrong is reported as tampered below.
-        let Some(target_digest) = digest_ok(signs) else { continue };
+        let Some(target_digest) = digest_ok(signs) else {
+            continue;
+        };
         let bytes = h.bytes.as_deref().unwrap_or_default();
         let result = match a.kind {
             ArtifactKind::Signature => verify_sig(key, &target_digest, bytes),
@@ -377,7 +465,13 @@ pub fn verify_dist(
                 report.valid_signatures.push(a.name.clone());
             }
             Err(error) => {
-                problems.insert(a.name.clone(), Problem::BadSignature { signs: signs.into(), error });
+                problems.insert(
+                    a.name.clone(),
+                    Problem::BadSignature {
+                        signs: signs.into(),
+                        error,
+                    },
+                );
             }
         }
     }
@@ -389,14 +483,22 @@ pub fn verify_dist(
         }
         match &hashed[a.name.as_str()] {
             Err(detail) => {
-                problems.insert(a.name.clone(), Problem::Unreadable { detail: detail.clone() });
+                problems.insert(
+                    a.name.clone(),
+                    Problem::Unreadable {
+                        detail: detail.clone(),
+                    },
+                );
             }
             Ok(h) => {
                 let actual = crate::fsutil::hex(&h.digest);
                 if actual != a.sha256.to_ascii_lowercase() {
                     problems.insert(
                         a.name.clone(),
-                        Problem::DigestMismatch { expected: a.sha256.clone(), actual },
+                        Problem::DigestMismatch {
+                            expected: a.sha256.clone(),
+                            actual,
+                        },
                     );
                 } else if selected.contains(a.name.as_str()) {
                     report.checked.push(a.name.clone());
@@ -412,7 +514,9 @@ pub fn verify_dist(
         if problems.contains_key(&c.name) {
             continue;
         }
-        let Ok(h) = &hashed[c.name.as_str()] else { continue };
+        let Ok(h) = &hashed[c.name.as_str()] else {
+            continue;
+        };
         let text = String::from_utf8_lossy(h.bytes.as_deref().unwrap_or_default()).into_owned();
         let rows = match parse_checksums(&text) {
             Ok(rows) => rows,
@@ -427,12 +531,18 @@ pub fn verify_dist(
             if !selected.contains(name.as_str()) || problems.contains_key(&name) {
                 continue;
             }
-            let Some(Ok(h)) = hashed.get(name.as_str()) else { continue };
+            let Some(Ok(h)) = hashed.get(name.as_str()) else {
+                continue;
+            };
             let actual = crate::fsutil::hex(&h.digest);
             if actual != listed {
                 problems.insert(
                     name.clone(),
-                    Problem::ChecksumsMismatch { checksums: c.name.clone(), listed, actual },
+                    Problem::ChecksumsMismatch {
+                        checksums: c.name.clone(),
+                        listed,
+                        actual,
+                    },
                 );
             } else if signed {
                 covered.insert(name);
@@ -445,7 +555,11 @@ pub fn verify_dist(
         let is_sidecar = matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle);
         let must_be_signed =
             !names.is_empty() || expected.includes(a.kind) || listed_anywhere.contains(*name);
-        if must_be_signed && !is_sidecar && !covered.contains(*name) && !problems.contains_key(*name) {
+        if must_be_signed
+            && !is_sidecar
+            && !covered.contains(*name)
+            && !problems.contains_key(*name)
+        {
             problems.insert(name.to_string(), Problem::Unsigned);
         }
     }
@@ -455,19 +569,27 @@ pub fn verify_dist(
     Ok(report)
 }
 
+/// One signature file's verdict on a file: its path, and whether it proves the file.
+pub type FileVerdict = (PathBuf, Result<(), SignatureError>);
+
 /// Verify one file outside any dist (e.g. something cosign signed): with a `.sig` and/or a bundle.
 pub fn verify_file(
     key: &PublicKey,
     file: &Path,
     signature: Option<&Path>,
     bundle: Option<&Path>,
-) -> Result<Vec<(PathBuf, Result<(), SignatureError>)>, SignError> {
-    let (digest, _) =
-        read_digest(file).map_err(|source| SignError::Read { path: file.to_path_buf(), source })?;
+) -> Result<Vec<FileVerdict>, SignError> {
+    let (digest, _) = read_digest(file).map_err(|source| SignError::Read {
+        path: file.to_path_buf(),
+        source,
+    })?;
     let mut out = Vec::new();
     for (path, is_bundle) in [(signature, false), (bundle, true)] {
         let Some(path) = path else { continue };
-        let bytes = std::fs::read(path).map_err(|source| SignError::Read { path: path.to_path_buf(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| SignError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
         let result = if is_bundle {
             super::bundle::verify_bundle(key, &digest, &bytes)
         } else {
@@ -486,9 +608,21 @@ pub(crate) mod tests {
     /// A small dist: two archives, a binary and a checksums file listing the archives.
     pub(crate) fn make_dist(dir: &Path) {
         let files: [(&str, ArtifactKind, &[u8]); 3] = [
-            ("hello_1.0.0_linux_amd64.tar.gz", ArtifactKind::Archive, b"archive one"),
-            ("hello_1.0.0_darwin_arm64.zip", ArtifactKind::Archive, b"archive two"),
-            ("hello_linux_amd64/hello", ArtifactKind::Binary, b"\x7fELF binary"),
+            (
+                "hello_1.0.0_linux_amd64.tar.gz",
+                ArtifactKind::Archive,
+                b"archive one",
+            ),
+            (
+                "hello_1.0.0_darwin_arm64.zip",
+                ArtifactKind::Archive,
+                b"archive two",
+            ),
+            (
+                "hello_linux_amd64/hello",
+                ArtifactKind::Binary,
+                b"\x7fELF binary",
+            ),
         ];
         let mut artifacts = Vec::new();
         for (path, kind, bytes) in files {
@@ -496,7 +630,12 @@ pub(crate) mod tests {
             std::fs::create_dir_all(full.parent().unwrap()).unwrap();
             std::fs::write(&full, bytes).unwrap();
             artifacts.push(Artifact {
-                name: Path::new(path).file_name().unwrap().to_str().unwrap().into(),
+                name: Path::new(path)
+                    .file_name()
+                    .unwrap()
+                    .to_str()
+                    .unwrap()
+                    .into(),
                 path: path.into(),
                 kind,
                 os: None,
@@ -562,15 +701,40 @@ pub(crate) mod tests {
         let sig = m.artifact("hello_1.0.0_checksums.txt.sig").unwrap();
         assert_eq!(sig.kind, ArtifactKind::Signature);
         assert_eq!(sig.signs.as_deref(), Some("hello_1.0.0_checksums.txt"));
-        assert_eq!(m.artifact("hello_1.0.0_checksums.txt.sigstore.json").unwrap().kind, ArtifactKind::Bundle);
-        let v = verify_dist(dir.path(), &key.public_key(), &[], SignArtifacts::Checksums, &quiet).unwrap();
+        assert_eq!(
+            m.artifact("hello_1.0.0_checksums.txt.sigstore.json")
+                .unwrap()
+                .kind,
+            ArtifactKind::Bundle
+        );
+        let v = verify_dist(
+            dir.path(),
+            &key.public_key(),
+            &[],
+            SignArtifacts::Checksums,
+            &quiet,
+        )
+        .unwrap();
         assert!(v.ok(), "{:?}", v.problems);
         assert_eq!(v.checked.len(), 6);
         // The binary is neither in the checksums file nor signed: fine unless binaries must be.
-        let v = verify_dist(dir.path(), &key.public_key(), &[], SignArtifacts::Binaries, &quiet).unwrap();
+        let v = verify_dist(
+            dir.path(),
+            &key.public_key(),
+            &[],
+            SignArtifacts::Binaries,
+            &quiet,
+        )
+        .unwrap();
         assert_eq!(v.problems, [("hello".to_string(), Problem::Unsigned)]);
-        let v = verify_dist(dir.path(), &key.public_key(), &["hello_1.0.0_linux_amd64.tar.gz".into()], SignArtifacts::Checksums, &quiet)
-            .unwrap();
+        let v = verify_dist(
+            dir.path(),
+            &key.public_key(),
+            &["hello_1.0.0_linux_amd64.tar.gz".into()],
+            SignArtifacts::Checksums,
+            &quiet,
+        )
+        .unwrap();
         assert!(v.ok(), "{:?}", v.problems);
     }
 
@@ -582,18 +746,36 @@ pub(crate) mod tests {
         let report = sign_dist(dir.path(), &key, SignArtifacts::All, &quiet).unwrap();
         assert_eq!(report.signed.len(), 4);
         assert_eq!(report.written.len(), 8);
-        assert_eq!(report.checksums_updated.as_deref(), Some("hello_1.0.0_checksums.txt"));
+        assert_eq!(
+            report.checksums_updated.as_deref(),
+            Some("hello_1.0.0_checksums.txt")
+        );
         let text = std::fs::read_to_string(dir.path().join("hello_1.0.0_checksums.txt")).unwrap();
         let rows = parse_checksums(&text).unwrap();
         assert!(rows.contains_key("hello_1.0.0_darwin_arm64.zip.sigstore.json"));
-        assert!(!rows.contains_key("hello.sig"), "the binary is not listed, nor its signature");
-        assert!(!rows.keys().any(|k| k.starts_with("hello_1.0.0_checksums.txt.")));
+        assert!(
+            !rows.contains_key("hello.sig"),
+            "the binary is not listed, nor its signature"
+        );
+        assert!(!rows
+            .keys()
+            .any(|k| k.starts_with("hello_1.0.0_checksums.txt.")));
         let manifest_before = std::fs::read(dir.path().join("manifest.json")).unwrap();
-        let v = verify_dist(dir.path(), &key.public_key(), &[], SignArtifacts::All, &quiet).unwrap();
+        let v = verify_dist(
+            dir.path(),
+            &key.public_key(),
+            &[],
+            SignArtifacts::All,
+            &quiet,
+        )
+        .unwrap();
         assert!(v.ok(), "{:?}", v.problems);
         assert_eq!(v.valid_signatures.len(), 8);
         sign_dist(dir.path(), &key, SignArtifacts::All, &quiet).unwrap();
-        assert_eq!(std::fs::read(dir.path().join("manifest.json")).unwrap(), manifest_before);
+        assert_eq!(
+            std::fs::read(dir.path().join("manifest.json")).unwrap(),
+            manifest_before
+        );
     }
 
     #[test]
@@ -603,9 +785,16 @@ pub(crate) mod tests {
         std::fs::write(dir.path().join("hello_1.0.0_darwin_arm64.zip"), b"evil").unwrap();
         let key = PrivateKey::generate();
         let err = sign_dist(dir.path(), &key, SignArtifacts::Archives, &quiet).unwrap_err();
-        assert!(matches!(err, SignError::Modified { ref name, .. } if name == "hello_1.0.0_darwin_arm64.zip"), "{err}");
+        assert!(
+            matches!(err, SignError::Modified { ref name, .. } if name == "hello_1.0.0_darwin_arm64.zip"),
+            "{err}"
+        );
         // Nothing half-written: the manifest is untouched.
-        assert!(Manifest::read(dir.path()).unwrap().by_kind(ArtifactKind::Signature).next().is_none());
+        assert!(Manifest::read(dir.path())
+            .unwrap()
+            .by_kind(ArtifactKind::Signature)
+            .next()
+            .is_none());
         let mut m = Manifest::read(dir.path()).unwrap();
         m.artifacts.retain(|a| a.kind != ArtifactKind::Binary);
         m.write(dir.path()).unwrap();
@@ -628,34 +817,65 @@ pub(crate) mod tests {
         bytes[0] ^= 1;
         std::fs::write(&zip, bytes).unwrap();
         // Swap a signature for another artifact's.
-        std::fs::copy(d.join("hello_linux_amd64/hello.sig"), d.join("hello_1.0.0_linux_amd64.tar.gz.sig")).unwrap();
+        std::fs::copy(
+            d.join("hello_linux_amd64/hello.sig"),
+            d.join("hello_1.0.0_linux_amd64.tar.gz.sig"),
+        )
+        .unwrap();
         // Truncate a bundle.
         let bundle = d.join("hello_linux_amd64/hello.sigstore.json");
         let text = std::fs::read(&bundle).unwrap();
         std::fs::write(&bundle, &text[..text.len() / 2]).unwrap();
         let v = verify_dist(d, &key.public_key(), &[], SignArtifacts::All, &quiet).unwrap();
         let by_name: BTreeMap<_, _> = v.problems.iter().cloned().collect();
-        assert!(matches!(by_name["hello_1.0.0_darwin_arm64.zip"], Problem::DigestMismatch { .. }), "{by_name:?}");
+        assert!(
+            matches!(
+                by_name["hello_1.0.0_darwin_arm64.zip"],
+                Problem::DigestMismatch { .. }
+            ),
+            "{by_name:?}"
+        );
         assert!(matches!(
             by_name["hello_1.0.0_linux_amd64.tar.gz.sig"],
-            Problem::BadSignature { error: SignatureError::Invalid, .. }
+            Problem::BadSignature {
+                error: SignatureError::Invalid,
+                ..
+            }
         ));
         assert!(matches!(
             by_name["hello.sigstore.json"],
-            Problem::BadSignature { error: SignatureError::BundleParse(_), .. }
+            Problem::BadSignature {
+                error: SignatureError::BundleParse(_),
+                ..
+            }
         ));
         assert_eq!(by_name.len(), 3, "{by_name:?}");
         // A wrong key: every signature fails, bundles say which key signed them.
-        let v = verify_dist(d, &PrivateKey::generate().public_key(), &["hello_1.0.0_checksums.txt".into()], SignArtifacts::All, &quiet)
-            .unwrap();
+        let v = verify_dist(
+            d,
+            &PrivateKey::generate().public_key(),
+            &["hello_1.0.0_checksums.txt".into()],
+            SignArtifacts::All,
+            &quiet,
+        )
+        .unwrap();
         let by_name: BTreeMap<_, _> = v.problems.iter().cloned().collect();
         assert!(matches!(
             by_name["hello_1.0.0_checksums.txt.sigstore.json"],
-            Problem::BadSignature { error: SignatureError::WrongKey { .. }, .. }
+            Problem::BadSignature {
+                error: SignatureError::WrongKey { .. },
+                ..
+            }
         ));
         assert_eq!(by_name["hello_1.0.0_checksums.txt"], Problem::Unsigned);
         assert!(matches!(
-            verify_dist(d, &key.public_key(), &["nope".into()], SignArtifacts::All, &quiet),
+            verify_dist(
+                d,
+                &key.public_key(),
+                &["nope".into()],
+                SignArtifacts::All,
+                &quiet
+            ),
             Err(SignError::UnknownArtifact(_))
         ));
     }

@@ -73,7 +73,10 @@ pub fn encrypt(key: &PrivateKey, password: &[u8]) -> String {
     rand_core::OsRng.fill_bytes(&mut nonce);
     let (r, p) = (8, 1);
     let secret = derive_key(password, &salt, WRITTEN_SCRYPT_N, r, p);
-    let der = key.signing_key().to_pkcs8_der().expect("P-256 key encodes as PKCS#8");
+    let der = key
+        .signing_key()
+        .to_pkcs8_der()
+        .expect("P-256 key encodes as PKCS#8");
     let cipher = XSalsa20Poly1305::new(&secret.into());
     let ciphertext = cipher
         .encrypt(&nonce.into(), der.as_bytes())
@@ -81,10 +84,17 @@ pub fn encrypt(key: &PrivateKey, password: &[u8]) -> String {
     let envelope = Envelope {
         kdf: Kdf {
             name: "scrypt".into(),
-            params: KdfParams { n: WRITTEN_SCRYPT_N, r, p },
+            params: KdfParams {
+                n: WRITTEN_SCRYPT_N,
+                r,
+                p,
+            },
             salt: B64.encode(salt),
         },
-        cipher: Cipher { name: "nacl/secretbox".into(), nonce: B64.encode(nonce) },
+        cipher: Cipher {
+            name: "nacl/secretbox".into(),
+            nonce: B64.encode(nonce),
+        },
         ciphertext: B64.encode(ciphertext),
     };
     let json = serde_json::to_vec(&envelope).expect("envelope serializes");
@@ -95,9 +105,15 @@ pub fn encrypt(key: &PrivateKey, password: &[u8]) -> String {
 pub fn decrypt(pem: &str, password: &[u8], what: &str) -> Result<PrivateKey, KeyError> {
     let (label, body) = pem_decode(pem, what)?;
     if label != SIGSTORE_LABEL && label != COSIGN_LABEL {
-        return Err(KeyError::UnexpectedLabel { what: what.into(), label });
+        return Err(KeyError::UnexpectedLabel {
+            what: what.into(),
+            label,
+        });
     }
-    let corrupt = |detail: String| KeyError::CorruptEnvelope { what: what.into(), detail };
+    let corrupt = |detail: String| KeyError::CorruptEnvelope {
+        what: what.into(),
+        detail,
+    };
     let envelope: Envelope =
         serde_json::from_slice(&body).map_err(|e| corrupt(format!("invalid JSON: {e}")))?;
     let KdfParams { n, r, p } = envelope.kdf.params;
@@ -108,15 +124,23 @@ pub fn decrypt(pem: &str, password: &[u8], what: &str) -> Result<PrivateKey, Key
         });
     }
     if envelope.cipher.name != "nacl/secretbox" {
-        return Err(KeyError::UnsupportedCipher { what: what.into(), name: envelope.cipher.name });
+        return Err(KeyError::UnsupportedCipher {
+            what: what.into(),
+            name: envelope.cipher.name,
+        });
     }
-    let salt = B64.decode(&envelope.kdf.salt).map_err(|e| corrupt(format!("salt: {e}")))?;
-    let nonce = B64.decode(&envelope.cipher.nonce).map_err(|e| corrupt(format!("nonce: {e}")))?;
+    let salt = B64
+        .decode(&envelope.kdf.salt)
+        .map_err(|e| corrupt(format!("salt: {e}")))?;
+    let nonce = B64
+        .decode(&envelope.cipher.nonce)
+        .map_err(|e| corrupt(format!("nonce: {e}")))?;
     let nonce: [u8; 24] = nonce
         .try_into()
         .map_err(|n: Vec<u8>| corrupt(format!("nonce is {} bytes, expected 24", n.len())))?;
-    let ciphertext =
-        B64.decode(&envelope.ciphertext).map_err(|e| corrupt(format!("ciphertext: {e}")))?;
+    let ciphertext = B64
+        .decode(&envelope.ciphertext)
+        .map_err(|e| corrupt(format!("ciphertext: {e}")))?;
     let secret = derive_key(password, &salt, n, r, p);
     let plaintext = XSalsa20Poly1305::new(&secret.into())
         .decrypt(&nonce.into(), ciphertext.as_slice())
@@ -177,11 +201,19 @@ mod tests {
         assert!(pem.lines().all(|l| l.len() <= 64 || l.starts_with("-----")));
         let (_, body) = pem_decode(&pem, "k").unwrap();
         let json = String::from_utf8(body).unwrap();
-        assert!(json.starts_with(r#"{"kdf":{"name":"scrypt","params":{"N":65536,"r":8,"p":1},"salt":""#), "{json}");
+        assert!(
+            json.starts_with(
+                r#"{"kdf":{"name":"scrypt","params":{"N":65536,"r":8,"p":1},"salt":""#
+            ),
+            "{json}"
+        );
         assert!(json.contains(r#""cipher":{"name":"nacl/secretbox","nonce":""#));
         let back = decrypt(&pem, b"s3cret", "k").unwrap();
         assert_eq!(back.public_key(), key.public_key());
-        assert!(matches!(decrypt(&pem, b"wrong", "k"), Err(KeyError::WrongPassword { .. })));
+        assert!(matches!(
+            decrypt(&pem, b"wrong", "k"),
+            Err(KeyError::WrongPassword { .. })
+        ));
         // Fresh salt and nonce every time.
         assert_ne!(encrypt(&key, b"s3cret"), pem);
     }
@@ -191,12 +223,17 @@ mod tests {
         for (file, password) in [
             ("cosign-keys/cosign-label-N32768.key", "hello"),
             ("cosign-keys/sigstore-label-N32768.key", "hello"),
-            ("sigstore-rs-keys/cosign_generated_encrypted_empty_private.key", ""),
+            (
+                "sigstore-rs-keys/cosign_generated_encrypted_empty_private.key",
+                "",
+            ),
         ] {
             let key = decrypt(&vector(file), password.as_bytes(), file)
                 .unwrap_or_else(|e| panic!("{file}: {e}"));
             let digest = [7u8; 32];
-            assert!(key.public_key().verify_digest(&digest, &key.sign_digest(&digest)));
+            assert!(key
+                .public_key()
+                .verify_digest(&digest, &key.sign_digest(&digest)));
             assert!(matches!(
                 decrypt(&vector(file), b"not-the-password", file),
                 Err(KeyError::WrongPassword { .. })
@@ -206,7 +243,12 @@ mod tests {
 
     #[test]
     fn rejects_sec1_key_vector() {
-        let err = decrypt(&vector("cosign-keys/rejected-ec-key.key"), b"hello", "ec.key").unwrap_err();
+        let err = decrypt(
+            &vector("cosign-keys/rejected-ec-key.key"),
+            b"hello",
+            "ec.key",
+        )
+        .unwrap_err();
         assert!(matches!(err, KeyError::Sec1 { .. }), "{err:?}");
         assert!(err.to_string().contains("SEC1"), "{err}");
     }
@@ -223,21 +265,45 @@ mod tests {
         let pem = vector("cosign-keys/sigstore-label-N32768.key");
         let n1024 = reencode(&pem, |j| j["kdf"]["params"]["N"] = 1024.into());
         let err = decrypt(&n1024, b"hello", "k").unwrap_err();
-        assert!(matches!(err, KeyError::UnsupportedKdf { .. }) && err.to_string().contains("N=1024"), "{err}");
+        assert!(
+            matches!(err, KeyError::UnsupportedKdf { .. }) && err.to_string().contains("N=1024"),
+            "{err}"
+        );
         let r16 = reencode(&pem, |j| j["kdf"]["params"]["r"] = 16.into());
-        assert!(matches!(decrypt(&r16, b"hello", "k"), Err(KeyError::UnsupportedKdf { .. })));
+        assert!(matches!(
+            decrypt(&r16, b"hello", "k"),
+            Err(KeyError::UnsupportedKdf { .. })
+        ));
         let argon = reencode(&pem, |j| j["kdf"]["name"] = "argon2".into());
-        assert!(matches!(decrypt(&argon, b"hello", "k"), Err(KeyError::UnsupportedKdf { .. })));
+        assert!(matches!(
+            decrypt(&argon, b"hello", "k"),
+            Err(KeyError::UnsupportedKdf { .. })
+        ));
         let aes = reencode(&pem, |j| j["cipher"]["name"] = "aes-gcm".into());
-        assert!(matches!(decrypt(&aes, b"hello", "k"), Err(KeyError::UnsupportedCipher { .. })));
+        assert!(matches!(
+            decrypt(&aes, b"hello", "k"),
+            Err(KeyError::UnsupportedCipher { .. })
+        ));
         let truncated = &pem[..pem.len() - 60];
-        assert!(matches!(decrypt(truncated, b"hello", "k"), Err(KeyError::NotPem { .. })));
+        assert!(matches!(
+            decrypt(truncated, b"hello", "k"),
+            Err(KeyError::NotPem { .. })
+        ));
         let garbled = pem.replacen("eyJ", "!!!", 1);
-        assert!(matches!(decrypt(&garbled, b"hello", "k"), Err(KeyError::NotPem { .. })));
+        assert!(matches!(
+            decrypt(&garbled, b"hello", "k"),
+            Err(KeyError::NotPem { .. })
+        ));
         let not_json = pem_encode(SIGSTORE_LABEL, b"{\"kdf\":");
-        assert!(matches!(decrypt(&not_json, b"hello", "k"), Err(KeyError::CorruptEnvelope { .. })));
+        assert!(matches!(
+            decrypt(&not_json, b"hello", "k"),
+            Err(KeyError::CorruptEnvelope { .. })
+        ));
         let plain = pem_encode("PRIVATE KEY", b"x");
-        assert!(matches!(decrypt(&plain, b"hello", "k"), Err(KeyError::UnexpectedLabel { .. })));
+        assert!(matches!(
+            decrypt(&plain, b"hello", "k"),
+            Err(KeyError::UnexpectedLabel { .. })
+        ));
     }
 
     #[test]
@@ -246,7 +312,9 @@ mod tests {
         let p384 = "MIG2AgEAMBAGByqGSM49AgEGBSuBBAAiBIGeMIGbAgEBBDDrlv10Tx2so12lioUYCyL/CZ/vEJiiVnEIOf9vUS47nV8Q\
                     7wUb3kICJnZ3AvKaV3ahZANiAASO88xDy+W+uY5OSb+wrKQYUQkWZ2hCnvf40QlabNMG7bxBEe+xjwQDpZblbE/c\
                     la7o0mw7rRIAXYRKMA0tisKI+KFhXxyOgrV7nLCKkqRCis3XFr5EwpjvVJOuANV99ks=";
-        let ed25519 = B64.decode("MC4CAQAwBQYDK2VwBCIEIJQMVnwf3p6O+GTf7mokn1lcoGo0QpetcagbtDmUfywv").unwrap();
+        let ed25519 = B64
+            .decode("MC4CAQAwBQYDK2VwBCIEIJQMVnwf3p6O+GTf7mokn1lcoGo0QpetcagbtDmUfywv")
+            .unwrap();
         let err = parse_pkcs8(&ed25519, "k").unwrap_err();
         assert!(err.to_string().contains("Ed25519"), "{err}");
         let der = B64.decode(p384).unwrap();

@@ -52,8 +52,10 @@ impl KeySource {
     /// The raw bytes (the PEM text for keys, the secret for passwords).
     pub fn read(&self) -> Result<Vec<u8>, KeyError> {
         match self {
-            KeySource::File(path) => std::fs::read(path)
-                .map_err(|source| KeyError::Read { what: self.to_string(), source }),
+            KeySource::File(path) => std::fs::read(path).map_err(|source| KeyError::Read {
+                what: self.to_string(),
+                source,
+            }),
             KeySource::Env(var) => match std::env::var_os(var) {
                 Some(v) => Ok(v.into_encoded_bytes()),
                 None => Err(KeyError::EnvMissing(var.clone())),
@@ -108,7 +110,10 @@ impl PublicKey {
                     }
                     Err(_) => e.to_string(),
                 };
-                Err(KeyError::BadPublicKey { what: what.into(), detail })
+                Err(KeyError::BadPublicKey {
+                    what: what.into(),
+                    detail,
+                })
             }
         }
     }
@@ -126,12 +131,17 @@ impl PublicKey {
 
     /// DER SubjectPublicKeyInfo.
     pub fn to_der(&self) -> Vec<u8> {
-        self.key.to_public_key_der().expect("P-256 key encodes").into_vec()
+        self.key
+            .to_public_key_der()
+            .expect("P-256 key encodes")
+            .into_vec()
     }
 
     /// PKIX PEM with LF line endings, as `cosign generate-key-pair` writes `cosign.pub`.
     pub fn to_pem(&self) -> String {
-        self.key.to_public_key_pem(LineEnding::LF).expect("P-256 key encodes")
+        self.key
+            .to_public_key_pem(LineEnding::LF)
+            .expect("P-256 key encodes")
     }
 
     /// base64(SHA-256(DER SPKI)): the key's id in a Sigstore bundle.
@@ -166,7 +176,9 @@ impl fmt::Debug for PrivateKey {
 
 impl PrivateKey {
     pub fn generate() -> PrivateKey {
-        PrivateKey { key: SigningKey::random(&mut rand_core::OsRng) }
+        PrivateKey {
+            key: SigningKey::random(&mut rand_core::OsRng),
+        }
     }
 
     pub(crate) fn from_signing_key(key: SigningKey) -> PrivateKey {
@@ -178,14 +190,20 @@ impl PrivateKey {
     }
 
     pub fn public_key(&self) -> PublicKey {
-        PublicKey { key: *self.key.verifying_key() }
+        PublicKey {
+            key: *self.key.verifying_key(),
+        }
     }
 
     /// ASN.1 DER ECDSA-P256 signature over a SHA-256 digest (deterministic, RFC 6979), as
     /// `cosign sign-blob` produces for the blob with that digest.
     pub fn sign_digest(&self, digest: &[u8; 32]) -> Vec<u8> {
         let sig: Signature = self.key.sign_prehash(digest).expect("32-byte digest signs");
-        sig.normalize_s().unwrap_or(sig).to_der().as_bytes().to_vec()
+        sig.normalize_s()
+            .unwrap_or(sig)
+            .to_der()
+            .as_bytes()
+            .to_vec()
     }
 }
 
@@ -216,18 +234,28 @@ pub(crate) fn describe_algorithm(
 
 /// Decode a single PEM block: (label, DER). Precise about truncation and corruption.
 pub(crate) fn pem_decode(text: &str, what: &str) -> Result<(String, Vec<u8>), KeyError> {
-    let not_pem = |detail: &str| KeyError::NotPem { what: what.into(), detail: detail.into() };
+    let not_pem = |detail: &str| KeyError::NotPem {
+        what: what.into(),
+        detail: detail.into(),
+    };
     let text = text.trim_start_matches('\u{feff}');
-    let begin = text.find("-----BEGIN ").ok_or_else(|| not_pem("no -----BEGIN line"))?;
+    let begin = text
+        .find("-----BEGIN ")
+        .ok_or_else(|| not_pem("no -----BEGIN line"))?;
     let rest = &text[begin + "-----BEGIN ".len()..];
-    let label_end = rest.find("-----").ok_or_else(|| not_pem("malformed -----BEGIN line"))?;
+    let label_end = rest
+        .find("-----")
+        .ok_or_else(|| not_pem("malformed -----BEGIN line"))?;
     let label = rest[..label_end].to_string();
     let body_and_end = &rest[label_end + 5..];
     let end_marker = format!("-----END {label}-----");
     let end = body_and_end
         .find(&end_marker)
         .ok_or_else(|| not_pem(&format!("no {end_marker} line (truncated?)")))?;
-    let body: String = body_and_end[..end].chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let body: String = body_and_end[..end]
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(body.as_bytes())
         .map_err(|e| not_pem(&format!("corrupt base64 body: {e}")))?;
@@ -256,15 +284,25 @@ mod tests {
     #[test]
     fn key_source_parses_env_and_paths() {
         let base = Path::new("/proj");
-        assert_eq!(KeySource::parse("env://TUG_KEY", base), Ok(KeySource::Env("TUG_KEY".into())));
+        assert_eq!(
+            KeySource::parse("env://TUG_KEY", base),
+            Ok(KeySource::Env("TUG_KEY".into()))
+        );
         assert_eq!(
             KeySource::parse("keys/cosign.key", base),
             Ok(KeySource::File("/proj/keys/cosign.key".into()))
         );
-        assert_eq!(KeySource::parse("/abs.key", base), Ok(KeySource::File("/abs.key".into())));
-        assert!(KeySource::parse("env://", base).unwrap_err().contains("env://NAME"));
+        assert_eq!(
+            KeySource::parse("/abs.key", base),
+            Ok(KeySource::File("/abs.key".into()))
+        );
+        assert!(KeySource::parse("env://", base)
+            .unwrap_err()
+            .contains("env://NAME"));
         assert!(KeySource::parse("env://A-B", base).is_err());
-        assert!(KeySource::parse("gcpkms://x", base).unwrap_err().contains("unsupported"));
+        assert!(KeySource::parse("gcpkms://x", base)
+            .unwrap_err()
+            .contains("unsupported"));
         assert_eq!(KeySource::Env("X".into()).to_string(), "env://X");
     }
 
@@ -278,7 +316,9 @@ mod tests {
         assert!(public.verify_digest(&digest, &sig));
         let other: [u8; 32] = Sha256::digest(b"hellO").into();
         assert!(!public.verify_digest(&other, &sig));
-        assert!(!PrivateKey::generate().public_key().verify_digest(&digest, &sig));
+        assert!(!PrivateKey::generate()
+            .public_key()
+            .verify_digest(&digest, &sig));
         assert!(!public.verify_digest(&digest, b"garbage"));
     }
 
@@ -286,11 +326,17 @@ mod tests {
     fn public_key_pem_round_trip_and_errors() {
         let public = PrivateKey::generate().public_key();
         let pem = public.to_pem();
-        assert!(pem.starts_with("-----BEGIN PUBLIC KEY-----\n") && pem.ends_with("-----END PUBLIC KEY-----\n"));
+        assert!(
+            pem.starts_with("-----BEGIN PUBLIC KEY-----\n")
+                && pem.ends_with("-----END PUBLIC KEY-----\n")
+        );
         assert_eq!(PublicKey::from_pem(&pem, "k").unwrap(), public);
         assert_eq!(pem, pem_encode("PUBLIC KEY", &public.to_der()));
         let truncated = &pem[..pem.len() / 2];
-        assert!(matches!(PublicKey::from_pem(truncated, "k"), Err(KeyError::NotPem { .. })));
+        assert!(matches!(
+            PublicKey::from_pem(truncated, "k"),
+            Err(KeyError::NotPem { .. })
+        ));
         let relabeled = pem.replace("PUBLIC KEY", "PRIVATE KEY");
         assert!(matches!(
             PublicKey::from_pem(&relabeled, "k"),

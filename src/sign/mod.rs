@@ -30,7 +30,10 @@ pub use keys::{KeySource, PrivateKey, PublicKey};
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error("cannot read {what}")]
-    Read { what: String, source: std::io::Error },
+    Read {
+        what: String,
+        source: std::io::Error,
+    },
     #[error("environment variable {0} is not set")]
     EnvMissing(String),
     #[error("{what} is not a valid PEM key: {detail}")]
@@ -54,7 +57,10 @@ pub enum KeyError {
     #[error("{} already exists", .0.display())]
     Exists(PathBuf),
     #[error("cannot write {}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl KeyError {
@@ -94,11 +100,21 @@ pub enum SignError {
     #[error(transparent)]
     Key(#[from] KeyError),
     #[error("cannot read {}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot write {}", path.display())]
-    Write { path: PathBuf, source: std::io::Error },
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{name} changed after the build: the manifest says sha256 {expected}, the file has {actual}")]
-    Modified { name: String, expected: String, actual: String },
+    Modified {
+        name: String,
+        expected: String,
+        actual: String,
+    },
     #[error("nothing to sign: the manifest has no {selection} artifacts")]
     NothingToSign { selection: String },
     #[error("cannot sign {name}: the manifest already has an artifact named {clash} that is not its signature")]
@@ -162,5 +178,7 @@ pub(crate) fn testdata() -> PathBuf {
         .skip(1)
         .map(|dir| dir.join("shared/testdata/cosign"))
         .find(|dir| dir.is_dir())
-        .expect("../shared/testdata/cosign (the cosign test vectors) must exist beside the repository")
+        .expect(
+            "../shared/testdata/cosign (the cosign test vectors) must exist beside the repository",
+        )
 }

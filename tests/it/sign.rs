@@ -41,9 +41,21 @@ fn project() -> tempfile::TempDir {
     let dir = tempdir();
     let dist = dir.path().join("dist");
     let files: [(&str, ArtifactKind, &[u8]); 3] = [
-        ("hello_1.0.0_linux_amd64.tar.gz", ArtifactKind::Archive, b"pretend this is a tarball\n"),
-        ("hello_1.0.0_windows_amd64.zip", ArtifactKind::Archive, b"pretend this is a zip file\n"),
-        ("hello_linux_amd64/hello", ArtifactKind::Binary, b"\x7fELF pretend binary\n"),
+        (
+            "hello_1.0.0_linux_amd64.tar.gz",
+            ArtifactKind::Archive,
+            b"pretend this is a tarball\n",
+        ),
+        (
+            "hello_1.0.0_windows_amd64.zip",
+            ArtifactKind::Archive,
+            b"pretend this is a zip file\n",
+        ),
+        (
+            "hello_linux_amd64/hello",
+            ArtifactKind::Binary,
+            b"\x7fELF pretend binary\n",
+        ),
     ];
     let mut artifacts = Vec::new();
     for (path, kind, bytes) in files {
@@ -51,10 +63,19 @@ fn project() -> tempfile::TempDir {
         std::fs::create_dir_all(full.parent().unwrap()).unwrap();
         std::fs::write(&full, bytes).unwrap();
         let (sha256, size) = tug::fsutil::sha256_file(&full).unwrap();
-        artifacts.push(artifact(Path::new(path).file_name().unwrap().to_str().unwrap(), path, kind, sha256, size));
+        artifacts.push(artifact(
+            Path::new(path).file_name().unwrap().to_str().unwrap(),
+            path,
+            kind,
+            sha256,
+            size,
+        ));
     }
     let checksums = render_checksums(
-        artifacts.iter().filter(|a| a.kind == ArtifactKind::Archive).map(|a| (a.name.as_str(), a.sha256.as_str())),
+        artifacts
+            .iter()
+            .filter(|a| a.kind == ArtifactKind::Archive)
+            .map(|a| (a.name.as_str(), a.sha256.as_str())),
     );
     let name = "hello_1.0.0_checksums.txt";
     std::fs::write(dist.join(name), &checksums).unwrap();
@@ -99,7 +120,9 @@ fn generate_keys(dir: &Path, prefix: &str) {
 }
 
 fn hint(pub_pem: &Path) -> String {
-    tug::sign::PublicKey::from_pem(&std::fs::read_to_string(pub_pem).unwrap(), "pub").unwrap().hint()
+    tug::sign::PublicKey::from_pem(&std::fs::read_to_string(pub_pem).unwrap(), "pub")
+        .unwrap()
+        .hint()
 }
 
 /// Snapshot text with the temp dir and the (random) key hints redacted.
@@ -108,13 +131,18 @@ fn snap(out: &Outcome, dir: &Path, keys: &[(&Path, &str)]) -> String {
     for (pem, label) in keys {
         text = text.replace(&hint(pem), label);
     }
-    assert!(!text.contains(PASSWORD), "the password leaked into the output");
+    assert!(
+        !text.contains(PASSWORD),
+        "the password leaked into the output"
+    );
     text
 }
 
 fn openssl_verify(public: &Path, sig_file: &Path, artifact: &Path) -> Outcome {
     use base64::Engine as _;
-    let der = base64::engine::general_purpose::STANDARD.decode(std::fs::read(sig_file).unwrap()).unwrap();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(std::fs::read(sig_file).unwrap())
+        .unwrap();
     let der_path = sig_file.with_extension("der-for-openssl");
     std::fs::write(&der_path, der).unwrap();
     let out = run(Command::new("openssl")
@@ -141,7 +169,12 @@ fn keys_generate_writes_a_cosign_key_pair() {
     assert_eq!(out.code, 0, "{out:?}");
     let public = std::fs::read_to_string(d.join("cosign.pub")).unwrap();
     assert_eq!(out.stdout, public, "stdout is the public key");
-    let stderr = out.snapshot(&[(d, "[TMP]")]).split("--- stderr\n").nth(1).unwrap().to_string();
+    let stderr = out
+        .snapshot(&[(d, "[TMP]")])
+        .split("--- stderr\n")
+        .nth(1)
+        .unwrap()
+        .to_string();
     insta::assert_snapshot!(stderr, @r"
        Generated cosign.key (private, encrypted, mode 0600)
        Generated cosign.pub (public)
@@ -160,7 +193,9 @@ fn keys_generate_writes_a_cosign_key_pair() {
     assert_eq!(py.code, 0, "{py:?}");
     assert_eq!(py.stdout, "PKCS#8 P-256 key, scrypt N=65536 r=8 p=1\n");
     // ... and openssl derives from it a public key byte-identical to cosign.pub.
-    let derived = run(Command::new("openssl").args(["pkey", "-inform", "DER", "-pubout", "-in"]).arg(&der));
+    let derived = run(Command::new("openssl")
+        .args(["pkey", "-inform", "DER", "-pubout", "-in"])
+        .arg(&der));
     assert_eq!(derived.code, 0, "{derived:?}");
     assert_eq!(derived.stdout, public);
     // The wrong password does not decrypt it.
@@ -180,15 +215,24 @@ fn keys_generate_writes_a_cosign_key_pair() {
     error: [TMP]/cosign.key already exists
     hint: pass --force to overwrite it, or --output-prefix to write elsewhere
     ");
-    assert_eq!(std::fs::read_to_string(d.join("cosign.pub")).unwrap(), public);
+    assert_eq!(
+        std::fs::read_to_string(d.join("cosign.pub")).unwrap(),
+        public
+    );
     ok(tug_pw(d).args(["keys", "generate", "--force"]));
-    assert_ne!(std::fs::read_to_string(d.join("cosign.pub")).unwrap(), public);
+    assert_ne!(
+        std::fs::read_to_string(d.join("cosign.pub")).unwrap(),
+        public
+    );
 }
 
 #[test]
 fn no_password_and_no_terminal_is_a_clear_error() {
     let dir = tempdir();
-    let out = run(tug(dir.path()).args(["keys", "generate"]).env_remove("COSIGN_PASSWORD").stdin(Stdio::null()));
+    let out = run(tug(dir.path())
+        .args(["keys", "generate"])
+        .env_remove("COSIGN_PASSWORD")
+        .stdin(Stdio::null()));
     insta::assert_snapshot!(out.snapshot(&[(dir.path(), "[TMP]")]), @r"
     exit: 2
     --- stdout
@@ -226,24 +270,48 @@ fn sign_all_is_accepted_by_openssl_sigstore_js_and_sha256sum() {
     ] {
         let file = dist.join(artifact);
         let sig = dist.join(format!("{artifact}.sig"));
-        assert!(!std::fs::read(&sig).unwrap().ends_with(b"\n"), "no trailing newline in .sig");
+        assert!(
+            !std::fs::read(&sig).unwrap().ends_with(b"\n"),
+            "no trailing newline in .sig"
+        );
         let o = openssl_verify(&public, &sig, &file);
-        assert_eq!((o.code, o.stdout.as_str()), (0, "Verified OK\n"), "{artifact}: {o:?}");
-        let n = node_verify(&dist.join(format!("{artifact}.sigstore.json")), &file, &public);
-        assert_eq!((n.code, n.stdout.as_str()), (0, "verified\n"), "{artifact}: {n:?}");
+        assert_eq!(
+            (o.code, o.stdout.as_str()),
+            (0, "Verified OK\n"),
+            "{artifact}: {o:?}"
+        );
+        let n = node_verify(
+            &dist.join(format!("{artifact}.sigstore.json")),
+            &file,
+            &public,
+        );
+        assert_eq!(
+            (n.code, n.stdout.as_str()),
+            (0, "verified\n"),
+            "{artifact}: {n:?}"
+        );
     }
     // One changed byte: @sigstore/verify and openssl reject.
     let changed = d.join("changed.tar.gz");
     let mut bytes = std::fs::read(dist.join("hello_1.0.0_linux_amd64.tar.gz")).unwrap();
     bytes[3] ^= 0x20;
     std::fs::write(&changed, bytes).unwrap();
-    let n = node_verify(&dist.join("hello_1.0.0_linux_amd64.tar.gz.sigstore.json"), &changed, &public);
+    let n = node_verify(
+        &dist.join("hello_1.0.0_linux_amd64.tar.gz.sigstore.json"),
+        &changed,
+        &public,
+    );
     assert_eq!(n.code, 1, "{n:?}");
     let sig = dist.join("hello_1.0.0_linux_amd64.tar.gz.sig");
-    assert_eq!(openssl_verify(&public, &sig, &changed).stdout, "Verification failure\n");
+    assert_eq!(
+        openssl_verify(&public, &sig, &changed).stdout,
+        "Verification failure\n"
+    );
 
     // The checksums file lists the signatures and bundles (but not its own) and sha256sum agrees.
-    let sums = run(Command::new("sha256sum").args(["-c", "--strict", "hello_1.0.0_checksums.txt"]).current_dir(&dist));
+    let sums = run(Command::new("sha256sum")
+        .args(["-c", "--strict", "hello_1.0.0_checksums.txt"])
+        .current_dir(&dist));
     assert_eq!(sums.code, 0, "{sums:?}");
     insta::assert_snapshot!(sums.stdout, @r"
     hello_1.0.0_linux_amd64.tar.gz: OK
@@ -256,8 +324,13 @@ fn sign_all_is_accepted_by_openssl_sigstore_js_and_sha256sum() {
 
     // Recorded in the manifest.
     let manifest = Manifest::read(&dist).unwrap();
-    let bundle = manifest.artifact("hello_1.0.0_checksums.txt.sigstore.json").unwrap();
-    assert_eq!((bundle.kind, bundle.signs.as_deref()), (ArtifactKind::Bundle, Some("hello_1.0.0_checksums.txt")));
+    let bundle = manifest
+        .artifact("hello_1.0.0_checksums.txt.sigstore.json")
+        .unwrap();
+    assert_eq!(
+        (bundle.kind, bundle.signs.as_deref()),
+        (ArtifactKind::Bundle, Some("hello_1.0.0_checksums.txt"))
+    );
     assert_eq!(bundle.path, "hello_1.0.0_checksums.txt.sigstore.json");
     assert_eq!(manifest.by_kind(ArtifactKind::Signature).count(), 4);
 
@@ -309,12 +382,19 @@ fn tampering_is_reported_by_name() {
     let dir = signed_project("archives");
     let d = dir.path();
     let dist = d.join("dist");
-    std::fs::copy(dist.join("hello_1.0.0_windows_amd64.zip.sig"), dist.join("hello_1.0.0_linux_amd64.tar.gz.sig"))
-        .unwrap();
+    std::fs::copy(
+        dist.join("hello_1.0.0_windows_amd64.zip.sig"),
+        dist.join("hello_1.0.0_linux_amd64.tar.gz.sig"),
+    )
+    .unwrap();
     let bundle = dist.join("hello_1.0.0_windows_amd64.zip.sigstore.json");
     let text = std::fs::read(&bundle).unwrap();
     std::fs::write(&bundle, &text[..100]).unwrap();
-    let out = run(tug(d).args(["verify", "hello_1.0.0_linux_amd64.tar.gz", "hello_1.0.0_windows_amd64.zip"]));
+    let out = run(tug(d).args([
+        "verify",
+        "hello_1.0.0_linux_amd64.tar.gz",
+        "hello_1.0.0_windows_amd64.zip",
+    ]));
     insta::assert_snapshot!(snap(&out, d, &[]), @r"
     exit: 1
     --- stdout
@@ -326,7 +406,12 @@ fn tampering_is_reported_by_name() {
     ");
 
     generate_keys(d, "other");
-    let out = run(tug(d).args(["verify", "--key", "other.pub", "hello_1.0.0_windows_amd64.zip"]));
+    let out = run(tug(d).args([
+        "verify",
+        "--key",
+        "other.pub",
+        "hello_1.0.0_windows_amd64.zip",
+    ]));
     let keys = [(d.join("cosign.pub")), d.join("other.pub")];
     let text = snap(&out, d, &[(&keys[0], "[SIGNER]"), (&keys[1], "[OTHER]")]);
     insta::assert_snapshot!(text, @r"
@@ -339,9 +424,19 @@ fn tampering_is_reported_by_name() {
     error: verification failed: 3 problem(s) in [TMP]/dist
     hint: rebuild and re-sign the release, or fetch it again from where it was published
     ");
-    let out = run(tug(d).args(["verify", "--key", "other.pub", "hello_1.0.0_linux_amd64.tar.gz"]));
+    let out = run(tug(d).args([
+        "verify",
+        "--key",
+        "other.pub",
+        "hello_1.0.0_linux_amd64.tar.gz",
+    ]));
     let text = snap(&out, d, &[(&keys[0], "[SIGNER]"), (&keys[1], "[OTHER]")]);
-    assert!(text.contains("signed by another key (hint [SIGNER]), not by this public key (hint [OTHER])"), "{text}");
+    assert!(
+        text.contains(
+            "signed by another key (hint [SIGNER]), not by this public key (hint [OTHER])"
+        ),
+        "{text}"
+    );
 }
 
 #[test]
@@ -349,7 +444,10 @@ fn wrong_password_and_bad_keys_fail_cleanly() {
     let dir = project();
     let d = dir.path();
     generate_keys(d, "cosign");
-    let out = run(tug(d).args(["sign"]).env("COSIGN_PASSWORD", "wrong").stdin(Stdio::null()));
+    let out = run(tug(d)
+        .args(["sign"])
+        .env("COSIGN_PASSWORD", "wrong")
+        .stdin(Stdio::null()));
     insta::assert_snapshot!(out.snapshot(&[(d, "[TMP]")]), @r"
     exit: 2
     --- stdout
@@ -357,11 +455,18 @@ fn wrong_password_and_bad_keys_fail_cleanly() {
     error: wrong password for [TMP]/cosign.key (the key could not be decrypted)
     hint: set COSIGN_PASSWORD (or sign.password) to the password the key was created with
     ");
-    assert!(!d.join("dist/hello_1.0.0_checksums.txt.sig").exists(), "nothing written");
+    assert!(
+        !d.join("dist/hello_1.0.0_checksums.txt.sig").exists(),
+        "nothing written"
+    );
 
     // cosign's SEC1 key is refused, as cosign refuses it.
     let sec1 = testdata().join("cosign-keys/rejected-ec-key.key");
-    let out = run(tug(d).args(["sign", "--key"]).arg(&sec1).env("COSIGN_PASSWORD", "hello").stdin(Stdio::null()));
+    let out = run(tug(d)
+        .args(["sign", "--key"])
+        .arg(&sec1)
+        .env("COSIGN_PASSWORD", "hello")
+        .stdin(Stdio::null()));
     let text = out.snapshot(&[(&testdata(), "[VECTORS]")]);
     insta::assert_snapshot!(text, @r"
     exit: 2
@@ -390,7 +495,10 @@ fn loads_cosign_keys_from_files_env_and_config() {
     for (key, password) in [
         ("cosign-keys/cosign-label-N32768.key", "hello"),
         ("cosign-keys/sigstore-label-N32768.key", "hello"),
-        ("sigstore-rs-keys/cosign_generated_encrypted_empty_private.key", ""),
+        (
+            "sigstore-rs-keys/cosign_generated_encrypted_empty_private.key",
+            "",
+        ),
     ] {
         let dir = project();
         let out = run(tug(dir.path())
@@ -420,7 +528,10 @@ fn loads_cosign_keys_from_files_env_and_config() {
         .env_remove("COSIGN_PASSWORD")
         .stdin(Stdio::null()));
     let text = snap(&out, d, &[(&d.join("ci.pub"), "[HINT]")]);
-    assert!(!text.contains("PRIVATE KEY"), "the key leaked into the output");
+    assert!(
+        !text.contains("PRIVATE KEY"),
+        "the key leaked into the output"
+    );
     insta::assert_snapshot!(text, @r"
     exit: 0
     --- stdout
@@ -431,7 +542,10 @@ fn loads_cosign_keys_from_files_env_and_config() {
     ");
     let out = run(tug(d).args(["verify", "hello_1.0.0_windows_amd64.zip"]));
     assert_eq!(out.code, 0, "{out:?}");
-    let out = run(tug(d).arg("sign").env_remove("TUG_SIGNING_KEY").stdin(Stdio::null()));
+    let out = run(tug(d)
+        .arg("sign")
+        .env_remove("TUG_SIGNING_KEY")
+        .stdin(Stdio::null()));
     insta::assert_snapshot!(out.snapshot(&[(d, "[TMP]")]), @r"
     exit: 2
     --- stdout
@@ -452,7 +566,10 @@ fn verifies_sigstore_conformance_bundles() {
         if let Some(key) = key {
             cmd.arg("--key").arg(dir.join(key));
         }
-        let out = run(cmd.arg("--bundle").arg(dir.join("bundle.sigstore.json")).arg(&a));
+        let out = run(cmd
+            .arg("--bundle")
+            .arg(dir.join("bundle.sigstore.json"))
+            .arg(&a));
         out.snapshot(&[(&conf, "[CONF]")])
     };
     insta::assert_snapshot!(case("managed-key-happy-path", Some("key.pub")), @r"
@@ -492,7 +609,10 @@ fn verifies_sigstore_conformance_bundles() {
         .arg(conf.join("managed-key-happy-path/bundle.sigstore.json"))
         .arg("b.txt"));
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stdout.contains("the bundle signs a different artifact"), "{out:?}");
+    assert!(
+        out.stdout.contains("the bundle signs a different artifact"),
+        "{out:?}"
+    );
     // ... and over a.txt with a valid key that is not the signer's.
     generate_keys(dir.path(), "stranger");
     let out = run(tug(dir.path())
