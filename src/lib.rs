@@ -12,6 +12,7 @@ pub mod generate;
 pub mod logging;
 pub mod manifest;
 pub mod template;
+pub mod sign;
 pub mod ui;
 
 pub use error::{Error, ExitCode};

@@ -13,6 +13,9 @@ pub mod check;
 pub mod completions;
 pub mod init;
 pub mod schema;
+pub mod keys;
+pub mod sign;
+pub mod verify;
 
 /// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
 /// keeps in step): shown at the end of `tug --help`, in every man page's EXIT STATUS section and in
@@ -102,4 +105,7 @@ pub enum Command {
     Check(check::CheckArgs),
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
+    Keys(keys::KeysArgs),
+    Sign(sign::SignArgs),
+    Verify(verify::VerifyArgs),
 }

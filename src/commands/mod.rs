@@ -11,6 +11,9 @@ pub mod check;
 pub mod completions;
 pub mod init;
 pub mod schema;
+pub mod keys;
+pub mod sign;
+pub mod verify;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -33,5 +36,8 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(args) => check::run(&ctx, args),
         Command::Schema(args) => schema::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Keys(args) => keys::run(&ctx, args),
+        Command::Sign(args) => sign::run(&ctx, args),
+        Command::Verify(args) => verify::run(&ctx, args),
     }
 }

@@ -1,0 +1,155 @@
+//! `tug keys generate`: a cosign key pair, plus the password plumbing `tug sign` shares.
+//!
+//! Passwords follow cosign's rules so the same CI secrets work for both tools: a configured
+//! reference (sign.password), else `COSIGN_PASSWORD` (set but empty means "no password"), else a
+//! prompt on the controlling terminal with echo off, else an error saying how to provide one.
+//! The password is never printed, logged or kept longer than needed.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+
+use super::Context;
+use crate::cli::keys::{KeysArgs, KeysCommand, KeysGenerateArgs};
+use crate::config::sign::DEFAULT_PASSWORD_ENV;
+use crate::error::{Error, ExitCode};
+use crate::sign::{keyfile, KeyError, KeySource, PrivateKey};
+
+pub fn run(ctx: &Context, args: KeysArgs) -> anyhow::Result<ExitCode> {
+    match args.command {
+        KeysCommand::Generate(args) => generate(ctx, args),
+    }
+}
+
+fn key_error(err: KeyError) -> anyhow::Error {
+    crate::sign::user_error(err.into())
+}
+
+fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
+    let private_path = ctx.cwd.join(format!("{}.key", args.output_prefix));
+    let public_path = ctx.cwd.join(format!("{}.pub", args.output_prefix));
+    if !args.force {
+        for path in [&private_path, &public_path] {
+            if path.exists() {
+                return Err(key_error(KeyError::Exists(path.clone())));
+            }
+        }
+    }
+    let password = password(None, true)?;
+    let key = PrivateKey::generate();
+    let pem = keyfile::encrypt(&key, &password);
+    let public = key.public_key();
+    write_with_mode(&private_path, pem.as_bytes(), 0o600).map_err(|source| {
+        key_error(KeyError::Write {
+            path: private_path.clone(),
+            source,
+        })
+    })?;
+    write_with_mode(&public_path, public.to_pem().as_bytes(), 0o644).map_err(|source| {
+        key_error(KeyError::Write {
+            path: public_path.clone(),
+            source,
+        })
+    })?;
+    let shown = |p: &Path| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string();
+    ctx.printer.status(
+        "Generated",
+        format!("{} (private, encrypted, mode 0600)", shown(&private_path)),
+    );
+    ctx.printer
+        .status("Generated", format!("{} (public)", shown(&public_path)));
+    ctx.printer.data(public.to_pem().trim_end());
+    ctx.printer.event(
+        "keys-generated",
+        serde_json::json!({
+            "private_key": private_path, "public_key": public_path, "hint": public.hint(),
+        }),
+    );
+    Ok(ExitCode::Success)
+}
+
+/// Write atomically with `mode` from the start (the private key is never world-readable).
+fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tug-key.")
+        .permissions(std::fs::Permissions::from_mode(mode))
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// The key password: `configured` (sign.password), else COSIGN_PASSWORD, else the terminal
+/// (asked twice when `confirm`), else a usage error.
+pub(crate) fn password(configured: Option<&KeySource>, confirm: bool) -> anyhow::Result<Vec<u8>> {
+    if let Some(source) = configured {
+        let mut bytes = source.read().map_err(key_error)?;
+        if let KeySource::File(_) = source {
+            if bytes.ends_with(b"\n") {
+                bytes.pop();
+                if bytes.ends_with(b"\r") {
+                    bytes.pop();
+                }
+            }
+        }
+        return Ok(bytes);
+    }
+    if let Some(value) = std::env::var_os(DEFAULT_PASSWORD_ENV) {
+        return Ok(value.into_encoded_bytes());
+    }
+    let no_terminal = || {
+        anyhow::Error::new(
+            Error::usage("no password for the signing key: COSIGN_PASSWORD is not set and there is no terminal to ask on")
+                .with_hint("set COSIGN_PASSWORD (an empty value means no password), or sign.password: env://VAR"),
+        )
+    };
+    // SAFETY: isatty only inspects the file descriptor.
+    if unsafe { libc::isatty(0) } != 1 {
+        return Err(no_terminal());
+    }
+    let first = prompt("Enter password for private key: ").map_err(|_| no_terminal())?;
+    if confirm {
+        let second = prompt("Enter password for private key again: ").map_err(|_| no_terminal())?;
+        if first != second {
+            return Err(anyhow::Error::new(Error::usage(
+                "the passwords do not match",
+            )));
+        }
+    }
+    Ok(first)
+}
+
+/// Ask on /dev/tty with echo off; the terminal is restored even when reading fails.
+fn prompt(question: &str) -> std::io::Result<Vec<u8>> {
+    use std::os::fd::AsRawFd;
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")?;
+    let fd = tty.as_raw_fd();
+    // SAFETY: termios is plain data; tcgetattr fills it for a valid fd.
+    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
+    if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    let mut quiet = saved;
+    quiet.c_lflag &= !libc::ECHO;
+    quiet.c_lflag |= libc::ECHONL;
+    (&tty).write_all(question.as_bytes())?;
+    // SAFETY: fd is valid for the lifetime of `tty`.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
+    let mut line = Vec::new();
+    let read = std::io::BufReader::new(&tty).read_until(b'\n', &mut line);
+    // SAFETY: as above; restores the settings saved before.
+    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
+    read?;
+    if line.ends_with(b"\n") {
+        line.pop();
+    }
+    Ok(line)
+}

@@ -1,0 +1,111 @@
+//! `tug verify`: check a release's digests, checksums file and signatures (engine:
+//! `crate::sign::dist`), or one file with a `.sig` / bundle as `cosign verify-blob` would.
+
+use std::path::PathBuf;
+
+use super::sign::{flag_source, setup};
+use super::Context;
+use crate::cli::verify::VerifyArgs;
+use crate::error::{Error, ExitCode};
+use crate::sign::{dist, user_error, PublicKey, SignEvent};
+
+pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let setup = setup(ctx)?;
+    let key_source = match &args.key {
+        Some(flag) => flag_source(ctx, flag)?,
+        None => setup.config.public_key_source(&setup.base),
+    };
+    let key = PublicKey::load(&key_source).map_err(|e| user_error(e.into()))?;
+
+    if args.signature.is_some() || args.bundle.is_some() {
+        return verify_one_file(ctx, &key, args);
+    }
+
+    let bar = ctx.printer.spinner("Verifying");
+    let progress = |event: SignEvent| match event {
+        SignEvent::Done { .. } => bar.inc(1),
+    };
+    let report = dist::verify_dist(
+        &setup.dist,
+        &key,
+        &args.artifacts,
+        setup.config.artifacts,
+        &progress,
+    );
+    bar.finish_and_clear();
+    let report = report.map_err(user_error)?;
+    for (name, problem) in &report.problems {
+        ctx.printer.data(format!("FAIL  {name}: {problem}"));
+        ctx.printer.event(
+            "problem",
+            serde_json::json!({ "artifact": name, "problem": problem.to_string() }),
+        );
+    }
+    ctx.printer.event(
+        "verified",
+        serde_json::json!({
+            "ok": report.ok(), "checked": report.checked,
+            "valid_signatures": report.valid_signatures, "problems": report.problems.len(),
+        }),
+    );
+    if report.ok() {
+        ctx.printer.status(
+            "Verified",
+            format!(
+                "{} artifact(s), {} signature(s) with {} (key hint {})",
+                report.checked.len(),
+                report.valid_signatures.len(),
+                key_source,
+                key.hint()
+            ),
+        );
+        Ok(ExitCode::Success)
+    } else {
+        Err(Error::failure(format!(
+            "verification failed: {} problem(s) in {}",
+            report.problems.len(),
+            setup.dist.display()
+        ))
+        .with_hint("rebuild and re-sign the release, or fetch it again from where it was published")
+        .into())
+    }
+}
+
+fn verify_one_file(ctx: &Context, key: &PublicKey, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    let [file] = args.artifacts.as_slice() else {
+        return Err(
+            Error::usage("--signature and --bundle verify exactly one FILE")
+                .with_hint("tug verify --key cosign.pub --bundle FILE.sigstore.json FILE")
+                .into(),
+        );
+    };
+    let file = ctx.cwd.join(file);
+    let cwd = |p: Option<PathBuf>| p.map(|p| ctx.cwd.join(p));
+    let (signature, bundle) = (cwd(args.signature), cwd(args.bundle));
+    let results = dist::verify_file(key, &file, signature.as_deref(), bundle.as_deref())
+        .map_err(user_error)?;
+    let mut failed = 0;
+    for (path, result) in &results {
+        match result {
+            Ok(()) => ctx.printer.status(
+                "Verified",
+                format!("{} with {}", file.display(), path.display()),
+            ),
+            Err(e) => {
+                failed += 1;
+                ctx.printer.data(format!("FAIL  {}: {e}", path.display()));
+            }
+        }
+        ctx.printer.event(
+            "verified-file",
+            serde_json::json!({
+                "file": file, "signature": path, "ok": result.is_ok(),
+                "error": result.as_ref().err().map(|e| e.to_string()),
+            }),
+        );
+    }
+    if failed > 0 {
+        return Err(Error::failure(format!("{} does not verify", file.display())).into());
+    }
+    Ok(ExitCode::Success)
+}
