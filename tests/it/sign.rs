@@ -185,7 +185,7 @@ fn keys_generate_writes_a_cosign_key_pair() {
 
     // Python (hashlib.scrypt + PyNaCl) decrypts it and finds PKCS#8 P-256 ...
     let der = d.join("key.der");
-    let py = run(Command::new("python3")
+    let py = run(Command::new(venv_python())
         .arg(checkers().join("decrypt_cosign_key.py"))
         .arg(d.join("cosign.key"))
         .arg(&der)
@@ -199,7 +199,7 @@ fn keys_generate_writes_a_cosign_key_pair() {
     assert_eq!(derived.code, 0, "{derived:?}");
     assert_eq!(derived.stdout, public);
     // The wrong password does not decrypt it.
-    let py = run(Command::new("python3")
+    let py = run(Command::new(venv_python())
         .arg(checkers().join("decrypt_cosign_key.py"))
         .arg(d.join("cosign.key"))
         .arg(&der)
