@@ -38,6 +38,9 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand check 'Load and validate tug.yaml, reporting every problem at once'
             cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand completions 'Print the shell completion script for SHELL on stdout'
+            cand keys 'Manage cosign-compatible signing keys'
+            cand sign 'Sign the release in dist/ with a cosign key'
+            cand verify 'Verify the release in dist/: digests, checksums file and signatures'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;init'= {
@@ -115,11 +118,103 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tug;keys'= {
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tug;keys;generate'= {
+            cand --output-prefix 'Write PREFIX.key and PREFIX.pub'
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --force 'Overwrite existing key files'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;keys;help'= {
+            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tug;keys;help;generate'= {
+        }
+        &'tug;keys;help;help'= {
+        }
+        &'tug;sign'= {
+            cand --key 'The private key: a cosign key file or env://VAR [default: sign.key, else cosign.key]'
+            cand --artifacts 'What to sign [default: sign.artifacts, else checksums]'
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;verify'= {
+            cand --key 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]'
+            cand --signature 'Verify FILE with this signature (base64 or DER, as cosign writes it)'
+            cand --bundle 'Verify FILE with this Sigstore bundle'
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tug;help'= {
             cand init 'Write a commented tug.yaml for the project in the current directory'
             cand check 'Load and validate tug.yaml, reporting every problem at once'
             cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand completions 'Print the shell completion script for SHELL on stdout'
+            cand keys 'Manage cosign-compatible signing keys'
+            cand sign 'Sign the release in dist/ with a cosign key'
+            cand verify 'Verify the release in dist/: digests, checksums file and signatures'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;help;init'= {
@@ -129,6 +224,15 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;help;schema'= {
         }
         &'tug;help;completions'= {
+        }
+        &'tug;help;keys'= {
+            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+        }
+        &'tug;help;keys;generate'= {
+        }
+        &'tug;help;sign'= {
+        }
+        &'tug;help;verify'= {
         }
         &'tug;help;help'= {
         }

@@ -38,6 +38,9 @@ complete -c tug -n "__fish_tug_needs_command" -f -a "init" -d 'Write a commented
 complete -c tug -n "__fish_tug_needs_command" -f -a "check" -d 'Load and validate tug.yaml, reporting every problem at once'
 complete -c tug -n "__fish_tug_needs_command" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
+complete -c tug -n "__fish_tug_needs_command" -f -a "keys" -d 'Manage cosign-compatible signing keys'
+complete -c tug -n "__fish_tug_needs_command" -f -a "sign" -d 'Sign the release in dist/ with a cosign key'
+complete -c tug -n "__fish_tug_needs_command" -f -a "verify" -d 'Verify the release in dist/: digests, checksums file and signatures'
 complete -c tug -n "__fish_tug_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tug -n "__fish_tug_using_subcommand init" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand init" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
@@ -82,8 +85,66 @@ complete -c tug -n "__fish_tug_using_subcommand completions" -l no-color -d 'Nev
 complete -c tug -n "__fish_tug_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions help" -f -a "init" -d 'Write a commented tug.yaml for the project in the current directory'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions help" -f -a "check" -d 'Load and validate tug.yaml, reporting every problem at once'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions help" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s h -l help -d 'Print help'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l output-prefix -d 'Write PREFIX.key and PREFIX.pub' -r
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l force -d 'Overwrite existing key files'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand sign" -l key -d 'The private key: a cosign key file or env://VAR [default: sign.key, else cosign.key]' -r
+complete -c tug -n "__fish_tug_using_subcommand sign" -l artifacts -d 'What to sign [default: sign.artifacts, else checksums]' -r -f -a "checksums\t'Only the checksums file (it covers every artifact it lists)'
+archives\t'Every archive'
+binaries\t'Every binary'
+all\t'Every file of the release'"
+complete -c tug -n "__fish_tug_using_subcommand sign" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand sign" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand sign" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand sign" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand sign" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand sign" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand sign" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand sign" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand sign" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand verify" -l key -d 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]' -r
+complete -c tug -n "__fish_tug_using_subcommand verify" -l signature -d 'Verify FILE with this signature (base64 or DER, as cosign writes it)' -r -F
+complete -c tug -n "__fish_tug_using_subcommand verify" -l bundle -d 'Verify FILE with this Sigstore bundle' -r -F
+complete -c tug -n "__fish_tug_using_subcommand verify" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand verify" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand verify" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand verify" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand verify" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand verify" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand verify" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand verify" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand verify" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "init" -d 'Write a commented tug.yaml for the project in the current directory'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "check" -d 'Load and validate tug.yaml, reporting every problem at once'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "keys" -d 'Manage cosign-compatible signing keys'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "sign" -d 'Sign the release in dist/ with a cosign key'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "verify" -d 'Verify the release in dist/: digests, checksums file and signatures'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'

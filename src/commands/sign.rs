@@ -3,7 +3,7 @@
 //! Works with or without a tug.yaml: flags override the `sign:` section, which overrides the
 //! cosign defaults (`cosign.key`, `COSIGN_PASSWORD`, sign the checksums file).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::Context;
 use crate::cli::sign::{SignArgs, SignSelection};
@@ -19,45 +19,21 @@ pub(crate) struct SignSetup {
     pub dist: PathBuf,
 }
 
-/// Find tug.yaml (`--config`, else walking up from the current directory), read its `sign:`
-/// section, and decide where dist/ is.
-// TODO(merge): config::load — replace this thin reader once the config loader lands.
+/// Load the resolved settings (tug.yaml, `TUG_*`, flags) and take the `sign:` section.
 pub(crate) fn setup(ctx: &Context) -> anyhow::Result<SignSetup> {
-    let path = match &ctx.global.config {
-        Some(p) => Some(ctx.cwd.join(p)),
-        None => ctx
-            .cwd
-            .ancestors()
-            .map(|d| d.join("tug.yaml"))
-            .find(|p| p.is_file()),
-    };
-    let (config, base) = match path {
-        None => (SignConfig::default(), ctx.cwd.clone()),
-        Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-            let config: crate::config::Config = serde_saphyr::from_str(&text).map_err(|e| {
-                Error::usage(format!("{}: {e}", path.display()))
-                    .with_hint("see `tug schema` for the tug.yaml format")
-            })?;
-            let sign = config.sign.unwrap_or_default();
-            let mut v = crate::config::Validator::new(&path);
-            sign.validate(&mut v);
-            if let Some(d) = v.diagnostics.first() {
-                return Err(Error::usage(d.render(&text)).into());
-            }
-            let base = path
-                .parent()
-                .map(Path::to_path_buf)
-                .unwrap_or_else(|| ctx.cwd.clone());
-            (sign, base)
-        }
-    };
-    let dist = match &ctx.global.dist {
-        Some(d) => ctx.cwd.join(d),
-        None => base.join("dist"),
-    };
-    Ok(SignSetup { config, base, dist })
+    let settings = crate::config::settings::Settings::load(
+        &ctx.global,
+        &ctx.cwd,
+        crate::config::settings::Overrides::default(),
+    )?;
+    for warning in &settings.warnings {
+        ctx.printer.warn(warning);
+    }
+    Ok(SignSetup {
+        config: settings.config.sign.clone().unwrap_or_default(),
+        base: settings.root.clone(),
+        dist: settings.dist.clone(),
+    })
 }
 
 /// A key reference from a flag (relative to the current directory) or the config.

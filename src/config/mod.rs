@@ -94,6 +94,9 @@ impl Config {
     /// Semantic validation of every section; collects all problems into `v`.
     pub fn validate(&self, v: &mut Validator) {
         self.project.validate(v);
+        if let Some(s) = &self.sign {
+            v.scoped("sign", |v| s.validate(v));
+        }
         // Section owners: call your section's `validate` here, one scope per entry, e.g.
         //   for (i, b) in self.builds.iter().enumerate() { v.scoped(format!("builds[{i}]"), |v| b.validate(v)); }
         //   for (i, a) in self.archives.iter().enumerate() { v.scoped(format!("archives[{i}]"), |v| a.validate(v)); }
