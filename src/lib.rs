@@ -9,6 +9,7 @@ pub mod commands;
 pub mod error;
 pub mod fsutil;
 pub mod logging;
+pub mod gomod;
 pub mod manifest;
 pub mod ui;
 
