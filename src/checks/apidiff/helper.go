@@ -202,7 +202,7 @@ func main() {
 func describe(pkg *types.Package) []entry {
 	q := types.RelativeTo(pkg)
 	ts := func(t types.Type) string { return types.TypeString(t, q) }
-	var entries []entry
+	entries := []entry{}
 	scope := pkg.Scope()
 	for _, name := range scope.Names() {
 		obj := scope.Lookup(name)
