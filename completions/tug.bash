@@ -16,11 +16,17 @@ _tug() {
             ",$1")
                 cmd="tug"
                 ;;
+            tug,check)
+                cmd="tug__subcmd__check"
+                ;;
             tug,completions)
                 cmd="tug__subcmd__completions"
                 ;;
             tug,help)
                 cmd="tug__subcmd__help"
+                ;;
+            tug__subcmd__help,check)
+                cmd="tug__subcmd__help__subcmd__check"
                 ;;
             tug__subcmd__help,completions)
                 cmd="tug__subcmd__help__subcmd__completions"
@@ -35,12 +41,42 @@ _tug() {
 
     case "${cmd}" in
         tug)
-            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version completions help"
+            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dist)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__check)
+            opts="-c -v -q -y -h --release --version --strict --backport --retraction-only --config --dist --verbose --quiet --json --no-progress --no-color --yes --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -87,8 +123,22 @@ _tug() {
             return 0
             ;;
         tug__subcmd__help)
-            opts="completions help"
+            opts="check completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__help__subcmd__check)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod check;
 pub mod completions;
 
 const EXIT_CODES: &str = "\
@@ -80,5 +81,6 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Check(check::CheckArgs),
     Completions(completions::CompletionsArgs),
 }

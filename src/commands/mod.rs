@@ -7,6 +7,8 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::ExitCode;
 use crate::ui::Printer;
 
+pub mod check;
+pub mod check_release;
 pub mod completions;
 
 /// What every command gets: the printer, the global flags and where it was started.
@@ -22,6 +24,7 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let ctx = Context { printer, global: cli.global, cwd };
     match cli.command {
+        Command::Check(args) => check::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
     }
 }
