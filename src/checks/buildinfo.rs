@@ -26,7 +26,10 @@ pub struct BuildInfo {
 
 impl BuildInfo {
     pub fn setting(&self, key: &str) -> Option<&str> {
-        self.settings.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+        self.settings
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -36,7 +39,9 @@ pub enum BuildInfoError {
     Io(String, std::io::Error),
     #[error("{0} is not a Go binary (no Go build information found)")]
     NotGo(String),
-    #[error("{0} was built with Go older than 1.18, whose build information format is not supported")]
+    #[error(
+        "{0} was built with Go older than 1.18, whose build information format is not supported"
+    )]
     TooOld(String),
 }
 
@@ -61,7 +66,9 @@ fn parse(bytes: &[u8]) -> Result<BuildInfo, ParseFailure> {
     while let Some(at) = find(&bytes[start..], MAGIC) {
         let pos = start + at;
         start = pos + 1;
-        let Some(header) = bytes.get(pos..pos + 32) else { break };
+        let Some(header) = bytes.get(pos..pos + 32) else {
+            break;
+        };
         let ptr_size = header[14];
         let flags = header[15];
         if ptr_size != 4 && ptr_size != 8 {
@@ -72,9 +79,15 @@ fn parse(bytes: &[u8]) -> Result<BuildInfo, ParseFailure> {
             continue;
         }
         let mut rest = &bytes[pos + 32..];
-        let Some(version) = read_string(&mut rest) else { continue };
-        let Some(modinfo) = read_string(&mut rest) else { continue };
-        let Ok(version) = std::str::from_utf8(version) else { continue };
+        let Some(version) = read_string(&mut rest) else {
+            continue;
+        };
+        let Some(modinfo) = read_string(&mut rest) else {
+            continue;
+        };
+        let Ok(version) = std::str::from_utf8(version) else {
+            continue;
+        };
         if !version.starts_with("go") && !version.starts_with("devel") {
             continue;
         }
@@ -82,14 +95,21 @@ fn parse(bytes: &[u8]) -> Result<BuildInfo, ParseFailure> {
         let modinfo = String::from_utf8_lossy(modinfo);
         return Ok(parse_modinfo(version, &modinfo));
     }
-    Err(if saw_old { ParseFailure::Old } else { ParseFailure::NotFound })
+    Err(if saw_old {
+        ParseFailure::Old
+    } else {
+        ParseFailure::NotFound
+    })
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let first = needle[0];
     let mut i = 0;
     while i + needle.len() <= hay.len() {
-        match hay[i..hay.len() - needle.len() + 1].iter().position(|&b| b == first) {
+        match hay[i..hay.len() - needle.len() + 1]
+            .iter()
+            .position(|&b| b == first)
+        {
             None => return None,
             Some(off) => {
                 i += off;
@@ -136,8 +156,12 @@ fn strip_sentinels(modinfo: &[u8]) -> &[u8] {
 }
 
 fn parse_modinfo(go_version: &str, text: &str) -> BuildInfo {
-    let mut info =
-        BuildInfo { go_version: go_version.to_string(), path: None, main_module: None, settings: Vec::new() };
+    let mut info = BuildInfo {
+        go_version: go_version.to_string(),
+        path: None,
+        main_module: None,
+        settings: Vec::new(),
+    };
     for line in text.lines() {
         let mut fields = line.split('\t');
         match fields.next() {
@@ -196,13 +220,19 @@ mod tests {
         };
         assert_eq!(info.go_version, "go1.23.4");
         assert_eq!(info.path.as_deref(), Some("example.com/app"));
-        assert_eq!(info.main_module, Some(("example.com/app".into(), "v1.2.3".into())));
+        assert_eq!(
+            info.main_module,
+            Some(("example.com/app".into(), "v1.2.3".into()))
+        );
         assert_eq!(info.setting("vcs.modified"), Some("false"));
     }
 
     #[test]
     fn rejects_non_go_and_old_formats() {
-        assert!(matches!(parse(b"\x7fELF plain C binary"), Err(ParseFailure::NotFound)));
+        assert!(matches!(
+            parse(b"\x7fELF plain C binary"),
+            Err(ParseFailure::NotFound)
+        ));
         let mut old = MAGIC.to_vec();
         old.extend_from_slice(&[8, 0]);
         old.resize(64, 0);

@@ -40,13 +40,20 @@ impl GoTool {
             .output()
             .map_err(|e| GoToolError::Broken(bin.to_path_buf(), e.to_string()))?;
         if !out.status.success() {
-            return Err(GoToolError::Broken(bin.to_path_buf(), String::from_utf8_lossy(&out.stderr).trim().to_string()));
+            return Err(GoToolError::Broken(
+                bin.to_path_buf(),
+                String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            ));
         }
         let text = String::from_utf8_lossy(&out.stdout);
         let mut lines = text.lines();
         let version = lines.next().unwrap_or_default().trim().to_string();
         let goroot = PathBuf::from(lines.next().unwrap_or_default().trim());
-        Ok(GoTool { bin: bin.to_path_buf(), version, goroot })
+        Ok(GoTool {
+            bin: bin.to_path_buf(),
+            version,
+            goroot,
+        })
     }
 
     /// The language version (`go1.23.4` → 1.23.4); `None` for devel builds.
@@ -72,7 +79,9 @@ fn is_executable(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        path.metadata().map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+        path.metadata()
+            .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+            .unwrap_or(false)
     }
     #[cfg(not(unix))]
     {

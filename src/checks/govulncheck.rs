@@ -101,12 +101,22 @@ pub fn parse_stream(text: &str) -> Result<Vec<Vuln>, VulnError> {
             let summary = osv
                 .summary
                 .filter(|s| !s.is_empty())
-                .or_else(|| osv.details.map(|d| d.split(". ").next().unwrap_or("").trim_end_matches('.').to_string()))
+                .or_else(|| {
+                    osv.details.map(|d| {
+                        d.split(". ")
+                            .next()
+                            .unwrap_or("")
+                            .trim_end_matches('.')
+                            .to_string()
+                    })
+                })
                 .unwrap_or_default();
             summaries.insert(osv.id, summary);
         }
         let Some(finding) = msg.finding else { continue };
-        let Some(first) = finding.trace.first() else { continue };
+        let Some(first) = finding.trace.first() else {
+            continue;
+        };
         let level = if first.function.is_some() {
             VulnLevel::Symbol
         } else if first.package.is_some() {
@@ -115,7 +125,13 @@ pub fn parse_stream(text: &str) -> Result<Vec<Vuln>, VulnError> {
             VulnLevel::Module
         };
         let symbol = first.function.as_ref().map(|f| {
-            let pkg = first.package.as_deref().unwrap_or("").rsplit('/').next().unwrap_or("");
+            let pkg = first
+                .package
+                .as_deref()
+                .unwrap_or("")
+                .rsplit('/')
+                .next()
+                .unwrap_or("");
             match &first.receiver {
                 Some(r) => format!("{pkg}.{}.{f}", r.trim_start_matches('*')),
                 None => format!("{pkg}.{f}"),
@@ -125,7 +141,11 @@ pub fn parse_stream(text: &str) -> Result<Vec<Vuln>, VulnError> {
             .trace
             .iter()
             .rev()
-            .find_map(|f| f.position.as_ref().map(|p| (p.filename.clone(), p.line, p.column)))
+            .find_map(|f| {
+                f.position
+                    .as_ref()
+                    .map(|p| (p.filename.clone(), p.line, p.column))
+            })
             .filter(|_| finding.trace.len() > 1);
         let candidate = Vuln {
             id: finding.osv.clone(),
@@ -161,7 +181,9 @@ pub fn run(govulncheck: &Path, module_dir: &Path) -> Result<Vec<Vuln>, VulnError
         .output()
         .map_err(|e| VulnError::Run(e.to_string()))?;
     if !out.status.success() {
-        return Err(VulnError::Run(String::from_utf8_lossy(&out.stderr).trim().to_string()));
+        return Err(VulnError::Run(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ));
     }
     parse_stream(&String::from_utf8_lossy(&out.stdout))
 }
@@ -180,16 +202,25 @@ mod tests {
         assert_eq!(parse.symbol.as_deref(), Some("language.Parse"));
         assert_eq!(parse.call_site, Some(("main.go".into(), 13, 16)));
         assert_eq!(parse.fixed_version.as_deref(), Some("v0.3.7"));
-        assert_eq!(parse.summary, "Out-of-bounds read in golang.org/x/text/language");
+        assert_eq!(
+            parse.summary,
+            "Out-of-bounds read in golang.org/x/text/language"
+        );
         assert_eq!(vulns[0].id, "GO-2020-0015");
         assert_eq!(vulns[0].level, VulnLevel::Module);
         assert_eq!(vulns[2].level, VulnLevel::Package);
         assert_eq!(vulns[2].module, "stdlib");
-        assert_eq!(vulns[2].summary, "HTTP/2 server connections can hang forever waiting for a clean shutdown");
+        assert_eq!(
+            vulns[2].summary,
+            "HTTP/2 server connections can hang forever waiting for a clean shutdown"
+        );
     }
 
     #[test]
     fn garbage_is_an_error() {
-        assert!(matches!(parse_stream("{\"config\": {}}\nnot json"), Err(VulnError::Parse(_))));
+        assert!(matches!(
+            parse_stream("{\"config\": {}}\nnot json"),
+            Err(VulnError::Parse(_))
+        ));
     }
 }

@@ -51,7 +51,11 @@ pub struct FileLocation {
 
 impl FileLocation {
     pub fn new(file: impl Into<String>, line: usize, column: usize) -> Self {
-        FileLocation { file: file.into(), line, column }
+        FileLocation {
+            file: file.into(),
+            line,
+            column,
+        }
     }
 }
 
@@ -82,7 +86,14 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(check: CheckId, severity: Severity, message: impl Into<String>) -> Self {
-        Finding { check, severity, message: message.into(), location: None, hint: None, details: Vec::new() }
+        Finding {
+            check,
+            severity,
+            message: message.into(),
+            location: None,
+            hint: None,
+            details: Vec::new(),
+        }
     }
 
     pub fn error(check: CheckId, message: impl Into<String>) -> Self {
@@ -136,11 +147,17 @@ pub struct Report {
 
 impl Report {
     pub fn errors(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Error).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Error)
+            .count()
     }
 
     pub fn warnings(&self) -> usize {
-        self.findings.iter().filter(|f| f.severity == Severity::Warning).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .count()
     }
 
     pub fn has_errors(&self) -> bool {
@@ -235,7 +252,12 @@ pub fn finalize(report: &mut Report, config: &ChecksConfig, strict: bool, snapsh
 /// Render a finding the way `tug check` prints it: `error[id]: message`, `  --> file:line:col`,
 /// detail lines, `  hint: ...`.
 pub fn render_finding(f: &Finding) -> String {
-    let mut out = format!("{}[{}]: {}", f.severity.as_str(), f.check.as_str(), f.message);
+    let mut out = format!(
+        "{}[{}]: {}",
+        f.severity.as_str(),
+        f.check.as_str(),
+        f.message
+    );
     if let Some(loc) = &f.location {
         out.push_str(&format!("\n  --> {loc}"));
     }
@@ -265,12 +287,20 @@ mod tests {
 
     #[test]
     fn config_overrides_and_off() {
-        let config: ChecksConfig =
-            serde_saphyr::from_str("severity:\n  exclude: error\n  shallow-clone: off\n  tag-on-head: warn\n").unwrap();
+        let config: ChecksConfig = serde_saphyr::from_str(
+            "severity:\n  exclude: error\n  shallow-clone: off\n  tag-on-head: warn\n",
+        )
+        .unwrap();
         let mut r = report();
         finalize(&mut r, &config, false, false);
         let got: Vec<_> = r.findings.iter().map(|f| (f.check, f.severity)).collect();
-        assert_eq!(got, vec![(CheckId::Exclude, Severity::Error), (CheckId::TagOnHead, Severity::Warning)]);
+        assert_eq!(
+            got,
+            vec![
+                (CheckId::Exclude, Severity::Error),
+                (CheckId::TagOnHead, Severity::Warning)
+            ]
+        );
     }
 
     #[test]

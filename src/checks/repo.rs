@@ -50,9 +50,13 @@ impl Repo {
     /// `commit`.
     pub fn branches_containing(&self, commit: Oid) -> Vec<String> {
         let mut names = Vec::new();
-        let Ok(branches) = self.repo.branches(None) else { return names };
+        let Ok(branches) = self.repo.branches(None) else {
+            return names;
+        };
         for (branch, kind) in branches.flatten() {
-            let (Ok(Some(name)), Some(tip)) = (branch.name(), branch.get().target()) else { continue };
+            let (Ok(Some(name)), Some(tip)) = (branch.name(), branch.get().target()) else {
+                continue;
+            };
             let name = match kind {
                 BranchType::Local => name.to_string(),
                 BranchType::Remote => match name.split_once('/') {
@@ -72,11 +76,18 @@ impl Repo {
     /// Every tag that resolves to a commit.
     pub fn tags(&self) -> Vec<TagInfo> {
         let mut tags = Vec::new();
-        let Ok(names) = self.repo.tag_names(None) else { return tags };
+        let Ok(names) = self.repo.tag_names(None) else {
+            return tags;
+        };
         for name in names.iter().flatten() {
-            let Ok(obj) = self.repo.revparse_single(&format!("refs/tags/{name}")) else { continue };
+            let Ok(obj) = self.repo.revparse_single(&format!("refs/tags/{name}")) else {
+                continue;
+            };
             if let Ok(commit) = obj.peel(ObjectType::Commit) {
-                tags.push(TagInfo { name: name.to_string(), commit: commit.id() });
+                tags.push(TagInfo {
+                    name: name.to_string(),
+                    commit: commit.id(),
+                });
             }
         }
         tags
@@ -86,8 +97,12 @@ impl Repo {
     /// root with a short status (`modified`, `untracked`, ...).
     pub fn dirty_files(&self) -> Vec<(String, &'static str)> {
         let mut opts = StatusOptions::new();
-        opts.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false);
-        let Ok(statuses) = self.repo.statuses(Some(&mut opts)) else { return Vec::new() };
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        let Ok(statuses) = self.repo.statuses(Some(&mut opts)) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for s in statuses.iter() {
             let st = s.status();
@@ -116,7 +131,12 @@ impl Repo {
 
     /// Write the files under `subdir` (relative to the root, "" for all) of `commit`'s tree into
     /// `dest`, which becomes the equivalent of that subdirectory.
-    pub fn extract_tree(&self, commit: Oid, subdir: &Path, dest: &Path) -> Result<usize, git2::Error> {
+    pub fn extract_tree(
+        &self,
+        commit: Oid,
+        subdir: &Path,
+        dest: &Path,
+    ) -> Result<usize, git2::Error> {
         let commit = self.repo.find_commit(commit)?;
         let mut tree = commit.tree()?;
         if !subdir.as_os_str().is_empty() {
@@ -129,14 +149,17 @@ impl Repo {
             if entry.kind() != Some(ObjectType::Blob) {
                 return git2::TreeWalkResult::Ok;
             }
-            let Some(name) = entry.name() else { return git2::TreeWalkResult::Ok };
+            let Some(name) = entry.name() else {
+                return git2::TreeWalkResult::Ok;
+            };
             let path = dest.join(parent).join(name);
             let result = (|| -> Result<(), String> {
                 let blob = self.repo.find_blob(entry.id()).map_err(|e| e.to_string())?;
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
                 }
-                std::fs::write(&path, blob.content()).map_err(|e| format!("{}: {e}", path.display()))
+                std::fs::write(&path, blob.content())
+                    .map_err(|e| format!("{}: {e}", path.display()))
             })();
             match result {
                 Ok(()) => {

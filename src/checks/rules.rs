@@ -9,7 +9,10 @@ use globset::Glob;
 use super::apidiff::{self, ApiDiff};
 use super::gotool::{find_on_path, GoTool};
 use super::repo::{Repo, TagInfo};
-use super::{buildinfo, govulncheck, ApiReport, CheckId, CheckLevel, ChecksError, FileLocation, Finding, ReleaseInput, Report};
+use super::{
+    buildinfo, govulncheck, ApiReport, CheckId, CheckLevel, ChecksError, FileLocation, Finding,
+    ReleaseInput, Report,
+};
 use crate::gomod::path::check_major_matches;
 use crate::gomod::{check_module_path, parse_tag_version, split_path_version, GoMod};
 
@@ -41,33 +44,51 @@ impl Run<'_> {
 }
 
 pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
-    let module_dir =
-        input.module_dir.canonicalize().map_err(|e| ChecksError::ModuleDir(input.module_dir.clone(), e))?;
-    let mut run = Run { input, report: Report::default() };
+    let module_dir = input
+        .module_dir
+        .canonicalize()
+        .map_err(|e| ChecksError::ModuleDir(input.module_dir.clone(), e))?;
+    let mut run = Run {
+        input,
+        report: Report::default(),
+    };
 
     // go.mod first: the module path decides the tag prefix for a major-version subdirectory.
     let gomod_path = module_dir.join("go.mod");
     let cargo_path = module_dir.join("Cargo.toml");
     let is_go = gomod_path.is_file();
-    let gomod = if is_go { check_gomod(&mut run, &module_dir) } else { None };
+    let gomod = if is_go {
+        check_gomod(&mut run, &module_dir)
+    } else {
+        None
+    };
     if !is_go && !cargo_path.is_file() {
         run.push(
-            Finding::error(CheckId::GoMod, format!("no go.mod (or Cargo.toml) in {}", module_dir.display()))
-                .hint("run the check in the module directory, or set the build's dir in tug.yaml"),
+            Finding::error(
+                CheckId::GoMod,
+                format!("no go.mod (or Cargo.toml) in {}", module_dir.display()),
+            )
+            .hint("run the check in the module directory, or set the build's dir in tug.yaml"),
         );
     }
-    let module_path = gomod.as_ref().and_then(|m| m.module.as_ref().map(|l| l.value.clone()));
+    let module_path = gomod
+        .as_ref()
+        .and_then(|m| m.module.as_ref().map(|l| l.value.clone()));
 
     // 1. Repository.
     let repo = Repo::discover(&module_dir);
     let head = repo.as_ref().and_then(|r| r.head_commit());
     match (&repo, head) {
         (None, _) => run.push(
-            Finding::error(CheckId::GitRepo, format!("{} is not inside a git repository", module_dir.display()))
-                .hint("releases are cut from tags: git init, commit, then tag"),
+            Finding::error(
+                CheckId::GitRepo,
+                format!("{} is not inside a git repository", module_dir.display()),
+            )
+            .hint("releases are cut from tags: git init, commit, then tag"),
         ),
         (Some(_), None) => run.push(
-            Finding::error(CheckId::GitRepo, "the repository has no commits").hint("commit the module, then tag it"),
+            Finding::error(CheckId::GitRepo, "the repository has no commits")
+                .hint("commit the module, then tag it"),
         ),
         _ => {}
     }
@@ -87,7 +108,9 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
     // 2. Clean tree.
     let dirty = repo.dirty_files();
     if !dirty.is_empty() {
-        let in_dist = dirty.iter().any(|(p, _)| p.starts_with("dist/") || p.contains("/dist/"));
+        let in_dist = dirty
+            .iter()
+            .any(|(p, _)| p.starts_with("dist/") || p.contains("/dist/"));
         let hint = if in_dist {
             "add dist/ to .gitignore; commit or stash the other changes (git stash -u)"
         } else {
@@ -97,7 +120,10 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         run.push(
             Finding::error(
                 CheckId::CleanTree,
-                format!("the working tree has {n} uncommitted change{}", if n == 1 { "" } else { "s" }),
+                format!(
+                    "the working tree has {n} uncommitted change{}",
+                    if n == 1 { "" } else { "s" }
+                ),
             )
             .details(dirty.iter().map(|(p, s)| format!("{s}: {p}")).collect())
             .hint(hint),
@@ -105,7 +131,10 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
     }
 
     // 3. Tag prefix and the version being released.
-    let subdir = module_dir.strip_prefix(&repo.root).unwrap_or(Path::new("")).to_path_buf();
+    let subdir = module_dir
+        .strip_prefix(&repo.root)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
     let dir_prefix = tag_prefix_for(&subdir, module_path.as_deref());
     let prefix = match &input.config.tag_prefix {
         Some(p) => {
@@ -134,7 +163,11 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         .into_iter()
         .filter_map(|TagInfo { name, commit }| {
             let v = parse_tag_version(name.strip_prefix(&prefix)?).ok()?;
-            Some(Release { tag: name, version: v, commit })
+            Some(Release {
+                tag: name,
+                version: v,
+                commit,
+            })
         })
         .collect();
 
@@ -144,8 +177,9 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         match parse_tag_version(text) {
             Ok(v) => version = Some(v),
             Err(e) => run.push(
-                Finding::error(CheckId::TagSyntax, format!("version {e}"))
-                    .hint("use canonical semver with a v and all three numbers: v1.2.0, v1.2.0-rc.1"),
+                Finding::error(CheckId::TagSyntax, format!("version {e}")).hint(
+                    "use canonical semver with a v and all three numbers: v1.2.0, v1.2.0-rc.1",
+                ),
             ),
         }
         if let Some(v) = &version {
@@ -167,20 +201,32 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
             }
         }
     } else {
-        let head_tags: Vec<String> =
-            repo.tags().into_iter().filter(|t| t.commit == head).map(|t| t.name).collect();
+        let head_tags: Vec<String> = repo
+            .tags()
+            .into_iter()
+            .filter(|t| t.commit == head)
+            .map(|t| t.name)
+            .collect();
         let mut on_head: Vec<&Release> = releases.iter().filter(|r| r.commit == head).collect();
         on_head.sort_by(|a, b| a.version.cmp_precedence(&b.version));
         if let Some(r) = on_head.last() {
             version = Some(r.version.clone());
-        } else if let Some(bad) = head_tags.iter().find(|t| t.starts_with(&prefix) || prefix.is_empty()) {
+        } else if let Some(bad) = head_tags
+            .iter()
+            .find(|t| t.starts_with(&prefix) || prefix.is_empty())
+        {
             let why = match parse_tag_version(bad.strip_prefix(&prefix).unwrap_or(bad)) {
                 Err(e) => e.to_string(),
                 Ok(_) => format!("it does not start with the tag prefix '{prefix}'"),
             };
             run.push(
-                Finding::error(CheckId::TagSyntax, format!("tag '{bad}' on HEAD is not a release tag: {why}"))
-                    .hint(format!("tag releases as {prefix}vMAJOR.MINOR.PATCH, e.g. {prefix}v1.2.0")),
+                Finding::error(
+                    CheckId::TagSyntax,
+                    format!("tag '{bad}' on HEAD is not a release tag: {why}"),
+                )
+                .hint(format!(
+                    "tag releases as {prefix}vMAJOR.MINOR.PATCH, e.g. {prefix}v1.2.0"
+                )),
             );
         } else {
             let hint = match head_tags.first() {
@@ -188,7 +234,11 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
                 None => "tag it: git tag -a <version> -m <version>, or pass --version to check a version before tagging".into(),
             };
             run.push(
-                Finding::error(CheckId::TagOnHead, format!("HEAD ({}) has no release tag", repo.short(head))).hint(hint),
+                Finding::error(
+                    CheckId::TagOnHead,
+                    format!("HEAD ({}) has no release tag", repo.short(head)),
+                )
+                .hint(hint),
             );
         }
     }
@@ -198,12 +248,18 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
     // 4. Major version vs module path.
     if let (Some(v), Some(m)) = (&version, gomod.as_ref().and_then(|g| g.module.as_ref())) {
         if let Err(problem) = check_major_matches(&m.value, v.major) {
-            let hint = if v.major >= 2 && split_path_version(&m.value).and_then(|(_, s)| s).is_none() {
+            let hint = if v.major >= 2
+                && split_path_version(&m.value).and_then(|(_, s)| s).is_none()
+            {
                 format!("change the module line to `module {}/v{}` (and update imports), or release a v1 version", m.value, v.major)
             } else {
                 "tag a version whose major matches the module path's /vN suffix".to_string()
             };
-            run.push(Finding::error(CheckId::MajorVersion, problem).at(FileLocation::new("go.mod", m.line, 1)).hint(hint));
+            run.push(
+                Finding::error(CheckId::MajorVersion, problem)
+                    .at(FileLocation::new("go.mod", m.line, 1))
+                    .hint(hint),
+            );
         }
     }
 
@@ -211,8 +267,14 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
     let others: Vec<&Release> = releases.iter().filter(|r| r.commit != head).collect();
     if let Some(v) = &version {
         let same_major = |r: &&&Release| r.version.major == v.major;
-        if let Some(latest) = others.iter().filter(same_major).max_by(|a, b| a.version.cmp_precedence(&b.version)) {
-            if v.cmp_precedence(&latest.version) != std::cmp::Ordering::Greater && latest.version != *v {
+        if let Some(latest) = others
+            .iter()
+            .filter(same_major)
+            .max_by(|a, b| a.version.cmp_precedence(&b.version))
+        {
+            if v.cmp_precedence(&latest.version) != std::cmp::Ordering::Greater
+                && latest.version != *v
+            {
                 if input.backport {
                     let line = others
                         .iter()
@@ -231,7 +293,12 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
                                         line_latest.tag
                                     ),
                                 )
-                                .hint(format!("release v{}.{}.{}", v.major, v.minor, line_latest.version.patch + 1)),
+                                .hint(format!(
+                                    "release v{}.{}.{}",
+                                    v.major,
+                                    v.minor,
+                                    line_latest.version.patch + 1
+                                )),
                             );
                         }
                     }
@@ -239,11 +306,20 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
                     run.push(
                         Finding::error(
                             CheckId::VersionMonotonic,
-                            format!("{} is not above the latest v{} release {}", vstr(v), v.major, latest.tag),
+                            format!(
+                                "{} is not above the latest v{} release {}",
+                                vstr(v),
+                                v.major,
+                                latest.tag
+                            ),
                         )
                         .hint(format!(
                             "release {} or newer, or pass --backport for a patch on an older line",
-                            vstr(&semver::Version::new(latest.version.major, latest.version.minor, latest.version.patch + 1))
+                            vstr(&semver::Version::new(
+                                latest.version.major,
+                                latest.version.minor,
+                                latest.version.patch + 1
+                            ))
                         )),
                     );
                 }
@@ -253,16 +329,24 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
 
     // 6. Branch.
     let globs = input.config.branch_globs();
-    let matchers: Vec<_> = globs.iter().filter_map(|g| Glob::new(g).ok().map(|g| g.compile_matcher())).collect();
+    let matchers: Vec<_> = globs
+        .iter()
+        .filter_map(|g| Glob::new(g).ok().map(|g| g.compile_matcher()))
+        .collect();
     let allowed = |name: &str| matchers.iter().any(|m| m.is_match(name));
     match repo.branch() {
         Some(b) if allowed(&b) => {}
         Some(b) => run.push(
             Finding::error(
                 CheckId::Branch,
-                format!("branch '{b}' is not allowed for releases (allowed: {})", globs.join(", ")),
+                format!(
+                    "branch '{b}' is not allowed for releases (allowed: {})",
+                    globs.join(", ")
+                ),
             )
-            .hint("merge into an allowed branch and tag there, or add the branch to checks.branches"),
+            .hint(
+                "merge into an allowed branch and tag there, or add the branch to checks.branches",
+            ),
         ),
         None => {
             let containing = repo.branches_containing(head);
@@ -295,7 +379,11 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         let mut candidates: Vec<&Release> = others
             .iter()
             .copied()
-            .filter(|r| version.as_ref().is_none_or(|v| r.version.cmp_precedence(v) == std::cmp::Ordering::Less))
+            .filter(|r| {
+                version
+                    .as_ref()
+                    .is_none_or(|v| r.version.cmp_precedence(v) == std::cmp::Ordering::Less)
+            })
             .collect();
         candidates.sort_by(|a, b| a.version.cmp_precedence(&b.version));
         candidates.last().map(|r| (*r).clone())
@@ -304,12 +392,28 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
     let mut go: Option<GoTool> = None;
     if is_go && gomod.is_some() && !run.off(CheckId::ApiCompat) {
         go = Some(GoTool::find()?);
-        api_check(&mut run, &repo, &subdir, &module_dir, previous.as_ref(), version.as_ref(), &prefix, go.as_ref().unwrap())?;
+        api_check(
+            &mut run,
+            &repo,
+            &subdir,
+            &module_dir,
+            previous.as_ref(),
+            version.as_ref(),
+            &prefix,
+            go.as_ref().unwrap(),
+        )?;
     }
     if let (Some(tag), true) = (&run.report.suggested_tag, version.is_none()) {
         let tag = tag.clone();
-        for f in run.report.findings.iter_mut().filter(|f| f.check == CheckId::TagOnHead) {
-            f.hint = Some(format!("tag it: git tag -a {tag} -m {tag} (the version the API changes call for)"));
+        for f in run
+            .report
+            .findings
+            .iter_mut()
+            .filter(|f| f.check == CheckId::TagOnHead)
+        {
+            f.hint = Some(format!(
+                "tag it: git tag -a {tag} -m {tag} (the version the API changes call for)"
+            ));
         }
     }
 
@@ -334,7 +438,9 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
 }
 
 fn version_checks_without_git(run: &mut Run, gomod: Option<&GoMod>, _dir: &Path) {
-    let Some(requested) = &run.input.version else { return };
+    let Some(requested) = &run.input.version else {
+        return;
+    };
     match parse_tag_version(requested) {
         Err(e) => run.push(Finding::error(CheckId::TagSyntax, format!("version {e}"))),
         Ok(v) => {
@@ -342,7 +448,10 @@ fn version_checks_without_git(run: &mut Run, gomod: Option<&GoMod>, _dir: &Path)
                 retraction_check(run, g, &vstr(&v));
                 if let Some(m) = &g.module {
                     if let Err(p) = check_major_matches(&m.value, v.major) {
-                        run.push(Finding::error(CheckId::MajorVersion, p).at(FileLocation::new("go.mod", m.line, 1)));
+                        run.push(
+                            Finding::error(CheckId::MajorVersion, p)
+                                .at(FileLocation::new("go.mod", m.line, 1)),
+                        );
                     }
                 }
             }
@@ -369,7 +478,10 @@ fn tidy_and_vulns(run: &mut Run, is_go: bool, dir: &Path) -> Result<(), ChecksEr
 /// The tag prefix the go command expects for a module in `subdir`: the directory with `/`, minus
 /// a final `vN` element when the module path ends in the same `/vN` (major subdirectory layout).
 fn tag_prefix_for(subdir: &Path, module_path: Option<&str>) -> String {
-    let mut parts: Vec<String> = subdir.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<String> = subdir
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
     if let (Some(last), Some(path)) = (parts.last(), module_path) {
         if let Some((_, Some(n))) = split_path_version(path) {
             if *last == format!("v{n}") {
@@ -398,7 +510,10 @@ fn check_gomod(run: &mut Run, dir: &Path) -> Option<GoMod> {
     let text = match std::fs::read_to_string(dir.join("go.mod")) {
         Ok(t) => t,
         Err(e) => {
-            run.push(Finding::error(CheckId::GoMod, format!("cannot read go.mod: {e}")));
+            run.push(Finding::error(
+                CheckId::GoMod,
+                format!("cannot read go.mod: {e}"),
+            ));
             return None;
         }
     };
@@ -406,9 +521,12 @@ fn check_gomod(run: &mut Run, dir: &Path) -> Option<GoMod> {
         Ok(g) => g,
         Err(e) => {
             run.push(
-                Finding::error(CheckId::GoMod, format!("go.mod is malformed: {}", e.message))
-                    .at(FileLocation::new("go.mod", e.line, e.column))
-                    .hint("fix the line; `go mod edit -fmt` shows what the go command accepts"),
+                Finding::error(
+                    CheckId::GoMod,
+                    format!("go.mod is malformed: {}", e.message),
+                )
+                .at(FileLocation::new("go.mod", e.line, e.column))
+                .hint("fix the line; `go mod edit -fmt` shows what the go command accepts"),
             );
             return None;
         }
@@ -453,9 +571,12 @@ fn check_gomod(run: &mut Run, dir: &Path) -> Option<GoMod> {
     }
     for x in &g.excludes {
         run.push(
-            Finding::warn(CheckId::Exclude, format!("go.mod excludes {} {}", x.path, x.version))
-                .at(FileLocation::new("go.mod", x.line, 1))
-                .hint("dependents ignore exclude directives: require a fixed version instead"),
+            Finding::warn(
+                CheckId::Exclude,
+                format!("go.mod excludes {} {}", x.path, x.version),
+            )
+            .at(FileLocation::new("go.mod", x.line, 1))
+            .hint("dependents ignore exclude directives: require a fixed version instead"),
         );
     }
     if !g.requires.is_empty() && !run.off(CheckId::GoSum) {
@@ -463,7 +584,10 @@ fn check_gomod(run: &mut Run, dir: &Path) -> Option<GoMod> {
             Err(_) => run.push(
                 Finding::error(
                     CheckId::GoSum,
-                    format!("go.sum is missing but go.mod requires {} module(s)", g.requires.len()),
+                    format!(
+                        "go.sum is missing but go.mod requires {} module(s)",
+                        g.requires.len()
+                    ),
                 )
                 .hint("run `go mod tidy` and commit go.sum"),
             ),
@@ -478,9 +602,12 @@ fn check_gomod(run: &mut Run, dir: &Path) -> Option<GoMod> {
                 for r in &g.requires {
                     if !have.contains(&(r.path.clone(), r.version.clone())) {
                         run.push(
-                            Finding::error(CheckId::GoSum, format!("go.sum has no checksum for {} {}", r.path, r.version))
-                                .at(FileLocation::new("go.mod", r.line, 1))
-                                .hint("run `go mod tidy` and commit go.sum"),
+                            Finding::error(
+                                CheckId::GoSum,
+                                format!("go.sum has no checksum for {} {}", r.path, r.version),
+                            )
+                            .at(FileLocation::new("go.mod", r.line, 1))
+                            .hint("run `go mod tidy` and commit go.sum"),
                         );
                     }
                 }
@@ -522,25 +649,35 @@ fn cargo_version_check(run: &mut Run, cargo_toml: &Path, v: &semver::Version) {
         if !in_package {
             continue;
         }
-        let Some(rest) = t.strip_prefix("version") else { continue };
+        let Some(rest) = t.strip_prefix("version") else {
+            continue;
+        };
         let rest = rest.trim_start();
         if let Some(value) = rest.strip_prefix('=') {
             let found = value.trim().trim_matches('"');
             if found != v.to_string() {
                 run.push(
-                    Finding::error(CheckId::CargoVersion, format!("Cargo.toml version {found} does not match the release v{v}"))
-                        .at(FileLocation::new("Cargo.toml", i + 1, 1))
-                        .hint(format!("set version = \"{v}\" in Cargo.toml and commit")),
+                    Finding::error(
+                        CheckId::CargoVersion,
+                        format!("Cargo.toml version {found} does not match the release v{v}"),
+                    )
+                    .at(FileLocation::new("Cargo.toml", i + 1, 1))
+                    .hint(format!("set version = \"{v}\" in Cargo.toml and commit")),
                 );
             }
             return;
         }
         if rest.starts_with(".workspace") {
-            run.report.notes.push("Cargo.toml takes its version from the workspace: cargo-version not checked".into());
+            run.report.notes.push(
+                "Cargo.toml takes its version from the workspace: cargo-version not checked".into(),
+            );
             return;
         }
     }
-    run.push(Finding::error(CheckId::CargoVersion, "Cargo.toml has no [package] version").hint(format!("add version = \"{v}\"")));
+    run.push(
+        Finding::error(CheckId::CargoVersion, "Cargo.toml has no [package] version")
+            .hint(format!("add version = \"{v}\"")),
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -555,7 +692,9 @@ fn api_check(
     go: &GoTool,
 ) -> Result<(), ChecksError> {
     let Some(prev) = previous else {
-        run.report.notes.push("no earlier release tag: the API has nothing to be compared with".into());
+        run.report
+            .notes
+            .push("no earlier release tag: the API has nothing to be compared with".into());
         return Ok(());
     };
     if let Some(v) = version {
@@ -569,9 +708,15 @@ fn api_check(
         }
     }
     let helper = apidiff::ensure_helper(go)?;
-    let old_tree = tempfile::Builder::new().prefix("tug-api-").tempdir().map_err(|e| ChecksError::Other(e.to_string()))?;
+    let old_tree = tempfile::Builder::new()
+        .prefix("tug-api-")
+        .tempdir()
+        .map_err(|e| ChecksError::Other(e.to_string()))?;
     if let Err(e) = repo.extract_tree(prev.commit, subdir, old_tree.path()) {
-        run.report.notes.push(format!("the module directory does not exist at {}: API not compared ({e})", prev.tag));
+        run.report.notes.push(format!(
+            "the module directory does not exist at {}: API not compared ({e})",
+            prev.tag
+        ));
         return Ok(());
     }
     let (old, new) = std::thread::scope(|s| {
@@ -590,7 +735,15 @@ fn api_check(
         added: diff.added.clone(),
     });
     if let Some(v) = version {
-        api_findings(run, &prev.tag, &prev.version, v, &diff, &suggested, &new.module);
+        api_findings(
+            run,
+            &prev.tag,
+            &prev.version,
+            v,
+            &diff,
+            &suggested,
+            &new.module,
+        );
     }
     Ok(())
 }
@@ -630,29 +783,44 @@ fn api_findings(
     } else if !diff.breaking.is_empty() {
         if same_minor {
             run.push(
-                make(format!("incompatible API changes since {prev_tag} in a patch release {}", vstr(v)))
-                    .details(diff.breaking.clone())
-                    .hint(format!("release {} (v0 allows breaking changes in a minor release)", vstr(suggested))),
+                make(format!(
+                    "incompatible API changes since {prev_tag} in a patch release {}",
+                    vstr(v)
+                ))
+                .details(diff.breaking.clone())
+                .hint(format!(
+                    "release {} (v0 allows breaking changes in a minor release)",
+                    vstr(suggested)
+                )),
             );
         } else {
             run.push(
-                make(format!("incompatible API changes since {prev_tag} (allowed before v1)"))
-                    .details(diff.breaking.clone())
-                    .hint("call them out in the release notes"),
+                make(format!(
+                    "incompatible API changes since {prev_tag} (allowed before v1)"
+                ))
+                .details(diff.breaking.clone())
+                .hint("call them out in the release notes"),
             );
         }
     } else if !diff.added.is_empty() && same_minor && v.pre.is_empty() {
         run.push(
-            make(format!("API additions since {prev_tag} need a new minor version, not the patch release {}", vstr(v)))
-                .details(diff.added.clone())
-                .hint(format!("release {}", vstr(suggested))),
+            make(format!(
+                "API additions since {prev_tag} need a new minor version, not the patch release {}",
+                vstr(v)
+            ))
+            .details(diff.added.clone())
+            .hint(format!("release {}", vstr(suggested))),
         );
     }
 }
 
 fn tidy_check(run: &mut Run, go: &GoTool, dir: &Path, _g: &GoMod) {
     let has_diff = go.go_version().is_some_and(|v| v.at_least(1, 23));
-    let result = if has_diff { tidy_diff(go, dir) } else { tidy_copy(go, dir) };
+    let result = if has_diff {
+        tidy_diff(go, dir)
+    } else {
+        tidy_copy(go, dir)
+    };
     match result {
         Ok(None) => {}
         Ok(Some(diff)) => {
@@ -676,13 +844,18 @@ fn tidy_check(run: &mut Run, go: &GoTool, dir: &Path, _g: &GoMod) {
 
 fn go_command(go: &GoTool, dir: &Path) -> Command {
     let mut cmd = Command::new(&go.bin);
-    cmd.current_dir(dir).env("GOWORK", "off").env("GOFLAGS", "-mod=mod");
+    cmd.current_dir(dir)
+        .env("GOWORK", "off")
+        .env("GOFLAGS", "-mod=mod");
     cmd
 }
 
 /// `go mod tidy -diff`: exit 0 tidy, exit 1 with a diff on stdout when untidy.
 fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
-    let out = go_command(go, dir).args(["mod", "tidy", "-diff"]).output().map_err(|e| e.to_string())?;
+    let out = go_command(go, dir)
+        .args(["mod", "tidy", "-diff"])
+        .output()
+        .map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if out.status.success() {
         return Ok(None);
@@ -690,16 +863,32 @@ fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
     if !stdout.trim().is_empty() {
         return Ok(Some(stdout));
     }
-    Err(String::from_utf8_lossy(&out.stderr).trim().lines().next().unwrap_or("go mod tidy -diff failed").to_string())
+    Err(String::from_utf8_lossy(&out.stderr)
+        .trim()
+        .lines()
+        .next()
+        .unwrap_or("go mod tidy -diff failed")
+        .to_string())
 }
 
 /// Go < 1.23: tidy a temporary copy of the module and compare go.mod and go.sum.
 fn tidy_copy(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
-    let tmp = tempfile::Builder::new().prefix("tug-tidy-").tempdir().map_err(|e| e.to_string())?;
+    let tmp = tempfile::Builder::new()
+        .prefix("tug-tidy-")
+        .tempdir()
+        .map_err(|e| e.to_string())?;
     copy_module(dir, tmp.path()).map_err(|e| e.to_string())?;
-    let out = go_command(go, tmp.path()).args(["mod", "tidy"]).output().map_err(|e| e.to_string())?;
+    let out = go_command(go, tmp.path())
+        .args(["mod", "tidy"])
+        .output()
+        .map_err(|e| e.to_string())?;
     if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).trim().lines().next().unwrap_or("go mod tidy failed").to_string());
+        return Err(String::from_utf8_lossy(&out.stderr)
+            .trim()
+            .lines()
+            .next()
+            .unwrap_or("go mod tidy failed")
+            .to_string());
     }
     let mut diff = String::new();
     for name in ["go.mod", "go.sum"] {
@@ -747,7 +936,10 @@ fn vuln_check(run: &mut Run, dir: &Path) {
         return;
     };
     match govulncheck::run(&bin, dir) {
-        Err(e) => run.push(Finding::warn(CheckId::Vuln, e.to_string()).hint("run govulncheck ./... to see the problem")),
+        Err(e) => run.push(
+            Finding::warn(CheckId::Vuln, e.to_string())
+                .hint("run govulncheck ./... to see the problem"),
+        ),
         Ok(vulns) => {
             for f in vuln_findings(&vulns) {
                 run.push(f);
@@ -762,9 +954,16 @@ pub(super) fn vuln_findings(vulns: &[govulncheck::Vuln]) -> Vec<Finding> {
         .map(|v| {
             let fix = match &v.fixed_version {
                 Some(f) => format!("upgrade {} to {f} or later", v.module),
-                None => format!("no fixed version of {} yet: avoid the affected code", v.module),
+                None => format!(
+                    "no fixed version of {} yet: avoid the affected code",
+                    v.module
+                ),
             };
-            let summary = if v.summary.is_empty() { String::new() } else { format!(": {}", v.summary) };
+            let summary = if v.summary.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", v.summary)
+            };
             match v.level {
                 govulncheck::VulnLevel::Symbol => {
                     let mut f = Finding::error(
@@ -779,7 +978,11 @@ pub(super) fn vuln_findings(vulns: &[govulncheck::Vuln]) -> Vec<Finding> {
                     )
                     .hint(fix);
                     if let Some((file, line, col)) = &v.call_site {
-                        f = f.at(FileLocation::new(file.clone(), *line as usize, *col as usize));
+                        f = f.at(FileLocation::new(
+                            file.clone(),
+                            *line as usize,
+                            *col as usize,
+                        ));
                     }
                     f
                 }
@@ -790,7 +993,11 @@ pub(super) fn vuln_findings(vulns: &[govulncheck::Vuln]) -> Vec<Finding> {
                         v.id,
                         v.module,
                         v.version,
-                        if level == govulncheck::VulnLevel::Package { "imported" } else { "required" }
+                        if level == govulncheck::VulnLevel::Package {
+                            "imported"
+                        } else {
+                            "required"
+                        }
                     ),
                 )
                 .hint(fix),
@@ -822,13 +1029,22 @@ pub fn check_binaries(binaries: &[PathBuf], version: &str) -> Vec<Finding> {
                 )
                 .hint(hint),
             ),
-            None => out.push(Finding::error(CheckId::BuildInfo, format!("{name}: no main module in the build info")).hint(hint)),
+            None => out.push(
+                Finding::error(
+                    CheckId::BuildInfo,
+                    format!("{name}: no main module in the build info"),
+                )
+                .hint(hint),
+            ),
             _ => {}
         }
         if info.setting("vcs.modified") == Some("true") {
             out.push(
-                Finding::error(CheckId::BuildInfo, format!("{name}: built from a modified working tree (vcs.modified=true)"))
-                    .hint("commit or stash every change, then rebuild"),
+                Finding::error(
+                    CheckId::BuildInfo,
+                    format!("{name}: built from a modified working tree (vcs.modified=true)"),
+                )
+                .hint("commit or stash every change, then rebuild"),
             );
         }
     }
@@ -842,9 +1058,18 @@ mod tests {
     #[test]
     fn tag_prefixes() {
         assert_eq!(tag_prefix_for(Path::new(""), Some("example.com/m")), "");
-        assert_eq!(tag_prefix_for(Path::new("sub/dir"), Some("example.com/m/sub/dir")), "sub/dir/");
-        assert_eq!(tag_prefix_for(Path::new("v2"), Some("example.com/m/v2")), "");
-        assert_eq!(tag_prefix_for(Path::new("sub/v3"), Some("example.com/m/sub/v3")), "sub/");
+        assert_eq!(
+            tag_prefix_for(Path::new("sub/dir"), Some("example.com/m/sub/dir")),
+            "sub/dir/"
+        );
+        assert_eq!(
+            tag_prefix_for(Path::new("v2"), Some("example.com/m/v2")),
+            ""
+        );
+        assert_eq!(
+            tag_prefix_for(Path::new("sub/v3"), Some("example.com/m/sub/v3")),
+            "sub/"
+        );
         assert_eq!(normalize_prefix("/app/"), "app/");
     }
 }

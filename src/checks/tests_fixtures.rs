@@ -16,7 +16,10 @@ fn setup_go() {
     static ONCE: OnceLock<()> = OnceLock::new();
     ONCE.get_or_init(|| {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let out = Command::new("bash").arg(root.join("scripts/go.sh")).output().expect("scripts/go.sh");
+        let out = Command::new("bash")
+            .arg(root.join("scripts/go.sh"))
+            .output()
+            .expect("scripts/go.sh");
         let go = String::from_utf8(out.stdout).unwrap().trim().to_string();
         let target = root.join("target/tmp");
         // Tests only ever set these to the same values, so concurrent setting is harmless.
@@ -43,7 +46,11 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("HOME", dir)
         .output()
         .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -54,7 +61,10 @@ struct Fixture {
 
 impl Fixture {
     fn new(files: &[(&str, &str)]) -> Fixture {
-        let tmp = tempfile::Builder::new().prefix("tug-checks-").tempdir_in(std::env::temp_dir()).unwrap();
+        let tmp = tempfile::Builder::new()
+            .prefix("tug-checks-")
+            .tempdir_in(std::env::temp_dir())
+            .unwrap();
         let f = Fixture { tmp };
         f.write(files);
         git(f.dir(), &["init", "-q", "-b", "main"]);
@@ -105,7 +115,11 @@ impl Fixture {
         for id in [CheckId::Tidy, CheckId::ApiCompat] {
             config.severity.insert(id, CheckLevel::Off);
         }
-        ReleaseInput { module_dir: self.dir().join(sub), config, ..Default::default() }
+        ReleaseInput {
+            module_dir: self.dir().join(sub),
+            config,
+            ..Default::default()
+        }
     }
 }
 
@@ -131,12 +145,22 @@ fn of(report: &Report, id: CheckId) -> Vec<String> {
 
 fn one(report: &Report, id: CheckId) -> Finding {
     let found: Vec<_> = report.findings.iter().filter(|f| f.check == id).collect();
-    assert_eq!(found.len(), 1, "expected one {id:?} finding, got {:#?}", report.findings);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one {id:?} finding, got {:#?}",
+        report.findings
+    );
     found[0].clone()
 }
 
 fn none(report: &Report, id: CheckId) {
-    assert_eq!(of(report, id), Vec::<String>::new(), "{:#?}", report.findings);
+    assert_eq!(
+        of(report, id),
+        Vec::<String>::new(),
+        "{:#?}",
+        report.findings
+    );
 }
 
 #[test]
@@ -150,12 +174,21 @@ fn a_clean_tagged_release_passes_everything() {
 
 #[test]
 fn git_repo() {
-    let tmp = tempfile::Builder::new().prefix("tug-nogit-").tempdir_in(std::env::temp_dir()).unwrap();
+    let tmp = tempfile::Builder::new()
+        .prefix("tug-nogit-")
+        .tempdir_in(std::env::temp_dir())
+        .unwrap();
     std::fs::write(tmp.path().join("go.mod"), GOMOD).unwrap();
-    let r = check(&ReleaseInput { module_dir: tmp.path().into(), ..Fixture::go(&[]).input() });
+    let r = check(&ReleaseInput {
+        module_dir: tmp.path().into(),
+        ..Fixture::go(&[]).input()
+    });
     let f = one(&r, CheckId::GitRepo);
     let dir = tmp.path().canonicalize().unwrap();
-    assert_eq!(f.message, format!("{} is not inside a git repository", dir.display()));
+    assert_eq!(
+        f.message,
+        format!("{} is not inside a git repository", dir.display())
+    );
     assert_eq!(f.severity, Severity::Error);
 }
 
@@ -165,10 +198,21 @@ fn shallow_clone() {
     f.commit("second");
     f.tag("v1.0.0");
     none(&check(&f.input()), CheckId::ShallowClone);
-    let clone = tempfile::Builder::new().prefix("tug-shallow-").tempdir_in(std::env::temp_dir()).unwrap();
+    let clone = tempfile::Builder::new()
+        .prefix("tug-shallow-")
+        .tempdir_in(std::env::temp_dir())
+        .unwrap();
     let url = format!("file://{}", f.dir().display());
-    git(clone.path(), &["clone", "-q", "--depth", "1", "--branch", "v1.0.0", &url, "c"]);
-    let r = check(&ReleaseInput { module_dir: clone.path().join("c"), ..f.input() });
+    git(
+        clone.path(),
+        &[
+            "clone", "-q", "--depth", "1", "--branch", "v1.0.0", &url, "c",
+        ],
+    );
+    let r = check(&ReleaseInput {
+        module_dir: clone.path().join("c"),
+        ..f.input()
+    });
     assert_eq!(
         of(&r, CheckId::ShallowClone),
         ["warning the repository is a shallow clone: the previous tag and the release notes may be wrong"]
@@ -183,9 +227,15 @@ fn clean_tree() {
     f.write(&[("app.go", "package app\n"), ("dist/app", "binary")]);
     let r = check(&f.input());
     let finding = one(&r, CheckId::CleanTree);
-    assert_eq!(finding.message, "the working tree has 2 uncommitted changes");
+    assert_eq!(
+        finding.message,
+        "the working tree has 2 uncommitted changes"
+    );
     assert_eq!(finding.details, ["modified: app.go", "untracked: dist/app"]);
-    assert_eq!(finding.hint.as_deref(), Some("add dist/ to .gitignore; commit or stash the other changes (git stash -u)"));
+    assert_eq!(
+        finding.hint.as_deref(),
+        Some("add dist/ to .gitignore; commit or stash the other changes (git stash -u)")
+    );
     assert!(r.has_errors());
 }
 
@@ -193,7 +243,10 @@ fn clean_tree() {
 fn tag_on_head() {
     let f = Fixture::go(&[]);
     let r = check(&f.input());
-    assert_eq!(of(&r, CheckId::TagOnHead), [format!("error HEAD ({}) has no release tag", f.head())]);
+    assert_eq!(
+        of(&r, CheckId::TagOnHead),
+        [format!("error HEAD ({}) has no release tag", f.head())]
+    );
     f.tag("v0.1.0");
     none(&check(&f.input()), CheckId::TagOnHead);
 }
@@ -221,11 +274,20 @@ fn tag_syntax() {
 
 #[test]
 fn tag_prefix_of_a_module_in_a_subdirectory() {
-    let f = Fixture::new(&[("tools/cli/go.mod", "module example.com/repo/tools/cli\n\ngo 1.22\n"), ("tools/cli/a.go", APP)]);
+    let f = Fixture::new(&[
+        (
+            "tools/cli/go.mod",
+            "module example.com/repo/tools/cli\n\ngo 1.22\n",
+        ),
+        ("tools/cli/a.go", APP),
+    ]);
     f.tag("v1.0.0");
     let r = check(&f.input_in("tools/cli"));
     let finding = one(&r, CheckId::TagOnHead);
-    assert_eq!(finding.hint.as_deref(), Some("HEAD is tagged 'v1.0.0', but this module's tags look like 'tools/cli/v1.2.3'"));
+    assert_eq!(
+        finding.hint.as_deref(),
+        Some("HEAD is tagged 'v1.0.0', but this module's tags look like 'tools/cli/v1.2.3'")
+    );
     f.tag("tools/cli/v1.0.0");
     let r = check(&f.input_in("tools/cli"));
     assert_eq!(r.findings, vec![]);
@@ -245,7 +307,10 @@ fn major_version() {
     f.tag("v2.0.0");
     let r = check(&f.input());
     let finding = one(&r, CheckId::MajorVersion);
-    assert_eq!(finding.message, "version v2 needs the module path to end in /v2, but it is example.com/app");
+    assert_eq!(
+        finding.message,
+        "version v2 needs the module path to end in /v2, but it is example.com/app"
+    );
     assert_eq!(finding.location, Some(FileLocation::new("go.mod", 1, 1)));
     let f = Fixture::go(&[("go.mod", "module example.com/app/v3\n\ngo 1.22\n")]);
     f.tag("v2.0.0");
@@ -257,7 +322,10 @@ fn major_version() {
     f.tag("v2.0.0");
     none(&check(&f.input()), CheckId::MajorVersion);
     // Major subdirectory layout: v2/ holds example.com/app/v2, tagged v2.x without a prefix.
-    let f = Fixture::go(&[("v2/go.mod", "module example.com/app/v2\n\ngo 1.22\n"), ("v2/app.go", APP)]);
+    let f = Fixture::go(&[
+        ("v2/go.mod", "module example.com/app/v2\n\ngo 1.22\n"),
+        ("v2/app.go", APP),
+    ]);
     f.tag("v2.1.0");
     let r = check(&f.input_in("v2"));
     assert_eq!(r.findings, vec![]);
@@ -273,9 +341,15 @@ fn tag_reused() {
     let r = check(&with_version(f.input(), "v1.0.0"));
     assert_eq!(
         of(&r, CheckId::TagReused),
-        [format!("error tag v1.0.0 already exists on commit {first}, not on HEAD ({})", f.head())]
+        [format!(
+            "error tag v1.0.0 already exists on commit {first}, not on HEAD ({})",
+            f.head()
+        )]
     );
-    none(&check(&with_version(f.input(), "v1.0.1")), CheckId::TagReused);
+    none(
+        &check(&with_version(f.input(), "v1.0.1")),
+        CheckId::TagReused,
+    );
 }
 
 #[test]
@@ -289,11 +363,23 @@ fn version_monotonic_and_backport() {
     f.commit("fourth");
     let r = check(&with_version(f.input(), "v1.2.5"));
     let finding = one(&r, CheckId::VersionMonotonic);
-    assert_eq!(finding.message, "v1.2.5 is not above the latest v1 release v1.3.0");
-    assert_eq!(finding.hint.as_deref(), Some("release v1.3.1 or newer, or pass --backport for a patch on an older line"));
-    none(&check(&with_version(f.input(), "v1.3.1")), CheckId::VersionMonotonic);
+    assert_eq!(
+        finding.message,
+        "v1.2.5 is not above the latest v1 release v1.3.0"
+    );
+    assert_eq!(
+        finding.hint.as_deref(),
+        Some("release v1.3.1 or newer, or pass --backport for a patch on an older line")
+    );
+    none(
+        &check(&with_version(f.input(), "v1.3.1")),
+        CheckId::VersionMonotonic,
+    );
     // Another major line does not count.
-    none(&check(&with_version(f.input(), "v0.9.0")), CheckId::VersionMonotonic);
+    none(
+        &check(&with_version(f.input(), "v0.9.0")),
+        CheckId::VersionMonotonic,
+    );
     let mut backport = with_version(f.input(), "v1.2.2");
     backport.backport = true;
     none(&check(&backport), CheckId::VersionMonotonic);
@@ -341,7 +427,10 @@ fn go_mod_well_formed_and_path() {
     let f = Fixture::go(&[("go.mod", "module example.com/app\n\nfrobnicate 1\n")]);
     f.tag("v1.0.0");
     let finding = one(&check(&f.input()), CheckId::GoMod);
-    assert_eq!(finding.message, "go.mod is malformed: unknown directive: frobnicate");
+    assert_eq!(
+        finding.message,
+        "go.mod is malformed: unknown directive: frobnicate"
+    );
     assert_eq!(finding.location, Some(FileLocation::new("go.mod", 3, 1)));
     let f = Fixture::go(&[("go.mod", "module MyApp\n\ngo 1.22\n")]);
     f.tag("v1.0.0");
@@ -351,7 +440,10 @@ fn go_mod_well_formed_and_path() {
     );
     let f = Fixture::go(&[("go.mod", "module example.com/app\n")]);
     f.tag("v1.0.0");
-    assert_eq!(of(&check(&f.input()), CheckId::GoMod), ["error go.mod has no go directive"]);
+    assert_eq!(
+        of(&check(&f.input()), CheckId::GoMod),
+        ["error go.mod has no go directive"]
+    );
 }
 
 #[test]
@@ -372,7 +464,10 @@ fn replace_and_exclude() {
     // --strict makes the exclude an error too.
     let mut strict = f.input();
     strict.strict = true;
-    assert_eq!(of(&check(&strict), CheckId::Exclude), ["error go.mod excludes example.com/bad v0.3.0"]);
+    assert_eq!(
+        of(&check(&strict), CheckId::Exclude),
+        ["error go.mod excludes example.com/bad v0.3.0"]
+    );
 }
 
 #[test]
@@ -380,10 +475,16 @@ fn go_sum() {
     let gomod = "module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v1.0.0\n";
     let f = Fixture::go(&[("go.mod", gomod)]);
     f.tag("v1.0.0");
-    assert_eq!(of(&check(&f.input()), CheckId::GoSum), ["error go.sum is missing but go.mod requires 1 module(s)"]);
+    assert_eq!(
+        of(&check(&f.input()), CheckId::GoSum),
+        ["error go.sum is missing but go.mod requires 1 module(s)"]
+    );
     f.write(&[("go.sum", "example.com/other v1.0.0/go.mod h1:abc=\n")]);
     let finding = one(&check(&f.input()), CheckId::GoSum);
-    assert_eq!(finding.message, "go.sum has no checksum for example.com/lib v1.0.0");
+    assert_eq!(
+        finding.message,
+        "go.sum has no checksum for example.com/lib v1.0.0"
+    );
     assert_eq!(finding.location, Some(FileLocation::new("go.mod", 5, 1)));
     f.write(&[("go.sum", "example.com/lib v1.0.0/go.mod h1:abc=\n")]);
     none(&check(&f.input()), CheckId::GoSum);
@@ -397,7 +498,10 @@ fn tidy_with_real_go() {
     input.config.severity.remove(&CheckId::Tidy);
     none(&check(&input), CheckId::Tidy);
     let f = Fixture::go(&[
-        ("go.mod", "module example.com/app\n\ngo 1.22\n\nrequire example.com/unused v1.0.0\n"),
+        (
+            "go.mod",
+            "module example.com/app\n\ngo 1.22\n\nrequire example.com/unused v1.0.0\n",
+        ),
         ("go.sum", "example.com/unused v1.0.0/go.mod h1:abc=\n"),
     ]);
     f.tag("v1.0.0");
@@ -405,18 +509,31 @@ fn tidy_with_real_go() {
     input.config.severity.remove(&CheckId::Tidy);
     let finding = one(&check(&input), CheckId::Tidy);
     assert_eq!(finding.message, "go.mod and go.sum are not tidy");
-    assert!(finding.details.contains(&"-require example.com/unused v1.0.0".to_string()), "{:?}", finding.details);
+    assert!(
+        finding
+            .details
+            .contains(&"-require example.com/unused v1.0.0".to_string()),
+        "{:?}",
+        finding.details
+    );
 }
 
 #[test]
 fn retracted() {
-    let gomod = "module example.com/app\n\ngo 1.22\n\nretract v1.0.1 // published from the wrong branch\n";
+    let gomod =
+        "module example.com/app\n\ngo 1.22\n\nretract v1.0.1 // published from the wrong branch\n";
     let f = Fixture::go(&[("go.mod", gomod)]);
     let r = check(&with_version(f.input(), "v1.0.1"));
     let finding = one(&r, CheckId::Retracted);
-    assert_eq!(finding.message, "v1.0.1 is retracted by go.mod: retract v1.0.1 (published from the wrong branch)");
+    assert_eq!(
+        finding.message,
+        "v1.0.1 is retracted by go.mod: retract v1.0.1 (published from the wrong branch)"
+    );
     assert_eq!(finding.location, Some(FileLocation::new("go.mod", 5, 1)));
-    none(&check(&with_version(f.input(), "v1.0.2")), CheckId::Retracted);
+    none(
+        &check(&with_version(f.input(), "v1.0.2")),
+        CheckId::Retracted,
+    );
     let mut only = with_version(f.input(), "v1.0.1");
     only.retraction_only = true;
     none(&check(&only), CheckId::Retracted);
@@ -434,8 +551,14 @@ fn cargo_version() {
     f.tag("v0.4.0");
     let r = check(&f.input());
     let finding = one(&r, CheckId::CargoVersion);
-    assert_eq!(finding.message, "Cargo.toml version 0.3.0 does not match the release v0.4.0");
-    assert_eq!(finding.location, Some(FileLocation::new("Cargo.toml", 3, 1)));
+    assert_eq!(
+        finding.message,
+        "Cargo.toml version 0.3.0 does not match the release v0.4.0"
+    );
+    assert_eq!(
+        finding.location,
+        Some(FileLocation::new("Cargo.toml", 3, 1))
+    );
     let f = Fixture::new(&[("Cargo.toml", toml)]);
     f.tag("v0.3.0");
     assert_eq!(check(&f.input()).findings, vec![]);
@@ -455,7 +578,11 @@ fn snapshot_relaxes_tag_and_cleanliness() {
 const CLIENT_V1: &str = "package app\n\ntype Client struct{ Name string }\n\nfunc (c *Client) Close() error { return nil }\n\nfunc (c *Client) Do(req string) error { return nil }\n\nfunc Parse(s string) error { return nil }\n";
 
 fn api_fixture(gomod: &str, first: &str, second: &str) -> Fixture {
-    let f = Fixture::go(&[("go.mod", gomod), ("app.go", first), ("internal/x/x.go", "package x\n\nfunc Hidden() {}\n")]);
+    let f = Fixture::go(&[
+        ("go.mod", gomod),
+        ("app.go", first),
+        ("internal/x/x.go", "package x\n\nfunc Hidden() {}\n"),
+    ]);
     f.tag(first_tag(gomod));
     f.write(&[("app.go", second), ("internal/x/x.go", "package x\n")]);
     f.commit("change the API");
@@ -487,7 +614,10 @@ fn api_break_needs_a_major_version() {
     assert_eq!(api.previous_tag, "v1.2.0");
     assert_eq!(
         api.breaking,
-        ["removed func (*Client).Close", "changed func (*Client).Do(string) error -> (*Client).Do(string, int) error"]
+        [
+            "removed func (*Client).Close",
+            "changed func (*Client).Do(string) error -> (*Client).Do(string, int) error"
+        ]
     );
     assert_eq!(
         one(&r, CheckId::TagOnHead).hint.as_deref(),
@@ -497,7 +627,10 @@ fn api_break_needs_a_major_version() {
     let r = check(&api_input(&f, Some("v1.3.0")));
     let finding = one(&r, CheckId::ApiCompat);
     assert_eq!(finding.severity, Severity::Error);
-    assert_eq!(finding.message, "incompatible API changes since v1.2.0 need a new major version, not v1.3.0");
+    assert_eq!(
+        finding.message,
+        "incompatible API changes since v1.2.0 need a new major version, not v1.3.0"
+    );
     assert_eq!(finding.details, api.breaking);
     assert_eq!(
         finding.hint.as_deref(),
@@ -507,13 +640,21 @@ fn api_break_needs_a_major_version() {
 
 #[test]
 fn api_addition_needs_a_minor_version() {
-    let second = format!("{CLIENT_V1}\n// Version reports the version.\nfunc Version() string {{ return \"\" }}\n");
+    let second = format!(
+        "{CLIENT_V1}\n// Version reports the version.\nfunc Version() string {{ return \"\" }}\n"
+    );
     let f = api_fixture(GOMOD, CLIENT_V1, &second);
     let r = check(&api_input(&f, None));
     assert_eq!(r.suggested_tag.as_deref(), Some("v1.3.0"));
-    assert_eq!(r.api.as_ref().unwrap().added, ["added func Version() string"]);
+    assert_eq!(
+        r.api.as_ref().unwrap().added,
+        ["added func Version() string"]
+    );
     let finding = one(&check(&api_input(&f, Some("v1.2.1"))), CheckId::ApiCompat);
-    assert_eq!(finding.message, "API additions since v1.2.0 need a new minor version, not the patch release v1.2.1");
+    assert_eq!(
+        finding.message,
+        "API additions since v1.2.0 need a new minor version, not the patch release v1.2.1"
+    );
     assert_eq!(finding.hint.as_deref(), Some("release v1.3.0"));
     none(&check(&api_input(&f, Some("v1.3.0"))), CheckId::ApiCompat);
 }
@@ -527,7 +668,10 @@ fn api_break_in_v0_only_warns() {
     let r = check(&api_input(&f, Some("v0.5.0")));
     let finding = one(&r, CheckId::ApiCompat);
     assert_eq!(finding.severity, Severity::Warning);
-    assert_eq!(finding.message, "incompatible API changes since v0.4.0 (allowed before v1)");
+    assert_eq!(
+        finding.message,
+        "incompatible API changes since v0.4.0 (allowed before v1)"
+    );
     assert_eq!(r.suggested_tag.as_deref(), Some("v0.5.0"));
     assert!(!r.has_errors(), "{:#?}", r.findings);
 }
@@ -541,7 +685,9 @@ fn build_info_of_binaries() {
     blob.push(version.len() as u8);
     blob.extend_from_slice(version);
     let mut modinfo = vec![0x30u8; 16];
-    modinfo.extend_from_slice(b"path\texample.com/app\nmod\texample.com/app\t(devel)\t\nbuild\tvcs.modified=true\n");
+    modinfo.extend_from_slice(
+        b"path\texample.com/app\nmod\texample.com/app\t(devel)\t\nbuild\tvcs.modified=true\n",
+    );
     modinfo.extend_from_slice(&[0xf9u8; 16]);
     blob.push(modinfo.len() as u8);
     blob.extend_from_slice(&modinfo);
@@ -549,7 +695,10 @@ fn build_info_of_binaries() {
     std::fs::write(&bin, &blob).unwrap();
     std::fs::write(tmp.path().join("README"), "not a binary").unwrap();
     let found = check_binaries(&[bin.clone(), tmp.path().join("README")], "v1.0.0");
-    let messages: Vec<_> = found.iter().map(|f| f.message.replace(&bin.display().to_string(), "app")).collect();
+    let messages: Vec<_> = found
+        .iter()
+        .map(|f| f.message.replace(&bin.display().to_string(), "app"))
+        .collect();
     assert_eq!(
         messages,
         [

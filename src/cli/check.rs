@@ -17,7 +17,12 @@ pub struct CheckArgs {
     pub release: bool,
 
     /// The version about to be released (vX.Y.Z); default: the release tag on HEAD
-    #[arg(long = "version", id = "release_version", value_name = "vX.Y.Z", requires = "release")]
+    #[arg(
+        long = "version",
+        id = "release_version",
+        value_name = "vX.Y.Z",
+        requires = "release"
+    )]
     pub version: Option<String>,
 
     /// Treat warnings as errors

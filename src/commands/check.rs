@@ -13,9 +13,14 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
     }
     let loaded = check_release::load_checks_config(ctx)?;
     match &loaded.path {
-        Some(path) => ctx.printer.status("Checked", format!("{} is valid", path.display())),
-        None => ctx.printer.status("Checked", "no tug.yaml found: the defaults are valid"),
+        Some(path) => ctx
+            .printer
+            .status("Checked", format!("{} is valid", path.display())),
+        None => ctx
+            .printer
+            .status("Checked", "no tug.yaml found: the defaults are valid"),
     }
-    ctx.printer.event("config_valid", serde_json::json!({ "path": loaded.path }));
+    ctx.printer
+        .event("config_valid", serde_json::json!({ "path": loaded.path }));
     Ok(ExitCode::Success)
 }

@@ -28,27 +28,51 @@ pub struct LoadedChecks {
 pub fn load_checks_config(ctx: &Context) -> anyhow::Result<LoadedChecks> {
     let path = match &ctx.global.config {
         Some(p) => Some(ctx.cwd.join(p)),
-        None => ctx.cwd.ancestors().map(|d| d.join("tug.yaml")).find(|p| p.is_file()),
+        None => ctx
+            .cwd
+            .ancestors()
+            .map(|d| d.join("tug.yaml"))
+            .find(|p| p.is_file()),
     };
     let Some(path) = path else {
-        return Ok(LoadedChecks { path: None, root: ctx.cwd.clone(), checks: ChecksConfig::default() });
+        return Ok(LoadedChecks {
+            path: None,
+            root: ctx.cwd.clone(),
+            checks: ChecksConfig::default(),
+        });
     };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
-    let config: Config = serde_saphyr::from_str(&text)
-        .map_err(|e| Error::usage(format!("{}: {e}", path.display())).with_hint("fix tug.yaml (tug check shows every problem)"))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    let config: Config = serde_saphyr::from_str(&text).map_err(|e| {
+        Error::usage(format!("{}: {e}", path.display()))
+            .with_hint("fix tug.yaml (tug check shows every problem)")
+    })?;
     let mut v = Validator::new(&path);
     config.checks.validate(&mut v);
     if v.has_errors() {
         let rendered: Vec<String> = v.diagnostics.iter().map(|d| d.render(&text)).collect();
-        return Err(Error::usage(format!("invalid checks section:\n{}", rendered.join("\n"))).into());
+        return Err(
+            Error::usage(format!("invalid checks section:\n{}", rendered.join("\n"))).into(),
+        );
     }
-    let root = path.parent().map(Path::to_path_buf).unwrap_or_else(|| ctx.cwd.clone());
-    Ok(LoadedChecks { path: Some(path), root, checks: config.checks })
+    let root = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| ctx.cwd.clone());
+    Ok(LoadedChecks {
+        path: Some(path),
+        root,
+        checks: config.checks,
+    })
 }
 
 pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = load_checks_config(ctx)?;
-    let module_dir = if loaded.path.is_some() { loaded.root.clone() } else { ctx.cwd.clone() };
+    let module_dir = if loaded.path.is_some() {
+        loaded.root.clone()
+    } else {
+        ctx.cwd.clone()
+    };
     let input = ReleaseInput {
         module_dir,
         version: args.version.clone(),
@@ -72,14 +96,22 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     })?;
 
     // Binaries of this very release in dist/: their build info must carry the version.
-    let dist = ctx.global.dist.clone().unwrap_or_else(|| PathBuf::from("dist"));
+    let dist = ctx
+        .global
+        .dist
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("dist"));
     let dist = loaded.root.join(dist);
     if let (Some(tag), Ok(manifest)) = (&report.tag, Manifest::read(&dist)) {
         if manifest.tag.as_deref() == Some(tag.as_str()) && !manifest.snapshot {
-            let binaries: Vec<PathBuf> =
-                manifest.by_kind(ArtifactKind::Binary).map(|a| dist.join(&a.path)).collect();
+            let binaries: Vec<PathBuf> = manifest
+                .by_kind(ArtifactKind::Binary)
+                .map(|a| dist.join(&a.path))
+                .collect();
             let version = report.version.clone().unwrap_or_default();
-            report.findings.extend(checks::check_binaries(&binaries, &version));
+            report
+                .findings
+                .extend(checks::check_binaries(&binaries, &version));
             checks::finalize(&mut report, &input.config, input.strict, input.snapshot);
         }
     }
@@ -106,9 +138,16 @@ pub fn print_report(ctx: &Context, report: &Report) {
         p.event("finding", serde_json::to_value(f).unwrap_or_default());
     }
     if let Some(api) = &report.api {
-        let shown_in_finding = report.findings.iter().any(|f| f.check == CheckId::ApiCompat);
+        let shown_in_finding = report
+            .findings
+            .iter()
+            .any(|f| f.check == CheckId::ApiCompat);
         if !shown_in_finding && (!api.breaking.is_empty() || !api.added.is_empty()) {
-            p.data(format!("API changes since {} ({}):", api.previous_tag, plural(api.packages, "package")));
+            p.data(format!(
+                "API changes since {} ({}):",
+                api.previous_tag,
+                plural(api.packages, "package")
+            ));
             for change in api.breaking.iter().chain(&api.added) {
                 p.data(format!("  {change}"));
             }
@@ -133,7 +172,11 @@ pub fn print_report(ctx: &Context, report: &Report) {
         Some(tag) => format!("release {tag}"),
         None => "release".to_string(),
     };
-    let counts = format!("{}, {}", plural(errors, "error"), plural(warnings, "warning"));
+    let counts = format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
     if errors > 0 {
         p.error(&format!("{what} checks failed: {counts}"), &[], None);
     } else {

@@ -10,7 +10,17 @@ use super::{Spanned, Validator};
 
 /// The id of one release check, as written in `checks.severity` and printed as `error[<id>]`.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, schemars::JsonSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Deserialize,
+    Serialize,
+    schemars::JsonSchema,
 )]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckId {
@@ -161,7 +171,10 @@ impl ChecksConfig {
             }
         }
         if let Some(prefix) = &self.tag_prefix {
-            if prefix.starts_with('/') || prefix.contains("..") || prefix.contains(char::is_whitespace) {
+            if prefix.starts_with('/')
+                || prefix.contains("..")
+                || prefix.contains(char::is_whitespace)
+            {
                 v.error(
                     serde_saphyr::Location::UNKNOWN,
                     format!("checks.tag_prefix '{prefix}' is not a relative path prefix"),
@@ -183,12 +196,16 @@ mod tests {
         assert_eq!(c.level(CheckId::Exclude), Some(CheckLevel::Error));
         assert_eq!(c.level(CheckId::ShallowClone), Some(CheckLevel::Off));
         assert_eq!(c.branch_globs(), vec!["main", "rel/*"]);
-        assert_eq!(ChecksConfig::default().branch_globs(), vec!["main", "master", "release/*"]);
+        assert_eq!(
+            ChecksConfig::default().branch_globs(),
+            vec!["main", "master", "release/*"]
+        );
     }
 
     #[test]
     fn unknown_check_ids_are_refused() {
-        let err = serde_saphyr::from_str::<ChecksConfig>("severity:\n  tag-on-tail: off\n").unwrap_err();
+        let err =
+            serde_saphyr::from_str::<ChecksConfig>("severity:\n  tag-on-tail: off\n").unwrap_err();
         assert!(err.to_string().contains("tag-on-tail"), "{err}");
     }
 
@@ -199,7 +216,9 @@ mod tests {
         c.validate(&mut v);
         assert_eq!(v.diagnostics.len(), 1);
         assert_eq!(v.diagnostics[0].line, 2);
-        assert!(v.diagnostics[0].message.starts_with("invalid branch glob 'rel/[x'"));
+        assert!(v.diagnostics[0]
+            .message
+            .starts_with("invalid branch glob 'rel/[x'"));
     }
 
     #[test]

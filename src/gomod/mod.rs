@@ -103,7 +103,11 @@ fn lex_line(number: usize, text: &str) -> Result<Line, ParseError> {
     let mut tokens = Vec::new();
     let mut comment = None;
     let mut i = 0;
-    let err = |column: usize, message: &str| ParseError { line: number, column, message: message.to_string() };
+    let err = |column: usize, message: &str| ParseError {
+        line: number,
+        column,
+        message: message.to_string(),
+    };
     while i < chars.len() {
         let c = chars[i];
         if c.is_whitespace() {
@@ -117,11 +121,19 @@ fn lex_line(number: usize, text: &str) -> Result<Line, ParseError> {
         let start = i;
         match c {
             '(' | ')' | '[' | ']' | ',' => {
-                tokens.push(Token { text: c.to_string(), column: start + 1, quoted: false });
+                tokens.push(Token {
+                    text: c.to_string(),
+                    column: start + 1,
+                    quoted: false,
+                });
                 i += 1;
             }
             '=' if chars.get(i + 1) == Some(&'>') => {
-                tokens.push(Token { text: "=>".into(), column: start + 1, quoted: false });
+                tokens.push(Token {
+                    text: "=>".into(),
+                    column: start + 1,
+                    quoted: false,
+                });
                 i += 2;
             }
             '"' => {
@@ -146,14 +158,24 @@ fn lex_line(number: usize, text: &str) -> Result<Line, ParseError> {
                     i += 1;
                 }
                 i += 1;
-                tokens.push(Token { text: value, column: start + 1, quoted: true });
+                tokens.push(Token {
+                    text: value,
+                    column: start + 1,
+                    quoted: true,
+                });
             }
             '`' => {
                 let end = chars[i + 1..].iter().position(|&ch| ch == '`');
-                let Some(end) = end else { return Err(err(start + 1, "unterminated raw string")) };
+                let Some(end) = end else {
+                    return Err(err(start + 1, "unterminated raw string"));
+                };
                 let value: String = chars[i + 1..i + 1 + end].iter().collect();
                 i += end + 2;
-                tokens.push(Token { text: value, column: start + 1, quoted: true });
+                tokens.push(Token {
+                    text: value,
+                    column: start + 1,
+                    quoted: true,
+                });
             }
             _ => {
                 while i < chars.len() {
@@ -170,15 +192,33 @@ fn lex_line(number: usize, text: &str) -> Result<Line, ParseError> {
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().collect();
-                tokens.push(Token { text, column: start + 1, quoted: false });
+                tokens.push(Token {
+                    text,
+                    column: start + 1,
+                    quoted: false,
+                });
             }
         }
     }
-    Ok(Line { number, tokens, comment })
+    Ok(Line {
+        number,
+        tokens,
+        comment,
+    })
 }
 
-const KNOWN_VERBS: &[&str] =
-    &["module", "go", "toolchain", "godebug", "require", "replace", "exclude", "retract", "tool", "ignore"];
+const KNOWN_VERBS: &[&str] = &[
+    "module",
+    "go",
+    "toolchain",
+    "godebug",
+    "require",
+    "replace",
+    "exclude",
+    "retract",
+    "tool",
+    "ignore",
+];
 
 impl GoMod {
     /// Parse the text of a go.mod file.
@@ -222,7 +262,10 @@ impl GoMod {
                         });
                     };
                     i += 1;
-                    if inner.tokens.len() == 1 && inner.tokens[0].text == ")" && !inner.tokens[0].quoted {
+                    if inner.tokens.len() == 1
+                        && inner.tokens[0].text == ")"
+                        && !inner.tokens[0].quoted
+                    {
                         break;
                     }
                     if inner.tokens.is_empty() {
@@ -242,7 +285,13 @@ impl GoMod {
         Ok(gomod)
     }
 
-    fn directive(&mut self, verb: &str, line: &Line, args: &[Token], above: &[String]) -> Result<(), ParseError> {
+    fn directive(
+        &mut self,
+        verb: &str,
+        line: &Line,
+        args: &[Token],
+        above: &[String],
+    ) -> Result<(), ParseError> {
         let n = line.number;
         let at = |tok: Option<&Token>, message: String| ParseError {
             line: n,
@@ -261,7 +310,10 @@ impl GoMod {
                     return Err(at(args.first(), "repeated module statement".into()));
                 }
                 want(1, "module module/path")?;
-                self.module = Some(Located { value: args[0].text.clone(), line: n });
+                self.module = Some(Located {
+                    value: args[0].text.clone(),
+                    line: n,
+                });
             }
             "go" => {
                 if self.go.is_some() {
@@ -271,10 +323,16 @@ impl GoMod {
                 if GoVersion::parse(&args[0].text).is_none() {
                     return Err(at(
                         args.first(),
-                        format!("invalid go version '{}': must match format 1.23.0", args[0].text),
+                        format!(
+                            "invalid go version '{}': must match format 1.23.0",
+                            args[0].text
+                        ),
                     ));
                 }
-                self.go = Some(Located { value: args[0].text.clone(), line: n });
+                self.go = Some(Located {
+                    value: args[0].text.clone(),
+                    line: n,
+                });
             }
             "toolchain" => {
                 if self.toolchain.is_some() {
@@ -282,20 +340,31 @@ impl GoMod {
                 }
                 want(1, "toolchain go1.23.0")?;
                 let valid = args[0].text == "default"
-                    || args[0].text.strip_prefix("go").and_then(GoVersion::parse).is_some();
+                    || args[0]
+                        .text
+                        .strip_prefix("go")
+                        .and_then(GoVersion::parse)
+                        .is_some();
                 if !valid {
                     return Err(at(
                         args.first(),
-                        format!("invalid toolchain '{}': must match format go1.23.0 or default", args[0].text),
+                        format!(
+                            "invalid toolchain '{}': must match format go1.23.0 or default",
+                            args[0].text
+                        ),
                     ));
                 }
-                self.toolchain = Some(Located { value: args[0].text.clone(), line: n });
+                self.toolchain = Some(Located {
+                    value: args[0].text.clone(),
+                    line: n,
+                });
             }
             "require" => {
                 want(2, "require module/path v1.2.3")?;
-                let indirect = line.comment.as_deref().is_some_and(|c| {
-                    c == "indirect" || c.starts_with("indirect;")
-                });
+                let indirect = line
+                    .comment
+                    .as_deref()
+                    .is_some_and(|c| c == "indirect" || c.starts_with("indirect;"));
                 self.requires.push(Require {
                     path: args[0].text.clone(),
                     version: args[1].text.clone(),
@@ -305,12 +374,18 @@ impl GoMod {
             }
             "exclude" => {
                 want(2, "exclude module/path v1.2.3")?;
-                self.excludes.push(Exclude { path: args[0].text.clone(), version: args[1].text.clone(), line: n });
+                self.excludes.push(Exclude {
+                    path: args[0].text.clone(),
+                    version: args[1].text.clone(),
+                    line: n,
+                });
             }
             "replace" => {
                 let arrow = args.iter().position(|t| t.text == "=>" && !t.quoted);
                 let usage = "replace module/path [v1.2.3] => other/module v1.4 or replace module/path [v1.2.3] => ../local/directory";
-                let Some(arrow) = arrow else { return Err(at(args.first(), format!("usage: {usage}"))) };
+                let Some(arrow) = arrow else {
+                    return Err(at(args.first(), format!("usage: {usage}")));
+                };
                 let (old, new) = (&args[..arrow], &args[arrow + 1..]);
                 if old.is_empty() || old.len() > 2 || new.is_empty() || new.len() > 2 {
                     return Err(at(args.first(), format!("usage: {usage}")));
@@ -336,17 +411,35 @@ impl GoMod {
                     {
                         (low.text.clone(), high.text.clone())
                     }
-                    _ => return Err(at(args.first(), "usage: retract v1.2.3 or retract [v1.2.3, v1.4.5]".into())),
+                    _ => {
+                        return Err(at(
+                            args.first(),
+                            "usage: retract v1.2.3 or retract [v1.2.3, v1.4.5]".into(),
+                        ))
+                    }
                 };
                 for v in [&low, &high] {
                     if parse_tag_version(v).is_err() {
-                        return Err(at(args.get(1).or(args.first()), format!("invalid retract version {v}: not a canonical semantic version")));
+                        return Err(at(
+                            args.get(1).or(args.first()),
+                            format!(
+                                "invalid retract version {v}: not a canonical semantic version"
+                            ),
+                        ));
                     }
                 }
                 if version::compare(&low, &high) == std::cmp::Ordering::Greater {
-                    return Err(at(args.first(), format!("invalid retract range [{low}, {high}]: low is above high")));
+                    return Err(at(
+                        args.first(),
+                        format!("invalid retract range [{low}, {high}]: low is above high"),
+                    ));
                 }
-                self.retracts.push(Retract { low, high, rationale, line: n });
+                self.retracts.push(Retract {
+                    low,
+                    high,
+                    rationale,
+                    line: n,
+                });
             }
             // godebug, tool, ignore: valid, not relevant to release checks.
             _ => {}
@@ -400,12 +493,26 @@ godebug default=go1.21
     #[test]
     fn parses_every_directive_with_lines() {
         let m = GoMod::parse(FULL).unwrap();
-        assert_eq!(m.module, Some(Located { value: "example.com/app/v2".into(), line: 2 }));
+        assert_eq!(
+            m.module,
+            Some(Located {
+                value: "example.com/app/v2".into(),
+                line: 2
+            })
+        );
         assert_eq!(m.go.as_ref().unwrap().value, "1.22.1");
         assert_eq!(m.go.as_ref().unwrap().line, 4);
         assert_eq!(m.toolchain.as_ref().unwrap().value, "go1.23.4");
         assert_eq!(m.requires.len(), 3);
-        assert_eq!(m.requires[0], Require { path: "example.com/lib".into(), version: "v1.4.0".into(), indirect: false, line: 8 });
+        assert_eq!(
+            m.requires[0],
+            Require {
+                path: "example.com/lib".into(),
+                version: "v1.4.0".into(),
+                indirect: false,
+                line: 8
+            }
+        );
         assert!(m.requires[1].indirect);
         assert_eq!(m.requires[1].line, 11);
         assert_eq!(m.requires[2].path, "example.com/quoted");
@@ -414,11 +521,29 @@ godebug default=go1.21
         assert_eq!(m.replaces[0].new_version, None);
         assert_eq!(m.replaces[1].line, 18);
         assert_eq!(m.replaces[1].new_version.as_deref(), Some("v1.0.1"));
-        assert_eq!(m.excludes[0], Exclude { path: "example.com/bad".into(), version: "v0.3.0".into(), line: 21 });
+        assert_eq!(
+            m.excludes[0],
+            Exclude {
+                path: "example.com/bad".into(),
+                version: "v0.3.0".into(),
+                line: 21
+            }
+        );
         assert_eq!(m.retracts.len(), 2);
         assert_eq!(m.retracts[0].low, "v2.0.1");
-        assert_eq!(m.retracts[0].rationale.as_deref(), Some("published by accident"));
-        assert_eq!(m.retracts[1], Retract { low: "v2.1.0".into(), high: "v2.1.5".into(), rationale: Some("Broken parser.".into()), line: 26 });
+        assert_eq!(
+            m.retracts[0].rationale.as_deref(),
+            Some("published by accident")
+        );
+        assert_eq!(
+            m.retracts[1],
+            Retract {
+                low: "v2.1.0".into(),
+                high: "v2.1.5".into(),
+                rationale: Some("Broken parser.".into()),
+                line: 26
+            }
+        );
     }
 
     #[test]
@@ -437,13 +562,25 @@ godebug default=go1.21
         let e = GoMod::parse("module a.com/m\nfrobnicate x\n").unwrap_err();
         assert_eq!(e.to_string(), "go.mod:2:1: unknown directive: frobnicate");
         let e = GoMod::parse("module a.com/m\nrequire (\n  a.com/x v1.0.0\n").unwrap_err();
-        assert_eq!(e.to_string(), "go.mod:2:9: require block is not closed with )");
+        assert_eq!(
+            e.to_string(),
+            "go.mod:2:9: require block is not closed with )"
+        );
         let e = GoMod::parse("module a.com/m\ngo 1.x\n").unwrap_err();
-        assert_eq!(e.to_string(), "go.mod:2:4: invalid go version '1.x': must match format 1.23.0");
+        assert_eq!(
+            e.to_string(),
+            "go.mod:2:4: invalid go version '1.x': must match format 1.23.0"
+        );
         let e = GoMod::parse("module a.com/m\nrequire a.com/x\n").unwrap_err();
-        assert_eq!(e.to_string(), "go.mod:2:9: usage: require module/path v1.2.3");
+        assert_eq!(
+            e.to_string(),
+            "go.mod:2:9: usage: require module/path v1.2.3"
+        );
         let e = GoMod::parse("module a.com/m\nretract [v1.2.0, v1.1.0]\n").unwrap_err();
-        assert_eq!(e.to_string(), "go.mod:2:9: invalid retract range [v1.2.0, v1.1.0]: low is above high");
+        assert_eq!(
+            e.to_string(),
+            "go.mod:2:9: invalid retract range [v1.2.0, v1.1.0]: low is above high"
+        );
         let e = GoMod::parse("module \"a.com/m\n").unwrap_err();
         assert_eq!(e.to_string(), "go.mod:1:8: unterminated quoted string");
         let e = GoMod::parse("module a.com/m\nmodule b.com/m\n").unwrap_err();

@@ -11,13 +11,16 @@ pub struct PathError {
 }
 
 fn fail(path: &str, reason: impl Into<String>) -> PathError {
-    PathError { path: path.into(), reason: reason.into() }
+    PathError {
+        path: path.into(),
+        reason: reason.into(),
+    }
 }
 
 /// Windows reserved file names a path element must not use (Go refuses them everywhere).
 const RESERVED: &[&str] = &[
-    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
-    "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
+    "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];
 
 /// Check that `path` is a valid module path, including its major-version suffix.
@@ -36,8 +39,14 @@ pub fn check_module_path(path: &str) -> Result<(), PathError> {
     if first.starts_with('-') {
         return Err(fail(path, "leading dash in first path element"));
     }
-    if let Some(c) = first.chars().find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(*c))) {
-        return Err(fail(path, format!("invalid char '{c}' in first path element")));
+    if let Some(c) = first
+        .chars()
+        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "-.".contains(*c)))
+    {
+        return Err(fail(
+            path,
+            format!("invalid char '{c}' in first path element"),
+        ));
     }
     for elem in &elems {
         if elem.is_empty() {
@@ -46,25 +55,37 @@ pub fn check_module_path(path: &str) -> Result<(), PathError> {
         if *elem == "." || *elem == ".." {
             return Err(fail(path, format!("invalid path element \"{elem}\"")));
         }
-        if let Some(c) = elem.chars().find(|c| !(c.is_ascii_alphanumeric() || "-._~".contains(*c))) {
+        if let Some(c) = elem
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-._~".contains(*c)))
+        {
             return Err(fail(path, format!("invalid char '{c}'")));
         }
         if elem.starts_with('.') || elem.ends_with('.') {
-            return Err(fail(path, format!("path element \"{elem}\" begins or ends with a dot")));
+            return Err(fail(
+                path,
+                format!("path element \"{elem}\" begins or ends with a dot"),
+            ));
         }
         let stem = elem.split('.').next().unwrap_or("");
         if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(stem)) {
-            return Err(fail(path, format!("\"{elem}\" is a reserved file name on Windows")));
+            return Err(fail(
+                path,
+                format!("\"{elem}\" is a reserved file name on Windows"),
+            ));
         }
     }
-    let (_, suffix) = split_path_version(path)
-        .ok_or_else(|| fail(path, "invalid version suffix"))?;
+    let (_, suffix) =
+        split_path_version(path).ok_or_else(|| fail(path, "invalid version suffix"))?;
     if let Some(major) = suffix {
         if path.starts_with("gopkg.in/") {
             return Ok(());
         }
         if major < 2 {
-            return Err(fail(path, format!("major version suffix /v{major} is invalid: only /v2 and above exist")));
+            return Err(fail(
+                path,
+                format!("major version suffix /v{major} is invalid: only /v2 and above exist"),
+            ));
         }
     }
     Ok(())
@@ -93,7 +114,10 @@ pub fn split_path_version(path: &str) -> Option<(&str, Option<u64>)> {
 }
 
 fn parse_major(digits: &str) -> Option<u64> {
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) || (digits.len() > 1 && digits.starts_with('0')) {
+    if digits.is_empty()
+        || !digits.bytes().all(|b| b.is_ascii_digit())
+        || (digits.len() > 1 && digits.starts_with('0'))
+    {
         return None;
     }
     digits.parse().ok()
@@ -110,7 +134,9 @@ pub fn check_major_matches(path: &str, major: u64) -> Result<(), String> {
         (0 | 1, Some(n)) if n >= 2 => Err(format!(
             "module path {path} has major version suffix /v{n}, so it cannot be tagged v{major}"
         )),
-        (0 | 1, Some(n)) => Err(format!("module path {path} ends in /v{n}, which is never valid")),
+        (0 | 1, Some(n)) => Err(format!(
+            "module path {path} ends in /v{n}, which is never valid"
+        )),
         (m, None) => Err(format!(
             "version v{m} needs the module path to end in /v{m}, but it is {path}"
         )),
@@ -127,7 +153,12 @@ mod tests {
 
     #[test]
     fn valid_paths() {
-        for p in ["example.com/m", "github.com/a/b/v2", "gopkg.in/yaml.v3", "example.com/a-b_c~d/e.f"] {
+        for p in [
+            "example.com/m",
+            "github.com/a/b/v2",
+            "gopkg.in/yaml.v3",
+            "example.com/a-b_c~d/e.f",
+        ] {
             check_module_path(p).unwrap_or_else(|e| panic!("{p}: {e}"));
         }
     }
@@ -142,11 +173,23 @@ mod tests {
             ("example.com//m", "double slash"),
             ("example.com/m/../x", "invalid path element \"..\""),
             ("example.com/m x", "invalid char ' '"),
-            ("example.com/.hidden", "path element \".hidden\" begins or ends with a dot"),
-            ("example.com/m/v1", "major version suffix /v1 is invalid: only /v2 and above exist"),
-            ("example.com/m/v0", "major version suffix /v0 is invalid: only /v2 and above exist"),
+            (
+                "example.com/.hidden",
+                "path element \".hidden\" begins or ends with a dot",
+            ),
+            (
+                "example.com/m/v1",
+                "major version suffix /v1 is invalid: only /v2 and above exist",
+            ),
+            (
+                "example.com/m/v0",
+                "major version suffix /v0 is invalid: only /v2 and above exist",
+            ),
             ("example.com/m/v02", "invalid version suffix"),
-            ("example.com/aux/m", "\"aux\" is a reserved file name on Windows"),
+            (
+                "example.com/aux/m",
+                "\"aux\" is a reserved file name on Windows",
+            ),
         ];
         for (p, reason) in cases {
             let e = check_module_path(p).unwrap_err();
@@ -156,9 +199,18 @@ mod tests {
 
     #[test]
     fn major_suffixes() {
-        assert_eq!(split_path_version("example.com/m/v2"), Some(("example.com/m", Some(2))));
-        assert_eq!(split_path_version("example.com/m"), Some(("example.com/m", None)));
-        assert_eq!(split_path_version("gopkg.in/yaml.v3"), Some(("gopkg.in/yaml", Some(3))));
+        assert_eq!(
+            split_path_version("example.com/m/v2"),
+            Some(("example.com/m", Some(2)))
+        );
+        assert_eq!(
+            split_path_version("example.com/m"),
+            Some(("example.com/m", None))
+        );
+        assert_eq!(
+            split_path_version("gopkg.in/yaml.v3"),
+            Some(("gopkg.in/yaml", Some(3)))
+        );
         assert!(check_major_matches("example.com/m", 1).is_ok());
         assert!(check_major_matches("example.com/m/v2", 2).is_ok());
         assert_eq!(

@@ -29,7 +29,11 @@ fn tag(dir: &Path, tag: &str) {
 /// `tug check --release` with the helper cache kept under the target directory.
 fn check(dir: &Path, args: &[&str]) -> Outcome {
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tug-cache");
-    run(tug(dir).args(["check", "--release"]).args(args).env("TUG_CACHE_DIR", cache).env("GOPROXY", "off"))
+    run(tug(dir)
+        .args(["check", "--release"])
+        .args(args)
+        .env("TUG_CACHE_DIR", cache)
+        .env("GOPROXY", "off"))
 }
 
 #[test]
@@ -100,10 +104,17 @@ fn added_function_suggests_the_next_minor_and_json_events() {
     commit(dir, "feat: Version");
     let out = check(dir, &["--json", "--version", "v1.2.1"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
-    let events: Vec<serde_json::Value> = out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let events: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let finding = events.iter().find(|e| e["event"] == "finding").unwrap();
     assert_eq!(finding["check"], "api-compat");
-    assert_eq!(finding["message"], "API additions since v1.2.0 need a new minor version, not the patch release v1.2.1");
+    assert_eq!(
+        finding["message"],
+        "API additions since v1.2.0 need a new minor version, not the patch release v1.2.1"
+    );
     assert_eq!(finding["details"][0], "added func Version() string");
     let summary = events.iter().find(|e| e["event"] == "summary").unwrap();
     assert_eq!(summary["suggested_tag"], "v1.3.0");
@@ -115,7 +126,17 @@ fn config_severities_and_strict() {
     let tmp = tempdir();
     let dir = tmp.path();
     let gomod = "module example.com/app\n\ngo 1.22\n\nexclude example.com/bad v0.3.0\n";
-    write(dir, &[("go.mod", gomod), ("app.go", APP_V1), ("tug.yaml", "version: 1\nchecks:\n  severity:\n    branch: off\n")]);
+    write(
+        dir,
+        &[
+            ("go.mod", gomod),
+            ("app.go", APP_V1),
+            (
+                "tug.yaml",
+                "version: 1\nchecks:\n  severity:\n    branch: off\n",
+            ),
+        ],
+    );
     git_init_commit(dir, Some("v1.0.0"));
     ok(git(dir).args(["checkout", "-q", "-b", "feature/x"]));
     // exclude warns, the branch check is off: exit 0.
@@ -134,7 +155,13 @@ fn config_severities_and_strict() {
     // --strict turns the warning into an error: exit 3.
     let out = check(dir, &["--strict"]);
     assert_eq!(out.code, 3);
-    assert!(out.stdout.starts_with("error[exclude]: go.mod excludes example.com/bad v0.3.0\n  --> go.mod:5:1\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.starts_with(
+            "error[exclude]: go.mod excludes example.com/bad v0.3.0\n  --> go.mod:5:1\n"
+        ),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -143,9 +170,18 @@ fn go_missing_is_exit_1() {
     let dir = tmp.path();
     write(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
     git_init_commit(dir, Some("v1.0.0"));
-    let git_dir = std::process::Command::new("sh").args(["-c", "dirname $(command -v git)"]).output().unwrap();
-    let git_dir = String::from_utf8(git_dir.stdout).unwrap().trim().to_string();
-    let out = run(tug(dir).args(["check", "--release"]).env("PATH", git_dir).env_remove("TUG_GO"));
+    let git_dir = std::process::Command::new("sh")
+        .args(["-c", "dirname $(command -v git)"])
+        .output()
+        .unwrap();
+    let git_dir = String::from_utf8(git_dir.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let out = run(tug(dir)
+        .args(["check", "--release"])
+        .env("PATH", git_dir)
+        .env_remove("TUG_GO"));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("error: release checks could not run: the Go toolchain is needed for the tidy and api-compat checks: go was not found on PATH"), "{}", out.stderr);
 }
@@ -160,14 +196,21 @@ fn build_info_from_real_binaries() {
         &[
             ("go.mod", GOMOD),
             ("app.go", APP_V1),
-            ("cmd/app/main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n"),
+            (
+                "cmd/app/main.go",
+                "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(\"hi\") }\n",
+            ),
         ],
     );
     git_init_commit(dir, Some("v1.4.2"));
     let go = go();
     // Outside the repository: an untracked file would make the next build vcs.modified=true.
     let bins = tempdir();
-    for (goos, goarch) in [("linux", "amd64"), ("darwin", "arm64"), ("windows", "amd64")] {
+    for (goos, goarch) in [
+        ("linux", "amd64"),
+        ("darwin", "arm64"),
+        ("windows", "amd64"),
+    ] {
         let out_path = bins.path().join(format!("app-{goos}"));
         let mut cmd = std::process::Command::new(&go);
         cmd.current_dir(dir)
@@ -180,8 +223,13 @@ fn build_info_from_real_binaries() {
             .env("GOCACHE", gocache())
             .env("GOFLAGS", "-buildvcs=true");
         ok(&mut cmd);
-        let info = tug::checks::buildinfo::read(&out_path).unwrap_or_else(|e| panic!("{goos}: {e}"));
-        assert_eq!(info.main_module, Some(("example.com/app".into(), "v1.4.2".into())), "{goos}");
+        let info =
+            tug::checks::buildinfo::read(&out_path).unwrap_or_else(|e| panic!("{goos}: {e}"));
+        assert_eq!(
+            info.main_module,
+            Some(("example.com/app".into(), "v1.4.2".into())),
+            "{goos}"
+        );
         assert_eq!(info.path.as_deref(), Some("example.com/app/cmd/app"));
         assert_eq!(info.setting("vcs.modified"), Some("false"), "{goos}");
         assert_eq!(info.setting("GOOS"), Some(goos));
@@ -189,7 +237,10 @@ fn build_info_from_real_binaries() {
         let wrong = tug::checks::check_binaries(&[out_path.clone()], "v1.5.0");
         assert_eq!(
             wrong[0].message,
-            format!("{}: embedded version of example.com/app is v1.4.2, expected v1.5.0", out_path.display())
+            format!(
+                "{}: embedded version of example.com/app is v1.4.2, expected v1.5.0",
+                out_path.display()
+            )
         );
     }
 }

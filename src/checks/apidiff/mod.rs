@@ -77,7 +77,11 @@ pub fn helper_key(go_version: &str) -> String {
 /// The helper binary, built now if this Go version has not built this source before.
 pub fn ensure_helper(go: &GoTool) -> Result<PathBuf, ApiError> {
     let dir = cache_root().join("apidiff").join(helper_key(&go.version));
-    let exe = dir.join(if cfg!(windows) { "tugapi.exe" } else { "tugapi" });
+    let exe = dir.join(if cfg!(windows) {
+        "tugapi.exe"
+    } else {
+        "tugapi"
+    });
     if exe.is_file() {
         return Ok(exe);
     }
@@ -104,7 +108,10 @@ pub fn ensure_helper(go: &GoTool) -> Result<PathBuf, ApiError> {
         .env_remove("GOOS")
         .env_remove("GOARCH")
         .output()
-        .map_err(|e| ApiError::Build { go: go.bin.display().to_string(), stderr: e.to_string() })?;
+        .map_err(|e| ApiError::Build {
+            go: go.bin.display().to_string(),
+            stderr: e.to_string(),
+        })?;
     if !out.status.success() {
         return Err(ApiError::Build {
             go: go.bin.display().to_string(),
@@ -125,15 +132,20 @@ pub fn module_api(helper: &Path, go: &GoTool, dir: &Path) -> Result<ModuleApi, A
         .env("GOWORK", "off")
         .env("GOFLAGS", "-mod=mod")
         .output()
-        .map_err(|e| ApiError::Run { dir: dir.to_path_buf(), message: e.to_string() })?;
+        .map_err(|e| ApiError::Run {
+            dir: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
     if !out.status.success() {
         return Err(ApiError::Run {
             dir: dir.to_path_buf(),
             message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }
-    serde_json::from_slice(&out.stdout)
-        .map_err(|e| ApiError::Run { dir: dir.to_path_buf(), message: format!("unreadable output: {e}") })
+    serde_json::from_slice(&out.stdout).map_err(|e| ApiError::Run {
+        dir: dir.to_path_buf(),
+        message: format!("unreadable output: {e}"),
+    })
 }
 
 /// The API changes between two versions of a module, in words.
@@ -156,18 +168,30 @@ impl ApiDiff {
 /// Compare the API of `old` and `new`. Package paths are compared relative to each module path,
 /// so a major-version path change (`m` → `m/v2`) still lines packages up.
 pub fn diff(old: &ModuleApi, new: &ModuleApi) -> ApiDiff {
-    let rel = |module: &str, path: &str| path.strip_prefix(module).unwrap_or(path).trim_start_matches('/').to_string();
+    let rel = |module: &str, path: &str| {
+        path.strip_prefix(module)
+            .unwrap_or(path)
+            .trim_start_matches('/')
+            .to_string()
+    };
     let index = |api: &ModuleApi| -> BTreeMap<String, BTreeMap<(String, String), String>> {
         api.packages
             .iter()
             .map(|p| {
-                let entries = p.entries.iter().map(|e| ((e.name.clone(), e.kind.clone()), e.sig.clone())).collect();
+                let entries = p
+                    .entries
+                    .iter()
+                    .map(|e| ((e.name.clone(), e.kind.clone()), e.sig.clone()))
+                    .collect();
                 (rel(&api.module, &p.path), entries)
             })
             .collect()
     };
     let (old_idx, new_idx) = (index(old), index(new));
-    let mut d = ApiDiff { packages: new_idx.len(), ..Default::default() };
+    let mut d = ApiDiff {
+        packages: new_idx.len(),
+        ..Default::default()
+    };
     let suffix = |pkg: &str, module: &str| {
         if pkg.is_empty() {
             String::new()
@@ -177,7 +201,11 @@ pub fn diff(old: &ModuleApi, new: &ModuleApi) -> ApiDiff {
     };
     for (pkg, old_entries) in &old_idx {
         let Some(new_entries) = new_idx.get(pkg) else {
-            let path = if pkg.is_empty() { old.module.clone() } else { format!("{}/{pkg}", old.module) };
+            let path = if pkg.is_empty() {
+                old.module.clone()
+            } else {
+                format!("{}/{pkg}", old.module)
+            };
             d.breaking.push(format!("removed package {path}"));
             continue;
         };
@@ -185,9 +213,9 @@ pub fn diff(old: &ModuleApi, new: &ModuleApi) -> ApiDiff {
         for ((name, kind), sig) in old_entries {
             match new_entries.get(&(name.clone(), kind.clone())) {
                 None => d.breaking.push(format!("removed {kind} {name}{at}")),
-                Some(new_sig) if new_sig != sig => {
-                    d.breaking.push(format!("changed {kind} {name}{sig} -> {name}{new_sig}{at}"))
-                }
+                Some(new_sig) if new_sig != sig => d
+                    .breaking
+                    .push(format!("changed {kind} {name}{sig} -> {name}{new_sig}{at}")),
                 Some(_) => {}
             }
         }
@@ -198,7 +226,11 @@ pub fn diff(old: &ModuleApi, new: &ModuleApi) -> ApiDiff {
         }
     }
     for pkg in new_idx.keys().filter(|p| !old_idx.contains_key(*p)) {
-        let path = if pkg.is_empty() { new.module.clone() } else { format!("{}/{pkg}", new.module) };
+        let path = if pkg.is_empty() {
+            new.module.clone()
+        } else {
+            format!("{}/{pkg}", new.module)
+        };
         d.added.push(format!("added package {path}"));
     }
     d
@@ -242,7 +274,11 @@ mod tests {
                     path: p.to_string(),
                     entries: es
                         .iter()
-                        .map(|(k, n, s)| Entry { kind: k.to_string(), name: n.to_string(), sig: s.to_string() })
+                        .map(|(k, n, s)| Entry {
+                            kind: k.to_string(),
+                            name: n.to_string(),
+                            sig: s.to_string(),
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -255,7 +291,13 @@ mod tests {
         let old = api(
             "example.com/m",
             &[
-                ("example.com/m", &[("func", "(*Client).Close", "() error"), ("func", "Parse", "(string) error")]),
+                (
+                    "example.com/m",
+                    &[
+                        ("func", "(*Client).Close", "() error"),
+                        ("func", "Parse", "(string) error"),
+                    ],
+                ),
                 ("example.com/m/sub", &[("func", "X", "()")]),
                 ("example.com/m/gone", &[]),
             ],
@@ -263,8 +305,17 @@ mod tests {
         let new = api(
             "example.com/m",
             &[
-                ("example.com/m", &[("func", "Parse", "(string, Options) error"), ("func", "Version", "() string")]),
-                ("example.com/m/sub", &[("func", "X", "()"), ("const", "Y", " int")]),
+                (
+                    "example.com/m",
+                    &[
+                        ("func", "Parse", "(string, Options) error"),
+                        ("func", "Version", "() string"),
+                    ],
+                ),
+                (
+                    "example.com/m/sub",
+                    &[("func", "X", "()"), ("const", "Y", " int")],
+                ),
                 ("example.com/m/fresh", &[]),
             ],
         );
@@ -290,8 +341,14 @@ mod tests {
     #[test]
     fn suggestions() {
         let v = |s: &str| semver::Version::parse(s).unwrap();
-        let breaking = ApiDiff { breaking: vec!["x".into()], ..Default::default() };
-        let added = ApiDiff { added: vec!["x".into()], ..Default::default() };
+        let breaking = ApiDiff {
+            breaking: vec!["x".into()],
+            ..Default::default()
+        };
+        let added = ApiDiff {
+            added: vec!["x".into()],
+            ..Default::default()
+        };
         let none = ApiDiff::default();
         assert_eq!(suggest(&v("1.2.3"), &breaking), v("2.0.0"));
         assert_eq!(suggest(&v("1.2.3"), &added), v("1.3.0"));
