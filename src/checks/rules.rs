@@ -389,20 +389,36 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         candidates.last().map(|r| (*r).clone())
     };
     run.report.previous_tag = previous.as_ref().map(|r| r.tag.clone());
-    let mut go: Option<GoTool> = None;
-    if is_go && gomod.is_some() && !run.off(CheckId::ApiCompat) {
-        go = Some(GoTool::find()?);
-        api_check(
-            &mut run,
-            &repo,
-            &subdir,
-            &module_dir,
-            previous.as_ref(),
-            version.as_ref(),
-            &prefix,
-            go.as_ref().unwrap(),
-        )?;
-    }
+    // 9 and 7b run side by side: the API helper and `go mod tidy -diff` are both mostly waiting
+    // on Go, and a release check should take as long as the slower of the two.
+    let go_module = is_go && gomod.is_some();
+    let want_api = go_module && !run.off(CheckId::ApiCompat);
+    let want_tidy = go_module && !run.off(CheckId::Tidy);
+    let go = if want_api || want_tidy {
+        Some(GoTool::find()?)
+    } else {
+        None
+    };
+    let tidy_result = std::thread::scope(|s| -> Result<_, ChecksError> {
+        let tidy = want_tidy.then(|| {
+            let go = go.as_ref().expect("go found");
+            let dir = module_dir.as_path();
+            s.spawn(move || tidy_result(go, dir))
+        });
+        if want_api {
+            api_check(
+                &mut run,
+                &repo,
+                &subdir,
+                &module_dir,
+                previous.as_ref(),
+                version.as_ref(),
+                &prefix,
+                go.as_ref().expect("go found"),
+            )?;
+        }
+        Ok(tidy.map(|h| h.join().expect("tidy thread")))
+    })?;
     if let (Some(tag), true) = (&run.report.suggested_tag, version.is_none()) {
         let tag = tag.clone();
         for f in run
@@ -423,15 +439,11 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         run.report.findings.extend(found);
     }
 
-    // 7b, 11: tidy and govulncheck (need Go / run external tools).
-    if is_go && gomod.is_some() {
-        if !run.off(CheckId::Tidy) {
-            let go = match go {
-                Some(g) => g,
-                None => GoTool::find()?,
-            };
-            tidy_check(&mut run, &go, &module_dir, gomod.as_ref().unwrap());
-        }
+    // 7b, 11: tidy (computed above) and govulncheck.
+    if let Some(result) = tidy_result {
+        push_tidy(&mut run, result);
+    }
+    if go_module {
         vuln_check(&mut run, &module_dir);
     }
     Ok(run.report)
@@ -465,10 +477,10 @@ fn tidy_and_vulns(run: &mut Run, is_go: bool, dir: &Path) -> Result<(), ChecksEr
         return Ok(());
     }
     let text = std::fs::read_to_string(dir.join("go.mod")).unwrap_or_default();
-    if let Ok(g) = GoMod::parse(&text) {
+    if GoMod::parse(&text).is_ok() {
         if !run.off(CheckId::Tidy) {
             let go = GoTool::find()?;
-            tidy_check(run, &go, dir, &g);
+            tidy_check(run, &go, dir);
         }
     }
     vuln_check(run, dir);
@@ -708,23 +720,42 @@ fn api_check(
         }
     }
     let helper = apidiff::ensure_helper(go)?;
-    let old_tree = tempfile::Builder::new()
-        .prefix("tug-api-")
-        .tempdir()
-        .map_err(|e| ChecksError::Other(e.to_string()))?;
-    if let Err(e) = repo.extract_tree(prev.commit, subdir, old_tree.path()) {
-        run.report.notes.push(format!(
-            "the module directory does not exist at {}: API not compared ({e})",
-            prev.tag
-        ));
-        return Ok(());
-    }
-    let (old, new) = std::thread::scope(|s| {
-        let old = s.spawn(|| apidiff::module_api(&helper, go, old_tree.path()));
-        let new = apidiff::module_api(&helper, go, module_dir);
-        (old.join().expect("api thread"), new)
-    });
+    // A tag's tree never changes, so its API is cached per helper build, commit and directory.
+    let cached = apidiff::cached_api_path(go, prev.commit.to_string().as_str(), subdir);
+    let (old, new) = match apidiff::read_cached(&cached) {
+        Some(old) => (Ok(old), apidiff::module_api(&helper, go, module_dir)),
+        None => {
+            let old_tree = tempfile::Builder::new()
+                .prefix("tug-api-")
+                .tempdir()
+                .map_err(|e| ChecksError::Other(e.to_string()))?;
+            if let Err(e) = repo.extract_tree(prev.commit, subdir, old_tree.path()) {
+                run.report.notes.push(format!(
+                    "the module directory does not exist at {}: API not compared ({e})",
+                    prev.tag
+                ));
+                return Ok(());
+            }
+            let (old, new) = std::thread::scope(|s| {
+                let old = s.spawn(|| apidiff::module_api(&helper, go, old_tree.path()));
+                let new = apidiff::module_api(&helper, go, module_dir);
+                (old.join().expect("api thread"), new)
+            });
+            if let Ok(api) = &old {
+                apidiff::write_cached(&cached, api);
+            }
+            (old, new)
+        }
+    };
     let (old, new) = (old?, new?);
+    for (api, at) in [(&old, prev.tag.as_str()), (&new, "HEAD")] {
+        if let Some(first) = api.errors.as_ref().and_then(|e| e.first()) {
+            let n = api.errors.as_ref().map_or(0, Vec::len);
+            run.report.notes.push(format!(
+                "the API at {at} has {n} type error(s), so some signatures may be incomplete; first: {first}"
+            ));
+        }
+    }
     let diff = apidiff::diff(&old, &new);
     let suggested = apidiff::suggest(&prev.version, &diff);
     run.report.suggested_tag = Some(format!("{prefix}{}", vstr(&suggested)));
@@ -814,13 +845,20 @@ fn api_findings(
     }
 }
 
-fn tidy_check(run: &mut Run, go: &GoTool, dir: &Path, _g: &GoMod) {
-    let has_diff = go.go_version().is_some_and(|v| v.at_least(1, 23));
-    let result = if has_diff {
+fn tidy_check(run: &mut Run, go: &GoTool, dir: &Path) {
+    push_tidy(run, tidy_result(go, dir));
+}
+
+/// `Ok(None)` when tidy, `Ok(Some(diff))` when not, `Err` when it could not be determined.
+fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
+    if go.go_version().is_some_and(|v| v.at_least(1, 23)) {
         tidy_diff(go, dir)
     } else {
         tidy_copy(go, dir)
-    };
+    }
+}
+
+fn push_tidy(run: &mut Run, result: Result<Option<String>, String>) {
     match result {
         Ok(None) => {}
         Ok(Some(diff)) => {

@@ -170,17 +170,11 @@ fn go_missing_is_exit_1() {
     let dir = tmp.path();
     write(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
     git_init_commit(dir, Some("v1.0.0"));
-    let git_dir = std::process::Command::new("sh")
-        .args(["-c", "dirname $(command -v git)"])
-        .output()
-        .unwrap();
-    let git_dir = String::from_utf8(git_dir.stdout)
-        .unwrap()
-        .trim()
-        .to_string();
+    // tug reads git with git2, so a PATH without any programs leaves only Go missing.
+    let empty = tempdir();
     let out = run(tug(dir)
         .args(["check", "--release"])
-        .env("PATH", git_dir)
+        .env("PATH", empty.path())
         .env_remove("TUG_GO"));
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(out.stderr.contains("error: release checks could not run: the Go toolchain is needed for the tidy and api-compat checks: go was not found on PATH"), "{}", out.stderr);

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::gotool::GoTool;
@@ -19,21 +19,21 @@ use super::gotool::GoTool;
 pub const HELPER_SOURCE: &str = include_str!("helper.go");
 
 /// One exported declaration: `func Parse` + `(string) error`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct Entry {
     pub kind: String,
     pub name: String,
     pub sig: String,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct PackageApi {
     pub path: String,
     pub entries: Vec<Entry>,
 }
 
 /// The helper's output for one module tree.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct ModuleApi {
     pub module: String,
     pub packages: Vec<PackageApi>,
@@ -121,6 +121,29 @@ pub fn ensure_helper(go: &GoTool) -> Result<PathBuf, ApiError> {
     // Atomic publish: a concurrent tug either sees no helper or a complete one.
     std::fs::rename(&tmp_exe, &exe).map_err(|e| ApiError::Cache(exe.clone(), e))?;
     Ok(exe)
+}
+
+/// Where the API of `commit`'s `subdir` is cached for this Go version and helper source.
+pub fn cached_api_path(go: &GoTool, commit: &str, subdir: &Path) -> PathBuf {
+    let mut h = Sha256::new();
+    h.update(subdir.to_string_lossy().as_bytes());
+    let dir_key = &crate::fsutil::hex(&h.finalize())[..12];
+    cache_root()
+        .join("apidiff")
+        .join(helper_key(&go.version))
+        .join(format!("api-{commit}-{dir_key}.json"))
+}
+
+/// A cached API, if present and readable.
+pub fn read_cached(path: &Path) -> Option<ModuleApi> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+/// Cache an API (atomically; a failure only costs speed next time).
+pub fn write_cached(path: &Path, api: &ModuleApi) {
+    if let Ok(bytes) = serde_json::to_vec(api) {
+        let _ = crate::fsutil::write_atomic(path, &bytes);
+    }
 }
 
 /// Run the helper on a module directory.
