@@ -477,11 +477,9 @@ fn tidy_and_vulns(run: &mut Run, is_go: bool, dir: &Path) -> Result<(), ChecksEr
         return Ok(());
     }
     let text = std::fs::read_to_string(dir.join("go.mod")).unwrap_or_default();
-    if GoMod::parse(&text).is_ok() {
-        if !run.off(CheckId::Tidy) {
-            let go = GoTool::find()?;
-            tidy_check(run, &go, dir);
-        }
+    if GoMod::parse(&text).is_ok() && !run.off(CheckId::Tidy) {
+        let go = GoTool::find()?;
+        tidy_check(run, &go, dir);
     }
     vuln_check(run, dir);
     Ok(())

@@ -712,7 +712,7 @@ fn build_info_of_binaries() {
 fn vulnerability_findings() {
     let vulns = govulncheck::parse_stream(include_str!("testdata/govulncheck.json")).unwrap();
     let found = rules::vuln_findings(&vulns);
-    let lines: Vec<_> = found.iter().map(|f| super::render_finding(f)).collect();
+    let lines: Vec<_> = found.iter().map(super::render_finding).collect();
     assert_eq!(
         lines,
         [

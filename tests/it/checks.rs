@@ -22,10 +22,6 @@ fn commit(dir: &Path, msg: &str) {
     ok(git(dir).args(["commit", "-q", "-m", msg]));
 }
 
-fn tag(dir: &Path, tag: &str) {
-    ok(git(dir).args(["tag", "-a", tag, "-m", tag]));
-}
-
 /// `tug check --release` with the helper cache kept under the target directory.
 fn check(dir: &Path, args: &[&str]) -> Outcome {
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tug-cache");
@@ -227,8 +223,8 @@ fn build_info_from_real_binaries() {
         assert_eq!(info.path.as_deref(), Some("example.com/app/cmd/app"));
         assert_eq!(info.setting("vcs.modified"), Some("false"), "{goos}");
         assert_eq!(info.setting("GOOS"), Some(goos));
-        assert!(tug::checks::check_binaries(&[out_path.clone()], "v1.4.2").is_empty());
-        let wrong = tug::checks::check_binaries(&[out_path.clone()], "v1.5.0");
+        assert!(tug::checks::check_binaries(std::slice::from_ref(&out_path), "v1.4.2").is_empty());
+        let wrong = tug::checks::check_binaries(std::slice::from_ref(&out_path), "v1.5.0");
         assert_eq!(
             wrong[0].message,
             format!(

@@ -288,7 +288,9 @@ pub fn suggest(previous: &semver::Version, diff: &ApiDiff) -> semver::Version {
 mod tests {
     use super::*;
 
-    fn api(module: &str, pkgs: &[(&str, &[(&str, &str, &str)])]) -> ModuleApi {
+    type Decl<'a> = (&'a str, &'a str, &'a str);
+
+    fn api(module: &str, pkgs: &[(&str, &[Decl])]) -> ModuleApi {
         ModuleApi {
             module: module.into(),
             packages: pkgs
