@@ -38,7 +38,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented tug.yaml for the project in the current directory')
-            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Load and validate tug.yaml, reporting every problem at once')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Validate tug.yaml, or with --release run the release checks on the module')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of tug.yaml on stdout')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for SHELL on stdout')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage cosign-compatible signing keys')
@@ -68,10 +68,15 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;check' {
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'The version about to be released (vX.Y.Z); default: the release tag on HEAD')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
             [CompletionResult]::new('--show', '--show', [CompletionResultType]::ParameterName, 'Print the fully resolved configuration as YAML on stdout')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Run the release checks instead of validating tug.yaml')
+            [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Treat warnings as errors')
+            [CompletionResult]::new('--backport', '--backport', [CompletionResultType]::ParameterName, 'Allow a version below the latest release of its major version (a patch on an older line)')
+            [CompletionResult]::new('--retraction-only', '--retraction-only', [CompletionResultType]::ParameterName, 'The release only publishes retractions: require go.mod to retract this version')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')
@@ -83,8 +88,6 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
         'tug;schema' {
@@ -224,7 +227,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
         }
         'tug;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented tug.yaml for the project in the current directory')
-            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Load and validate tug.yaml, reporting every problem at once')
+            [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Validate tug.yaml, or with --release run the release checks on the module')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of tug.yaml on stdout')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for SHELL on stdout')
             [CompletionResult]::new('keys', 'keys', [CompletionResultType]::ParameterValue, 'Manage cosign-compatible signing keys')

@@ -112,12 +112,16 @@ _tug() {
             return 0
             ;;
         tug__subcmd__check)
-            opts="-c -v -q -y -h -V --show --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h --show --release --version --strict --backport --retraction-only --config --dist --verbose --quiet --json --no-progress --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --version)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

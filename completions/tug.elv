@@ -35,7 +35,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
             cand init 'Write a commented tug.yaml for the project in the current directory'
-            cand check 'Load and validate tug.yaml, reporting every problem at once'
+            cand check 'Validate tug.yaml, or with --release run the release checks on the module'
             cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand completions 'Print the shell completion script for SHELL on stdout'
             cand keys 'Manage cosign-compatible signing keys'
@@ -63,10 +63,15 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --version 'Print version'
         }
         &'tug;check'= {
+            cand --version 'The version about to be released (vX.Y.Z); default: the release tag on HEAD'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
             cand --show 'Print the fully resolved configuration as YAML on stdout'
+            cand --release 'Run the release checks instead of validating tug.yaml'
+            cand --strict 'Treat warnings as errors'
+            cand --backport 'Allow a version below the latest release of its major version (a patch on an older line)'
+            cand --retraction-only 'The release only publishes retractions: require go.mod to retract this version'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -78,8 +83,6 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --yes 'Answer yes to every confirmation prompt'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'tug;schema'= {
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
@@ -209,7 +212,7 @@ set edit:completion:arg-completer[tug] = {|@words|
         }
         &'tug;help'= {
             cand init 'Write a commented tug.yaml for the project in the current directory'
-            cand check 'Load and validate tug.yaml, reporting every problem at once'
+            cand check 'Validate tug.yaml, or with --release run the release checks on the module'
             cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand completions 'Print the shell completion script for SHELL on stdout'
             cand keys 'Manage cosign-compatible signing keys'

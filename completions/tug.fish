@@ -35,7 +35,7 @@ complete -c tug -n "__fish_tug_needs_command" -s y -l yes -d 'Answer yes to ever
 complete -c tug -n "__fish_tug_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_needs_command" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_needs_command" -f -a "init" -d 'Write a commented tug.yaml for the project in the current directory'
-complete -c tug -n "__fish_tug_needs_command" -f -a "check" -d 'Load and validate tug.yaml, reporting every problem at once'
+complete -c tug -n "__fish_tug_needs_command" -f -a "check" -d 'Validate tug.yaml, or with --release run the release checks on the module'
 complete -c tug -n "__fish_tug_needs_command" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "keys" -d 'Manage cosign-compatible signing keys'
@@ -53,9 +53,14 @@ complete -c tug -n "__fish_tug_using_subcommand init" -l no-color -d 'Never use 
 complete -c tug -n "__fish_tug_using_subcommand init" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand init" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand check" -l version -d 'The version about to be released (vX.Y.Z); default: the release tag on HEAD' -r
 complete -c tug -n "__fish_tug_using_subcommand check" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand check" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand check" -l show -d 'Print the fully resolved configuration as YAML on stdout'
+complete -c tug -n "__fish_tug_using_subcommand check" -l release -d 'Run the release checks instead of validating tug.yaml'
+complete -c tug -n "__fish_tug_using_subcommand check" -l strict -d 'Treat warnings as errors'
+complete -c tug -n "__fish_tug_using_subcommand check" -l backport -d 'Allow a version below the latest release of its major version (a patch on an older line)'
+complete -c tug -n "__fish_tug_using_subcommand check" -l retraction-only -d 'The release only publishes retractions: require go.mod to retract this version'
 complete -c tug -n "__fish_tug_using_subcommand check" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand check" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand check" -l json -d 'Print one JSON event per line on stdout instead of human output'
@@ -63,7 +68,6 @@ complete -c tug -n "__fish_tug_using_subcommand check" -l no-progress -d 'Never 
 complete -c tug -n "__fish_tug_using_subcommand check" -l no-color -d 'Never use colour (also: NO_COLOR)'
 complete -c tug -n "__fish_tug_using_subcommand check" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tug -n "__fish_tug_using_subcommand check" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand schema" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand schema" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand schema" -l manifest -d 'Print the schema of dist/manifest.json instead'
@@ -140,7 +144,7 @@ complete -c tug -n "__fish_tug_using_subcommand verify" -s y -l yes -d 'Answer y
 complete -c tug -n "__fish_tug_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "init" -d 'Write a commented tug.yaml for the project in the current directory'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "check" -d 'Load and validate tug.yaml, reporting every problem at once'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "check" -d 'Validate tug.yaml, or with --release run the release checks on the module'
 complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
 complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
 complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema completions keys sign verify help" -f -a "keys" -d 'Manage cosign-compatible signing keys'

@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand};
 pub mod check;
 pub mod completions;
 pub mod init;
-pub mod schema;
 pub mod keys;
+pub mod schema;
 pub mod sign;
 pub mod verify;
 

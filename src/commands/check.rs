@@ -1,9 +1,10 @@
 //! `tug check`: load and validate tug.yaml with every layer applied, report all problems at once
-//! (exit 2), or print the resolved configuration with `--show`.
+//! (exit 2), or print the resolved configuration with `--show`; with `--release`, run the
+//! release checks (see `check_release`).
 
 use std::path::Path;
 
-use super::Context;
+use super::{check_release, Context};
 use crate::cli::check::CheckArgs;
 use crate::config::settings::{load_config, Overrides, Settings};
 use crate::error::ExitCode;
@@ -13,6 +14,9 @@ fn shown(path: &Path, cwd: &Path) -> String {
 }
 
 pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
+    if args.release {
+        return check_release::run(ctx, &args);
+    }
     let env = |name: &str| std::env::var(name).ok();
     let loaded = match load_config(&ctx.global, &ctx.cwd, &env) {
         Ok(loaded) => loaded,

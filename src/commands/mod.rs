@@ -8,10 +8,11 @@ use crate::error::ExitCode;
 use crate::ui::Printer;
 
 pub mod check;
+pub mod check_release;
 pub mod completions;
 pub mod init;
-pub mod schema;
 pub mod keys;
+pub mod schema;
 pub mod sign;
 pub mod verify;
 

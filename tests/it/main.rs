@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod checks;
 mod cli;
 mod config;
 mod environment;

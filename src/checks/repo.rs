@@ -1,0 +1,184 @@
+//! The git facts the release checks need, read with git2: where the repository is, whether it is
+//! shallow, the branch, HEAD's commit and tags, dirty files, and a tag's tree written to disk.
+// TODO(merge): share with git.rs
+
+use std::path::{Path, PathBuf};
+
+use git2::{BranchType, ObjectType, Oid, Repository, StatusOptions};
+
+/// A tag that points (possibly through an annotated tag object) at a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagInfo {
+    pub name: String,
+    pub commit: Oid,
+}
+
+/// An open repository plus the directory the checks were asked about.
+pub struct Repo {
+    pub repo: Repository,
+    /// The working tree root.
+    pub root: PathBuf,
+}
+
+impl Repo {
+    /// Find the repository containing `dir`; `None` when there is none.
+    pub fn discover(dir: &Path) -> Option<Repo> {
+        let repo = Repository::discover(dir).ok()?;
+        let root = repo.workdir()?.canonicalize().ok()?;
+        Some(Repo { repo, root })
+    }
+
+    pub fn is_shallow(&self) -> bool {
+        self.repo.is_shallow()
+    }
+
+    /// HEAD's commit, `None` in a repository without commits.
+    pub fn head_commit(&self) -> Option<Oid> {
+        self.repo.head().ok()?.peel_to_commit().ok().map(|c| c.id())
+    }
+
+    /// The checked-out branch name, `None` when HEAD is detached (or unborn).
+    pub fn branch(&self) -> Option<String> {
+        if self.repo.head_detached().unwrap_or(false) {
+            return None;
+        }
+        let head = self.repo.head().ok()?;
+        head.shorthand().map(str::to_string)
+    }
+
+    /// Names of local and remote-tracking branches (remote name stripped) whose tip contains
+    /// `commit`.
+    pub fn branches_containing(&self, commit: Oid) -> Vec<String> {
+        let mut names = Vec::new();
+        let Ok(branches) = self.repo.branches(None) else {
+            return names;
+        };
+        for (branch, kind) in branches.flatten() {
+            let (Ok(Some(name)), Some(tip)) = (branch.name(), branch.get().target()) else {
+                continue;
+            };
+            let name = match kind {
+                BranchType::Local => name.to_string(),
+                BranchType::Remote => match name.split_once('/') {
+                    Some((_, rest)) if rest != "HEAD" => rest.to_string(),
+                    _ => continue,
+                },
+            };
+            if tip == commit || self.repo.graph_descendant_of(tip, commit).unwrap_or(false) {
+                names.push(name);
+            }
+        }
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Every tag that resolves to a commit.
+    pub fn tags(&self) -> Vec<TagInfo> {
+        let mut tags = Vec::new();
+        let Ok(names) = self.repo.tag_names(None) else {
+            return tags;
+        };
+        for name in names.iter().flatten() {
+            let Ok(obj) = self.repo.revparse_single(&format!("refs/tags/{name}")) else {
+                continue;
+            };
+            if let Ok(commit) = obj.peel(ObjectType::Commit) {
+                tags.push(TagInfo {
+                    name: name.to_string(),
+                    commit: commit.id(),
+                });
+            }
+        }
+        tags
+    }
+
+    /// Modified, staged and untracked files (ignored files excluded), as `path` relative to the
+    /// root with a short status (`modified`, `untracked`, ...).
+    pub fn dirty_files(&self) -> Vec<(String, &'static str)> {
+        let mut opts = StatusOptions::new();
+        opts.include_untracked(true)
+            .recurse_untracked_dirs(true)
+            .include_ignored(false);
+        let Ok(statuses) = self.repo.statuses(Some(&mut opts)) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for s in statuses.iter() {
+            let st = s.status();
+            let what = if st.is_wt_new() {
+                "untracked"
+            } else if st.is_wt_deleted() || st.is_index_deleted() {
+                "deleted"
+            } else if st.is_index_new() {
+                "added"
+            } else if st.is_wt_renamed() || st.is_index_renamed() {
+                "renamed"
+            } else if st.is_conflicted() {
+                "conflicted"
+            } else if st.is_ignored() {
+                continue;
+            } else {
+                "modified"
+            };
+            if let Some(path) = s.path() {
+                out.push((path.to_string(), what));
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// Write the files under `subdir` (relative to the root, "" for all) of `commit`'s tree into
+    /// `dest`, which becomes the equivalent of that subdirectory.
+    pub fn extract_tree(
+        &self,
+        commit: Oid,
+        subdir: &Path,
+        dest: &Path,
+    ) -> Result<usize, git2::Error> {
+        let commit = self.repo.find_commit(commit)?;
+        let mut tree = commit.tree()?;
+        if !subdir.as_os_str().is_empty() {
+            let entry = tree.get_path(subdir)?;
+            tree = self.repo.find_tree(entry.id())?;
+        }
+        let mut count = 0;
+        let mut failure = None;
+        tree.walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+            if entry.kind() != Some(ObjectType::Blob) {
+                return git2::TreeWalkResult::Ok;
+            }
+            let Some(name) = entry.name() else {
+                return git2::TreeWalkResult::Ok;
+            };
+            let path = dest.join(parent).join(name);
+            let result = (|| -> Result<(), String> {
+                let blob = self.repo.find_blob(entry.id()).map_err(|e| e.to_string())?;
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                }
+                std::fs::write(&path, blob.content())
+                    .map_err(|e| format!("{}: {e}", path.display()))
+            })();
+            match result {
+                Ok(()) => {
+                    count += 1;
+                    git2::TreeWalkResult::Ok
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    git2::TreeWalkResult::Abort
+                }
+            }
+        })?;
+        match failure {
+            Some(e) => Err(git2::Error::from_str(&e)),
+            None => Ok(count),
+        }
+    }
+
+    pub fn short(&self, commit: Oid) -> String {
+        commit.to_string()[..7].to_string()
+    }
+}
