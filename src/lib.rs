@@ -3,11 +3,13 @@
 //! The binary (`src/main.rs`) only parses arguments, calls [`commands::run`] and maps the result to
 //! an exit code. Everything else lives here so that it can be unit-tested as a library.
 
+pub mod build;
 pub mod cli;
 pub mod config;
 pub mod commands;
 pub mod error;
 pub mod fsutil;
+pub mod git;
 pub mod logging;
 pub mod manifest;
 pub mod ui;
