@@ -34,8 +34,39 @@ complete -c tug -n "__fish_tug_needs_command" -l no-color -d 'Never use colour (
 complete -c tug -n "__fish_tug_needs_command" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_needs_command" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_needs_command" -f -a "build" -d 'Build the release: compile every target, package, checksum, write dist/'
+complete -c tug -n "__fish_tug_needs_command" -f -a "merge" -d 'Combine the dists of a sharded build into one release'
 complete -c tug -n "__fish_tug_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand build" -l target -d 'Build only this target (os/arch[/variant], repeatable)' -r
+complete -c tug -n "__fish_tug_using_subcommand build" -l shard -d 'Build only the I-th of N slices of the targets (e.g. 1/4), for `tug merge`' -r
+complete -c tug -n "__fish_tug_using_subcommand build" -s p -l parallelism -d 'Compile at most N targets at once [default: number of CPUs]' -r
+complete -c tug -n "__fish_tug_using_subcommand build" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand build" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand build" -l snapshot -d 'Build an untagged or dirty tree as a snapshot version'
+complete -c tug -n "__fish_tug_using_subcommand build" -l clean -d 'Replace a non-empty dist directory'
+complete -c tug -n "__fish_tug_using_subcommand build" -l fail-fast -d 'Stop starting new targets after the first failure'
+complete -c tug -n "__fish_tug_using_subcommand build" -l verify-reproducible -d 'Build twice into separate directories and report artifacts whose sha256 differs'
+complete -c tug -n "__fish_tug_using_subcommand build" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand build" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand build" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand build" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand build" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand build" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand build" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand build" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand merge" -s o -l output -d 'Write the merged release here' -r -F
+complete -c tug -n "__fish_tug_using_subcommand merge" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand merge" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand merge" -l clean -d 'Replace a non-empty output directory'
+complete -c tug -n "__fish_tug_using_subcommand merge" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand merge" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand merge" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand merge" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand merge" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand merge" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand merge" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand completions" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand completions" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand completions" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
@@ -46,5 +77,7 @@ complete -c tug -n "__fish_tug_using_subcommand completions" -l no-color -d 'Nev
 complete -c tug -n "__fish_tug_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from completions help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from build merge completions help" -f -a "build" -d 'Build the release: compile every target, package, checksum, write dist/'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from build merge completions help" -f -a "merge" -d 'Combine the dists of a sharded build into one release'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from build merge completions help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from build merge completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -141,6 +141,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
         artifacts: list,
     };
     manifest.write(stage)?;
+    super::shareable(&Manifest::path(stage))?;
     if let Some(t) = checksum_mtime {
         let _ = std::fs::File::options().write(true).open(Manifest::path(stage)).and_then(|f| f.set_modified(t));
     }

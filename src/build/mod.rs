@@ -532,6 +532,7 @@ pub fn run(
         artifacts,
     };
     manifest.write(stage)?;
+    shareable(&Manifest::path(stage))?;
     set_mtimes(stage, release.mtime)?;
     finalize(staging, dist)?;
     Ok(BuildReport { manifest, rows })
@@ -572,6 +573,19 @@ fn write_small(
         build: None,
         extra,
     })
+}
+
+/// Make a file written through a 0600 temp file readable by everyone, like the rest of dist.
+pub(crate) fn shareable(path: &Path) -> Result<(), BuildError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| BuildError::io(format!("setting the mode of {}", path.display()), e))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 /// Give every file under `dir` the same mtime.

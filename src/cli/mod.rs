@@ -9,7 +9,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod build;
 pub mod completions;
+pub mod merge;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -80,5 +82,7 @@ pub struct GlobalArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    Build(build::BuildArgs),
+    Merge(merge::MergeArgs),
     Completions(completions::CompletionsArgs),
 }

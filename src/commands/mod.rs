@@ -7,7 +7,9 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::ExitCode;
 use crate::ui::Printer;
 
+pub mod build;
 pub mod completions;
+pub mod merge;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -22,6 +24,8 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
     let ctx = Context { printer, global: cli.global, cwd };
     match cli.command {
+        Command::Build(args) => build::run(&ctx, args),
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Merge(args) => merge::run(&ctx, args),
     }
 }
