@@ -680,7 +680,10 @@ fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
                 Some("give each build a unique `id`"),
             ));
         }
-        let dir = plan.root.join(cfg.dir.as_deref().unwrap_or("."));
+        let dir = match cfg.dir.as_deref() {
+            None | Some("" | ".") => plan.root.clone(),
+            Some(d) => plan.root.join(d),
+        };
         let parse_all = |list: &[crate::config::Spanned<String>]| -> Result<Vec<Target>, BuildError> {
             list.iter()
                 .map(|t| {

@@ -205,10 +205,10 @@ impl GoPlatforms {
                 let bonus = if os == t.os || arch == t.arch { 0 } else { 2 };
                 (d + bonus, p)
             })
-            .filter(|(d, _)| *d <= 4)
+            .filter(|(d, _)| *d <= 3)
             .collect();
         scored.sort();
-        scored.into_iter().take(5).map(|(_, p)| p.clone()).collect()
+        scored.into_iter().take(3).map(|(_, p)| p.clone()).collect()
     }
 }
 
