@@ -46,7 +46,10 @@ impl VersionTag {
     /// Parse a tag name; `None` when it is not a (optionally `v`-prefixed) semantic version.
     pub fn parse(name: &str) -> Option<VersionTag> {
         let bare = name.strip_prefix('v').unwrap_or(name);
-        semver::Version::parse(bare).ok().map(|version| VersionTag { name: name.to_string(), version })
+        semver::Version::parse(bare).ok().map(|version| VersionTag {
+            name: name.to_string(),
+            version,
+        })
     }
 }
 
@@ -92,31 +95,54 @@ impl RepoFacts {
     pub fn discover(path: &Path) -> Result<RepoFacts, GitError> {
         let repo = Repository::discover(path).map_err(|e| {
             if e.code() == git2::ErrorCode::NotFound {
-                GitError::NotARepository { path: path.to_path_buf() }
+                GitError::NotARepository {
+                    path: path.to_path_buf(),
+                }
             } else {
-                GitError::Git { path: path.to_path_buf(), source: e }
+                GitError::Git {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
             }
         })?;
         let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
-        let err = |source| GitError::Git { path: root.clone(), source };
+        let err = |source| GitError::Git {
+            path: root.clone(),
+            source,
+        };
         let head = match repo.head() {
             Ok(h) => h,
-            Err(e) if matches!(e.code(), git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound) => {
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+                ) =>
+            {
                 return Err(GitError::NoCommits { path: root })
             }
             Err(e) => return Err(err(e)),
         };
         let head_commit = head.peel_to_commit().map_err(err)?;
         let head_id = head_commit.id();
-        let branch = if head.is_branch() { head.shorthand().map(str::to_string) } else { None };
+        let branch = if head.is_branch() {
+            head.shorthand().map(str::to_string)
+        } else {
+            None
+        };
 
         let tags = version_tags(&repo).map_err(err)?;
-        let tag = tags.get(&head_id).and_then(|ts| ts.iter().max_by(|a, b| a.version.cmp(&b.version)).cloned());
+        let tag = tags
+            .get(&head_id)
+            .and_then(|ts| ts.iter().max_by(|a, b| a.version.cmp(&b.version)).cloned());
         let previous_tag = previous_tag(&repo, head_id, &tags, tag.as_ref()).map_err(err)?;
 
         let commit = head_id.to_string();
         let short_commit = commit[..SHORT_COMMIT_LEN].to_string();
-        let dirty_files = if repo.is_bare() { Vec::new() } else { dirty_files(&repo).map_err(err)? };
+        let dirty_files = if repo.is_bare() {
+            Vec::new()
+        } else {
+            dirty_files(&repo).map_err(err)?
+        };
         Ok(RepoFacts {
             root,
             tag,
@@ -162,14 +188,22 @@ impl RepoFacts {
     /// Commits reachable from HEAD but not from `since` (a tag name), newest first, merges
     /// skipped. With `since = None`, the whole history.
     pub fn commits_since(&self, since: Option<&str>) -> Result<Vec<CommitInfo>, GitError> {
-        let err = |source| GitError::Git { path: self.root.clone(), source };
+        let err = |source| GitError::Git {
+            path: self.root.clone(),
+            source,
+        };
         let repo = Repository::open(&self.root).map_err(err)?;
         let mut walk = repo.revwalk().map_err(err)?;
-        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME).map_err(err)?;
-        walk.push(Oid::from_str(&self.commit).map_err(err)?).map_err(err)?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
+            .map_err(err)?;
+        walk.push(Oid::from_str(&self.commit).map_err(err)?)
+            .map_err(err)?;
         if let Some(since) = since {
-            let obj = repo.revparse_single(&format!("refs/tags/{since}")).map_err(err)?;
-            walk.hide(obj.peel_to_commit().map_err(err)?.id()).map_err(err)?;
+            let obj = repo
+                .revparse_single(&format!("refs/tags/{since}"))
+                .map_err(err)?;
+            walk.hide(obj.peel_to_commit().map_err(err)?.id())
+                .map_err(err)?;
         }
         let mut out = Vec::new();
         for oid in walk {
@@ -208,9 +242,15 @@ pub fn rfc3339(secs: i64) -> String {
 fn version_tags(repo: &Repository) -> Result<HashMap<Oid, Vec<VersionTag>>, git2::Error> {
     let mut out: HashMap<Oid, Vec<VersionTag>> = HashMap::new();
     for name in repo.tag_names(None)?.iter().flatten() {
-        let Some(tag) = VersionTag::parse(name) else { continue };
-        let Ok(obj) = repo.revparse_single(&format!("refs/tags/{name}")) else { continue };
-        let Ok(commit) = obj.peel_to_commit() else { continue };
+        let Some(tag) = VersionTag::parse(name) else {
+            continue;
+        };
+        let Ok(obj) = repo.revparse_single(&format!("refs/tags/{name}")) else {
+            continue;
+        };
+        let Ok(commit) = obj.peel_to_commit() else {
+            continue;
+        };
         out.entry(commit.id()).or_default().push(tag);
     }
     Ok(out)
@@ -248,11 +288,15 @@ fn previous_tag(
 
 fn dirty_files(repo: &Repository) -> Result<Vec<String>, git2::Error> {
     let mut opts = StatusOptions::new();
-    opts.include_untracked(true).recurse_untracked_dirs(true).include_ignored(false);
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
     let statuses = repo.statuses(Some(&mut opts))?;
     let mut files: Vec<String> = statuses
         .iter()
-        .filter(|s| s.status() != git2::Status::CURRENT && !s.status().contains(git2::Status::IGNORED))
+        .filter(|s| {
+            s.status() != git2::Status::CURRENT && !s.status().contains(git2::Status::IGNORED)
+        })
         .filter_map(|s| s.path().map(str::to_string))
         .collect();
     files.sort();
@@ -279,7 +323,11 @@ mod tests {
             .env("HOME", dir)
             .output()
             .unwrap();
-        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 
     fn commit(dir: &Path, file: &str, msg: &str) {
@@ -293,11 +341,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path();
         git(d, &["init", "-q", "-b", "main"]);
-        assert!(matches!(RepoFacts::discover(d), Err(GitError::NoCommits { .. })));
+        assert!(matches!(
+            RepoFacts::discover(d),
+            Err(GitError::NoCommits { .. })
+        ));
         commit(d, "a", "feat: one");
         let f = RepoFacts::discover(d).unwrap();
         assert_eq!((f.tag.clone(), f.previous_tag.clone()), (None, None));
-        assert_eq!(f.snapshot_version(), format!("0.0.0-snapshot+{}", f.short_commit));
+        assert_eq!(
+            f.snapshot_version(),
+            format!("0.0.0-snapshot+{}", f.short_commit)
+        );
         assert_eq!(f.branch.as_deref(), Some("main"));
         assert_eq!(f.commit_time, 1_767_323_045);
         assert_eq!(f.commit_date(), "2026-01-02T03:04:05Z");
@@ -309,11 +363,18 @@ mod tests {
         git(d, &["tag", "v1.1.0-rc.1"]);
         git(d, &["tag", "not-a-version"]);
         let f = RepoFacts::discover(d).unwrap();
-        assert_eq!(f.tag.as_ref().unwrap().name, "v1.1.0", "highest semver on HEAD wins");
+        assert_eq!(
+            f.tag.as_ref().unwrap().name,
+            "v1.1.0",
+            "highest semver on HEAD wins"
+        );
         assert_eq!(f.previous_tag.as_ref().unwrap().name, "v1.0.0");
         assert_eq!(f.tag_version().as_deref(), Some("1.1.0"));
         let notes = f.commits_since(Some("v1.0.0")).unwrap();
-        assert_eq!(notes.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>(), ["fix: two"]);
+        assert_eq!(
+            notes.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>(),
+            ["fix: two"]
+        );
 
         commit(d, "c", "feat: three");
         std::fs::write(d.join("untracked.txt"), "x").unwrap();
@@ -321,7 +382,10 @@ mod tests {
         let f = RepoFacts::discover(d).unwrap();
         assert_eq!(f.tag, None);
         assert_eq!(f.previous_tag.as_ref().unwrap().name, "v1.1.0");
-        assert_eq!(f.snapshot_version(), format!("1.1.1-snapshot+{}", f.short_commit));
+        assert_eq!(
+            f.snapshot_version(),
+            format!("1.1.1-snapshot+{}", f.short_commit)
+        );
         assert_eq!(f.dirty_files, ["a", "untracked.txt"]);
     }
 
@@ -342,6 +406,9 @@ mod tests {
         assert_eq!(f.snapshot_version(), "1.3.0-snapshot+0000000");
         assert!(VersionTag::parse("release-1").is_none());
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(RepoFacts::discover(dir.path()), Err(GitError::NotARepository { .. })));
+        assert!(matches!(
+            RepoFacts::discover(dir.path()),
+            Err(GitError::NotARepository { .. })
+        ));
     }
 }

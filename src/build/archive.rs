@@ -82,13 +82,18 @@ pub fn write(spec: &ArchiveSpec, algo: ChecksumAlgorithm) -> Result<Written, Arc
     for e in &entries {
         check_entry_path(&e.path)?;
     }
-    let io_err = |source| ArchiveError::Io { path: spec.output.clone(), source };
+    let io_err = |source| ArchiveError::Io {
+        path: spec.output.clone(),
+        source,
+    };
     let file = File::create(&spec.output).map_err(io_err)?;
     let out = Hashing::new(BufWriter::with_capacity(1 << 20, file), algo);
     let mut sources = BTreeMap::new();
     let out = match spec.format {
         ArchiveFormat::TarGz => {
-            let gz = flate2::GzBuilder::new().mtime(0).write(out, flate2::Compression::default());
+            let gz = flate2::GzBuilder::new()
+                .mtime(0)
+                .write(out, flate2::Compression::default());
             let gz = write_tar(gz, &entries, spec.mtime, algo, &mut sources)?;
             gz.finish().map_err(io_err)?
         }
@@ -105,11 +110,16 @@ pub fn write(spec: &ArchiveSpec, algo: ChecksumAlgorithm) -> Result<Written, Arc
         }
         ArchiveFormat::Binary => {
             let files: Vec<&Entry> = entries.iter().filter(|e| e.source.is_some()).collect();
-            let [only] = files[..] else { return Err(ArchiveError::BinaryNeedsOneFile(files.len())) };
+            let [only] = files[..] else {
+                return Err(ArchiveError::BinaryNeedsOneFile(files.len()));
+            };
             let src = only.source.as_ref().expect("filtered");
             let mut out = out;
             let mut r = Hashing::new(open(src)?, algo);
-            io::copy(&mut r, &mut out).map_err(|source| ArchiveError::Io { path: src.clone(), source })?;
+            io::copy(&mut r, &mut out).map_err(|source| ArchiveError::Io {
+                path: src.clone(),
+                source,
+            })?;
             sources.insert(src.clone(), r.finish().1);
             out
         }
@@ -124,7 +134,10 @@ pub fn write(spec: &ArchiveSpec, algo: ChecksumAlgorithm) -> Result<Written, Arc
 }
 
 fn open(path: &Path) -> Result<File, ArchiveError> {
-    File::open(path).map_err(|source| ArchiveError::Io { path: path.to_path_buf(), source })
+    File::open(path).map_err(|source| ArchiveError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 fn write_tar<W: Write>(
@@ -135,7 +148,10 @@ fn write_tar<W: Write>(
     sources: &mut BTreeMap<PathBuf, Digests>,
 ) -> Result<W, ArchiveError> {
     let mut tar = tar::Builder::new(out);
-    let tar_err = |path: &str, source| ArchiveError::Io { path: PathBuf::from(path), source };
+    let tar_err = |path: &str, source| ArchiveError::Io {
+        path: PathBuf::from(path),
+        source,
+    };
     for e in entries {
         let mut h = tar::Header::new_gnu();
         h.set_mode(e.mode);
@@ -155,7 +171,8 @@ fn write_tar<W: Write>(
                 h.set_entry_type(tar::EntryType::Regular);
                 h.set_size(len);
                 let mut r = Hashing::new(f, algo);
-                tar.append_data(&mut h, &e.path, (&mut r).take(len)).map_err(|s| tar_err(&e.path, s))?;
+                tar.append_data(&mut h, &e.path, (&mut r).take(len))
+                    .map_err(|s| tar_err(&e.path, s))?;
                 sources.insert(src.clone(), r.finish().1);
             }
         }
@@ -182,15 +199,26 @@ fn write_zip(
             .last_modified_time(zip_time(mtime))
             .unix_permissions(e.mode);
         match &e.source {
-            None => zip.add_directory(format!("{}/", e.path), opts).map_err(|z| zip_err(&e.path, z))?,
+            None => zip
+                .add_directory(format!("{}/", e.path), opts)
+                .map_err(|z| zip_err(&e.path, z))?,
             Some(src) => {
                 let f = open(src)?;
-                let len = f.metadata().map_err(|s| ArchiveError::Io { path: src.clone(), source: s })?.len();
+                let len = f
+                    .metadata()
+                    .map_err(|s| ArchiveError::Io {
+                        path: src.clone(),
+                        source: s,
+                    })?
+                    .len();
                 let opts = opts.large_file(len >= u32::MAX as u64);
-                zip.start_file(e.path.as_str(), opts).map_err(|z| zip_err(&e.path, z))?;
+                zip.start_file(e.path.as_str(), opts)
+                    .map_err(|z| zip_err(&e.path, z))?;
                 let mut r = Hashing::new(f, algo);
-                io::copy(&mut r, &mut zip)
-                    .map_err(|source| ArchiveError::Io { path: src.clone(), source })?;
+                io::copy(&mut r, &mut zip).map_err(|source| ArchiveError::Io {
+                    path: src.clone(),
+                    source,
+                })?;
                 sources.insert(src.clone(), r.finish().1);
             }
         }
@@ -242,9 +270,21 @@ mod tests {
             output: dir.join(name),
             format,
             entries: vec![
-                Entry { path: "pkg/hello".into(), source: Some(dir.join("bin")), mode: 0o755 },
-                Entry { path: "pkg".into(), source: None, mode: 0o755 },
-                Entry { path: "pkg/README.md".into(), source: Some(dir.join("README.md")), mode: 0o644 },
+                Entry {
+                    path: "pkg/hello".into(),
+                    source: Some(dir.join("bin")),
+                    mode: 0o755,
+                },
+                Entry {
+                    path: "pkg".into(),
+                    source: None,
+                    mode: 0o755,
+                },
+                Entry {
+                    path: "pkg/README.md".into(),
+                    source: Some(dir.join("README.md")),
+                    mode: 0o644,
+                },
             ],
             mtime: 1_767_323_045,
         }
@@ -252,7 +292,11 @@ mod tests {
 
     #[test]
     fn archives_are_byte_identical_and_sorted() {
-        for format in [ArchiveFormat::TarGz, ArchiveFormat::TarZst, ArchiveFormat::Zip] {
+        for format in [
+            ArchiveFormat::TarGz,
+            ArchiveFormat::TarZst,
+            ArchiveFormat::Zip,
+        ] {
             let a = tempfile::tempdir().unwrap();
             let b = tempfile::tempdir().unwrap();
             let wa = write(&spec(a.path(), format, "x"), ChecksumAlgorithm::Sha256).unwrap();
@@ -260,7 +304,10 @@ mod tests {
             let wb = write(&spec(b.path(), format, "x"), ChecksumAlgorithm::Sha256).unwrap();
             assert_eq!(wa.digests, wb.digests, "{format:?}");
             let bytes = std::fs::read(a.path().join("x")).unwrap();
-            assert_eq!(crate::fsutil::sha256_file(&a.path().join("x")).unwrap().0, wa.digests.sha256);
+            assert_eq!(
+                crate::fsutil::sha256_file(&a.path().join("x")).unwrap().0,
+                wa.digests.sha256
+            );
             assert_eq!(wa.sources[&a.path().join("bin")].size, 11);
             if format == ArchiveFormat::TarGz {
                 assert_eq!(&bytes[4..8], &[0, 0, 0, 0], "gzip mtime must be zero");
@@ -295,12 +342,18 @@ mod tests {
     #[test]
     fn refuses_escaping_and_duplicate_entries() {
         for bad in ["../x", "/etc/passwd", "a/../../b", "", "a\\b"] {
-            assert!(matches!(check_entry_path(bad), Err(ArchiveError::Escapes(_))), "{bad}");
+            assert!(
+                matches!(check_entry_path(bad), Err(ArchiveError::Escapes(_))),
+                "{bad}"
+            );
         }
         let d = tempfile::tempdir().unwrap();
         let mut s = spec(d.path(), ArchiveFormat::TarGz, "x");
         s.entries[2].path = "pkg/hello".into();
-        assert!(matches!(write(&s, ChecksumAlgorithm::Sha256), Err(ArchiveError::Duplicate(_))));
+        assert!(matches!(
+            write(&s, ChecksumAlgorithm::Sha256),
+            Err(ArchiveError::Duplicate(_))
+        ));
     }
 
     #[test]
@@ -309,7 +362,10 @@ mod tests {
         let mut s = spec(d.path(), ArchiveFormat::Binary, "out");
         s.entries.retain(|e| e.path == "pkg/hello");
         let w = write(&s, ChecksumAlgorithm::Sha512).unwrap();
-        assert_eq!(std::fs::read(d.path().join("out")).unwrap(), b"\x7fELF binary");
+        assert_eq!(
+            std::fs::read(d.path().join("out")).unwrap(),
+            b"\x7fELF binary"
+        );
         assert_eq!(w.sources[&d.path().join("bin")], w.digests);
         assert!(w.digests.sha512.is_some());
     }

@@ -87,13 +87,16 @@ impl GoModule {
 
 /// Does `dir` hold a non-test Go file declaring `package main`?
 fn is_main_package(dir: &Path) -> bool {
-    let Ok(rd) = std::fs::read_dir(dir) else { return false };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return false;
+    };
     rd.flatten().any(|e| {
         let name = e.file_name().to_string_lossy().into_owned();
         name.ends_with(".go")
             && !name.ends_with("_test.go")
             && std::fs::read_to_string(e.path()).is_ok_and(|src| {
-                src.lines().any(|l| l.trim() == "package main" || l.trim().starts_with("package main "))
+                src.lines()
+                    .any(|l| l.trim() == "package main" || l.trim().starts_with("package main "))
             })
     })
 }
@@ -106,7 +109,11 @@ mod tests {
     fn detects_root_and_cmd_mains() {
         let d = tempfile::tempdir().unwrap();
         assert_eq!(GoModule::detect(d.path()).unwrap(), None);
-        std::fs::write(d.path().join("go.mod"), "module example.com/tool/v2\n\ngo 1.22\n").unwrap();
+        std::fs::write(
+            d.path().join("go.mod"),
+            "module example.com/tool/v2\n\ngo 1.22\n",
+        )
+        .unwrap();
         std::fs::write(d.path().join("main.go"), "package main\nfunc main() {}\n").unwrap();
         std::fs::create_dir_all(d.path().join("cmd/helper")).unwrap();
         std::fs::write(d.path().join("cmd/helper/x.go"), "// x\npackage main\n").unwrap();

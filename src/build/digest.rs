@@ -99,7 +99,10 @@ mod tests {
         let mut w = Hashing::new(Vec::new(), ChecksumAlgorithm::Sha512);
         w.write_all(b"abc").unwrap();
         let (bytes, d) = w.finish();
-        assert_eq!(d.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            d.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
         assert!(d.sha512.as_deref().unwrap().starts_with("ddaf35a193617aba"));
         let mut r = Hashing::new(&bytes[..], ChecksumAlgorithm::Sha256);
         io::copy(&mut r, &mut io::sink()).unwrap();

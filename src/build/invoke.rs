@@ -46,7 +46,11 @@ impl Invocation {
             Ok(out) => {
                 let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
                 output.push_str(&String::from_utf8_lossy(&out.stderr));
-                Ran { success: out.status.success(), status: out.status.to_string(), output }
+                Ran {
+                    success: out.status.success(),
+                    status: out.status.to_string(),
+                    output,
+                }
             }
             Err(e) => Ran {
                 success: false,
@@ -60,7 +64,10 @@ impl Invocation {
     /// replaced by `to` (where the result will end up).
     pub fn reproduce(&self, from: &Path, to: &Path) -> String {
         let fix = |s: &str| s.replace(&from.display().to_string(), &to.display().to_string());
-        let mut words = vec![format!("cd {} &&", shell_quote(&self.dir.display().to_string()))];
+        let mut words = vec![format!(
+            "cd {} &&",
+            shell_quote(&self.dir.display().to_string())
+        )];
         if !self.env.is_empty() || !self.env_remove.is_empty() {
             words.push("env".into());
             for k in &self.env_remove {
@@ -79,7 +86,8 @@ impl Invocation {
 /// Quote for a POSIX shell when needed (`'...'` with embedded quotes escaped).
 pub fn shell_quote(s: &str) -> String {
     let plain = !s.is_empty()
-        && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b));
     if plain {
         s.to_string()
     } else {
@@ -90,7 +98,10 @@ pub fn shell_quote(s: &str) -> String {
 /// The last `n` non-empty lines of `text`.
 pub fn tail(text: &str, n: usize) -> Vec<String> {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(n)..].iter().map(|l| l.to_string()).collect()
+    lines[lines.len().saturating_sub(n)..]
+        .iter()
+        .map(|l| l.to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -101,7 +112,13 @@ mod tests {
     fn reproduce_quotes_and_replaces_staging() {
         let inv = Invocation {
             program: "go".into(),
-            args: vec!["build".into(), "-ldflags".into(), "-s -w".into(), "-o".into(), "/s/x/hello".into()],
+            args: vec![
+                "build".into(),
+                "-ldflags".into(),
+                "-s -w".into(),
+                "-o".into(),
+                "/s/x/hello".into(),
+            ],
             env: [("GOOS".to_string(), "linux".to_string())].into(),
             env_remove: vec!["GOARM".into()],
             dir: PathBuf::from("/src/it's"),

@@ -25,12 +25,21 @@ fn conflict(message: String) -> BuildError {
 /// Merge the shard dists `inputs` into `out` (which must not exist or be empty).
 pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
     if inputs.is_empty() {
-        return Err(BuildError::Config { message: "nothing to merge".into(), hint: Some("tug merge DIST... -o DIST".into()) });
+        return Err(BuildError::Config {
+            message: "nothing to merge".into(),
+            hint: Some("tug merge DIST... -o DIST".into()),
+        });
     }
-    let manifests: Vec<Manifest> = inputs.iter().map(|d| Manifest::read(d)).collect::<Result<_, _>>()?;
+    let manifests: Vec<Manifest> = inputs
+        .iter()
+        .map(|d| Manifest::read(d))
+        .collect::<Result<_, _>>()?;
     let first = &manifests[0];
     for (m, dir) in manifests.iter().zip(inputs).skip(1) {
-        let same = |what: &str, a: &dyn std::fmt::Debug, b: &dyn std::fmt::Debug| -> Result<(), BuildError> {
+        let same = |what: &str,
+                    a: &dyn std::fmt::Debug,
+                    b: &dyn std::fmt::Debug|
+         -> Result<(), BuildError> {
             let (a, b) = (format!("{a:?}"), format!("{b:?}"));
             if a == b {
                 Ok(())
@@ -61,19 +70,32 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
                 None => checksums = Some((a.name.clone(), algo)),
                 Some((n, al)) if *n == a.name && *al == algo => {}
                 Some((n, _)) => {
-                    return Err(conflict(format!("{} has checksums file {} but another shard has {n}", dir.display(), a.name)))
+                    return Err(conflict(format!(
+                        "{} has checksums file {} but another shard has {n}",
+                        dir.display(),
+                        a.name
+                    )))
                 }
             }
         }
     }
     let algo = checksums.as_ref().map(|c| c.1).unwrap_or_default();
 
-    let parent = out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| BuildError::io(format!("creating {}", parent.display()), e))?;
+    let parent = out
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent)
+        .map_err(|e| BuildError::io(format!("creating {}", parent.display()), e))?;
     let staging = tempfile::Builder::new()
         .prefix(".tug-merge-")
         .tempdir_in(parent)
-        .map_err(|e| BuildError::io(format!("creating a staging directory in {}", parent.display()), e))?;
+        .map_err(|e| {
+            BuildError::io(
+                format!("creating a staging directory in {}", parent.display()),
+                e,
+            )
+        })?;
     let stage = staging.path();
 
     let mut artifacts: BTreeMap<String, (Artifact, PathBuf)> = BTreeMap::new();
@@ -84,7 +106,11 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
         targets.extend(m.targets.iter().cloned());
         for a in &m.artifacts {
             if a.kind == ArtifactKind::Checksums {
-                checksum_mtime = checksum_mtime.or_else(|| std::fs::metadata(dir.join(&a.path)).and_then(|x| x.modified()).ok());
+                checksum_mtime = checksum_mtime.or_else(|| {
+                    std::fs::metadata(dir.join(&a.path))
+                        .and_then(|x| x.modified())
+                        .ok()
+                });
                 continue;
             }
             if let Some((prev, from)) = artifacts.get(&a.name) {
@@ -103,7 +129,12 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
             let d = copy_verified(&dir.join(&a.path), &stage.join(&a.path), algo)?;
             if d.sha256 != a.sha256 || d.size != a.size {
                 return Err(BuildError::Config {
-                    message: format!("{} in {} does not match its manifest entry (sha256 {})", a.path, dir.display(), a.sha256),
+                    message: format!(
+                        "{} in {} does not match its manifest entry (sha256 {})",
+                        a.path,
+                        dir.display(),
+                        a.sha256
+                    ),
                     hint: Some("the shard was modified after it was built: build it again".into()),
                 });
             }
@@ -116,14 +147,28 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
         let rows: Vec<(String, String)> = list
             .iter()
             .filter(|a| a.kind == ArtifactKind::Archive)
-            .map(|a| (a.name.clone(), digests[&a.name].for_algorithm(*algo).to_string()))
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    digests[&a.name].for_algorithm(*algo).to_string(),
+                )
+            })
             .collect();
-        let text = crate::manifest::render_checksums(rows.iter().map(|(n, h)| (n.as_str(), h.as_str())));
-        let mut art = super::write_small(stage, name, text.as_bytes(), ArtifactKind::Checksums,
-            [("algorithm".to_string(), algo.name().to_string())].into())?;
+        let text =
+            crate::manifest::render_checksums(rows.iter().map(|(n, h)| (n.as_str(), h.as_str())));
+        let mut art = super::write_small(
+            stage,
+            name,
+            text.as_bytes(),
+            ArtifactKind::Checksums,
+            [("algorithm".to_string(), algo.name().to_string())].into(),
+        )?;
         art.path = name.clone();
         if let Some(t) = checksum_mtime {
-            let _ = std::fs::File::options().write(true).open(stage.join(name)).and_then(|f| f.set_modified(t));
+            let _ = std::fs::File::options()
+                .write(true)
+                .open(stage.join(name))
+                .and_then(|f| f.set_modified(t));
         }
         list.push(art);
     }
@@ -143,7 +188,10 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
     manifest.write(stage)?;
     super::shareable(&Manifest::path(stage))?;
     if let Some(t) = checksum_mtime {
-        let _ = std::fs::File::options().write(true).open(Manifest::path(stage)).and_then(|f| f.set_modified(t));
+        let _ = std::fs::File::options()
+            .write(true)
+            .open(Manifest::path(stage))
+            .and_then(|f| f.set_modified(t));
     }
     super::finalize(staging, out)?;
     Ok(manifest)
@@ -161,6 +209,7 @@ fn copy_verified(from: &Path, to: &Path, algo: ChecksumAlgorithm) -> Result<Dige
     let mut dst = std::fs::File::create(to).map_err(io_err)?;
     io::copy(&mut r, &mut dst).map_err(io_err)?;
     dst.set_permissions(meta.permissions()).map_err(io_err)?;
-    dst.set_modified(meta.modified().map_err(io_err)?).map_err(io_err)?;
+    dst.set_modified(meta.modified().map_err(io_err)?)
+        .map_err(io_err)?;
     Ok(r.finish().1)
 }

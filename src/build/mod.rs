@@ -52,46 +52,73 @@ const TAIL_LINES: usize = 20;
 pub enum BuildError {
     #[error("unknown target{} for {go_version}: {}", if unknown.len() == 1 { "" } else { "s" },
             unknown.iter().map(|u| u.0.as_str()).collect::<Vec<_>>().join(", "))]
-    UnknownTargets { go_version: String, unknown: Vec<(String, Vec<String>)> },
+    UnknownTargets {
+        go_version: String,
+        unknown: Vec<(String, Vec<String>)>,
+    },
     #[error("{message}")]
-    Config { message: String, hint: Option<String> },
+    Config {
+        message: String,
+        hint: Option<String>,
+    },
     #[error("template in {field}: {message}")]
     Template { field: String, message: String },
     #[error("cannot run {tool} ({path}): {source}")]
-    ToolMissing { tool: String, path: String, source: std::io::Error },
+    ToolMissing {
+        tool: String,
+        path: String,
+        source: std::io::Error,
+    },
     #[error("{} of {total} target builds failed", failures.len())]
-    TargetsFailed { failures: Vec<TargetFailure>, total: usize },
+    TargetsFailed {
+        failures: Vec<TargetFailure>,
+        total: usize,
+    },
     #[error("archive {name}: {source}")]
     Archive { name: String, source: ArchiveError },
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
 }
 
 impl BuildError {
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        BuildError::Io { context: context.into(), source }
+        BuildError::Io {
+            context: context.into(),
+            source,
+        }
     }
 
     pub fn tool_missing(tool: &str, path: &Path, source: std::io::Error) -> Self {
-        BuildError::ToolMissing { tool: tool.into(), path: path.display().to_string(), source }
+        BuildError::ToolMissing {
+            tool: tool.into(),
+            path: path.display().to_string(),
+            source,
+        }
     }
 
     fn config(message: impl Into<String>, hint: Option<&str>) -> Self {
-        BuildError::Config { message: message.into(), hint: hint.map(str::to_string) }
+        BuildError::Config {
+            message: message.into(),
+            hint: hint.map(str::to_string),
+        }
     }
 
     /// Usage/config problems are exit 2; everything else is a failure (exit 1).
     pub fn exit_code(&self) -> crate::ExitCode {
         match self {
-            BuildError::UnknownTargets { .. } | BuildError::Config { .. } | BuildError::Template { .. } => {
-                crate::ExitCode::Usage
-            }
+            BuildError::UnknownTargets { .. }
+            | BuildError::Config { .. }
+            | BuildError::Template { .. } => crate::ExitCode::Usage,
             BuildError::ToolMissing { .. } => crate::ExitCode::Usage,
-            BuildError::Archive { source: ArchiveError::Escapes(_) | ArchiveError::Duplicate(_), .. } => {
-                crate::ExitCode::Usage
-            }
+            BuildError::Archive {
+                source: ArchiveError::Escapes(_) | ArchiveError::Duplicate(_),
+                ..
+            } => crate::ExitCode::Usage,
             _ => crate::ExitCode::Failure,
         }
     }
@@ -118,7 +145,9 @@ impl BuildError {
                  target, platform"
                     .into(),
             ),
-            BuildError::ToolMissing { tool, .. } => Some(format!("install {tool} or put it on PATH")),
+            BuildError::ToolMissing { tool, .. } => {
+                Some(format!("install {tool} or put it on PATH"))
+            }
             BuildError::TargetsFailed { .. } => {
                 Some("run the reproduce command above to see the full output".into())
             }
@@ -167,7 +196,10 @@ impl Release {
         v.set("project", self.project.as_str())
             .set("version", self.version.as_str())
             .set("tag", self.tag.clone().unwrap_or_default())
-            .set("previous_tag", self.previous_tag.clone().unwrap_or_default())
+            .set(
+                "previous_tag",
+                self.previous_tag.clone().unwrap_or_default(),
+            )
             .set("commit", self.commit.as_str())
             .set("short_commit", self.short_commit.as_str())
             .set("commit_date", crate::git::rfc3339(self.commit_time))
@@ -250,13 +282,31 @@ pub struct BuildPlan {
 #[derive(Debug, Clone)]
 pub enum BuildEvent {
     /// What will be built, and how the CPUs are shared.
-    Planned { targets: Vec<String>, jobs: usize, parallelism: usize, cpu_share: usize },
-    Started { build: String, target: String },
-    Finished { build: String, target: String, elapsed: Duration, result: Result<u64, String> },
+    Planned {
+        targets: Vec<String>,
+        jobs: usize,
+        parallelism: usize,
+        cpu_share: usize,
+    },
+    Started {
+        build: String,
+        target: String,
+    },
+    Finished {
+        build: String,
+        target: String,
+        elapsed: Duration,
+        result: Result<u64, String>,
+    },
     /// Not attempted because of `--fail-fast`.
-    Skipped { build: String, target: String },
+    Skipped {
+        build: String,
+        target: String,
+    },
     /// Archives, checksums, notes and manifest are being written.
-    Packaging { archives: usize },
+    Packaging {
+        archives: usize,
+    },
 }
 
 /// One row of the summary table.
@@ -319,16 +369,19 @@ pub fn check_dist(dist: &Path, clean: bool) -> Result<(), BuildError> {
         )),
         Ok(_) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => {
-            Err(BuildError::config(format!("{} is not a directory", dist.display()), None))
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotADirectory => Err(BuildError::config(
+            format!("{} is not a directory", dist.display()),
+            None,
+        )),
         Err(e) => Err(BuildError::io(format!("reading {}", dist.display()), e)),
     }
 }
 
 /// Number of CPUs of this machine.
 pub fn cpus() -> usize {
-    std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
 }
 
 /// Bytes of memory available, from /proc/meminfo (Linux); `None` elsewhere.
@@ -350,18 +403,32 @@ pub fn run(
 
     let staging_parent = match &plan.staging_parent {
         Some(p) => p.clone(),
-        None => dist.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf(),
+        None => dist
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf(),
     };
     std::fs::create_dir_all(&staging_parent)
         .map_err(|e| BuildError::io(format!("creating {}", staging_parent.display()), e))?;
     let staging = tempfile::Builder::new()
         .prefix(".tug-build-")
         .tempdir_in(&staging_parent)
-        .map_err(|e| BuildError::io(format!("creating a staging directory in {}", staging_parent.display()), e))?;
+        .map_err(|e| {
+            BuildError::io(
+                format!(
+                    "creating a staging directory in {}",
+                    staging_parent.display()
+                ),
+                e,
+            )
+        })?;
     let stage = staging.path();
 
     let parallelism = plan.parallelism.max(1);
-    let by_memory = memory_available().map(|m| (m / MEMORY_PER_JOB).max(1) as usize).unwrap_or(usize::MAX);
+    let by_memory = memory_available()
+        .map(|m| (m / MEMORY_PER_JOB).max(1) as usize)
+        .unwrap_or(usize::MAX);
     let workers = parallelism.min(by_memory).min(jobs.len()).max(1);
     let cpu_share = (cpus() / workers).max(1);
 
@@ -385,12 +452,17 @@ pub fn run(
         })
         .collect();
     if !failures.is_empty() {
-        return Err(BuildError::TargetsFailed { failures, total: prepared.len() });
+        return Err(BuildError::TargetsFailed {
+            failures,
+            total: prepared.len(),
+        });
     }
 
     let algo = plan.checksum.algorithm;
     let archive_jobs = plan_archives(plan, &resolved, &targets, &prepared, stage)?;
-    on(BuildEvent::Packaging { archives: archive_jobs.len() });
+    on(BuildEvent::Packaging {
+        archives: archive_jobs.len(),
+    });
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(parallelism.min(cpus()).max(1))
         .build()
@@ -402,7 +474,10 @@ pub fn run(
             .map(|(i, job)| {
                 archive::write(&job.spec, algo)
                     .map(|w| (i, w))
-                    .map_err(|source| BuildError::Archive { name: job.file_name.clone(), source })
+                    .map_err(|source| BuildError::Archive {
+                        name: job.file_name.clone(),
+                        source,
+                    })
             })
             .collect::<Result<Vec<_>, _>>()
     })?;
@@ -411,10 +486,15 @@ pub fn run(
     let mut binary_digests: HashMap<PathBuf, Digests> = HashMap::new();
     for (_, w) in &written {
         for (path, d) in &w.sources {
-            binary_digests.entry(path.clone()).or_insert_with(|| d.clone());
+            binary_digests
+                .entry(path.clone())
+                .or_insert_with(|| d.clone());
         }
     }
-    let missing: Vec<&Prepared> = prepared.iter().filter(|p| !binary_digests.contains_key(&p.out)).collect();
+    let missing: Vec<&Prepared> = prepared
+        .iter()
+        .filter(|p| !binary_digests.contains_key(&p.out))
+        .collect();
     let hashed: Vec<(PathBuf, Digests)> = pool.install(|| {
         missing
             .par_iter()
@@ -427,7 +507,12 @@ pub fn run(
     })?;
     binary_digests.extend(hashed);
 
-    let rel = |p: &Path| p.strip_prefix(stage).unwrap_or(p).to_string_lossy().replace('\\', "/");
+    let rel = |p: &Path| {
+        p.strip_prefix(stage)
+            .unwrap_or(p)
+            .to_string_lossy()
+            .replace('\\', "/")
+    };
     let mut artifacts = Vec::new();
     let mut rows = Vec::new();
     for (p, r) in prepared.iter().zip(&results) {
@@ -463,9 +548,15 @@ pub fn run(
     let mut checksum_rows: Vec<(String, String)> = Vec::new();
     for (i, w) in &written {
         let job = &archive_jobs[*i];
-        checksum_rows.push((job.file_name.clone(), w.digests.for_algorithm(algo).to_string()));
+        checksum_rows.push((
+            job.file_name.clone(),
+            w.digests.for_algorithm(algo).to_string(),
+        ));
         let mut extra = BTreeMap::new();
-        extra.insert("format".to_string(), format_name(job.spec.format).to_string());
+        extra.insert(
+            "format".to_string(),
+            format_name(job.spec.format).to_string(),
+        );
         extra.insert("binaries".to_string(), job.binaries.join(","));
         extra.insert("archive".to_string(), job.archive_id.clone());
         if let Some(w) = &job.wrap {
@@ -491,15 +582,20 @@ pub fn run(
     let vars = release.vars();
     let checksums_name = template::render(
         "checksum.name_template",
-        plan.checksum.name_template.as_deref().unwrap_or("{{ project }}_{{ version }}_checksums.txt"),
+        plan.checksum
+            .name_template
+            .as_deref()
+            .unwrap_or("{{ project }}_{{ version }}_checksums.txt"),
         &vars,
     )?;
     check_file_name("checksum.name_template", &checksums_name)?;
     artifacts.push(write_small(
         stage,
         &checksums_name,
-        crate::manifest::render_checksums(checksum_rows.iter().map(|(n, h)| (n.as_str(), h.as_str())))
-            .as_bytes(),
+        crate::manifest::render_checksums(
+            checksum_rows.iter().map(|(n, h)| (n.as_str(), h.as_str())),
+        )
+        .as_bytes(),
         ArtifactKind::Checksums,
         [("algorithm".to_string(), algo.name().to_string())].into(),
     )?);
@@ -512,8 +608,19 @@ pub fn run(
             previous_tag: release.previous_tag.clone().unwrap_or_default(),
             commit_date: crate::git::rfc3339(release.commit_time),
         };
-        let text = notes::render(&notes.config, notes.template.as_deref(), &ctx, &notes.commits)?;
-        artifacts.push(write_small(stage, NOTES_FILE, text.as_bytes(), ArtifactKind::Notes, BTreeMap::new())?);
+        let text = notes::render(
+            &notes.config,
+            notes.template.as_deref(),
+            &ctx,
+            &notes.commits,
+        )?;
+        artifacts.push(write_small(
+            stage,
+            NOTES_FILE,
+            text.as_bytes(),
+            ArtifactKind::Notes,
+            BTreeMap::new(),
+        )?);
     }
 
     let mut target_names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();
@@ -555,7 +662,8 @@ fn write_small(
     extra: BTreeMap<String, String>,
 ) -> Result<Artifact, BuildError> {
     let path = stage.join(name);
-    std::fs::write(&path, bytes).map_err(|e| BuildError::io(format!("writing {}", path.display()), e))?;
+    std::fs::write(&path, bytes)
+        .map_err(|e| BuildError::io(format!("writing {}", path.display()), e))?;
     let mut h = digest::Hashing::new(std::io::sink(), ChecksumAlgorithm::Sha256);
     std::io::Write::write_all(&mut h, bytes).expect("sink");
     let (_, d) = h.finish();
@@ -593,7 +701,8 @@ pub(crate) fn set_mtimes(dir: &Path, mtime: i64) -> Result<(), BuildError> {
     let when = archive::system_time(mtime);
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let rd = std::fs::read_dir(&d).map_err(|e| BuildError::io(format!("reading {}", d.display()), e))?;
+        let rd = std::fs::read_dir(&d)
+            .map_err(|e| BuildError::io(format!("reading {}", d.display()), e))?;
         for entry in rd.flatten() {
             let p = entry.path();
             if p.is_dir() {
@@ -603,7 +712,9 @@ pub(crate) fn set_mtimes(dir: &Path, mtime: i64) -> Result<(), BuildError> {
                     .write(true)
                     .open(&p)
                     .and_then(|f| f.set_modified(when))
-                    .map_err(|e| BuildError::io(format!("setting the mtime of {}", p.display()), e))?;
+                    .map_err(|e| {
+                        BuildError::io(format!("setting the mtime of {}", p.display()), e)
+                    })?;
             }
         }
     }
@@ -646,7 +757,10 @@ pub(crate) fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
         } else {
             std::fs::copy(entry.path(), &target)?;
             let mtime = entry.metadata()?.modified()?;
-            std::fs::File::options().write(true).open(&target)?.set_modified(mtime)?;
+            std::fs::File::options()
+                .write(true)
+                .open(&target)?
+                .set_modified(mtime)?;
         }
     }
     Ok(())
@@ -665,7 +779,10 @@ fn check_file_name(field: &str, name: &str) -> Result<(), BuildError> {
 /// Apply defaults, parse targets, find toolchains, validate go targets.
 fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
     if plan.builds.is_empty() {
-        return Err(BuildError::config("nothing to build: no builds configured", Some("add a `builds:` section to tug.yaml (`tug init` writes one)")));
+        return Err(BuildError::config(
+            "nothing to build: no builds configured",
+            Some("add a `builds:` section to tug.yaml (`tug init` writes one)"),
+        ));
     }
     let mut out = Vec::new();
     let mut ids = BTreeSet::new();
@@ -673,7 +790,11 @@ fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
     let mut unknown: Vec<(String, Vec<String>)> = Vec::new();
     let mut go_version = String::new();
     for (index, cfg) in plan.builds.iter().enumerate() {
-        let id = cfg.id.clone().or_else(|| cfg.binary.clone()).unwrap_or_else(|| plan.release.project.clone());
+        let id = cfg
+            .id
+            .clone()
+            .or_else(|| cfg.binary.clone())
+            .unwrap_or_else(|| plan.release.project.clone());
         if !ids.insert(id.clone()) {
             return Err(BuildError::config(
                 format!("builds[{index}]: build id {id:?} is used twice"),
@@ -684,26 +805,37 @@ fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
             None | Some("" | ".") => plan.root.clone(),
             Some(d) => plan.root.join(d),
         };
-        let parse_all = |list: &[crate::config::Spanned<String>]| -> Result<Vec<Target>, BuildError> {
-            list.iter()
+        let parse_all =
+            |list: &[crate::config::Spanned<String>]| -> Result<Vec<Target>, BuildError> {
+                list.iter()
                 .map(|t| {
                     Target::parse(&t.value).map_err(|m| {
                         BuildError::config(format!("builds[{index}].targets: {m}"), Some("write targets like `linux/amd64`, `linux/arm/7` or `linux/amd64/v3`"))
                     })
                 })
                 .collect()
-        };
+            };
         let (targets, program) = match cfg.builder {
             Builder::Go => {
                 let targets = match &cfg.targets {
                     Some(list) => parse_all(list)?,
                     None => {
-                        let oses = if cfg.goos.is_empty() { vec!["linux".into(), "darwin".into(), "windows".into()] } else { cfg.goos.clone() };
-                        let arches = if cfg.goarch.is_empty() { vec!["amd64".into(), "arm64".into()] } else { cfg.goarch.clone() };
+                        let oses = if cfg.goos.is_empty() {
+                            vec!["linux".into(), "darwin".into(), "windows".into()]
+                        } else {
+                            cfg.goos.clone()
+                        };
+                        let arches = if cfg.goarch.is_empty() {
+                            vec!["amd64".into(), "arm64".into()]
+                        } else {
+                            cfg.goarch.clone()
+                        };
                         let mut ts = Vec::new();
                         for os in &oses {
                             for arch in &arches {
-                                let t = Target::parse(&format!("{os}/{arch}")).map_err(|m| BuildError::config(format!("builds[{index}]: {m}"), None))?;
+                                let t = Target::parse(&format!("{os}/{arch}")).map_err(|m| {
+                                    BuildError::config(format!("builds[{index}]: {m}"), None)
+                                })?;
                                 if !cfg.ignore.iter().any(|i| *i == t.name || *i == t.os_arch()) {
                                     ts.push(t);
                                 }
@@ -713,11 +845,15 @@ fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
                     }
                 };
                 let go_name = cfg.gobinary.as_deref().unwrap_or("go");
-                let go = target::find_executable(go_name).ok_or_else(|| BuildError::ToolMissing {
-                    tool: "go".into(),
-                    path: go_name.into(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not found on PATH"),
-                })?;
+                let go =
+                    target::find_executable(go_name).ok_or_else(|| BuildError::ToolMissing {
+                        tool: "go".into(),
+                        path: go_name.into(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "not found on PATH",
+                        ),
+                    })?;
                 if !platforms.contains_key(&go) {
                     platforms.insert(go.clone(), target::GoPlatforms::load(&go)?);
                 }
@@ -744,11 +880,15 @@ fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
                 (targets, PathBuf::from("sh"))
             }
             Builder::Cargo => {
-                let cargo = target::find_executable("cargo").ok_or_else(|| BuildError::ToolMissing {
-                    tool: "cargo".into(),
-                    path: "cargo".into(),
-                    source: std::io::Error::new(std::io::ErrorKind::NotFound, "not found on PATH"),
-                })?;
+                let cargo =
+                    target::find_executable("cargo").ok_or_else(|| BuildError::ToolMissing {
+                        tool: "cargo".into(),
+                        path: "cargo".into(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::NotFound,
+                            "not found on PATH",
+                        ),
+                    })?;
                 check_cargo_version(index, &dir, plan.release.tag.as_deref())?;
                 let triples: Vec<String> = match &cfg.targets {
                     Some(list) => list.iter().map(|t| t.value.clone()).collect(),
@@ -757,16 +897,32 @@ fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
                 for t in &triples {
                     check_rust_target_installed(index, t)?;
                 }
-                (triples.iter().map(|t| Target::from_triple(t)).collect(), cargo)
+                (
+                    triples.iter().map(|t| Target::from_triple(t)).collect(),
+                    cargo,
+                )
             }
         };
         if targets.is_empty() {
-            return Err(BuildError::config(format!("builds[{index}] ({id}) has no targets"), None));
+            return Err(BuildError::config(
+                format!("builds[{index}] ({id}) has no targets"),
+                None,
+            ));
         }
-        out.push(Resolved { index, id, cfg: cfg.clone(), dir, targets, program });
+        out.push(Resolved {
+            index,
+            id,
+            cfg: cfg.clone(),
+            dir,
+            targets,
+            program,
+        });
     }
     if !unknown.is_empty() {
-        return Err(BuildError::UnknownTargets { go_version, unknown });
+        return Err(BuildError::UnknownTargets {
+            go_version,
+            unknown,
+        });
     }
     Ok(out)
 }
@@ -801,7 +957,8 @@ fn check_rust_target_installed(index: usize, triple: &str) -> Result<(), BuildEr
 fn check_cargo_version(index: usize, dir: &Path, tag: Option<&str>) -> Result<(), BuildError> {
     let Some(tag) = tag else { return Ok(()) };
     let path = dir.join("Cargo.toml");
-    let text = std::fs::read_to_string(&path).map_err(|e| BuildError::io(format!("reading {}", path.display()), e))?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| BuildError::io(format!("reading {}", path.display()), e))?;
     let mut in_package = false;
     let mut version = None;
     for line in text.lines() {
@@ -820,18 +977,29 @@ fn check_cargo_version(index: usize, dir: &Path, tag: Option<&str>) -> Result<()
     match version {
         Some(v) if v == want => Ok(()),
         Some(v) => Err(BuildError::config(
-            format!("builds[{index}]: {} has version {v} but the tag is {tag}", path.display()),
-            Some(&format!("set `version = \"{want}\"` in Cargo.toml, commit, and tag again")),
+            format!(
+                "builds[{index}]: {} has version {v} but the tag is {tag}",
+                path.display()
+            ),
+            Some(&format!(
+                "set `version = \"{want}\"` in Cargo.toml, commit, and tag again"
+            )),
         )),
         None => Err(BuildError::config(
-            format!("builds[{index}]: no [package] version in {}", path.display()),
+            format!(
+                "builds[{index}]: no [package] version in {}",
+                path.display()
+            ),
             None,
         )),
     }
 }
 
 /// The targets this run builds (after `--target` and `--shard`), and the jobs for them.
-fn select<'a>(plan: &BuildPlan, resolved: &'a [Resolved]) -> Result<(Vec<Target>, Vec<(&'a Resolved, Target)>), BuildError> {
+fn select<'a>(
+    plan: &BuildPlan,
+    resolved: &'a [Resolved],
+) -> Result<(Vec<Target>, Vec<(&'a Resolved, Target)>), BuildError> {
     let mut all: Vec<Target> = Vec::new();
     for r in resolved {
         for t in &r.targets {
@@ -845,14 +1013,25 @@ fn select<'a>(plan: &BuildPlan, resolved: &'a [Resolved]) -> Result<(Vec<Target>
             if !all.iter().any(|a| a.name == *want) {
                 return Err(BuildError::config(
                     format!("--target {want} is not one of the configured targets"),
-                    Some(&format!("configured: {}", all.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "))),
+                    Some(&format!(
+                        "configured: {}",
+                        all.iter()
+                            .map(|t| t.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 ));
             }
         }
         all.retain(|t| plan.only_targets.contains(&t.name));
     }
     if let Some(shard) = plan.shard {
-        all = all.into_iter().enumerate().filter(|(i, _)| i % shard.count == shard.index - 1).map(|(_, t)| t).collect();
+        all = all
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| i % shard.count == shard.index - 1)
+            .map(|(_, t)| t)
+            .collect();
         if all.is_empty() {
             return Err(BuildError::config(
                 format!("shard {shard} has no targets"),
@@ -872,25 +1051,49 @@ fn select<'a>(plan: &BuildPlan, resolved: &'a [Resolved]) -> Result<(Vec<Target>
 }
 
 fn render_list(field: &str, list: &[String], vars: &Vars) -> Result<Vec<String>, BuildError> {
-    list.iter().enumerate().map(|(i, s)| template::render(&format!("{field}[{i}]"), s, vars)).collect()
+    list.iter()
+        .enumerate()
+        .map(|(i, s)| template::render(&format!("{field}[{i}]"), s, vars))
+        .collect()
 }
 
 /// Render every template of one job and compose its commands.
-fn prepare(plan: &BuildPlan, r: &Resolved, t: &Target, stage: &Path, cpu_share: usize) -> Result<Prepared, BuildError> {
+fn prepare(
+    plan: &BuildPlan,
+    r: &Resolved,
+    t: &Target,
+    stage: &Path,
+    cpu_share: usize,
+) -> Result<Prepared, BuildError> {
     let cfg = &r.cfg;
     let field = |name: &str| format!("builds[{}].{name}", r.index);
     let mut vars = plan.release.target_vars(t);
     vars.set("id", r.id.as_str());
-    let binary_tpl = cfg.binary.clone().unwrap_or_else(|| plan.release.project.clone());
+    let binary_tpl = cfg
+        .binary
+        .clone()
+        .unwrap_or_else(|| plan.release.project.clone());
     let binary = template::render(&field("binary"), &binary_tpl, &vars)? + t.exe_suffix();
     check_file_name(&field("binary"), &binary)?;
     vars.set("binary", binary.as_str());
-    let out = stage.join(format!("{}_{}", r.id, t.platform())).join(&binary);
+    let out = stage
+        .join(format!("{}_{}", r.id, t.platform()))
+        .join(&binary);
 
     // Overrides matching this target replace (env: extend) the build's settings.
-    let matching: Vec<_> = cfg.overrides.iter().filter(|o| o.targets.iter().any(|x| *x == t.name || *x == t.os_arch())).collect();
-    let pick = |base: &Vec<String>, get: &dyn Fn(&crate::config::build::BuildOverride) -> Option<Vec<String>>| -> Vec<String> {
-        matching.iter().rev().find_map(|o| get(o)).unwrap_or_else(|| base.clone())
+    let matching: Vec<_> = cfg
+        .overrides
+        .iter()
+        .filter(|o| o.targets.iter().any(|x| *x == t.name || *x == t.os_arch()))
+        .collect();
+    let pick = |base: &Vec<String>,
+                get: &dyn Fn(&crate::config::build::BuildOverride) -> Option<Vec<String>>|
+     -> Vec<String> {
+        matching
+            .iter()
+            .rev()
+            .find_map(|o| get(o))
+            .unwrap_or_else(|| base.clone())
     };
     let mut env_t: BTreeMap<String, String> = match (&cfg.env, cfg.builder) {
         (Some(e), _) => e.clone(),
@@ -902,9 +1105,16 @@ fn prepare(plan: &BuildPlan, r: &Resolved, t: &Target, stage: &Path, cpu_share: 
     }
     let mut env = BTreeMap::new();
     for (k, v) in &env_t {
-        env.insert(k.clone(), template::render(&field(&format!("env.{k}")), v, &vars)?);
+        env.insert(
+            k.clone(),
+            template::render(&field(&format!("env.{k}")), v, &vars)?,
+        );
     }
-    let flags = render_list(&field("flags"), &pick(&cfg.flags, &|o| o.flags.clone()), &vars)?;
+    let flags = render_list(
+        &field("flags"),
+        &pick(&cfg.flags, &|o| o.flags.clone()),
+        &vars,
+    )?;
     let reproducible = cfg.reproducible.unwrap_or(true);
     let mut env_remove = Vec::new();
 
@@ -919,19 +1129,34 @@ fn prepare(plan: &BuildPlan, r: &Resolved, t: &Target, stage: &Path, cpu_share: 
             ]
             .map(String::from)
             .to_vec();
-            let ldflags = pick(cfg.ldflags.as_ref().unwrap_or(&default_ldflags), &|o| o.ldflags.clone());
+            let ldflags = pick(cfg.ldflags.as_ref().unwrap_or(&default_ldflags), &|o| {
+                o.ldflags.clone()
+            });
             let mut ldflags = render_list(&field("ldflags"), &ldflags, &vars)?;
             if reproducible {
                 ldflags.push("-buildid=".into());
             }
             let tags = pick(&cfg.tags, &|o| o.tags.clone());
-            let gcflags = render_list(&field("gcflags"), &pick(&cfg.gcflags, &|o| o.gcflags.clone()), &vars)?;
-            let asmflags = render_list(&field("asmflags"), &pick(&cfg.asmflags, &|o| o.asmflags.clone()), &vars)?;
+            let gcflags = render_list(
+                &field("gcflags"),
+                &pick(&cfg.gcflags, &|o| o.gcflags.clone()),
+                &vars,
+            )?;
+            let asmflags = render_list(
+                &field("asmflags"),
+                &pick(&cfg.asmflags, &|o| o.asmflags.clone()),
+                &vars,
+            )?;
             let mut args = vec!["build".to_string()];
             if reproducible {
                 args.push("-trimpath".into());
             }
-            args.extend(["-p".into(), cpu_share.to_string(), "-o".into(), out.display().to_string()]);
+            args.extend([
+                "-p".into(),
+                cpu_share.to_string(),
+                "-o".into(),
+                out.display().to_string(),
+            ]);
             if !tags.is_empty() {
                 args.extend(["-tags".into(), tags.join(",")]);
             }
@@ -943,7 +1168,11 @@ fn prepare(plan: &BuildPlan, r: &Resolved, t: &Target, stage: &Path, cpu_share: 
             }
             args.extend(["-ldflags".into(), ldflags.join(" ")]);
             args.extend(flags);
-            args.push(template::render(&field("main"), cfg.main.as_deref().unwrap_or("."), &vars)?);
+            args.push(template::render(
+                &field("main"),
+                cfg.main.as_deref().unwrap_or("."),
+                &vars,
+            )?);
             env.insert("GOOS".into(), t.os.clone());
             env.insert("GOARCH".into(), t.arch.clone());
             env.insert("GOMAXPROCS".into(), cpu_share.to_string());
@@ -955,10 +1184,24 @@ fn prepare(plan: &BuildPlan, r: &Resolved, t: &Target, stage: &Path, cpu_share: 
                     None => env_remove.push(var.to_string()),
                 }
             }
-            (Invocation { program: r.program.display().to_string(), args, env: env.clone(), env_remove: env_remove.clone(), dir: r.dir.clone() }, None)
+            (
+                Invocation {
+                    program: r.program.display().to_string(),
+                    args,
+                    env: env.clone(),
+                    env_remove: env_remove.clone(),
+                    dir: r.dir.clone(),
+                },
+                None,
+            )
         }
         Builder::Cargo => {
-            let mut args = vec!["build".to_string(), "--release".into(), "--target".into(), t.name.clone()];
+            let mut args = vec![
+                "build".to_string(),
+                "--release".into(),
+                "--target".into(),
+                t.name.clone(),
+            ];
             args.extend(flags);
             env.insert("CARGO_BUILD_JOBS".into(), cpu_share.to_string());
             let target_dir = env
@@ -966,20 +1209,54 @@ fn prepare(plan: &BuildPlan, r: &Resolved, t: &Target, stage: &Path, cpu_share: 
                 .map(PathBuf::from)
                 .or_else(|| std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from))
                 .unwrap_or_else(|| r.dir.join("target"));
-            let built = r.dir.join(target_dir).join(&t.name).join("release").join(&binary);
-            (Invocation { program: r.program.display().to_string(), args, env: env.clone(), env_remove: vec![], dir: r.dir.clone() }, Some(built))
+            let built = r
+                .dir
+                .join(target_dir)
+                .join(&t.name)
+                .join("release")
+                .join(&binary);
+            (
+                Invocation {
+                    program: r.program.display().to_string(),
+                    args,
+                    env: env.clone(),
+                    env_remove: vec![],
+                    dir: r.dir.clone(),
+                },
+                Some(built),
+            )
         }
         Builder::Command => {
-            let command = template::render(&field("command"), cfg.command.as_deref().unwrap_or_default(), &vars)?;
-            let output = template::render(&field("output"), cfg.output.as_deref().unwrap_or_default(), &vars)?;
-            let inv = Invocation { program: "sh".into(), args: vec!["-c".into(), command], env: env.clone(), env_remove: vec![], dir: r.dir.clone() };
+            let command = template::render(
+                &field("command"),
+                cfg.command.as_deref().unwrap_or_default(),
+                &vars,
+            )?;
+            let output = template::render(
+                &field("output"),
+                cfg.output.as_deref().unwrap_or_default(),
+                &vars,
+            )?;
+            let inv = Invocation {
+                program: "sh".into(),
+                args: vec!["-c".into(), command],
+                env: env.clone(),
+                env_remove: vec![],
+                dir: r.dir.clone(),
+            };
             (inv, Some(r.dir.join(output)))
         }
     };
     let hook = |list: &[String], name: &str| -> Result<Vec<Invocation>, BuildError> {
         render_list(&field(&format!("hooks.{name}")), list, &vars).map(|cmds| {
             cmds.into_iter()
-                .map(|c| Invocation { program: "sh".into(), args: vec!["-c".into(), c], env: env.clone(), env_remove: env_remove.clone(), dir: r.dir.clone() })
+                .map(|c| Invocation {
+                    program: "sh".into(),
+                    args: vec!["-c".into(), c],
+                    env: env.clone(),
+                    env_remove: env_remove.clone(),
+                    dir: r.dir.clone(),
+                })
                 .collect()
         })
     };
@@ -1007,17 +1284,24 @@ fn run_jobs(
 ) -> Vec<JobResult> {
     let next = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
-    let results: Mutex<Vec<Option<JobResult>>> = Mutex::new((0..jobs.len()).map(|_| None).collect());
+    let results: Mutex<Vec<Option<JobResult>>> =
+        Mutex::new((0..jobs.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::SeqCst);
                 let Some(job) = jobs.get(i) else { break };
                 let result = if stop.load(Ordering::SeqCst) {
-                    on(BuildEvent::Skipped { build: job.build.clone(), target: job.target.name.clone() });
+                    on(BuildEvent::Skipped {
+                        build: job.build.clone(),
+                        target: job.target.name.clone(),
+                    });
                     JobResult::Skipped
                 } else {
-                    on(BuildEvent::Started { build: job.build.clone(), target: job.target.name.clone() });
+                    on(BuildEvent::Started {
+                        build: job.build.clone(),
+                        target: job.target.name.clone(),
+                    });
                     let started = Instant::now();
                     let r = run_job(job, stage, dist);
                     let elapsed = started.elapsed();
@@ -1031,14 +1315,24 @@ fn run_jobs(
                             (JobResult::Failed(f), Err(status))
                         }
                     };
-                    on(BuildEvent::Finished { build: job.build.clone(), target: job.target.name.clone(), elapsed, result: event });
+                    on(BuildEvent::Finished {
+                        build: job.build.clone(),
+                        target: job.target.name.clone(),
+                        elapsed,
+                        result: event,
+                    });
                     result
                 };
                 results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(result);
             });
         }
     });
-    results.into_inner().unwrap_or_else(|e| e.into_inner()).into_iter().map(|r| r.unwrap_or(JobResult::Skipped)).collect()
+    results
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .into_iter()
+        .map(|r| r.unwrap_or(JobResult::Skipped))
+        .collect()
 }
 
 /// Hooks, the build, the copy of the result; the binary's size on success.
@@ -1057,9 +1351,18 @@ fn run_job(job: &Prepared, stage: &Path, dist: &Path) -> Result<u64, TargetFailu
         }
     }
     if let Some(from) = &job.copy_from {
-        let copied = job.out.parent().map(std::fs::create_dir_all).unwrap_or(Ok(())).and_then(|_| std::fs::copy(from, &job.out));
+        let copied = job
+            .out
+            .parent()
+            .map(std::fs::create_dir_all)
+            .unwrap_or(Ok(()))
+            .and_then(|_| std::fs::copy(from, &job.out));
         if let Err(e) = copied {
-            return Err(fail(&job.main, "no binary".into(), &format!("the build did not produce {}: {e}", from.display())));
+            return Err(fail(
+                &job.main,
+                "no binary".into(),
+                &format!("the build did not produce {}: {e}", from.display()),
+            ));
         }
     }
     for inv in &job.after {
@@ -1068,8 +1371,13 @@ fn run_job(job: &Prepared, stage: &Path, dist: &Path) -> Result<u64, TargetFailu
             return Err(fail(inv, ran.status, &ran.output));
         }
     }
-    let meta = std::fs::metadata(&job.out)
-        .map_err(|e| fail(&job.main, "no binary".into(), &format!("{} is missing after the build: {e}", job.out.display())))?;
+    let meta = std::fs::metadata(&job.out).map_err(|e| {
+        fail(
+            &job.main,
+            "no binary".into(),
+            &format!("{} is missing after the build: {e}", job.out.display()),
+        )
+    })?;
     let _ = job.reproducible; // mtimes are fixed for the whole dist at the end
     Ok(meta.len())
 }
@@ -1093,20 +1401,34 @@ fn plan_archives(
     stage: &Path,
 ) -> Result<Vec<ArchiveJob>, BuildError> {
     let default = [ArchiveConfig::default()];
-    let configs: &[ArchiveConfig] = if plan.archives.is_empty() { &default } else { &plan.archives };
+    let configs: &[ArchiveConfig] = if plan.archives.is_empty() {
+        &default
+    } else {
+        &plan.archives
+    };
     let mut jobs = Vec::new();
     let mut ids = BTreeSet::new();
     for (k, ac) in configs.iter().enumerate() {
         let field = |name: &str| format!("archives[{k}].{name}");
         let id = ac.id.clone().unwrap_or_else(|| "default".into());
         if !ids.insert(id.clone()) {
-            return Err(BuildError::config(format!("archives[{k}]: archive id {id:?} is used twice"), Some("give each archive a unique `id`")));
+            return Err(BuildError::config(
+                format!("archives[{k}]: archive id {id:?} is used twice"),
+                Some("give each archive a unique `id`"),
+            ));
         }
         for b in &ac.builds {
             if !resolved.iter().any(|r| r.id == *b) {
                 return Err(BuildError::config(
                     format!("{}: no build has id {b:?}", field("builds")),
-                    Some(&format!("build ids: {}", resolved.iter().map(|r| r.id.as_str()).collect::<Vec<_>>().join(", "))),
+                    Some(&format!(
+                        "build ids: {}",
+                        resolved
+                            .iter()
+                            .map(|r| r.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 ));
             }
         }
@@ -1114,7 +1436,10 @@ fn plan_archives(
         for t in targets {
             let bins: Vec<&Prepared> = prepared
                 .iter()
-                .filter(|p| p.target.name == t.name && (ac.builds.is_empty() || ac.builds.contains(&p.build)))
+                .filter(|p| {
+                    p.target.name == t.name
+                        && (ac.builds.is_empty() || ac.builds.contains(&p.build))
+                })
                 .collect();
             if bins.is_empty() {
                 continue;
@@ -1122,14 +1447,23 @@ fn plan_archives(
             let vars = plan.release.target_vars(t);
             let name = template::render(
                 &field("name_template"),
-                ac.name_template.as_deref().unwrap_or("{{ project }}_{{ version }}_{{ platform }}"),
+                ac.name_template
+                    .as_deref()
+                    .unwrap_or("{{ project }}_{{ version }}_{{ platform }}"),
                 &vars,
             )?;
             check_file_name(&field("name_template"), &name)?;
             let overrides = ac.format_overrides.clone().unwrap_or_else(|| {
-                vec![crate::config::build::FormatOverride { os: "windows".into(), format: ArchiveFormat::Zip }]
+                vec![crate::config::build::FormatOverride {
+                    os: "windows".into(),
+                    format: ArchiveFormat::Zip,
+                }]
             });
-            let format = overrides.iter().find(|o| o.os == t.os).map(|o| o.format).unwrap_or(ac.format);
+            let format = overrides
+                .iter()
+                .find(|o| o.os == t.os)
+                .map(|o| o.format)
+                .unwrap_or(ac.format);
             let mut entries = Vec::new();
             let (file_name, wrap) = if format == ArchiveFormat::Binary {
                 if bins.len() != 1 {
@@ -1138,12 +1472,18 @@ fn plan_archives(
                         Some("select a single build with `builds:`"),
                     ));
                 }
-                entries.push(Entry { path: bins[0].binary.clone(), source: Some(bins[0].out.clone()), mode: 0o755 });
+                entries.push(Entry {
+                    path: bins[0].binary.clone(),
+                    source: Some(bins[0].out.clone()),
+                    mode: 0o755,
+                });
                 (format!("{name}{}", t.exe_suffix()), None)
             } else {
                 let wrap = match &ac.wrap_in_directory {
                     Some(WrapInDirectory::Enabled(true)) => Some(name.clone()),
-                    Some(WrapInDirectory::Named(tpl)) => Some(template::render(&field("wrap_in_directory"), tpl, &vars)?),
+                    Some(WrapInDirectory::Named(tpl)) => {
+                        Some(template::render(&field("wrap_in_directory"), tpl, &vars)?)
+                    }
                     _ => None,
                 };
                 let at = |p: &str| match &wrap {
@@ -1151,10 +1491,18 @@ fn plan_archives(
                     None => p.to_string(),
                 };
                 if let Some(w) = &wrap {
-                    entries.push(Entry { path: w.clone(), source: None, mode: 0o755 });
+                    entries.push(Entry {
+                        path: w.clone(),
+                        source: None,
+                        mode: 0o755,
+                    });
                 }
                 for b in &bins {
-                    entries.push(Entry { path: at(&b.binary), source: Some(b.out.clone()), mode: 0o755 });
+                    entries.push(Entry {
+                        path: at(&b.binary),
+                        source: Some(b.out.clone()),
+                        mode: 0o755,
+                    });
                 }
                 let mut dirs = BTreeSet::new();
                 for (path, src, mode) in &extra {
@@ -1164,18 +1512,31 @@ fn plan_archives(
                         dirs.insert(p.to_string_lossy().into_owned());
                         parent = p.parent();
                     }
-                    entries.push(Entry { path: full, source: Some(src.clone()), mode: *mode });
+                    entries.push(Entry {
+                        path: full,
+                        source: Some(src.clone()),
+                        mode: *mode,
+                    });
                 }
                 for d in dirs {
                     if Some(&d) != wrap.as_ref() {
-                        entries.push(Entry { path: d, source: None, mode: 0o755 });
+                        entries.push(Entry {
+                            path: d,
+                            source: None,
+                            mode: 0o755,
+                        });
                     }
                 }
                 (format!("{name}{}", format.extension()), wrap)
             };
             jobs.push(ArchiveJob {
                 archive_id: id.clone(),
-                spec: ArchiveSpec { output: stage.join(&file_name), format, entries, mtime: plan.release.mtime },
+                spec: ArchiveSpec {
+                    output: stage.join(&file_name),
+                    format,
+                    entries,
+                    mtime: plan.release.mtime,
+                },
                 file_name,
                 target: t.clone(),
                 binaries: bins.iter().map(|b| b.binary.clone()).collect(),
@@ -1188,7 +1549,11 @@ fn plan_archives(
 
 /// Extra archive files: (path in archive, source, mode). Defaults to LICENSE*, README*,
 /// CHANGELOG* at the root, when present; explicit globs must match something.
-fn resolve_files(root: &Path, files: Option<&[ArchiveFile]>, field: &str) -> Result<Vec<(String, PathBuf, u32)>, BuildError> {
+fn resolve_files(
+    root: &Path,
+    files: Option<&[ArchiveFile]>,
+    field: &str,
+) -> Result<Vec<(String, PathBuf, u32)>, BuildError> {
     let defaults = ["LICENSE*", "README*", "CHANGELOG*"].map(|g| ArchiveFile::Glob(g.into()));
     let (list, required) = match files {
         Some(f) => (f, true),
@@ -1200,9 +1565,15 @@ fn resolve_files(root: &Path, files: Option<&[ArchiveFile]>, field: &str) -> Res
             ArchiveFile::Glob(g) => (g.as_str(), None),
             ArchiveFile::Placed { src, dst } => (src.as_str(), Some(dst.trim_matches('/'))),
         };
-        let glob = globset::GlobBuilder::new(pattern).literal_separator(true).build().map_err(|e| {
-            BuildError::config(format!("{field}[{i}]: {pattern:?} is not a valid glob: {e}"), None)
-        })?;
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| {
+                BuildError::config(
+                    format!("{field}[{i}]: {pattern:?} is not a valid glob: {e}"),
+                    None,
+                )
+            })?;
         let matcher = glob.compile_matcher();
         let mut found = Vec::new();
         walk(root, root, pattern.contains('/'), &mut |rel, path| {
@@ -1213,17 +1584,26 @@ fn resolve_files(root: &Path, files: Option<&[ArchiveFile]>, field: &str) -> Res
         .map_err(|e| BuildError::io(format!("listing {}", root.display()), e))?;
         if found.is_empty() && required {
             return Err(BuildError::config(
-                format!("{field}[{i}]: {pattern:?} matches no file under {}", root.display()),
+                format!(
+                    "{field}[{i}]: {pattern:?} matches no file under {}",
+                    root.display()
+                ),
                 Some("globs are relative to the project root"),
             ));
         }
         found.sort();
         for (rel, path) in found {
             let inside = match dst {
-                Some(d) if !d.is_empty() => format!("{d}/{}", path.file_name().unwrap_or_default().to_string_lossy()),
+                Some(d) if !d.is_empty() => format!(
+                    "{d}/{}",
+                    path.file_name().unwrap_or_default().to_string_lossy()
+                ),
                 _ => rel,
             };
-            archive::check_entry_path(&inside).map_err(|source| BuildError::Archive { name: format!("{field}[{i}]"), source })?;
+            archive::check_entry_path(&inside).map_err(|source| BuildError::Archive {
+                name: format!("{field}[{i}]"),
+                source,
+            })?;
             let mode = if is_executable(&path) { 0o755 } else { 0o644 };
             if !out.iter().any(|(p, _, _)| *p == inside) {
                 out.push((inside, path, mode));
@@ -1247,7 +1627,12 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// Visit regular files under `dir` (recursively when `deep`), skipping VCS, hidden and output dirs.
-fn walk(root: &Path, dir: &Path, deep: bool, visit: &mut dyn FnMut(&str, &Path)) -> std::io::Result<()> {
+fn walk(
+    root: &Path,
+    dir: &Path,
+    deep: bool,
+    visit: &mut dyn FnMut(&str, &Path),
+) -> std::io::Result<()> {
     let mut entries: Vec<_> = std::fs::read_dir(dir)?.flatten().collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
@@ -1255,11 +1640,18 @@ fn walk(root: &Path, dir: &Path, deep: bool, visit: &mut dyn FnMut(&str, &Path))
         let name = e.file_name().to_string_lossy().into_owned();
         let ft = e.file_type()?;
         if ft.is_dir() {
-            if deep && !name.starts_with('.') && !["dist", "target", "node_modules", "vendor"].contains(&name.as_str()) {
+            if deep
+                && !name.starts_with('.')
+                && !["dist", "target", "node_modules", "vendor"].contains(&name.as_str())
+            {
                 walk(root, &path, deep, visit)?;
             }
         } else if ft.is_file() || (ft.is_symlink() && path.is_file()) {
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             visit(&rel, &path);
         }
     }
@@ -1272,7 +1664,10 @@ mod tests {
 
     #[test]
     fn shard_parsing() {
-        assert_eq!("2/4".parse::<Shard>().unwrap(), Shard { index: 2, count: 4 });
+        assert_eq!(
+            "2/4".parse::<Shard>().unwrap(),
+            Shard { index: 2, count: 4 }
+        );
         assert!("0/4".parse::<Shard>().is_err());
         assert!("5/4".parse::<Shard>().is_err());
         assert!("x".parse::<Shard>().is_err());
@@ -1298,11 +1693,20 @@ mod tests {
         std::fs::create_dir_all(d.path().join("docs")).unwrap();
         std::fs::write(d.path().join("docs/a.md"), "a").unwrap();
         let got = resolve_files(d.path(), None, "f").unwrap();
-        assert_eq!(got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(), ["LICENSE", "README.md"]);
-        let placed = [ArchiveFile::Placed { src: "docs/*.md".into(), dst: "share/doc".into() }];
+        assert_eq!(
+            got.iter().map(|g| g.0.as_str()).collect::<Vec<_>>(),
+            ["LICENSE", "README.md"]
+        );
+        let placed = [ArchiveFile::Placed {
+            src: "docs/*.md".into(),
+            dst: "share/doc".into(),
+        }];
         let got = resolve_files(d.path(), Some(&placed), "f").unwrap();
         assert_eq!(got[0].0, "share/doc/a.md");
         let none = [ArchiveFile::Glob("NOPE*".into())];
-        assert!(resolve_files(d.path(), Some(&none), "f").unwrap_err().to_string().contains("matches no file"));
+        assert!(resolve_files(d.path(), Some(&none), "f")
+            .unwrap_err()
+            .to_string()
+            .contains("matches no file"));
     }
 }

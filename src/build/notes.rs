@@ -51,14 +51,21 @@ impl NoteCommit {
                 },
                 None => (head, None),
             };
-            if !kind.is_empty() && kind.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-') {
+            if !kind.is_empty()
+                && kind
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            {
                 n.kind = kind.to_ascii_lowercase();
                 n.scope = scope;
                 n.description = desc.trim().to_string();
                 n.breaking = bang;
             }
         }
-        n.breaking |= c.body.lines().any(|l| l.starts_with("BREAKING CHANGE:") || l.starts_with("BREAKING-CHANGE:"));
+        n.breaking |= c
+            .body
+            .lines()
+            .any(|l| l.starts_with("BREAKING CHANGE:") || l.starts_with("BREAKING-CHANGE:"));
         n
     }
 }
@@ -74,7 +81,12 @@ pub fn default_groups() -> Vec<NotesGroup> {
         title: title.into(),
         types: types.iter().map(|t| t.to_string()).collect(),
     };
-    vec![g("Features", &["feat"]), g("Bug fixes", &["fix"]), g("Performance", &["perf"]), g("Other", &[])]
+    vec![
+        g("Features", &["feat"]),
+        g("Bug fixes", &["fix"]),
+        g("Performance", &["perf"]),
+        g("Other", &[]),
+    ]
 }
 
 /// Everything the notes template sees besides the commits.
@@ -109,8 +121,13 @@ pub fn render(
     let exclude = exclude.build().expect("globs already validated");
     let groups_cfg = cfg.groups.clone().unwrap_or_else(default_groups);
     let mut breaking = Vec::new();
-    let mut groups: Vec<Group> =
-        groups_cfg.iter().map(|g| Group { title: g.title.clone(), commits: Vec::new() }).collect();
+    let mut groups: Vec<Group> = groups_cfg
+        .iter()
+        .map(|g| Group {
+            title: g.title.clone(),
+            commits: Vec::new(),
+        })
+        .collect();
     for c in commits {
         if exclude.is_match(&c.subject) {
             continue;
@@ -164,7 +181,10 @@ mod tests {
     #[test]
     fn parses_conventional_subjects() {
         let n = NoteCommit::parse(&commit("feat(api)!: drop v1", ""));
-        assert_eq!((n.kind.as_str(), n.scope.as_deref(), n.breaking), ("feat", Some("api"), true));
+        assert_eq!(
+            (n.kind.as_str(), n.scope.as_deref(), n.breaking),
+            ("feat", Some("api"), true)
+        );
         assert_eq!(n.description, "drop v1");
         let n = NoteCommit::parse(&commit("Fix: typo", "BREAKING CHANGE: yes"));
         assert_eq!((n.kind.as_str(), n.breaking), ("fix", true));
@@ -174,7 +194,10 @@ mod tests {
 
     #[test]
     fn groups_breaking_first_and_excludes() {
-        let cfg = ReleaseNotesConfig { exclude: vec!["chore*".into()], ..Default::default() };
+        let cfg = ReleaseNotesConfig {
+            exclude: vec!["chore*".into()],
+            ..Default::default()
+        };
         let ctx = NotesContext {
             project: "hello".into(),
             version: "1.1.0".into(),

@@ -80,7 +80,12 @@ impl Target {
         } else {
             "unknown"
         };
-        Target { name: triple.to_string(), os: os.into(), arch: arch.into(), variant: None }
+        Target {
+            name: triple.to_string(),
+            os: os.into(),
+            arch: arch.into(),
+            variant: None,
+        }
     }
 
     /// The environment variable carrying the variant for `go build`.
@@ -137,7 +142,12 @@ pub fn host() -> Target {
         other => other,
     };
     let name = format!("{os}/{arch}");
-    Target { name, os: os.into(), arch: arch.into(), variant: None }
+    Target {
+        name,
+        os: os.into(),
+        arch: arch.into(),
+        variant: None,
+    }
 }
 
 /// The platforms a Go toolchain can build for.
@@ -159,10 +169,16 @@ impl GoPlatforms {
     /// Read (or compute and cache) `go tool dist list -json` for the `go` binary.
     pub fn load(go: &Path) -> Result<GoPlatforms, BuildError> {
         let go_version = go_version(go)?;
-        let cache = user_cache_dir().map(|d| d.join("tug").join(format!("go-dist-list-{go_version}.json")));
+        let cache = user_cache_dir().map(|d| {
+            d.join("tug")
+                .join(format!("go-dist-list-{go_version}.json"))
+        });
         if let Some(bytes) = cache.as_ref().and_then(|c| std::fs::read(c).ok()) {
             if let Ok(p) = parse_dist_list(&bytes) {
-                return Ok(GoPlatforms { go_version, platforms: p });
+                return Ok(GoPlatforms {
+                    go_version,
+                    platforms: p,
+                });
             }
         }
         let out = Command::new(go)
@@ -186,7 +202,10 @@ impl GoPlatforms {
             // The cache is an optimisation: failing to write it is not an error.
             let _ = crate::fsutil::write_atomic(&cache, &out.stdout);
         }
-        Ok(GoPlatforms { go_version, platforms })
+        Ok(GoPlatforms {
+            go_version,
+            platforms,
+        })
     }
 
     pub fn contains(&self, t: &Target) -> bool {
@@ -214,7 +233,10 @@ impl GoPlatforms {
 
 fn parse_dist_list(bytes: &[u8]) -> Result<Vec<String>, serde_json::Error> {
     let entries: Vec<DistEntry> = serde_json::from_slice(bytes)?;
-    Ok(entries.into_iter().map(|e| format!("{}/{}", e.goos, e.goarch)).collect())
+    Ok(entries
+        .into_iter()
+        .map(|e| format!("{}/{}", e.goos, e.goarch))
+        .collect())
 }
 
 /// `go1.27.3`: from `$GOROOT/VERSION` next to the binary when present (no process), else from
@@ -241,7 +263,9 @@ pub fn find_executable(name: &str) -> Option<PathBuf> {
         return p.is_file().then_some(p);
     }
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join(name))
+        .find(|p| p.is_file())
 }
 
 /// `$XDG_CACHE_HOME`, `~/.cache`, or `~/Library/Caches` on macOS.
@@ -250,7 +274,11 @@ pub fn user_cache_dir() -> Option<PathBuf> {
         return Some(PathBuf::from(x));
     }
     let home = PathBuf::from(std::env::var_os("HOME")?);
-    Some(if cfg!(target_os = "macos") { home.join("Library/Caches") } else { home.join(".cache") })
+    Some(if cfg!(target_os = "macos") {
+        home.join("Library/Caches")
+    } else {
+        home.join(".cache")
+    })
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
@@ -259,7 +287,9 @@ fn levenshtein(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -273,11 +303,19 @@ mod tests {
     #[test]
     fn parse_targets_and_platform_names() {
         let t = Target::parse("linux/arm/7").unwrap();
-        assert_eq!((t.variant_env(), t.platform()), (Some("GOARM"), "linux_armv7".to_string()));
-        assert_eq!(Target::parse("linux/amd64/v3").unwrap().platform(), "linux_amd64_v3");
+        assert_eq!(
+            (t.variant_env(), t.platform()),
+            (Some("GOARM"), "linux_armv7".to_string())
+        );
+        assert_eq!(
+            Target::parse("linux/amd64/v3").unwrap().platform(),
+            "linux_amd64_v3"
+        );
         assert_eq!(Target::parse("windows/amd64").unwrap().exe_suffix(), ".exe");
         assert!(Target::parse("linux").is_err());
-        assert!(Target::parse("linux/arm/9").unwrap_err().contains("5, 6, 7"));
+        assert!(Target::parse("linux/arm/9")
+            .unwrap_err()
+            .contains("5, 6, 7"));
         assert!(Target::parse("linux//").is_err());
         let r = Target::from_triple("aarch64-apple-darwin");
         assert_eq!((r.os.as_str(), r.arch.as_str()), ("darwin", "arm64"));
@@ -287,13 +325,22 @@ mod tests {
     fn suggests_close_platforms() {
         let p = GoPlatforms {
             go_version: "go1".into(),
-            platforms: ["linux/amd64", "linux/arm64", "darwin/amd64", "windows/386", "plan9/arm"]
-                .map(String::from)
-                .to_vec(),
+            platforms: [
+                "linux/amd64",
+                "linux/arm64",
+                "darwin/amd64",
+                "windows/386",
+                "plan9/arm",
+            ]
+            .map(String::from)
+            .to_vec(),
         };
         let t = Target::parse("linux/amd65").unwrap();
         assert!(!p.contains(&t));
-        assert_eq!(p.close_to(&t)[..2], ["linux/amd64".to_string(), "linux/arm64".to_string()]);
+        assert_eq!(
+            p.close_to(&t)[..2],
+            ["linux/amd64".to_string(), "linux/arm64".to_string()]
+        );
         assert!(p.contains(&Target::parse("linux/amd64/v3").unwrap()));
     }
 }

@@ -50,22 +50,29 @@ pub fn render(field: &str, template: &str, vars: &Vars) -> Result<String, BuildE
     if !template.contains("{{") && !template.contains("{%") {
         return Ok(template.to_string());
     }
-    env().render_str(template, vars.value()).map_err(|e| BuildError::Template {
-        field: field.to_string(),
-        message: describe(&e),
-    })
+    env()
+        .render_str(template, vars.value())
+        .map_err(|e| BuildError::Template {
+            field: field.to_string(),
+            message: describe(&e),
+        })
 }
 
 /// Render a full document template (release notes) with a serializable context.
 pub fn render_document(name: &str, template: &str, ctx: Value) -> Result<String, BuildError> {
-    env().render_named_str(name, template, ctx).map_err(|e| BuildError::Template {
-        field: name.to_string(),
-        message: describe(&e),
-    })
+    env()
+        .render_named_str(name, template, ctx)
+        .map_err(|e| BuildError::Template {
+            field: name.to_string(),
+            message: describe(&e),
+        })
 }
 
 fn describe(e: &minijinja::Error) -> String {
-    let mut msg = e.detail().map(str::to_string).unwrap_or_else(|| e.kind().to_string());
+    let mut msg = e
+        .detail()
+        .map(str::to_string)
+        .unwrap_or_else(|| e.kind().to_string());
     if e.kind() == minijinja::ErrorKind::UndefinedError {
         msg = format!("unknown variable ({msg})");
     }
@@ -83,9 +90,15 @@ mod tests {
     fn renders_and_rejects_unknown_variables() {
         let mut v = Vars::default();
         v.set("project", "hello").set("os", "linux");
-        assert_eq!(render("binary", "{{ project }}-{{ os }}", &v).unwrap(), "hello-linux");
+        assert_eq!(
+            render("binary", "{{ project }}-{{ os }}", &v).unwrap(),
+            "hello-linux"
+        );
         let err = render("archives[0].name_template", "{{ projet }}", &v).unwrap_err();
-        assert!(err.to_string().contains("archives[0].name_template"), "{err}");
+        assert!(
+            err.to_string().contains("archives[0].name_template"),
+            "{err}"
+        );
         assert!(err.to_string().contains("unknown variable"), "{err}");
     }
 }

@@ -35,5 +35,4 @@ pub struct BuildArgs {
     /// Build twice into separate directories and report artifacts whose sha256 differs
     #[arg(long)]
     pub verify_reproducible: bool,
-
 }

@@ -9,7 +9,9 @@ use std::time::Duration;
 use indicatif::ProgressBar;
 
 use super::Context;
-use crate::build::{self, defaults::GoModule, BuildError, BuildEvent, BuildPlan, NotesInput, Release, Shard};
+use crate::build::{
+    self, defaults::GoModule, BuildError, BuildEvent, BuildPlan, NotesInput, Release, Shard,
+};
 use crate::cli::build::BuildArgs;
 use crate::config::{Config, Validator};
 use crate::error::{Error, ExitCode};
@@ -28,24 +30,40 @@ pub(crate) struct Loaded {
 pub(crate) fn load_config(ctx: &Context) -> anyhow::Result<Loaded> {
     let path = match &ctx.global.config {
         Some(p) => Some(ctx.cwd.join(p)),
-        None => ctx.cwd.ancestors().map(|d| d.join("tug.yaml")).find(|p| p.is_file()),
+        None => ctx
+            .cwd
+            .ancestors()
+            .map(|d| d.join("tug.yaml"))
+            .find(|p| p.is_file()),
     };
     let Some(path) = path else {
-        return Ok(Loaded { config: Config::default(), root: ctx.cwd.clone() });
+        return Ok(Loaded {
+            config: Config::default(),
+            root: ctx.cwd.clone(),
+        });
     };
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-    let config: Config = serde_saphyr::from_str(&text)
-        .map_err(|e| Error::usage(format!("{}: {e}", path.display())).with_hint("see `tug check`"))?;
+    let config: Config = serde_saphyr::from_str(&text).map_err(|e| {
+        Error::usage(format!("{}: {e}", path.display())).with_hint("see `tug check`")
+    })?;
     let mut v = Validator::new(&path);
     for b in &config.builds {
         b.validate(&mut v);
     }
     if v.has_errors() {
-        let text = v.diagnostics.iter().map(|d| d.render(&text)).collect::<Vec<_>>().join("\n");
+        let text = v
+            .diagnostics
+            .iter()
+            .map(|d| d.render(&text))
+            .collect::<Vec<_>>()
+            .join("\n");
         return Err(Error::usage(format!("invalid config\n{text}")).into());
     }
-    let root = path.parent().map(Path::to_path_buf).unwrap_or_else(|| ctx.cwd.clone());
+    let root = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| ctx.cwd.clone());
     Ok(Loaded { config, root })
 }
 
@@ -80,12 +98,22 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
 
     let facts = RepoFacts::discover(&root).map_err(git_error)?;
     // The dist and tug's own staging directories are output, not changes to the source.
-    let dist_rel = dist.strip_prefix(&facts.root).ok().map(|p| p.to_string_lossy().replace('\\', "/"));
+    let dist_rel = dist
+        .strip_prefix(&facts.root)
+        .ok()
+        .map(|p| p.to_string_lossy().replace('\\', "/"));
     let dirty: Vec<&String> = facts
         .dirty_files
         .iter()
-        .filter(|f| !dist_rel.as_ref().is_some_and(|d| f.starts_with(&format!("{d}/")) || **f == *d))
-        .filter(|f| !f.split('/').any(|c| c.starts_with(".tug-build-") || c.starts_with(".tug-merge-")))
+        .filter(|f| {
+            !dist_rel
+                .as_ref()
+                .is_some_and(|d| f.starts_with(&format!("{d}/")) || **f == *d)
+        })
+        .filter(|f| {
+            !f.split('/')
+                .any(|c| c.starts_with(".tug-build-") || c.starts_with(".tug-merge-"))
+        })
         .collect();
     if !dirty.is_empty() && !args.snapshot {
         let mut list: Vec<&str> = dirty.iter().take(10).map(|s| s.as_str()).collect();
@@ -103,9 +131,11 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         (_, true) => (facts.snapshot_version(), true),
         (Some(t), false) => (t.version.to_string(), false),
         (None, false) => {
-            return Err(Error::usage(format!("HEAD ({}) has no version tag", facts.short_commit))
-                .with_hint("tag the release (`git tag v0.1.0`) or pass --snapshot")
-                .into())
+            return Err(
+                Error::usage(format!("HEAD ({}) has no version tag", facts.short_commit))
+                    .with_hint("tag the release (`git tag v0.1.0`) or pass --snapshot")
+                    .into(),
+            )
         }
     };
     if facts.shallow {
@@ -117,7 +147,10 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     // TODO(merge): use the project name from tug.yaml once the config model has it.
     let project = match &gomod {
         Some(m) => m.project_name(),
-        None => root.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "project".into()),
+        None => root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".into()),
     };
     let builds = if !config.builds.is_empty() {
         config.builds.clone()
@@ -125,23 +158,30 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         match &gomod {
             Some(m) if !m.mains.is_empty() => m.default_builds(),
             Some(_) => {
-                return Err(Error::usage(format!("{}: no main package (root or cmd/*)", root.join("go.mod").display()))
-                    .with_hint("add `builds:` with `main:` to tug.yaml")
-                    .into())
+                return Err(Error::usage(format!(
+                    "{}: no main package (root or cmd/*)",
+                    root.join("go.mod").display()
+                ))
+                .with_hint("add `builds:` with `main:` to tug.yaml")
+                .into())
             }
             None => {
-                return Err(Error::usage(format!("nothing to build in {}: no tug.yaml builds and no go.mod", root.display()))
-                    .with_hint("run `tug init`, or add a `builds:` section to tug.yaml")
-                    .into())
+                return Err(Error::usage(format!(
+                    "nothing to build in {}: no tug.yaml builds and no go.mod",
+                    root.display()
+                ))
+                .with_hint("run `tug init`, or add a `builds:` section to tug.yaml")
+                .into())
             }
         }
     };
 
     let mtime = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.is_empty() => s
-            .trim()
-            .parse::<i64>()
-            .map_err(|_| Error::usage(format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds")))?,
+        Ok(s) if !s.is_empty() => s.trim().parse::<i64>().map_err(|_| {
+            Error::usage(format!(
+                "SOURCE_DATE_EPOCH={s:?} is not a number of seconds"
+            ))
+        })?,
         _ => facts.commit_time,
     };
     let notes = if config.release_notes.disable {
@@ -149,7 +189,10 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     } else {
         let template = match &config.release_notes.template {
             Some(t) => Some(std::fs::read_to_string(root.join(t)).map_err(|e| {
-                Error::usage(format!("release_notes.template: cannot read {}: {e}", root.join(t).display()))
+                Error::usage(format!(
+                    "release_notes.template: cannot read {}: {e}",
+                    root.join(t).display()
+                ))
             })?),
             None => None,
         };
@@ -163,7 +206,11 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     let release = Release {
         project,
         version,
-        tag: if snapshot { None } else { facts.tag.as_ref().map(|t| t.name.clone()) },
+        tag: if snapshot {
+            None
+        } else {
+            facts.tag.as_ref().map(|t| t.name.clone())
+        },
         previous_tag: facts.previous_tag.as_ref().map(|t| t.name.clone()),
         commit: facts.commit.clone(),
         short_commit: facts.short_commit.clone(),
@@ -175,7 +222,8 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     // Stage inside .git/ when dist is in the work tree: same file system, and invisible to the
     // `git status` that `go build -buildvcs` runs, so binaries do not record a modified tree.
     let git_dir = facts.root.join(".git");
-    let staging_parent = (dist.starts_with(&facts.root) && git_dir.is_dir()).then(|| git_dir.join("tug"));
+    let staging_parent =
+        (dist.starts_with(&facts.root) && git_dir.is_dir()).then(|| git_dir.join("tug"));
     let plan = BuildPlan {
         release,
         root: root.clone(),
@@ -212,7 +260,13 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     let m = &report.manifest;
     printer.status(
         "Finished",
-        format!("{} {} ({} artifacts) in {}", m.project, m.version, m.artifacts.len(), dist.display()),
+        format!(
+            "{} {} ({} artifacts) in {}",
+            m.project,
+            m.version,
+            m.artifacts.len(),
+            dist.display()
+        ),
     );
     printer.event(
         "build-finished",
@@ -237,35 +291,62 @@ fn verify_reproducible(
     first: &crate::manifest::Manifest,
 ) -> anyhow::Result<ExitCode> {
     let printer = &ctx.printer;
-    printer.status("Verifying", "reproducibility: building again into a separate directory");
+    printer.status(
+        "Verifying",
+        "reproducibility: building again into a separate directory",
+    );
     let parent = plan.staging_parent.clone().unwrap_or_else(|| {
-        dist.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
+        dist.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
     });
     std::fs::create_dir_all(&parent)?;
-    let scratch = tempfile::Builder::new().prefix(".tug-verify-").tempdir_in(&parent)?;
+    let scratch = tempfile::Builder::new()
+        .prefix(".tug-verify-")
+        .tempdir_in(&parent)?;
     let second_dist = scratch.path().join("dist");
-    let second = build::run(plan, &second_dist, &|_| {}).map_err(user_error)?.manifest;
-    let theirs: HashMap<&str, &str> =
-        second.artifacts.iter().map(|a| (a.name.as_str(), a.sha256.as_str())).collect();
+    let second = build::run(plan, &second_dist, &|_| {})
+        .map_err(user_error)?
+        .manifest;
+    let theirs: HashMap<&str, &str> = second
+        .artifacts
+        .iter()
+        .map(|a| (a.name.as_str(), a.sha256.as_str()))
+        .collect();
     let mut differing = Vec::new();
     for a in &first.artifacts {
         match theirs.get(a.name.as_str()) {
             Some(h) if *h == a.sha256 => {}
-            Some(h) => differing.push(format!("{}: {} vs {}", a.name, &a.sha256[..12], &h[..12.min(h.len())])),
+            Some(h) => differing.push(format!(
+                "{}: {} vs {}",
+                a.name,
+                &a.sha256[..12],
+                &h[..12.min(h.len())]
+            )),
             None => differing.push(format!("{}: missing from the second build", a.name)),
         }
     }
-    printer.event("reproducibility", serde_json::json!({ "reproducible": differing.is_empty(), "differing": differing }));
+    printer.event(
+        "reproducibility",
+        serde_json::json!({ "reproducible": differing.is_empty(), "differing": differing }),
+    );
     if differing.is_empty() {
-        printer.status("Reproducible", format!("all {} artifacts are byte-identical", first.artifacts.len()));
+        printer.status(
+            "Reproducible",
+            format!("all {} artifacts are byte-identical", first.artifacts.len()),
+        );
         Ok(ExitCode::Success)
     } else {
         for d in &differing {
             printer.warn(format!("not reproducible: {d}"));
         }
-        Err(Error::failure(format!("{} artifacts differ between two builds", differing.len()))
-            .with_hint("look for timestamps, absolute paths or random data in the build")
-            .into())
+        Err(Error::failure(format!(
+            "{} artifacts differ between two builds",
+            differing.len()
+        ))
+        .with_hint("look for timestamps, absolute paths or random data in the build")
+        .into())
     }
 }
 
@@ -278,14 +359,22 @@ struct Progress {
 
 impl Progress {
     fn new(printer: Printer) -> Self {
-        Progress { printer, bars: Mutex::new(HashMap::new()) }
+        Progress {
+            printer,
+            bars: Mutex::new(HashMap::new()),
+        }
     }
 
     fn on(&self, e: BuildEvent) {
         let p = &self.printer;
         let bars = p.options().progress;
         match e {
-            BuildEvent::Planned { targets, jobs, parallelism, cpu_share } => {
+            BuildEvent::Planned {
+                targets,
+                jobs,
+                parallelism,
+                cpu_share,
+            } => {
                 p.status(
                     "Building",
                     format!(
@@ -297,13 +386,24 @@ impl Progress {
                 p.event("build-planned", serde_json::json!({ "targets": targets, "jobs": jobs, "parallelism": parallelism, "cpu_share": cpu_share }));
             }
             BuildEvent::Started { build, target } => {
-                p.event("target-started", serde_json::json!({ "build": build, "target": target }));
+                p.event(
+                    "target-started",
+                    serde_json::json!({ "build": build, "target": target }),
+                );
                 if bars {
                     let bar = p.spinner(format!("{target:<16} {build:<12} building"));
-                    self.bars.lock().unwrap_or_else(|e| e.into_inner()).insert((build, target), bar);
+                    self.bars
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert((build, target), bar);
                 }
             }
-            BuildEvent::Finished { build, target, elapsed, result } => {
+            BuildEvent::Finished {
+                build,
+                target,
+                elapsed,
+                result,
+            } => {
                 let secs = fmt_secs(elapsed);
                 p.event(
                     "target-finished",
@@ -317,7 +417,11 @@ impl Progress {
                     Ok(size) => format!("{target:<16} {build:<12} {} in {secs}", fmt_size(*size)),
                     Err(status) => format!("{target:<16} {build:<12} {status} after {secs}"),
                 };
-                let bar = self.bars.lock().unwrap_or_else(|e| e.into_inner()).remove(&(build, target));
+                let bar = self
+                    .bars
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&(build, target));
                 let verb = if result.is_ok() { "built" } else { "FAILED" };
                 match bar {
                     Some(bar) => bar.finish_with_message(format!("{line} {verb}")),
@@ -326,18 +430,27 @@ impl Progress {
                 }
             }
             BuildEvent::Skipped { build, target } => {
-                p.event("target-skipped", serde_json::json!({ "build": build, "target": target }));
+                p.event(
+                    "target-skipped",
+                    serde_json::json!({ "build": build, "target": target }),
+                );
                 p.status("Skipped", format!("{target} ({build}): --fail-fast"));
             }
             BuildEvent::Packaging { archives } => {
-                p.status("Packaging", format!("{archives} archives, checksums, release notes, manifest"));
+                p.status(
+                    "Packaging",
+                    format!("{archives} archives, checksums, release notes, manifest"),
+                );
             }
         }
     }
 }
 
 fn summary(printer: &Printer, report: &build::BuildReport) {
-    let mut lines = vec![format!("{:<18} {:<12} {:>10} {:<14} {:>7}", "TARGET", "BUILD", "SIZE", "SHA256", "TIME")];
+    let mut lines = vec![format!(
+        "{:<18} {:<12} {:>10} {:<14} {:>7}",
+        "TARGET", "BUILD", "SIZE", "SHA256", "TIME"
+    )];
     for r in &report.rows {
         lines.push(format!(
             "{:<18} {:<12} {:>10} {:<14} {:>7}",

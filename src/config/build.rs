@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use super::{Spanned, Validator};
 
 /// Which toolchain a build uses.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Builder {
     /// `go build` for every target.
@@ -134,7 +136,9 @@ pub struct BuildHooks {
 }
 
 /// Archive format.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, Serialize, schemars::JsonSchema,
+)]
 pub enum ArchiveFormat {
     /// gzip-compressed tar (default).
     #[default]
@@ -227,7 +231,9 @@ pub enum WrapInDirectory {
 }
 
 /// Digest algorithm of the checksums file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ChecksumAlgorithm {
     /// SHA-256 (default).
@@ -300,7 +306,10 @@ impl BuildConfig {
                 v.error(
                     t.referenced,
                     format!("target {:?} is not os/arch or os/arch/variant", t.value),
-                    Some("write targets like `linux/amd64`, `linux/arm/7` or `linux/amd64/v3`".into()),
+                    Some(
+                        "write targets like `linux/amd64`, `linux/arm/7` or `linux/amd64/v3`"
+                            .into(),
+                    ),
                 );
             }
         }

@@ -11,7 +11,13 @@ use std::sync::OnceLock;
 
 use crate::harness::*;
 
-const TARGETS: [&str; 5] = ["linux/amd64", "linux/arm64", "linux/arm/7", "darwin/arm64", "windows/amd64"];
+const TARGETS: [&str; 5] = [
+    "linux/amd64",
+    "linux/arm64",
+    "linux/arm/7",
+    "darwin/arm64",
+    "windows/amd64",
+];
 
 /// The stdlib-only Go CLI under test (same shape as examples/hello: `package main` with
 /// `var version, commit, date string` set through -ldflags -X). To use examples/hello instead,
@@ -32,7 +38,11 @@ fn write_hello(dir: &Path) {
 /// A tagged repository with the fixture and a tug.yaml selecting `targets`.
 fn tagged_repo(dir: &Path, targets: &[&str]) {
     write_hello(dir);
-    let list = targets.iter().map(|t| format!("\"{t}\"")).collect::<Vec<_>>().join(", ");
+    let list = targets
+        .iter()
+        .map(|t| format!("\"{t}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
     std::fs::write(
         dir.join("tug.yaml"),
         format!("version: 1\nbuilds:\n  - id: hello\n    binary: hello\n    targets: [{list}]\n"),
@@ -72,9 +82,9 @@ fn merged_build() -> &'static Built {
         let tmp = tempdir();
         let dir = tmp.path().join("elsewhere/hello");
         tagged_repo(&dir, &TARGETS);
-        ok(tug(&dir).args(["build", "--shard", "1/2", "--dist", "shard1"]));
-        ok(tug(&dir).args(["build", "--shard", "2/2", "--dist", "shard2"]));
-        ok(tug(&dir).args(["merge", "shard1", "shard2", "-o", "dist"]));
+        ok(tug(&dir).args(["build", "--shard", "1/2", "--dist", "../shard1"]));
+        ok(tug(&dir).args(["build", "--shard", "2/2", "--dist", "../shard2"]));
+        ok(tug(&dir).args(["merge", "../shard1", "../shard2", "-o", "dist"]));
         Built { _tmp: tmp, dir }
     })
 }
@@ -140,9 +150,16 @@ fn five_targets_have_the_right_headers_checksums_and_archives() {
     }
 
     // The native binary runs and prints what was injected.
-    let commit = ok(git(&b.dir).args(["rev-parse", "HEAD"])).trim().to_string();
-    let out = ok(&mut std::process::Command::new(dist.join("hello_linux_amd64/hello")));
-    assert_eq!(out, format!("hello 1.2.3 (commit {commit}, built 2026-01-02T03:04:05Z)\n"));
+    let commit = ok(git(&b.dir).args(["rev-parse", "HEAD"]))
+        .trim()
+        .to_string();
+    let out = ok(&mut std::process::Command::new(
+        dist.join("hello_linux_amd64/hello"),
+    ));
+    assert_eq!(
+        out,
+        format!("hello 1.2.3 (commit {commit}, built 2026-01-02T03:04:05Z)\n")
+    );
 
     // An independent checker accepts the checksums file.
     let sums = ok(std::process::Command::new("sha256sum")
@@ -182,23 +199,42 @@ fn five_targets_have_the_right_headers_checksums_and_archives() {
 
     // Every artifact in the manifest is on disk with the recorded digest and size.
     for a in m["artifacts"].as_array().unwrap() {
-        let (hex, size) = tug::fsutil::sha256_file(&dist.join(a["path"].as_str().unwrap())).unwrap();
-        assert_eq!((hex.as_str(), size), (a["sha256"].as_str().unwrap(), a["size"].as_u64().unwrap()));
+        let (hex, size) =
+            tug::fsutil::sha256_file(&dist.join(a["path"].as_str().unwrap())).unwrap();
+        assert_eq!(
+            (hex.as_str(), size),
+            (a["sha256"].as_str().unwrap(), a["size"].as_u64().unwrap())
+        );
     }
     let notes = std::fs::read_to_string(dist.join("RELEASE_NOTES.md")).unwrap();
-    assert!(notes.starts_with("## hello 1.2.3\n") && notes.contains("- initial commit ("), "{notes}");
+    assert!(
+        notes.starts_with("## hello 1.2.3\n") && notes.contains("- initial commit ("),
+        "{notes}"
+    );
 }
 
 #[test]
 fn builds_in_two_directories_are_byte_identical() {
     let (a, b) = (full_build().dist(), merged_build().dist());
-    let names = ["hello_1.2.3_checksums.txt", "hello_1.2.3_linux_amd64.tar.gz", "hello_1.2.3_windows_amd64.zip"];
+    let names = [
+        "hello_1.2.3_checksums.txt",
+        "hello_1.2.3_linux_amd64.tar.gz",
+        "hello_1.2.3_windows_amd64.zip",
+    ];
     for name in names {
-        assert_eq!(std::fs::read(a.join(name)).unwrap(), std::fs::read(b.join(name)).unwrap(), "{name}");
+        assert_eq!(
+            std::fs::read(a.join(name)).unwrap(),
+            std::fs::read(b.join(name)).unwrap(),
+            "{name}"
+        );
     }
     for art in manifest(&a)["artifacts"].as_array().unwrap() {
         let p = art["path"].as_str().unwrap();
-        assert_eq!(std::fs::read(a.join(p)).unwrap(), std::fs::read(b.join(p)).unwrap(), "{p}");
+        assert_eq!(
+            std::fs::read(a.join(p)).unwrap(),
+            std::fs::read(b.join(p)).unwrap(),
+            "{p}"
+        );
     }
 }
 
@@ -206,24 +242,33 @@ fn builds_in_two_directories_are_byte_identical() {
 fn shards_merged_equal_the_full_build() {
     let (full, merged) = (full_build(), merged_build());
     assert_eq!(manifest(&full.dist()), manifest(&merged.dist()));
-    let s1 = manifest(&merged.dir.join("shard1"));
-    let s2 = manifest(&merged.dir.join("shard2"));
-    assert_eq!((s1["shard"].as_str(), s2["shard"].as_str()), (Some("1/2"), Some("2/2")));
-    assert_eq!(s1["targets"], serde_json::json!(["darwin/arm64", "linux/amd64", "windows/amd64"]));
-    assert_eq!(s2["targets"], serde_json::json!(["linux/arm/7", "linux/arm64"]));
+    let s1 = manifest(&merged.dir.join("../shard1"));
+    let s2 = manifest(&merged.dir.join("../shard2"));
+    assert_eq!(
+        (s1["shard"].as_str(), s2["shard"].as_str()),
+        (Some("1/2"), Some("2/2"))
+    );
+    assert_eq!(
+        s1["targets"],
+        serde_json::json!(["linux/amd64", "linux/arm/7", "windows/amd64"])
+    );
+    assert_eq!(
+        s2["targets"],
+        serde_json::json!(["darwin/arm64", "linux/arm64"])
+    );
 
     // A shard of another version conflicts.
-    let other = merged.dir.join("shard-other");
-    copy_tree(&merged.dir.join("shard2"), &other);
+    let other = merged.dir.join("../shard-other");
+    copy_tree(&merged.dir.join("../shard2"), &other);
     let mut m = manifest(&other);
     m["version"] = "9.9.9".into();
     std::fs::write(other.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
-    let out = run(tug(&merged.dir).args(["merge", "shard1", "shard-other", "-o", "bad"]));
+    let out = run(tug(&merged.dir).args(["merge", "../shard1", "../shard-other", "-o", "bad"]));
     insta::assert_snapshot!(out.snapshot(&[(&merged.dir, "[DIR]")]), @r"
     exit: 2
     --- stdout
     --- stderr
-    error: [DIR]/shard-other has version 9.9.9 but [DIR]/shard1 has 1.2.3
+    error: [DIR]/../shard-other has version "9.9.9" but [DIR]/../shard1 has "1.2.3"
     hint: merge only shards of one build of one commit (same tug.yaml, same tag)
     ");
     assert!(!merged.dir.join("bad").exists());
@@ -234,7 +279,11 @@ fn dirty_tree_is_refused_unless_snapshot_and_dist_must_be_empty() {
     let tmp = tempdir();
     let dir = tmp.path().join("hello");
     tagged_repo(&dir, &["linux/amd64"]);
-    std::fs::write(dir.join("main.go"), std::fs::read_to_string(dir.join("main.go")).unwrap() + "// edit\n").unwrap();
+    std::fs::write(
+        dir.join("main.go"),
+        std::fs::read_to_string(dir.join("main.go")).unwrap() + "// edit\n",
+    )
+    .unwrap();
     let out = run(tug(&dir).args(["build"]));
     insta::assert_snapshot!(out.snapshot(&[(&dir, "[DIR]")]), @r"
     exit: 2
@@ -245,9 +294,16 @@ fn dirty_tree_is_refused_unless_snapshot_and_dist_must_be_empty() {
     ");
 
     ok(tug(&dir).args(["build", "--snapshot"]));
-    let short = ok(git(&dir).args(["rev-parse", "--short=7", "HEAD"])).trim().to_string();
-    let out = ok(&mut std::process::Command::new(dir.join("dist/hello_linux_amd64/hello")));
-    assert!(out.starts_with(&format!("hello 1.2.4-snapshot+{short} ")), "{out}");
+    let short = ok(git(&dir).args(["rev-parse", "--short=7", "HEAD"]))
+        .trim()
+        .to_string();
+    let out = ok(&mut std::process::Command::new(
+        dir.join("dist/hello_linux_amd64/hello"),
+    ));
+    assert!(
+        out.starts_with(&format!("hello 1.2.4-snapshot+{short} ")),
+        "{out}"
+    );
     assert_eq!(manifest(&dir.join("dist"))["snapshot"], true);
 
     let out = run(tug(&dir).args(["build", "--snapshot"]));
@@ -265,13 +321,23 @@ fn broken_go_file_shows_the_located_error_and_a_reproduce_command() {
     let tmp = tempdir();
     let dir = tmp.path().join("hello");
     write_hello(&dir);
-    std::fs::write(dir.join("main.go"), "package main\n\nfunc main() {\n\tundefinedThing()\n}\n").unwrap();
-    std::fs::write(dir.join("tug.yaml"), "version: 1\nbuilds:\n  - targets: [linux/amd64, windows/amd64]\n").unwrap();
+    std::fs::write(
+        dir.join("main.go"),
+        "package main\n\nfunc main() {\n\tundefinedThing()\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tug.yaml"),
+        "version: 1\nbuilds:\n  - targets: [linux/amd64, windows/amd64]\n",
+    )
+    .unwrap();
     git_init_commit(&dir, Some("v0.1.0"));
     let out = run(tug(&dir).args(["build", "-p", "1"]));
     let go = go();
     let commit = ok(git(&dir).args(["rev-parse", "HEAD"])).trim().to_string();
-    let text = out.snapshot(&[(&dir, "[DIR]"), (&go, "[GO]")]).replace(&commit, "[COMMIT]");
+    let text = out
+        .snapshot(&[(&dir, "[DIR]"), (&go, "[GO]")])
+        .replace(&commit, "[COMMIT]");
     let filters = vec![
         (r"\d+\.\ds", "[TIME]"),
         (r"\d+ CPUs? each", "[N] CPUs each"),
@@ -300,7 +366,10 @@ fn broken_go_file_shows_the_located_error_and_a_reproduce_command() {
         hint: run the reproduce command above to see the full output
         ");
     });
-    assert!(!dir.join("dist").exists(), "a failed build leaves no dist behind");
+    assert!(
+        !dir.join("dist").exists(),
+        "a failed build leaves no dist behind"
+    );
 }
 
 #[test]
@@ -308,7 +377,11 @@ fn unknown_target_is_a_config_error_naming_close_targets() {
     let tmp = tempdir();
     let dir = tmp.path().join("hello");
     write_hello(&dir);
-    std::fs::write(dir.join("tug.yaml"), "version: 1\nbuilds:\n  - targets: [linux/amd65, linux/arm64]\n").unwrap();
+    std::fs::write(
+        dir.join("tug.yaml"),
+        "version: 1\nbuilds:\n  - targets: [linux/amd65, linux/arm64]\n",
+    )
+    .unwrap();
     git_init_commit(&dir, Some("v0.1.0"));
     let out = run(tug(&dir).args(["build"]));
     let text = out.snapshot(&[(&dir, "[DIR]")]);
