@@ -264,13 +264,13 @@ fn shards_merged_equal_the_full_build() {
     m["version"] = "9.9.9".into();
     std::fs::write(other.join("manifest.json"), serde_json::to_vec(&m).unwrap()).unwrap();
     let out = run(tug(&merged.dir).args(["merge", "../shard1", "../shard-other", "-o", "bad"]));
-    insta::assert_snapshot!(out.snapshot(&[(&merged.dir, "[DIR]")]), @r"
+    insta::assert_snapshot!(out.snapshot(&[(&merged.dir, "[DIR]")]), @r#"
     exit: 2
     --- stdout
     --- stderr
     error: [DIR]/../shard-other has version "9.9.9" but [DIR]/../shard1 has "1.2.3"
     hint: merge only shards of one build of one commit (same tug.yaml, same tag)
-    ");
+    "#);
     assert!(!merged.dir.join("bad").exists());
 }
 
