@@ -995,11 +995,14 @@ fn check_cargo_version(index: usize, dir: &Path, tag: Option<&str>) -> Result<()
     }
 }
 
+/// (build, target) pairs to compile.
+type Jobs<'a> = Vec<(&'a Resolved, Target)>;
+
 /// The targets this run builds (after `--target` and `--shard`), and the jobs for them.
 fn select<'a>(
     plan: &BuildPlan,
     resolved: &'a [Resolved],
-) -> Result<(Vec<Target>, Vec<(&'a Resolved, Target)>), BuildError> {
+) -> Result<(Vec<Target>, Jobs<'a>), BuildError> {
     let mut all: Vec<Target> = Vec::new();
     for r in resolved {
         for t in &r.targets {
