@@ -1665,6 +1665,106 @@ fn walk(
 mod tests {
     use super::*;
 
+    fn release() -> Release {
+        Release {
+            project: "hello".into(),
+            version: "1.2.3".into(),
+            tag: Some("v1.2.3".into()),
+            previous_tag: None,
+            commit: "c0ffee".repeat(6) + "c0ff",
+            short_commit: "c0ffeec".into(),
+            commit_time: 1_767_323_045,
+            mtime: 1_767_323_045,
+            snapshot: false,
+            env: [("TOKEN".to_string(), "x".to_string())].into(),
+        }
+    }
+
+    fn plan_with(cfg: BuildConfig) -> BuildPlan {
+        BuildPlan {
+            release: release(),
+            root: PathBuf::from("/src"),
+            builds: vec![cfg],
+            archives: vec![],
+            checksum: ChecksumConfig::default(),
+            notes: None,
+            only_targets: vec![],
+            shard: None,
+            parallelism: 2,
+            fail_fast: false,
+            staging_parent: None,
+        }
+    }
+
+    fn resolved(cfg: &BuildConfig, targets: &[&str]) -> Resolved {
+        Resolved {
+            index: 0,
+            id: "hello".into(),
+            cfg: cfg.clone(),
+            dir: PathBuf::from("/src"),
+            targets: targets.iter().map(|t| Target::parse(t).unwrap()).collect(),
+            program: PathBuf::from("/usr/bin/go"),
+        }
+    }
+
+    #[test]
+    fn go_invocation_has_reproducible_flags_cpu_share_and_overrides() {
+        let cfg: BuildConfig = serde_saphyr::from_str(
+            "binary: \"{{ project }}-cli\"\nmain: ./cmd/hello\ntags: [netgo]\n\
+             env: {CGO_ENABLED: \"0\", TOKEN: \"{{ env.TOKEN }}\"}\n\
+             overrides:\n  - targets: [linux/arm/7]\n    env: {CGO_ENABLED: \"1\"}\n    ldflags: [\"-X main.arm=yes\"]\n",
+        )
+        .unwrap();
+        let plan = plan_with(cfg.clone());
+        let r = resolved(&cfg, &["linux/arm/7", "windows/amd64"]);
+        let stage = Path::new("/stage");
+        let arm = prepare(&plan, &r, &r.targets[0], stage, 1).unwrap();
+        assert_eq!(arm.out, Path::new("/stage/hello_linux_armv7/hello-cli"));
+        assert_eq!(
+            arm.main.args,
+            [
+                "build", "-trimpath", "-p", "1", "-o", "/stage/hello_linux_armv7/hello-cli", "-tags",
+                "netgo", "-ldflags", "-X main.arm=yes -buildid=", "./cmd/hello"
+            ]
+        );
+        let env: Vec<String> = arm.main.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        assert_eq!(env, ["CGO_ENABLED=1", "GOARCH=arm", "GOARM=7", "GOMAXPROCS=1", "GOOS=linux", "TOKEN=x"]);
+        let win = prepare(&plan, &r, &r.targets[1], stage, 2).unwrap();
+        assert_eq!(win.binary, "hello-cli.exe");
+        assert!(win.main.args.contains(
+            &"-s -w -X main.version=1.2.3 -X main.commit=c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff \
+              -X main.date=2026-01-02T03:04:05Z -buildid="
+                .to_string()
+        ));
+        assert_eq!(win.main.env_remove, ["GOAMD64"]);
+        assert_eq!(win.main.env["CGO_ENABLED"], "0");
+    }
+
+    #[test]
+    fn unknown_template_variable_is_a_config_error_naming_the_field() {
+        let cfg = BuildConfig { binary: Some("{{ nope }}".into()), ..Default::default() };
+        let plan = plan_with(cfg.clone());
+        let r = resolved(&cfg, &["linux/amd64"]);
+        let err = prepare(&plan, &r, &r.targets[0], Path::new("/s"), 1).unwrap_err();
+        assert_eq!(err.exit_code(), crate::ExitCode::Usage);
+        assert!(err.to_string().starts_with("template in builds[0].binary: "), "{err}");
+    }
+
+    #[test]
+    fn shards_split_targets_round_robin() {
+        let cfg = BuildConfig::default();
+        let mut plan = plan_with(cfg.clone());
+        let r = [resolved(&cfg, &["linux/amd64", "linux/arm64", "darwin/arm64"])];
+        plan.shard = Some(Shard { index: 2, count: 2 });
+        let (targets, jobs) = select(&plan, &r).unwrap();
+        assert_eq!(targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["linux/arm64"]);
+        assert_eq!(jobs.len(), 1);
+        plan.shard = None;
+        plan.only_targets = vec!["linux/amd65".into()];
+        let err = select(&plan, &r).unwrap_err();
+        assert!(err.hint().unwrap().contains("linux/amd64, linux/arm64, darwin/arm64"));
+    }
+
     #[test]
     fn shard_parsing() {
         assert_eq!(

@@ -395,3 +395,114 @@ fn unknown_target_is_a_config_error_naming_close_targets() {
         ");
     });
 }
+
+#[test]
+fn command_builder_hooks_tar_zst_and_verify_reproducible_with_json_events() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("tool");
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::fs::write(dir.join("docs/usage.md"), "usage\n").unwrap();
+    std::fs::write(
+        dir.join("tug.yaml"),
+        r#"version: 1
+builds:
+  - id: script
+    builder: command
+    binary: tool
+    command: "mkdir -p out/{{ platform }} && printf '#!/bin/sh\\necho {{ version }} {{ os }}\\n' > out/{{ platform }}/tool && chmod +x out/{{ platform }}/tool"
+    output: "out/{{ platform }}/tool"
+    targets: [linux/amd64, darwin/arm64]
+    hooks:
+      before: ["echo before {{ target }} >> hooks.log"]
+archives:
+  - format: tar.zst
+    wrap_in_directory: true
+    files: [{src: "docs/*.md", dst: doc}]
+"#,
+    )
+    .unwrap();
+    std::fs::write(dir.join(".gitignore"), "dist/\nout/\nhooks.log\n").unwrap();
+    git_init_commit(&dir, Some("v2.0.0"));
+    let out = run(tug(&dir).args(["build", "--verify-reproducible", "--json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let events: Vec<serde_json::Value> =
+        out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(kinds.iter().filter(|k| **k == "target-started").count(), 2, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| **k == "target-finished").count(), 2, "{kinds:?}");
+    let verdict = events.iter().find(|e| e["event"] == "reproducibility").unwrap();
+    assert_eq!(verdict["reproducible"], true);
+
+    let log = std::fs::read_to_string(dir.join("hooks.log")).unwrap();
+    assert!(log.contains("before linux/amd64\n") && log.contains("before darwin/arm64\n"), "{log}");
+    let list = ok(std::process::Command::new("tar")
+        .current_dir(dir.join("dist"))
+        .args(["--zstd", "-tvf", "tool_2.0.0_linux_amd64.tar.zst"]));
+    let entries: Vec<String> = list
+        .lines()
+        .map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            format!("{} {} {}", f[0], f[1], f[5])
+        })
+        .collect();
+    assert_eq!(
+        entries,
+        [
+            "drwxr-xr-x 0/0 tool_2.0.0_linux_amd64/",
+            "drwxr-xr-x 0/0 tool_2.0.0_linux_amd64/doc/",
+            "-rw-r--r-- 0/0 tool_2.0.0_linux_amd64/doc/usage.md",
+            "-rwxr-xr-x 0/0 tool_2.0.0_linux_amd64/tool",
+        ]
+    );
+    let run_it = ok(&mut std::process::Command::new(dir.join("dist/script_linux_amd64/tool")));
+    assert_eq!(run_it, "2.0.0 linux\n");
+}
+
+#[test]
+fn cargo_builder_builds_the_host_and_checks_the_version_against_the_tag() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("hello-rs");
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        "[package]\nname = \"hello-rs\"\nversion = \"0.2.0\"\nedition = \"2021\"\n\n[workspace]\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("src/main.rs"),
+        "fn main() { println!(\"hi from {}\", env!(\"CARGO_PKG_VERSION\")); }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("tug.yaml"),
+        "version: 1\nbuilds:\n  - builder: cargo\n    binary: hello-rs\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join(".gitignore"), "dist/\ntarget/\nCargo.lock\n").unwrap();
+    git_init_commit(&dir, Some("v0.2.0"));
+    ok(tug(&dir).args(["build"]).env_remove("CARGO_TARGET_DIR"));
+    let m = manifest(&dir.join("dist"));
+    let host = m["targets"][0].as_str().unwrap().to_string();
+    assert!(host.contains('-'), "a Rust triple: {host}");
+    let bin = m["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["kind"] == "binary")
+        .unwrap()["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = ok(&mut std::process::Command::new(dir.join("dist").join(bin)));
+    assert_eq!(out, "hi from 0.2.0\n");
+
+    ok(git(&dir).args(["tag", "v0.3.0"]));
+    let out = run(tug(&dir).args(["build", "--clean"]));
+    insta::assert_snapshot!(out.snapshot(&[(&dir, "[DIR]")]), @r#"
+    exit: 2
+    --- stdout
+    --- stderr
+    error: builds[0]: [DIR]/Cargo.toml has version 0.2.0 but the tag is v0.3.0
+    hint: set `version = "0.3.0"` in Cargo.toml, commit, and tag again
+    "#);
+}
