@@ -1723,12 +1723,36 @@ mod tests {
         assert_eq!(
             arm.main.args,
             [
-                "build", "-trimpath", "-p", "1", "-o", "/stage/hello_linux_armv7/hello-cli", "-tags",
-                "netgo", "-ldflags", "-X main.arm=yes -buildid=", "./cmd/hello"
+                "build",
+                "-trimpath",
+                "-p",
+                "1",
+                "-o",
+                "/stage/hello_linux_armv7/hello-cli",
+                "-tags",
+                "netgo",
+                "-ldflags",
+                "-X main.arm=yes -buildid=",
+                "./cmd/hello"
             ]
         );
-        let env: Vec<String> = arm.main.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        assert_eq!(env, ["CGO_ENABLED=1", "GOARCH=arm", "GOARM=7", "GOMAXPROCS=1", "GOOS=linux", "TOKEN=x"]);
+        let env: Vec<String> = arm
+            .main
+            .env
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        assert_eq!(
+            env,
+            [
+                "CGO_ENABLED=1",
+                "GOARCH=arm",
+                "GOARM=7",
+                "GOMAXPROCS=1",
+                "GOOS=linux",
+                "TOKEN=x"
+            ]
+        );
         let win = prepare(&plan, &r, &r.targets[1], stage, 2).unwrap();
         assert_eq!(win.binary, "hello-cli.exe");
         assert!(win.main.args.contains(
@@ -1742,27 +1766,43 @@ mod tests {
 
     #[test]
     fn unknown_template_variable_is_a_config_error_naming_the_field() {
-        let cfg = BuildConfig { binary: Some("{{ nope }}".into()), ..Default::default() };
+        let cfg = BuildConfig {
+            binary: Some("{{ nope }}".into()),
+            ..Default::default()
+        };
         let plan = plan_with(cfg.clone());
         let r = resolved(&cfg, &["linux/amd64"]);
         let err = prepare(&plan, &r, &r.targets[0], Path::new("/s"), 1).unwrap_err();
         assert_eq!(err.exit_code(), crate::ExitCode::Usage);
-        assert!(err.to_string().starts_with("template in builds[0].binary: "), "{err}");
+        assert!(
+            err.to_string()
+                .starts_with("template in builds[0].binary: "),
+            "{err}"
+        );
     }
 
     #[test]
     fn shards_split_targets_round_robin() {
         let cfg = BuildConfig::default();
         let mut plan = plan_with(cfg.clone());
-        let r = [resolved(&cfg, &["linux/amd64", "linux/arm64", "darwin/arm64"])];
+        let r = [resolved(
+            &cfg,
+            &["linux/amd64", "linux/arm64", "darwin/arm64"],
+        )];
         plan.shard = Some(Shard { index: 2, count: 2 });
         let (targets, jobs) = select(&plan, &r).unwrap();
-        assert_eq!(targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["linux/arm64"]);
+        assert_eq!(
+            targets.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+            ["linux/arm64"]
+        );
         assert_eq!(jobs.len(), 1);
         plan.shard = None;
         plan.only_targets = vec!["linux/amd65".into()];
         let err = select(&plan, &r).unwrap_err();
-        assert!(err.hint().unwrap().contains("linux/amd64, linux/arm64, darwin/arm64"));
+        assert!(err
+            .hint()
+            .unwrap()
+            .contains("linux/amd64, linux/arm64, darwin/arm64"));
     }
 
     #[test]

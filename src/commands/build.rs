@@ -273,7 +273,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         serde_json::json!({
             "project": m.project, "version": m.version, "snapshot": m.snapshot,
             "dist": dist.display().to_string(), "targets": m.targets, "shard": m.shard,
-            "artifacts": m.artifacts.len(),
+            "artifacts": m.artifacts.len(), "binaries": report.rows,
         }),
     );
 

@@ -425,16 +425,36 @@ archives:
     git_init_commit(&dir, Some("v2.0.0"));
     let out = run(tug(&dir).args(["build", "--verify-reproducible", "--json"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let events: Vec<serde_json::Value> =
-        out.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let kinds: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
-    assert_eq!(kinds.iter().filter(|k| **k == "target-started").count(), 2, "{kinds:?}");
-    assert_eq!(kinds.iter().filter(|k| **k == "target-finished").count(), 2, "{kinds:?}");
-    let verdict = events.iter().find(|e| e["event"] == "reproducibility").unwrap();
+    let events: Vec<serde_json::Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "target-started").count(),
+        2,
+        "{kinds:?}"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == "target-finished").count(),
+        2,
+        "{kinds:?}"
+    );
+    let verdict = events
+        .iter()
+        .find(|e| e["event"] == "reproducibility")
+        .unwrap();
     assert_eq!(verdict["reproducible"], true);
 
     let log = std::fs::read_to_string(dir.join("hooks.log")).unwrap();
-    assert!(log.contains("before linux/amd64\n") && log.contains("before darwin/arm64\n"), "{log}");
+    assert!(
+        log.contains("before linux/amd64\n") && log.contains("before darwin/arm64\n"),
+        "{log}"
+    );
     let list = ok(std::process::Command::new("tar")
         .current_dir(dir.join("dist"))
         .args(["--zstd", "-tvf", "tool_2.0.0_linux_amd64.tar.zst"]));
@@ -454,7 +474,9 @@ archives:
             "-rwxr-xr-x 0/0 tool_2.0.0_linux_amd64/tool",
         ]
     );
-    let run_it = ok(&mut std::process::Command::new(dir.join("dist/script_linux_amd64/tool")));
+    let run_it = ok(&mut std::process::Command::new(
+        dir.join("dist/script_linux_amd64/tool"),
+    ));
     assert_eq!(run_it, "2.0.0 linux\n");
 }
 
