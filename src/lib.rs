@@ -4,6 +4,7 @@
 //! an exit code. Everything else lives here so that it can be unit-tested as a library.
 
 pub mod checks;
+pub mod build;
 pub mod cli;
 pub mod commands;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod error;
 pub mod fsutil;
 pub mod generate;
 pub mod gomod;
+pub mod git;
 pub mod logging;
 pub mod manifest;
 pub mod sign;

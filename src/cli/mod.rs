@@ -16,6 +16,9 @@ pub mod keys;
 pub mod schema;
 pub mod sign;
 pub mod verify;
+pub mod build;
+pub mod completions;
+pub mod merge;
 
 /// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
 /// keeps in step): shown at the end of `tug --help`, in every man page's EXIT STATUS section and in
@@ -104,6 +107,8 @@ pub enum Command {
     Init(init::InitArgs),
     Check(check::CheckArgs),
     Schema(schema::SchemaArgs),
+    Build(build::BuildArgs),
+    Merge(merge::MergeArgs),
     Completions(completions::CompletionsArgs),
     Keys(keys::KeysArgs),
     Sign(sign::SignArgs),

@@ -15,6 +15,9 @@ pub mod keys;
 pub mod schema;
 pub mod sign;
 pub mod verify;
+pub mod build;
+pub mod completions;
+pub mod merge;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -40,5 +43,8 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(args) => keys::run(&ctx, args),
         Command::Sign(args) => sign::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Build(args) => build::run(&ctx, args),
+        Command::Completions(args) => completions::run(&ctx, args),
+        Command::Merge(args) => merge::run(&ctx, args),
     }
 }

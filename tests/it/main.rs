@@ -4,6 +4,7 @@
 mod harness;
 
 mod checks;
+mod build;
 mod cli;
 mod config;
 mod environment;

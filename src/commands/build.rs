@@ -1,0 +1,479 @@
+//! `tug build`: resolve tug.yaml (or the embedded Go defaults), the repository facts and the flags
+//! into a [`BuildPlan`], run the build engine, and show its progress and a summary.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use indicatif::ProgressBar;
+
+use super::Context;
+use crate::build::{
+    self, defaults::GoModule, BuildError, BuildEvent, BuildPlan, NotesInput, Release, Shard,
+};
+use crate::cli::build::BuildArgs;
+use crate::config::{Config, Validator};
+use crate::error::{Error, ExitCode};
+use crate::git::{GitError, RepoFacts};
+use crate::ui::Printer;
+
+/// The config file and where it was found.
+pub(crate) struct Loaded {
+    pub config: Config,
+    /// The project root: the config file's directory, or the working directory.
+    pub root: PathBuf,
+}
+
+/// Find and read tug.yaml (walking up from `cwd`), or the empty config when there is none.
+// TODO(merge): replace with config::load (layering, located errors, templates).
+pub(crate) fn load_config(ctx: &Context) -> anyhow::Result<Loaded> {
+    let path = match &ctx.global.config {
+        Some(p) => Some(ctx.cwd.join(p)),
+        None => ctx
+            .cwd
+            .ancestors()
+            .map(|d| d.join("tug.yaml"))
+            .find(|p| p.is_file()),
+    };
+    let Some(path) = path else {
+        return Ok(Loaded {
+            config: Config::default(),
+            root: ctx.cwd.clone(),
+        });
+    };
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    let config: Config = serde_saphyr::from_str(&text).map_err(|e| {
+        Error::usage(format!("{}: {e}", path.display())).with_hint("see `tug check`")
+    })?;
+    let mut v = Validator::new(&path);
+    for b in &config.builds {
+        b.validate(&mut v);
+    }
+    if v.has_errors() {
+        let text = v
+            .diagnostics
+            .iter()
+            .map(|d| d.render(&text))
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(Error::usage(format!("invalid config\n{text}")).into());
+    }
+    let root = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| ctx.cwd.clone());
+    Ok(Loaded { config, root })
+}
+
+/// Turn an engine error into a user error with its exit code and hint.
+pub(crate) fn user_error(e: BuildError) -> anyhow::Error {
+    let mut err = Error::new(e.exit_code(), e.to_string());
+    err.hint = e.hint();
+    err.into()
+}
+
+fn git_error(e: GitError) -> anyhow::Error {
+    let mut err = Error::usage(e.to_string());
+    err.hint = e.hint().map(str::to_string);
+    err.into()
+}
+
+pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let printer = &ctx.printer;
+    let loaded = load_config(ctx)?;
+    let config = &loaded.config;
+    let root = loaded.root.clone();
+    let dist = match &ctx.global.dist {
+        Some(d) => ctx.cwd.join(d),
+        None => root.join("dist"),
+    };
+    let shard = args
+        .shard
+        .as_deref()
+        .map(|s| s.parse::<Shard>())
+        .transpose()
+        .map_err(|m| Error::usage(format!("--shard {m}")).with_hint("e.g. --shard 1/4"))?;
+
+    let facts = RepoFacts::discover(&root).map_err(git_error)?;
+    // The dist and tug's own staging directories are output, not changes to the source.
+    let dist_rel = dist
+        .strip_prefix(&facts.root)
+        .ok()
+        .map(|p| p.to_string_lossy().replace('\\', "/"));
+    let dirty: Vec<&String> = facts
+        .dirty_files
+        .iter()
+        .filter(|f| {
+            !dist_rel
+                .as_ref()
+                .is_some_and(|d| f.starts_with(&format!("{d}/")) || **f == *d)
+        })
+        .filter(|f| {
+            !f.split('/')
+                .any(|c| c.starts_with(".tug-build-") || c.starts_with(".tug-merge-"))
+        })
+        .collect();
+    if !dirty.is_empty() && !args.snapshot {
+        let mut list: Vec<&str> = dirty.iter().take(10).map(|s| s.as_str()).collect();
+        if dirty.len() > 10 {
+            list.push("...");
+        }
+        return Err(Error::usage(format!(
+            "the working tree has uncommitted changes: {}",
+            list.join(", ")
+        ))
+        .with_hint("commit or stash them, or pass --snapshot for a local build")
+        .into());
+    }
+    let (version, snapshot) = match (&facts.tag, args.snapshot) {
+        (_, true) => (facts.snapshot_version(), true),
+        (Some(t), false) => (t.version.to_string(), false),
+        (None, false) => {
+            return Err(
+                Error::usage(format!("HEAD ({}) has no version tag", facts.short_commit))
+                    .with_hint("tag the release (`git tag v0.1.0`) or pass --snapshot")
+                    .into(),
+            )
+        }
+    };
+    if facts.shallow {
+        printer.warn("this is a shallow clone: the previous tag and the release notes may be incomplete (`git fetch --unshallow`)");
+    }
+    // Release checks (issue 4) hook in here, before a tagged (non-snapshot) build.
+
+    let gomod = GoModule::detect(&root).map_err(user_error)?;
+    // TODO(merge): use the project name from tug.yaml once the config model has it.
+    let project = match &gomod {
+        Some(m) => m.project_name(),
+        None => root
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "project".into()),
+    };
+    let builds = if !config.builds.is_empty() {
+        config.builds.clone()
+    } else {
+        match &gomod {
+            Some(m) if !m.mains.is_empty() => m.default_builds(),
+            Some(_) => {
+                return Err(Error::usage(format!(
+                    "{}: no main package (root or cmd/*)",
+                    root.join("go.mod").display()
+                ))
+                .with_hint("add `builds:` with `main:` to tug.yaml")
+                .into())
+            }
+            None => {
+                return Err(Error::usage(format!(
+                    "nothing to build in {}: no tug.yaml builds and no go.mod",
+                    root.display()
+                ))
+                .with_hint("run `tug init`, or add a `builds:` section to tug.yaml")
+                .into())
+            }
+        }
+    };
+
+    let mtime = match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) if !s.is_empty() => s.trim().parse::<i64>().map_err(|_| {
+            Error::usage(format!(
+                "SOURCE_DATE_EPOCH={s:?} is not a number of seconds"
+            ))
+        })?,
+        _ => facts.commit_time,
+    };
+    let notes = if config.release_notes.disable {
+        None
+    } else {
+        let template = match &config.release_notes.template {
+            Some(t) => Some(std::fs::read_to_string(root.join(t)).map_err(|e| {
+                Error::usage(format!(
+                    "release_notes.template: cannot read {}: {e}",
+                    root.join(t).display()
+                ))
+            })?),
+            None => None,
+        };
+        let since = facts.previous_tag.as_ref().map(|t| t.name.as_str());
+        Some(NotesInput {
+            config: config.release_notes.clone(),
+            template,
+            commits: facts.commits_since(since).map_err(git_error)?,
+        })
+    };
+    let release = Release {
+        project,
+        version,
+        tag: if snapshot {
+            None
+        } else {
+            facts.tag.as_ref().map(|t| t.name.clone())
+        },
+        previous_tag: facts.previous_tag.as_ref().map(|t| t.name.clone()),
+        commit: facts.commit.clone(),
+        short_commit: facts.short_commit.clone(),
+        commit_time: facts.commit_time,
+        mtime,
+        snapshot,
+        env: std::env::vars().collect::<BTreeMap<_, _>>(),
+    };
+    // Stage inside .git/ when dist is in the work tree: same file system, and invisible to the
+    // `git status` that `go build -buildvcs` runs, so binaries do not record a modified tree.
+    let git_dir = facts.root.join(".git");
+    let staging_parent =
+        (dist.starts_with(&facts.root) && git_dir.is_dir()).then(|| git_dir.join("tug"));
+    let plan = BuildPlan {
+        release,
+        root: root.clone(),
+        builds,
+        archives: config.archives.clone(),
+        checksum: config.checksum.clone(),
+        notes,
+        only_targets: args.targets.clone(),
+        shard,
+        parallelism: args.parallelism.unwrap_or_else(build::cpus).max(1),
+        fail_fast: args.fail_fast,
+        staging_parent,
+    };
+
+    build::check_dist(&dist, args.clean).map_err(user_error)?;
+    let progress = Progress::new(printer.clone());
+    let report = match build::run(&plan, &dist, &|e| progress.on(e)) {
+        Ok(r) => r,
+        Err(BuildError::TargetsFailed { failures, total }) => {
+            for f in &failures {
+                printer.info(format!("\n{} ({}) failed: {}", f.target, f.build, f.status));
+                for line in &f.output {
+                    printer.info(format!("  | {line}"));
+                }
+                printer.info(format!("  reproduce: {}", f.reproduce));
+                printer.event("target-failed", serde_json::to_value(f).unwrap_or_default());
+            }
+            return Err(user_error(BuildError::TargetsFailed { failures, total }));
+        }
+        Err(e) => return Err(user_error(e)),
+    };
+
+    summary(printer, &report);
+    let m = &report.manifest;
+    printer.status(
+        "Finished",
+        format!(
+            "{} {} ({} artifacts) in {}",
+            m.project,
+            m.version,
+            m.artifacts.len(),
+            dist.display()
+        ),
+    );
+    printer.event(
+        "build-finished",
+        serde_json::json!({
+            "project": m.project, "version": m.version, "snapshot": m.snapshot,
+            "dist": dist.display().to_string(), "targets": m.targets, "shard": m.shard,
+            "artifacts": m.artifacts.len(), "binaries": report.rows,
+        }),
+    );
+
+    if args.verify_reproducible {
+        return verify_reproducible(ctx, &plan, &dist, &report.manifest);
+    }
+    Ok(ExitCode::Success)
+}
+
+/// Build again into a temporary directory and compare every artifact's sha256.
+fn verify_reproducible(
+    ctx: &Context,
+    plan: &BuildPlan,
+    dist: &Path,
+    first: &crate::manifest::Manifest,
+) -> anyhow::Result<ExitCode> {
+    let printer = &ctx.printer;
+    printer.status(
+        "Verifying",
+        "reproducibility: building again into a separate directory",
+    );
+    let parent = plan.staging_parent.clone().unwrap_or_else(|| {
+        dist.parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    });
+    std::fs::create_dir_all(&parent)?;
+    let scratch = tempfile::Builder::new()
+        .prefix(".tug-verify-")
+        .tempdir_in(&parent)?;
+    let second_dist = scratch.path().join("dist");
+    let second = build::run(plan, &second_dist, &|_| {})
+        .map_err(user_error)?
+        .manifest;
+    let theirs: HashMap<&str, &str> = second
+        .artifacts
+        .iter()
+        .map(|a| (a.name.as_str(), a.sha256.as_str()))
+        .collect();
+    let mut differing = Vec::new();
+    for a in &first.artifacts {
+        match theirs.get(a.name.as_str()) {
+            Some(h) if *h == a.sha256 => {}
+            Some(h) => differing.push(format!(
+                "{}: {} vs {}",
+                a.name,
+                &a.sha256[..12],
+                &h[..12.min(h.len())]
+            )),
+            None => differing.push(format!("{}: missing from the second build", a.name)),
+        }
+    }
+    printer.event(
+        "reproducibility",
+        serde_json::json!({ "reproducible": differing.is_empty(), "differing": differing }),
+    );
+    if differing.is_empty() {
+        printer.status(
+            "Reproducible",
+            format!("all {} artifacts are byte-identical", first.artifacts.len()),
+        );
+        Ok(ExitCode::Success)
+    } else {
+        for d in &differing {
+            printer.warn(format!("not reproducible: {d}"));
+        }
+        Err(Error::failure(format!(
+            "{} artifacts differ between two builds",
+            differing.len()
+        ))
+        .with_hint("look for timestamps, absolute paths or random data in the build")
+        .into())
+    }
+}
+
+/// Renders engine events: one line per target (a spinner on a terminal, status lines otherwise),
+/// and `--json` events.
+struct Progress {
+    printer: Printer,
+    bars: Mutex<HashMap<(String, String), ProgressBar>>,
+}
+
+impl Progress {
+    fn new(printer: Printer) -> Self {
+        Progress {
+            printer,
+            bars: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn on(&self, e: BuildEvent) {
+        let p = &self.printer;
+        let bars = p.options().progress;
+        match e {
+            BuildEvent::Planned {
+                targets,
+                jobs,
+                parallelism,
+                cpu_share,
+            } => {
+                p.status(
+                    "Building",
+                    format!(
+                        "{jobs} binaries for {} targets ({parallelism} at a time, {cpu_share} CPU{} each)",
+                        targets.len(),
+                        if cpu_share == 1 { "" } else { "s" }
+                    ),
+                );
+                p.event("build-planned", serde_json::json!({ "targets": targets, "jobs": jobs, "parallelism": parallelism, "cpu_share": cpu_share }));
+            }
+            BuildEvent::Started { build, target } => {
+                p.event(
+                    "target-started",
+                    serde_json::json!({ "build": build, "target": target }),
+                );
+                if bars {
+                    let bar = p.spinner(format!("{target:<16} {build:<12} building"));
+                    self.bars
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .insert((build, target), bar);
+                }
+            }
+            BuildEvent::Finished {
+                build,
+                target,
+                elapsed,
+                result,
+            } => {
+                let secs = fmt_secs(elapsed);
+                p.event(
+                    "target-finished",
+                    serde_json::json!({
+                        "build": build, "target": target, "ok": result.is_ok(),
+                        "elapsed_ms": elapsed.as_millis(),
+                        "size": result.as_ref().ok(), "error": result.as_ref().err(),
+                    }),
+                );
+                let line = match &result {
+                    Ok(size) => format!("{target:<16} {build:<12} {} in {secs}", fmt_size(*size)),
+                    Err(status) => format!("{target:<16} {build:<12} {status} after {secs}"),
+                };
+                let bar = self
+                    .bars
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&(build, target));
+                let verb = if result.is_ok() { "built" } else { "FAILED" };
+                match bar {
+                    Some(bar) => bar.finish_with_message(format!("{line} {verb}")),
+                    None if result.is_ok() => p.status("Built", line),
+                    None => p.status("Failed", line),
+                }
+            }
+            BuildEvent::Skipped { build, target } => {
+                p.event(
+                    "target-skipped",
+                    serde_json::json!({ "build": build, "target": target }),
+                );
+                p.status("Skipped", format!("{target} ({build}): --fail-fast"));
+            }
+            BuildEvent::Packaging { archives } => {
+                p.status(
+                    "Packaging",
+                    format!("{archives} archives, checksums, release notes, manifest"),
+                );
+            }
+        }
+    }
+}
+
+fn summary(printer: &Printer, report: &build::BuildReport) {
+    let mut lines = vec![format!(
+        "{:<18} {:<12} {:>10} {:<14} {:>7}",
+        "TARGET", "BUILD", "SIZE", "SHA256", "TIME"
+    )];
+    for r in &report.rows {
+        lines.push(format!(
+            "{:<18} {:<12} {:>10} {:<14} {:>7}",
+            r.target,
+            r.build,
+            fmt_size(r.size),
+            &r.sha256[..12],
+            fmt_secs(Duration::from_millis(r.elapsed_ms as u64))
+        ));
+    }
+    for l in lines {
+        printer.info(l);
+    }
+}
+
+fn fmt_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 {
+        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
+    } else {
+        format!("{:.1} KiB", bytes as f64 / 1024.0)
+    }
+}
+
+fn fmt_secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}

@@ -1,0 +1,414 @@
+//! Repository facts every stage needs: which tag is on HEAD, the previous tag, the commit and its
+//! time, the branch, whether the tree is dirty (and which files), whether the clone is shallow,
+//! and the commits between two tags (for release notes).
+//!
+//! Read with libgit2 (no `git` process), once, into a plain [`RepoFacts`] value that commands pass
+//! to the engines. Tags are read as semantic versions with an optional `v` prefix; when several
+//! tags point at HEAD the highest version wins. An untagged HEAD gets a snapshot version:
+//! the next patch after the last reachable tag (or `0.0.0`), `-snapshot+<short commit>`.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository, StatusOptions};
+
+/// Length of `short_commit`.
+pub const SHORT_COMMIT_LEN: usize = 7;
+
+#[derive(Debug, thiserror::Error)]
+pub enum GitError {
+    #[error("{path} is not inside a git repository")]
+    NotARepository { path: PathBuf },
+    #[error("the repository at {path} has no commits yet")]
+    NoCommits { path: PathBuf },
+    #[error("cannot read the git repository at {path}: {source}")]
+    Git { path: PathBuf, source: git2::Error },
+}
+
+impl GitError {
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            GitError::NotARepository { .. } => Some("run tug inside a git repository (`git init`)"),
+            GitError::NoCommits { .. } => Some("commit your files first (`git commit`)"),
+            GitError::Git { .. } => None,
+        }
+    }
+}
+
+/// A tag whose name parses as a semantic version (`v1.2.3` or `1.2.3`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionTag {
+    pub name: String,
+    pub version: semver::Version,
+}
+
+impl VersionTag {
+    /// Parse a tag name; `None` when it is not a (optionally `v`-prefixed) semantic version.
+    pub fn parse(name: &str) -> Option<VersionTag> {
+        let bare = name.strip_prefix('v').unwrap_or(name);
+        semver::Version::parse(bare).ok().map(|version| VersionTag {
+            name: name.to_string(),
+            version,
+        })
+    }
+}
+
+/// One commit, as release notes need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitInfo {
+    pub id: String,
+    pub short_id: String,
+    /// First line of the message.
+    pub subject: String,
+    /// The rest of the message (after the first blank line), trimmed.
+    pub body: String,
+    pub author: String,
+    /// Unix seconds (committer time).
+    pub time: i64,
+}
+
+/// Everything tug needs to know about the repository, read once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoFacts {
+    /// The work tree root.
+    pub root: PathBuf,
+    /// The highest semver tag on HEAD.
+    pub tag: Option<VersionTag>,
+    /// The highest semver tag reachable from HEAD that is lower than `tag` (or, for an untagged
+    /// HEAD, the highest reachable tag).
+    pub previous_tag: Option<VersionTag>,
+    /// Full hex commit id of HEAD.
+    pub commit: String,
+    pub short_commit: String,
+    /// Committer time of HEAD, Unix seconds.
+    pub commit_time: i64,
+    /// Current branch, `None` when HEAD is detached.
+    pub branch: Option<String>,
+    /// Modified, staged, deleted or untracked (not ignored) files, sorted, relative to the root.
+    pub dirty_files: Vec<String>,
+    /// True for a shallow clone: previous tags and release notes may be incomplete.
+    pub shallow: bool,
+}
+
+impl RepoFacts {
+    /// Read the facts of the repository containing `path`.
+    pub fn discover(path: &Path) -> Result<RepoFacts, GitError> {
+        let repo = Repository::discover(path).map_err(|e| {
+            if e.code() == git2::ErrorCode::NotFound {
+                GitError::NotARepository {
+                    path: path.to_path_buf(),
+                }
+            } else {
+                GitError::Git {
+                    path: path.to_path_buf(),
+                    source: e,
+                }
+            }
+        })?;
+        let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+        let err = |source| GitError::Git {
+            path: root.clone(),
+            source,
+        };
+        let head = match repo.head() {
+            Ok(h) => h,
+            Err(e)
+                if matches!(
+                    e.code(),
+                    git2::ErrorCode::UnbornBranch | git2::ErrorCode::NotFound
+                ) =>
+            {
+                return Err(GitError::NoCommits { path: root })
+            }
+            Err(e) => return Err(err(e)),
+        };
+        let head_commit = head.peel_to_commit().map_err(err)?;
+        let head_id = head_commit.id();
+        let branch = if head.is_branch() {
+            head.shorthand().map(str::to_string)
+        } else {
+            None
+        };
+
+        let tags = version_tags(&repo).map_err(err)?;
+        let tag = tags
+            .get(&head_id)
+            .and_then(|ts| ts.iter().max_by(|a, b| a.version.cmp(&b.version)).cloned());
+        let previous_tag = previous_tag(&repo, head_id, &tags, tag.as_ref()).map_err(err)?;
+
+        let commit = head_id.to_string();
+        let short_commit = commit[..SHORT_COMMIT_LEN].to_string();
+        let dirty_files = if repo.is_bare() {
+            Vec::new()
+        } else {
+            dirty_files(&repo).map_err(err)?
+        };
+        Ok(RepoFacts {
+            root,
+            tag,
+            previous_tag,
+            commit,
+            short_commit,
+            commit_time: head_commit.time().seconds(),
+            branch,
+            dirty_files,
+            shallow: repo.is_shallow(),
+        })
+    }
+
+    pub fn is_dirty(&self) -> bool {
+        !self.dirty_files.is_empty()
+    }
+
+    /// The release version: the tag's version without the `v` prefix, or `None` when untagged.
+    pub fn tag_version(&self) -> Option<String> {
+        self.tag.as_ref().map(|t| t.version.to_string())
+    }
+
+    /// The version a snapshot build gets: the next patch after the newest tag reachable from HEAD
+    /// (HEAD's own included; a pre-release tag `1.3.0-rc.1` is followed by `1.3.0`), or `0.0.0`,
+    /// then `-snapshot+<short commit>`.
+    pub fn snapshot_version(&self) -> String {
+        let last = self.tag.as_ref().or(self.previous_tag.as_ref());
+        let base = match last {
+            Some(t) if !t.version.pre.is_empty() => {
+                semver::Version::new(t.version.major, t.version.minor, t.version.patch)
+            }
+            Some(t) => semver::Version::new(t.version.major, t.version.minor, t.version.patch + 1),
+            None => semver::Version::new(0, 0, 0),
+        };
+        format!("{base}-snapshot+{}", self.short_commit)
+    }
+
+    /// Commit time as RFC 3339 UTC (`2026-01-02T03:04:05Z`).
+    pub fn commit_date(&self) -> String {
+        rfc3339(self.commit_time)
+    }
+
+    /// Commits reachable from HEAD but not from `since` (a tag name), newest first, merges
+    /// skipped. With `since = None`, the whole history.
+    pub fn commits_since(&self, since: Option<&str>) -> Result<Vec<CommitInfo>, GitError> {
+        let err = |source| GitError::Git {
+            path: self.root.clone(),
+            source,
+        };
+        let repo = Repository::open(&self.root).map_err(err)?;
+        let mut walk = repo.revwalk().map_err(err)?;
+        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
+            .map_err(err)?;
+        walk.push(Oid::from_str(&self.commit).map_err(err)?)
+            .map_err(err)?;
+        if let Some(since) = since {
+            let obj = repo
+                .revparse_single(&format!("refs/tags/{since}"))
+                .map_err(err)?;
+            walk.hide(obj.peel_to_commit().map_err(err)?.id())
+                .map_err(err)?;
+        }
+        let mut out = Vec::new();
+        for oid in walk {
+            let c = repo.find_commit(oid.map_err(err)?).map_err(err)?;
+            if c.parent_count() > 1 {
+                continue;
+            }
+            let message = String::from_utf8_lossy(c.message_bytes()).into_owned();
+            let (subject, body) = match message.split_once('\n') {
+                Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
+                None => (message.trim().to_string(), String::new()),
+            };
+            let id = c.id().to_string();
+            out.push(CommitInfo {
+                short_id: id[..SHORT_COMMIT_LEN].to_string(),
+                id,
+                subject,
+                body,
+                author: String::from_utf8_lossy(c.author().name_bytes()).into_owned(),
+                time: c.time().seconds(),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Unix seconds as RFC 3339 UTC with a `Z` suffix.
+pub fn rfc3339(secs: i64) -> String {
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+/// Every semver tag, grouped by the commit it points at (annotated tags peeled).
+fn version_tags(repo: &Repository) -> Result<HashMap<Oid, Vec<VersionTag>>, git2::Error> {
+    let mut out: HashMap<Oid, Vec<VersionTag>> = HashMap::new();
+    for name in repo.tag_names(None)?.iter().flatten() {
+        let Some(tag) = VersionTag::parse(name) else {
+            continue;
+        };
+        let Ok(obj) = repo.revparse_single(&format!("refs/tags/{name}")) else {
+            continue;
+        };
+        let Ok(commit) = obj.peel_to_commit() else {
+            continue;
+        };
+        out.entry(commit.id()).or_default().push(tag);
+    }
+    Ok(out)
+}
+
+/// The highest tag reachable from HEAD (excluding HEAD's own tags) that is lower than `current`.
+fn previous_tag(
+    repo: &Repository,
+    head: Oid,
+    tags: &HashMap<Oid, Vec<VersionTag>>,
+    current: Option<&VersionTag>,
+) -> Result<Option<VersionTag>, git2::Error> {
+    if tags.keys().all(|&id| id == head) {
+        return Ok(None);
+    }
+    let mut walk = repo.revwalk()?;
+    walk.push(head)?;
+    let mut best: Option<VersionTag> = None;
+    for oid in walk {
+        let oid = oid?;
+        if oid == head {
+            continue;
+        }
+        for t in tags.get(&oid).into_iter().flatten() {
+            if current.is_some_and(|c| t.version >= c.version) {
+                continue;
+            }
+            if best.as_ref().is_none_or(|b| t.version > b.version) {
+                best = Some(t.clone());
+            }
+        }
+    }
+    Ok(best)
+}
+
+fn dirty_files(repo: &Repository) -> Result<Vec<String>, git2::Error> {
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false);
+    let statuses = repo.statuses(Some(&mut opts))?;
+    let mut files: Vec<String> = statuses
+        .iter()
+        .filter(|s| {
+            s.status() != git2::Status::CURRENT && !s.status().contains(git2::Status::IGNORED)
+        })
+        .filter_map(|s| s.path().map(str::to_string))
+        .collect();
+    files.sort();
+    files.dedup();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let out = Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "T")
+            .env("GIT_AUTHOR_EMAIL", "t@t.invalid")
+            .env("GIT_COMMITTER_NAME", "T")
+            .env("GIT_COMMITTER_EMAIL", "t@t.invalid")
+            .env("GIT_AUTHOR_DATE", "2026-01-02T03:04:05Z")
+            .env("GIT_COMMITTER_DATE", "2026-01-02T03:04:05Z")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("HOME", dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn commit(dir: &Path, file: &str, msg: &str) {
+        std::fs::write(dir.join(file), msg).unwrap();
+        git(dir, &["add", "-A"]);
+        git(dir, &["commit", "-q", "-m", msg]);
+    }
+
+    #[test]
+    fn facts_of_tagged_and_untagged_heads() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        assert!(matches!(
+            RepoFacts::discover(d),
+            Err(GitError::NoCommits { .. })
+        ));
+        commit(d, "a", "feat: one");
+        let f = RepoFacts::discover(d).unwrap();
+        assert_eq!((f.tag.clone(), f.previous_tag.clone()), (None, None));
+        assert_eq!(
+            f.snapshot_version(),
+            format!("0.0.0-snapshot+{}", f.short_commit)
+        );
+        assert_eq!(f.branch.as_deref(), Some("main"));
+        assert_eq!(f.commit_time, 1_767_323_045);
+        assert_eq!(f.commit_date(), "2026-01-02T03:04:05Z");
+        assert!(!f.shallow && !f.is_dirty());
+
+        git(d, &["tag", "-a", "v1.0.0", "-m", "v1.0.0"]);
+        commit(d, "b", "fix: two");
+        git(d, &["tag", "v1.1.0"]);
+        git(d, &["tag", "v1.1.0-rc.1"]);
+        git(d, &["tag", "not-a-version"]);
+        let f = RepoFacts::discover(d).unwrap();
+        assert_eq!(
+            f.tag.as_ref().unwrap().name,
+            "v1.1.0",
+            "highest semver on HEAD wins"
+        );
+        assert_eq!(f.previous_tag.as_ref().unwrap().name, "v1.0.0");
+        assert_eq!(f.tag_version().as_deref(), Some("1.1.0"));
+        let notes = f.commits_since(Some("v1.0.0")).unwrap();
+        assert_eq!(
+            notes.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>(),
+            ["fix: two"]
+        );
+
+        commit(d, "c", "feat: three");
+        std::fs::write(d.join("untracked.txt"), "x").unwrap();
+        std::fs::write(d.join("a"), "changed").unwrap();
+        let f = RepoFacts::discover(d).unwrap();
+        assert_eq!(f.tag, None);
+        assert_eq!(f.previous_tag.as_ref().unwrap().name, "v1.1.0");
+        assert_eq!(
+            f.snapshot_version(),
+            format!("1.1.1-snapshot+{}", f.short_commit)
+        );
+        assert_eq!(f.dirty_files, ["a", "untracked.txt"]);
+    }
+
+    #[test]
+    fn prerelease_snapshot_base_and_not_a_repo() {
+        let t = VersionTag::parse("v1.3.0-rc.1").unwrap();
+        let f = RepoFacts {
+            root: PathBuf::new(),
+            tag: None,
+            previous_tag: Some(t),
+            commit: "0".repeat(40),
+            short_commit: "0000000".into(),
+            commit_time: 0,
+            branch: None,
+            dirty_files: vec![],
+            shallow: false,
+        };
+        assert_eq!(f.snapshot_version(), "1.3.0-snapshot+0000000");
+        assert!(VersionTag::parse("release-1").is_none());
+        let dir = tempfile::tempdir().unwrap();
+        assert!(matches!(
+            RepoFacts::discover(dir.path()),
+            Err(GitError::NotARepository { .. })
+        ));
+    }
+}
