@@ -37,6 +37,8 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand init 'Write a commented tug.yaml for the project in the current directory'
             cand check 'Validate tug.yaml, or with --release run the release checks on the module'
             cand schema 'Print the JSON Schema of tug.yaml on stdout'
+            cand build 'Build the release: compile every target, package, checksum, write dist/'
+            cand merge 'Combine the dists of a sharded build into one release'
             cand completions 'Print the shell completion script for SHELL on stdout'
             cand keys 'Manage cosign-compatible signing keys'
             cand sign 'Sign the release in dist/ with a cosign key'
@@ -89,6 +91,53 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
             cand --manifest 'Print the schema of dist/manifest.json instead'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;build'= {
+            cand --target 'Build only this target (os/arch[/variant], repeatable)'
+            cand --shard 'Build only the I-th of N slices of the targets (e.g. 1/4), for `tug merge`'
+            cand -p 'Compile at most N targets at once [default: number of CPUs]'
+            cand --parallelism 'Compile at most N targets at once [default: number of CPUs]'
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --snapshot 'Build an untagged or dirty tree as a snapshot version'
+            cand --clean 'Replace a non-empty dist directory'
+            cand --fail-fast 'Stop starting new targets after the first failure'
+            cand --verify-reproducible 'Build twice into separate directories and report artifacts whose sha256 differs'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;merge'= {
+            cand -o 'Write the merged release here'
+            cand --output 'Write the merged release here'
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --clean 'Replace a non-empty output directory'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -214,6 +263,8 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand init 'Write a commented tug.yaml for the project in the current directory'
             cand check 'Validate tug.yaml, or with --release run the release checks on the module'
             cand schema 'Print the JSON Schema of tug.yaml on stdout'
+            cand build 'Build the release: compile every target, package, checksum, write dist/'
+            cand merge 'Combine the dists of a sharded build into one release'
             cand completions 'Print the shell completion script for SHELL on stdout'
             cand keys 'Manage cosign-compatible signing keys'
             cand sign 'Sign the release in dist/ with a cosign key'
@@ -225,6 +276,10 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;help;check'= {
         }
         &'tug;help;schema'= {
+        }
+        &'tug;help;build'= {
+        }
+        &'tug;help;merge'= {
         }
         &'tug;help;completions'= {
         }

@@ -3,16 +3,16 @@
 //! The binary (`src/main.rs`) only parses arguments, calls [`commands::run`] and maps the result to
 //! an exit code. Everything else lives here so that it can be unit-tested as a library.
 
-pub mod checks;
 pub mod build;
+pub mod checks;
 pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod error;
 pub mod fsutil;
 pub mod generate;
-pub mod gomod;
 pub mod git;
+pub mod gomod;
 pub mod logging;
 pub mod manifest;
 pub mod sign;

@@ -9,16 +9,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod build;
 pub mod check;
 pub mod completions;
 pub mod init;
 pub mod keys;
+pub mod merge;
 pub mod schema;
 pub mod sign;
 pub mod verify;
-pub mod build;
-pub mod completions;
-pub mod merge;
 
 /// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
 /// keeps in step): shown at the end of `tug --help`, in every man page's EXIT STATUS section and in

@@ -7,17 +7,16 @@ use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::ExitCode;
 use crate::ui::Printer;
 
+pub mod build;
 pub mod check;
 pub mod check_release;
 pub mod completions;
 pub mod init;
 pub mod keys;
+pub mod merge;
 pub mod schema;
 pub mod sign;
 pub mod verify;
-pub mod build;
-pub mod completions;
-pub mod merge;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -44,7 +43,6 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sign(args) => sign::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
         Command::Build(args) => build::run(&ctx, args),
-        Command::Completions(args) => completions::run(&ctx, args),
         Command::Merge(args) => merge::run(&ctx, args),
     }
 }

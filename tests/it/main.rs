@@ -3,8 +3,8 @@
 
 mod harness;
 
-mod checks;
 mod build;
+mod checks;
 mod cli;
 mod config;
 mod environment;
