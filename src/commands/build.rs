@@ -2,7 +2,7 @@
 //! into a [`BuildPlan`], run the build engine, and show its progress and a summary.
 
 use std::collections::{BTreeMap, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -13,58 +13,22 @@ use crate::build::{
     self, defaults::GoModule, BuildError, BuildEvent, BuildPlan, NotesInput, Release, Shard,
 };
 use crate::cli::build::BuildArgs;
-use crate::config::{Config, Validator};
+use crate::config::settings::Settings;
 use crate::error::{Error, ExitCode};
 use crate::git::{GitError, RepoFacts};
 use crate::ui::Printer;
 
-/// The config file and where it was found.
-pub(crate) struct Loaded {
-    pub config: Config,
-    /// The project root: the config file's directory, or the working directory.
-    pub root: PathBuf,
-}
-
-/// Find and read tug.yaml (walking up from `cwd`), or the empty config when there is none.
-// TODO(merge): replace with config::load (layering, located errors, templates).
-pub(crate) fn load_config(ctx: &Context) -> anyhow::Result<Loaded> {
-    let path = match &ctx.global.config {
-        Some(p) => Some(ctx.cwd.join(p)),
-        None => ctx
-            .cwd
-            .ancestors()
-            .map(|d| d.join("tug.yaml"))
-            .find(|p| p.is_file()),
-    };
-    let Some(path) = path else {
-        return Ok(Loaded {
-            config: Config::default(),
-            root: ctx.cwd.clone(),
-        });
-    };
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-    let config: Config = serde_saphyr::from_str(&text).map_err(|e| {
-        Error::usage(format!("{}: {e}", path.display())).with_hint("see `tug check`")
-    })?;
-    let mut v = Validator::new(&path);
-    for b in &config.builds {
-        b.validate(&mut v);
+/// The resolved settings for a build (tug.yaml with every layer applied), with the build
+/// sections validated too.
+pub(crate) fn load_settings(
+    ctx: &Context,
+    overrides: crate::config::settings::Overrides,
+) -> anyhow::Result<Settings> {
+    let settings = Settings::load(&ctx.global, &ctx.cwd, overrides)?;
+    for warning in &settings.warnings {
+        ctx.printer.warn(warning);
     }
-    if v.has_errors() {
-        let text = v
-            .diagnostics
-            .iter()
-            .map(|d| d.render(&text))
-            .collect::<Vec<_>>()
-            .join("\n");
-        return Err(Error::usage(format!("invalid config\n{text}")).into());
-    }
-    let root = path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| ctx.cwd.clone());
-    Ok(Loaded { config, root })
+    Ok(settings)
 }
 
 /// Turn an engine error into a user error with its exit code and hint.
@@ -82,13 +46,18 @@ fn git_error(e: GitError) -> anyhow::Error {
 
 pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     let printer = &ctx.printer;
-    let loaded = load_config(ctx)?;
-    let config = &loaded.config;
-    let root = loaded.root.clone();
-    let dist = match &ctx.global.dist {
-        Some(d) => ctx.cwd.join(d),
-        None => root.join("dist"),
-    };
+    let settings = load_settings(
+        ctx,
+        crate::config::settings::Overrides {
+            dist: None,
+            parallelism: args.parallelism,
+            snapshot: args.snapshot.then_some(true),
+        },
+    )?;
+    let config = &settings.config;
+    let root = settings.root.clone();
+    let dist = settings.dist.clone();
+    let snapshot_requested = settings.snapshot;
     let shard = args
         .shard
         .as_deref()
@@ -115,7 +84,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
                 .any(|c| c.starts_with(".tug-build-") || c.starts_with(".tug-merge-"))
         })
         .collect();
-    if !dirty.is_empty() && !args.snapshot {
+    if !dirty.is_empty() && !snapshot_requested {
         let mut list: Vec<&str> = dirty.iter().take(10).map(|s| s.as_str()).collect();
         if dirty.len() > 10 {
             list.push("...");
@@ -127,7 +96,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         .with_hint("commit or stash them, or pass --snapshot for a local build")
         .into());
     }
-    let (version, snapshot) = match (&facts.tag, args.snapshot) {
+    let (version, snapshot) = match (&facts.tag, snapshot_requested) {
         (_, true) => (facts.snapshot_version(), true),
         (Some(t), false) => (t.version.to_string(), false),
         (None, false) => {
@@ -144,14 +113,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     // Release checks (issue 4) hook in here, before a tagged (non-snapshot) build.
 
     let gomod = GoModule::detect(&root).map_err(user_error)?;
-    // TODO(merge): use the project name from tug.yaml once the config model has it.
-    let project = match &gomod {
-        Some(m) => m.project_name(),
-        None => root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "project".into()),
-    };
+    let project = settings.project_name().to_string();
     let builds = if !config.builds.is_empty() {
         config.builds.clone()
     } else {
@@ -233,7 +195,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         notes,
         only_targets: args.targets.clone(),
         shard,
-        parallelism: args.parallelism.unwrap_or_else(build::cpus).max(1),
+        parallelism: settings.parallelism,
         fail_fast: args.fail_fast,
         staging_parent,
     };

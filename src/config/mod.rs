@@ -94,6 +94,9 @@ impl Config {
     /// Semantic validation of every section; collects all problems into `v`.
     pub fn validate(&self, v: &mut Validator) {
         self.project.validate(v);
+        for (i, b) in self.builds.iter().enumerate() {
+            v.scoped(format!("builds[{i}]"), |v| b.validate(v));
+        }
         v.scoped("checks", |v| self.checks.validate(v));
         if let Some(s) = &self.sign {
             v.scoped("sign", |v| s.validate(v));
