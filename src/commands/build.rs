@@ -110,7 +110,39 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
     if facts.shallow {
         printer.warn("this is a shallow clone: the previous tag and the release notes may be incomplete (`git fetch --unshallow`)");
     }
-    // Release checks (issue 4) hook in here, before a tagged (non-snapshot) build.
+    // A tagged Go release passes the release checks first (`tug check --release`); a snapshot
+    // build is a local try-out and skips them.
+    if !snapshot && root.join("go.mod").is_file() {
+        let input = crate::checks::ReleaseInput {
+            module_dir: root.clone(),
+            version: None,
+            config: config.checks.clone(),
+            strict: false,
+            backport: false,
+            retraction_only: false,
+            snapshot: false,
+            binaries: Vec::new(),
+        };
+        let spinner = printer.spinner("running release checks");
+        let report = crate::checks::run_release_checks(&input);
+        spinner.finish_and_clear();
+        let report = report.map_err(|e| {
+            let mut err = Error::failure(format!("release checks could not run: {e}"));
+            err.hint = e.hint().map(|h| h.to_string());
+            anyhow::Error::new(err)
+        })?;
+        if report.has_errors() || !report.findings.is_empty() {
+            super::check_release::print_report(ctx, &report);
+        }
+        if report.has_errors() {
+            return Err(Error::new(
+                ExitCode::ChecksFailed,
+                format!("release checks failed for {}", facts.tag.as_ref().map(|t| t.name.as_str()).unwrap_or("HEAD")),
+            )
+            .with_hint("fix the findings above (`tug check --release` lists them), or pass --snapshot for a local build")
+            .into());
+        }
+    }
 
     let gomod = GoModule::detect(&root).map_err(user_error)?;
     let project = settings.project_name().to_string();
