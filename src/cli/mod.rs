@@ -15,6 +15,7 @@ pub mod completions;
 pub mod init;
 pub mod keys;
 pub mod merge;
+pub mod release;
 pub mod schema;
 pub mod sign;
 pub mod verify;
@@ -112,4 +113,5 @@ pub enum Command {
     Keys(keys::KeysArgs),
     Sign(sign::SignArgs),
     Verify(verify::VerifyArgs),
+    Release(release::ReleaseArgs),
 }

@@ -14,6 +14,7 @@ pub mod completions;
 pub mod init;
 pub mod keys;
 pub mod merge;
+pub mod release;
 pub mod schema;
 pub mod sign;
 pub mod verify;
@@ -42,6 +43,7 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(args) => keys::run(&ctx, args),
         Command::Sign(args) => sign::run(&ctx, args),
         Command::Verify(args) => verify::run(&ctx, args),
+        Command::Release(args) => release::run(&ctx, args),
         Command::Build(args) => build::run(&ctx, args),
         Command::Merge(args) => merge::run(&ctx, args),
     }
