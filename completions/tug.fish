@@ -35,6 +35,7 @@ complete -c tug -n "__fish_tug_needs_command" -s y -l yes -d 'Answer yes to ever
 complete -c tug -n "__fish_tug_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_needs_command" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
+complete -c tug -n "__fish_tug_needs_command" -f -a "publish" -d 'Upload the release in dist/ to every configured publisher'
 complete -c tug -n "__fish_tug_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tug -n "__fish_tug_using_subcommand completions" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand completions" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
@@ -46,5 +47,20 @@ complete -c tug -n "__fish_tug_using_subcommand completions" -l no-color -d 'Nev
 complete -c tug -n "__fish_tug_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from completions help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand publish" -l only -d 'Run only the publisher with this name (repeatable; the name is `name:` or the type)' -r
+complete -c tug -n "__fish_tug_using_subcommand publish" -l oci-layout -d 'Write the release (and configured images) as an OCI image layout in DIR, upload nothing' -r -F
+complete -c tug -n "__fish_tug_using_subcommand publish" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand publish" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand publish" -l dry-run -d 'Show what would be uploaded and upload nothing'
+complete -c tug -n "__fish_tug_using_subcommand publish" -l replace -d 'Overwrite a remote file, asset or tag of the same name whose content differs'
+complete -c tug -n "__fish_tug_using_subcommand publish" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand publish" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand publish" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand publish" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand publish" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand publish" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand publish" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from completions publish help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from completions publish help" -f -a "publish" -d 'Upload the release in dist/ to every configured publisher'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from completions publish help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

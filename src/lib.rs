@@ -10,6 +10,7 @@ pub mod error;
 pub mod fsutil;
 pub mod logging;
 pub mod manifest;
+pub mod publish;
 pub mod ui;
 
 pub use error::{Error, ExitCode};

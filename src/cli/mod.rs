@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub mod completions;
+pub mod publish;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -81,4 +82,5 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Completions(completions::CompletionsArgs),
+    Publish(publish::PublishArgs),
 }

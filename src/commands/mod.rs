@@ -8,6 +8,7 @@ use crate::error::ExitCode;
 use crate::ui::Printer;
 
 pub mod completions;
+pub mod publish;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -23,5 +24,6 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context { printer, global: cli.global, cwd };
     match cli.command {
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Publish(args) => publish::run(&ctx, args),
     }
 }
