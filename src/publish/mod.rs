@@ -233,6 +233,9 @@ pub fn publish(
         let vars = template::Vars::for_release(&release.manifest);
         let target = describe_target(config, &vars)?;
         state.begin(config.name(), config.kind(), &target);
+        if !options.dry_run {
+            state.save(&state_path)?;
+        }
         let shared = Arc::new(Shared {
             publisher: config.name().to_string(),
             sink: sink.clone(),
