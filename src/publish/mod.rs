@@ -14,6 +14,7 @@ use crate::config::publish::PublisherConfig;
 use crate::manifest::{Manifest, ManifestError};
 
 pub mod dir;
+pub mod github;
 pub mod oci;
 pub mod retry;
 pub mod state;
@@ -253,7 +254,8 @@ pub fn publish(
             match config {
                 PublisherConfig::Dir(c) => dir::publish(release, c, &vars, shared.clone()).await,
                 PublisherConfig::Oci(c) => oci::publish(release, c, &vars, shared.clone()).await,
-                PublisherConfig::Github(_) | PublisherConfig::Http(_) => Err(PublishError::Config { publisher: shared.publisher.clone(), what: "type".into(), message: "not supported by this build".into() }),
+                PublisherConfig::Github(c) => github::publish(release, c, &vars, shared.clone()).await,
+                PublisherConfig::Http(_) => Err(PublishError::Config { publisher: shared.publisher.clone(), what: "type".into(), message: "not supported by this build".into() }),
             }
         });
         state = Arc::try_unwrap(shared)

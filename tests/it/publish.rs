@@ -346,3 +346,64 @@ fn dir_publisher_is_the_default_and_a_valid_dist() {
     assert!(out.stderr.contains("--replace"), "{}", out.stderr);
     ok(tug(project).args(["publish", "--replace"]));
 }
+
+#[test]
+fn github_fake_sees_draft_assets_notes_then_publish_and_reruns_do_nothing() {
+    use crate::harness::github_fake::{GithubFake, TOKEN};
+    let gh = GithubFake::start();
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    std::fs::write(
+        project.join("tug.yaml"),
+        format!("version: 1\npublish:\n  - type: github\n    repository: acme/hello\n    api_url: {}\n    {FAST_RETRY}\n", gh.url),
+    )
+    .unwrap();
+    let out = run(tug(project).arg("publish").env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let writes = gh.writes();
+    let uploads = "POST /uploads/repos/acme/hello/releases/1/assets";
+    assert_eq!(
+        writes,
+        [
+            "POST /repos/acme/hello/releases",
+            uploads, uploads, uploads, uploads, uploads, uploads,
+            "PATCH /repos/acme/hello/releases/1 body",
+            "PATCH /repos/acme/hello/releases/1 draft",
+        ],
+        "draft first, then assets, notes, and publish last"
+    );
+    {
+        let st = gh.state.lock().unwrap();
+        assert_eq!(st.releases[0]["draft"], false);
+        assert_eq!(st.releases[0]["body"], "## 1.0.0\n\n- first release\n");
+        assert_eq!(st.assets.len(), 6);
+    }
+    assert!(out.stdout.contains("github\t") && out.stdout.contains("/acme/hello/releases/tag/v1.0.0"), "{}", out.stdout);
+
+    // A second run changes nothing.
+    let before = gh.writes().len();
+    let again = run(tug(project).arg("publish").env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(gh.writes().len(), before, "second run only reads");
+    assert!(again.stderr.contains("0 uploaded (0 B), 7 already published"), "{}", again.stderr);
+
+    // A different asset under the same name is refused without --replace, replaced with it.
+    gh.state.lock().unwrap().assets[0].1["size"] = serde_json::json!(1);
+    let out = run(tug(project).arg("publish").env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("already exists with different content"), "{}", out.stderr);
+    assert!(out.stderr.contains("hint: a release is never silently overwritten"), "{}", out.stderr);
+    assert_eq!(gh.writes().len(), before, "nothing written on conflict");
+    let out = run(tug(project).args(["publish", "--replace"]).env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let writes = gh.writes();
+    assert!(writes[before].starts_with("DELETE /repos/acme/hello/releases/assets/"), "{writes:?}");
+    assert_eq!(writes[before + 1], uploads);
+
+    // No token: a clear error.
+    std::fs::remove_file(project.join("dist/publish-state.json")).unwrap();
+    let out = run(tug(project).arg("publish").env_remove("GITHUB_TOKEN"));
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("$GITHUB_TOKEN is not set"), "{}", out.stderr);
+}

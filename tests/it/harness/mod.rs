@@ -4,6 +4,7 @@
 
 #![allow(dead_code)]
 
+pub mod github_fake;
 pub mod registry;
 
 use std::path::{Path, PathBuf};
