@@ -15,6 +15,7 @@ use crate::manifest::{Manifest, ManifestError};
 
 pub mod dir;
 pub mod github;
+pub mod http;
 pub mod oci;
 pub mod retry;
 pub mod state;
@@ -255,7 +256,7 @@ pub fn publish(
                 PublisherConfig::Dir(c) => dir::publish(release, c, &vars, shared.clone()).await,
                 PublisherConfig::Oci(c) => oci::publish(release, c, &vars, shared.clone()).await,
                 PublisherConfig::Github(c) => github::publish(release, c, &vars, shared.clone()).await,
-                PublisherConfig::Http(_) => Err(PublishError::Config { publisher: shared.publisher.clone(), what: "type".into(), message: "not supported by this build".into() }),
+                PublisherConfig::Http(c) => http::publish(release, c, &vars, shared.clone()).await,
             }
         });
         state = Arc::try_unwrap(shared)
@@ -289,7 +290,8 @@ fn describe_target(config: &PublisherConfig, vars: &template::Vars) -> Result<St
         PublisherConfig::Github(c) => {
             format!("{}/repos/{}", c.api_url.trim_end_matches('/'), render("repository", &c.repository)?)
         }
-        PublisherConfig::Http(c) => render("url", &c.url)?,
+        // Per-artifact variables are not known here: the template itself names the target.
+        PublisherConfig::Http(c) => c.url.clone(),
     })
 }
 

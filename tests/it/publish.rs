@@ -407,3 +407,90 @@ fn github_fake_sees_draft_assets_notes_then_publish_and_reruns_do_nothing() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("$GITHUB_TOKEN is not set"), "{}", out.stderr);
 }
+
+/// A minimal Artifactory-like store on loopback (PUT with checksum check, HEAD, GET): a stand-in
+/// for a commercial server that cannot run here.
+fn artifact_store() -> (String, std::sync::Arc<std::sync::Mutex<BTreeMap<String, (Vec<u8>, String)>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let store: std::sync::Arc<std::sync::Mutex<BTreeMap<String, (Vec<u8>, String)>>> = Default::default();
+    let s = store.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut out = conn;
+            let mut first = String::new();
+            reader.read_line(&mut first).unwrap();
+            let (mut len, mut sum, mut auth) = (0usize, String::new(), String::new());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+                if let Some(v) = lower.strip_prefix("x-checksum-sha256:") {
+                    sum = v.trim().to_string();
+                }
+                if let Some(v) = line.strip_prefix("x-api-key:").or_else(|| line.strip_prefix("X-Api-Key:")) {
+                    auth = v.trim().to_string();
+                }
+            }
+            let mut words = first.split_whitespace();
+            let (method, path) = (words.next().unwrap().to_string(), words.next().unwrap().to_string());
+            let mut body = vec![0u8; if method == "HEAD" { 0 } else { len }];
+            reader.read_exact(&mut body).unwrap();
+            let mut st = s.lock().unwrap();
+            let reply = if auth != "k3y" {
+                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n".to_string()
+            } else if method == "PUT" {
+                if sha256(&body) != sum {
+                    "HTTP/1.1 409 Conflict\r\nContent-Length: 0\r\n\r\n".to_string()
+                } else {
+                    st.insert(path, (body, sum));
+                    "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".to_string()
+                }
+            } else if let Some((bytes, sum)) = st.get(&path) {
+                format!("HTTP/1.1 200 OK\r\nContent-Length: {}\r\nX-Checksum-Sha256: {sum}\r\n\r\n", bytes.len())
+            } else {
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_string()
+            };
+            let _ = out.write_all(reply.as_bytes());
+        }
+    });
+    (url, store)
+}
+
+#[test]
+fn http_publisher_puts_with_checksums_and_confirms_with_head() {
+    let (url, store) = artifact_store();
+    let tmp = tempdir();
+    let project = tmp.path();
+    let m = make_dist(project, 5000);
+    std::fs::write(
+        project.join("tug.yaml"),
+        format!("publish:\n  - type: http\n    name: nexus\n    url: \"{url}/repo/{{{{ project }}}}/{{{{ version }}}}/{{{{ artifact }}}}\"\n    headers: {{ X-Api-Key: \"{{{{ env.NEXUS_KEY }}}}\" }}\n    {FAST_RETRY}\n"),
+    )
+    .unwrap();
+    let out = run(tug(project).arg("publish").env("NEXUS_KEY", "k3y"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    {
+        let st = store.lock().unwrap();
+        assert_eq!(st.len(), m.artifacts.len());
+        for a in &m.artifacts {
+            let (bytes, _) = &st[&format!("/repo/hello/1.0.0/{}", a.name)];
+            assert_eq!(sha256(bytes), a.sha256);
+        }
+    }
+    // Without the state file, HEAD finds everything already there.
+    std::fs::remove_file(project.join("dist/publish-state.json")).unwrap();
+    let again = run(tug(project).arg("publish").env("NEXUS_KEY", "k3y"));
+    assert!(again.stderr.contains("Published nexus: 0 uploaded (0 B), 6 already published"), "{}", again.stderr);
+    // An unknown template variable names the field; a refused key is a clear failure.
+    let out = run(tug(project).arg("publish").env_remove("NEXUS_KEY"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("nexus: template in `headers.X-Api-Key`"), "{}", out.stderr);
+}
