@@ -19,7 +19,10 @@ fn find_config(ctx: &Context) -> Option<PathBuf> {
     if let Some(p) = &ctx.global.config {
         return Some(ctx.cwd.join(p));
     }
-    ctx.cwd.ancestors().map(|d| d.join("tug.yaml")).find(|p| p.is_file())
+    ctx.cwd
+        .ancestors()
+        .map(|d| d.join("tug.yaml"))
+        .find(|p| p.is_file())
 }
 
 /// TODO(merge): config::load. A thin private loader until the config helper's lands.
@@ -27,12 +30,18 @@ fn load_config(path: &Path) -> anyhow::Result<Config> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
     serde_saphyr::from_str::<Config>(&text).map_err(|e| {
-        anyhow::Error::new(Error::usage(format!("{}: {e}", path.display())).with_hint("fix tug.yaml"))
+        anyhow::Error::new(
+            Error::usage(format!("{}: {e}", path.display())).with_hint("fix tug.yaml"),
+        )
     })
 }
 
 fn to_error(e: PublishError) -> anyhow::Error {
-    let code = if e.is_config() { ExitCode::Usage } else { ExitCode::Failure };
+    let code = if e.is_config() {
+        ExitCode::Usage
+    } else {
+        ExitCode::Failure
+    };
     let mut err = Error::new(code, e.to_string());
     if let Some(h) = e.hint() {
         err = err.with_hint(h);
@@ -43,7 +52,10 @@ fn to_error(e: PublishError) -> anyhow::Error {
 pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
     let config_path = find_config(ctx);
     let (config, root) = match &config_path {
-        Some(p) => (load_config(p)?, p.parent().unwrap_or(Path::new(".")).to_path_buf()),
+        Some(p) => (
+            load_config(p)?,
+            p.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        ),
         None => (Config::default(), ctx.cwd.clone()),
     };
     let dist = match &ctx.global.dist {
@@ -52,11 +64,18 @@ pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
     };
     let release = Release::load(&dist).map_err(|e| to_error(e.into()))?;
 
-    let mut publishers =
-        if config.publish.is_empty() { PublisherConfig::defaults() } else { config.publish.clone() };
+    let mut publishers = if config.publish.is_empty() {
+        PublisherConfig::defaults()
+    } else {
+        config.publish.clone()
+    };
     let mut v = Validator::new(config_path.as_deref().unwrap_or(Path::new("tug.yaml")));
     crate::config::publish::validate(&publishers, &mut v);
-    if let Some(d) = v.diagnostics.iter().find(|d| d.severity == crate::config::Severity::Error) {
+    if let Some(d) = v
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == crate::config::Severity::Error)
+    {
         let mut err = Error::usage(d.message.clone());
         if let Some(h) = &d.hint {
             err = err.with_hint(h.clone());
@@ -67,9 +86,11 @@ pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
         for name in &args.only {
             if !publishers.iter().any(|p| p.name() == name) {
                 let names: Vec<&str> = publishers.iter().map(|p| p.name()).collect();
-                return Err(Error::usage(format!("--only {name}: no publisher has that name"))
-                    .with_hint(format!("configured publishers: {}", names.join(", ")))
-                    .into());
+                return Err(
+                    Error::usage(format!("--only {name}: no publisher has that name"))
+                        .with_hint(format!("configured publishers: {}", names.join(", ")))
+                        .into(),
+                );
             }
         }
         publishers.retain(|p| args.only.iter().any(|n| n == p.name()));
@@ -79,7 +100,11 @@ pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
         return write_layout(ctx, &release, &publishers, &ctx.cwd.join(dir));
     }
 
-    let options = Options { dry_run: args.dry_run, replace: args.replace, root: root.clone() };
+    let options = Options {
+        dry_run: args.dry_run,
+        replace: args.replace,
+        root: root.clone(),
+    };
     let printer = ctx.printer.clone();
     let bars: Arc<Mutex<HashMap<String, ProgressBar>>> = Arc::default();
     let sink: publish::Sink = Arc::new(move |event| on_event(&printer, &bars, event));
@@ -92,24 +117,50 @@ pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
-fn on_event(printer: &crate::ui::Printer, bars: &Mutex<HashMap<String, ProgressBar>>, event: Event) {
+fn on_event(
+    printer: &crate::ui::Printer,
+    bars: &Mutex<HashMap<String, ProgressBar>>,
+    event: Event,
+) {
     let mut bars = bars.lock().unwrap_or_else(|e| e.into_inner());
     match event {
-        Event::PublisherStarted { publisher, kind, target } => {
+        Event::PublisherStarted {
+            publisher,
+            kind,
+            target,
+        } => {
             printer.status("Publishing", format!("{publisher} ({kind}) to {target}"));
-            printer.event("publisher-started", serde_json::json!({ "publisher": publisher, "type": kind, "target": target }));
+            printer.event(
+                "publisher-started",
+                serde_json::json!({ "publisher": publisher, "type": kind, "target": target }),
+            );
         }
-        Event::UploadStarted { publisher, item, size } => {
+        Event::UploadStarted {
+            publisher,
+            item,
+            size,
+        } => {
             let key = format!("{publisher}\0{item}");
-            let bar = bars.entry(key).or_insert_with(|| printer.bytes_bar(size, item.clone()));
+            let bar = bars
+                .entry(key)
+                .or_insert_with(|| printer.bytes_bar(size, item.clone()));
             bar.set_position(0);
         }
-        Event::UploadProgress { publisher, item, bytes } => {
+        Event::UploadProgress {
+            publisher,
+            item,
+            bytes,
+        } => {
             if let Some(bar) = bars.get(&format!("{publisher}\0{item}")) {
                 bar.inc(bytes);
             }
         }
-        Event::ItemDone { publisher, item, outcome, size } => {
+        Event::ItemDone {
+            publisher,
+            item,
+            outcome,
+            size,
+        } => {
             if let Some(bar) = bars.remove(&format!("{publisher}\0{item}")) {
                 bar.finish_and_clear();
             }
@@ -118,17 +169,32 @@ fn on_event(printer: &crate::ui::Printer, bars: &Mutex<HashMap<String, ProgressB
                 ItemOutcome::AlreadyPublished => "Unchanged",
                 ItemOutcome::WouldUpload => "Would upload",
             };
-            let note = if outcome == ItemOutcome::AlreadyPublished { " (already published)" } else { "" };
-            printer.status(verb, format!("{publisher}: {item} ({}){note}", human_bytes(size)));
+            let note = if outcome == ItemOutcome::AlreadyPublished {
+                " (already published)"
+            } else {
+                ""
+            };
+            printer.status(
+                verb,
+                format!("{publisher}: {item} ({}){note}", human_bytes(size)),
+            );
             printer.event(
                 "item",
                 serde_json::json!({ "publisher": publisher, "item": item, "outcome": outcome, "size": size }),
             );
         }
-        Event::Retrying { publisher, what, attempt, delay, reason } => {
+        Event::Retrying {
+            publisher,
+            what,
+            attempt,
+            delay,
+            reason,
+        } => {
             printer.warn(format!(
                 "{what}: attempt {attempt} failed ({reason}); retrying in {}",
-                humantime::format_duration(std::time::Duration::from_millis(delay.as_millis() as u64))
+                humantime::format_duration(std::time::Duration::from_millis(
+                    delay.as_millis() as u64
+                ))
             ));
             printer.event(
                 "retry",
@@ -137,13 +203,20 @@ fn on_event(printer: &crate::ui::Printer, bars: &Mutex<HashMap<String, ProgressB
             );
         }
         Event::PublisherDone { publisher, summary } => {
-            let mut parts = vec![format!("{} uploaded ({})", summary.uploaded, human_bytes(summary.uploaded_bytes))];
+            let mut parts = vec![format!(
+                "{} uploaded ({})",
+                summary.uploaded,
+                human_bytes(summary.uploaded_bytes)
+            )];
             parts.push(format!("{} already published", summary.already_published));
             if summary.would_upload > 0 {
                 parts.push(format!("{} would be uploaded", summary.would_upload));
             }
             printer.status("Published", format!("{publisher}: {}", parts.join(", ")));
-            printer.event("publisher-done", serde_json::json!({ "publisher": publisher, "summary": summary }));
+            printer.event(
+                "publisher-done",
+                serde_json::json!({ "publisher": publisher, "summary": summary }),
+            );
         }
     }
 }
@@ -200,9 +273,11 @@ fn write_layout(
     }
     let refs = publish::oci::write_layout(&plans, dir).map_err(to_error)?;
     for r in &refs {
-        ctx.printer.status("Wrote", format!("oci:{}:{r}", dir.display()));
+        ctx.printer
+            .status("Wrote", format!("oci:{}:{r}", dir.display()));
         ctx.printer.data(format!("oci:{}:{r}", dir.display()));
-        ctx.printer.event("oci-layout", serde_json::json!({ "dir": dir, "ref": r }));
+        ctx.printer
+            .event("oci-layout", serde_json::json!({ "dir": dir, "ref": r }));
     }
     Ok(ExitCode::Success)
 }

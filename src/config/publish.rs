@@ -154,7 +154,11 @@ fn default_dir_path() -> String {
 
 impl Default for DirPublisher {
     fn default() -> Self {
-        DirPublisher { name: None, path: default_dir_path(), retry: RetryConfig::default() }
+        DirPublisher {
+            name: None,
+            path: default_dir_path(),
+            retry: RetryConfig::default(),
+        }
     }
 }
 
@@ -255,7 +259,9 @@ fn default_release_name() -> String {
 }
 
 /// HTTP method of an `http` publisher.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum HttpMethod {
     #[default]
@@ -305,14 +311,21 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
             );
         }
         if p.retry().attempts == 0 {
-            v.error(at, format!("publish.{}: retry.attempts must be at least 1", p.name()), None);
+            v.error(
+                at,
+                format!("publish.{}: retry.attempts must be at least 1", p.name()),
+                None,
+            );
         }
         match p {
             PublisherConfig::Oci(o) => {
                 if o.concurrency == 0 || o.chunk_size < 1024 {
                     v.error(
                         at,
-                        format!("publish.{}: concurrency must be >= 1 and chunk_size >= 1024", p.name()),
+                        format!(
+                            "publish.{}: concurrency must be >= 1 and chunk_size >= 1024",
+                            p.name()
+                        ),
                         None,
                     );
                 }
@@ -332,19 +345,26 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
                     }
                 }
             }
-            PublisherConfig::Github(g) => {
+            PublisherConfig::Github(g)
                 if g.repository.split('/').filter(|s| !s.is_empty()).count() != 2
-                    && !g.repository.contains("{{")
-                {
-                    v.error(
-                        at,
-                        format!("publish.{}: repository {:?} is not owner/name", p.name(), g.repository),
-                        Some("e.g. `repository: acme/hello`".into()),
-                    );
-                }
+                    && !g.repository.contains("{{") =>
+            {
+                v.error(
+                    at,
+                    format!(
+                        "publish.{}: repository {:?} is not owner/name",
+                        p.name(),
+                        g.repository
+                    ),
+                    Some("e.g. `repository: acme/hello`".into()),
+                );
             }
             PublisherConfig::Http(h) if h.concurrency == 0 => {
-                v.error(at, format!("publish.{}: concurrency must be >= 1", p.name()), None);
+                v.error(
+                    at,
+                    format!("publish.{}: concurrency must be >= 1", p.name()),
+                    None,
+                );
             }
             _ => {}
         }
@@ -375,10 +395,14 @@ mod tests {
         let list: Vec<PublisherConfig> = serde_saphyr::from_str(yaml).unwrap();
         assert_eq!(list.len(), 4);
         assert_eq!(list[0], PublisherConfig::Dir(DirPublisher::default()));
-        let PublisherConfig::Oci(oci) = &list[1] else { panic!() };
+        let PublisherConfig::Oci(oci) = &list[1] else {
+            panic!()
+        };
         assert_eq!(oci.tags, vec!["{{ version }}"]);
         assert_eq!(oci.images.as_ref().unwrap().bin_dir, "/usr/local/bin");
-        let PublisherConfig::Github(gh) = &list[2] else { panic!() };
+        let PublisherConfig::Github(gh) = &list[2] else {
+            panic!()
+        };
         assert_eq!(gh.retry.attempts, 2);
         assert_eq!(gh.retry.initial_delay, std::time::Duration::from_millis(10));
         assert_eq!(list[3].name(), "nexus");

@@ -11,7 +11,7 @@
 //! temp name and renamed, then re-hashed; `manifest.json` appears only once all files are there,
 //! so a reader that finds it finds a complete release.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -52,9 +52,11 @@ impl DirIndex {
                 what: format!("reading {}", path.display()),
                 message: e.to_string(),
             }),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                Ok(DirIndex { schema_version: 1, project: project.to_string(), versions: Vec::new() })
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DirIndex {
+                schema_version: 1,
+                project: project.to_string(),
+                versions: Vec::new(),
+            }),
             Err(e) => Err(PublishError::io("reading the release index", path, e)),
         }
     }
@@ -63,7 +65,10 @@ impl DirIndex {
         self.versions.retain(|v| v.version != entry.version);
         self.versions.push(entry);
         self.versions.sort_by(|a, b| {
-            match (semver::Version::parse(&a.version), semver::Version::parse(&b.version)) {
+            match (
+                semver::Version::parse(&a.version),
+                semver::Version::parse(&b.version),
+            ) {
                 (Ok(x), Ok(y)) => x.cmp(&y),
                 _ => std::cmp::Ordering::Equal,
             }
@@ -75,7 +80,10 @@ impl DirIndex {
 fn copy_atomic(from: &Path, to: &Path) -> std::io::Result<()> {
     let dir = to.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new().prefix(".tug-").suffix(".tmp").tempfile_in(dir)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tug-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
     let mut src = std::fs::File::open(from)?;
     std::io::copy(&mut src, tmp.as_file_mut())?;
     tmp.as_file().sync_all()?;
@@ -101,7 +109,9 @@ pub async fn publish(
     for artifact in &m.artifacts {
         let dest = version_dir.join(&artifact.path);
         let key = format!("file {}", artifact.path);
-        if shared.is_confirmed(&key, &artifact.sha256) && matches_file(&dest, &artifact.sha256, artifact.size) {
+        if shared.is_confirmed(&key, &artifact.sha256)
+            && matches_file(&dest, &artifact.sha256, artifact.size)
+        {
             shared.done(&artifact.name, ItemOutcome::AlreadyPublished, artifact.size);
             tally.add(ItemOutcome::AlreadyPublished, 0);
             continue;
@@ -112,7 +122,9 @@ pub async fn publish(
             Err(e) => return Err(PublishError::io("reading the published copy", &dest, e)),
         };
         let outcome = match present {
-            Some((sha, size)) if sha == artifact.sha256 && size == artifact.size => ItemOutcome::AlreadyPublished,
+            Some((sha, size)) if sha == artifact.sha256 && size == artifact.size => {
+                ItemOutcome::AlreadyPublished
+            }
             Some((sha, _)) if !shared.options.replace => {
                 return Err(PublishError::Conflict {
                     what: dest.display().to_string(),
@@ -130,10 +142,18 @@ pub async fn publish(
             if !matches_file(&dest, &artifact.sha256, artifact.size) {
                 return Err(PublishError::Verify {
                     what: dest.display().to_string(),
-                    message: format!("the copy does not have sha256 {} and size {}", artifact.sha256, artifact.size),
+                    message: format!(
+                        "the copy does not have sha256 {} and size {}",
+                        artifact.sha256, artifact.size
+                    ),
                 });
             }
-            shared.confirm(&key, &artifact.sha256, artifact.size, &dest.display().to_string())?;
+            shared.confirm(
+                &key,
+                &artifact.sha256,
+                artifact.size,
+                &dest.display().to_string(),
+            )?;
         }
         shared.done(&artifact.name, outcome, artifact.size);
         tally.add(outcome, artifact.size);
@@ -157,7 +177,11 @@ pub async fn publish(
             ItemOutcome::Uploaded
         }
     };
-    shared.done(crate::manifest::MANIFEST_FILE, outcome, release.manifest_bytes.len() as u64);
+    shared.done(
+        crate::manifest::MANIFEST_FILE,
+        outcome,
+        release.manifest_bytes.len() as u64,
+    );
     tally.add(outcome, release.manifest_bytes.len() as u64);
 
     if !shared.options.dry_run {
@@ -175,17 +199,19 @@ pub async fn publish(
             index.upsert(entry);
             let mut json = serde_json::to_vec_pretty(&index).expect("index serializes");
             json.push(b'\n');
-            write_atomic(&index_path, &json).map_err(|e| PublishError::io("writing", &index_path, e))?;
+            write_atomic(&index_path, &json)
+                .map_err(|e| PublishError::io("writing", &index_path, e))?;
         }
-        shared.confirm("manifest", &release.manifest_sha256, release.manifest_bytes.len() as u64, &version_dir.display().to_string())?;
+        shared.confirm(
+            "manifest",
+            &release.manifest_sha256,
+            release.manifest_bytes.len() as u64,
+            &version_dir.display().to_string(),
+        )?;
     }
-    Ok(tally.finish(vec![display(&version_dir)]))
+    Ok(tally.finish(vec![version_dir.display().to_string()]))
 }
 
 fn matches_file(path: &Path, sha256: &str, size: u64) -> bool {
     matches!(sha256_file(path), Ok((s, n)) if s == sha256 && n == size)
-}
-
-fn display(p: &PathBuf) -> String {
-    p.display().to_string()
 }

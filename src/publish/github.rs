@@ -61,7 +61,11 @@ impl Api {
                 return Err(retry::unexpected(what, method, resp).await);
             }
             let text = resp.text().await?;
-            let value = if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::Null) };
+            let value = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::Null)
+            };
             Ok((status, value))
         })
         .await
@@ -104,7 +108,14 @@ pub async fn publish(
     if !(shared.options.dry_run && api.token.is_empty()) {
         for page in 1..=10 {
             let url = api.url(&format!("releases?per_page=100&page={page}"));
-            let (_, list) = api.call(&shared, &format!("{name}: listing releases of {repo}"), &[200], || api.req(reqwest::Method::GET, &url)).await?;
+            let (_, list) = api
+                .call(
+                    &shared,
+                    &format!("{name}: listing releases of {repo}"),
+                    &[200],
+                    || api.req(reqwest::Method::GET, &url),
+                )
+                .await?;
             let list = list.as_array().cloned().unwrap_or_default();
             found = list.iter().find(|r| r["tag_name"] == json!(tag)).cloned();
             if found.is_some() || list.len() < 100 {
@@ -118,7 +129,10 @@ pub async fn publish(
             None => Vec::new(),
         };
         for a in &m.artifacts {
-            let outcome = if assets.iter().any(|x| same_asset(x, &a.name, a.size, &a.sha256)) {
+            let outcome = if assets
+                .iter()
+                .any(|x| same_asset(x, &a.name, a.size, &a.sha256))
+            {
                 ItemOutcome::AlreadyPublished
             } else {
                 ItemOutcome::WouldUpload
@@ -134,19 +148,28 @@ pub async fn publish(
             let url = api.url("releases");
             let body = json!({ "tag_name": tag, "name": title, "draft": true, "prerelease": config.prerelease });
             let (_, created) = api
-                .call(&shared, &format!("{name}: creating the draft release {tag}"), &[201], || {
-                    api.req(reqwest::Method::POST, &url).json(&body)
-                })
+                .call(
+                    &shared,
+                    &format!("{name}: creating the draft release {tag}"),
+                    &[201],
+                    || api.req(reqwest::Method::POST, &url).json(&body),
+                )
                 .await?;
             created
         }
     };
-    let id = gh_release["id"].as_u64().ok_or_else(|| PublishError::Other {
-        what: format!("{name}: release {tag}"),
-        message: "the API returned a release without an id".into(),
-    })?;
+    let id = gh_release["id"]
+        .as_u64()
+        .ok_or_else(|| PublishError::Other {
+            what: format!("{name}: release {tag}"),
+            message: "the API returned a release without an id".into(),
+        })?;
     let upload_base = gh_release["upload_url"].as_str().unwrap_or_default();
-    let upload_base = upload_base.split('{').next().unwrap_or_default().to_string();
+    let upload_base = upload_base
+        .split('{')
+        .next()
+        .unwrap_or_default()
+        .to_string();
 
     let assets = list_assets(&api, &shared, &gh_release).await?;
     for a in &m.artifacts {
@@ -154,7 +177,12 @@ pub async fn publish(
         let existing = assets.iter().find(|x| x["name"] == json!(a.name));
         if let Some(x) = existing {
             if same_asset(x, &a.name, a.size, &a.sha256) {
-                shared.confirm(&key, &a.sha256, a.size, x["browser_download_url"].as_str().unwrap_or_default())?;
+                shared.confirm(
+                    &key,
+                    &a.sha256,
+                    a.size,
+                    x["browser_download_url"].as_str().unwrap_or_default(),
+                )?;
                 shared.done(&a.name, ItemOutcome::AlreadyPublished, a.size);
                 tally.add(ItemOutcome::AlreadyPublished, 0);
                 continue;
@@ -162,31 +190,65 @@ pub async fn publish(
             if !shared.options.replace {
                 return Err(PublishError::Conflict {
                     what: format!("asset {} of release {tag} in {repo}", a.name),
-                    detail: format!("size {}, digest {}; this release has size {} and sha256:{}", x["size"], x["digest"], a.size, a.sha256),
+                    detail: format!(
+                        "size {}, digest {}; this release has size {} and sha256:{}",
+                        x["size"], x["digest"], a.size, a.sha256
+                    ),
                 });
             }
             let url = api.url(&format!("releases/assets/{}", x["id"]));
-            api.call(&shared, &format!("{name}: deleting asset {}", a.name), &[204, 404], || api.req(reqwest::Method::DELETE, &url)).await?;
+            api.call(
+                &shared,
+                &format!("{name}: deleting asset {}", a.name),
+                &[204, 404],
+                || api.req(reqwest::Method::DELETE, &url),
+            )
+            .await?;
         }
-        shared.emit(super::Event::UploadStarted { publisher: name.clone(), item: a.name.clone(), size: a.size });
+        shared.emit(super::Event::UploadStarted {
+            publisher: name.clone(),
+            item: a.name.clone(),
+            size: a.size,
+        });
         let path = release.file(a);
-        let bytes = tokio::fs::read(&path).await.map_err(|e| PublishError::io("reading", &path, e))?;
+        let bytes = tokio::fs::read(&path)
+            .await
+            .map_err(|e| PublishError::io("reading", &path, e))?;
         let (_, uploaded) = api
-            .call(&shared, &format!("{name}: uploading {}", a.name), &[201], || {
-                api.req(reqwest::Method::POST, &upload_base)
-                    .query(&[("name", a.name.as_str())])
-                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                    .body(bytes.clone())
-            })
+            .call(
+                &shared,
+                &format!("{name}: uploading {}", a.name),
+                &[201],
+                || {
+                    api.req(reqwest::Method::POST, &upload_base)
+                        .query(&[("name", a.name.as_str())])
+                        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                        .body(bytes.clone())
+                },
+            )
             .await?;
         if !same_asset(&uploaded, &a.name, a.size, &a.sha256) {
             return Err(PublishError::Verify {
                 what: format!("{name}: asset {}", a.name),
-                message: format!("the server reports size {} digest {}, expected {} sha256:{}", uploaded["size"], uploaded["digest"], a.size, a.sha256),
+                message: format!(
+                    "the server reports size {} digest {}, expected {} sha256:{}",
+                    uploaded["size"], uploaded["digest"], a.size, a.sha256
+                ),
             });
         }
-        shared.emit(super::Event::UploadProgress { publisher: name.clone(), item: a.name.clone(), bytes: a.size });
-        shared.confirm(&key, &a.sha256, a.size, uploaded["browser_download_url"].as_str().unwrap_or_default())?;
+        shared.emit(super::Event::UploadProgress {
+            publisher: name.clone(),
+            item: a.name.clone(),
+            bytes: a.size,
+        });
+        shared.confirm(
+            &key,
+            &a.sha256,
+            a.size,
+            uploaded["browser_download_url"]
+                .as_str()
+                .unwrap_or_default(),
+        )?;
         shared.done(&a.name, ItemOutcome::Uploaded, a.size);
         tally.add(ItemOutcome::Uploaded, a.size);
     }
@@ -196,13 +258,22 @@ pub async fn publish(
         if gh_release["body"].as_str() != Some(notes.as_str()) {
             let body = json!({ "body": notes });
             let (_, updated) = api
-                .call(&shared, &format!("{name}: setting the release notes"), &[200], || api.req(reqwest::Method::PATCH, &url).json(&body))
+                .call(
+                    &shared,
+                    &format!("{name}: setting the release notes"),
+                    &[200],
+                    || api.req(reqwest::Method::PATCH, &url).json(&body),
+                )
                 .await?;
             gh_release = updated;
             shared.done("release notes", ItemOutcome::Uploaded, notes.len() as u64);
             tally.add(ItemOutcome::Uploaded, notes.len() as u64);
         } else {
-            shared.done("release notes", ItemOutcome::AlreadyPublished, notes.len() as u64);
+            shared.done(
+                "release notes",
+                ItemOutcome::AlreadyPublished,
+                notes.len() as u64,
+            );
             tally.add(ItemOutcome::AlreadyPublished, 0);
         }
     }
@@ -210,23 +281,41 @@ pub async fn publish(
     if gh_release["draft"] == json!(true) {
         let body = json!({ "draft": false });
         let (_, updated) = api
-            .call(&shared, &format!("{name}: publishing release {tag}"), &[200], || api.req(reqwest::Method::PATCH, &url).json(&body))
+            .call(
+                &shared,
+                &format!("{name}: publishing release {tag}"),
+                &[200],
+                || api.req(reqwest::Method::PATCH, &url).json(&body),
+            )
             .await?;
         gh_release = updated;
-        shared.done(&format!("release {tag} (undraft)"), ItemOutcome::Uploaded, 0);
+        shared.done(
+            &format!("release {tag} (undraft)"),
+            ItemOutcome::Uploaded,
+            0,
+        );
         tally.add(ItemOutcome::Uploaded, 0);
     }
     let location = gh_release["html_url"].as_str().unwrap_or(&url).to_string();
     Ok(tally.finish(vec![location]))
 }
 
-async fn list_assets(api: &Api, shared: &Shared, gh_release: &Value) -> Result<Vec<Value>, PublishError> {
+async fn list_assets(
+    api: &Api,
+    shared: &Shared,
+    gh_release: &Value,
+) -> Result<Vec<Value>, PublishError> {
     let id = &gh_release["id"];
     let mut all = Vec::new();
     for page in 1..=20 {
         let url = api.url(&format!("releases/{id}/assets?per_page=100&page={page}"));
         let (_, list) = api
-            .call(shared, &format!("{}: listing assets", shared.publisher), &[200], || api.req(reqwest::Method::GET, &url))
+            .call(
+                shared,
+                &format!("{}: listing assets", shared.publisher),
+                &[200],
+                || api.req(reqwest::Method::GET, &url),
+            )
             .await?;
         let list = list.as_array().cloned().unwrap_or_default();
         let n = list.len();
@@ -242,7 +331,9 @@ async fn list_assets(api: &Api, shared: &Shared, gh_release: &Value) -> Result<V
 fn same_asset(asset: &Value, name: &str, size: u64, sha256: &str) -> bool {
     asset["name"] == json!(name)
         && asset["size"].as_u64() == Some(size)
-        && asset["digest"].as_str().is_none_or(|d| d == format!("sha256:{sha256}"))
+        && asset["digest"]
+            .as_str()
+            .is_none_or(|d| d == format!("sha256:{sha256}"))
 }
 
 /// The release notes: the manifest's notes artifact, else dist/RELEASE_NOTES.md.

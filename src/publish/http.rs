@@ -20,7 +20,13 @@ enum Remote {
     Different(String),
 }
 
-async fn head(client: &reqwest::Client, url: &str, headers: &[(String, String)], size: u64, sha256: &str) -> Result<Remote, Failure> {
+async fn head(
+    client: &reqwest::Client,
+    url: &str,
+    headers: &[(String, String)],
+    size: u64,
+    sha256: &str,
+) -> Result<Remote, Failure> {
     let mut rb = client.head(url);
     for (k, v) in headers {
         rb = rb.header(k, v);
@@ -33,8 +39,14 @@ async fn head(client: &reqwest::Client, url: &str, headers: &[(String, String)],
         StatusCode::NOT_FOUND | StatusCode::GONE => Ok(Remote::Missing),
         s if s.is_success() => {
             let h = resp.headers();
-            let len = h.get(reqwest::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-            let sum = h.get("x-checksum-sha256").and_then(|v| v.to_str().ok()).map(str::to_ascii_lowercase);
+            let len = h
+                .get(reqwest::header::CONTENT_LENGTH)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<u64>().ok());
+            let sum = h
+                .get("x-checksum-sha256")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_ascii_lowercase);
             if len == Some(size) && sum.as_deref().is_none_or(|s| s == sha256) {
                 Ok(Remote::Same)
             } else {
@@ -81,7 +93,13 @@ pub async fn publish(
             tally.add(ItemOutcome::WouldUpload, a.size);
             continue;
         }
-        let (shared, tally, client, a, path) = (shared.clone(), tally.clone(), client.clone(), a.clone(), release.file(a));
+        let (shared, tally, client, a, path) = (
+            shared.clone(),
+            tally.clone(),
+            client.clone(),
+            a.clone(),
+            release.file(a),
+        );
         let (method, verify) = (config.method, config.verify);
         tasks.push(async move {
             let what = format!("{}: {} to {url}", shared.publisher, a.name);
@@ -90,13 +108,22 @@ pub async fn publish(
                     match head(&client, &url, &headers, a.size, &a.sha256).await? {
                         Remote::Same => return Ok(ItemOutcome::AlreadyPublished),
                         Remote::Different(found) if !shared.options.replace => {
-                            return Err(Failure::Fatal(PublishError::Conflict { what: url.clone(), detail: found }))
+                            return Err(Failure::Fatal(PublishError::Conflict {
+                                what: url.clone(),
+                                detail: found,
+                            }))
                         }
                         _ => {}
                     }
                 }
-                shared.emit(Event::UploadStarted { publisher: shared.publisher.clone(), item: a.name.clone(), size: a.size });
-                let bytes = tokio::fs::read(&path).await.map_err(|e| PublishError::io("reading", &path, e))?;
+                shared.emit(Event::UploadStarted {
+                    publisher: shared.publisher.clone(),
+                    item: a.name.clone(),
+                    size: a.size,
+                });
+                let bytes = tokio::fs::read(&path)
+                    .await
+                    .map_err(|e| PublishError::io("reading", &path, e))?;
                 let mut rb = match method {
                     HttpMethod::Put => client.put(&url),
                     HttpMethod::Post => client.post(&url),
@@ -114,18 +141,36 @@ pub async fn publish(
                     return Err(t);
                 }
                 if !resp.status().is_success() {
-                    let m = if method == HttpMethod::Put { "PUT" } else { "POST" };
+                    let m = if method == HttpMethod::Put {
+                        "PUT"
+                    } else {
+                        "POST"
+                    };
                     return Err(retry::unexpected(&what, m, resp).await);
                 }
-                shared.emit(Event::UploadProgress { publisher: shared.publisher.clone(), item: a.name.clone(), bytes: a.size });
+                shared.emit(Event::UploadProgress {
+                    publisher: shared.publisher.clone(),
+                    item: a.name.clone(),
+                    bytes: a.size,
+                });
                 if verify {
                     match head(&client, &url, &headers, a.size, &a.sha256).await? {
                         Remote::Same => {}
                         Remote::Missing => {
-                            return Err(Failure::Fatal(PublishError::Verify { what: what.clone(), message: "the server accepted the upload but does not have it".into() }))
+                            return Err(Failure::Fatal(PublishError::Verify {
+                                what: what.clone(),
+                                message: "the server accepted the upload but does not have it"
+                                    .into(),
+                            }))
                         }
                         Remote::Different(found) => {
-                            return Err(Failure::Fatal(PublishError::Verify { what: what.clone(), message: format!("the server holds {found}, expected size {} sha256 {}", a.size, a.sha256) }))
+                            return Err(Failure::Fatal(PublishError::Verify {
+                                what: what.clone(),
+                                message: format!(
+                                    "the server holds {found}, expected size {} sha256 {}",
+                                    a.size, a.sha256
+                                ),
+                            }))
                         }
                     }
                 }

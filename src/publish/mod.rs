@@ -40,7 +40,12 @@ impl Release {
         let manifest_bytes =
             std::fs::read(&path).map_err(|source| ManifestError::Io { path, source })?;
         let manifest_sha256 = sha256_hex(&manifest_bytes);
-        Ok(Release { dist: dist.to_path_buf(), manifest, manifest_bytes, manifest_sha256 })
+        Ok(Release {
+            dist: dist.to_path_buf(),
+            manifest,
+            manifest_bytes,
+            manifest_sha256,
+        })
     }
 
     /// Absolute path of an artifact's file.
@@ -78,12 +83,38 @@ pub enum ItemOutcome {
 /// Progress reported by the engine; the command prints it.
 #[derive(Debug, Clone)]
 pub enum Event {
-    PublisherStarted { publisher: String, kind: &'static str, target: String },
-    UploadStarted { publisher: String, item: String, size: u64 },
-    UploadProgress { publisher: String, item: String, bytes: u64 },
-    ItemDone { publisher: String, item: String, outcome: ItemOutcome, size: u64 },
-    Retrying { publisher: String, what: String, attempt: u32, delay: Duration, reason: String },
-    PublisherDone { publisher: String, summary: PublisherSummary },
+    PublisherStarted {
+        publisher: String,
+        kind: &'static str,
+        target: String,
+    },
+    UploadStarted {
+        publisher: String,
+        item: String,
+        size: u64,
+    },
+    UploadProgress {
+        publisher: String,
+        item: String,
+        bytes: u64,
+    },
+    ItemDone {
+        publisher: String,
+        item: String,
+        outcome: ItemOutcome,
+        size: u64,
+    },
+    Retrying {
+        publisher: String,
+        what: String,
+        attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
+    PublisherDone {
+        publisher: String,
+        summary: PublisherSummary,
+    },
 }
 
 /// Counts for one publisher, plus where the release can be found.
@@ -105,11 +136,25 @@ pub enum PublishError {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     #[error("{publisher}: {what}: {message}")]
-    Config { publisher: String, what: String, message: String },
+    Config {
+        publisher: String,
+        what: String,
+        message: String,
+    },
     #[error("{what}: {method} {url} answered {status}: {body}")]
-    Http { what: String, method: String, url: String, status: u16, body: String },
+    Http {
+        what: String,
+        method: String,
+        url: String,
+        status: u16,
+        body: String,
+    },
     #[error("{what}: gave up after {attempts} attempts: {last}")]
-    Exhausted { what: String, attempts: u32, last: String },
+    Exhausted {
+        what: String,
+        attempts: u32,
+        last: String,
+    },
     #[error("{what}: {message}")]
     Verify { what: String, message: String },
     #[error("{what} already exists with different content ({detail})")]
@@ -117,14 +162,22 @@ pub enum PublishError {
     #[error("{what}: authentication failed: {message}")]
     Auth { what: String, message: String },
     #[error("{what}: {path}: {source}")]
-    Io { what: String, path: PathBuf, source: std::io::Error },
+    Io {
+        what: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("{what}: {message}")]
     Other { what: String, message: String },
 }
 
 impl PublishError {
     pub fn io(what: impl Into<String>, path: &Path, source: std::io::Error) -> Self {
-        PublishError::Io { what: what.into(), path: path.to_path_buf(), source }
+        PublishError::Io {
+            what: what.into(),
+            path: path.to_path_buf(),
+            source,
+        }
     }
 
     /// How to fix it, where we know.
@@ -173,7 +226,13 @@ impl Shared {
     }
 
     /// Record a confirmed item and persist the state file atomically.
-    pub fn confirm(&self, key: &str, sha256: &str, size: u64, location: &str) -> Result<(), PublishError> {
+    pub fn confirm(
+        &self,
+        key: &str,
+        sha256: &str,
+        size: u64,
+        location: &str,
+    ) -> Result<(), PublishError> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.confirm(&self.publisher, key, sha256, size, location);
         state.save(&self.state_path)
@@ -225,7 +284,10 @@ pub fn publish(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| PublishError::Other { what: "starting the network runtime".into(), message: e.to_string() })?;
+        .map_err(|e| PublishError::Other {
+            what: "starting the network runtime".into(),
+            message: e.to_string(),
+        })?;
     let state_path = state::state_path(&release.dist);
     let mut ordered: Vec<&PublisherConfig> = publishers.iter().collect();
     ordered.sort_by_key(|p| p.order());
@@ -255,26 +317,40 @@ pub fn publish(
             match config {
                 PublisherConfig::Dir(c) => dir::publish(release, c, &vars, shared.clone()).await,
                 PublisherConfig::Oci(c) => oci::publish(release, c, &vars, shared.clone()).await,
-                PublisherConfig::Github(c) => github::publish(release, c, &vars, shared.clone()).await,
+                PublisherConfig::Github(c) => {
+                    github::publish(release, c, &vars, shared.clone()).await
+                }
                 PublisherConfig::Http(c) => http::publish(release, c, &vars, shared.clone()).await,
             }
         });
         state = Arc::try_unwrap(shared)
             .map(|s| s.state.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .unwrap_or_else(|shared| shared.state.lock().unwrap_or_else(|e| e.into_inner()).clone());
+            .unwrap_or_else(|shared| {
+                shared
+                    .state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+            });
         let summary = result?;
         if !options.dry_run {
             state.complete(config.name());
             state.save(&state_path)?;
         }
-        (sink)(Event::PublisherDone { publisher: config.name().to_string(), summary: summary.clone() });
+        (sink)(Event::PublisherDone {
+            publisher: config.name().to_string(),
+            summary: summary.clone(),
+        });
         results.push((config.name().to_string(), summary));
     }
     Ok(results)
 }
 
 /// The rendered place a publisher writes to; a change of target resets its state.
-fn describe_target(config: &PublisherConfig, vars: &template::Vars) -> Result<String, PublishError> {
+fn describe_target(
+    config: &PublisherConfig,
+    vars: &template::Vars,
+) -> Result<String, PublishError> {
     let name = config.name();
     let render = |field: &str, t: &str| vars.render(name, field, t);
     Ok(match config {
@@ -288,7 +364,11 @@ fn describe_target(config: &PublisherConfig, vars: &template::Vars) -> Result<St
             t
         }
         PublisherConfig::Github(c) => {
-            format!("{}/repos/{}", c.api_url.trim_end_matches('/'), render("repository", &c.repository)?)
+            format!(
+                "{}/repos/{}",
+                c.api_url.trim_end_matches('/'),
+                render("repository", &c.repository)?
+            )
         }
         // Per-artifact variables are not known here: the template itself names the target.
         PublisherConfig::Http(c) => c.url.clone(),

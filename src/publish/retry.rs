@@ -16,7 +16,10 @@ use crate::config::publish::RetryConfig;
 #[derive(Debug)]
 pub enum Failure {
     /// Worth trying again (after at least `retry_after`, when the server said so).
-    Transient { reason: String, retry_after: Option<Duration> },
+    Transient {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
     /// Pointless to retry.
     Fatal(PublishError),
 }
@@ -30,10 +33,16 @@ impl From<PublishError> for Failure {
 impl From<reqwest::Error> for Failure {
     fn from(e: reqwest::Error) -> Self {
         if e.is_builder() || e.is_redirect() || e.is_decode() {
-            Failure::Fatal(PublishError::Other { what: "HTTP request".into(), message: error_chain(&e) })
+            Failure::Fatal(PublishError::Other {
+                what: "HTTP request".into(),
+                message: error_chain(&e),
+            })
         } else {
             // Connection refused or reset, timeouts, broken bodies: the network, try again.
-            Failure::Transient { reason: error_chain(&e), retry_after: None }
+            Failure::Transient {
+                reason: error_chain(&e),
+                retry_after: None,
+            }
         }
     }
 }
@@ -58,8 +67,14 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 pub fn transient_status(resp: &Response) -> Option<Failure> {
     let status = resp.status();
     let headers = resp.headers();
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
-    let rate_limited = status == StatusCode::FORBIDDEN && header("x-ratelimit-remaining") == Some("0");
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
+    let rate_limited =
+        status == StatusCode::FORBIDDEN && header("x-ratelimit-remaining") == Some("0");
     if !(status.is_server_error()
         || status == StatusCode::TOO_MANY_REQUESTS
         || status == StatusCode::REQUEST_TIMEOUT
@@ -67,12 +82,14 @@ pub fn transient_status(resp: &Response) -> Option<Failure> {
     {
         return None;
     }
-    let retry_after = header("retry-after").and_then(parse_retry_after).or_else(|| {
-        let reset: i64 = header("x-ratelimit-reset")?.parse().ok()?;
-        let wait = reset - chrono::Utc::now().timestamp();
-        (rate_limited || header("x-ratelimit-remaining") == Some("0"))
-            .then(|| Duration::from_secs(wait.max(1) as u64))
-    });
+    let retry_after = header("retry-after")
+        .and_then(parse_retry_after)
+        .or_else(|| {
+            let reset: i64 = header("x-ratelimit-reset")?.parse().ok()?;
+            let wait = reset - chrono::Utc::now().timestamp();
+            (rate_limited || header("x-ratelimit-remaining") == Some("0"))
+                .then(|| Duration::from_secs(wait.max(1) as u64))
+        });
     Some(Failure::Transient {
         reason: format!("{} {}", resp.url(), status),
         retry_after,
@@ -93,7 +110,9 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 /// with "equal jitter" (half fixed, half random) so parallel clients spread out; never less than
 /// what the server asked for (itself capped at ten minutes).
 pub fn backoff(config: &RetryConfig, retry: u32, retry_after: Option<Duration>) -> Duration {
-    let exp = config.initial_delay.saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
+    let exp = config
+        .initial_delay
+        .saturating_mul(1u32 << (retry.saturating_sub(1)).min(20));
     let capped = exp.min(config.max_delay);
     let half = capped / 2;
     let jitter = half.mul_f64(f64::from(rand_core::OsRng.next_u32()) / f64::from(u32::MAX));
@@ -116,9 +135,16 @@ where
         match op().await {
             Ok(v) => return Ok(v),
             Err(Failure::Fatal(e)) => return Err(e),
-            Err(Failure::Transient { reason, retry_after }) => {
+            Err(Failure::Transient {
+                reason,
+                retry_after,
+            }) => {
                 if attempt >= attempts {
-                    return Err(PublishError::Exhausted { what: what.to_string(), attempts, last: reason });
+                    return Err(PublishError::Exhausted {
+                        what: what.to_string(),
+                        attempts,
+                        last: reason,
+                    });
                 }
                 let delay = backoff(&shared.retry, attempt, retry_after);
                 shared.emit(Event::Retrying {
@@ -141,7 +167,13 @@ pub async fn unexpected(what: &str, method: &str, resp: Response) -> Failure {
     let url = resp.url().to_string();
     let body = resp.text().await.unwrap_or_default();
     let body: String = body.trim().chars().take(300).collect();
-    Failure::Fatal(PublishError::Http { what: what.to_string(), method: method.to_string(), url, status, body })
+    Failure::Fatal(PublishError::Http {
+        what: what.to_string(),
+        method: method.to_string(),
+        url,
+        status,
+        body,
+    })
 }
 
 #[cfg(test)]
@@ -157,20 +189,35 @@ mod tests {
         };
         for _ in 0..50 {
             let d1 = backoff(&c, 1, None);
-            assert!(d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100), "{d1:?}");
+            assert!(
+                d1 >= Duration::from_millis(50) && d1 <= Duration::from_millis(100),
+                "{d1:?}"
+            );
             let d2 = backoff(&c, 2, None);
-            assert!(d2 >= Duration::from_millis(100) && d2 <= Duration::from_millis(200), "{d2:?}");
+            assert!(
+                d2 >= Duration::from_millis(100) && d2 <= Duration::from_millis(200),
+                "{d2:?}"
+            );
             let d9 = backoff(&c, 9, None);
             assert!(d9 <= Duration::from_millis(350), "{d9:?}");
         }
-        assert_eq!(backoff(&c, 1, Some(Duration::from_secs(3))), Duration::from_secs(3));
-        assert_eq!(backoff(&c, 1, Some(Duration::from_secs(9999))), Duration::from_secs(600));
+        assert_eq!(
+            backoff(&c, 1, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            backoff(&c, 1, Some(Duration::from_secs(9999))),
+            Duration::from_secs(600)
+        );
     }
 
     #[test]
     fn retry_after_seconds_and_dates() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 }

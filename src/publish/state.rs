@@ -98,7 +98,10 @@ impl PublishState {
             complete: false,
             items: BTreeMap::new(),
         };
-        let entry = self.publishers.entry(publisher.to_string()).or_insert_with(|| fresh.clone());
+        let entry = self
+            .publishers
+            .entry(publisher.to_string())
+            .or_insert_with(|| fresh.clone());
         if entry.kind != kind || entry.target != target {
             *entry = fresh;
         }
@@ -115,7 +118,11 @@ impl PublishState {
         if let Some(p) = self.publishers.get_mut(publisher) {
             p.items.insert(
                 key.to_string(),
-                Confirmed { sha256: sha256.to_string(), size, location: location.to_string() },
+                Confirmed {
+                    sha256: sha256.to_string(),
+                    size,
+                    location: location.to_string(),
+                },
             );
         }
     }
@@ -162,11 +169,20 @@ mod tests {
 
         let mut again = PublishState::load(&path, &r).unwrap();
         assert!(again.is_confirmed("reg", "blob x", "11"));
-        assert!(!again.is_confirmed("reg", "blob x", "22"), "a different digest is not confirmed");
+        assert!(
+            !again.is_confirmed("reg", "blob x", "22"),
+            "a different digest is not confirmed"
+        );
         again.begin("reg", "oci", "127.0.0.1:5000/a");
-        assert!(again.is_confirmed("reg", "blob x", "11"), "same target resumes");
+        assert!(
+            again.is_confirmed("reg", "blob x", "11"),
+            "same target resumes"
+        );
         again.begin("reg", "oci", "127.0.0.1:5000/b");
-        assert!(!again.is_confirmed("reg", "blob x", "11"), "new target starts over");
+        assert!(
+            !again.is_confirmed("reg", "blob x", "11"),
+            "new target starts over"
+        );
 
         let rebuilt = release(dir.path(), "bbbb");
         let fresh = PublishState::load(&path, &rebuilt).unwrap();

@@ -27,11 +27,19 @@ impl Vars {
         };
         put("project", Value::from(m.project.clone()));
         put("version", Value::from(m.version.clone()));
-        put("tag", Value::from(m.tag.clone().unwrap_or_else(|| m.version.clone())));
+        put(
+            "tag",
+            Value::from(m.tag.clone().unwrap_or_else(|| m.version.clone())),
+        );
         put("commit", Value::from(m.commit.clone()));
-        put("short_commit", Value::from(m.commit.chars().take(7).collect::<String>()));
+        put(
+            "short_commit",
+            Value::from(m.commit.chars().take(7).collect::<String>()),
+        );
         put("commit_date", Value::from(m.commit_time.clone()));
-        let ts = chrono::DateTime::parse_from_rfc3339(&m.commit_time).map(|t| t.timestamp()).unwrap_or(0);
+        let ts = chrono::DateTime::parse_from_rfc3339(&m.commit_time)
+            .map(|t| t.timestamp())
+            .unwrap_or(0);
         put("commit_timestamp", Value::from(ts));
         let env: BTreeMap<String, String> = std::env::vars().collect();
         put("env", Value::from_serialize(&env));
@@ -48,17 +56,23 @@ impl Vars {
     }
 
     /// Render `template` for `publisher`'s `field`; errors name both.
-    pub fn render(&self, publisher: &str, field: &str, template: &str) -> Result<String, PublishError> {
+    pub fn render(
+        &self,
+        publisher: &str,
+        field: &str,
+        template: &str,
+    ) -> Result<String, PublishError> {
         if !template.contains("{{") && !template.contains("{%") {
             return Ok(template.to_string());
         }
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.render_str(template, &self.values).map_err(|e| PublishError::Config {
-            publisher: publisher.to_string(),
-            what: format!("template in `{field}`"),
-            message: e.to_string(),
-        })
+        env.render_str(template, &self.values)
+            .map_err(|e| PublishError::Config {
+                publisher: publisher.to_string(),
+                what: format!("template in `{field}`"),
+                message: e.to_string(),
+            })
     }
 }
 
@@ -84,11 +98,22 @@ mod tests {
         };
         let vars = Vars::for_release(&m).with(&[("artifact", "a.tar.gz".into())]);
         assert_eq!(
-            vars.render("p", "url", "{{ project }}/{{ tag }}/{{ short_commit }}/{{ artifact }}").unwrap(),
+            vars.render(
+                "p",
+                "url",
+                "{{ project }}/{{ tag }}/{{ short_commit }}/{{ artifact }}"
+            )
+            .unwrap(),
             "hello/v1.2.3/0123456/a.tar.gz"
         );
-        assert_eq!(vars.render("p", "x", "{{ commit_timestamp }}").unwrap(), "1767323045");
-        let err = vars.render("nexus", "url", "{{ verison }}").unwrap_err().to_string();
+        assert_eq!(
+            vars.render("p", "x", "{{ commit_timestamp }}").unwrap(),
+            "1767323045"
+        );
+        let err = vars
+            .render("nexus", "url", "{{ verison }}")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("nexus") && err.contains("`url`"), "{err}");
     }
 }

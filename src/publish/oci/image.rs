@@ -51,12 +51,21 @@ pub fn oci_variant(arch: &str, variant: Option<&str>) -> Option<String> {
 }
 
 /// The uncompressed layer: directories of `bin_dir` then the binary, mode 0755, uid/gid 0.
-pub fn layer_tar(binary: &Path, name: &str, bin_dir: &str, mtime: u64) -> Result<Vec<u8>, PublishError> {
+pub fn layer_tar(
+    binary: &Path,
+    name: &str,
+    bin_dir: &str,
+    mtime: u64,
+) -> Result<Vec<u8>, PublishError> {
     let io = |e| PublishError::io("building the image layer", binary, e);
     let data = std::fs::read(binary).map_err(io)?;
     let mut builder = tar::Builder::new(Vec::new());
     let mut prefix = String::new();
-    for part in bin_dir.trim_matches('/').split('/').filter(|p| !p.is_empty()) {
+    for part in bin_dir
+        .trim_matches('/')
+        .split('/')
+        .filter(|p| !p.is_empty())
+    {
         prefix.push_str(part);
         prefix.push('/');
         let mut h = tar::Header::new_ustar();
@@ -66,7 +75,9 @@ pub fn layer_tar(binary: &Path, name: &str, bin_dir: &str, mtime: u64) -> Result
         h.set_gid(0);
         h.set_mtime(mtime);
         h.set_size(0);
-        builder.append_data(&mut h, &prefix, std::io::empty()).map_err(io)?;
+        builder
+            .append_data(&mut h, &prefix, std::io::empty())
+            .map_err(io)?;
     }
     let mut h = tar::Header::new_ustar();
     h.set_entry_type(tar::EntryType::Regular);
@@ -75,7 +86,9 @@ pub fn layer_tar(binary: &Path, name: &str, bin_dir: &str, mtime: u64) -> Result
     h.set_gid(0);
     h.set_mtime(mtime);
     h.set_size(data.len() as u64);
-    builder.append_data(&mut h, format!("{prefix}{name}"), data.as_slice()).map_err(io)?;
+    builder
+        .append_data(&mut h, format!("{prefix}{name}"), data.as_slice())
+        .map_err(io)?;
     builder.into_inner().map_err(io)
 }
 
@@ -92,11 +105,16 @@ pub struct ImageFacts<'a> {
 /// Build one platform's image from its uncompressed layer tar.
 pub fn build_image(tar: &[u8], facts: &ImageFacts) -> Result<PlatformImage, PublishError> {
     let diff_id = sha256_hex(tar);
-    let mut gz = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::default());
-    let layer = gz.write_all(tar).and_then(|_| gz.finish()).map_err(|e| PublishError::Other {
-        what: "compressing the image layer".into(),
-        message: e.to_string(),
-    })?;
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
+    let layer = gz
+        .write_all(tar)
+        .and_then(|_| gz.finish())
+        .map_err(|e| PublishError::Other {
+            what: "compressing the image layer".into(),
+            message: e.to_string(),
+        })?;
     let mut config = json!({
         "created": facts.created,
         "architecture": facts.arch,
@@ -135,7 +153,11 @@ pub fn build_index(images: &[PlatformImage], annotations: &Value) -> Vec<u8> {
     let manifests: Vec<Value> = images
         .iter()
         .map(|img| {
-            let mut d = descriptor(MANIFEST_MEDIA_TYPE, &sha256_hex(&img.manifest), img.manifest.len() as u64);
+            let mut d = descriptor(
+                MANIFEST_MEDIA_TYPE,
+                &sha256_hex(&img.manifest),
+                img.manifest.len() as u64,
+            );
             let mut platform = json!({ "architecture": img.arch, "os": img.os });
             if let Some(v) = &img.variant {
                 platform["variant"] = json!(v);
@@ -173,8 +195,16 @@ mod tests {
             labels: &labels,
             annotations: &ann,
         };
-        let a = build_image(&layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap(), &facts).unwrap();
-        let b = build_image(&layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap(), &facts).unwrap();
+        let a = build_image(
+            &layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap(),
+            &facts,
+        )
+        .unwrap();
+        let b = build_image(
+            &layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap(),
+            &facts,
+        )
+        .unwrap();
         assert_eq!(sha256_hex(&a.manifest), sha256_hex(&b.manifest));
         assert_eq!(a.platform(), "linux/arm/v7");
 
@@ -186,11 +216,19 @@ mod tests {
             .map(|e| {
                 let e = e.unwrap();
                 let h = e.header();
-                (e.path().unwrap().display().to_string(), h.uid().unwrap(), h.mtime().unwrap(), h.mode().unwrap())
+                (
+                    e.path().unwrap().display().to_string(),
+                    h.uid().unwrap(),
+                    h.mtime().unwrap(),
+                    h.mode().unwrap(),
+                )
             })
             .collect();
         assert_eq!(entries.len(), 4);
-        assert_eq!(entries[3], ("usr/local/bin/hello".into(), 0, 1767323045, 0o755));
+        assert_eq!(
+            entries[3],
+            ("usr/local/bin/hello".into(), 0, 1767323045, 0o755)
+        );
         let index: Value = serde_json::from_slice(&build_index(&[a], &ann)).unwrap();
         assert_eq!(index["manifests"][0]["platform"]["variant"], "v7");
     }

@@ -22,7 +22,9 @@ use serde_json::{json, Value};
 
 use super::retry::{self, Failure};
 use super::template::Vars;
-use super::{sha256_hex, Event, ItemOutcome, PublishError, PublisherSummary, Release, Shared, Tally};
+use super::{
+    sha256_hex, Event, ItemOutcome, PublishError, PublisherSummary, Release, Shared, Tally,
+};
 use crate::config::publish::OciPublisher;
 use crate::manifest::ArtifactKind;
 
@@ -73,11 +75,20 @@ pub struct Plan {
 }
 
 fn config_error(publisher: &str, what: &str, message: String) -> PublishError {
-    PublishError::Config { publisher: publisher.into(), what: what.into(), message }
+    PublishError::Config {
+        publisher: publisher.into(),
+        what: what.into(),
+        message,
+    }
 }
 
 /// Build the plan: nothing here touches the network.
-pub fn plan(release: &Release, config: &OciPublisher, vars: &Vars, publisher: &str) -> Result<Plan, PublishError> {
+pub fn plan(
+    release: &Release,
+    config: &OciPublisher,
+    vars: &Vars,
+    publisher: &str,
+) -> Result<Plan, PublishError> {
     let m = &release.manifest;
     let repo_text = vars.render(publisher, "repository", &config.repository)?;
     let repo = RepoRef::parse(&repo_text).map_err(|e| config_error(publisher, "repository", e))?;
@@ -94,32 +105,58 @@ pub fn plan(release: &Release, config: &OciPublisher, vars: &Vars, publisher: &s
     // Container images first, so the index exists by the time anything links to the release.
     if let Some(images) = &config.images {
         let repo_text = vars.render(publisher, "images.repository", &images.repository)?;
-        let image_repo = RepoRef::parse(&repo_text).map_err(|e| config_error(publisher, "images.repository", e))?;
-        let idx = if image_repo == repos[0] { 0 } else { repos.push(image_repo); 1 };
-        let mtime = chrono::DateTime::parse_from_rfc3339(&m.commit_time).map(|t| t.timestamp().max(0) as u64).unwrap_or(0);
+        let image_repo = RepoRef::parse(&repo_text)
+            .map_err(|e| config_error(publisher, "images.repository", e))?;
+        let idx = if image_repo == repos[0] {
+            0
+        } else {
+            repos.push(image_repo);
+            1
+        };
+        let mtime = chrono::DateTime::parse_from_rfc3339(&m.commit_time)
+            .map(|t| t.timestamp().max(0) as u64)
+            .unwrap_or(0);
         let mut labels = std::collections::BTreeMap::new();
         for (k, v) in &images.labels {
-            labels.insert(k.clone(), vars.render(publisher, &format!("images.labels.{k}"), v)?);
+            labels.insert(
+                k.clone(),
+                vars.render(publisher, &format!("images.labels.{k}"), v)?,
+            );
         }
         let mut built: Vec<image::PlatformImage> = Vec::new();
         let mut binaries: Vec<_> = m
             .by_kind(ArtifactKind::Binary)
             .filter(|a| a.os.as_deref() == Some("linux"))
-            .filter(|a| images.build.as_ref().is_none_or(|b| a.build.as_ref() == Some(b)))
+            .filter(|a| {
+                images
+                    .build
+                    .as_ref()
+                    .is_none_or(|b| a.build.as_ref() == Some(b))
+            })
             .collect();
         binaries.sort_by(|a, b| (&a.arch, &a.variant).cmp(&(&b.arch, &b.variant)));
         if binaries.is_empty() {
-            return Err(config_error(publisher, "images", "the release has no Linux binaries to put in images".into()));
+            return Err(config_error(
+                publisher,
+                "images",
+                "the release has no Linux binaries to put in images".into(),
+            ));
         }
         for bin in binaries {
             let arch = bin.arch.clone().unwrap_or_default();
-            let name = Path::new(&bin.path).file_name().and_then(|n| n.to_str()).unwrap_or(&bin.name).to_string();
+            let name = Path::new(&bin.path)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(&bin.name)
+                .to_string();
             let variant = image::oci_variant(&arch, bin.variant.as_deref());
             if built.iter().any(|i| i.arch == arch && i.variant == variant) {
                 return Err(config_error(
                     publisher,
                     "images.build",
-                    format!("two binaries for linux/{arch}: set `images.build` to the build id to use"),
+                    format!(
+                        "two binaries for linux/{arch}: set `images.build` to the build id to use"
+                    ),
                 ));
             }
             let tar = image::layer_tar(&release.file(bin), &name, &images.bin_dir, mtime)?;
@@ -245,7 +282,11 @@ pub fn plan(release: &Release, config: &OciPublisher, vars: &Vars, publisher: &s
             tags: vec![format!("sha256-{release_sha}.sig")],
         });
     }
-    Ok(Plan { repos, blobs, manifests })
+    Ok(Plan {
+        repos,
+        blobs,
+        manifests,
+    })
 }
 
 /// Push the plan to the registry.
@@ -265,7 +306,11 @@ pub async fn publish(
     // Blobs, deduplicated per repository, with bounded concurrency.
     let mut seen = BTreeSet::new();
     let mut tasks = Vec::new();
-    for blob in plan.blobs.iter().filter(|b| seen.insert((b.repo, b.sha256.clone()))) {
+    for blob in plan
+        .blobs
+        .iter()
+        .filter(|b| seen.insert((b.repo, b.sha256.clone())))
+    {
         let key = format!("blob {} sha256:{}", plan.repos[blob.repo], blob.sha256);
         if shared.is_confirmed(&key, &blob.sha256) {
             shared.done(&blob.item, ItemOutcome::AlreadyPublished, blob.size);
@@ -277,11 +322,21 @@ pub async fn publish(
             tally.add(ItemOutcome::WouldUpload, blob.size);
             continue;
         }
-        let (shared, tally, repo, blob) = (shared.clone(), tally.clone(), repos[blob.repo].clone(), blob.clone());
+        let (shared, tally, repo, blob) = (
+            shared.clone(),
+            tally.clone(),
+            repos[blob.repo].clone(),
+            blob.clone(),
+        );
         let chunk = config.chunk_size;
         tasks.push(async move {
             let outcome = push_blob(&shared, &repo, &blob, chunk).await?;
-            shared.confirm(&key, &blob.sha256, blob.size, &format!("{}@sha256:{}", repo.reference, blob.sha256))?;
+            shared.confirm(
+                &key,
+                &blob.sha256,
+                blob.size,
+                &format!("{}@sha256:{}", repo.reference, blob.sha256),
+            )?;
             shared.done(&blob.item, outcome, blob.size);
             tally.add(outcome, blob.size);
             Ok(())
@@ -303,7 +358,12 @@ pub async fn publish(
                 ItemOutcome::WouldUpload
             } else {
                 let outcome = push_manifest(&shared, repo, doc, tag, &sha).await?;
-                shared.confirm(&key, &sha, doc.bytes.len() as u64, &format!("{}@sha256:{sha}", repo.reference))?;
+                shared.confirm(
+                    &key,
+                    &sha,
+                    doc.bytes.len() as u64,
+                    &format!("{}@sha256:{sha}", repo.reference),
+                )?;
                 outcome
             };
             shared.done(&item, outcome, doc.bytes.len() as u64);
@@ -316,29 +376,51 @@ pub async fn publish(
     Ok(tally.finish(locations))
 }
 
-async fn push_blob(shared: &Shared, repo: &Repo, blob: &PlanBlob, chunk: u64) -> Result<ItemOutcome, PublishError> {
+async fn push_blob(
+    shared: &Shared,
+    repo: &Repo,
+    blob: &PlanBlob,
+    chunk: u64,
+) -> Result<ItemOutcome, PublishError> {
     let digest = format!("sha256:{}", blob.sha256);
     let what = format!("{}: blob {} ({})", shared.publisher, blob.item, digest);
     retry::retry(shared, &what, || async {
         if repo.blob_size(&digest).await? == Some(blob.size) {
             return Ok(ItemOutcome::AlreadyPublished);
         }
-        shared.emit(Event::UploadStarted { publisher: shared.publisher.clone(), item: blob.item.clone(), size: blob.size });
-        repo.upload_blob(shared, &blob.item, &digest, &blob.source, blob.size, chunk).await?;
+        shared.emit(Event::UploadStarted {
+            publisher: shared.publisher.clone(),
+            item: blob.item.clone(),
+            size: blob.size,
+        });
+        repo.upload_blob(shared, &blob.item, &digest, &blob.source, blob.size, chunk)
+            .await?;
         match repo.blob_size(&digest).await? {
             Some(size) if size == blob.size => Ok(ItemOutcome::Uploaded),
             found => Err(Failure::Fatal(PublishError::Verify {
                 what: what.clone(),
-                message: format!("after upload the registry reports size {found:?}, expected {}", blob.size),
+                message: format!(
+                    "after upload the registry reports size {found:?}, expected {}",
+                    blob.size
+                ),
             })),
         }
     })
     .await
 }
 
-async fn push_manifest(shared: &Shared, repo: &Repo, doc: &PlanManifest, tag: &str, sha: &str) -> Result<ItemOutcome, PublishError> {
+async fn push_manifest(
+    shared: &Shared,
+    repo: &Repo,
+    doc: &PlanManifest,
+    tag: &str,
+    sha: &str,
+) -> Result<ItemOutcome, PublishError> {
     let want = format!("sha256:{sha}");
-    let what = format!("{}: {} {}:{tag}", shared.publisher, doc.item, repo.reference);
+    let what = format!(
+        "{}: {} {}:{tag}",
+        shared.publisher, doc.item, repo.reference
+    );
     retry::retry(shared, &what, || async {
         match repo.manifest_digest(tag, doc.media_type).await? {
             Some(d) if d == want => return Ok(ItemOutcome::AlreadyPublished),
@@ -352,10 +434,14 @@ async fn push_manifest(shared: &Shared, repo: &Repo, doc: &PlanManifest, tag: &s
         }
         let reported = repo.put_manifest(tag, doc.media_type, &doc.bytes).await?;
         let confirmed = repo.manifest_digest(tag, doc.media_type).await?;
-        if reported.as_deref().is_some_and(|r| r != want) || confirmed.as_deref() != Some(want.as_str()) {
+        if reported.as_deref().is_some_and(|r| r != want)
+            || confirmed.as_deref() != Some(want.as_str())
+        {
             return Err(Failure::Fatal(PublishError::Verify {
                 what: what.clone(),
-                message: format!("the registry holds {confirmed:?} (reported {reported:?}), expected {want}"),
+                message: format!(
+                    "the registry holds {confirmed:?} (reported {reported:?}), expected {want}"
+                ),
             }));
         }
         Ok(ItemOutcome::Uploaded)
@@ -387,7 +473,9 @@ pub fn write_layout(plans: &[Plan], dir: &Path) -> Result<Vec<String>, PublishEr
                 continue;
             }
             match &blob.source {
-                BlobSource::Memory(bytes) => crate::fsutil::write_atomic(&dest, bytes).map_err(|e| io(&dest, e))?,
+                BlobSource::Memory(bytes) => {
+                    crate::fsutil::write_atomic(&dest, bytes).map_err(|e| io(&dest, e))?
+                }
                 BlobSource::File(src) => {
                     let tmp = blobs_dir.join(format!(".{}.tmp", blob.sha256));
                     std::fs::copy(src, &tmp).map_err(|e| io(src, e))?;
@@ -401,7 +489,9 @@ pub fn write_layout(plans: &[Plan], dir: &Path) -> Result<Vec<String>, PublishEr
             crate::fsutil::write_atomic(&dest, &doc.bytes).map_err(|e| io(&dest, e))?;
             for tag in doc.tags.iter().filter(|t| !t.starts_with("sha256:")) {
                 let name = format!("{}:{tag}", plan.repos[doc.repo].repository);
-                entries.retain(|e| e["annotations"]["org.opencontainers.image.ref.name"] != json!(name));
+                entries.retain(|e| {
+                    e["annotations"]["org.opencontainers.image.ref.name"] != json!(name)
+                });
                 let mut d = descriptor(doc.media_type, &sha, doc.bytes.len() as u64);
                 d["annotations"] = json!({ "org.opencontainers.image.ref.name": name });
                 entries.push(d);
@@ -409,10 +499,15 @@ pub fn write_layout(plans: &[Plan], dir: &Path) -> Result<Vec<String>, PublishEr
             }
         }
     }
-    let index = json!({ "schemaVersion": 2, "mediaType": image::INDEX_MEDIA_TYPE, "manifests": entries });
+    let index =
+        json!({ "schemaVersion": 2, "mediaType": image::INDEX_MEDIA_TYPE, "manifests": entries });
     let layout_file = dir.join("oci-layout");
-    crate::fsutil::write_atomic(&layout_file, br#"{"imageLayoutVersion":"1.0.0"}"#).map_err(|e| io(&layout_file, e))?;
-    crate::fsutil::write_atomic(&index_path, &serde_json::to_vec_pretty(&index).expect("index serializes"))
-        .map_err(|e| io(&index_path, e))?;
+    crate::fsutil::write_atomic(&layout_file, br#"{"imageLayoutVersion":"1.0.0"}"#)
+        .map_err(|e| io(&layout_file, e))?;
+    crate::fsutil::write_atomic(
+        &index_path,
+        &serde_json::to_vec_pretty(&index).expect("index serializes"),
+    )
+    .map_err(|e| io(&index_path, e))?;
     Ok(refs)
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
-use reqwest::{Method, RequestBuilder, Response, StatusCode};
+use reqwest::{RequestBuilder, Response, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 use super::super::retry::{self, Failure};
@@ -22,27 +22,44 @@ pub struct RepoRef {
 
 impl RepoRef {
     pub fn parse(text: &str) -> Result<RepoRef, String> {
-        let text = text.trim().trim_start_matches("https://").trim_start_matches("http://");
+        let text = text
+            .trim()
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
         let (first, rest) = text.split_once('/').ok_or_else(|| {
-            format!("{text:?} is not a repository: expected host/path/name (e.g. ghcr.io/acme/hello)")
+            format!(
+                "{text:?} is not a repository: expected host/path/name (e.g. ghcr.io/acme/hello)"
+            )
         })?;
-        let (registry, repository) = if first.contains('.') || first.contains(':') || first == "localhost" {
-            (first.to_string(), rest.to_string())
-        } else {
-            ("registry-1.docker.io".to_string(), text.to_string())
-        };
+        let (registry, repository) =
+            if first.contains('.') || first.contains(':') || first == "localhost" {
+                (first.to_string(), rest.to_string())
+            } else {
+                ("registry-1.docker.io".to_string(), text.to_string())
+            };
         if repository.is_empty()
-            || !repository
-                .split('/')
-                .all(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)))
+            || !repository.split('/').all(|c| {
+                !c.is_empty()
+                    && c.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
+                    })
+            })
         {
-            return Err(format!("{repository:?} is not a valid repository name (lower case, digits, `._-/`)"));
+            return Err(format!(
+                "{repository:?} is not a valid repository name (lower case, digits, `._-/`)"
+            ));
         }
-        Ok(RepoRef { registry, repository })
+        Ok(RepoRef {
+            registry,
+            repository,
+        })
     }
 
     pub fn is_loopback(&self) -> bool {
-        let host = self.registry.rsplit_once(':').map_or(self.registry.as_str(), |(h, _)| h);
+        let host = self
+            .registry
+            .rsplit_once(':')
+            .map_or(self.registry.as_str(), |(h, _)| h);
         host == "localhost" || host.starts_with("127.") || host == "[::1]"
     }
 }
@@ -56,7 +73,10 @@ impl std::fmt::Display for RepoRef {
 /// Username and password for a registry: `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else
 /// `auths.<host>.auth` of `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`.
 pub fn credentials(registry: &str) -> Option<(String, String)> {
-    if let (Ok(u), Ok(p)) = (std::env::var("TUG_REGISTRY_USERNAME"), std::env::var("TUG_REGISTRY_PASSWORD")) {
+    if let (Ok(u), Ok(p)) = (
+        std::env::var("TUG_REGISTRY_USERNAME"),
+        std::env::var("TUG_REGISTRY_PASSWORD"),
+    ) {
         return Some((u, p));
     }
     let dir = std::env::var_os("DOCKER_CONFIG")
@@ -74,11 +94,24 @@ pub fn docker_config_auth(config_json: &str, registry: &str) -> Option<(String, 
         registry.to_string(),
         format!("https://{registry}"),
         format!("http://{registry}"),
-        if registry == "registry-1.docker.io" { "https://index.docker.io/v1/".into() } else { String::new() },
+        if registry == "registry-1.docker.io" {
+            "https://index.docker.io/v1/".into()
+        } else {
+            String::new()
+        },
     ];
-    let entry = auths.iter().find(|(k, _)| wanted.iter().any(|w| !w.is_empty() && k.trim_end_matches('/') == w.trim_end_matches('/')))?.1;
+    let entry = auths
+        .iter()
+        .find(|(k, _)| {
+            wanted
+                .iter()
+                .any(|w| !w.is_empty() && k.trim_end_matches('/') == w.trim_end_matches('/'))
+        })?
+        .1;
     let encoded = entry.get("auth")?.as_str()?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (u, p) = text.split_once(':')?;
     Some((u.to_string(), p.to_string()))
@@ -88,7 +121,11 @@ pub fn docker_config_auth(config_json: &str, registry: &str) -> Option<(String, 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Challenge {
     Basic,
-    Bearer { realm: String, service: Option<String>, scope: Option<String> },
+    Bearer {
+        realm: String,
+        service: Option<String>,
+        scope: Option<String>,
+    },
 }
 
 pub fn parse_challenge(header: &str) -> Option<Challenge> {
@@ -109,7 +146,10 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
         let after = after.trim_start();
         let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
             let end = quoted.find('"')?;
-            (&quoted[..end], quoted[end + 1..].trim_start_matches([',', ' ']))
+            (
+                &quoted[..end],
+                quoted[end + 1..].trim_start_matches([',', ' ']),
+            )
         } else {
             let end = after.find(',').unwrap_or(after.len());
             (&after[..end], after[end..].trim_start_matches([',', ' ']))
@@ -122,7 +162,11 @@ pub fn parse_challenge(header: &str) -> Option<Challenge> {
         }
         rest = next;
     }
-    Some(Challenge::Bearer { realm: realm?, service, scope })
+    Some(Challenge::Bearer {
+        realm: realm?,
+        service,
+        scope,
+    })
 }
 
 /// One repository on one registry.
@@ -141,15 +185,28 @@ pub fn client(insecure: bool) -> Result<reqwest::Client, PublishError> {
         .read_timeout(std::time::Duration::from_secs(120))
         .danger_accept_invalid_certs(insecure)
         .build()
-        .map_err(|e| PublishError::Other { what: "HTTP client".into(), message: e.to_string() })
+        .map_err(|e| PublishError::Other {
+            what: "HTTP client".into(),
+            message: e.to_string(),
+        })
 }
 
 impl Repo {
     pub fn new(reference: RepoRef, insecure: bool) -> Result<Arc<Repo>, PublishError> {
-        let scheme = if insecure || reference.is_loopback() { "http" } else { "https" };
+        let scheme = if insecure || reference.is_loopback() {
+            "http"
+        } else {
+            "https"
+        };
         let base = format!("{scheme}://{}", reference.registry);
         let creds = credentials(&reference.registry);
-        Ok(Arc::new(Repo { reference, client: client(insecure)?, base, creds, authorization: Mutex::new(None) }))
+        Ok(Arc::new(Repo {
+            reference,
+            client: client(insecure)?,
+            base,
+            creds,
+            authorization: Mutex::new(None),
+        }))
     }
 
     fn url(&self, tail: &str) -> String {
@@ -168,7 +225,11 @@ impl Repo {
     /// Send a request with the current authorization; on 401 authenticate once and resend.
     async fn send(&self, make: &(dyn Fn() -> RequestBuilder + Sync)) -> Result<Response, Failure> {
         let with_auth = |rb: RequestBuilder| {
-            let auth = self.authorization.lock().unwrap_or_else(|e| e.into_inner()).clone();
+            let auth = self
+                .authorization
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
             match auth {
                 Some(a) => rb.header(reqwest::header::AUTHORIZATION, a),
                 None => rb,
@@ -190,15 +251,25 @@ impl Repo {
     async fn authenticate(&self, challenge: Option<Challenge>) -> Result<(), Failure> {
         let what = format!("registry {}", self.reference.registry);
         let basic = self.creds.as_ref().map(|(u, p)| {
-            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}")))
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+            )
         });
         let value = match challenge {
             Some(Challenge::Basic) => basic.ok_or_else(|| PublishError::Auth {
                 what: what.clone(),
-                message: "the registry wants a user name and password and none is configured".into(),
+                message: "the registry wants a user name and password and none is configured"
+                    .into(),
             })?,
-            Some(Challenge::Bearer { realm, service, scope }) => {
-                let scope = scope.unwrap_or_else(|| format!("repository:{}:pull,push", self.reference.repository));
+            Some(Challenge::Bearer {
+                realm,
+                service,
+                scope,
+            }) => {
+                let scope = scope.unwrap_or_else(|| {
+                    format!("repository:{}:pull,push", self.reference.repository)
+                });
                 let mut rb = self.client.get(&realm).query(&[("scope", scope.as_str())]);
                 if let Some(service) = &service {
                     rb = rb.query(&[("service", service.as_str())]);
@@ -221,7 +292,10 @@ impl Repo {
                     .get("token")
                     .or_else(|| body.get("access_token"))
                     .and_then(|t| t.as_str())
-                    .ok_or_else(|| PublishError::Auth { what: what.clone(), message: "token endpoint returned no token".into() })?;
+                    .ok_or_else(|| PublishError::Auth {
+                        what: what.clone(),
+                        message: "token endpoint returned no token".into(),
+                    })?;
                 format!("Bearer {token}")
             }
             None => {
@@ -251,16 +325,27 @@ impl Repo {
 
     async fn start_upload(&self, what: &str) -> Result<String, Failure> {
         let url = self.url("blobs/uploads/");
-        let resp = self.send(&|| self.client.post(&url).header(reqwest::header::CONTENT_LENGTH, 0)).await?;
+        let resp = self
+            .send(&|| {
+                self.client
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_LENGTH, 0)
+            })
+            .await?;
         if let Some(t) = retry::transient_status(&resp) {
             return Err(t);
         }
         if resp.status() != StatusCode::ACCEPTED {
             return Err(retry::unexpected(what, "POST", resp).await);
         }
-        location(&resp).map(|l| self.absolute(&l)).ok_or_else(|| {
-            Failure::Fatal(PublishError::Other { what: what.into(), message: "upload started without a Location".into() })
-        })
+        location_of(&resp)
+            .map(|l| self.absolute(&l))
+            .ok_or_else(|| {
+                Failure::Fatal(PublishError::Other {
+                    what: what.into(),
+                    message: "upload started without a Location".into(),
+                })
+            })
     }
 
     /// Upload one blob (monolithic PUT when it fits one chunk, else PATCH chunks + PUT), one try.
@@ -297,12 +382,18 @@ impl Repo {
                 if resp.status() != StatusCode::ACCEPTED {
                     return Err(retry::unexpected(&what, "PATCH", resp).await);
                 }
-                location = location_of(&resp).map(|l| self.absolute(&l)).unwrap_or(location);
+                location = location_of(&resp)
+                    .map(|l| self.absolute(&l))
+                    .unwrap_or(location);
                 offset += len;
                 progress(shared, item, len);
             }
         }
-        let body = if offset == 0 { source.read(0, size).await? } else { Vec::new() };
+        let body = if offset == 0 {
+            source.read(0, size).await?
+        } else {
+            Vec::new()
+        };
         let sep = if location.contains('?') { '&' } else { '?' };
         let url = format!("{location}{sep}digest={digest}");
         let len = body.len() as u64;
@@ -327,9 +418,19 @@ impl Repo {
     }
 
     /// HEAD a manifest: `Some(digest)` when the reference exists.
-    pub async fn manifest_digest(&self, reference: &str, media_type: &str) -> Result<Option<String>, Failure> {
+    pub async fn manifest_digest(
+        &self,
+        reference: &str,
+        media_type: &str,
+    ) -> Result<Option<String>, Failure> {
         let url = self.url(&format!("manifests/{reference}"));
-        let resp = self.send(&|| self.client.head(&url).header(reqwest::header::ACCEPT, media_type)).await?;
+        let resp = self
+            .send(&|| {
+                self.client
+                    .head(&url)
+                    .header(reqwest::header::ACCEPT, media_type)
+            })
+            .await?;
         if let Some(t) = retry::transient_status(&resp) {
             return Err(t);
         }
@@ -345,7 +446,12 @@ impl Repo {
     }
 
     /// PUT a manifest under a tag or digest; returns the digest the registry reports.
-    pub async fn put_manifest(&self, reference: &str, media_type: &str, bytes: &[u8]) -> Result<Option<String>, Failure> {
+    pub async fn put_manifest(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<Option<String>, Failure> {
         let url = self.url(&format!("manifests/{reference}"));
         let resp = self
             .send(&|| {
@@ -361,12 +467,20 @@ impl Repo {
         if resp.status() != StatusCode::CREATED {
             return Err(retry::unexpected(&format!("pushing {reference}"), "PUT", resp).await);
         }
-        Ok(resp.headers().get("docker-content-digest").and_then(|v| v.to_str().ok()).map(str::to_string))
+        Ok(resp
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string))
     }
 }
 
 fn progress(shared: &Shared, item: &str, bytes: u64) {
-    shared.emit(Event::UploadProgress { publisher: shared.publisher.clone(), item: item.to_string(), bytes });
+    shared.emit(Event::UploadProgress {
+        publisher: shared.publisher.clone(),
+        item: item.to_string(),
+        bytes,
+    });
 }
 
 fn content_length(resp: &Response) -> u64 {
@@ -378,11 +492,10 @@ fn content_length(resp: &Response) -> u64 {
 }
 
 fn location_of(resp: &Response) -> Option<String> {
-    resp.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).map(str::to_string)
-}
-
-fn location(resp: &Response) -> Option<String> {
-    location_of(resp)
+    resp.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
 }
 
 /// Where a blob's bytes come from.
@@ -396,22 +509,21 @@ impl BlobSource {
     /// `len` bytes from `offset`.
     pub async fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>, Failure> {
         match self {
-            BlobSource::Memory(bytes) => Ok(bytes[offset as usize..(offset + len) as usize].to_vec()),
+            BlobSource::Memory(bytes) => {
+                Ok(bytes[offset as usize..(offset + len) as usize].to_vec())
+            }
             BlobSource::File(path) => {
                 let io = |e| Failure::Fatal(PublishError::io("reading", path, e));
                 let mut file = tokio::fs::File::open(path).await.map_err(io)?;
-                file.seek(std::io::SeekFrom::Start(offset)).await.map_err(io)?;
+                file.seek(std::io::SeekFrom::Start(offset))
+                    .await
+                    .map_err(io)?;
                 let mut buf = vec![0u8; len as usize];
                 file.read_exact(&mut buf).await.map_err(io)?;
                 Ok(buf)
             }
         }
     }
-}
-
-/// Method names for errors.
-pub fn method_name(m: &Method) -> &str {
-    m.as_str()
 }
 
 #[cfg(test)]
@@ -421,7 +533,10 @@ mod tests {
     #[test]
     fn parses_repositories() {
         let r = RepoRef::parse("127.0.0.1:5000/acme/hello").unwrap();
-        assert_eq!((r.registry.as_str(), r.repository.as_str()), ("127.0.0.1:5000", "acme/hello"));
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("127.0.0.1:5000", "acme/hello")
+        );
         assert!(r.is_loopback());
         let r = RepoRef::parse("acme/hello").unwrap();
         assert_eq!(r.registry, "registry-1.docker.io");
@@ -434,7 +549,9 @@ mod tests {
     fn parses_challenges() {
         assert_eq!(parse_challenge("Basic realm=\"x\""), Some(Challenge::Basic));
         assert_eq!(
-            parse_challenge(r#"Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull,push""#),
+            parse_challenge(
+                r#"Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull,push""#
+            ),
             Some(Challenge::Bearer {
                 realm: "https://auth.example/token".into(),
                 service: Some("reg".into()),
@@ -448,7 +565,10 @@ mod tests {
     fn reads_docker_config_auths() {
         let auth = base64::engine::general_purpose::STANDARD.encode("me:s3cret");
         let cfg = format!(r#"{{"auths":{{"https://reg.example:5000":{{"auth":"{auth}"}}}}}}"#);
-        assert_eq!(docker_config_auth(&cfg, "reg.example:5000"), Some(("me".into(), "s3cret".into())));
+        assert_eq!(
+            docker_config_auth(&cfg, "reg.example:5000"),
+            Some(("me".into(), "s3cret".into()))
+        );
         assert_eq!(docker_config_auth(&cfg, "other.example"), None);
     }
 }

@@ -31,7 +31,10 @@ impl GithubFake {
     pub fn start() -> GithubFake {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state = Arc::new(Mutex::new(FakeState { next_id: 1, ..Default::default() }));
+        let state = Arc::new(Mutex::new(FakeState {
+            next_id: 1,
+            ..Default::default()
+        }));
         let (s, base) = (state.clone(), url.clone());
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
@@ -43,7 +46,14 @@ impl GithubFake {
 
     /// Calls except reads (`GET`s), in order.
     pub fn writes(&self) -> Vec<String> {
-        self.state.lock().unwrap().log.iter().filter(|l| !l.starts_with("GET ")).cloned().collect()
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|l| !l.starts_with("GET "))
+            .cloned()
+            .collect()
     }
 
     pub fn log(&self) -> Vec<String> {
@@ -52,7 +62,11 @@ impl GithubFake {
 }
 
 fn respond(out: &mut TcpStream, status: &str, body: &Value) -> std::io::Result<()> {
-    let text = if body.is_null() { String::new() } else { body.to_string() };
+    let text = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
     write!(
         out,
         "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
@@ -89,14 +103,21 @@ fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Res
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     let mut st = state.lock().unwrap();
     let json_body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let fields: Vec<String> = json_body.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
+    let fields: Vec<String> = json_body
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
     if method == "PATCH" {
         st.log.push(format!("{method} {path} {}", fields.join(",")));
     } else {
         st.log.push(format!("{method} {path}"));
     }
     if auth != format!("Bearer {TOKEN}") {
-        return respond(&mut out, "401 Unauthorized", &json!({ "message": "Bad credentials" }));
+        return respond(
+            &mut out,
+            "401 Unauthorized",
+            &json!({ "message": "Bad credentials" }),
+        );
     }
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["repos", _, _, "releases"]) => {
@@ -117,14 +138,31 @@ fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Res
         }
         ("GET", ["repos", _, _, "releases", id, "assets"]) => {
             let id: u64 = id.parse().unwrap_or(0);
-            let list: Vec<Value> = st.assets.iter().filter(|(r, _)| *r == id).map(|(_, a)| a.clone()).collect();
+            let list: Vec<Value> = st
+                .assets
+                .iter()
+                .filter(|(r, _)| *r == id)
+                .map(|(_, a)| a.clone())
+                .collect();
             respond(&mut out, "200 OK", &Value::Array(list))
         }
         ("POST", ["uploads", "repos", o, r, "releases", id, "assets"]) => {
             let id: u64 = id.parse().unwrap_or(0);
-            let name = query.split('&').find_map(|kv| kv.strip_prefix("name=")).unwrap_or("").to_string();
-            if st.assets.iter().any(|(rid, a)| *rid == id && a["name"] == json!(name)) {
-                return respond(&mut out, "422 Unprocessable Entity", &json!({ "message": "Validation Failed", "errors": [{ "code": "already_exists" }] }));
+            let name = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("name="))
+                .unwrap_or("")
+                .to_string();
+            if st
+                .assets
+                .iter()
+                .any(|(rid, a)| *rid == id && a["name"] == json!(name))
+            {
+                return respond(
+                    &mut out,
+                    "422 Unprocessable Entity",
+                    &json!({ "message": "Validation Failed", "errors": [{ "code": "already_exists" }] }),
+                );
             }
             let aid = st.next_id;
             st.next_id += 1;
@@ -145,7 +183,11 @@ fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Res
         ("PATCH", ["repos", _, _, "releases", id]) => {
             let id: u64 = id.parse().unwrap_or(0);
             let Some(rel) = st.releases.iter_mut().find(|r| r["id"] == json!(id)) else {
-                return respond(&mut out, "404 Not Found", &json!({ "message": "Not Found" }));
+                return respond(
+                    &mut out,
+                    "404 Not Found",
+                    &json!({ "message": "Not Found" }),
+                );
             };
             for (k, v) in json_body.as_object().cloned().unwrap_or_default() {
                 rel[k.as_str()] = v;
@@ -153,6 +195,10 @@ fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Res
             let rel = rel.clone();
             respond(&mut out, "200 OK", &rel)
         }
-        _ => respond(&mut out, "404 Not Found", &json!({ "message": "Not Found" })),
+        _ => respond(
+            &mut out,
+            "404 Not Found",
+            &json!({ "message": "Not Found" }),
+        ),
     }
 }

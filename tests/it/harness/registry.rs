@@ -47,7 +47,11 @@ pub fn spawn_owned(mut cmd: Command) -> Child {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 pub struct Registry {
@@ -81,7 +85,13 @@ impl Registry {
             ),
         )
         .unwrap();
-        let reg = Registry { addr, storage, config, child: Mutex::new(None), _dir: dir };
+        let reg = Registry {
+            addr,
+            storage,
+            config,
+            child: Mutex::new(None),
+            _dir: dir,
+        };
         reg.restart();
         reg
     }
@@ -89,7 +99,10 @@ impl Registry {
     /// Start (again) on the same port and storage, and wait until `/v2/` answers.
     pub fn restart(&self) {
         let mut cmd = Command::new("docker-registry");
-        cmd.arg("serve").arg(&self.config).stdout(Stdio::null()).stderr(Stdio::null());
+        cmd.arg("serve")
+            .arg(&self.config)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
         *self.child.lock().unwrap() = Some(spawn_owned(cmd));
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -216,7 +229,9 @@ fn proxy_one(
         Ok(s) => s,
         Err(_) => {
             log.lock().unwrap().push(format!("{method} {path} 502"));
-            out.write_all(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")?;
+            out.write_all(
+                b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            )?;
             return Ok(());
         }
     };
@@ -226,8 +241,14 @@ fn proxy_one(
     up.write_all(&request)?;
     let mut response = Vec::new();
     up.read_to_end(&mut response)?;
-    let status: String = String::from_utf8_lossy(&response).split_whitespace().nth(1).unwrap_or("000").to_string();
-    log.lock().unwrap().push(format!("{method} {path} {status}"));
+    let status: String = String::from_utf8_lossy(&response)
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("000")
+        .to_string();
+    log.lock()
+        .unwrap()
+        .push(format!("{method} {path} {status}"));
     out.write_all(&response)?;
     drop(out);
     if is_blob_put && status == "201" {
