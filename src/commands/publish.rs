@@ -107,7 +107,8 @@ pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
     };
     let printer = ctx.printer.clone();
     let bars: Arc<Mutex<HashMap<String, ProgressBar>>> = Arc::default();
-    let sink: publish::Sink = Arc::new(move |event| on_event(&printer, &bars, event));
+    let total: u64 = release.manifest.artifacts.iter().map(|a| a.size).sum();
+    let sink: publish::Sink = Arc::new(move |event| on_event(&printer, &bars, total, event));
     let results = publish::publish(&release, &publishers, &options, sink).map_err(to_error)?;
     for (name, summary) in &results {
         for location in &summary.locations {
@@ -117,9 +118,22 @@ pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
+/// Advance a publisher's overall bar (its length grows if images or notes add bytes).
+fn advance_overall(bars: &HashMap<String, ProgressBar>, publisher: &str, bytes: u64) {
+    if let Some(bar) = bars.get(&format!("{publisher}\0")) {
+        bar.inc(bytes);
+        if bar.position() > bar.length().unwrap_or(0) {
+            bar.set_length(bar.position());
+        }
+    }
+}
+
+/// Print one engine event. Bars: one per upload, keyed `publisher\0item`, and one overall bar
+/// per publisher, keyed `publisher\0`.
 fn on_event(
     printer: &crate::ui::Printer,
     bars: &Mutex<HashMap<String, ProgressBar>>,
+    total: u64,
     event: Event,
 ) {
     let mut bars = bars.lock().unwrap_or_else(|e| e.into_inner());
@@ -130,6 +144,8 @@ fn on_event(
             target,
         } => {
             printer.status("Publishing", format!("{publisher} ({kind}) to {target}"));
+            let overall = printer.bytes_bar(total, format!("{publisher} (all)"));
+            bars.insert(format!("{publisher}\0"), overall);
             printer.event(
                 "publisher-started",
                 serde_json::json!({ "publisher": publisher, "type": kind, "target": target }),
@@ -154,6 +170,7 @@ fn on_event(
             if let Some(bar) = bars.get(&format!("{publisher}\0{item}")) {
                 bar.inc(bytes);
             }
+            advance_overall(&bars, &publisher, bytes);
         }
         Event::ItemDone {
             publisher,
@@ -163,6 +180,9 @@ fn on_event(
         } => {
             if let Some(bar) = bars.remove(&format!("{publisher}\0{item}")) {
                 bar.finish_and_clear();
+            }
+            if outcome != ItemOutcome::Uploaded {
+                advance_overall(&bars, &publisher, size);
             }
             let verb = match outcome {
                 ItemOutcome::Uploaded => "Uploaded",
@@ -203,6 +223,9 @@ fn on_event(
             );
         }
         Event::PublisherDone { publisher, summary } => {
+            if let Some(bar) = bars.remove(&format!("{publisher}\0")) {
+                bar.finish_and_clear();
+            }
             let mut parts = vec![format!(
                 "{} uploaded ({})",
                 summary.uploaded,
