@@ -17,6 +17,7 @@ pub mod logging;
 pub mod manifest;
 pub mod sign;
 pub mod template;
+pub mod publish;
 pub mod ui;
 
 pub use error::{Error, ExitCode};

@@ -19,6 +19,7 @@ pub mod release;
 pub mod schema;
 pub mod sign;
 pub mod verify;
+pub mod publish;
 
 /// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
 /// keeps in step): shown at the end of `tug --help`, in every man page's EXIT STATUS section and in
@@ -114,4 +115,5 @@ pub enum Command {
     Sign(sign::SignArgs),
     Verify(verify::VerifyArgs),
     Release(release::ReleaseArgs),
+    Publish(publish::PublishArgs),
 }

@@ -18,6 +18,7 @@ pub mod release;
 pub mod schema;
 pub mod sign;
 pub mod verify;
+pub mod publish;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -46,5 +47,6 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Release(args) => release::run(&ctx, args),
         Command::Build(args) => build::run(&ctx, args),
         Command::Merge(args) => merge::run(&ctx, args),
+        Command::Publish(args) => publish::run(&ctx, args),
     }
 }

@@ -1,7 +1,429 @@
-//! tug.yaml section(s) read by the publish engine. (Owned by that engine; filled in with it.)
+//! tug.yaml `publish:` — where a release goes, as an ordered list of publishers.
+//!
+//! Each entry is tagged by `type` (`dir`, `oci`, `github`, `http`) and carries that publisher's
+//! options. String fields marked "template" are rendered by the publish engine with the release's
+//! facts (`{{ project }}`, `{{ version }}`, `{{ tag }}`, `{{ env.NAME }}`...), so this model keeps
+//! them as plain strings. When the list is empty, tug publishes to a `dir` publisher at
+//! [`DEFAULT_DIR`] (the embedded default, also a release source for `tug rollout`).
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
+use super::{Location, Validator};
+
+/// Where the embedded default `dir` publisher writes, relative to the project root.
+pub const DEFAULT_DIR: &str = "published";
+
+/// One publisher. Publishers run storage first (`dir`, `http`, `oci`) and the release page that
+/// links to them (`github`) last, whatever their order in the file.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum PublisherConfig {
+    /// Copy the release into `<path>/<project>/<version>/` and keep `<path>/<project>/index.json`.
+    Dir(DirPublisher),
+    /// Push the release as an OCI artifact (and optionally container images) to a registry.
+    Oci(OciPublisher),
+    /// Create a GitHub (or API-compatible) release and upload every artifact as an asset.
+    Github(GithubPublisher),
+    /// PUT or POST every artifact to a templated URL (Artifactory, Nexus, S3 presigned...).
+    Http(HttpPublisher),
+}
+
+impl PublisherConfig {
+    /// The publisher's name (`--only NAME`, publish state): `name:` or its type.
+    pub fn name(&self) -> &str {
+        let (name, kind) = match self {
+            PublisherConfig::Dir(p) => (&p.name, "dir"),
+            PublisherConfig::Oci(p) => (&p.name, "oci"),
+            PublisherConfig::Github(p) => (&p.name, "github"),
+            PublisherConfig::Http(p) => (&p.name, "http"),
+        };
+        name.as_deref().unwrap_or(kind)
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PublisherConfig::Dir(_) => "dir",
+            PublisherConfig::Oci(_) => "oci",
+            PublisherConfig::Github(_) => "github",
+            PublisherConfig::Http(_) => "http",
+        }
+    }
+
+    /// Run order: storage first, the release page last.
+    pub fn order(&self) -> u8 {
+        match self {
+            PublisherConfig::Dir(_) => 0,
+            PublisherConfig::Http(_) => 1,
+            PublisherConfig::Oci(_) => 2,
+            PublisherConfig::Github(_) => 3,
+        }
+    }
+
+    pub fn retry(&self) -> &RetryConfig {
+        match self {
+            PublisherConfig::Dir(p) => &p.retry,
+            PublisherConfig::Oci(p) => &p.retry,
+            PublisherConfig::Github(p) => &p.retry,
+            PublisherConfig::Http(p) => &p.retry,
+        }
+    }
+
+    /// The default publisher list when tug.yaml has none.
+    pub fn defaults() -> Vec<PublisherConfig> {
+        vec![PublisherConfig::Dir(DirPublisher::default())]
+    }
+}
+
+/// Retries on connection errors, timeouts, 429 and 5xx: exponential backoff with jitter,
+/// honouring `Retry-After` and rate-limit headers.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct PublisherConfig {}
+pub struct RetryConfig {
+    /// How many times a request is tried in all (1 = no retries).
+    #[serde(default = "default_attempts")]
+    pub attempts: u32,
+    /// Delay before the first retry; doubles on every further retry (e.g. `500ms`).
+    #[serde(default = "default_initial_delay", with = "humantime_serde_str")]
+    #[schemars(with = "String")]
+    pub initial_delay: std::time::Duration,
+    /// The longest delay between two tries (e.g. `30s`).
+    #[serde(default = "default_max_delay", with = "humantime_serde_str")]
+    #[schemars(with = "String")]
+    pub max_delay: std::time::Duration,
+}
+
+fn default_attempts() -> u32 {
+    5
+}
+fn default_initial_delay() -> std::time::Duration {
+    std::time::Duration::from_millis(500)
+}
+fn default_max_delay() -> std::time::Duration {
+    std::time::Duration::from_secs(30)
+}
+
+impl Default for RetryConfig {
+    fn default() -> Self {
+        RetryConfig {
+            attempts: default_attempts(),
+            initial_delay: default_initial_delay(),
+            max_delay: default_max_delay(),
+        }
+    }
+}
+
+/// Durations written the human way (`500ms`, `2s`, `1m`).
+mod humantime_serde_str {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::time::Duration;
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let text = String::deserialize(d)?;
+        humantime::parse_duration(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+fn default_concurrency() -> usize {
+    4
+}
+
+/// `type: dir`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DirPublisher {
+    /// Name for `--only` and the publish state (default: `dir`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Root directory (template); relative paths are relative to the project root. The release
+    /// goes to `<path>/<project>/<version>/`, a copy of dist/ laid out as in the manifest.
+    #[serde(default = "default_dir_path")]
+    pub path: String,
+    #[serde(default)]
+    pub retry: RetryConfig,
+}
+
+fn default_dir_path() -> String {
+    DEFAULT_DIR.to_string()
+}
+
+impl Default for DirPublisher {
+    fn default() -> Self {
+        DirPublisher {
+            name: None,
+            path: default_dir_path(),
+            retry: RetryConfig::default(),
+        }
+    }
+}
+
+/// `type: oci`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OciPublisher {
+    /// Name for `--only` and the publish state (default: `oci`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Repository for the release artifact (template), e.g. `registry.example.com/acme/hello`.
+    pub repository: String,
+    /// Tags for the release artifact (templates).
+    #[serde(default = "default_tags")]
+    pub tags: Vec<String>,
+    /// Use plain HTTP and accept any certificate. Always on for loopback registries.
+    #[serde(default)]
+    pub insecure: bool,
+    /// Container images of the Linux binaries (ko style, no Docker needed). Absent: no images.
+    #[serde(default)]
+    pub images: Option<OciImages>,
+    /// Blobs larger than this many bytes are uploaded in chunks of this size (default 16 MiB).
+    #[serde(default = "default_chunk_size")]
+    pub chunk_size: u64,
+    /// How many blobs are uploaded at the same time.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    #[serde(default)]
+    pub retry: RetryConfig,
+}
+
+fn default_chunk_size() -> u64 {
+    16 << 20
+}
+
+fn default_tags() -> Vec<String> {
+    vec!["{{ version }}".to_string()]
+}
+
+/// `images:` of an `oci` publisher: one image per Linux binary platform, on an empty (scratch)
+/// base, plus a multi-platform index.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OciImages {
+    /// Repository for the images (template); must differ from the artifact's repository or tags.
+    pub repository: String,
+    /// Tags for the multi-platform index (templates).
+    #[serde(default = "default_tags")]
+    pub tags: Vec<String>,
+    /// Which build's binaries become images (the build id); needed when several builds exist.
+    #[serde(default)]
+    pub build: Option<String>,
+    /// Directory the binary is placed in inside the image.
+    #[serde(default = "default_bin_dir")]
+    pub bin_dir: String,
+    /// Extra image labels (templates).
+    #[serde(default)]
+    pub labels: BTreeMap<String, String>,
+}
+
+fn default_bin_dir() -> String {
+    "/usr/local/bin".to_string()
+}
+
+/// `type: github`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GithubPublisher {
+    /// Name for `--only` and the publish state (default: `github`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// `owner/name` of the repository (template).
+    pub repository: String,
+    /// API base URL, for GitHub Enterprise or compatible servers.
+    #[serde(default = "default_github_api")]
+    pub api_url: String,
+    /// Environment variable holding the token.
+    #[serde(default = "default_github_token_env")]
+    pub token_env: String,
+    /// Release title (template).
+    #[serde(default = "default_release_name")]
+    pub release_name: String,
+    /// Mark the release as a pre-release.
+    #[serde(default)]
+    pub prerelease: bool,
+    #[serde(default)]
+    pub retry: RetryConfig,
+}
+
+fn default_github_api() -> String {
+    "https://api.github.com".to_string()
+}
+fn default_github_token_env() -> String {
+    "GITHUB_TOKEN".to_string()
+}
+fn default_release_name() -> String {
+    "{{ tag }}".to_string()
+}
+
+/// HTTP method of an `http` publisher.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum HttpMethod {
+    #[default]
+    Put,
+    Post,
+}
+
+/// `type: http`
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HttpPublisher {
+    /// Name for `--only` and the publish state (default: `http`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Target URL per artifact (template; also `{{ artifact }}`, `{{ sha256 }}`, `{{ os }}`,
+    /// `{{ arch }}`), e.g. `https://repo.example.com/{{ project }}/{{ version }}/{{ artifact }}`.
+    pub url: String,
+    #[serde(default)]
+    pub method: HttpMethod,
+    /// Extra request headers (templates), e.g. `Authorization: "Bearer {{ env.TOKEN }}"`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Confirm each upload with a HEAD request (size, and `X-Checksum-Sha256` when sent back).
+    #[serde(default = "default_true")]
+    pub verify: bool,
+    /// How many artifacts are uploaded at the same time.
+    #[serde(default = "default_concurrency")]
+    pub concurrency: usize,
+    #[serde(default)]
+    pub retry: RetryConfig,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Validate the publisher list: unique names and sane settings.
+pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
+    let mut seen = std::collections::BTreeSet::new();
+    for p in publishers {
+        let at = Location::UNKNOWN;
+        if !seen.insert(p.name().to_string()) {
+            v.error(
+                at,
+                format!("publish: two publishers are named {:?}", p.name()),
+                Some("give each publisher of the same type its own `name:`".into()),
+            );
+        }
+        if p.retry().attempts == 0 {
+            v.error(
+                at,
+                format!("publish.{}: retry.attempts must be at least 1", p.name()),
+                None,
+            );
+        }
+        match p {
+            PublisherConfig::Oci(o) => {
+                if o.concurrency == 0 || o.chunk_size < 1024 {
+                    v.error(
+                        at,
+                        format!(
+                            "publish.{}: concurrency must be >= 1 and chunk_size >= 1024",
+                            p.name()
+                        ),
+                        None,
+                    );
+                }
+                if let Some(images) = &o.images {
+                    if images.repository == o.repository
+                        && images.tags.iter().any(|t| o.tags.contains(t))
+                    {
+                        v.error(
+                            at,
+                            format!(
+                                "publish.{}: the images and the release artifact would share a tag in {}",
+                                p.name(),
+                                o.repository
+                            ),
+                            Some("use another `images.repository` or other `tags`".into()),
+                        );
+                    }
+                }
+            }
+            PublisherConfig::Github(g)
+                if g.repository.split('/').filter(|s| !s.is_empty()).count() != 2
+                    && !g.repository.contains("{{") =>
+            {
+                v.error(
+                    at,
+                    format!(
+                        "publish.{}: repository {:?} is not owner/name",
+                        p.name(),
+                        g.repository
+                    ),
+                    Some("e.g. `repository: acme/hello`".into()),
+                );
+            }
+            PublisherConfig::Http(h) if h.concurrency == 0 => {
+                v.error(
+                    at,
+                    format!("publish.{}: concurrency must be >= 1", p.name()),
+                    None,
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_type_with_defaults() {
+        let yaml = r#"
+- type: dir
+- type: oci
+  repository: 127.0.0.1:5000/acme/hello
+  images:
+    repository: 127.0.0.1:5000/acme/hello-image
+- type: github
+  repository: acme/hello
+  retry: { attempts: 2, initial_delay: 10ms }
+- type: http
+  name: nexus
+  url: "http://x/{{ artifact }}"
+  method: POST
+  headers: { Authorization: "Bearer {{ env.T }}" }
+"#;
+        let list: Vec<PublisherConfig> = serde_saphyr::from_str(yaml).unwrap();
+        assert_eq!(list.len(), 4);
+        assert_eq!(list[0], PublisherConfig::Dir(DirPublisher::default()));
+        let PublisherConfig::Oci(oci) = &list[1] else {
+            panic!()
+        };
+        assert_eq!(oci.tags, vec!["{{ version }}"]);
+        assert_eq!(oci.images.as_ref().unwrap().bin_dir, "/usr/local/bin");
+        let PublisherConfig::Github(gh) = &list[2] else {
+            panic!()
+        };
+        assert_eq!(gh.retry.attempts, 2);
+        assert_eq!(gh.retry.initial_delay, std::time::Duration::from_millis(10));
+        assert_eq!(list[3].name(), "nexus");
+        let mut v = Validator::new(std::path::Path::new("tug.yaml"));
+        validate(&list, &mut v);
+        assert!(!v.has_errors(), "{:?}", v.diagnostics);
+    }
+
+    #[test]
+    fn rejects_unknown_fields_duplicates_and_tag_clash() {
+        assert!(serde_saphyr::from_str::<Vec<PublisherConfig>>("- type: dir\n  pth: x\n").is_err());
+        assert!(serde_saphyr::from_str::<Vec<PublisherConfig>>("- type: ftp\n").is_err());
+        let list: Vec<PublisherConfig> = serde_saphyr::from_str(
+            "- type: dir\n- type: dir\n- type: oci\n  repository: r\n  images: { repository: r }\n",
+        )
+        .unwrap();
+        let mut v = Validator::new(std::path::Path::new("tug.yaml"));
+        validate(&list, &mut v);
+        let messages: Vec<_> = v.diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].contains("two publishers are named \"dir\""));
+        assert!(messages[1].contains("share a tag"));
+    }
+}

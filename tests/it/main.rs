@@ -9,3 +9,4 @@ mod cli;
 mod config;
 mod environment;
 mod sign;
+mod publish;

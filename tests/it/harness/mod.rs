@@ -4,6 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod github_fake;
+pub mod registry;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;

@@ -1,0 +1,411 @@
+//! The publish engine: upload exactly the bytes `dist/manifest.json` lists to every configured
+//! publisher (directory, OCI registry, GitHub-compatible releases, plain HTTP), idempotently.
+//!
+//! It never rebuilds and never prints. Progress goes to an event sink the command turns into
+//! status lines and bars; failures are typed [`PublishError`]s. What each publisher has confirmed
+//! (the remote digest and size checked after upload) is recorded in `dist/publish-state.json`, so a
+//! re-run after any failure uploads only what is missing and reports the rest as already published.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use crate::config::publish::PublisherConfig;
+use crate::manifest::{Manifest, ManifestError};
+
+pub mod dir;
+pub mod github;
+pub mod http;
+pub mod oci;
+pub mod retry;
+pub mod state;
+pub mod template;
+
+pub use state::PublishState;
+
+/// The release being published: the manifest and its exact bytes (the OCI config blob).
+#[derive(Debug, Clone)]
+pub struct Release {
+    pub dist: PathBuf,
+    pub manifest: Manifest,
+    pub manifest_bytes: Vec<u8>,
+    pub manifest_sha256: String,
+}
+
+impl Release {
+    /// Read `dist/manifest.json` (validated) and keep its bytes.
+    pub fn load(dist: &Path) -> Result<Release, ManifestError> {
+        let manifest = Manifest::read(dist)?;
+        let path = Manifest::path(dist);
+        let manifest_bytes =
+            std::fs::read(&path).map_err(|source| ManifestError::Io { path, source })?;
+        let manifest_sha256 = sha256_hex(&manifest_bytes);
+        Ok(Release {
+            dist: dist.to_path_buf(),
+            manifest,
+            manifest_bytes,
+            manifest_sha256,
+        })
+    }
+
+    /// Absolute path of an artifact's file.
+    pub fn file(&self, artifact: &crate::manifest::Artifact) -> PathBuf {
+        self.dist.join(&artifact.path)
+    }
+}
+
+/// Hex SHA-256 of bytes in memory.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    crate::fsutil::hex(&sha2::Sha256::digest(bytes))
+}
+
+/// How to publish.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Plan only: report what would be uploaded, touch nothing remote.
+    pub dry_run: bool,
+    /// Overwrite a remote file/asset/tag of the same name whose content differs.
+    pub replace: bool,
+    /// Relative `dir` paths are resolved against this directory (the project root).
+    pub root: PathBuf,
+}
+
+/// What happened to one item (file, blob or manifest) of a publisher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ItemOutcome {
+    Uploaded,
+    AlreadyPublished,
+    WouldUpload,
+}
+
+/// Progress reported by the engine; the command prints it.
+#[derive(Debug, Clone)]
+pub enum Event {
+    PublisherStarted {
+        publisher: String,
+        kind: &'static str,
+        target: String,
+    },
+    UploadStarted {
+        publisher: String,
+        item: String,
+        size: u64,
+    },
+    UploadProgress {
+        publisher: String,
+        item: String,
+        bytes: u64,
+    },
+    ItemDone {
+        publisher: String,
+        item: String,
+        outcome: ItemOutcome,
+        size: u64,
+    },
+    Retrying {
+        publisher: String,
+        what: String,
+        attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
+    PublisherDone {
+        publisher: String,
+        summary: PublisherSummary,
+    },
+}
+
+/// Counts for one publisher, plus where the release can be found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct PublisherSummary {
+    pub uploaded: usize,
+    pub already_published: usize,
+    pub would_upload: usize,
+    pub uploaded_bytes: u64,
+    /// Where the release is now (a directory, `repo@digest`, a release URL).
+    pub locations: Vec<String>,
+}
+
+/// Where events go. Must be cheap and never block for long.
+pub type Sink = Arc<dyn Fn(Event) + Send + Sync>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    #[error("{publisher}: {what}: {message}")]
+    Config {
+        publisher: String,
+        what: String,
+        message: String,
+    },
+    #[error("{what}: {method} {url} answered {status}: {body}")]
+    Http {
+        what: String,
+        method: String,
+        url: String,
+        status: u16,
+        body: String,
+    },
+    #[error("{what}: gave up after {attempts} attempts: {last}")]
+    Exhausted {
+        what: String,
+        attempts: u32,
+        last: String,
+    },
+    #[error("{what}: {message}")]
+    Verify { what: String, message: String },
+    #[error("{what} already exists with different content ({detail})")]
+    Conflict { what: String, detail: String },
+    #[error("{what}: authentication failed: {message}")]
+    Auth { what: String, message: String },
+    #[error("{what}: {path}: {source}")]
+    Io {
+        what: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{what}: {message}")]
+    Other { what: String, message: String },
+}
+
+impl PublishError {
+    pub fn io(what: impl Into<String>, path: &Path, source: std::io::Error) -> Self {
+        PublishError::Io {
+            what: what.into(),
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// How to fix it, where we know.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            PublishError::Manifest(m) => m.hint().map(str::to_string),
+            PublishError::Conflict { .. } => Some(
+                "a release is never silently overwritten: bump the version, or pass --replace".into(),
+            ),
+            PublishError::Exhausted { .. } | PublishError::Http { .. } => Some(
+                "fix the cause and run `tug publish` again: what is already confirmed is not uploaded again"
+                    .into(),
+            ),
+            PublishError::Auth { .. } => Some(
+                "set credentials (docker login / ~/.docker/config.json, TUG_REGISTRY_USERNAME and TUG_REGISTRY_PASSWORD, or GITHUB_TOKEN)".into(),
+            ),
+            PublishError::Config { .. } => Some("fix the `publish:` section of tug.yaml".into()),
+            _ => None,
+        }
+    }
+
+    /// Configuration problems are usage errors (exit 2); everything else is a failure (exit 1).
+    pub fn is_config(&self) -> bool {
+        matches!(self, PublishError::Config { .. })
+    }
+}
+
+/// Everything a publisher task needs, shared across concurrent uploads.
+pub struct Shared {
+    pub publisher: String,
+    pub sink: Sink,
+    pub state: Mutex<PublishState>,
+    pub state_path: PathBuf,
+    pub retry: crate::config::publish::RetryConfig,
+    pub options: Options,
+}
+
+impl Shared {
+    pub fn emit(&self, event: Event) {
+        (self.sink)(event)
+    }
+
+    pub fn is_confirmed(&self, key: &str, sha256: &str) -> bool {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.is_confirmed(&self.publisher, key, sha256)
+    }
+
+    /// Record a confirmed item and persist the state file atomically.
+    pub fn confirm(
+        &self,
+        key: &str,
+        sha256: &str,
+        size: u64,
+        location: &str,
+    ) -> Result<(), PublishError> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.confirm(&self.publisher, key, sha256, size, location);
+        state.save(&self.state_path)
+    }
+
+    pub fn done(&self, item: &str, outcome: ItemOutcome, size: u64) {
+        self.emit(Event::ItemDone {
+            publisher: self.publisher.clone(),
+            item: item.to_string(),
+            outcome,
+            size,
+        });
+    }
+}
+
+/// Tally of item outcomes for one publisher.
+#[derive(Default)]
+pub struct Tally(Mutex<PublisherSummary>);
+
+impl Tally {
+    pub fn add(&self, outcome: ItemOutcome, bytes: u64) {
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        match outcome {
+            ItemOutcome::Uploaded => {
+                s.uploaded += 1;
+                s.uploaded_bytes += bytes;
+            }
+            ItemOutcome::AlreadyPublished => s.already_published += 1,
+            ItemOutcome::WouldUpload => s.would_upload += 1,
+        }
+    }
+
+    pub fn finish(&self, locations: Vec<String>) -> PublisherSummary {
+        let mut s = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        s.locations = locations;
+        s
+    }
+}
+
+/// Publish `release` with `publishers` (already filtered by `--only`), in run order: storage
+/// first, the release page last. Stops at the first publisher that fails; the state file keeps
+/// what was confirmed.
+pub fn publish(
+    release: &Release,
+    publishers: &[PublisherConfig],
+    options: &Options,
+    sink: Sink,
+) -> Result<Vec<(String, PublisherSummary)>, PublishError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PublishError::Other {
+            what: "starting the network runtime".into(),
+            message: e.to_string(),
+        })?;
+    let state_path = state::state_path(&release.dist);
+    let mut ordered: Vec<&PublisherConfig> = publishers.iter().collect();
+    ordered.sort_by_key(|p| p.order());
+    let mut results = Vec::new();
+    let mut state = PublishState::load(&state_path, release)?;
+    for config in ordered {
+        let vars = template::Vars::for_release(&release.manifest);
+        let target = describe_target(config, &vars)?;
+        state.begin(config.name(), config.kind(), &target);
+        if !options.dry_run {
+            state.save(&state_path)?;
+        }
+        let shared = Arc::new(Shared {
+            publisher: config.name().to_string(),
+            sink: sink.clone(),
+            state: Mutex::new(state),
+            state_path: state_path.clone(),
+            retry: config.retry().clone(),
+            options: options.clone(),
+        });
+        shared.emit(Event::PublisherStarted {
+            publisher: shared.publisher.clone(),
+            kind: config.kind(),
+            target: target.clone(),
+        });
+        let result = runtime.block_on(async {
+            match config {
+                PublisherConfig::Dir(c) => dir::publish(release, c, &vars, shared.clone()).await,
+                PublisherConfig::Oci(c) => oci::publish(release, c, &vars, shared.clone()).await,
+                PublisherConfig::Github(c) => {
+                    github::publish(release, c, &vars, shared.clone()).await
+                }
+                PublisherConfig::Http(c) => http::publish(release, c, &vars, shared.clone()).await,
+            }
+        });
+        state = Arc::try_unwrap(shared)
+            .map(|s| s.state.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .unwrap_or_else(|shared| {
+                shared
+                    .state
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .clone()
+            });
+        let summary = result?;
+        if !options.dry_run {
+            state.complete(config.name());
+            state.save(&state_path)?;
+        }
+        (sink)(Event::PublisherDone {
+            publisher: config.name().to_string(),
+            summary: summary.clone(),
+        });
+        results.push((config.name().to_string(), summary));
+    }
+    Ok(results)
+}
+
+/// The rendered place a publisher writes to; a change of target resets its state.
+fn describe_target(
+    config: &PublisherConfig,
+    vars: &template::Vars,
+) -> Result<String, PublishError> {
+    let name = config.name();
+    let render = |field: &str, t: &str| vars.render(name, field, t);
+    Ok(match config {
+        PublisherConfig::Dir(c) => render("path", &c.path)?,
+        PublisherConfig::Oci(c) => {
+            let mut t = render("repository", &c.repository)?;
+            if let Some(images) = &c.images {
+                t.push_str(" + ");
+                t.push_str(&render("images.repository", &images.repository)?);
+            }
+            t
+        }
+        PublisherConfig::Github(c) => {
+            format!(
+                "{}/repos/{}",
+                c.api_url.trim_end_matches('/'),
+                render("repository", &c.repository)?
+            )
+        }
+        // Per-artifact variables are not known here: the template itself names the target.
+        PublisherConfig::Http(c) => c.url.clone(),
+    })
+}
+
+/// Run tasks with at most `limit` at a time; the first error wins (the others finish first, so
+/// the state file records everything that did complete).
+pub async fn bounded<F>(limit: usize, tasks: Vec<F>) -> Result<(), PublishError>
+where
+    F: std::future::Future<Output = Result<(), PublishError>> + Send + 'static,
+{
+    let mut set = tokio::task::JoinSet::new();
+    let mut pending = tasks.into_iter();
+    let mut first_error = None;
+    loop {
+        while set.len() < limit.max(1) && first_error.is_none() {
+            match pending.next() {
+                Some(task) => {
+                    set.spawn(task);
+                }
+                None => break,
+            }
+        }
+        match set.join_next().await {
+            None => break,
+            Some(Ok(Ok(()))) => {}
+            Some(Ok(Err(e))) => {
+                first_error.get_or_insert(e);
+            }
+            Some(Err(join)) => {
+                first_error.get_or_insert(PublishError::Other {
+                    what: "upload task".into(),
+                    message: join.to_string(),
+                });
+            }
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}

@@ -1,0 +1,235 @@
+//! Container images for Linux binaries, built without Docker the way ko does: an empty (scratch)
+//! base plus one layer holding the binary, a config with the entrypoint and platform, one image
+//! per platform and a multi-platform index. Reproducible: the layer tar is sorted, owned by
+//! uid/gid 0, every mtime is the commit time, gzip carries no timestamp, and the JSON is written
+//! in a fixed key order, so the same binary gives the same digests.
+
+use std::io::Write;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use super::super::{sha256_hex, PublishError};
+
+pub const MANIFEST_MEDIA_TYPE: &str = "application/vnd.oci.image.manifest.v1+json";
+pub const INDEX_MEDIA_TYPE: &str = "application/vnd.oci.image.index.v1+json";
+pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
+pub const LAYER_MEDIA_TYPE: &str = "application/vnd.oci.image.layer.v1.tar+gzip";
+
+/// One platform's image, as blobs and a manifest.
+#[derive(Debug, Clone)]
+pub struct PlatformImage {
+    pub os: String,
+    pub arch: String,
+    pub variant: Option<String>,
+    pub layer: Vec<u8>,
+    pub config: Vec<u8>,
+    pub manifest: Vec<u8>,
+}
+
+impl PlatformImage {
+    pub fn platform(&self) -> String {
+        match &self.variant {
+            Some(v) => format!("{}/{}/{v}", self.os, self.arch),
+            None => format!("{}/{}", self.os, self.arch),
+        }
+    }
+}
+
+/// A descriptor in the fixed key order.
+pub fn descriptor(media_type: &str, bytes_sha256: &str, size: u64) -> Value {
+    json!({ "mediaType": media_type, "digest": format!("sha256:{bytes_sha256}"), "size": size })
+}
+
+/// The OCI variant of a Go variant: `linux/arm` + `7` → `v7`; other variants are not recorded
+/// (amd64 levels would stop clients from matching plain `linux/amd64`).
+pub fn oci_variant(arch: &str, variant: Option<&str>) -> Option<String> {
+    match (arch, variant) {
+        ("arm", Some(v)) => Some(format!("v{}", v.trim_start_matches('v'))),
+        _ => None,
+    }
+}
+
+/// The uncompressed layer: directories of `bin_dir` then the binary, mode 0755, uid/gid 0.
+pub fn layer_tar(
+    binary: &Path,
+    name: &str,
+    bin_dir: &str,
+    mtime: u64,
+) -> Result<Vec<u8>, PublishError> {
+    let io = |e| PublishError::io("building the image layer", binary, e);
+    let data = std::fs::read(binary).map_err(io)?;
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut prefix = String::new();
+    for part in bin_dir
+        .trim_matches('/')
+        .split('/')
+        .filter(|p| !p.is_empty())
+    {
+        prefix.push_str(part);
+        prefix.push('/');
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(tar::EntryType::Directory);
+        h.set_mode(0o755);
+        h.set_uid(0);
+        h.set_gid(0);
+        h.set_mtime(mtime);
+        h.set_size(0);
+        builder
+            .append_data(&mut h, &prefix, std::io::empty())
+            .map_err(io)?;
+    }
+    let mut h = tar::Header::new_ustar();
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_mode(0o755);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(mtime);
+    h.set_size(data.len() as u64);
+    builder
+        .append_data(&mut h, format!("{prefix}{name}"), data.as_slice())
+        .map_err(io)?;
+    builder.into_inner().map_err(io)
+}
+
+pub struct ImageFacts<'a> {
+    pub os: &'a str,
+    pub arch: &'a str,
+    pub variant: Option<String>,
+    pub entrypoint: String,
+    pub created: &'a str,
+    pub labels: &'a std::collections::BTreeMap<String, String>,
+    pub annotations: &'a Value,
+}
+
+/// Build one platform's image from its uncompressed layer tar.
+pub fn build_image(tar: &[u8], facts: &ImageFacts) -> Result<PlatformImage, PublishError> {
+    let diff_id = sha256_hex(tar);
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
+    let layer = gz
+        .write_all(tar)
+        .and_then(|_| gz.finish())
+        .map_err(|e| PublishError::Other {
+            what: "compressing the image layer".into(),
+            message: e.to_string(),
+        })?;
+    let mut config = json!({
+        "created": facts.created,
+        "architecture": facts.arch,
+        "os": facts.os,
+    });
+    if let Some(v) = &facts.variant {
+        config["variant"] = json!(v);
+    }
+    config["config"] = json!({
+        "Entrypoint": [facts.entrypoint],
+        "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"],
+        "Labels": facts.labels,
+    });
+    config["rootfs"] = json!({ "type": "layers", "diff_ids": [format!("sha256:{diff_id}")] });
+    config["history"] = json!([{ "created": facts.created, "created_by": "tug publish" }]);
+    let config = serde_json::to_vec(&config).expect("config serializes");
+    let manifest = json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_MEDIA_TYPE,
+        "config": descriptor(CONFIG_MEDIA_TYPE, &sha256_hex(&config), config.len() as u64),
+        "layers": [descriptor(LAYER_MEDIA_TYPE, &sha256_hex(&layer), layer.len() as u64)],
+        "annotations": facts.annotations,
+    });
+    Ok(PlatformImage {
+        os: facts.os.to_string(),
+        arch: facts.arch.to_string(),
+        variant: facts.variant.clone(),
+        layer,
+        config,
+        manifest: serde_json::to_vec(&manifest).expect("manifest serializes"),
+    })
+}
+
+/// The multi-platform index over `images` (in the order given: sorted by platform by the caller).
+pub fn build_index(images: &[PlatformImage], annotations: &Value) -> Vec<u8> {
+    let manifests: Vec<Value> = images
+        .iter()
+        .map(|img| {
+            let mut d = descriptor(
+                MANIFEST_MEDIA_TYPE,
+                &sha256_hex(&img.manifest),
+                img.manifest.len() as u64,
+            );
+            let mut platform = json!({ "architecture": img.arch, "os": img.os });
+            if let Some(v) = &img.variant {
+                platform["variant"] = json!(v);
+            }
+            d["platform"] = platform;
+            d
+        })
+        .collect();
+    serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": INDEX_MEDIA_TYPE,
+        "manifests": manifests,
+        "annotations": annotations,
+    }))
+    .expect("index serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_binary_gives_same_digests_and_a_sorted_root_owned_layer() {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("hello");
+        std::fs::write(&bin, b"\x7fELF fake").unwrap();
+        let labels = Default::default();
+        let ann = json!({ "org.opencontainers.image.version": "1.0.0" });
+        let facts = ImageFacts {
+            os: "linux",
+            arch: "arm",
+            variant: oci_variant("arm", Some("7")),
+            entrypoint: "/usr/local/bin/hello".into(),
+            created: "2026-01-02T03:04:05Z",
+            labels: &labels,
+            annotations: &ann,
+        };
+        let a = build_image(
+            &layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap(),
+            &facts,
+        )
+        .unwrap();
+        let b = build_image(
+            &layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap(),
+            &facts,
+        )
+        .unwrap();
+        assert_eq!(sha256_hex(&a.manifest), sha256_hex(&b.manifest));
+        assert_eq!(a.platform(), "linux/arm/v7");
+
+        let tar = layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap();
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let entries: Vec<(String, u64, u64, u32)> = archive
+            .entries()
+            .unwrap()
+            .map(|e| {
+                let e = e.unwrap();
+                let h = e.header();
+                (
+                    e.path().unwrap().display().to_string(),
+                    h.uid().unwrap(),
+                    h.mtime().unwrap(),
+                    h.mode().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(entries.len(), 4);
+        assert_eq!(
+            entries[3],
+            ("usr/local/bin/hello".into(), 0, 1767323045, 0o755)
+        );
+        let index: Value = serde_json::from_slice(&build_index(&[a], &ann)).unwrap();
+        assert_eq!(index["manifests"][0]["platform"]["variant"], "v7");
+    }
+}

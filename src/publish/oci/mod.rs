@@ -1,0 +1,513 @@
+//! The `oci` publisher: the release as an OCI artifact (and optionally ko-style container images
+//! of the Linux binaries) pushed to a registry, or written to an OCI image layout directory.
+//!
+//! The release artifact is one image manifest with `artifactType`
+//! [`RELEASE_ARTIFACT_TYPE`]; its config is the exact `dist/manifest.json` bytes
+//! ([`MANIFEST_CONFIG_TYPE`]) and every file of the release is one layer titled with its name
+//! (`org.opencontainers.image.title`). When the release has signatures or bundles, they are also
+//! attached to the artifact where clients look for them: a manifest with a `subject` pointing at
+//! the artifact (OCI 1.1 referrers) tagged with cosign's `sha256-<digest>.sig` convention (so
+//! registries without the referrers API, like distribution 2.8, still list it). Those signatures
+//! are the blob signatures `tug sign` made over each file, verifiable with `cosign verify-blob`.
+//!
+//! Blobs already in the registry are not uploaded again (HEAD first); blobs larger than the chunk
+//! size go up in PATCH chunks; after each upload the registry's size for the digest is checked,
+//! and each manifest's digest is read back, before the publish state records it.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use super::retry::{self, Failure};
+use super::template::Vars;
+use super::{
+    sha256_hex, Event, ItemOutcome, PublishError, PublisherSummary, Release, Shared, Tally,
+};
+use crate::config::publish::OciPublisher;
+use crate::manifest::ArtifactKind;
+
+pub mod image;
+pub mod registry;
+
+use image::{descriptor, MANIFEST_MEDIA_TYPE};
+use registry::{BlobSource, Repo, RepoRef};
+
+pub const RELEASE_ARTIFACT_TYPE: &str = "application/vnd.tug.release.v1+json";
+pub const MANIFEST_CONFIG_TYPE: &str = "application/vnd.tug.manifest.v1+json";
+pub const SIGNATURES_ARTIFACT_TYPE: &str = "application/vnd.tug.signatures.v1+json";
+pub const FILE_MEDIA_TYPE: &str = "application/octet-stream";
+pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
+
+/// A blob to push into one of the plan's repositories.
+#[derive(Debug, Clone)]
+pub struct PlanBlob {
+    pub repo: usize,
+    pub item: String,
+    pub sha256: String,
+    pub size: u64,
+    pub source: BlobSource,
+}
+
+/// A manifest (or index) to push under some references (tags, or its digest).
+#[derive(Debug, Clone)]
+pub struct PlanManifest {
+    pub repo: usize,
+    pub item: String,
+    pub media_type: &'static str,
+    pub bytes: Arc<Vec<u8>>,
+    pub tags: Vec<String>,
+}
+
+impl PlanManifest {
+    pub fn sha256(&self) -> String {
+        sha256_hex(&self.bytes)
+    }
+}
+
+/// Everything one `oci` publisher pushes, in push order (blobs, then manifests in order).
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub repos: Vec<RepoRef>,
+    pub blobs: Vec<PlanBlob>,
+    pub manifests: Vec<PlanManifest>,
+}
+
+fn config_error(publisher: &str, what: &str, message: String) -> PublishError {
+    PublishError::Config {
+        publisher: publisher.into(),
+        what: what.into(),
+        message,
+    }
+}
+
+/// Build the plan: nothing here touches the network.
+pub fn plan(
+    release: &Release,
+    config: &OciPublisher,
+    vars: &Vars,
+    publisher: &str,
+) -> Result<Plan, PublishError> {
+    let m = &release.manifest;
+    let repo_text = vars.render(publisher, "repository", &config.repository)?;
+    let repo = RepoRef::parse(&repo_text).map_err(|e| config_error(publisher, "repository", e))?;
+    let mut repos = vec![repo];
+    let mut blobs = Vec::new();
+    let mut manifests = Vec::new();
+    let annotations = json!({
+        "org.opencontainers.image.title": m.project,
+        "org.opencontainers.image.version": m.version,
+        "org.opencontainers.image.revision": m.commit,
+        "org.opencontainers.image.created": m.commit_time,
+    });
+
+    // Container images first, so the index exists by the time anything links to the release.
+    if let Some(images) = &config.images {
+        let repo_text = vars.render(publisher, "images.repository", &images.repository)?;
+        let image_repo = RepoRef::parse(&repo_text)
+            .map_err(|e| config_error(publisher, "images.repository", e))?;
+        let idx = if image_repo == repos[0] {
+            0
+        } else {
+            repos.push(image_repo);
+            1
+        };
+        let mtime = chrono::DateTime::parse_from_rfc3339(&m.commit_time)
+            .map(|t| t.timestamp().max(0) as u64)
+            .unwrap_or(0);
+        let mut labels = std::collections::BTreeMap::new();
+        for (k, v) in &images.labels {
+            labels.insert(
+                k.clone(),
+                vars.render(publisher, &format!("images.labels.{k}"), v)?,
+            );
+        }
+        let mut built: Vec<image::PlatformImage> = Vec::new();
+        let mut binaries: Vec<_> = m
+            .by_kind(ArtifactKind::Binary)
+            .filter(|a| a.os.as_deref() == Some("linux"))
+            .filter(|a| {
+                images
+                    .build
+                    .as_ref()
+                    .is_none_or(|b| a.build.as_ref() == Some(b))
+            })
+            .collect();
+        binaries.sort_by(|a, b| (&a.arch, &a.variant).cmp(&(&b.arch, &b.variant)));
+        if binaries.is_empty() {
+            return Err(config_error(
+                publisher,
+                "images",
+                "the release has no Linux binaries to put in images".into(),
+            ));
+        }
+        for bin in binaries {
+            let arch = bin.arch.clone().unwrap_or_default();
+            let name = Path::new(&bin.path)
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or(&bin.name)
+                .to_string();
+            let variant = image::oci_variant(&arch, bin.variant.as_deref());
+            if built.iter().any(|i| i.arch == arch && i.variant == variant) {
+                return Err(config_error(
+                    publisher,
+                    "images.build",
+                    format!(
+                        "two binaries for linux/{arch}: set `images.build` to the build id to use"
+                    ),
+                ));
+            }
+            let tar = image::layer_tar(&release.file(bin), &name, &images.bin_dir, mtime)?;
+            let facts = image::ImageFacts {
+                os: "linux",
+                arch: &arch,
+                variant,
+                entrypoint: format!("{}/{name}", images.bin_dir.trim_end_matches('/')),
+                created: &m.commit_time,
+                labels: &labels,
+                annotations: &annotations,
+            };
+            built.push(image::build_image(&tar, &facts)?);
+        }
+        for img in &built {
+            let platform = img.platform();
+            for (what, bytes) in [("layer", &img.layer), ("config", &img.config)] {
+                blobs.push(PlanBlob {
+                    repo: idx,
+                    item: format!("image {platform} {what}"),
+                    sha256: sha256_hex(bytes),
+                    size: bytes.len() as u64,
+                    source: BlobSource::Memory(Arc::new(bytes.clone())),
+                });
+            }
+            let digest = format!("sha256:{}", sha256_hex(&img.manifest));
+            manifests.push(PlanManifest {
+                repo: idx,
+                item: format!("image {platform}"),
+                media_type: MANIFEST_MEDIA_TYPE,
+                bytes: Arc::new(img.manifest.clone()),
+                tags: vec![digest],
+            });
+        }
+        let index = image::build_index(&built, &annotations);
+        let mut tags = Vec::new();
+        for t in &images.tags {
+            tags.push(vars.render(publisher, "images.tags", t)?);
+        }
+        manifests.push(PlanManifest {
+            repo: idx,
+            item: "image index".into(),
+            media_type: image::INDEX_MEDIA_TYPE,
+            bytes: Arc::new(index),
+            tags,
+        });
+    }
+
+    // The release artifact.
+    blobs.push(PlanBlob {
+        repo: 0,
+        item: "config (manifest.json)".into(),
+        sha256: release.manifest_sha256.clone(),
+        size: release.manifest_bytes.len() as u64,
+        source: BlobSource::Memory(Arc::new(release.manifest_bytes.clone())),
+    });
+    let mut layers = Vec::new();
+    let mut signatures = Vec::new();
+    for a in &m.artifacts {
+        blobs.push(PlanBlob {
+            repo: 0,
+            item: a.name.clone(),
+            sha256: a.sha256.clone(),
+            size: a.size,
+            source: BlobSource::File(release.file(a)),
+        });
+        let mut d = descriptor(FILE_MEDIA_TYPE, &a.sha256, a.size);
+        let mut ann = json!({ "org.opencontainers.image.title": a.name });
+        if let Some(signs) = &a.signs {
+            ann["dev.tug.signs"] = json!(signs);
+        }
+        d["annotations"] = ann;
+        if matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle) {
+            signatures.push(d.clone());
+        }
+        layers.push(d);
+    }
+    let release_manifest = serde_json::to_vec(&json!({
+        "schemaVersion": 2,
+        "mediaType": MANIFEST_MEDIA_TYPE,
+        "artifactType": RELEASE_ARTIFACT_TYPE,
+        "config": descriptor(MANIFEST_CONFIG_TYPE, &release.manifest_sha256, release.manifest_bytes.len() as u64),
+        "layers": layers,
+        "annotations": annotations,
+    }))
+    .expect("manifest serializes");
+    let release_sha = sha256_hex(&release_manifest);
+    let mut tags = Vec::new();
+    for t in &config.tags {
+        tags.push(vars.render(publisher, "tags", t)?);
+    }
+    manifests.push(PlanManifest {
+        repo: 0,
+        item: "release artifact".into(),
+        media_type: MANIFEST_MEDIA_TYPE,
+        bytes: Arc::new(release_manifest.clone()),
+        tags,
+    });
+
+    if !signatures.is_empty() {
+        blobs.push(PlanBlob {
+            repo: 0,
+            item: "empty config".into(),
+            sha256: sha256_hex(b"{}"),
+            size: 2,
+            source: BlobSource::Memory(Arc::new(b"{}".to_vec())),
+        });
+        let sig_manifest = serde_json::to_vec(&json!({
+            "schemaVersion": 2,
+            "mediaType": MANIFEST_MEDIA_TYPE,
+            "artifactType": SIGNATURES_ARTIFACT_TYPE,
+            "config": descriptor(EMPTY_MEDIA_TYPE, &sha256_hex(b"{}"), 2),
+            "layers": signatures,
+            "subject": descriptor(MANIFEST_MEDIA_TYPE, &release_sha, release_manifest.len() as u64),
+            "annotations": { "org.opencontainers.image.created": m.commit_time },
+        }))
+        .expect("manifest serializes");
+        manifests.push(PlanManifest {
+            repo: 0,
+            item: "signatures".into(),
+            media_type: MANIFEST_MEDIA_TYPE,
+            bytes: Arc::new(sig_manifest),
+            tags: vec![format!("sha256-{release_sha}.sig")],
+        });
+    }
+    Ok(Plan {
+        repos,
+        blobs,
+        manifests,
+    })
+}
+
+/// Push the plan to the registry.
+pub async fn publish(
+    release: &Release,
+    config: &OciPublisher,
+    vars: &Vars,
+    shared: Arc<Shared>,
+) -> Result<PublisherSummary, PublishError> {
+    let plan = plan(release, config, vars, &shared.publisher)?;
+    let tally = Arc::new(Tally::default());
+    let mut repos = Vec::new();
+    for r in &plan.repos {
+        repos.push(Repo::new(r.clone(), config.insecure)?);
+    }
+
+    // Blobs, deduplicated per repository, with bounded concurrency.
+    let mut seen = BTreeSet::new();
+    let mut tasks = Vec::new();
+    for blob in plan
+        .blobs
+        .iter()
+        .filter(|b| seen.insert((b.repo, b.sha256.clone())))
+    {
+        let key = format!("blob {} sha256:{}", plan.repos[blob.repo], blob.sha256);
+        if shared.is_confirmed(&key, &blob.sha256) {
+            shared.done(&blob.item, ItemOutcome::AlreadyPublished, blob.size);
+            tally.add(ItemOutcome::AlreadyPublished, 0);
+            continue;
+        }
+        if shared.options.dry_run {
+            shared.done(&blob.item, ItemOutcome::WouldUpload, blob.size);
+            tally.add(ItemOutcome::WouldUpload, blob.size);
+            continue;
+        }
+        let (shared, tally, repo, blob) = (
+            shared.clone(),
+            tally.clone(),
+            repos[blob.repo].clone(),
+            blob.clone(),
+        );
+        let chunk = config.chunk_size;
+        tasks.push(async move {
+            let outcome = push_blob(&shared, &repo, &blob, chunk).await?;
+            shared.confirm(
+                &key,
+                &blob.sha256,
+                blob.size,
+                &format!("{}@sha256:{}", repo.reference, blob.sha256),
+            )?;
+            shared.done(&blob.item, outcome, blob.size);
+            tally.add(outcome, blob.size);
+            Ok(())
+        });
+    }
+    super::bounded(config.concurrency, tasks).await?;
+
+    // Manifests, in order: images, index, release artifact, signatures.
+    let mut locations = Vec::new();
+    for doc in &plan.manifests {
+        let repo = &repos[doc.repo];
+        let sha = doc.sha256();
+        for tag in &doc.tags {
+            let key = format!("manifest {}:{tag}", repo.reference);
+            let item = format!("{} ({tag})", doc.item);
+            let outcome = if shared.is_confirmed(&key, &sha) {
+                ItemOutcome::AlreadyPublished
+            } else if shared.options.dry_run {
+                ItemOutcome::WouldUpload
+            } else {
+                let outcome = push_manifest(&shared, repo, doc, tag, &sha).await?;
+                shared.confirm(
+                    &key,
+                    &sha,
+                    doc.bytes.len() as u64,
+                    &format!("{}@sha256:{sha}", repo.reference),
+                )?;
+                outcome
+            };
+            shared.done(&item, outcome, doc.bytes.len() as u64);
+            tally.add(outcome, doc.bytes.len() as u64);
+            if !tag.starts_with("sha256:") && !tag.starts_with("sha256-") {
+                locations.push(format!("{}:{tag}@sha256:{sha}", repo.reference));
+            }
+        }
+    }
+    Ok(tally.finish(locations))
+}
+
+async fn push_blob(
+    shared: &Shared,
+    repo: &Repo,
+    blob: &PlanBlob,
+    chunk: u64,
+) -> Result<ItemOutcome, PublishError> {
+    let digest = format!("sha256:{}", blob.sha256);
+    let what = format!("{}: blob {} ({})", shared.publisher, blob.item, digest);
+    retry::retry(shared, &what, || async {
+        if repo.blob_size(&digest).await? == Some(blob.size) {
+            return Ok(ItemOutcome::AlreadyPublished);
+        }
+        shared.emit(Event::UploadStarted {
+            publisher: shared.publisher.clone(),
+            item: blob.item.clone(),
+            size: blob.size,
+        });
+        repo.upload_blob(shared, &blob.item, &digest, &blob.source, blob.size, chunk)
+            .await?;
+        match repo.blob_size(&digest).await? {
+            Some(size) if size == blob.size => Ok(ItemOutcome::Uploaded),
+            found => Err(Failure::Fatal(PublishError::Verify {
+                what: what.clone(),
+                message: format!(
+                    "after upload the registry reports size {found:?}, expected {}",
+                    blob.size
+                ),
+            })),
+        }
+    })
+    .await
+}
+
+async fn push_manifest(
+    shared: &Shared,
+    repo: &Repo,
+    doc: &PlanManifest,
+    tag: &str,
+    sha: &str,
+) -> Result<ItemOutcome, PublishError> {
+    let want = format!("sha256:{sha}");
+    let what = format!(
+        "{}: {} {}:{tag}",
+        shared.publisher, doc.item, repo.reference
+    );
+    retry::retry(shared, &what, || async {
+        match repo.manifest_digest(tag, doc.media_type).await? {
+            Some(d) if d == want => return Ok(ItemOutcome::AlreadyPublished),
+            Some(d) if !shared.options.replace && !tag.starts_with("sha256:") => {
+                return Err(Failure::Fatal(PublishError::Conflict {
+                    what: format!("{}:{tag}", repo.reference),
+                    detail: format!("it points to {d}, this release is {want}"),
+                }))
+            }
+            _ => {}
+        }
+        let reported = repo.put_manifest(tag, doc.media_type, &doc.bytes).await?;
+        let confirmed = repo.manifest_digest(tag, doc.media_type).await?;
+        if reported.as_deref().is_some_and(|r| r != want)
+            || confirmed.as_deref() != Some(want.as_str())
+        {
+            return Err(Failure::Fatal(PublishError::Verify {
+                what: what.clone(),
+                message: format!(
+                    "the registry holds {confirmed:?} (reported {reported:?}), expected {want}"
+                ),
+            }));
+        }
+        Ok(ItemOutcome::Uploaded)
+    })
+    .await
+}
+
+/// Write the plans as one OCI image layout in `dir` (`oci-layout`, `index.json`,
+/// `blobs/sha256/`). Tagged manifests are listed in `index.json` with
+/// `org.opencontainers.image.ref.name` = `<repository path>:<tag>` (no registry host), so
+/// `skopeo copy oci:DIR:acme/hello:1.2.3 docker://...` works. Returns the reference names.
+pub fn write_layout(plans: &[Plan], dir: &Path) -> Result<Vec<String>, PublishError> {
+    let io = |p: &Path, e| PublishError::io("writing the OCI layout", p, e);
+    let blobs_dir = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs_dir).map_err(|e| io(&blobs_dir, e))?;
+    let index_path = dir.join("index.json");
+    let mut entries: Vec<Value> = match std::fs::read(&index_path) {
+        Ok(b) => serde_json::from_slice::<Value>(&b)
+            .ok()
+            .and_then(|v| v.get("manifests").and_then(|m| m.as_array()).cloned())
+            .unwrap_or_default(),
+        Err(_) => Vec::new(),
+    };
+    let mut refs = Vec::new();
+    for plan in plans {
+        for blob in &plan.blobs {
+            let dest = blobs_dir.join(&blob.sha256);
+            if crate::fsutil::sha256_file(&dest).is_ok_and(|(s, _)| s == blob.sha256) {
+                continue;
+            }
+            match &blob.source {
+                BlobSource::Memory(bytes) => {
+                    crate::fsutil::write_atomic(&dest, bytes).map_err(|e| io(&dest, e))?
+                }
+                BlobSource::File(src) => {
+                    let tmp = blobs_dir.join(format!(".{}.tmp", blob.sha256));
+                    std::fs::copy(src, &tmp).map_err(|e| io(src, e))?;
+                    std::fs::rename(&tmp, &dest).map_err(|e| io(&dest, e))?;
+                }
+            }
+        }
+        for doc in &plan.manifests {
+            let sha = doc.sha256();
+            let dest = blobs_dir.join(&sha);
+            crate::fsutil::write_atomic(&dest, &doc.bytes).map_err(|e| io(&dest, e))?;
+            for tag in doc.tags.iter().filter(|t| !t.starts_with("sha256:")) {
+                let name = format!("{}:{tag}", plan.repos[doc.repo].repository);
+                entries.retain(|e| {
+                    e["annotations"]["org.opencontainers.image.ref.name"] != json!(name)
+                });
+                let mut d = descriptor(doc.media_type, &sha, doc.bytes.len() as u64);
+                d["annotations"] = json!({ "org.opencontainers.image.ref.name": name });
+                entries.push(d);
+                refs.push(name);
+            }
+        }
+    }
+    let index =
+        json!({ "schemaVersion": 2, "mediaType": image::INDEX_MEDIA_TYPE, "manifests": entries });
+    let layout_file = dir.join("oci-layout");
+    crate::fsutil::write_atomic(&layout_file, br#"{"imageLayoutVersion":"1.0.0"}"#)
+        .map_err(|e| io(&layout_file, e))?;
+    crate::fsutil::write_atomic(
+        &index_path,
+        &serde_json::to_vec_pretty(&index).expect("index serializes"),
+    )
+    .map_err(|e| io(&index_path, e))?;
+    Ok(refs)
+}

@@ -1,0 +1,574 @@
+//! A small OCI distribution client: just what publishing needs (HEAD/upload blobs, HEAD/PUT
+//! manifests) with Docker-config and environment credentials, Basic auth and the Bearer token
+//! flow (`WWW-Authenticate: Bearer realm=...`). Plain HTTP is used only for loopback registries or
+//! ones marked `insecure: true`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use reqwest::{RequestBuilder, Response, StatusCode};
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
+
+use super::super::retry::{self, Failure};
+use super::super::{Event, PublishError, Shared};
+
+/// `host[:port]/path/name` split into its registry and repository.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RepoRef {
+    pub registry: String,
+    pub repository: String,
+}
+
+impl RepoRef {
+    pub fn parse(text: &str) -> Result<RepoRef, String> {
+        let text = text
+            .trim()
+            .trim_start_matches("https://")
+            .trim_start_matches("http://");
+        let (first, rest) = text.split_once('/').ok_or_else(|| {
+            format!(
+                "{text:?} is not a repository: expected host/path/name (e.g. ghcr.io/acme/hello)"
+            )
+        })?;
+        let (registry, repository) =
+            if first.contains('.') || first.contains(':') || first == "localhost" {
+                (first.to_string(), rest.to_string())
+            } else {
+                ("registry-1.docker.io".to_string(), text.to_string())
+            };
+        if repository.is_empty()
+            || !repository.split('/').all(|c| {
+                !c.is_empty()
+                    && c.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
+                    })
+            })
+        {
+            return Err(format!(
+                "{repository:?} is not a valid repository name (lower case, digits, `._-/`)"
+            ));
+        }
+        Ok(RepoRef {
+            registry,
+            repository,
+        })
+    }
+
+    pub fn is_loopback(&self) -> bool {
+        let host = self
+            .registry
+            .rsplit_once(':')
+            .map_or(self.registry.as_str(), |(h, _)| h);
+        host == "localhost" || host.starts_with("127.") || host == "[::1]"
+    }
+}
+
+impl std::fmt::Display for RepoRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.registry, self.repository)
+    }
+}
+
+/// Username and password for a registry: `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else
+/// `auths.<host>.auth` of `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`.
+pub fn credentials(registry: &str) -> Option<(String, String)> {
+    if let (Ok(u), Ok(p)) = (
+        std::env::var("TUG_REGISTRY_USERNAME"),
+        std::env::var("TUG_REGISTRY_PASSWORD"),
+    ) {
+        return Some((u, p));
+    }
+    let dir = std::env::var_os("DOCKER_CONFIG")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))?;
+    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
+    docker_config_auth(&text, registry)
+}
+
+/// The credentials for `registry` in a Docker config file's `auths`.
+pub fn docker_config_auth(config_json: &str, registry: &str) -> Option<(String, String)> {
+    let config: serde_json::Value = serde_json::from_str(config_json).ok()?;
+    let auths = config.get("auths")?.as_object()?;
+    let wanted = [
+        registry.to_string(),
+        format!("https://{registry}"),
+        format!("http://{registry}"),
+        if registry == "registry-1.docker.io" {
+            "https://index.docker.io/v1/".into()
+        } else {
+            String::new()
+        },
+    ];
+    let entry = auths
+        .iter()
+        .find(|(k, _)| {
+            wanted
+                .iter()
+                .any(|w| !w.is_empty() && k.trim_end_matches('/') == w.trim_end_matches('/'))
+        })?
+        .1;
+    let encoded = entry.get("auth")?.as_str()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded)
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (u, p) = text.split_once(':')?;
+    Some((u.to_string(), p.to_string()))
+}
+
+/// A parsed `WWW-Authenticate` challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Challenge {
+    Basic,
+    Bearer {
+        realm: String,
+        service: Option<String>,
+        scope: Option<String>,
+    },
+}
+
+pub fn parse_challenge(header: &str) -> Option<Challenge> {
+    let (scheme, params) = header.trim().split_once(' ').unwrap_or((header.trim(), ""));
+    if scheme.eq_ignore_ascii_case("basic") {
+        return Some(Challenge::Basic);
+    }
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let mut realm = None;
+    let mut service = None;
+    let mut scope = None;
+    // key="value" pairs; values may contain commas (scopes), so split on `",`.
+    let mut rest = params.trim();
+    while !rest.is_empty() {
+        let (key, after) = rest.split_once('=')?;
+        let after = after.trim_start();
+        let (value, next) = if let Some(quoted) = after.strip_prefix('"') {
+            let end = quoted.find('"')?;
+            (
+                &quoted[..end],
+                quoted[end + 1..].trim_start_matches([',', ' ']),
+            )
+        } else {
+            let end = after.find(',').unwrap_or(after.len());
+            (&after[..end], after[end..].trim_start_matches([',', ' ']))
+        };
+        match key.trim().to_ascii_lowercase().as_str() {
+            "realm" => realm = Some(value.to_string()),
+            "service" => service = Some(value.to_string()),
+            "scope" => scope = Some(value.to_string()),
+            _ => {}
+        }
+        rest = next;
+    }
+    Some(Challenge::Bearer {
+        realm: realm?,
+        service,
+        scope,
+    })
+}
+
+/// One repository on one registry.
+pub struct Repo {
+    pub reference: RepoRef,
+    client: reqwest::Client,
+    base: String,
+    creds: Option<(String, String)>,
+    authorization: Mutex<Option<String>>,
+}
+
+pub fn client(insecure: bool) -> Result<reqwest::Client, PublishError> {
+    reqwest::Client::builder()
+        .user_agent(concat!("tug/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .read_timeout(std::time::Duration::from_secs(120))
+        .danger_accept_invalid_certs(insecure)
+        .build()
+        .map_err(|e| PublishError::Other {
+            what: "HTTP client".into(),
+            message: e.to_string(),
+        })
+}
+
+impl Repo {
+    pub fn new(reference: RepoRef, insecure: bool) -> Result<Arc<Repo>, PublishError> {
+        let scheme = if insecure || reference.is_loopback() {
+            "http"
+        } else {
+            "https"
+        };
+        let base = format!("{scheme}://{}", reference.registry);
+        let creds = credentials(&reference.registry);
+        Ok(Arc::new(Repo {
+            reference,
+            client: client(insecure)?,
+            base,
+            creds,
+            authorization: Mutex::new(None),
+        }))
+    }
+
+    fn url(&self, tail: &str) -> String {
+        format!("{}/v2/{}/{tail}", self.base, self.reference.repository)
+    }
+
+    /// Resolve an upload `Location` (absolute or relative) to a URL.
+    fn absolute(&self, location: &str) -> String {
+        if location.starts_with("http://") || location.starts_with("https://") {
+            location.to_string()
+        } else {
+            format!("{}{}", self.base, location)
+        }
+    }
+
+    /// Send a request with the current authorization; on 401 authenticate once and resend.
+    async fn send(&self, make: &(dyn Fn() -> RequestBuilder + Sync)) -> Result<Response, Failure> {
+        let with_auth = |rb: RequestBuilder| {
+            let auth = self
+                .authorization
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone();
+            match auth {
+                Some(a) => rb.header(reqwest::header::AUTHORIZATION, a),
+                None => rb,
+            }
+        };
+        let resp = with_auth(make()).send().await?;
+        if resp.status() != StatusCode::UNAUTHORIZED {
+            return Ok(resp);
+        }
+        let challenge = resp
+            .headers()
+            .get(reqwest::header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_challenge);
+        self.authenticate(challenge).await?;
+        Ok(with_auth(make()).send().await?)
+    }
+
+    async fn authenticate(&self, challenge: Option<Challenge>) -> Result<(), Failure> {
+        let what = format!("registry {}", self.reference.registry);
+        let basic = self.creds.as_ref().map(|(u, p)| {
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+            )
+        });
+        let value = match challenge {
+            Some(Challenge::Basic) => basic.ok_or_else(|| PublishError::Auth {
+                what: what.clone(),
+                message: "the registry wants a user name and password and none is configured"
+                    .into(),
+            })?,
+            Some(Challenge::Bearer {
+                realm,
+                service,
+                scope,
+            }) => {
+                let scope = scope.unwrap_or_else(|| {
+                    format!("repository:{}:pull,push", self.reference.repository)
+                });
+                let mut rb = self.client.get(&realm).query(&[("scope", scope.as_str())]);
+                if let Some(service) = &service {
+                    rb = rb.query(&[("service", service.as_str())]);
+                }
+                if let Some(b) = &basic {
+                    rb = rb.header(reqwest::header::AUTHORIZATION, b);
+                }
+                let resp = rb.send().await?;
+                if let Some(t) = retry::transient_status(&resp) {
+                    return Err(t);
+                }
+                if !resp.status().is_success() {
+                    return Err(Failure::Fatal(PublishError::Auth {
+                        what,
+                        message: format!("token endpoint {realm} answered {}", resp.status()),
+                    }));
+                }
+                let body: serde_json::Value = resp.json().await?;
+                let token = body
+                    .get("token")
+                    .or_else(|| body.get("access_token"))
+                    .and_then(|t| t.as_str())
+                    .ok_or_else(|| PublishError::Auth {
+                        what: what.clone(),
+                        message: "token endpoint returned no token".into(),
+                    })?;
+                format!("Bearer {token}")
+            }
+            None => {
+                return Err(Failure::Fatal(PublishError::Auth {
+                    what,
+                    message: "401 Unauthorized without a usable WWW-Authenticate challenge".into(),
+                }))
+            }
+        };
+        *self.authorization.lock().unwrap_or_else(|e| e.into_inner()) = Some(value);
+        Ok(())
+    }
+
+    /// HEAD a blob: `Some(size)` when the registry has it.
+    pub async fn blob_size(&self, digest: &str) -> Result<Option<u64>, Failure> {
+        let url = self.url(&format!("blobs/{digest}"));
+        let resp = self.send(&|| self.client.head(&url)).await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        match resp.status() {
+            StatusCode::OK => Ok(Some(content_length(&resp))),
+            StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(retry::unexpected(&format!("checking blob {digest}"), "HEAD", resp).await),
+        }
+    }
+
+    async fn start_upload(&self, what: &str) -> Result<String, Failure> {
+        let url = self.url("blobs/uploads/");
+        let resp = self
+            .send(&|| {
+                self.client
+                    .post(&url)
+                    .header(reqwest::header::CONTENT_LENGTH, 0)
+            })
+            .await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        if resp.status() != StatusCode::ACCEPTED {
+            return Err(retry::unexpected(what, "POST", resp).await);
+        }
+        location_of(&resp)
+            .map(|l| self.absolute(&l))
+            .ok_or_else(|| {
+                Failure::Fatal(PublishError::Other {
+                    what: what.into(),
+                    message: "upload started without a Location".into(),
+                })
+            })
+    }
+
+    /// Upload one blob (monolithic PUT when it fits one chunk, else PATCH chunks + PUT), one try.
+    pub async fn upload_blob(
+        &self,
+        shared: &Shared,
+        item: &str,
+        digest: &str,
+        source: &BlobSource,
+        size: u64,
+        chunk_size: u64,
+    ) -> Result<(), Failure> {
+        let what = format!("uploading {item}");
+        let mut location = self.start_upload(&what).await?;
+        let mut offset = 0u64;
+        if size > chunk_size {
+            while offset < size {
+                let len = chunk_size.min(size - offset);
+                let chunk = source.read(offset, len).await?;
+                let url = location.clone();
+                let range = format!("{}-{}", offset, offset + len - 1);
+                let resp = self
+                    .send(&|| {
+                        self.client
+                            .patch(&url)
+                            .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                            .header(reqwest::header::CONTENT_RANGE, range.clone())
+                            .body(chunk.clone())
+                    })
+                    .await?;
+                if let Some(t) = retry::transient_status(&resp) {
+                    return Err(t);
+                }
+                if resp.status() != StatusCode::ACCEPTED {
+                    return Err(retry::unexpected(&what, "PATCH", resp).await);
+                }
+                location = location_of(&resp)
+                    .map(|l| self.absolute(&l))
+                    .unwrap_or(location);
+                offset += len;
+                progress(shared, item, len);
+            }
+        }
+        let body = if offset == 0 {
+            source.read(0, size).await?
+        } else {
+            Vec::new()
+        };
+        let sep = if location.contains('?') { '&' } else { '?' };
+        let url = format!("{location}{sep}digest={digest}");
+        let len = body.len() as u64;
+        let resp = self
+            .send(&|| {
+                self.client
+                    .put(&url)
+                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                    .body(body.clone())
+            })
+            .await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        if resp.status() != StatusCode::CREATED {
+            return Err(retry::unexpected(&what, "PUT", resp).await);
+        }
+        if len > 0 {
+            progress(shared, item, len);
+        }
+        Ok(())
+    }
+
+    /// HEAD a manifest: `Some(digest)` when the reference exists.
+    pub async fn manifest_digest(
+        &self,
+        reference: &str,
+        media_type: &str,
+    ) -> Result<Option<String>, Failure> {
+        let url = self.url(&format!("manifests/{reference}"));
+        let resp = self
+            .send(&|| {
+                self.client
+                    .head(&url)
+                    .header(reqwest::header::ACCEPT, media_type)
+            })
+            .await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        match resp.status() {
+            StatusCode::OK => Ok(resp
+                .headers()
+                .get("docker-content-digest")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)),
+            StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(retry::unexpected(&format!("checking {reference}"), "HEAD", resp).await),
+        }
+    }
+
+    /// PUT a manifest under a tag or digest; returns the digest the registry reports.
+    pub async fn put_manifest(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<Option<String>, Failure> {
+        let url = self.url(&format!("manifests/{reference}"));
+        let resp = self
+            .send(&|| {
+                self.client
+                    .put(&url)
+                    .header(reqwest::header::CONTENT_TYPE, media_type)
+                    .body(bytes.to_vec())
+            })
+            .await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        if resp.status() != StatusCode::CREATED {
+            return Err(retry::unexpected(&format!("pushing {reference}"), "PUT", resp).await);
+        }
+        Ok(resp
+            .headers()
+            .get("docker-content-digest")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string))
+    }
+}
+
+fn progress(shared: &Shared, item: &str, bytes: u64) {
+    shared.emit(Event::UploadProgress {
+        publisher: shared.publisher.clone(),
+        item: item.to_string(),
+        bytes,
+    });
+}
+
+fn content_length(resp: &Response) -> u64 {
+    resp.headers()
+        .get(reqwest::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn location_of(resp: &Response) -> Option<String> {
+    resp.headers()
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// Where a blob's bytes come from.
+#[derive(Debug, Clone)]
+pub enum BlobSource {
+    File(PathBuf),
+    Memory(Arc<Vec<u8>>),
+}
+
+impl BlobSource {
+    /// `len` bytes from `offset`.
+    pub async fn read(&self, offset: u64, len: u64) -> Result<Vec<u8>, Failure> {
+        match self {
+            BlobSource::Memory(bytes) => {
+                Ok(bytes[offset as usize..(offset + len) as usize].to_vec())
+            }
+            BlobSource::File(path) => {
+                let io = |e| Failure::Fatal(PublishError::io("reading", path, e));
+                let mut file = tokio::fs::File::open(path).await.map_err(io)?;
+                file.seek(std::io::SeekFrom::Start(offset))
+                    .await
+                    .map_err(io)?;
+                let mut buf = vec![0u8; len as usize];
+                file.read_exact(&mut buf).await.map_err(io)?;
+                Ok(buf)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_repositories() {
+        let r = RepoRef::parse("127.0.0.1:5000/acme/hello").unwrap();
+        assert_eq!(
+            (r.registry.as_str(), r.repository.as_str()),
+            ("127.0.0.1:5000", "acme/hello")
+        );
+        assert!(r.is_loopback());
+        let r = RepoRef::parse("acme/hello").unwrap();
+        assert_eq!(r.registry, "registry-1.docker.io");
+        assert!(!r.is_loopback());
+        assert!(RepoRef::parse("ghcr.io/Acme/x").is_err());
+        assert!(RepoRef::parse("hello").is_err());
+    }
+
+    #[test]
+    fn parses_challenges() {
+        assert_eq!(parse_challenge("Basic realm=\"x\""), Some(Challenge::Basic));
+        assert_eq!(
+            parse_challenge(
+                r#"Bearer realm="https://auth.example/token",service="reg",scope="repository:a/b:pull,push""#
+            ),
+            Some(Challenge::Bearer {
+                realm: "https://auth.example/token".into(),
+                service: Some("reg".into()),
+                scope: Some("repository:a/b:pull,push".into()),
+            })
+        );
+        assert_eq!(parse_challenge("Negotiate"), None);
+    }
+
+    #[test]
+    fn reads_docker_config_auths() {
+        let auth = base64::engine::general_purpose::STANDARD.encode("me:s3cret");
+        let cfg = format!(r#"{{"auths":{{"https://reg.example:5000":{{"auth":"{auth}"}}}}}}"#);
+        assert_eq!(
+            docker_config_auth(&cfg, "reg.example:5000"),
+            Some(("me".into(), "s3cret".into()))
+        );
+        assert_eq!(docker_config_auth(&cfg, "other.example"), None);
+    }
+}

@@ -1,0 +1,191 @@
+//! `dist/publish-state.json`: what each publisher has confirmed for this release.
+//!
+//! An item (a file, a blob, a manifest, an asset) is recorded only after the remote side was
+//! checked to hold the expected digest and size. A re-run trusts these records and uploads only
+//! what is missing, so a publish that died halfway resumes instead of starting over. The state
+//! belongs to one exact manifest (by SHA-256): a rebuilt or re-signed dist starts fresh, and a
+//! publisher whose rendered target changed (another registry, another directory) starts fresh too.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::{PublishError, Release};
+
+pub const STATE_FILE: &str = "publish-state.json";
+pub const STATE_SCHEMA_VERSION: u32 = 1;
+
+pub fn state_path(dist: &Path) -> PathBuf {
+    dist.join(STATE_FILE)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishState {
+    pub schema_version: u32,
+    pub project: String,
+    pub version: String,
+    /// SHA-256 of the exact dist/manifest.json this state belongs to.
+    pub manifest_sha256: String,
+    #[serde(default)]
+    pub publishers: BTreeMap<String, PublisherState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublisherState {
+    /// `dir`, `oci`, `github`, `http`.
+    pub kind: String,
+    /// The rendered destination (directory, repository, API + repo, URL template).
+    pub target: String,
+    /// Every item of the release and its manifests was confirmed remotely.
+    #[serde(default)]
+    pub complete: bool,
+    /// Confirmed items by key (artifact name, `blob sha256:...`, `manifest repo:tag`...).
+    #[serde(default)]
+    pub items: BTreeMap<String, Confirmed>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Confirmed {
+    pub sha256: String,
+    pub size: u64,
+    /// Where it is (URL, path, `repo@digest`).
+    pub location: String,
+}
+
+impl PublishState {
+    pub fn new(release: &Release) -> Self {
+        PublishState {
+            schema_version: STATE_SCHEMA_VERSION,
+            project: release.manifest.project.clone(),
+            version: release.manifest.version.clone(),
+            manifest_sha256: release.manifest_sha256.clone(),
+            publishers: BTreeMap::new(),
+        }
+    }
+
+    /// The state for this release, or a fresh one when there is none or it belongs to other bytes.
+    pub fn load(path: &Path, release: &Release) -> Result<Self, PublishError> {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::new(release)),
+            Err(e) => return Err(PublishError::io("reading the publish state", path, e)),
+        };
+        match serde_json::from_slice::<PublishState>(&bytes) {
+            Ok(state)
+                if state.schema_version == STATE_SCHEMA_VERSION
+                    && state.manifest_sha256 == release.manifest_sha256 =>
+            {
+                Ok(state)
+            }
+            // Another release, another format or a damaged file: nothing in it can be trusted.
+            _ => Ok(Self::new(release)),
+        }
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), PublishError> {
+        let mut json = serde_json::to_vec_pretty(self).expect("state serializes");
+        json.push(b'\n');
+        crate::fsutil::write_atomic(path, &json)
+            .map_err(|e| PublishError::io("writing the publish state", path, e))
+    }
+
+    /// Start (or resume) a publisher; a different target or kind forgets what it confirmed.
+    pub fn begin(&mut self, publisher: &str, kind: &str, target: &str) {
+        let fresh = PublisherState {
+            kind: kind.to_string(),
+            target: target.to_string(),
+            complete: false,
+            items: BTreeMap::new(),
+        };
+        let entry = self
+            .publishers
+            .entry(publisher.to_string())
+            .or_insert_with(|| fresh.clone());
+        if entry.kind != kind || entry.target != target {
+            *entry = fresh;
+        }
+    }
+
+    pub fn is_confirmed(&self, publisher: &str, key: &str, sha256: &str) -> bool {
+        self.publishers
+            .get(publisher)
+            .and_then(|p| p.items.get(key))
+            .is_some_and(|c| c.sha256 == sha256)
+    }
+
+    pub fn confirm(&mut self, publisher: &str, key: &str, sha256: &str, size: u64, location: &str) {
+        if let Some(p) = self.publishers.get_mut(publisher) {
+            p.items.insert(
+                key.to_string(),
+                Confirmed {
+                    sha256: sha256.to_string(),
+                    size,
+                    location: location.to_string(),
+                },
+            );
+        }
+    }
+
+    pub fn complete(&mut self, publisher: &str) {
+        if let Some(p) = self.publishers.get_mut(publisher) {
+            p.complete = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::{Manifest, SCHEMA_VERSION};
+
+    fn release(dist: &Path, commit: &str) -> Release {
+        let mut m = Manifest {
+            schema_version: SCHEMA_VERSION,
+            project: "hello".into(),
+            version: "1.0.0".into(),
+            tag: Some("v1.0.0".into()),
+            previous_tag: None,
+            commit: commit.into(),
+            commit_time: "2026-01-02T03:04:05Z".into(),
+            snapshot: false,
+            targets: vec![],
+            shard: None,
+            artifacts: vec![],
+        };
+        m.write(dist).unwrap();
+        Release::load(dist).unwrap()
+    }
+
+    #[test]
+    fn resumes_same_release_and_forgets_other_bytes_or_targets() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = release(dir.path(), "aaaa");
+        let path = state_path(dir.path());
+        let mut s = PublishState::load(&path, &r).unwrap();
+        s.begin("reg", "oci", "127.0.0.1:5000/a");
+        s.confirm("reg", "blob x", "11", 3, "here");
+        s.save(&path).unwrap();
+
+        let mut again = PublishState::load(&path, &r).unwrap();
+        assert!(again.is_confirmed("reg", "blob x", "11"));
+        assert!(
+            !again.is_confirmed("reg", "blob x", "22"),
+            "a different digest is not confirmed"
+        );
+        again.begin("reg", "oci", "127.0.0.1:5000/a");
+        assert!(
+            again.is_confirmed("reg", "blob x", "11"),
+            "same target resumes"
+        );
+        again.begin("reg", "oci", "127.0.0.1:5000/b");
+        assert!(
+            !again.is_confirmed("reg", "blob x", "11"),
+            "new target starts over"
+        );
+
+        let rebuilt = release(dir.path(), "bbbb");
+        let fresh = PublishState::load(&path, &rebuilt).unwrap();
+        assert!(fresh.publishers.is_empty(), "another manifest starts over");
+    }
+}

@@ -1,0 +1,204 @@
+//! A small FAKE of the GitHub releases API on loopback. No real GitHub can run here (it is a
+//! hosted service), so the `github` publisher is tested against this stand-in, which implements
+//! only the endpoints tug uses, the way GitHub documents them: list releases (drafts included
+//! for an authorized token), create a release, list/upload/delete assets (uploads on a separate
+//! `upload_url`, 422 for a duplicate name, assets carry `size` and `digest`), and PATCH a release.
+//! It requires `Authorization: Bearer <token>` and logs every call for order assertions.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+#[derive(Default)]
+pub struct FakeState {
+    pub releases: Vec<Value>,
+    /// Per release id: the assets (JSON as GitHub returns them).
+    pub assets: Vec<(u64, Value)>,
+    pub log: Vec<String>,
+    next_id: u64,
+}
+
+pub struct GithubFake {
+    pub url: String,
+    pub state: Arc<Mutex<FakeState>>,
+}
+
+pub const TOKEN: &str = "test-token";
+
+impl GithubFake {
+    pub fn start() -> GithubFake {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let state = Arc::new(Mutex::new(FakeState {
+            next_id: 1,
+            ..Default::default()
+        }));
+        let (s, base) = (state.clone(), url.clone());
+        std::thread::spawn(move || {
+            for conn in listener.incoming().flatten() {
+                let _ = handle(conn, &s, &base);
+            }
+        });
+        GithubFake { url, state }
+    }
+
+    /// Calls except reads (`GET`s), in order.
+    pub fn writes(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .log
+            .iter()
+            .filter(|l| !l.starts_with("GET "))
+            .cloned()
+            .collect()
+    }
+
+    pub fn log(&self) -> Vec<String> {
+        self.state.lock().unwrap().log.clone()
+    }
+}
+
+fn respond(out: &mut TcpStream, status: &str, body: &Value) -> std::io::Result<()> {
+    let text = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        text.len()
+    )
+}
+
+fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Result<()> {
+    let mut reader = BufReader::new(conn.try_clone()?);
+    let mut out = conn;
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    let mut len = 0usize;
+    let mut auth = String::new();
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
+            break;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(v) = lower.strip_prefix("content-length:") {
+            len = v.trim().parse().unwrap_or(0);
+        }
+        if lower.starts_with("authorization:") {
+            auth = line["authorization:".len()..].trim().to_string();
+        }
+    }
+    let mut body = vec![0u8; len];
+    reader.read_exact(&mut body)?;
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let target = parts.next().unwrap_or("").to_string();
+    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let mut st = state.lock().unwrap();
+    let json_body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let fields: Vec<String> = json_body
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default();
+    if method == "PATCH" {
+        st.log.push(format!("{method} {path} {}", fields.join(",")));
+    } else {
+        st.log.push(format!("{method} {path}"));
+    }
+    if auth != format!("Bearer {TOKEN}") {
+        return respond(
+            &mut out,
+            "401 Unauthorized",
+            &json!({ "message": "Bad credentials" }),
+        );
+    }
+    match (method.as_str(), segs.as_slice()) {
+        ("GET", ["repos", _, _, "releases"]) => {
+            let list = Value::Array(st.releases.clone());
+            respond(&mut out, "200 OK", &list)
+        }
+        ("POST", ["repos", o, r, "releases"]) => {
+            let id = st.next_id;
+            st.next_id += 1;
+            let rel = json!({
+                "id": id, "tag_name": json_body["tag_name"], "name": json_body["name"],
+                "draft": json_body["draft"], "prerelease": json_body["prerelease"], "body": null,
+                "html_url": format!("{base}/{o}/{r}/releases/tag/{}", json_body["tag_name"].as_str().unwrap_or("")),
+                "upload_url": format!("{base}/uploads/repos/{o}/{r}/releases/{id}/assets{{?name,label}}"),
+            });
+            st.releases.push(rel.clone());
+            respond(&mut out, "201 Created", &rel)
+        }
+        ("GET", ["repos", _, _, "releases", id, "assets"]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let list: Vec<Value> = st
+                .assets
+                .iter()
+                .filter(|(r, _)| *r == id)
+                .map(|(_, a)| a.clone())
+                .collect();
+            respond(&mut out, "200 OK", &Value::Array(list))
+        }
+        ("POST", ["uploads", "repos", o, r, "releases", id, "assets"]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let name = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("name="))
+                .unwrap_or("")
+                .to_string();
+            if st
+                .assets
+                .iter()
+                .any(|(rid, a)| *rid == id && a["name"] == json!(name))
+            {
+                return respond(
+                    &mut out,
+                    "422 Unprocessable Entity",
+                    &json!({ "message": "Validation Failed", "errors": [{ "code": "already_exists" }] }),
+                );
+            }
+            let aid = st.next_id;
+            st.next_id += 1;
+            use sha2::Digest;
+            let digest = format!("sha256:{}", tug::fsutil::hex(&sha2::Sha256::digest(&body)));
+            let asset = json!({
+                "id": aid, "name": name, "size": body.len(), "digest": digest, "state": "uploaded",
+                "browser_download_url": format!("{base}/{o}/{r}/releases/download/{name}"),
+            });
+            st.assets.push((id, asset.clone()));
+            respond(&mut out, "201 Created", &asset)
+        }
+        ("DELETE", ["repos", _, _, "releases", "assets", aid]) => {
+            let aid: u64 = aid.parse().unwrap_or(0);
+            st.assets.retain(|(_, a)| a["id"] != json!(aid));
+            respond(&mut out, "204 No Content", &Value::Null)
+        }
+        ("PATCH", ["repos", _, _, "releases", id]) => {
+            let id: u64 = id.parse().unwrap_or(0);
+            let Some(rel) = st.releases.iter_mut().find(|r| r["id"] == json!(id)) else {
+                return respond(
+                    &mut out,
+                    "404 Not Found",
+                    &json!({ "message": "Not Found" }),
+                );
+            };
+            for (k, v) in json_body.as_object().cloned().unwrap_or_default() {
+                rel[k.as_str()] = v;
+            }
+            let rel = rel.clone();
+            respond(&mut out, "200 OK", &rel)
+        }
+        _ => respond(
+            &mut out,
+            "404 Not Found",
+            &json!({ "message": "Not Found" }),
+        ),
+    }
+}

@@ -1,0 +1,859 @@
+//! `tug publish` end to end: a real `docker-registry` checked with skopeo (an independent client),
+//! the image's binary run for real, interruption and flaky-server recovery, and the `dir`
+//! publisher. The GitHub publisher runs against a local fake (no real GitHub can run here).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::Ordering;
+use std::sync::OnceLock;
+
+use crate::harness::registry::{FlakyProxy, Registry};
+use crate::harness::*;
+use tug::manifest::{render_checksums, Artifact, ArtifactKind, Manifest, SCHEMA_VERSION};
+
+const MAIN_GO: &str = r#"package main
+
+import "fmt"
+
+var version = "dev"
+
+func main() { fmt.Println("hello " + version) }
+"#;
+
+/// Static linux/amd64 and linux/arm64 binaries of a tiny Go program, built once.
+fn go_binaries() -> &'static PathBuf {
+    static DIR: OnceLock<PathBuf> = OnceLock::new();
+    DIR.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("publish-go");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("go.mod"), "module example.com/hello\n\ngo 1.21\n").unwrap();
+        std::fs::write(dir.join("main.go"), MAIN_GO).unwrap();
+        for arch in ["amd64", "arm64"] {
+            let out = dir.join(format!("hello_linux_{arch}"));
+            let status = Command::new(go())
+                .current_dir(&dir)
+                .env("GOCACHE", gocache())
+                .env("CGO_ENABLED", "0")
+                .env("GOOS", "linux")
+                .env("GOARCH", arch)
+                .env("GOFLAGS", "-modcacherw")
+                .args([
+                    "build",
+                    "-trimpath",
+                    "-ldflags=-s -w -buildid= -X main.version=1.0.0",
+                    "-o",
+                ])
+                .arg(&out)
+                .arg(".")
+                .status()
+                .unwrap();
+            assert!(status.success(), "go build failed");
+        }
+        dir
+    })
+}
+
+fn artifact(dist: &Path, name: &str, path: &str, kind: ArtifactKind, bytes: &[u8]) -> Artifact {
+    let file = dist.join(path);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, bytes).unwrap();
+    let (sha256, size) = tug::fsutil::sha256_file(&file).unwrap();
+    Artifact {
+        name: name.into(),
+        path: path.into(),
+        kind,
+        os: None,
+        arch: None,
+        variant: None,
+        target: None,
+        sha256,
+        size,
+        signs: None,
+        build: None,
+        extra: BTreeMap::new(),
+    }
+}
+
+/// A dist/ as `tug build` + `tug sign` would leave it: two real binaries, an archive, notes, a
+/// signature, and the checksums file.
+fn make_dist(project: &Path, big: usize) -> Manifest {
+    let dist = project.join("dist");
+    let bins = go_binaries();
+    let mut artifacts = Vec::new();
+    for arch in ["amd64", "arm64"] {
+        let bytes = std::fs::read(bins.join(format!("hello_linux_{arch}"))).unwrap();
+        let mut a = artifact(
+            &dist,
+            &format!("hello_linux_{arch}"),
+            &format!("hello_linux_{arch}/hello"),
+            ArtifactKind::Binary,
+            &bytes,
+        );
+        a.os = Some("linux".into());
+        a.arch = Some(arch.into());
+        a.target = Some(format!("linux/{arch}"));
+        a.build = Some("hello".into());
+        artifacts.push(a);
+    }
+    let archive: Vec<u8> = (0..big).map(|i| (i * 7 % 251) as u8).collect();
+    artifacts.push(artifact(
+        &dist,
+        "hello_1.0.0_linux_amd64.tar.gz",
+        "hello_1.0.0_linux_amd64.tar.gz",
+        ArtifactKind::Archive,
+        &archive,
+    ));
+    artifacts.push(artifact(
+        &dist,
+        "RELEASE_NOTES.md",
+        "RELEASE_NOTES.md",
+        ArtifactKind::Notes,
+        b"## 1.0.0\n\n- first release\n",
+    ));
+    let mut sig = artifact(
+        &dist,
+        "hello_1.0.0_linux_amd64.tar.gz.sig",
+        "hello_1.0.0_linux_amd64.tar.gz.sig",
+        ArtifactKind::Signature,
+        b"MEUCIQDsignaturebytes==\n",
+    );
+    sig.signs = Some("hello_1.0.0_linux_amd64.tar.gz".into());
+    artifacts.push(sig);
+    let sums = render_checksums(
+        artifacts
+            .iter()
+            .map(|a| (a.name.as_str(), a.sha256.as_str())),
+    );
+    artifacts.push(artifact(
+        &dist,
+        "hello_1.0.0_checksums.txt",
+        "hello_1.0.0_checksums.txt",
+        ArtifactKind::Checksums,
+        sums.as_bytes(),
+    ));
+    let mut m = Manifest {
+        schema_version: SCHEMA_VERSION,
+        project: "hello".into(),
+        version: "1.0.0".into(),
+        tag: Some("v1.0.0".into()),
+        previous_tag: None,
+        commit: "0123456789abcdef0123456789abcdef01234567".into(),
+        commit_time: "2026-01-02T03:04:05Z".into(),
+        snapshot: false,
+        targets: vec!["linux/amd64".into(), "linux/arm64".into()],
+        shard: None,
+        artifacts,
+    };
+    m.write(&dist).unwrap();
+    m
+}
+
+const FAST_RETRY: &str = "retry: { attempts: 4, initial_delay: 20ms, max_delay: 100ms }";
+
+fn oci_config(addr: &str, repo: &str, images: bool, extra: &str) -> String {
+    let mut yaml = format!(
+        "version: 1\npublish:\n  - type: oci\n    name: registry\n    repository: {addr}/acme/{repo}\n    chunk_size: 1048576\n    {FAST_RETRY}\n"
+    );
+    if images {
+        yaml.push_str(&format!(
+            "    images:\n      repository: {addr}/acme/{repo}-image\n"
+        ));
+    }
+    yaml.push_str(extra);
+    yaml
+}
+
+fn skopeo(args: &[&str]) -> String {
+    let out = Command::new("skopeo").args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "skopeo {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn inspect_raw(reference: &str) -> serde_json::Value {
+    serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{reference}"),
+    ]))
+    .unwrap()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    tug::fsutil::hex(&sha2::Sha256::digest(bytes))
+}
+
+#[test]
+fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
+    let reg = Registry::shared();
+    let tmp = tempdir();
+    let project = tmp.path();
+    let manifest = make_dist(project, 3 << 20);
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&reg.addr, "hello", true, ""),
+    )
+    .unwrap();
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("Uploaded registry: hello_1.0.0_linux_amd64.tar.gz"),
+        "{}",
+        out.stderr
+    );
+
+    // The release artifact: every file a titled layer, the manifest as config.
+    let art = inspect_raw(&format!("{}/acme/hello:1.0.0", reg.addr));
+    assert_eq!(art["artifactType"], "application/vnd.tug.release.v1+json");
+    assert_eq!(
+        art["config"]["mediaType"],
+        "application/vnd.tug.manifest.v1+json"
+    );
+    let dist_manifest = std::fs::read(project.join("dist/manifest.json")).unwrap();
+    assert_eq!(
+        art["config"]["digest"],
+        format!("sha256:{}", sha256(&dist_manifest))
+    );
+    let titles: Vec<&str> = art["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["annotations"]["org.opencontainers.image.title"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    let names: Vec<&str> = manifest.artifacts.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(titles, names);
+
+    // Every file is downloadable and matches the checksums file (sha256sum as the checker).
+    let download = tempdir();
+    for layer in art["layers"].as_array().unwrap() {
+        let title = layer["annotations"]["org.opencontainers.image.title"]
+            .as_str()
+            .unwrap();
+        let url = format!(
+            "http://{}/v2/acme/hello/blobs/{}",
+            reg.addr,
+            layer["digest"].as_str().unwrap()
+        );
+        let status = Command::new("curl")
+            .args(["-sfL", "-o"])
+            .arg(download.path().join(title))
+            .arg(&url)
+            .status()
+            .unwrap();
+        assert!(status.success(), "download {title}");
+    }
+    let check = Command::new("sha256sum")
+        .args(["-c", "hello_1.0.0_checksums.txt"])
+        .current_dir(download.path())
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+
+    // The signature is attached with cosign's tag convention, pointing back at the artifact.
+    let art_digest = skopeo(&[
+        "inspect",
+        "--tls-verify=false",
+        "--format",
+        "{{.Digest}}",
+        &format!("docker://{}/acme/hello-image:1.0.0", reg.addr),
+    ]);
+    assert!(art_digest.starts_with("sha256:"));
+    let raw = Command::new("curl")
+        .args([
+            "-sf",
+            "-H",
+            "Accept: application/vnd.oci.image.manifest.v1+json",
+        ])
+        .arg(format!("http://{}/v2/acme/hello/manifests/1.0.0", reg.addr))
+        .output()
+        .unwrap();
+    let release_digest = sha256(&raw.stdout);
+    let sig = inspect_raw(&format!(
+        "{}/acme/hello:sha256-{release_digest}.sig",
+        reg.addr
+    ));
+    assert_eq!(sig["subject"]["digest"], format!("sha256:{release_digest}"));
+    assert_eq!(
+        sig["layers"][0]["annotations"]["dev.tug.signs"],
+        "hello_1.0.0_linux_amd64.tar.gz"
+    );
+
+    // The multi-platform index.
+    let index = inspect_raw(&format!("{}/acme/hello-image:1.0.0", reg.addr));
+    assert_eq!(
+        index["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    let platforms: Vec<String> = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            format!(
+                "{}/{}",
+                m["platform"]["os"].as_str().unwrap(),
+                m["platform"]["architecture"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+
+    // skopeo copies the linux/amd64 image; its layers have the digests the registry lists.
+    let copy = tempdir();
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        "--override-os",
+        "linux",
+        "--override-arch",
+        "amd64",
+        &format!("docker://{}/acme/hello-image:1.0.0", reg.addr),
+        &format!("dir:{}", copy.path().display()),
+    ]);
+    let copied: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(copy.path().join("manifest.json")).unwrap()).unwrap();
+    let amd64 = inspect_raw(&format!(
+        "{}/acme/hello-image@{}",
+        reg.addr,
+        index["manifests"][0]["digest"].as_str().unwrap()
+    ));
+    assert_eq!(copied["layers"], amd64["layers"]);
+    let layer_hex = copied["layers"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("sha256:")
+        .to_string();
+    let layer_bytes = std::fs::read(copy.path().join(&layer_hex)).unwrap();
+    assert_eq!(
+        sha256(&layer_bytes),
+        layer_hex,
+        "layer digest matches its bytes"
+    );
+    let rootfs = tempdir();
+    let status = Command::new("tar")
+        .arg("-xzf")
+        .arg(copy.path().join(&layer_hex))
+        .arg("-C")
+        .arg(rootfs.path())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let ran = Command::new(rootfs.path().join("usr/local/bin/hello"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "hello 1.0.0\n");
+    let config: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            copy.path().join(
+                copied["config"]["digest"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("sha256:"),
+            ),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(config["config"]["Entrypoint"][0], "/usr/local/bin/hello");
+
+    // A second run uploads nothing: everything is confirmed in the publish state.
+    let again = run(tug(project).arg("publish"));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(!again.stderr.contains("Uploaded"), "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("Published registry: 0 uploaded (0 B)"),
+        "{}",
+        again.stderr
+    );
+
+    // Same bytes, same digests: --oci-layout gives the very manifests the registry holds.
+    let layout = tempdir();
+    ok(tug(project)
+        .arg("publish")
+        .arg("--oci-layout")
+        .arg(layout.path()));
+    let idx: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(layout.path().join("index.json")).unwrap()).unwrap();
+    let digests: BTreeMap<String, String> = idx["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["annotations"]["org.opencontainers.image.ref.name"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                m["digest"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        digests["acme/hello:1.0.0"],
+        format!("sha256:{release_digest}")
+    );
+    assert_eq!(
+        digests["acme/hello-image:1.0.0"],
+        format!(
+            "sha256:{}",
+            sha256(
+                skopeo(&[
+                    "inspect",
+                    "--raw",
+                    "--tls-verify=false",
+                    &format!("docker://{}/acme/hello-image:1.0.0", reg.addr)
+                ])
+                .as_bytes()
+            )
+        )
+    );
+}
+
+fn manifest_digest(addr: &str, repo: &str) -> String {
+    let raw = Command::new("curl")
+        .args([
+            "-sf",
+            "-H",
+            "Accept: application/vnd.oci.image.manifest.v1+json",
+        ])
+        .arg(format!("http://{addr}/v2/acme/{repo}/manifests/1.0.0"))
+        .output()
+        .unwrap();
+    assert!(raw.status.success());
+    sha256(&raw.stdout)
+}
+
+#[test]
+fn registry_killed_halfway_then_restarted_resumes_without_reuploading() {
+    let reg = std::sync::Arc::new(Registry::start());
+    let proxy = FlakyProxy::start(&reg.addr);
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1 << 20);
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&proxy.addr, "hello", false, ""),
+    )
+    .unwrap();
+    let killer = reg.clone();
+    proxy.faults.hook_after.store(3, Ordering::SeqCst);
+    *proxy.faults.after_uploads.lock().unwrap() = Some(Box::new(move || killer.kill()));
+
+    let first = run(tug(project).arg("publish"));
+    assert_eq!(first.code, 1, "{}", first.stderr);
+    assert!(
+        first.stderr.contains("gave up after 4 attempts"),
+        "{}",
+        first.stderr
+    );
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(project.join("dist/publish-state.json")).unwrap())
+            .unwrap();
+    let confirmed = state["publishers"]["registry"]["items"]
+        .as_object()
+        .unwrap()
+        .len();
+    assert!(
+        (2..7).contains(&confirmed),
+        "blobs uploaded before the kill are confirmed: {state}"
+    );
+
+    reg.restart();
+    proxy.clear_log();
+    let second = run(tug(project).arg("publish"));
+    assert_eq!(second.code, 0, "{}", second.stderr);
+    let total_blobs = 7; // config + 6 files
+    let uploads = proxy
+        .count(|l| l.starts_with("PUT ") && l.contains("/blobs/uploads/") && l.ends_with(" 201"));
+    assert!(
+        uploads >= 1 && uploads <= total_blobs - confirmed,
+        "{uploads} uploads, {confirmed} confirmed"
+    );
+    for key in state["publishers"]["registry"]["items"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        let digest = key.rsplit(' ').next().unwrap();
+        assert_eq!(
+            proxy.count(|l| l.contains(&format!("digest={digest}"))),
+            0,
+            "{digest} was confirmed, not re-uploaded"
+        );
+    }
+    assert!(
+        second.stderr.contains("already published"),
+        "{}",
+        second.stderr
+    );
+
+    // Identical to an uninterrupted publish of the same dist.
+    std::fs::remove_file(project.join("dist/publish-state.json")).unwrap();
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&reg.addr, "clean", false, ""),
+    )
+    .unwrap();
+    ok(tug(project).arg("publish"));
+    assert_eq!(
+        manifest_digest(&reg.addr, "hello"),
+        manifest_digest(&reg.addr, "clean")
+    );
+}
+
+#[test]
+fn flaky_registry_500_twice_then_201_succeeds_and_500_forever_fails_resumably() {
+    let reg = Registry::shared();
+    let proxy = FlakyProxy::start(&reg.addr);
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&proxy.addr, "flaky", false, ""),
+    )
+    .unwrap();
+    proxy.faults.fail_blob_puts.store(2, Ordering::SeqCst);
+    let out = run(tug(project).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.matches("retrying in").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+    assert_eq!(proxy.count(|l| l.ends_with(" 500")), 2);
+
+    let tmp2 = tempdir();
+    let project2 = tmp2.path();
+    make_dist(project2, 2000);
+    std::fs::write(
+        project2.join("tug.yaml"),
+        oci_config(&proxy.addr, "broken", false, ""),
+    )
+    .unwrap();
+    proxy
+        .faults
+        .fail_blob_puts
+        .store(usize::MAX, Ordering::SeqCst);
+    let out = run(tug(project2).arg("publish"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error: registry: blob"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("gave up after 4 attempts"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("500 Internal Server Error"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: fix the cause and run `tug publish` again"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        project2.join("dist/publish-state.json").is_file(),
+        "resumable state written"
+    );
+    proxy.faults.fail_blob_puts.store(0, Ordering::SeqCst);
+    ok(tug(project2).arg("publish"));
+}
+
+#[test]
+fn dir_publisher_is_the_default_and_a_valid_dist() {
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    let out = run(tug(project).args(["publish", "--dry-run"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        !project.join("published").exists(),
+        "dry run writes nothing"
+    );
+    let out = run(tug(project).arg("publish"));
+    let filters = vec![
+        (r"\(\d+\.\d MiB\)", "([SIZE])"),
+        (r"manifest.json \(\d+\.\d KiB\)", "manifest.json ([SIZE])"),
+    ];
+    insta::with_settings!({ filters => filters }, {
+        insta::assert_snapshot!(out.snapshot(&[(project, "[TMP]")]), @r"
+        exit: 0
+        --- stdout
+        dir	[TMP]/published/hello/1.0.0
+        --- stderr
+          Publishing dir (dir) to published
+            Uploaded dir: hello_linux_amd64 ([SIZE])
+            Uploaded dir: hello_linux_arm64 ([SIZE])
+            Uploaded dir: hello_1.0.0_linux_amd64.tar.gz (1000 B)
+            Uploaded dir: hello_1.0.0_checksums.txt (449 B)
+            Uploaded dir: hello_1.0.0_linux_amd64.tar.gz.sig (24 B)
+            Uploaded dir: RELEASE_NOTES.md (26 B)
+            Uploaded dir: manifest.json ([SIZE])
+           Published dir: 7 uploaded ([SIZE]), 0 already published
+        ");
+    });
+    let published = project.join("published/hello/1.0.0");
+    let m = Manifest::read(&published).unwrap();
+    for a in &m.artifacts {
+        assert_eq!(
+            tug::fsutil::sha256_file(&published.join(&a.path))
+                .unwrap()
+                .0,
+            a.sha256
+        );
+    }
+    let index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(project.join("published/hello/index.json")).unwrap())
+            .unwrap();
+    assert_eq!(index["versions"][0]["version"], "1.0.0");
+    let again = run(tug(project).arg("publish"));
+    assert!(
+        again
+            .stderr
+            .contains("Published dir: 0 uploaded (0 B), 7 already published"),
+        "{}",
+        again.stderr
+    );
+
+    // Another build of the same version is refused unless --replace.
+    std::fs::write(published.join("RELEASE_NOTES.md"), "tampered\n").unwrap();
+    std::fs::remove_file(project.join("dist/publish-state.json")).unwrap();
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("already exists with different content"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("--replace"), "{}", out.stderr);
+    ok(tug(project).args(["publish", "--replace"]));
+}
+
+#[test]
+fn github_fake_sees_draft_assets_notes_then_publish_and_reruns_do_nothing() {
+    use crate::harness::github_fake::{GithubFake, TOKEN};
+    let gh = GithubFake::start();
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    std::fs::write(
+        project.join("tug.yaml"),
+        format!("version: 1\npublish:\n  - type: github\n    repository: acme/hello\n    api_url: {}\n    {FAST_RETRY}\n", gh.url),
+    )
+    .unwrap();
+    let out = run(tug(project).arg("publish").env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let writes = gh.writes();
+    let uploads = "POST /uploads/repos/acme/hello/releases/1/assets";
+    assert_eq!(
+        writes,
+        [
+            "POST /repos/acme/hello/releases",
+            uploads,
+            uploads,
+            uploads,
+            uploads,
+            uploads,
+            uploads,
+            "PATCH /repos/acme/hello/releases/1 body",
+            "PATCH /repos/acme/hello/releases/1 draft",
+        ],
+        "draft first, then assets, notes, and publish last"
+    );
+    {
+        let st = gh.state.lock().unwrap();
+        assert_eq!(st.releases[0]["draft"], false);
+        assert_eq!(st.releases[0]["body"], "## 1.0.0\n\n- first release\n");
+        assert_eq!(st.assets.len(), 6);
+    }
+    assert!(
+        out.stdout.contains("github\t") && out.stdout.contains("/acme/hello/releases/tag/v1.0.0"),
+        "{}",
+        out.stdout
+    );
+
+    // A second run changes nothing.
+    let before = gh.writes().len();
+    let again = run(tug(project).arg("publish").env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert_eq!(gh.writes().len(), before, "second run only reads");
+    assert!(
+        again
+            .stderr
+            .contains("0 uploaded (0 B), 7 already published"),
+        "{}",
+        again.stderr
+    );
+
+    // A different asset under the same name is refused without --replace, replaced with it.
+    gh.state.lock().unwrap().assets[0].1["size"] = serde_json::json!(1);
+    let out = run(tug(project).arg("publish").env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("already exists with different content"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: a release is never silently overwritten"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(gh.writes().len(), before, "nothing written on conflict");
+    let out = run(tug(project)
+        .args(["publish", "--replace"])
+        .env("GITHUB_TOKEN", TOKEN));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let writes = gh.writes();
+    assert!(
+        writes[before].starts_with("DELETE /repos/acme/hello/releases/assets/"),
+        "{writes:?}"
+    );
+    assert_eq!(writes[before + 1], uploads);
+
+    // No token: a clear error.
+    std::fs::remove_file(project.join("dist/publish-state.json")).unwrap();
+    let out = run(tug(project).arg("publish").env_remove("GITHUB_TOKEN"));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("$GITHUB_TOKEN is not set"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// A minimal Artifactory-like store on loopback (PUT with checksum check, HEAD, GET): a stand-in
+/// for a commercial server that cannot run here.
+/// Stored files by path: bytes and the checksum they came with.
+type Store = std::sync::Arc<std::sync::Mutex<BTreeMap<String, (Vec<u8>, String)>>>;
+
+fn artifact_store() -> (String, Store) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let store: Store = Default::default();
+    let s = store.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming().flatten() {
+            let mut reader = BufReader::new(conn.try_clone().unwrap());
+            let mut out = conn;
+            let mut first = String::new();
+            reader.read_line(&mut first).unwrap();
+            let (mut len, mut sum, mut auth) = (0usize, String::new(), String::new());
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap() == 0 || line == "\r\n" {
+                    break;
+                }
+                let lower = line.to_ascii_lowercase();
+                if let Some(v) = lower.strip_prefix("content-length:") {
+                    len = v.trim().parse().unwrap();
+                }
+                if let Some(v) = lower.strip_prefix("x-checksum-sha256:") {
+                    sum = v.trim().to_string();
+                }
+                if let Some(v) = line
+                    .strip_prefix("x-api-key:")
+                    .or_else(|| line.strip_prefix("X-Api-Key:"))
+                {
+                    auth = v.trim().to_string();
+                }
+            }
+            let mut words = first.split_whitespace();
+            let (method, path) = (
+                words.next().unwrap().to_string(),
+                words.next().unwrap().to_string(),
+            );
+            let mut body = vec![0u8; if method == "HEAD" { 0 } else { len }];
+            reader.read_exact(&mut body).unwrap();
+            let mut st = s.lock().unwrap();
+            let reply = if auth != "k3y" {
+                "HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n".to_string()
+            } else if method == "PUT" {
+                if sha256(&body) != sum {
+                    "HTTP/1.1 409 Conflict\r\nContent-Length: 0\r\n\r\n".to_string()
+                } else {
+                    st.insert(path, (body, sum));
+                    "HTTP/1.1 201 Created\r\nContent-Length: 0\r\n\r\n".to_string()
+                }
+            } else if let Some((bytes, sum)) = st.get(&path) {
+                format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nX-Checksum-Sha256: {sum}\r\n\r\n",
+                    bytes.len()
+                )
+            } else {
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_string()
+            };
+            let _ = out.write_all(reply.as_bytes());
+        }
+    });
+    (url, store)
+}
+
+#[test]
+fn http_publisher_puts_with_checksums_and_confirms_with_head() {
+    let (url, store) = artifact_store();
+    let tmp = tempdir();
+    let project = tmp.path();
+    let m = make_dist(project, 5000);
+    std::fs::write(
+        project.join("tug.yaml"),
+        format!("publish:\n  - type: http\n    name: nexus\n    url: \"{url}/repo/{{{{ project }}}}/{{{{ version }}}}/{{{{ artifact }}}}\"\n    headers: {{ X-Api-Key: \"{{{{ env.NEXUS_KEY }}}}\" }}\n    {FAST_RETRY}\n"),
+    )
+    .unwrap();
+    let out = run(tug(project).arg("publish").env("NEXUS_KEY", "k3y"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    {
+        let st = store.lock().unwrap();
+        assert_eq!(st.len(), m.artifacts.len());
+        for a in &m.artifacts {
+            let (bytes, _) = &st[&format!("/repo/hello/1.0.0/{}", a.name)];
+            assert_eq!(sha256(bytes), a.sha256);
+        }
+    }
+    // Without the state file, HEAD finds everything already there.
+    std::fs::remove_file(project.join("dist/publish-state.json")).unwrap();
+    let again = run(tug(project).arg("publish").env("NEXUS_KEY", "k3y"));
+    assert!(
+        again
+            .stderr
+            .contains("Published nexus: 0 uploaded (0 B), 6 already published"),
+        "{}",
+        again.stderr
+    );
+    // An unknown template variable names the field; a refused key is a clear failure.
+    let out = run(tug(project).arg("publish").env_remove("NEXUS_KEY"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("nexus: template in `headers.X-Api-Key`"),
+        "{}",
+        out.stderr
+    );
+}
