@@ -37,6 +37,9 @@ _tug() {
             tug,merge)
                 cmd="tug__subcmd__merge"
                 ;;
+            tug,publish)
+                cmd="tug__subcmd__publish"
+                ;;
             tug,release)
                 cmd="tug__subcmd__release"
                 ;;
@@ -69,6 +72,9 @@ _tug() {
                 ;;
             tug__subcmd__help,merge)
                 cmd="tug__subcmd__help__subcmd__merge"
+                ;;
+            tug__subcmd__help,publish)
+                cmd="tug__subcmd__help__subcmd__publish"
                 ;;
             tug__subcmd__help,release)
                 cmd="tug__subcmd__help__subcmd__release"
@@ -104,7 +110,7 @@ _tug() {
 
     case "${cmd}" in
         tug)
-            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version init check schema build merge completions keys sign verify release help"
+            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version init check schema build merge completions keys sign verify release publish help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -228,7 +234,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__help)
-            opts="init check schema build merge completions keys sign verify release help"
+            opts="init check schema build merge completions keys sign verify release publish help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -340,6 +346,20 @@ _tug() {
             return 0
             ;;
         tug__subcmd__help__subcmd__merge)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__help__subcmd__publish)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -545,6 +565,40 @@ _tug() {
                     return 0
                     ;;
                 -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dist)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__publish)
+            opts="-c -v -q -y -h -V --only --dry-run --replace --oci-layout --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --oci-layout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

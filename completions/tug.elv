@@ -44,6 +44,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand sign 'Sign the release in dist/ with a cosign key'
             cand verify 'Verify the release in dist/: digests, checksums file and signatures'
             cand release 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
+            cand publish 'Upload the release in dist/ to every configured publisher'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;init'= {
@@ -282,6 +283,28 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tug;publish'= {
+            cand --only 'Run only the publisher with this name (repeatable; the name is `name:` or the type)'
+            cand --oci-layout 'Write the release (and configured images) as an OCI image layout in DIR, upload nothing'
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --dry-run 'Show what would be uploaded and upload nothing'
+            cand --replace 'Overwrite a remote file, asset or tag of the same name whose content differs'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tug;help'= {
             cand init 'Write a commented tug.yaml for the project in the current directory'
             cand check 'Validate tug.yaml, or with --release run the release checks on the module'
@@ -293,6 +316,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand sign 'Sign the release in dist/ with a cosign key'
             cand verify 'Verify the release in dist/: digests, checksums file and signatures'
             cand release 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
+            cand publish 'Upload the release in dist/ to every configured publisher'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;help;init'= {
@@ -317,6 +341,8 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;help;verify'= {
         }
         &'tug;help;release'= {
+        }
+        &'tug;help;publish'= {
         }
         &'tug;help;help'= {
         }

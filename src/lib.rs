@@ -15,9 +15,9 @@ pub mod git;
 pub mod gomod;
 pub mod logging;
 pub mod manifest;
+pub mod publish;
 pub mod sign;
 pub mod template;
-pub mod publish;
 pub mod ui;
 
 pub use error::{Error, ExitCode};

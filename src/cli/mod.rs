@@ -15,11 +15,11 @@ pub mod completions;
 pub mod init;
 pub mod keys;
 pub mod merge;
+pub mod publish;
 pub mod release;
 pub mod schema;
 pub mod sign;
 pub mod verify;
-pub mod publish;
 
 /// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
 /// keeps in step): shown at the end of `tug --help`, in every man page's EXIT STATUS section and in

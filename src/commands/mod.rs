@@ -14,11 +14,11 @@ pub mod completions;
 pub mod init;
 pub mod keys;
 pub mod merge;
+pub mod publish;
 pub mod release;
 pub mod schema;
 pub mod sign;
 pub mod verify;
-pub mod publish;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {

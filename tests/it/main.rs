@@ -8,5 +8,5 @@ mod checks;
 mod cli;
 mod config;
 mod environment;
-mod sign;
 mod publish;
+mod sign;
