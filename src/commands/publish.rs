@@ -2,7 +2,7 @@
 //! print its events (status lines and byte bars on stderr, locations or JSON events on stdout).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use indicatif::ProgressBar;
@@ -10,31 +10,8 @@ use indicatif::ProgressBar;
 use super::Context;
 use crate::cli::publish::PublishArgs;
 use crate::config::publish::{OciPublisher, PublisherConfig, RetryConfig};
-use crate::config::{Config, Validator};
 use crate::error::{Error, ExitCode};
 use crate::publish::{self, Event, ItemOutcome, Options, PublishError, Release};
-
-/// Find tug.yaml: `--config`, else walk up from the current directory.
-fn find_config(ctx: &Context) -> Option<PathBuf> {
-    if let Some(p) = &ctx.global.config {
-        return Some(ctx.cwd.join(p));
-    }
-    ctx.cwd
-        .ancestors()
-        .map(|d| d.join("tug.yaml"))
-        .find(|p| p.is_file())
-}
-
-/// TODO(merge): config::load. A thin private loader until the config helper's lands.
-fn load_config(path: &Path) -> anyhow::Result<Config> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-    serde_saphyr::from_str::<Config>(&text).map_err(|e| {
-        anyhow::Error::new(
-            Error::usage(format!("{}: {e}", path.display())).with_hint("fix tug.yaml"),
-        )
-    })
-}
 
 fn to_error(e: PublishError) -> anyhow::Error {
     let code = if e.is_config() {
@@ -50,18 +27,17 @@ fn to_error(e: PublishError) -> anyhow::Error {
 }
 
 pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
-    let config_path = find_config(ctx);
-    let (config, root) = match &config_path {
-        Some(p) => (
-            load_config(p)?,
-            p.parent().unwrap_or(Path::new(".")).to_path_buf(),
-        ),
-        None => (Config::default(), ctx.cwd.clone()),
-    };
-    let dist = match &ctx.global.dist {
-        Some(d) => ctx.cwd.join(d),
-        None => root.join("dist"),
-    };
+    let settings = crate::config::settings::Settings::load(
+        &ctx.global,
+        &ctx.cwd,
+        crate::config::settings::Overrides::default(),
+    )?;
+    for warning in &settings.warnings {
+        ctx.printer.warn(warning);
+    }
+    let config = &settings.config;
+    let root = settings.root.clone();
+    let dist = settings.dist.clone();
     let release = Release::load(&dist).map_err(|e| to_error(e.into()))?;
 
     let mut publishers = if config.publish.is_empty() {
@@ -69,19 +45,6 @@ pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
     } else {
         config.publish.clone()
     };
-    let mut v = Validator::new(config_path.as_deref().unwrap_or(Path::new("tug.yaml")));
-    crate::config::publish::validate(&publishers, &mut v);
-    if let Some(d) = v
-        .diagnostics
-        .iter()
-        .find(|d| d.severity == crate::config::Severity::Error)
-    {
-        let mut err = Error::usage(d.message.clone());
-        if let Some(h) = &d.hint {
-            err = err.with_hint(h.clone());
-        }
-        return Err(err.into());
-    }
     if !args.only.is_empty() {
         for name in &args.only {
             if !publishers.iter().any(|p| p.name() == name) {

@@ -2,8 +2,9 @@
 //! with that stage's exit code. Each stage is exactly its own command, so a failed stage can be
 //! re-run alone (`tug sign`, `tug publish`) without redoing the ones before it.
 
-use super::{build, sign, Context};
+use super::{build, publish, sign, Context};
 use crate::cli::build::BuildArgs;
+use crate::cli::publish::PublishArgs;
 use crate::cli::release::ReleaseArgs;
 use crate::cli::sign::SignArgs;
 use crate::config::settings::{Overrides, Settings};
@@ -37,5 +38,14 @@ pub fn run(ctx: &Context, args: ReleaseArgs) -> anyhow::Result<ExitCode> {
     } else {
         ctx.printer.status("Skipping", "sign: tug.yaml has no `sign:` section");
     }
-    Ok(ExitCode::Success)
+
+    publish::run(
+        ctx,
+        PublishArgs {
+            only: Vec::new(),
+            dry_run: false,
+            replace: false,
+            oci_layout: None,
+        },
+    )
 }

@@ -98,6 +98,7 @@ impl Config {
             v.scoped(format!("builds[{i}]"), |v| b.validate(v));
         }
         v.scoped("checks", |v| self.checks.validate(v));
+        v.scoped("publish", |v| publish::validate(&self.publish, v));
         if let Some(s) = &self.sign {
             v.scoped("sign", |v| s.validate(v));
         }
