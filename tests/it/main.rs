@@ -9,4 +9,5 @@ mod cli;
 mod config;
 mod environment;
 mod publish;
+mod release;
 mod sign;
