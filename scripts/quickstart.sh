@@ -31,8 +31,31 @@ g tag -a v0.1.0 -m v0.1.0
 
 step "tug init (writes tug.yaml from the embedded template)"
 "$tug" init
+printf 'dist/\npublished/\n' > .gitignore
+g add -A
+g commit -q -m "chore: tug.yaml"
+g tag -d v0.1.0 >/dev/null
+g tag -a v0.1.0 -m v0.1.0
 
 step "tug check (validates tug.yaml)"
 "$tug" check
+
+step "tug keys generate (a cosign key pair, outside the repository)"
+export COSIGN_PASSWORD="${COSIGN_PASSWORD:-quickstart}"
+mkdir -p "$work/keys"
+(cd "$work/keys" && "$tug" keys generate --force >/dev/null)
+
+step "tug build (release checks, then every target, archives, checksums, notes, manifest)"
+"$tug" build --clean
+
+step "tug sign (cosign-compatible .sig + Sigstore bundle for the checksums file)"
+"$tug" sign --key "$work/keys/cosign.key"
+
+step "tug verify (digests, checksums file and signatures)"
+"$tug" verify --key "$work/keys/cosign.pub"
+
+step "tug publish (the default dir publisher: ./published/hello/0.1.0/)"
+"$tug" publish
+(cd published/hello/0.1.0 && sha256sum -c --quiet hello_0.1.0_checksums.txt && echo "sha256sum -c: OK")
 
 step "done: the project is in $work/hello"
