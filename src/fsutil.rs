@@ -25,7 +25,8 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // tempfile creates 0600; what tug writes atomically (manifests, checksums, signatures,
     // indexes) is meant to be read by others, like any file `cp` or a compiler writes.
     use std::os::unix::fs::PermissionsExt;
-    tmp.as_file().set_permissions(fs::Permissions::from_mode(0o644))?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o644))?;
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -31,12 +31,19 @@ pub fn run(ctx: &Context, args: ReleaseArgs) -> anyhow::Result<ExitCode> {
     }
 
     if settings.config.sign.is_some() {
-        let code = sign::run(ctx, SignArgs { key: None, artifacts: None })?;
+        let code = sign::run(
+            ctx,
+            SignArgs {
+                key: None,
+                artifacts: None,
+            },
+        )?;
         if code != ExitCode::Success {
             return Ok(code);
         }
     } else {
-        ctx.printer.status("Skipping", "sign: tug.yaml has no `sign:` section");
+        ctx.printer
+            .status("Skipping", "sign: tug.yaml has no `sign:` section");
     }
 
     publish::run(

@@ -52,7 +52,10 @@ fn release_builds_signs_and_publishes_the_same_bytes() {
     let sums = ok(Command::new("sha256sum")
         .args(["-c", "--strict", "hello_0.1.0_checksums.txt"])
         .current_dir(&published));
-    assert!(sums.contains("hello_0.1.0_linux_amd64.tar.gz: OK"), "{sums}");
+    assert!(
+        sums.contains("hello_0.1.0_linux_amd64.tar.gz: OK"),
+        "{sums}"
+    );
     assert!(published.join("hello_0.1.0_checksums.txt.sig").is_file());
     // Publish copied exactly what the build and sign stages recorded.
     assert_eq!(
