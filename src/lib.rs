@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod config;
 pub mod commands;
+pub mod deploy;
 pub mod error;
 pub mod fsutil;
 pub mod logging;

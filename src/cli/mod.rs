@@ -10,6 +10,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 pub mod completions;
+pub mod history;
+pub mod rollback;
+pub mod rollout;
+pub mod status;
+pub mod unlock;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -81,4 +86,9 @@ pub struct GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Completions(completions::CompletionsArgs),
+    Rollout(rollout::RolloutArgs),
+    Rollback(rollback::RollbackArgs),
+    Status(status::StatusArgs),
+    History(history::HistoryArgs),
+    Unlock(unlock::UnlockArgs),
 }

@@ -8,6 +8,11 @@ use crate::error::ExitCode;
 use crate::ui::Printer;
 
 pub mod completions;
+pub mod history;
+pub mod rollback;
+pub mod rollout;
+pub mod status;
+pub mod unlock;
 
 /// What every command gets: the printer, the global flags and where it was started.
 pub struct Context {
@@ -23,5 +28,10 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context { printer, global: cli.global, cwd };
     match cli.command {
         Command::Completions(args) => completions::run(&ctx, args),
+        Command::Rollout(args) => rollout::run(&ctx, args),
+        Command::Rollback(args) => rollback::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::History(args) => history::run(&ctx, args),
+        Command::Unlock(args) => unlock::run(&ctx, args),
     }
 }
