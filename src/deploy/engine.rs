@@ -367,7 +367,11 @@ impl Deployer<'_> {
                 shquote(&cmd)
             );
         }
-        script += &format!("{} || {{ echo 'switch failed' >&2; exit 22; }}\n", hs::switch(Some(version)));
+        script += &format!(
+            "{} || {{ echo 'switch failed' >&2; exit 22; }}\nrm -f releases/{}/bad.json\n",
+            hs::switch(Some(version)),
+            shquote(version)
+        );
         if let Some(hook) = &self.env.config.hooks.after_switch {
             let cmd = render("hooks.after_switch", hook, &ctx)?;
             script += &format!("sh -c {} || {{ echo 'after_switch hook failed' >&2; exit 23; }}\n", shquote(&cmd));
@@ -833,15 +837,16 @@ impl Deployer<'_> {
                 other => other,
             });
         }
-        if st.status == RolloutStatus::Paused {
-            let skip = match (&st.steps.get(st.next_step), how) {
-                (Some(PlanStep::Pause(_)), _) => true,
-                (Some(PlanStep::Analysis(_)), Continuation::Promote) => true,
-                _ => false,
-            };
-            if skip {
-                st.next_step += 1;
-            }
+        // Promote skips the pause or inconclusive analysis the rollout stopped at; resume re-runs
+        // an analysis and continues an interrupted step where it was.
+        let paused = st.status == RolloutStatus::Paused;
+        let skip = match st.steps.get(st.next_step) {
+            Some(PlanStep::Pause(_)) => paused || how == Continuation::Promote,
+            Some(PlanStep::Analysis(_)) => paused && how == Continuation::Promote,
+            _ => false,
+        };
+        if skip {
+            st.next_step += 1;
         }
         st.status = RolloutStatus::Running;
         st.paused_reason = None;
@@ -1029,6 +1034,9 @@ impl Deployer<'_> {
                     merged.push(MergedHistory { hosts: vec![e.host.clone()], entry: e });
                 }
             }
+        }
+        for m in &mut merged {
+            m.hosts.sort();
         }
         Ok(merged)
     }

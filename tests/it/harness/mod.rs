@@ -4,6 +4,10 @@
 
 #![allow(dead_code)]
 
+pub mod prometheus;
+pub mod service;
+pub mod sshd;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
