@@ -349,7 +349,7 @@ impl Deployer<'_> {
 
     /// The script that switches a host to `version` and restarts it (with the hooks).
     fn activate_script(&self, i: usize, version: Option<&str>) -> Result<String, String> {
-        let Some(version) = version else { return Ok(hs::switch(None)) };
+        let Some(version) = version else { return Ok(format!("{}\n", hs::switch(None))) };
         let ctx = self.host_context(i, version);
         let h = self.host(i);
         let mut script = format!(

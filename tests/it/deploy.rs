@@ -241,7 +241,7 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
 
     let out = run(tug(&cwd).args(["rollout", "abort", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(fleet.currents(), all("none", 3));
+    assert_eq!(fleet.currents(), all("none", 3), "{out:?}");
     assert!(fleet.paths.iter().all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
     let h = fleet.history(0);
     for needle in ["\"outcome\":\"switched\"", "\"action\":\"abort\"", "\"action\":\"revert\"", "rollout aborted by"] {
