@@ -9,7 +9,11 @@ use clap::{Args, Subcommand};
 /// strategy. A failed health check or analysis switches every host back (exit 4); a pause waits
 /// for `tug rollout promote` from any machine (exit 6).
 #[derive(Debug, Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true, disable_version_flag = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true,
+    disable_version_flag = true
+)]
 pub struct RolloutArgs {
     #[command(subcommand)]
     pub action: Option<RolloutAction>,

@@ -12,12 +12,24 @@ use crate::error::{Error, ExitCode};
 pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
     let env = load_env(ctx, &args.env)?;
     let progress = progress(&ctx.printer);
-    let d = Deployer { env: &env, actor: Actor::current(), progress: &progress };
-    let plan = d.plan_rollback(args.to.as_deref()).map_err(|e| deploy_error(e, &args.env))?;
-    ctx.printer.event("plan", serde_json::to_value(&plan).unwrap_or_default());
+    let d = Deployer {
+        env: &env,
+        actor: Actor::current(),
+        progress: &progress,
+    };
+    let plan = d
+        .plan_rollback(args.to.as_deref())
+        .map_err(|e| deploy_error(e, &args.env))?;
+    ctx.printer
+        .event("plan", serde_json::to_value(&plan).unwrap_or_default());
     ctx.printer.info(format!("rollback plan for {}:", args.env));
     for m in &plan.moves {
-        ctx.printer.info(format!("  {}: {} -> {}", m.host, m.from.as_deref().unwrap_or("nothing"), m.to));
+        ctx.printer.info(format!(
+            "  {}: {} -> {}",
+            m.host,
+            m.from.as_deref().unwrap_or("nothing"),
+            m.to
+        ));
     }
     if !ctx.global.yes {
         if !std::io::stdin().is_terminal() {
@@ -25,7 +37,8 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
                 .with_hint("pass --yes to confirm non-interactively")
                 .into());
         }
-        ctx.printer.info(format!("Roll back {} host(s)? [y/N]", plan.moves.len()));
+        ctx.printer
+            .info(format!("Roll back {} host(s)? [y/N]", plan.moves.len()));
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
         if !matches!(line.trim(), "y" | "Y" | "yes") {
@@ -33,10 +46,13 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::Failure);
         }
     }
-    let results = d.rollback(&plan, args.reason.as_deref()).map_err(|e| deploy_error(e, &args.env))?;
+    let results = d
+        .rollback(&plan, args.reason.as_deref())
+        .map_err(|e| deploy_error(e, &args.env))?;
     let mut failed = 0;
     for r in &results {
-        ctx.printer.event("host", serde_json::to_value(r).unwrap_or_default());
+        ctx.printer
+            .event("host", serde_json::to_value(r).unwrap_or_default());
         if r.ok {
             ctx.printer.status(&r.host, &r.message);
         } else {
@@ -45,10 +61,17 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
         }
     }
     if failed > 0 {
-        return Err(Error::failure(format!("rollback failed on {failed} of {} host(s)", results.len()))
-            .with_hint(format!("see `tug status {}` and `tug history {}`", args.env, args.env))
-            .into());
+        return Err(Error::failure(format!(
+            "rollback failed on {failed} of {} host(s)",
+            results.len()
+        ))
+        .with_hint(format!(
+            "see `tug status {}` and `tug history {}`",
+            args.env, args.env
+        ))
+        .into());
     }
-    ctx.printer.status("Rolled back", format!("{} host(s)", results.len()));
+    ctx.printer
+        .status("Rolled back", format!("{} host(s)", results.len()));
     Ok(ExitCode::Success)
 }

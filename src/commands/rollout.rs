@@ -27,9 +27,11 @@ fn config_path(ctx: &Context) -> anyhow::Result<PathBuf> {
         }
         dir = d.parent();
     }
-    Err(Error::usage("no tug.yaml found here or in any parent directory")
-        .with_hint("run `tug init`, or pass --config PATH")
-        .into())
+    Err(
+        Error::usage("no tug.yaml found here or in any parent directory")
+            .with_hint("run `tug init`, or pass --config PATH")
+            .into(),
+    )
 }
 
 /// Load tug.yaml and build environment `name` (validated, with located errors).
@@ -42,13 +44,15 @@ pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
         .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
     let Some(env_cfg) = config.environments.get(name).cloned() else {
         let known: Vec<&str> = config.environments.keys().map(String::as_str).collect();
-        return Err(Error::usage(format!("no environment {name:?} in {}", path.display()))
-            .with_hint(if known.is_empty() {
-                "add one under environments:".to_string()
-            } else {
-                format!("known environments: {}", known.join(", "))
-            })
-            .into());
+        return Err(
+            Error::usage(format!("no environment {name:?} in {}", path.display()))
+                .with_hint(if known.is_empty() {
+                    "add one under environments:".to_string()
+                } else {
+                    format!("known environments: {}", known.join(", "))
+                })
+                .into(),
+        );
     };
     let mut v = Validator::new(&path);
     env_cfg.validate(name, &mut v);
@@ -64,9 +68,16 @@ pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
             .filter(|d| d.severity == crate::config::Severity::Error)
             .map(|d| d.render(&text))
             .collect();
-        return Err(Error::usage(format!("invalid environment {name:?}:\n{}", rendered.join("\n"))).into());
+        return Err(Error::usage(format!(
+            "invalid environment {name:?}:\n{}",
+            rendered.join("\n")
+        ))
+        .into());
     }
-    let base = path.parent().map(PathBuf::from).unwrap_or_else(|| ctx.cwd.clone());
+    let base = path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ctx.cwd.clone());
     Environment::new(name, env_cfg, &base).map_err(|e| deploy_error(e, name))
 }
 
@@ -103,10 +114,16 @@ fn describe(step: &PlanStep) -> String {
 /// Print the outcome and choose the exit code.
 pub fn report(ctx: &Context, env: &str, outcome: RolloutOutcome) -> anyhow::Result<ExitCode> {
     let p = &ctx.printer;
-    p.event("outcome", serde_json::to_value(&outcome).unwrap_or_default());
+    p.event(
+        "outcome",
+        serde_json::to_value(&outcome).unwrap_or_default(),
+    );
     Ok(match outcome {
         RolloutOutcome::Completed { version, hosts } => {
-            p.status("Finished", format!("{version} rolled out to {} host(s)", hosts.len()));
+            p.status(
+                "Finished",
+                format!("{version} rolled out to {} host(s)", hosts.len()),
+            );
             ExitCode::Success
         }
         RolloutOutcome::NothingToDo { version } => {
@@ -120,20 +137,38 @@ pub fn report(ctx: &Context, env: &str, outcome: RolloutOutcome) -> anyhow::Resu
             ));
             ExitCode::Paused
         }
-        RolloutOutcome::RolledBack { version, reason, reverted, kept } => {
+        RolloutOutcome::RolledBack {
+            version,
+            reason,
+            reverted,
+            kept,
+        } => {
             p.error(
                 &format!("rollout of {version} failed and was rolled back"),
                 &[reason],
                 Some(&format!("see `tug history {env}`")),
             );
-            p.info(format!("reverted: {}", if reverted.is_empty() { "none".into() } else { reverted.join(", ") }));
+            p.info(format!(
+                "reverted: {}",
+                if reverted.is_empty() {
+                    "none".into()
+                } else {
+                    reverted.join(", ")
+                }
+            ));
             if !kept.is_empty() {
-                p.warn(format!("kept on {version} (canary-only rollback): {}", kept.join(", ")));
+                p.warn(format!(
+                    "kept on {version} (canary-only rollback): {}",
+                    kept.join(", ")
+                ));
             }
             ExitCode::RolledBack
         }
         RolloutOutcome::Aborted { version, reverted } => {
-            p.status("Aborted", format!("rollout of {version}; reverted {}", reverted.join(", ")));
+            p.status(
+                "Aborted",
+                format!("rollout of {version}; reverted {}", reverted.join(", ")),
+            );
             ExitCode::Success
         }
     })
@@ -149,12 +184,24 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
         };
         let env = load_env(ctx, &env_name)?;
         let progress = progress(&ctx.printer);
-        let d = Deployer { env: &env, actor: Actor::current(), progress: &progress };
+        let d = Deployer {
+            env: &env,
+            actor: Actor::current(),
+            progress: &progress,
+        };
         return match how {
-            Some(how) => report(ctx, &env_name, d.continue_rollout(how).map_err(|e| deploy_error(e, &env_name))?),
+            Some(how) => report(
+                ctx,
+                &env_name,
+                d.continue_rollout(how)
+                    .map_err(|e| deploy_error(e, &env_name))?,
+            ),
             None => {
                 let st = d.request_pause().map_err(|e| deploy_error(e, &env_name))?;
-                ctx.printer.status("Pausing", format!("rollout of {} will pause at its next step", st.version));
+                ctx.printer.status(
+                    "Pausing",
+                    format!("rollout of {} will pause at its next step", st.version),
+                );
                 Ok(ExitCode::Success)
             }
         };
@@ -165,9 +212,15 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
         .from
         .map(|f| ctx.cwd.join(f))
         .or_else(|| env.source_dir())
-        .unwrap_or_else(|| ctx.cwd.join(ctx.global.dist.clone().unwrap_or_else(|| "dist".into())));
-    let dir = verify::locate(&source, args.version.as_deref()).map_err(|e| verify_error(e, &env_name))?;
-    let pem = env.public_key_pem().map_err(|e| deploy_error(e, &env_name))?;
+        .unwrap_or_else(|| {
+            ctx.cwd
+                .join(ctx.global.dist.clone().unwrap_or_else(|| "dist".into()))
+        });
+    let dir =
+        verify::locate(&source, args.version.as_deref()).map_err(|e| verify_error(e, &env_name))?;
+    let pem = env
+        .public_key_pem()
+        .map_err(|e| deploy_error(e, &env_name))?;
     let release = verify::load(
         &dir,
         args.version.as_deref(),
@@ -177,16 +230,31 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
     )
     .map_err(|e| verify_error(e, &env_name))?;
     if release.insecure_skip_verify {
-        ctx.printer.warn(format!("not verifying the signature of {} (--insecure-skip-verify)", release.artifact));
+        ctx.printer.warn(format!(
+            "not verifying the signature of {} (--insecure-skip-verify)",
+            release.artifact
+        ));
     } else {
-        ctx.printer.status("Verified", format!("{} {} (sha256 and signature)", release.artifact, release.version));
+        ctx.printer.status(
+            "Verified",
+            format!(
+                "{} {} (sha256 and signature)",
+                release.artifact, release.version
+            ),
+        );
     }
     let progress = progress(&ctx.printer);
-    let d = Deployer { env: &env, actor: Actor::current(), progress: &progress };
+    let d = Deployer {
+        env: &env,
+        actor: Actor::current(),
+        progress: &progress,
+    };
     if args.dry_run {
         let (plan, _) = d.plan(&release).map_err(|e| deploy_error(e, &env_name))?;
-        ctx.printer.event("plan", serde_json::to_value(&plan).unwrap_or_default());
-        ctx.printer.data(format!("plan: {} to {env_name}", plan.version));
+        ctx.printer
+            .event("plan", serde_json::to_value(&plan).unwrap_or_default());
+        ctx.printer
+            .data(format!("plan: {} to {env_name}", plan.version));
         for (i, s) in plan.steps.iter().enumerate() {
             ctx.printer.data(format!("  {}. {}", i + 1, describe(s)));
         }
@@ -195,12 +263,20 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
         }
         ctx.printer.data("preflight:");
         for h in &plan.hosts {
-            let state = if h.problems.is_empty() { "ok".to_string() } else { h.problems.join("; ") };
+            let state = if h.problems.is_empty() {
+                "ok".to_string()
+            } else {
+                h.problems.join("; ")
+            };
             ctx.printer.data(format!(
                 "  {}: current {}, {}, {state}",
                 h.host,
                 h.current.as_deref().unwrap_or("none"),
-                if h.upload { "upload" } else { "already uploaded" }
+                if h.upload {
+                    "upload"
+                } else {
+                    "already uploaded"
+                }
             ));
         }
         let problems = plan.problems();
@@ -209,7 +285,9 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::Success);
     }
-    let outcome = d.rollout(&release).map_err(|e| deploy_error(e, &env_name))?;
+    let outcome = d
+        .rollout(&release)
+        .map_err(|e| deploy_error(e, &env_name))?;
     report(ctx, &env_name, outcome)
 }
 

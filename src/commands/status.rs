@@ -12,7 +12,10 @@ use crate::error::{Error, ExitCode};
 fn print(ctx: &Context, env: &str, r: &StatusReport) {
     let p = &ctx.printer;
     p.event("status", serde_json::to_value(r).unwrap_or_default());
-    p.data(format!("{:<16} {:<14} {:<10} {}", "HOST", "VERSION", "HEALTH", "NOTES"));
+    p.data(format!(
+        "{:<16} {:<14} {:<10} {}",
+        "HOST", "VERSION", "HEALTH", "NOTES"
+    ));
     for h in &r.hosts {
         let mut notes = Vec::new();
         if let Err(e) = &h.reachable {
@@ -22,7 +25,10 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
             notes.push(format!("locked by {}", l.describe()));
         }
         if h.diverges && h.reachable.is_ok() {
-            notes.push(format!("diverges from the fleet ({})", r.fleet_version.as_deref().unwrap_or("none")));
+            notes.push(format!(
+                "diverges from the fleet ({})",
+                r.fleet_version.as_deref().unwrap_or("none")
+            ));
         }
         if let Some(b) = &h.bad_current {
             notes.push(format!("current release marked bad: {b}"));
@@ -44,7 +50,9 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
         ));
     }
     if let Some(st) = &r.rollout {
-        let state = if r.rollout_interrupted && st.status == crate::deploy::hoststate::RolloutStatus::Running {
+        let state = if r.rollout_interrupted
+            && st.status == crate::deploy::hoststate::RolloutStatus::Running
+        {
             "interrupted (its process is gone)".to_string()
         } else {
             format!("{:?}", st.status).to_lowercase()
@@ -55,8 +63,15 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
             st.version,
             (st.next_step + 1).min(st.steps.len()),
             st.steps.len(),
-            if st.switched.is_empty() { "none".into() } else { st.switched.join(", ") },
-            st.paused_reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+            if st.switched.is_empty() {
+                "none".into()
+            } else {
+                st.switched.join(", ")
+            },
+            st.paused_reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
         ));
         if r.rollout_interrupted || st.status == crate::deploy::hoststate::RolloutStatus::Paused {
             p.info(format!(
@@ -69,13 +84,22 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
 pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let env = load_env(ctx, &args.env)?;
     let progress = progress(&ctx.printer);
-    let d = Deployer { env: &env, actor: Actor::current(), progress: &progress };
+    let d = Deployer {
+        env: &env,
+        actor: Actor::current(),
+        progress: &progress,
+    };
     if !args.wait {
         let r = d.status();
         print(ctx, &args.env, &r);
-        return Ok(if r.hosts.iter().all(|h| h.reachable.is_ok()) { ExitCode::Success } else { ExitCode::Failure });
+        return Ok(if r.hosts.iter().all(|h| h.reachable.is_ok()) {
+            ExitCode::Success
+        } else {
+            ExitCode::Failure
+        });
     }
-    let timeout = parse_duration(&args.timeout).map_err(|e| Error::usage(format!("--timeout: {e}")))?;
+    let timeout =
+        parse_duration(&args.timeout).map_err(|e| Error::usage(format!("--timeout: {e}")))?;
     let deadline = std::time::Instant::now() + timeout;
     loop {
         let r = d.status();
@@ -85,7 +109,11 @@ pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
         }
         if std::time::Instant::now() >= deadline {
             print(ctx, &args.env, &r);
-            return Err(Error::failure(format!("{} did not converge within {}", args.env, args.timeout)).into());
+            return Err(Error::failure(format!(
+                "{} did not converge within {}",
+                args.env, args.timeout
+            ))
+            .into());
         }
         std::thread::sleep(std::time::Duration::from_millis(500));
     }

@@ -9,13 +9,23 @@ use crate::error::ExitCode;
 pub fn run(ctx: &Context, args: UnlockArgs) -> anyhow::Result<ExitCode> {
     let env = load_env(ctx, &args.env)?;
     let progress = progress(&ctx.printer);
-    let d = Deployer { env: &env, actor: Actor::current(), progress: &progress };
-    let removed = d.force_unlock(&args.reason).map_err(|e| deploy_error(e, &args.env))?;
+    let d = Deployer {
+        env: &env,
+        actor: Actor::current(),
+        progress: &progress,
+    };
+    let removed = d
+        .force_unlock(&args.reason)
+        .map_err(|e| deploy_error(e, &args.env))?;
     if removed.is_empty() {
-        ctx.printer.status("Unlocked", "nothing: no host was locked");
+        ctx.printer
+            .status("Unlocked", "nothing: no host was locked");
     }
     for (host, lock) in removed {
-        ctx.printer.status("Unlocked", format!("{host} (was held by {})", lock.describe()));
+        ctx.printer.status(
+            "Unlocked",
+            format!("{host} (was held by {})", lock.describe()),
+        );
     }
     Ok(ExitCode::Success)
 }

@@ -59,7 +59,9 @@ pub struct EnvironmentConfig {
 }
 
 /// The kind of target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum TargetKind {
     /// Directories on this machine, each standing for a host.
@@ -116,7 +118,9 @@ pub struct HostConfig {
 }
 
 /// A strategy kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum StrategyKind {
     /// Every host at once.
@@ -184,13 +188,20 @@ impl HostCount {
     fn parse(text: &str) -> Result<HostCount, String> {
         let text = text.trim();
         if let Some(p) = text.strip_suffix('%') {
-            let p: u64 = p.trim().parse().map_err(|_| format!("{text:?} is not a percentage"))?;
+            let p: u64 = p
+                .trim()
+                .parse()
+                .map_err(|_| format!("{text:?} is not a percentage"))?;
             if p == 0 || p > 100 {
-                return Err(format!("{text:?}: a percentage must be between 1% and 100%"));
+                return Err(format!(
+                    "{text:?}: a percentage must be between 1% and 100%"
+                ));
             }
             Ok(HostCount::Percent(p))
         } else {
-            let n: u64 = text.parse().map_err(|_| format!("{text:?} is not a host count or a percentage"))?;
+            let n: u64 = text
+                .parse()
+                .map_err(|_| format!("{text:?} is not a host count or a percentage"))?;
             if n == 0 {
                 return Err("a host count must be at least 1".into());
             }
@@ -267,7 +278,9 @@ pub struct HealthCheckConfig {
 }
 
 /// What to do when a measurement has no data (an empty result or NaN).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum NoDataPolicy {
     /// The measurement is inconclusive (the default): too many pause the rollout.
@@ -280,7 +293,9 @@ pub enum NoDataPolicy {
 }
 
 /// Which hosts a failed analysis rolls back.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RollbackScope {
     /// Every host this rollout switched.
@@ -368,7 +383,10 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 fn duration_or(value: &Option<Spanned<String>>, default: Duration) -> Duration {
-    value.as_ref().and_then(|s| parse_duration(&s.value).ok()).unwrap_or(default)
+    value
+        .as_ref()
+        .and_then(|s| parse_duration(&s.value).ok())
+        .unwrap_or(default)
 }
 
 impl HealthCheckConfig {
@@ -406,17 +424,32 @@ impl EnvironmentConfig {
         let dur = |v: &mut Validator, s: &Option<Spanned<String>>, what: &str| {
             if let Some(s) = s {
                 if let Err(e) = parse_duration(&s.value) {
-                    v.error(s.referenced, format!("{what}: {e}"), Some("write it like 500ms, 30s or 2m".into()));
+                    v.error(
+                        s.referenced,
+                        format!("{what}: {e}"),
+                        Some("write it like 500ms, 30s or 2m".into()),
+                    );
                 }
             }
         };
         if self.target.hosts.is_empty() {
-            v.error(unknown, format!("environment {name:?} has no hosts"), Some("add target.hosts".into()));
+            v.error(
+                unknown,
+                format!("environment {name:?} has no hosts"),
+                Some("add target.hosts".into()),
+            );
         }
         let mut names = std::collections::BTreeSet::new();
         for host in &self.target.hosts {
             if self.target.kind == TargetKind::Ssh && host.address.is_none() {
-                v.error(unknown, format!("environment {name:?}: ssh host {:?} has no address", host.path), None);
+                v.error(
+                    unknown,
+                    format!(
+                        "environment {name:?}: ssh host {:?} has no address",
+                        host.path
+                    ),
+                    None,
+                );
             }
             let host_name = host_name(host);
             if !names.insert(host_name.clone()) {
@@ -455,14 +488,26 @@ impl EnvironmentConfig {
             _ => {}
         }
         for step in &self.strategy.steps {
-            let set = [step.hosts.is_some(), step.pause.is_some(), step.analysis.is_some()];
+            let set = [
+                step.hosts.is_some(),
+                step.pause.is_some(),
+                step.analysis.is_some(),
+            ];
             if set.iter().filter(|k| **k).count() != 1 {
-                v.error(unknown, "a canary step needs exactly one of hosts, pause, analysis", None);
+                v.error(
+                    unknown,
+                    "a canary step needs exactly one of hosts, pause, analysis",
+                    None,
+                );
             }
             if let Some(p) = &step.pause {
                 if p.value != "manual" {
                     if let Err(e) = parse_duration(&p.value) {
-                        v.error(p.referenced, format!("pause: {e}"), Some("use a duration (30s) or `manual`".into()));
+                        v.error(
+                            p.referenced,
+                            format!("pause: {e}"),
+                            Some("use a duration (30s) or `manual`".into()),
+                        );
                     }
                 }
             }
@@ -472,7 +517,10 @@ impl EnvironmentConfig {
                     v.error(
                         a.referenced,
                         format!("unknown analysis {:?}", a.value),
-                        Some(format!("define it under analyses: (known: {})", known.join(", "))),
+                        Some(format!(
+                            "define it under analyses: (known: {})",
+                            known.join(", ")
+                        )),
                     );
                 }
             }
@@ -482,14 +530,22 @@ impl EnvironmentConfig {
                 v.error(unknown, format!("analysis {aname:?} has no query"), None);
             }
             if a.success.is_none() && a.failure.is_empty() {
-                v.error(unknown, format!("analysis {aname:?} has neither success nor failure conditions"), None);
+                v.error(
+                    unknown,
+                    format!("analysis {aname:?} has neither success nor failure conditions"),
+                    None,
+                );
             }
             dur(v, &a.interval, "interval");
             dur(v, &a.initial_delay, "initial_delay");
             let env = minijinja::Environment::new();
             let mut check = |expr: &Spanned<String>| {
                 if let Err(e) = env.compile_expression(&expr.value) {
-                    v.error(expr.referenced, format!("analysis {aname:?}: bad condition: {e}"), None);
+                    v.error(
+                        expr.referenced,
+                        format!("analysis {aname:?}: bad condition: {e}"),
+                        None,
+                    );
                 }
             };
             if let Some(s) = &a.success {
@@ -504,7 +560,10 @@ impl EnvironmentConfig {
 
 /// The name a host goes by: `name`, else its address, else its path.
 pub fn host_name(host: &HostConfig) -> String {
-    host.name.clone().or_else(|| host.address.clone()).unwrap_or_else(|| host.path.clone())
+    host.name
+        .clone()
+        .or_else(|| host.address.clone())
+        .unwrap_or_else(|| host.path.clone())
 }
 
 #[cfg(test)]
@@ -526,10 +585,20 @@ mod tests {
         let env: EnvironmentConfig = serde_saphyr::from_str(yaml).unwrap();
         let mut v = Validator::new(std::path::Path::new("tug.yaml"));
         env.validate("prod", &mut v);
-        let msgs: Vec<String> = v.diagnostics.iter().map(|d| format!("{}:{} {}", d.line, d.column, d.message)).collect();
+        let msgs: Vec<String> = v
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}:{} {}", d.line, d.column, d.message))
+            .collect();
         assert_eq!(msgs.len(), 2, "{msgs:?}");
-        assert!(msgs[0].starts_with("7:") && msgs[0].contains("pause"), "{msgs:?}");
-        assert!(msgs[1].starts_with("8:") && msgs[1].contains("unknown analysis \"nope\""), "{msgs:?}");
+        assert!(
+            msgs[0].starts_with("7:") && msgs[0].contains("pause"),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs[1].starts_with("8:") && msgs[1].contains("unknown analysis \"nope\""),
+            "{msgs:?}"
+        );
         assert_eq!(env.keep_releases, 5);
     }
 }

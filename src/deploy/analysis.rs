@@ -13,8 +13,13 @@ use crate::config::deploy::{AnalysisConfig, NoDataPolicy, RollbackScope};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
     Pass,
-    Fail { scope: RollbackScope, reason: String },
-    Inconclusive { reason: String },
+    Fail {
+        scope: RollbackScope,
+        reason: String,
+    },
+    Inconclusive {
+        reason: String,
+    },
 }
 
 /// What the queries are templated with.
@@ -30,11 +35,21 @@ pub struct QueryContext {
 }
 
 /// Run an instant query; `None` when there is no data (empty result or NaN).
-pub fn instant_query(prometheus: &str, query: &str, timeout: std::time::Duration) -> Result<Option<f64>, String> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+pub fn instant_query(
+    prometheus: &str,
+    query: &str,
+    timeout: std::time::Duration,
+) -> Result<Option<f64>, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     let url = format!("{}/api/v1/query", prometheus.trim_end_matches('/'));
     let body: serde_json::Value = rt.block_on(async {
-        let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
         let resp = client
             .get(&url)
             .query(&[("query", query)])
@@ -42,11 +57,16 @@ pub fn instant_query(prometheus: &str, query: &str, timeout: std::time::Duration
             .await
             .map_err(|e| format!("prometheus {prometheus}: {e}"))?;
         let status = resp.status();
-        let body: serde_json::Value = resp.json().await.map_err(|e| format!("prometheus {prometheus}: {e}"))?;
+        let body: serde_json::Value = resp
+            .json()
+            .await
+            .map_err(|e| format!("prometheus {prometheus}: {e}"))?;
         if !status.is_success() {
             return Err(format!(
                 "prometheus rejected the query {query:?}: {}",
-                body.get("error").and_then(|e| e.as_str()).unwrap_or(status.as_str())
+                body.get("error")
+                    .and_then(|e| e.as_str())
+                    .unwrap_or(status.as_str())
             ));
         }
         Ok(body)
@@ -63,24 +83,44 @@ fn parse_result(body: &serde_json::Value) -> Result<Option<f64>, String> {
             None => return Err("malformed vector result".into()),
         },
         Some("scalar") => data["result"][1].clone(),
-        other => return Err(format!("unsupported result type {other:?}: use a query returning one number")),
+        other => {
+            return Err(format!(
+                "unsupported result type {other:?}: use a query returning one number"
+            ))
+        }
     };
-    let n: f64 = value.as_str().and_then(|s| s.parse().ok()).ok_or("malformed sample value")?;
+    let n: f64 = value
+        .as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or("malformed sample value")?;
     Ok(if n.is_nan() { None } else { Some(n) })
 }
 
 /// Judge one measurement: `values` maps `result` and each named query to its value.
-pub fn judge(cfg: &AnalysisConfig, values: &BTreeMap<String, Option<f64>>) -> Result<Verdict, String> {
-    let missing: Vec<&str> = values.iter().filter(|(_, v)| v.is_none()).map(|(k, _)| k.as_str()).collect();
+pub fn judge(
+    cfg: &AnalysisConfig,
+    values: &BTreeMap<String, Option<f64>>,
+) -> Result<Verdict, String> {
+    let missing: Vec<&str> = values
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(k, _)| k.as_str())
+        .collect();
     if !missing.is_empty() {
         let reason = format!("no data for {}", missing.join(", "));
         return Ok(match cfg.no_data {
             NoDataPolicy::Pass => Verdict::Pass,
-            NoDataPolicy::Fail => Verdict::Fail { scope: RollbackScope::All, reason },
+            NoDataPolicy::Fail => Verdict::Fail {
+                scope: RollbackScope::All,
+                reason,
+            },
             NoDataPolicy::Inconclusive => Verdict::Inconclusive { reason },
         });
     }
-    let ctx: BTreeMap<&str, f64> = values.iter().map(|(k, v)| (k.as_str(), v.unwrap_or(f64::NAN))).collect();
+    let ctx: BTreeMap<&str, f64> = values
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.unwrap_or(f64::NAN)))
+        .collect();
     let shown = values
         .iter()
         .map(|(k, v)| format!("{k}={}", v.map(|x| format!("{x:.4}")).unwrap_or_default()))
@@ -89,37 +129,54 @@ pub fn judge(cfg: &AnalysisConfig, values: &BTreeMap<String, Option<f64>>) -> Re
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     let eval = |expr: &str| -> Result<bool, String> {
-        let compiled = env.compile_expression(expr).map_err(|e| format!("condition {expr:?}: {e}"))?;
-        let v = compiled.eval(&ctx).map_err(|e| format!("condition {expr:?}: {e}"))?;
+        let compiled = env
+            .compile_expression(expr)
+            .map_err(|e| format!("condition {expr:?}: {e}"))?;
+        let v = compiled
+            .eval(&ctx)
+            .map_err(|e| format!("condition {expr:?}: {e}"))?;
         Ok(v.is_true())
     };
     for f in &cfg.failure {
         if eval(&f.condition.value)? {
-            return Ok(Verdict::Fail { scope: f.rollback, reason: format!("{} ({shown})", f.condition.value) });
+            return Ok(Verdict::Fail {
+                scope: f.rollback,
+                reason: format!("{} ({shown})", f.condition.value),
+            });
         }
     }
     match &cfg.success {
-        Some(s) if !eval(&s.value)? => {
-            Ok(Verdict::Inconclusive { reason: format!("success condition {} not met ({shown})", s.value) })
-        }
+        Some(s) if !eval(&s.value)? => Ok(Verdict::Inconclusive {
+            reason: format!("success condition {} not met ({shown})", s.value),
+        }),
         _ => Ok(Verdict::Pass),
     }
 }
 
 /// Render the queries for this measurement: `result` for `query`, plus each named query.
-pub fn render_queries(cfg: &AnalysisConfig, ctx: &QueryContext) -> Result<BTreeMap<String, String>, String> {
+pub fn render_queries(
+    cfg: &AnalysisConfig,
+    ctx: &QueryContext,
+) -> Result<BTreeMap<String, String>, String> {
     let mut out = BTreeMap::new();
     if let Some(q) = &cfg.query {
         out.insert("result".to_string(), super::render("query", q, ctx)?);
     }
     for (name, q) in &cfg.queries {
-        out.insert(name.clone(), super::render(&format!("queries.{name}"), q, ctx)?);
+        out.insert(
+            name.clone(),
+            super::render(&format!("queries.{name}"), q, ctx)?,
+        );
     }
     Ok(out)
 }
 
 /// Run the whole analysis, reporting each measurement through `on_measure`.
-pub fn run(cfg: &AnalysisConfig, ctx: &QueryContext, on_measure: &dyn Fn(u32, &Verdict)) -> Result<Verdict, String> {
+pub fn run(
+    cfg: &AnalysisConfig,
+    ctx: &QueryContext,
+    on_measure: &dyn Fn(u32, &Verdict),
+) -> Result<Verdict, String> {
     let queries = render_queries(cfg, ctx)?;
     std::thread::sleep(cfg.initial_delay());
     let count = cfg.count.unwrap_or(1).max(1);
@@ -131,7 +188,10 @@ pub fn run(cfg: &AnalysisConfig, ctx: &QueryContext, on_measure: &dyn Fn(u32, &V
         }
         let mut values = BTreeMap::new();
         for (name, q) in &queries {
-            values.insert(name.clone(), instant_query(&cfg.prometheus, q, std::time::Duration::from_secs(10))?);
+            values.insert(
+                name.clone(),
+                instant_query(&cfg.prometheus, q, std::time::Duration::from_secs(10))?,
+            );
         }
         let verdict = judge(cfg, &values)?;
         on_measure(i + 1, &verdict);
@@ -140,7 +200,10 @@ pub fn run(cfg: &AnalysisConfig, ctx: &QueryContext, on_measure: &dyn Fn(u32, &V
             Verdict::Fail { scope, reason } => {
                 failed += 1;
                 if failed > cfg.failure_limit.unwrap_or(0) {
-                    return Ok(Verdict::Fail { scope, reason: format!("measurement {}: {reason}", i + 1) });
+                    return Ok(Verdict::Fail {
+                        scope,
+                        reason: format!("measurement {}: {reason}", i + 1),
+                    });
                 }
             }
             Verdict::Inconclusive { reason } => {
@@ -151,7 +214,9 @@ pub fn run(cfg: &AnalysisConfig, ctx: &QueryContext, on_measure: &dyn Fn(u32, &V
     }
     if inconclusive > cfg.inconclusive_limit.unwrap_or(0) {
         return Ok(Verdict::Inconclusive {
-            reason: format!("{inconclusive} of {count} measurements inconclusive: {last_inconclusive}"),
+            reason: format!(
+                "{inconclusive} of {count} measurements inconclusive: {last_inconclusive}"
+            ),
         });
     }
     Ok(Verdict::Pass)
@@ -184,11 +249,26 @@ no_data: inconclusive
     #[test]
     fn the_issue_policy() {
         let cfg: AnalysisConfig = serde_saphyr::from_str(POLICY).unwrap();
-        assert!(matches!(measure(&cfg, Some(0.2), Some(0.1)), Verdict::Fail { scope: RollbackScope::All, .. }));
-        assert!(matches!(measure(&cfg, Some(0.05), Some(0.9)), Verdict::Fail { scope: RollbackScope::Canary, .. }));
+        assert!(matches!(
+            measure(&cfg, Some(0.2), Some(0.1)),
+            Verdict::Fail {
+                scope: RollbackScope::All,
+                ..
+            }
+        ));
+        assert!(matches!(
+            measure(&cfg, Some(0.05), Some(0.9)),
+            Verdict::Fail {
+                scope: RollbackScope::Canary,
+                ..
+            }
+        ));
         assert_eq!(measure(&cfg, Some(0.05), Some(0.5)), Verdict::Pass);
         assert_eq!(measure(&cfg, Some(0.01), Some(2.0)), Verdict::Pass);
-        assert!(matches!(measure(&cfg, None, Some(0.5)), Verdict::Inconclusive { .. }));
+        assert!(matches!(
+            measure(&cfg, None, Some(0.5)),
+            Verdict::Inconclusive { .. }
+        ));
     }
 
     #[test]

@@ -13,7 +13,9 @@ use crate::config::deploy::{parse_duration, RollbackScope, StrategyConfig, Strat
 
 use super::analysis::{self, QueryContext, Verdict};
 use super::health::Probe;
-use super::hoststate::{self as hs, HistoryEntry, HostState, LockRecord, PlanStep, RolloutState, RolloutStatus};
+use super::hoststate::{
+    self as hs, HistoryEntry, HostState, LockRecord, PlanStep, RolloutState, RolloutStatus,
+};
 use super::target::{shquote, Host};
 use super::verify::Release;
 use super::{render, Actor, DeployError, Environment, Event};
@@ -33,9 +35,17 @@ pub enum RolloutOutcome {
     /// Stopped until a human runs `tug rollout promote|resume|abort` (exit 6).
     Paused { version: String, reason: String },
     /// A health check or analysis failed: `reverted` hosts were switched back (exit 4).
-    RolledBack { version: String, reason: String, reverted: Vec<String>, kept: Vec<String> },
+    RolledBack {
+        version: String,
+        reason: String,
+        reverted: Vec<String>,
+        kept: Vec<String>,
+    },
     /// `tug rollout abort`: the switched hosts were switched back.
-    Aborted { version: String, reverted: Vec<String> },
+    Aborted {
+        version: String,
+        reverted: Vec<String>,
+    },
 }
 
 /// One host in a rollout plan's preflight.
@@ -57,7 +67,10 @@ pub struct RolloutPlan {
 
 impl RolloutPlan {
     pub fn problems(&self) -> Vec<String> {
-        self.hosts.iter().flat_map(|h| h.problems.iter().map(move |p| format!("{}: {p}", h.host))).collect()
+        self.hosts
+            .iter()
+            .flat_map(|h| h.problems.iter().map(move |p| format!("{}: {p}", h.host)))
+            .collect()
     }
 }
 
@@ -115,7 +128,10 @@ impl StatusReport {
     pub fn converged(&self) -> bool {
         self.rollout.is_none()
             && self.hosts.iter().all(|h| {
-                h.reachable.is_ok() && !h.diverges && h.current.is_some() && !matches!(h.health, Some(Err(_)))
+                h.reachable.is_ok()
+                    && !h.diverges
+                    && h.current.is_some()
+                    && !matches!(h.health, Some(Err(_)))
             })
     }
 }
@@ -157,19 +173,28 @@ impl Deployer<'_> {
     }
 
     fn names(&self, idx: &[usize]) -> Vec<String> {
-        idx.iter().map(|&i| self.host(i).name().to_string()).collect()
+        idx.iter()
+            .map(|&i| self.host(i).name().to_string())
+            .collect()
     }
 
     fn phase(&self, message: impl Into<String>) {
-        (self.progress)(Event::Phase { message: message.into() });
+        (self.progress)(Event::Phase {
+            message: message.into(),
+        });
     }
 
     fn on_host(&self, i: usize, message: impl Into<String>) {
-        (self.progress)(Event::Host { host: self.host(i).name().to_string(), message: message.into() });
+        (self.progress)(Event::Host {
+            host: self.host(i).name().to_string(),
+            message: message.into(),
+        });
     }
 
     fn warn(&self, message: impl Into<String>) {
-        (self.progress)(Event::Warning { message: message.into() });
+        (self.progress)(Event::Warning {
+            message: message.into(),
+        });
     }
 
     /// Run `f` for each host index in parallel, results in the same order.
@@ -177,7 +202,10 @@ impl Deployer<'_> {
         let f = &f;
         std::thread::scope(|s| {
             let handles: Vec<_> = idx.iter().map(|&i| s.spawn(move || f(i))).collect();
-            handles.into_iter().map(|h| h.join().expect("host thread panicked")).collect()
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("host thread panicked"))
+                .collect()
         })
     }
 
@@ -188,19 +216,30 @@ impl Deployer<'_> {
             Ok(out.stdout)
         } else {
             let err = out.stderr.trim();
-            Err(if err.is_empty() { format!("exited {}", out.status) } else { err.to_string() })
+            Err(if err.is_empty() {
+                format!("exited {}", out.status)
+            } else {
+                err.to_string()
+            })
         }
     }
 
     fn read_state(&self, i: usize) -> Result<HostState, DeployError> {
         let out = self.host(i).exec(hs::READ_STATE, None)?;
-        hs::parse_state(&out.stdout)
-            .map_err(|e| DeployError::Failed(format!("{}: {e}: {}", self.host(i).name(), out.stderr.trim())))
+        hs::parse_state(&out.stdout).map_err(|e| {
+            DeployError::Failed(format!(
+                "{}: {e}: {}",
+                self.host(i).name(),
+                out.stderr.trim()
+            ))
+        })
     }
 
     /// Every host's state; the first unreachable host is an error.
     fn read_states(&self) -> Result<Vec<HostState>, DeployError> {
-        self.par(&self.all(), |i| self.read_state(i)).into_iter().collect()
+        self.par(&self.all(), |i| self.read_state(i))
+            .into_iter()
+            .collect()
     }
 
     fn history_entry(&self, i: usize, action: &str, outcome: &str) -> HistoryEntry {
@@ -221,7 +260,8 @@ impl Deployer<'_> {
 
     fn lock_record(&self, id: &str, operation: &str) -> LockRecord {
         let started = chrono::Utc::now();
-        let expires = started + chrono::Duration::from_std(self.env.config.lock_timeout()).unwrap_or_default();
+        let expires = started
+            + chrono::Duration::from_std(self.env.config.lock_timeout()).unwrap_or_default();
         LockRecord {
             id: id.into(),
             owner: self.actor.user.clone(),
@@ -243,7 +283,12 @@ impl Deployer<'_> {
             match r {
                 Ok(out) if out.ok() => {}
                 Ok(out) if out.status == 10 => {
-                    let body = out.stdout.split_once("@@held").map(|x| x.1).unwrap_or("").trim();
+                    let body = out
+                        .stdout
+                        .split_once("@@held")
+                        .map(|x| x.1)
+                        .unwrap_or("")
+                        .trim();
                     let err = match serde_json::from_str::<LockRecord>(body) {
                         Ok(holder) => DeployError::LockHeld {
                             host: self.host(i).name().into(),
@@ -289,17 +334,30 @@ impl Deployer<'_> {
 
     fn unlock_all(&self, id: &str) {
         let script = hs::release_lock(id);
-        for (i, r) in self.par(&self.all(), |i| self.run(i, &script)).into_iter().enumerate() {
+        for (i, r) in self
+            .par(&self.all(), |i| self.run(i, &script))
+            .into_iter()
+            .enumerate()
+        {
             if let Err(e) = r {
-                self.warn(format!("{}: cannot release the lock: {e}", self.host(i).name()));
+                self.warn(format!(
+                    "{}: cannot release the lock: {e}",
+                    self.host(i).name()
+                ));
             }
         }
     }
 
     /// The newest stored rollout on any host, and whether its process is gone.
     fn stored_rollout(&self, states: &[HostState]) -> Option<(RolloutState, bool)> {
-        let st = states.iter().filter_map(|s| s.rollout.clone()).max_by_key(|r| r.seq)?;
-        let lock = states.iter().filter_map(|s| s.lock.clone()).find(|l| l.id == st.id);
+        let st = states
+            .iter()
+            .filter_map(|s| s.rollout.clone())
+            .max_by_key(|r| r.seq)?;
+        let lock = states
+            .iter()
+            .filter_map(|s| s.lock.clone())
+            .find(|l| l.id == st.id);
         let interrupted = match lock {
             None => true,
             Some(l) => l.is_stale(&self.actor.machine),
@@ -311,9 +369,16 @@ impl Deployer<'_> {
         st.seq += 1;
         st.updated_at = now();
         let script = hs::write_file(".tug/rollout.json", &serde_json::to_string(st).unwrap());
-        for (i, r) in self.par(&self.all(), |i| self.run(i, &script)).into_iter().enumerate() {
+        for (i, r) in self
+            .par(&self.all(), |i| self.run(i, &script))
+            .into_iter()
+            .enumerate()
+        {
             if let Err(e) = r {
-                self.warn(format!("{}: cannot record the rollout state: {e}", self.host(i).name()));
+                self.warn(format!(
+                    "{}: cannot record the rollout state: {e}",
+                    self.host(i).name()
+                ));
             }
         }
     }
@@ -334,14 +399,23 @@ impl Deployer<'_> {
     }
 
     fn probe(&self, i: usize, version: &str) -> Result<Option<Probe>, String> {
-        let Some(cfg) = &self.env.config.health_check else { return Ok(None) };
+        let Some(cfg) = &self.env.config.health_check else {
+            return Ok(None);
+        };
         let ctx = self.host_context(i, version);
         Ok(Some(if let Some(url) = &cfg.http {
-            Probe::Http { url: render("health_check.http", url, &ctx)?, expect: cfg.expect_status.unwrap_or(200) }
+            Probe::Http {
+                url: render("health_check.http", url, &ctx)?,
+                expect: cfg.expect_status.unwrap_or(200),
+            }
         } else if let Some(addr) = &cfg.tcp {
-            Probe::Tcp { addr: render("health_check.tcp", addr, &ctx)? }
+            Probe::Tcp {
+                addr: render("health_check.tcp", addr, &ctx)?,
+            }
         } else if let Some(cmd) = &cfg.command {
-            Probe::Command { script: render("health_check.command", cmd, &ctx)? }
+            Probe::Command {
+                script: render("health_check.command", cmd, &ctx)?,
+            }
         } else {
             return Ok(None);
         }))
@@ -349,7 +423,9 @@ impl Deployer<'_> {
 
     /// The script that switches a host to `version` and restarts it (with the hooks).
     fn activate_script(&self, i: usize, version: Option<&str>) -> Result<String, String> {
-        let Some(version) = version else { return Ok(format!("{}\n", hs::switch(None))) };
+        let Some(version) = version else {
+            return Ok(format!("{}\n", hs::switch(None)));
+        };
         let ctx = self.host_context(i, version);
         let h = self.host(i);
         let mut script = format!(
@@ -374,7 +450,10 @@ impl Deployer<'_> {
         );
         if let Some(hook) = &self.env.config.hooks.after_switch {
             let cmd = render("hooks.after_switch", hook, &ctx)?;
-            script += &format!("sh -c {} || {{ echo 'after_switch hook failed' >&2; exit 23; }}\n", shquote(&cmd));
+            script += &format!(
+                "sh -c {} || {{ echo 'after_switch hook failed' >&2; exit 23; }}\n",
+                shquote(&cmd)
+            );
         }
         if let Some(restart) = &self.env.config.restart {
             let cmd = render("restart", restart, &ctx)?;
@@ -392,7 +471,12 @@ impl Deployer<'_> {
         self.run(i, &format!("{script}{extra}"))?;
         self.on_host(i, format!("switched to {version}, restarted"));
         if let Some(probe) = self.probe(i, version)? {
-            let cfg = self.env.config.health_check.as_ref().expect("probe implies config");
+            let cfg = self
+                .env
+                .config
+                .health_check
+                .as_ref()
+                .expect("probe implies config");
             probe.wait_healthy(self.host(i), cfg)?;
             self.on_host(i, "healthy");
         }
@@ -406,7 +490,10 @@ impl Deployer<'_> {
         self.phase("preflight");
         let states = self.read_states()?;
         if let Some((st, interrupted)) = self.stored_rollout(&states) {
-            return Err(DeployError::Unfinished { state: Box::new(st), interrupted });
+            return Err(DeployError::Unfinished {
+                state: Box::new(st),
+                interrupted,
+            });
         }
         for (i, s) in states.iter().enumerate() {
             if let Some(l) = &s.lock {
@@ -422,9 +509,13 @@ impl Deployer<'_> {
             let mut problems = s.problems.clone();
             if let Some(cur) = &s.current {
                 match s.releases.get(cur) {
-                    None => problems.push(format!("current points to {cur}, which has no release.json")),
+                    None => problems.push(format!(
+                        "current points to {cur}, which has no release.json"
+                    )),
                     Some(r) => {
-                        if let Err(e) = self.run(i, &hs::verify_release(cur, &r.artifact, &r.sha256)) {
+                        if let Err(e) =
+                            self.run(i, &hs::verify_release(cur, &r.artifact, &r.sha256))
+                        {
                             problems.push(format!("the release to roll back to is damaged: {e}"));
                         }
                     }
@@ -456,10 +547,22 @@ impl Deployer<'_> {
             if s.current.as_deref() != Some(release.version.as_str()) {
                 pending.push(self.host(i).name().to_string());
             }
-            hosts.push(HostPreflight { host: self.host(i).name().into(), current: s.current.clone(), upload, problems });
+            hosts.push(HostPreflight {
+                host: self.host(i).name().into(),
+                current: s.current.clone(),
+                upload,
+                problems,
+            });
         }
         let steps = build_plan(&self.env.config.strategy, &pending);
-        Ok((RolloutPlan { version: release.version.clone(), steps, hosts }, states))
+        Ok((
+            RolloutPlan {
+                version: release.version.clone(),
+                steps,
+                hosts,
+            },
+            states,
+        ))
     }
 
     /// Roll `release` out to the environment.
@@ -470,12 +573,22 @@ impl Deployer<'_> {
             return Err(DeployError::Preflight(problems));
         }
         if plan.steps.is_empty() {
-            return Ok(RolloutOutcome::NothingToDo { version: release.version.clone() });
+            return Ok(RolloutOutcome::NothingToDo {
+                version: release.version.clone(),
+            });
         }
-        let id = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), self.actor.pid);
+        let id = format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+            self.actor.pid
+        );
         self.lock_all(&id, &format!("rollout {}", release.version))?;
         // Stage the release on every host that will run it, before switching any.
-        self.phase(format!("upload {} to {} host(s)", release.artifact, plan.steps.len().min(1) * states.len()));
+        self.phase(format!(
+            "upload {} to {} host(s)",
+            release.artifact,
+            plan.steps.len().min(1) * states.len()
+        ));
         let record = hs::ReleaseRecord {
             project: release.project.clone(),
             version: release.version.clone(),
@@ -489,7 +602,10 @@ impl Deployer<'_> {
         let verify = hs::verify_release(&release.version, &release.artifact, &release.sha256);
         let staged = self.par(&self.all(), |i| -> Result<(), String> {
             if plan.hosts[i].upload {
-                let out = self.host(i).exec(&receive, Some(&release.path)).map_err(|e| e.to_string())?;
+                let out = self
+                    .host(i)
+                    .exec(&receive, Some(&release.path))
+                    .map_err(|e| e.to_string())?;
                 if !out.ok() {
                     return Err(format!("upload failed: {}", out.stderr.trim()));
                 }
@@ -503,11 +619,18 @@ impl Deployer<'_> {
         let failed: Vec<String> = staged
             .iter()
             .enumerate()
-            .filter_map(|(i, r)| r.as_ref().err().map(|e| format!("{}: {e}", self.host(i).name())))
+            .filter_map(|(i, r)| {
+                r.as_ref()
+                    .err()
+                    .map(|e| format!("{}: {e}", self.host(i).name()))
+            })
             .collect();
         if !failed.is_empty() {
             self.unlock_all(&id);
-            return Err(DeployError::Failed(format!("upload failed, no host was switched:\n  {}", failed.join("\n  "))));
+            return Err(DeployError::Failed(format!(
+                "upload failed, no host was switched:\n  {}",
+                failed.join("\n  ")
+            )));
         }
         let mut st = RolloutState {
             id: id.clone(),
@@ -521,7 +644,11 @@ impl Deployer<'_> {
             paused_reason: None,
             steps: plan.steps.clone(),
             next_step: 0,
-            from: states.iter().enumerate().map(|(i, s)| (self.host(i).name().to_string(), s.current.clone())).collect(),
+            from: states
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (self.host(i).name().to_string(), s.current.clone()))
+                .collect(),
             switched: Vec::new(),
             canary: Vec::new(),
             in_flight: Vec::new(),
@@ -547,13 +674,18 @@ impl Deployer<'_> {
             let mut e = template.clone();
             e.host = self.host(i).name().to_string();
             if let Err(err) = self.run(i, &hs::append_history(&e)) {
-                self.warn(format!("{}: cannot append to history: {err}", self.host(i).name()));
+                self.warn(format!(
+                    "{}: cannot append to history: {err}",
+                    self.host(i).name()
+                ));
             }
         });
     }
 
     fn pause_requested(&self) -> bool {
-        self.par(&self.all(), |i| self.run(i, "test -f .tug/pause").is_ok()).into_iter().any(|b| b)
+        self.par(&self.all(), |i| self.run(i, "test -f .tug/pause").is_ok())
+            .into_iter()
+            .any(|b| b)
     }
 
     fn pause(&self, st: &mut RolloutState, reason: String) -> RolloutOutcome {
@@ -568,7 +700,10 @@ impl Deployer<'_> {
         e.id = Some(st.id.clone());
         e.reason = Some(reason.clone());
         self.append_history_all(&e);
-        RolloutOutcome::Paused { version: st.version.clone(), reason }
+        RolloutOutcome::Paused {
+            version: st.version.clone(),
+            reason,
+        }
     }
 
     fn run_steps(&self, st: &mut RolloutState) -> Result<RolloutOutcome, DeployError> {
@@ -585,7 +720,11 @@ impl Deployer<'_> {
                         .filter(|h| !st.switched.contains(h))
                         .filter_map(|h| self.index(h))
                         .collect();
-                    self.phase(format!("step {}/{total}: switch {}", n + 1, self.names(&todo).join(", ")));
+                    self.phase(format!(
+                        "step {}/{total}: switch {}",
+                        n + 1,
+                        self.names(&todo).join(", ")
+                    ));
                     st.in_flight = self.names(&todo);
                     self.save_state(st);
                     let results = self.par(&todo, |i| {
@@ -631,25 +770,34 @@ impl Deployer<'_> {
                     self.phase(format!("step {}/{total}: pause {p}", n + 1));
                     let end = std::time::Instant::now() + d;
                     while std::time::Instant::now() < end {
-                        std::thread::sleep(Duration::from_millis(500).min(end - std::time::Instant::now()));
+                        std::thread::sleep(
+                            Duration::from_millis(500).min(end - std::time::Instant::now()),
+                        );
                         if self.pause_requested() {
                             return Ok(self.pause(st, "paused by `tug rollout pause`".into()));
                         }
                     }
                 }
                 PlanStep::Analysis(name) => {
-                    self.phase(format!("step {}/{total}: analysis {name} on {}", n + 1, st.canary.join(", ")));
-                    let cfg = self
-                        .env
-                        .config
-                        .analyses
-                        .get(&name)
-                        .ok_or_else(|| DeployError::Config(format!("unknown analysis {name:?}")))?;
-                    let canary: Vec<usize> = st.canary.iter().filter_map(|h| self.index(h)).collect();
+                    self.phase(format!(
+                        "step {}/{total}: analysis {name} on {}",
+                        n + 1,
+                        st.canary.join(", ")
+                    ));
+                    let cfg =
+                        self.env.config.analyses.get(&name).ok_or_else(|| {
+                            DeployError::Config(format!("unknown analysis {name:?}"))
+                        })?;
+                    let canary: Vec<usize> =
+                        st.canary.iter().filter_map(|h| self.index(h)).collect();
                     let ctx = QueryContext {
                         version: st.version.clone(),
                         environment: self.env.name.clone(),
-                        hosts: canary.iter().map(|&i| regex_escape(self.host(i).name())).collect::<Vec<_>>().join("|"),
+                        hosts: canary
+                            .iter()
+                            .map(|&i| regex_escape(self.host(i).name()))
+                            .collect::<Vec<_>>()
+                            .join("|"),
                         addresses: canary
                             .iter()
                             .map(|&i| regex_escape(self.host(i).address()))
@@ -672,13 +820,21 @@ impl Deployer<'_> {
                                 RollbackScope::All => st.switched.clone(),
                                 RollbackScope::Canary => st.canary.clone(),
                             };
-                            return Ok(self.fail(st, &hosts, &format!("analysis {name} failed: {reason}")));
+                            return Ok(self.fail(
+                                st,
+                                &hosts,
+                                &format!("analysis {name} failed: {reason}"),
+                            ));
                         }
                         Ok(Verdict::Inconclusive { reason }) => {
-                            return Ok(self.pause(st, format!("analysis {name} inconclusive: {reason}")));
+                            return Ok(
+                                self.pause(st, format!("analysis {name} inconclusive: {reason}"))
+                            );
                         }
                         Err(e) => {
-                            return Ok(self.pause(st, format!("analysis {name} could not run: {e}")));
+                            return Ok(
+                                self.pause(st, format!("analysis {name} could not run: {e}"))
+                            );
                         }
                     }
                 }
@@ -694,10 +850,17 @@ impl Deployer<'_> {
         let name = self.host(i).name().to_string();
         let from = st.from.get(&name).cloned().flatten();
         let mut script = self.activate_script(i, from.as_deref())?;
-        let bad = hs::BadMark { time: now(), actor: self.actor.id(), reason: reason.into() };
+        let bad = hs::BadMark {
+            time: now(),
+            actor: self.actor.id(),
+            reason: reason.into(),
+        };
         script += &format!(
             "{}\n",
-            hs::write_file(&format!("releases/{}/bad.json", st.version), &serde_json::to_string(&bad).unwrap())
+            hs::write_file(
+                &format!("releases/{}/bad.json", st.version),
+                &serde_json::to_string(&bad).unwrap()
+            )
         );
         let mut e = self.history_entry(i, "revert", "reverted");
         e.from = Some(st.version.clone());
@@ -707,7 +870,10 @@ impl Deployer<'_> {
         script += &hs::append_history(&e);
         let res = self.run(i, &script);
         match &res {
-            Ok(_) => self.on_host(i, format!("reverted to {}", from.as_deref().unwrap_or("nothing"))),
+            Ok(_) => self.on_host(
+                i,
+                format!("reverted to {}", from.as_deref().unwrap_or("nothing")),
+            ),
             Err(e) => self.warn(format!("{name}: revert failed: {e}")),
         }
         res.map(|_| ())
@@ -715,20 +881,40 @@ impl Deployer<'_> {
 
     /// Revert `hosts` in parallel, end the rollout, release the lock.
     fn fail(&self, st: &mut RolloutState, hosts: &[String], reason: &str) -> RolloutOutcome {
-        self.phase(format!("rolling back {}: {reason}", if hosts.is_empty() { "nothing".into() } else { hosts.join(", ") }));
+        self.phase(format!(
+            "rolling back {}: {reason}",
+            if hosts.is_empty() {
+                "nothing".into()
+            } else {
+                hosts.join(", ")
+            }
+        ));
         let idx: Vec<usize> = hosts.iter().filter_map(|h| self.index(h)).collect();
         self.par(&idx, |i| self.revert_host(i, st, reason));
-        let kept: Vec<String> = st.switched.iter().filter(|h| !hosts.contains(h)).cloned().collect();
+        let kept: Vec<String> = st
+            .switched
+            .iter()
+            .filter(|h| !hosts.contains(h))
+            .cloned()
+            .collect();
         self.end(st, |i, name| {
             kept.contains(&name.to_string()).then(|| {
                 let mut e = self.history_entry(i, "rollout", "stopped");
                 e.to = Some(st.version.clone());
-                e.reason = Some(format!("kept {}: only canary hosts were rolled back ({reason})", st.version));
+                e.reason = Some(format!(
+                    "kept {}: only canary hosts were rolled back ({reason})",
+                    st.version
+                ));
                 e.id = Some(st.id.clone());
                 e
             })
         });
-        RolloutOutcome::RolledBack { version: st.version.clone(), reason: reason.into(), reverted: hosts.to_vec(), kept }
+        RolloutOutcome::RolledBack {
+            version: st.version.clone(),
+            reason: reason.into(),
+            reverted: hosts.to_vec(),
+            kept,
+        }
     }
 
     fn finish(&self, st: &mut RolloutState) -> RolloutOutcome {
@@ -747,7 +933,9 @@ impl Deployer<'_> {
         });
         // Prune old releases, never the current one or the one before it.
         self.par(&self.all(), |i| {
-            let Ok(state) = self.read_state(i) else { return };
+            let Ok(state) = self.read_state(i) else {
+                return;
+            };
             let name = self.host(i).name();
             let mut protect: BTreeSet<String> = [st.version.clone()].into();
             if let Some(Some(f)) = st.from.get(name) {
@@ -762,13 +950,19 @@ impl Deployer<'_> {
                 .filter(|v| !protect.contains(v))
                 .collect();
             if !prune.is_empty() {
-                let script: Vec<String> = prune.iter().map(|v| format!("rm -rf releases/{}", shquote(v))).collect();
+                let script: Vec<String> = prune
+                    .iter()
+                    .map(|v| format!("rm -rf releases/{}", shquote(v)))
+                    .collect();
                 if self.run(i, &script.join(" && ")).is_ok() {
                     self.on_host(i, format!("pruned {}", prune.join(", ")));
                 }
             }
         });
-        RolloutOutcome::Completed { version: st.version.clone(), hosts: st.switched.clone() }
+        RolloutOutcome::Completed {
+            version: st.version.clone(),
+            hosts: st.switched.clone(),
+        }
     }
 
     /// Remove the rollout state and our lock everywhere, with a final history line per host.
@@ -779,7 +973,10 @@ impl Deployer<'_> {
                 script += &hs::append_history(&e);
                 script += "\n";
             }
-            script += &format!("rm -f .tug/rollout.json .tug/pause\n{}", hs::release_lock(&st.id));
+            script += &format!(
+                "rm -f .tug/rollout.json .tug/pause\n{}",
+                hs::release_lock(&st.id)
+            );
             if let Err(e) = self.run(i, &script) {
                 self.warn(format!("{}: cannot finish: {e}", self.host(i).name()));
             }
@@ -814,7 +1011,10 @@ impl Deployer<'_> {
         e.to = Some(st.version.clone());
         e.id = Some(st.id.clone());
         e.reason = Some(if interrupted && st.status == RolloutStatus::Running {
-            format!("continuing the interrupted rollout started by {}", st.started_by)
+            format!(
+                "continuing the interrupted rollout started by {}",
+                st.started_by
+            )
         } else {
             st.paused_reason.clone().unwrap_or_default()
         });
@@ -833,7 +1033,9 @@ impl Deployer<'_> {
             let reason = format!("rollout aborted by {}", self.actor.id());
             let outcome = self.fail(&mut st, &hosts, &reason);
             return Ok(match outcome {
-                RolloutOutcome::RolledBack { version, reverted, .. } => RolloutOutcome::Aborted { version, reverted },
+                RolloutOutcome::RolledBack {
+                    version, reverted, ..
+                } => RolloutOutcome::Aborted { version, reverted },
                 other => other,
             });
         }
@@ -862,7 +1064,9 @@ impl Deployer<'_> {
         };
         if st.status == RolloutStatus::Running {
             let body = json!({"actor": self.actor.id(), "time": now()}).to_string();
-            for r in self.par(&self.all(), |i| self.run(i, &hs::write_file(".tug/pause", &body))) {
+            for r in self.par(&self.all(), |i| {
+                self.run(i, &hs::write_file(".tug/pause", &body))
+            }) {
                 r.map_err(DeployError::Failed)?;
             }
         }
@@ -875,7 +1079,10 @@ impl Deployer<'_> {
     pub fn plan_rollback(&self, to: Option<&str>) -> Result<RollbackPlan, DeployError> {
         let states = self.read_states()?;
         if let Some((st, interrupted)) = self.stored_rollout(&states) {
-            return Err(DeployError::Unfinished { state: Box::new(st), interrupted });
+            return Err(DeployError::Unfinished {
+                state: Box::new(st),
+                interrupted,
+            });
         }
         let mut moves = Vec::new();
         let mut records = BTreeMap::new();
@@ -883,7 +1090,12 @@ impl Deployer<'_> {
         for (i, s) in states.iter().enumerate() {
             let name = self.host(i).name().to_string();
             let target = match to {
-                Some(v) => Some(v.strip_prefix('v').filter(|_| !s.releases.contains_key(v)).unwrap_or(v).to_string()),
+                Some(v) => Some(
+                    v.strip_prefix('v')
+                        .filter(|_| !s.releases.contains_key(v))
+                        .unwrap_or(v)
+                        .to_string(),
+                ),
                 None => previous_good(s),
             };
             let Some(target) = target else {
@@ -891,11 +1103,18 @@ impl Deployer<'_> {
                 continue;
             };
             let Some(rec) = s.releases.get(&target) else {
-                problems.push(format!("{name}: release {target} is not on the host (kept: {})", keys(&s.releases)));
+                problems.push(format!(
+                    "{name}: release {target} is not on the host (kept: {})",
+                    keys(&s.releases)
+                ));
                 continue;
             };
             records.insert(name.clone(), (rec.artifact.clone(), rec.sha256.clone()));
-            moves.push(HostMove { host: name, from: s.current.clone(), to: target });
+            moves.push(HostMove {
+                host: name,
+                from: s.current.clone(),
+                to: target,
+            });
         }
         if !problems.is_empty() {
             return Err(DeployError::Preflight(problems));
@@ -904,12 +1123,28 @@ impl Deployer<'_> {
     }
 
     /// Execute a rollback plan: every host in parallel, no steps, no analysis.
-    pub fn rollback(&self, plan: &RollbackPlan, reason: Option<&str>) -> Result<Vec<HostResult>, DeployError> {
-        let id = format!("{}-{}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), self.actor.pid);
+    pub fn rollback(
+        &self,
+        plan: &RollbackPlan,
+        reason: Option<&str>,
+    ) -> Result<Vec<HostResult>, DeployError> {
+        let id = format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+            self.actor.pid
+        );
         self.lock_all(&id, "rollback")?;
-        let idx: Vec<usize> = plan.moves.iter().filter_map(|m| self.index(&m.host)).collect();
+        let idx: Vec<usize> = plan
+            .moves
+            .iter()
+            .filter_map(|m| self.index(&m.host))
+            .collect();
         let results = self.par(&idx, |i| {
-            let m = plan.moves.iter().find(|m| m.host == self.host(i).name()).expect("planned");
+            let m = plan
+                .moves
+                .iter()
+                .find(|m| m.host == self.host(i).name())
+                .expect("planned");
             let (artifact, sha) = &plan.records[&m.host];
             let mut e = self.history_entry(i, "rollback", "success");
             e.from = m.from.clone();
@@ -926,27 +1161,48 @@ impl Deployer<'_> {
                     let bad = hs::BadMark {
                         time: now(),
                         actor: self.actor.id(),
-                        reason: reason.map(str::to_string).unwrap_or_else(|| "rolled back".into()),
+                        reason: reason
+                            .map(str::to_string)
+                            .unwrap_or_else(|| "rolled back".into()),
                     };
                     script += &format!(
                         "[ -d releases/{f} ] && {{ {w}; }}\n",
                         f = shquote(from),
-                        w = hs::write_file(&format!("releases/{from}/bad.json"), &serde_json::to_string(&bad).unwrap())
+                        w = hs::write_file(
+                            &format!("releases/{from}/bad.json"),
+                            &serde_json::to_string(&bad).unwrap()
+                        )
                     );
                 }
                 let activate = self.activate_script(i, Some(&m.to))?;
                 self.run(i, &format!("{script}{activate}"))?;
                 if let Some(probe) = self.probe(i, &m.to)? {
-                    probe.wait_healthy(self.host(i), self.env.config.health_check.as_ref().unwrap())?;
+                    probe.wait_healthy(
+                        self.host(i),
+                        self.env.config.health_check.as_ref().unwrap(),
+                    )?;
                 }
-                Ok(format!("{} -> {}", m.from.as_deref().unwrap_or("nothing"), m.to))
+                Ok(format!(
+                    "{} -> {}",
+                    m.from.as_deref().unwrap_or("nothing"),
+                    m.to
+                ))
             })();
             if let Err(why) = &res {
                 e.outcome = "failed".into();
-                e.reason = Some(format!("{}{why}", reason.map(|r| format!("{r}; ")).unwrap_or_default()));
+                e.reason = Some(format!(
+                    "{}{why}",
+                    reason.map(|r| format!("{r}; ")).unwrap_or_default()
+                ));
             }
-            if let Err(err) = self.run(i, &format!("{}\n{}", hs::append_history(&e), hs::release_lock(&id))) {
-                self.warn(format!("{}: cannot record the rollback: {err}", self.host(i).name()));
+            if let Err(err) = self.run(
+                i,
+                &format!("{}\n{}", hs::append_history(&e), hs::release_lock(&id)),
+            ) {
+                self.warn(format!(
+                    "{}: cannot record the rollback: {err}",
+                    self.host(i).name()
+                ));
             }
             HostResult {
                 host: self.host(i).name().to_string(),
@@ -962,14 +1218,20 @@ impl Deployer<'_> {
 
     pub fn status(&self) -> StatusReport {
         let states = self.par(&self.all(), |i| self.read_state(i));
-        let ok_states: Vec<HostState> = states.iter().filter_map(|s| s.as_ref().ok().cloned()).collect();
+        let ok_states: Vec<HostState> = states
+            .iter()
+            .filter_map(|s| s.as_ref().ok().cloned())
+            .collect();
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for s in &ok_states {
             if let Some(c) = &s.current {
                 *counts.entry(c.as_str()).or_default() += 1;
             }
         }
-        let fleet_version = counts.iter().max_by_key(|(_, n)| **n).map(|(v, _)| v.to_string());
+        let fleet_version = counts
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(v, _)| v.to_string());
         let health = self.par(&self.all(), |i| {
             let s = states[i].as_ref().ok()?;
             let cur = s.current.as_ref()?;
@@ -977,7 +1239,13 @@ impl Deployer<'_> {
                 Ok(p) => p?,
                 Err(e) => return Some(Err(e)),
             };
-            let timeout = self.env.config.health_check.as_ref().map(|h| h.timeout()).unwrap_or(Duration::from_secs(5));
+            let timeout = self
+                .env
+                .config
+                .health_check
+                .as_ref()
+                .map(|h| h.timeout())
+                .unwrap_or(Duration::from_secs(5));
             Some(probe.once(self.host(i), timeout))
         });
         let stored = self.stored_rollout(&ok_states);
@@ -992,7 +1260,11 @@ impl Deployer<'_> {
                     health: health[i].clone(),
                     lock: s.lock.clone(),
                     diverges: s.current != fleet_version,
-                    bad_current: s.current.as_ref().and_then(|c| s.bad.get(c)).map(|b| b.reason.clone()),
+                    bad_current: s
+                        .current
+                        .as_ref()
+                        .and_then(|c| s.bad.get(c))
+                        .map(|b| b.reason.clone()),
                     releases: s.releases.keys().cloned().collect(),
                 },
                 Err(e) => HostStatus {
@@ -1024,14 +1296,20 @@ impl Deployer<'_> {
         all.sort_by(|a, b| a.time.cmp(&b.time));
         for e in all {
             let key = match &e.id {
-                Some(id) => format!("{id}|{}|{}|{:?}|{:?}|{:?}", e.action, e.outcome, e.from, e.to, e.reason),
+                Some(id) => format!(
+                    "{id}|{}|{}|{:?}|{:?}|{:?}",
+                    e.action, e.outcome, e.from, e.to, e.reason
+                ),
                 None => format!("{}|{}|{}|{}", e.time, e.action, e.outcome, e.host),
             };
             match index.get(&key) {
                 Some(&k) => merged[k].hosts.push(e.host.clone()),
                 None => {
                     index.insert(key, merged.len());
-                    merged.push(MergedHistory { hosts: vec![e.host.clone()], entry: e });
+                    merged.push(MergedHistory {
+                        hosts: vec![e.host.clone()],
+                        entry: e,
+                    });
                 }
             }
         }
@@ -1050,7 +1328,8 @@ impl Deployer<'_> {
                 let mut e = self.history_entry(i, "unlock", "forced");
                 e.reason = Some(format!("{reason} (lock held by {})", l.describe()));
                 e.id = Some(l.id.clone());
-                self.run(i, &format!("rm -f .tug/lock\n{}", hs::append_history(&e))).map_err(DeployError::Failed)?;
+                self.run(i, &format!("rm -f .tug/lock\n{}", hs::append_history(&e)))
+                    .map_err(DeployError::Failed)?;
                 removed.push((self.host(i).name().to_string(), l.clone()));
             }
         }
@@ -1068,13 +1347,21 @@ fn keys<V>(m: &BTreeMap<String, V>) -> String {
 
 fn regex_escape(s: &str) -> String {
     s.chars()
-        .flat_map(|c| if r"\.+*?()|[]{}^$".contains(c) { vec!['\\', c] } else { vec![c] })
+        .flat_map(|c| {
+            if r"\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
         .collect()
 }
 
 /// The release a host ran before its current one, if it is still there and not marked bad.
 pub fn previous_good(s: &HostState) -> Option<String> {
-    let usable = |v: &str| Some(v) != s.current.as_deref() && s.releases.contains_key(v) && !s.bad.contains_key(v);
+    let usable = |v: &str| {
+        Some(v) != s.current.as_deref() && s.releases.contains_key(v) && !s.bad.contains_key(v)
+    };
     for e in s.history.iter().rev() {
         if matches!(e.outcome.as_str(), "success" | "switched") {
             for v in [e.to.as_deref(), e.from.as_deref()].into_iter().flatten() {
@@ -1084,7 +1371,8 @@ pub fn previous_good(s: &HostState) -> Option<String> {
             }
         }
     }
-    let mut rs: Vec<&hs::ReleaseRecord> = s.releases.values().filter(|r| usable(&r.version)).collect();
+    let mut rs: Vec<&hs::ReleaseRecord> =
+        s.releases.values().filter(|r| usable(&r.version)).collect();
     rs.sort_by(|a, b| b.uploaded_at.cmp(&a.uploaded_at));
     rs.first().map(|r| r.version.clone())
 }
@@ -1099,7 +1387,10 @@ pub fn build_plan(strategy: &StrategyConfig, pending: &[String]) -> Vec<PlanStep
         StrategyKind::AllAtOnce => vec![PlanStep::Deploy(pending.to_vec())],
         StrategyKind::Rolling => {
             let batch = strategy.batch.as_ref().map(|b| b.value.of(n)).unwrap_or(1);
-            pending.chunks(batch).map(|c| PlanStep::Deploy(c.to_vec())).collect()
+            pending
+                .chunks(batch)
+                .map(|c| PlanStep::Deploy(c.to_vec()))
+                .collect()
         }
         StrategyKind::Canary => {
             let mut steps = Vec::new();

@@ -19,10 +19,20 @@ pub enum Probe {
 
 /// One GET with a timeout, returning the status code and body.
 pub fn http_get(url: &str, timeout: Duration) -> Result<(u16, String), String> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let client = reqwest::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
-        let resp = client.get(url).send().await.map_err(|e| format!("GET {url}: {e}"))?;
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let resp = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
         let status = resp.status().as_u16();
         let body = resp.text().await.map_err(|e| format!("GET {url}: {e}"))?;
         Ok((status, body))
@@ -60,7 +70,15 @@ impl Probe {
                     Ok(())
                 } else {
                     let why = out.stderr.trim().lines().last().unwrap_or("").to_string();
-                    Err(format!("health command exited {}{}", out.status, if why.is_empty() { String::new() } else { format!(": {why}") }))
+                    Err(format!(
+                        "health command exited {}{}",
+                        out.status,
+                        if why.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {why}")
+                        }
+                    ))
                 }
             }
         }
@@ -84,7 +102,10 @@ impl Probe {
             }
         }
         if !healthy {
-            return Err(format!("unhealthy after {} attempts: {last}", cfg.retries() + 1));
+            return Err(format!(
+                "unhealthy after {} attempts: {last}",
+                cfg.retries() + 1
+            ));
         }
         let hold = cfg.min_healthy_time();
         let start = Instant::now();

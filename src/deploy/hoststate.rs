@@ -211,7 +211,9 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
                 Ok(r) => {
                     state.releases.insert(arg.to_string(), r);
                 }
-                Err(e) => state.problems.push(format!("releases/{arg}/release.json: {e}")),
+                Err(e) => state
+                    .problems
+                    .push(format!("releases/{arg}/release.json: {e}")),
             },
             "bad" => {
                 if let Ok(b) = serde_json::from_str(body) {
@@ -220,16 +222,23 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
             }
             "lock" if !body.is_empty() => match serde_json::from_str(body) {
                 Ok(l) => state.lock = Some(l),
-                Err(e) => state.problems.push(format!(".tug/lock is not readable: {e}")),
+                Err(e) => state
+                    .problems
+                    .push(format!(".tug/lock is not readable: {e}")),
             },
             "rollout" if !body.is_empty() => match serde_json::from_str(body) {
                 Ok(r) => state.rollout = Some(r),
-                Err(e) => state.problems.push(format!(".tug/rollout.json is not readable: {e}")),
+                Err(e) => state
+                    .problems
+                    .push(format!(".tug/rollout.json is not readable: {e}")),
             },
             "pause" => state.pause_requested = body == "yes",
             "free" => state.free_kib = body.parse().ok(),
             "history" => {
-                state.history = body.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+                state.history = body
+                    .lines()
+                    .filter_map(|l| serde_json::from_str(l).ok())
+                    .collect();
             }
             _ => {}
         }
@@ -259,7 +268,10 @@ pub fn write_file(path: &str, json: &str) -> String {
 /// Append one line to the history.
 pub fn append_history(entry: &HistoryEntry) -> String {
     let json = serde_json::to_string(entry).expect("history serializes");
-    format!("mkdir -p .tug && printf '%s\\n' {} >> .tug/history.jsonl", shquote(&json))
+    format!(
+        "mkdir -p .tug && printf '%s\\n' {} >> .tug/history.jsonl",
+        shquote(&json)
+    )
 }
 
 /// Create the lock exclusively; on failure print `@@held` and the holder's record and exit 10.
@@ -330,7 +342,11 @@ mod tests {
     use crate::deploy::target::{Host, LocalHost};
 
     fn host(dir: &std::path::Path) -> LocalHost {
-        LocalHost { name: "h".into(), address: "127.0.0.1".into(), root: dir.display().to_string() }
+        LocalHost {
+            name: "h".into(),
+            address: "127.0.0.1".into(),
+            root: dir.display().to_string(),
+        }
     }
 
     #[test]
@@ -352,7 +368,10 @@ mod tests {
         let out = h.exec(&receive_release(&rec), Some(&art)).unwrap();
         assert!(out.ok(), "{out:?}");
         assert!(h.exec(&switch(Some("1.0.0")), None).unwrap().ok());
-        assert!(h.exec(&verify_release("1.0.0", "svc", &sha), None).unwrap().ok());
+        assert!(h
+            .exec(&verify_release("1.0.0", "svc", &sha), None)
+            .unwrap()
+            .ok());
         let bad = h.exec(&verify_release("1.0.0", "svc", "00"), None).unwrap();
         assert_eq!(bad.status, 11);
         let state = parse_state(&h.exec(READ_STATE, None).unwrap().stdout).unwrap();
@@ -363,7 +382,10 @@ mod tests {
         let mut wrong = rec.clone();
         wrong.version = "2.0.0".into();
         wrong.sha256 = "ab".into();
-        assert_eq!(h.exec(&receive_release(&wrong), Some(&art)).unwrap().status, 11);
+        assert_eq!(
+            h.exec(&receive_release(&wrong), Some(&art)).unwrap().status,
+            11
+        );
         assert!(!dir.path().join("h/releases/2.0.0").exists());
     }
 

@@ -45,9 +45,16 @@ pub enum DeployError {
     #[error(transparent)]
     Host(#[from] HostError),
     #[error("{host}: the environment is locked by {}", holder.describe())]
-    LockHeld { host: String, holder: LockRecord, stale: bool },
+    LockHeld {
+        host: String,
+        holder: LockRecord,
+        stale: bool,
+    },
     #[error("an unfinished rollout of {} ({}) is on the hosts: {}", state.version, state.id, unfinished_why(state, *interrupted))]
-    Unfinished { state: Box<RolloutState>, interrupted: bool },
+    Unfinished {
+        state: Box<RolloutState>,
+        interrupted: bool,
+    },
     #[error("preflight failed:\n  {}", .0.join("\n  "))]
     Preflight(Vec<String>),
     #[error("no unfinished rollout on the hosts of {0}")]
@@ -59,7 +66,13 @@ pub enum DeployError {
 fn unfinished_why(state: &RolloutState, interrupted: bool) -> String {
     match (state.status, interrupted) {
         (hoststate::RolloutStatus::Paused, _) => {
-            format!("paused ({})", state.paused_reason.as_deref().unwrap_or("waiting for a human"))
+            format!(
+                "paused ({})",
+                state
+                    .paused_reason
+                    .as_deref()
+                    .unwrap_or("waiting for a human")
+            )
         }
         (_, true) => format!(
             "interrupted at step {}/{} (started by {} at {}; its process is gone)",
@@ -68,7 +81,10 @@ fn unfinished_why(state: &RolloutState, interrupted: bool) -> String {
             state.started_by,
             state.started_at
         ),
-        (_, false) => format!("running (started by {} at {})", state.started_by, state.started_at),
+        (_, false) => format!(
+            "running (started by {} at {})",
+            state.started_by, state.started_at
+        ),
     }
 }
 
@@ -104,7 +120,9 @@ impl DeployError {
         match self {
             DeployError::Config(_) => ExitCode::Usage,
             DeployError::LockHeld { .. } => ExitCode::LockHeld,
-            DeployError::Unfinished { interrupted: false, .. } => ExitCode::LockHeld,
+            DeployError::Unfinished {
+                interrupted: false, ..
+            } => ExitCode::LockHeld,
             _ => ExitCode::Failure,
         }
     }
@@ -123,7 +141,11 @@ impl Actor {
         let user = std::env::var("USER")
             .or_else(|_| std::env::var("LOGNAME"))
             .unwrap_or_else(|_| "unknown".into());
-        Actor { user, machine: machine_name(), pid: std::process::id() }
+        Actor {
+            user,
+            machine: machine_name(),
+            pid: std::process::id(),
+        }
     }
 
     /// `user@machine`.
@@ -148,7 +170,8 @@ pub fn machine_name() -> String {
 pub fn render(field: &str, template: &str, ctx: impl Serialize) -> Result<String, String> {
     let mut env = minijinja::Environment::new();
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.render_str(template, ctx).map_err(|e| format!("{field}: {e}"))
+    env.render_str(template, ctx)
+        .map_err(|e| format!("{field}: {e}"))
 }
 
 /// A configured environment with its hosts ready to use.
@@ -162,7 +185,11 @@ pub struct Environment {
 
 impl Environment {
     /// Build the hosts from the config; relative paths are relative to `base_dir` (tug.yaml's).
-    pub fn new(name: &str, config: EnvironmentConfig, base_dir: &Path) -> Result<Environment, DeployError> {
+    pub fn new(
+        name: &str,
+        config: EnvironmentConfig,
+        base_dir: &Path,
+    ) -> Result<Environment, DeployError> {
         let rel = |p: &str| -> PathBuf {
             let p = PathBuf::from(p);
             if p.is_absolute() {
@@ -183,7 +210,9 @@ impl Environment {
                 })),
                 TargetKind::Ssh => {
                     let Some(addr) = h.address.clone() else {
-                        return Err(DeployError::Config(format!("ssh host {hname:?} has no address")));
+                        return Err(DeployError::Config(format!(
+                            "ssh host {hname:?} has no address"
+                        )));
                     };
                     hosts.push(Box::new(SshHost::new(
                         hname,
@@ -200,9 +229,17 @@ impl Environment {
             vars.push(h.vars.clone());
         }
         if hosts.is_empty() {
-            return Err(DeployError::Config(format!("environment {name:?} has no hosts")));
+            return Err(DeployError::Config(format!(
+                "environment {name:?} has no hosts"
+            )));
         }
-        Ok(Environment { name: name.to_string(), config, hosts, vars, base_dir: base_dir.to_path_buf() })
+        Ok(Environment {
+            name: name.to_string(),
+            config,
+            hosts,
+            vars,
+            base_dir: base_dir.to_path_buf(),
+        })
     }
 
     /// The public key PEM: inline text or a file relative to tug.yaml.

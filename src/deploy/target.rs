@@ -31,7 +31,11 @@ pub enum HostError {
     #[error("{host}: cannot connect: {detail}")]
     Connect { host: String, detail: String },
     #[error("{host}: cannot run {program}: {source}")]
-    Spawn { host: String, program: String, source: std::io::Error },
+    Spawn {
+        host: String,
+        program: String,
+        source: std::io::Error,
+    },
 }
 
 /// A host of an environment.
@@ -49,7 +53,10 @@ pub trait Host: Send + Sync {
 
 /// Quote a string for a POSIX shell: `'...'` with embedded quotes as `'\''`.
 pub fn shquote(s: &str) -> String {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,+%".contains(&b)) {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,+%".contains(&b))
+    {
         return s.to_string();
     }
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -71,11 +78,13 @@ fn output_of(out: std::process::Output) -> ExecOutput {
 fn stdin_of(host: &str, stdin: Option<&Path>) -> Result<Stdio, HostError> {
     match stdin {
         None => Ok(Stdio::null()),
-        Some(p) => File::open(p).map(Stdio::from).map_err(|source| HostError::Spawn {
-            host: host.to_string(),
-            program: format!("(reading {})", p.display()),
-            source,
-        }),
+        Some(p) => File::open(p)
+            .map(Stdio::from)
+            .map_err(|source| HostError::Spawn {
+                host: host.to_string(),
+                program: format!("(reading {})", p.display()),
+                source,
+            }),
     }
 }
 
@@ -102,7 +111,11 @@ impl Host for LocalHost {
             .arg(with_root(&self.root, script))
             .stdin(stdin_of(&self.name, stdin)?)
             .output()
-            .map_err(|source| HostError::Spawn { host: self.name.clone(), program: "sh".into(), source })?;
+            .map_err(|source| HostError::Spawn {
+                host: self.name.clone(),
+                program: "sh".into(),
+                source,
+            })?;
         Ok(output_of(out))
     }
 }
@@ -167,11 +180,27 @@ impl SshHost {
         if let Some(f) = &self.ssh_config {
             cmd.arg("-F").arg(f);
         }
-        cmd.args(["-o", "StrictHostKeyChecking=yes", "-o", "BatchMode=yes", "-o", "ConnectTimeout=10"]);
-        cmd.args(["-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=3", "-o", "LogLevel=ERROR"]);
-        cmd.arg("-o").arg(format!("ControlPath={}/%C", control_dir().display()));
+        cmd.args([
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+        ]);
+        cmd.args([
+            "-o",
+            "ServerAliveInterval=5",
+            "-o",
+            "ServerAliveCountMax=3",
+            "-o",
+            "LogLevel=ERROR",
+        ]);
+        cmd.arg("-o")
+            .arg(format!("ControlPath={}/%C", control_dir().display()));
         if let Some(k) = &self.known_hosts {
-            cmd.arg("-o").arg(format!("UserKnownHostsFile={}", k.display()));
+            cmd.arg("-o")
+                .arg(format!("UserKnownHostsFile={}", k.display()));
         }
         if let Some(i) = &self.identity_file {
             cmd.arg("-i").arg(i).args(["-o", "IdentitiesOnly=yes"]);
@@ -186,22 +215,37 @@ impl SshHost {
     }
 
     fn classify(&self, stderr: &str) -> HostError {
-        let detail = stderr.trim().lines().last().unwrap_or("ssh failed").to_string();
+        let detail = stderr
+            .trim()
+            .lines()
+            .last()
+            .unwrap_or("ssh failed")
+            .to_string();
         if stderr.contains("Host key verification failed")
             || stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
             || stderr.contains("No ED25519 host key is known")
             || stderr.contains("host key is known")
         {
-            HostError::HostKey { host: self.name.clone(), detail }
+            HostError::HostKey {
+                host: self.name.clone(),
+                detail,
+            }
         } else {
-            HostError::Connect { host: self.name.clone(), detail }
+            HostError::Connect {
+                host: self.name.clone(),
+                detail,
+            }
         }
     }
 
     /// Make sure a master connection is up (reusing one left by an earlier run).
     fn connect(&self) -> Result<(), HostError> {
         let res = self.master.get_or_init(|| {
-            let check = self.ssh().args(["-O", "check"]).arg(&self.destination).output();
+            let check = self
+                .ssh()
+                .args(["-O", "check"])
+                .arg(&self.destination)
+                .output();
             if check.is_ok_and(|o| o.status.success()) {
                 return Ok(());
             }
@@ -217,7 +261,14 @@ impl SshHost {
             };
             let status = self
                 .ssh()
-                .args(["-o", "ControlMaster=yes", "-o", "ControlPersist=120", "-f", "-N"])
+                .args([
+                    "-o",
+                    "ControlMaster=yes",
+                    "-o",
+                    "ControlPersist=120",
+                    "-f",
+                    "-N",
+                ])
                 .arg(&self.destination)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -255,7 +306,11 @@ impl Host for SshHost {
             .arg(remote)
             .stdin(stdin_of(&self.name, stdin)?)
             .output()
-            .map_err(|source| HostError::Spawn { host: self.name.clone(), program: "ssh".into(), source })?;
+            .map_err(|source| HostError::Spawn {
+                host: self.name.clone(),
+                program: "ssh".into(),
+                source,
+            })?;
         let out = output_of(out);
         if out.status == 255 {
             return Err(self.classify(&out.stderr));
@@ -270,8 +325,19 @@ mod tests {
 
     #[test]
     fn quoting_survives_the_shell() {
-        for s in ["plain", "with space", "it's", "$(rm -rf /)", "a\"b`c`\\", ""] {
-            let out = Command::new("sh").arg("-c").arg(format!("printf %s {}", shquote(s))).output().unwrap();
+        for s in [
+            "plain",
+            "with space",
+            "it's",
+            "$(rm -rf /)",
+            "a\"b`c`\\",
+            "",
+        ] {
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", shquote(s)))
+                .output()
+                .unwrap();
             assert_eq!(String::from_utf8(out.stdout).unwrap(), s);
         }
     }
@@ -280,7 +346,11 @@ mod tests {
     fn local_host_runs_in_its_directory() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("host a");
-        let host = LocalHost { name: "a".into(), address: "127.0.0.1".into(), root: root.display().to_string() };
+        let host = LocalHost {
+            name: "a".into(),
+            address: "127.0.0.1".into(),
+            root: root.display().to_string(),
+        };
         let out = host.exec("pwd; exit 3", None).unwrap();
         assert_eq!(out.status, 3);
         assert_eq!(out.stdout.trim(), root.display().to_string());

@@ -12,13 +12,21 @@ pub enum VerifyError {
     #[error(transparent)]
     Manifest(#[from] crate::manifest::ManifestError),
     #[error("release {found} is in {dir}, not the requested {wanted}")]
-    WrongVersion { dir: PathBuf, found: String, wanted: String },
+    WrongVersion {
+        dir: PathBuf,
+        found: String,
+        wanted: String,
+    },
     #[error("no release {version} under {dir}")]
     NotFound { dir: PathBuf, version: String },
     #[error("cannot choose the artifact to deploy: {0}")]
     Artifact(String),
     #[error("{name} is tampered with: sha256 {actual}, the manifest says {expected}")]
-    Digest { name: String, actual: String, expected: String },
+    Digest {
+        name: String,
+        actual: String,
+        expected: String,
+    },
     #[error("{name} is not signed: no {sig} next to it")]
     Unsigned { name: String, sig: String },
     #[error("the signature of {name} does not verify against the environment's public key")]
@@ -28,7 +36,10 @@ pub enum VerifyError {
     #[error("bad public key: {0}")]
     PublicKey(String),
     #[error("cannot read {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl VerifyError {
@@ -66,22 +77,30 @@ pub fn locate(from: &Path, version: Option<&str>) -> Result<PathBuf, VerifyError
         return Ok(from.to_path_buf());
     }
     let Some(version) = version else {
-        return Err(VerifyError::Manifest(crate::manifest::ManifestError::Missing {
-            dir: from.to_path_buf(),
-            file: crate::manifest::MANIFEST_FILE,
-        }));
+        return Err(VerifyError::Manifest(
+            crate::manifest::ManifestError::Missing {
+                dir: from.to_path_buf(),
+                file: crate::manifest::MANIFEST_FILE,
+            },
+        ));
     };
     if Manifest::path(&from.join(version)).exists() {
         return Ok(from.join(version));
     }
-    let entries = std::fs::read_dir(from).map_err(|source| VerifyError::Io { path: from.into(), source })?;
+    let entries = std::fs::read_dir(from).map_err(|source| VerifyError::Io {
+        path: from.into(),
+        source,
+    })?;
     for e in entries.flatten() {
         let candidate = e.path().join(version);
         if Manifest::path(&candidate).exists() {
             return Ok(candidate);
         }
     }
-    Err(VerifyError::NotFound { dir: from.to_path_buf(), version: version.to_string() })
+    Err(VerifyError::NotFound {
+        dir: from.to_path_buf(),
+        version: version.to_string(),
+    })
 }
 
 /// Read, choose and check the release in `dir`.
@@ -105,7 +124,11 @@ pub fn load(
     }
     let artifact_name = artifact_template
         .map(|t| {
-            super::render("artifact", t, serde_json::json!({"project": manifest.project, "version": manifest.version}))
+            super::render(
+                "artifact",
+                t,
+                serde_json::json!({"project": manifest.project, "version": manifest.version}),
+            )
         })
         .transpose()
         .map_err(VerifyError::Artifact)?;
@@ -125,42 +148,76 @@ pub fn load(
             match candidates.as_slice() {
                 [one] => *one,
                 // Prefer the archive when a build produced both.
-                many if many.iter().filter(|a| a.kind == ArtifactKind::Archive).count() == 1 => {
-                    many.iter().find(|a| a.kind == ArtifactKind::Archive).unwrap()
+                many if many
+                    .iter()
+                    .filter(|a| a.kind == ArtifactKind::Archive)
+                    .count()
+                    == 1 =>
+                {
+                    many.iter()
+                        .find(|a| a.kind == ArtifactKind::Archive)
+                        .unwrap()
                 }
-                [] => return Err(VerifyError::Artifact(format!("no linux/{arch} binary or archive"))),
+                [] => {
+                    return Err(VerifyError::Artifact(format!(
+                        "no linux/{arch} binary or archive"
+                    )))
+                }
                 many => {
                     let names: Vec<&str> = many.iter().map(|a| a.name.as_str()).collect();
-                    return Err(VerifyError::Artifact(format!("several candidates: {}", names.join(", "))));
+                    return Err(VerifyError::Artifact(format!(
+                        "several candidates: {}",
+                        names.join(", ")
+                    )));
                 }
             }
         }
     };
     let path = dir.join(&artifact.path);
-    let (actual, size) =
-        crate::fsutil::sha256_file(&path).map_err(|source| VerifyError::Io { path: path.clone(), source })?;
+    let (actual, size) = crate::fsutil::sha256_file(&path).map_err(|source| VerifyError::Io {
+        path: path.clone(),
+        source,
+    })?;
     if actual != artifact.sha256 {
-        return Err(VerifyError::Digest { name: artifact.name.clone(), actual, expected: artifact.sha256.clone() });
+        return Err(VerifyError::Digest {
+            name: artifact.name.clone(),
+            actual,
+            expected: artifact.sha256.clone(),
+        });
     }
     if !skip_verify {
         let pem = public_key_pem.ok_or(VerifyError::NoPublicKey)?;
         let sig_path = manifest
             .artifacts
             .iter()
-            .find(|a| a.kind == ArtifactKind::Signature && a.signs.as_deref() == Some(&artifact.name))
+            .find(|a| {
+                a.kind == ArtifactKind::Signature && a.signs.as_deref() == Some(&artifact.name)
+            })
             .map(|a| dir.join(&a.path))
             .unwrap_or_else(|| PathBuf::from(format!("{}.sig", path.display())));
         if !sig_path.exists() {
             return Err(VerifyError::Unsigned {
                 name: artifact.name.clone(),
-                sig: sig_path.file_name().unwrap_or_default().to_string_lossy().into_owned(),
+                sig: sig_path
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
             });
         }
-        let sig = std::fs::read_to_string(&sig_path).map_err(|source| VerifyError::Io { path: sig_path, source })?;
-        let bytes = std::fs::read(&path).map_err(|source| VerifyError::Io { path: path.clone(), source })?;
-        verify_signature(pem, &bytes, &sig)?.then_some(()).ok_or(VerifyError::BadSignature {
-            name: artifact.name.clone(),
+        let sig = std::fs::read_to_string(&sig_path).map_err(|source| VerifyError::Io {
+            path: sig_path,
+            source,
         })?;
+        let bytes = std::fs::read(&path).map_err(|source| VerifyError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        verify_signature(pem, &bytes, &sig)?
+            .then_some(())
+            .ok_or(VerifyError::BadSignature {
+                name: artifact.name.clone(),
+            })?;
     }
     Ok(Release {
         project: manifest.project.clone(),
@@ -175,7 +232,11 @@ pub fn load(
 
 /// Check a cosign `.sig` (base64 of a DER ECDSA P-256 signature over SHA-256 of `data`).
 // TODO(merge): use sign::verify
-pub fn verify_signature(public_key_pem: &str, data: &[u8], sig_base64: &str) -> Result<bool, VerifyError> {
+pub fn verify_signature(
+    public_key_pem: &str,
+    data: &[u8],
+    sig_base64: &str,
+) -> Result<bool, VerifyError> {
     use base64::Engine as _;
     use p256::ecdsa::signature::Verifier as _;
     use p256::pkcs8::DecodePublicKey as _;
@@ -210,7 +271,10 @@ mod tests {
     #[test]
     fn signature_round_trip_and_tamper() {
         let key = p256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
-        let pem = key.verifying_key().to_public_key_pem(LineEnding::LF).unwrap();
+        let pem = key
+            .verifying_key()
+            .to_public_key_pem(LineEnding::LF)
+            .unwrap();
         let sig: p256::ecdsa::Signature = key.sign(b"release bytes");
         let b64 = base64::engine::general_purpose::STANDARD.encode(sig.to_der().as_bytes());
         assert!(verify_signature(&pem, b"release bytes", &b64).unwrap());

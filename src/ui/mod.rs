@@ -50,7 +50,11 @@ impl Printer {
         } else {
             ProgressDrawTarget::hidden()
         });
-        Printer { opts, multi, out: Arc::new(Mutex::new(())) }
+        Printer {
+            opts,
+            multi,
+            out: Arc::new(Mutex::new(())),
+        }
     }
 
     pub fn options(&self) -> PrinterOptions {

@@ -13,9 +13,19 @@ use crate::harness::sshd;
 use crate::harness::*;
 
 const V1: Variant = Variant::good("1.0.0");
-const V2_BAD: Variant = Variant { version: "2.0.0", fail_rate: 0.5, latency_ms: 0, healthy: true };
+const V2_BAD: Variant = Variant {
+    version: "2.0.0",
+    fail_rate: 0.5,
+    latency_ms: 0,
+    healthy: true,
+};
 const V21: Variant = Variant::good("2.1.0");
-const V3_UNHEALTHY: Variant = Variant { version: "3.0.0", fail_rate: 0.0, latency_ms: 0, healthy: false };
+const V3_UNHEALTHY: Variant = Variant {
+    version: "3.0.0",
+    fail_rate: 0.0,
+    latency_ms: 0,
+    healthy: false,
+};
 
 /// Hosts of one test: directories (local, or behind the shared sshd servers) and service ports.
 struct Fleet {
@@ -37,9 +47,19 @@ impl Fleet {
     fn local(n: usize) -> Fleet {
         let dir = tempdir();
         let names: Vec<String> = (1..=n).map(|i| format!("h{i}")).collect();
-        let paths = names.iter().map(|h| dir.path().join("hosts").join(h)).collect();
+        let paths = names
+            .iter()
+            .map(|h| dir.path().join("hosts").join(h))
+            .collect();
         let ports = (0..n).map(|_| free_port("127.0.0.1")).collect();
-        Fleet { names, paths, ips: vec!["127.0.0.1".into(); n], ports, ssh: None, dir }
+        Fleet {
+            names,
+            paths,
+            ips: vec!["127.0.0.1".into(); n],
+            ports,
+            ssh: None,
+            dir,
+        }
     }
 
     fn over_ssh() -> Fleet {
@@ -47,11 +67,21 @@ impl Fleet {
         let dir = tempdir();
         let n = f.hosts.len();
         let names: Vec<String> = (1..=n).map(|i| format!("h{i}")).collect();
-        let paths = names.iter().map(|h| dir.path().join("hosts").join(h)).collect();
+        let paths = names
+            .iter()
+            .map(|h| dir.path().join("hosts").join(h))
+            .collect();
         let ips: Vec<String> = f.hosts.iter().map(|h| h.ip.clone()).collect();
         let ports = ips.iter().map(|ip| free_port(ip)).collect();
         let ssh_ports = f.hosts.iter().map(|h| h.port).collect();
-        Fleet { names, paths, ips, ports, ssh: Some((ssh_ports, f.ssh_config.clone())), dir }
+        Fleet {
+            names,
+            paths,
+            ips,
+            ports,
+            ssh: Some((ssh_ports, f.ssh_config.clone())),
+            dir,
+        }
     }
 
     fn root(&self) -> &Path {
@@ -62,12 +92,18 @@ impl Fleet {
     fn target(&self) -> String {
         let mut out = String::new();
         match &self.ssh {
-            Some((_, cfg)) => out += &format!("      type: ssh\n      ssh_config: {}\n", cfg.display()),
+            Some((_, cfg)) => {
+                out += &format!("      type: ssh\n      ssh_config: {}\n", cfg.display())
+            }
             None => out += "      type: local\n",
         }
         out += "      hosts:\n";
         for i in 0..self.names.len() {
-            let port = self.ssh.as_ref().map(|(p, _)| format!(", port: {}", p[i])).unwrap_or_default();
+            let port = self
+                .ssh
+                .as_ref()
+                .map(|(p, _)| format!(", port: {}", p[i]))
+                .unwrap_or_default();
             out += &format!(
                 "        - {{name: {}, address: {}{port}, path: {}, vars: {{port: \"{}\"}}}}\n",
                 self.names[i],
@@ -81,7 +117,10 @@ impl Fleet {
 
     /// One environment `name` with the given strategy (and extra keys).
     fn env(&self, name: &str, strategy: &str, extra: &str) -> String {
-        let restart = RESTART.lines().map(|l| format!("      {l}\n")).collect::<String>();
+        let restart = RESTART
+            .lines()
+            .map(|l| format!("      {l}\n"))
+            .collect::<String>();
         format!(
             "  {name}:\n    target:\n{}    restart: |\n{restart}    health_check:\n      http: \"http://{{{{ address }}}}:{{{{ vars.port }}}}/healthz\"\n      timeout: 2s\n      retries: 40\n      interval: 100ms\n    public_key: {}\n    strategy:\n{strategy}{extra}",
             self.target(),
@@ -91,15 +130,23 @@ impl Fleet {
 
     fn write_config(&self, dir: &Path, envs: &[String]) {
         std::fs::create_dir_all(dir).unwrap();
-        std::fs::write(dir.join("tug.yaml"), format!("version: 1\nenvironments:\n{}", envs.concat())).unwrap();
+        std::fs::write(
+            dir.join("tug.yaml"),
+            format!("version: 1\nenvironments:\n{}", envs.concat()),
+        )
+        .unwrap();
     }
 
     fn current(&self, i: usize) -> Option<String> {
-        std::fs::read_link(self.paths[i].join("current")).ok().map(|p| p.file_name().unwrap().to_string_lossy().into())
+        std::fs::read_link(self.paths[i].join("current"))
+            .ok()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into())
     }
 
     fn currents(&self) -> Vec<String> {
-        (0..self.paths.len()).map(|i| self.current(i).unwrap_or_else(|| "none".into())).collect()
+        (0..self.paths.len())
+            .map(|i| self.current(i).unwrap_or_else(|| "none".into()))
+            .collect()
     }
 
     /// What each host's service answers (`version X`).
@@ -140,8 +187,17 @@ fn refuses_unsigned_and_tampered_releases() {
     std::fs::remove_file(unsigned.join("demo.sig")).unwrap();
     let out = rollout(&cwd, "prod", &unsigned);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("error: demo is not signed: no demo.sig next to it"), "{}", out.stderr);
-    assert!(out.stderr.contains("hint: sign the release"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: demo is not signed: no demo.sig next to it"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("hint: sign the release"),
+        "{}",
+        out.stderr
+    );
 
     // Bytes changed after the manifest was written.
     let tampered = fleet.root().join("tampered");
@@ -151,7 +207,11 @@ fn refuses_unsigned_and_tampered_releases() {
     std::fs::write(tampered.join("demo"), &bytes).unwrap();
     let out = rollout(&cwd, "prod", &tampered);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("error: demo is tampered with: sha256"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("error: demo is tampered with: sha256"),
+        "{}",
+        out.stderr
+    );
 
     // Bytes and manifest changed together: only the signature can tell.
     let mut manifest = tug::manifest::Manifest::read(&tampered).unwrap();
@@ -161,15 +221,25 @@ fn refuses_unsigned_and_tampered_releases() {
     manifest.write(&tampered).unwrap();
     let out = rollout(&cwd, "prod", &tampered);
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("the signature of demo does not verify"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the signature of demo does not verify"),
+        "{}",
+        out.stderr
+    );
 
     // No host was touched by any of them.
     assert!(fleet.paths.iter().all(|p| !p.exists()));
 
     // --insecure-skip-verify deploys and says so in history.
-    let out = run(tug(&cwd).args(["rollout", "prod", "--insecure-skip-verify", "--dist"]).arg(&unsigned));
+    let out = run(tug(&cwd)
+        .args(["rollout", "prod", "--insecure-skip-verify", "--dist"])
+        .arg(&unsigned));
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(fleet.history(0).contains("\"insecure_skip_verify\":true"), "{}", fleet.history(0));
+    assert!(
+        fleet.history(0).contains("\"insecure_skip_verify\":true"),
+        "{}",
+        fleet.history(0)
+    );
     let hist = ok(tug(&cwd).args(["history", "prod"]));
     assert!(hist.contains("[signature not verified]"), "{hist}");
 }
@@ -186,20 +256,42 @@ fn failing_health_check_reverts_every_switched_host() {
 
     let out = rollout(&cwd, "prod", &release(V3_UNHEALTHY));
     assert_eq!(out.code, 4, "{out:?}");
-    assert!(out.stderr.contains("error: rollout of 3.0.0 failed and was rolled back"), "{}", out.stderr);
-    assert!(out.stderr.contains("status 500, expected 200"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: rollout of 3.0.0 failed and was rolled back"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("status 500, expected 200"),
+        "{}",
+        out.stderr
+    );
     assert_eq!(fleet.currents(), all("1.0.0", 3));
     assert_eq!(fleet.served(), all("version 1.0.0", 3));
-    assert!(fleet.paths.iter().all(|p| p.join("releases/3.0.0/bad.json").exists()));
-    assert!(fleet.paths.iter().all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| p.join("releases/3.0.0/bad.json").exists()));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
     let hist = ok(tug(&cwd).args(["history", "prod"]));
-    assert!(hist.contains("revert reverted 3.0.0 -> 1.0.0 on "), "{hist}");
+    assert!(
+        hist.contains("revert reverted 3.0.0 -> 1.0.0 on "),
+        "{hist}"
+    );
     assert!(hist.contains("health check failed"), "{hist}");
 
     // Nothing good came before 1.0.0 (3.0.0 is bad): rollback has nowhere to go.
     let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("no previous good release"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("no previous good release"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -209,7 +301,11 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
     let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: 60s\n";
     fleet.write_config(&cwd, &[fleet.env("prod", canary, "")]);
     // First release: the canary stops at the 60 s pause; kill it there.
-    let mut first = tug(&cwd).args(["rollout", "prod", "--dist"]).arg(release(V1)).spawn().unwrap();
+    let mut first = tug(&cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(V1))
+        .spawn()
+        .unwrap();
     let state = fleet.paths[0].join(".tug/rollout.json");
     let start = Instant::now();
     loop {
@@ -217,7 +313,10 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
         if text.contains("\"next_step\":1") {
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(60), "rollout never reached the pause");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rollout never reached the pause"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     assert_eq!(fleet.current(0).as_deref(), Some("1.0.0"));
@@ -225,34 +324,70 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
     // A second rollout while the first runs: exit 5, naming the holder.
     let out = rollout(&cwd, "prod", &release(V21));
     assert_eq!(out.code, 5, "{out:?}");
-    assert!(out.stderr.contains("an unfinished rollout of 1.0.0"), "{}", out.stderr);
-    assert!(out.stderr.contains(&format!("running (started by")), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("an unfinished rollout of 1.0.0"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!("running (started by")),
+        "{}",
+        out.stderr
+    );
 
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();
 
     let out = rollout(&cwd, "prod", &release(V21));
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("interrupted at step 2/3"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("interrupted at step 2/3"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("hint: resume it with `tug rollout resume prod`, or roll it back with `tug rollout abort prod`"), "{}", out.stderr);
     let status = run(tug(&cwd).args(["status", "prod"]));
-    assert!(status.stdout.contains("interrupted (its process is gone)"), "{status:?}");
-    assert!(status.stdout.contains("diverges from the fleet"), "{status:?}");
+    assert!(
+        status.stdout.contains("interrupted (its process is gone)"),
+        "{status:?}"
+    );
+    assert!(
+        status.stdout.contains("diverges from the fleet"),
+        "{status:?}"
+    );
 
     let out = run(tug(&cwd).args(["rollout", "abort", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("none", 3), "{out:?}");
-    assert!(fleet.paths.iter().all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
     let h = fleet.history(0);
-    for needle in ["\"outcome\":\"switched\"", "\"action\":\"abort\"", "\"action\":\"revert\"", "rollout aborted by"] {
+    for needle in [
+        "\"outcome\":\"switched\"",
+        "\"action\":\"abort\"",
+        "\"action\":\"revert\"",
+        "rollout aborted by",
+    ] {
         assert!(h.contains(needle), "{needle} missing from {h}");
     }
 
     // Recovery by resuming: kill again, then resume to the end.
-    let mut again = tug(&cwd).args(["rollout", "prod", "--dist"]).arg(release(V1)).spawn().unwrap();
+    let mut again = tug(&cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(V1))
+        .spawn()
+        .unwrap();
     let start = Instant::now();
-    while !std::fs::read_to_string(&state).unwrap_or_default().contains("\"next_step\":1") {
-        assert!(start.elapsed() < Duration::from_secs(60), "rollout never reached the pause");
+    while !std::fs::read_to_string(&state)
+        .unwrap_or_default()
+        .contains("\"next_step\":1")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rollout never reached the pause"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
     again.kill().unwrap();
@@ -269,8 +404,14 @@ fn ssh_canary_analysis_promote_and_rollback() {
     let fleet = Fleet::over_ssh();
     let n = fleet.names.len();
     let prom = prometheus();
-    let targets: Vec<(String, String)> =
-        (0..n).map(|i| (format!("{}:{}", fleet.ips[i], fleet.ports[i]), fleet.names[i].clone())).collect();
+    let targets: Vec<(String, String)> = (0..n)
+        .map(|i| {
+            (
+                format!("{}:{}", fleet.ips[i], fleet.ports[i]),
+                fleet.names[i].clone(),
+            )
+        })
+        .collect();
     prom.scrape("ssh-canary", &targets);
 
     let rate = |code: &str| {
@@ -286,7 +427,10 @@ fn ssh_canary_analysis_promote_and_rollback() {
     );
     let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - analysis: errors\n        - hosts: 50%\n        - pause: manual\n";
     let cwd = fleet.root().join("work");
-    let envs = [fleet.env("init", ALL_AT_ONCE, ""), fleet.env("prod", canary, &analysis)];
+    let envs = [
+        fleet.env("init", ALL_AT_ONCE, ""),
+        fleet.env("prod", canary, &analysis),
+    ];
     fleet.write_config(&cwd, &envs);
 
     // v1 everywhere.
@@ -303,7 +447,10 @@ fn ssh_canary_analysis_promote_and_rollback() {
         std::thread::spawn(move || {
             let start = Instant::now();
             let mut sent = 0;
-            while !stop.load(Ordering::Relaxed) && start.elapsed() < Duration::from_secs(180) && sent < 20000 {
+            while !stop.load(Ordering::Relaxed)
+                && start.elapsed() < Duration::from_secs(180)
+                && sent < 20000
+            {
                 for a in &addrs {
                     let _ = get(a, "/");
                     sent += 1;
@@ -316,12 +463,19 @@ fn ssh_canary_analysis_promote_and_rollback() {
     // Bad v2: the canary's error rate fails the analysis, every switched host goes back.
     let out = rollout(&cwd, "prod", &release(V2_BAD));
     assert_eq!(out.code, 4, "{out:?}");
-    assert!(out.stderr.contains("analysis errors failed: measurement"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("analysis errors failed: measurement"),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("error_rate > 0.15"), "{}", out.stderr);
     assert_eq!(fleet.currents(), all("1.0.0", n));
     assert_eq!(fleet.served(), all("version 1.0.0", n));
     let hist = ok(tug(&cwd).args(["history", "prod"]));
-    assert!(hist.contains("revert reverted 2.0.0 -> 1.0.0 on h1: analysis errors failed"), "{hist}");
+    assert!(
+        hist.contains("revert reverted 2.0.0 -> 1.0.0 on h1: analysis errors failed"),
+        "{hist}"
+    );
 
     // Good v2.1: the analysis passes, half the fleet switches, then a manual pause (exit 6).
     let out = rollout(&cwd, "prod", &release(V21));
@@ -339,7 +493,13 @@ fn ssh_canary_analysis_promote_and_rollback() {
     load.join().unwrap();
 
     let status = ok(tug(&cwd).args(["status", "prod"]));
-    assert!(status.lines().skip(1).all(|l| l.contains("2.1.0") && l.contains("healthy")), "{status}");
+    assert!(
+        status
+            .lines()
+            .skip(1)
+            .all(|l| l.contains("2.1.0") && l.contains("healthy")),
+        "{status}"
+    );
 
     // Rollback: every host to 1.0.0 (2.0.0 is bad), recorded with its reason.
     let out = run(tug(&cwd).args(["rollback", "prod", "--yes", "--reason", "customer reports"]));
@@ -348,7 +508,10 @@ fn ssh_canary_analysis_promote_and_rollback() {
     assert_eq!(fleet.currents(), all("1.0.0", n));
     assert_eq!(fleet.served(), all("version 1.0.0", n));
     let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
-    assert!(hist.contains("rollback success 2.1.0 -> 1.0.0 on h1,h2,h3,h4: customer reports"), "{hist}");
+    assert!(
+        hist.contains("rollback success 2.1.0 -> 1.0.0 on h1,h2,h3,h4: customer reports"),
+        "{hist}"
+    );
 }
 
 #[test]
@@ -359,9 +522,15 @@ fn changed_host_key_is_refused() {
     let server = sshd::start_sshd(&dir.path().join("sshd"), "127.0.0.29", &authorized);
     // known_hosts holds a different key for this server (as after a server swap or an attack).
     let other = dir.path().join("other_key");
-    ok(std::process::Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-f"]).arg(&other));
+    ok(std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other));
     let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
-    let cfg = sshd::client_config(dir.path(), &f.user_key, &sshd::known_line(&server, &other_pub));
+    let cfg = sshd::client_config(
+        dir.path(),
+        &f.user_key,
+        &sshd::known_line(&server, &other_pub),
+    );
     let yaml = format!(
         "environments:\n  prod:\n    target:\n      type: ssh\n      ssh_config: {}\n      hosts:\n        - {{name: web, address: 127.0.0.29, port: {}, path: {}}}\n",
         cfg.display(),
@@ -369,9 +538,20 @@ fn changed_host_key_is_refused() {
         dir.path().join("host").display()
     );
     std::fs::write(dir.path().join("tug.yaml"), yaml).unwrap();
-    let out = run(tug(dir.path()).args(["rollout", "prod", "--insecure-skip-verify", "--dist"]).arg(release(V1)));
+    let out = run(tug(dir.path())
+        .args(["rollout", "prod", "--insecure-skip-verify", "--dist"])
+        .arg(release(V1)));
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stderr.contains("web: host key verification failed"), "{}", out.stderr);
-    assert!(out.stderr.contains("hint: check the host's key out of band"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("web: host key verification failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: check the host's key out of band"),
+        "{}",
+        out.stderr
+    );
     assert!(!dir.path().join("host").exists());
 }

@@ -108,7 +108,12 @@ pub struct Variant {
 
 impl Variant {
     pub const fn good(version: &'static str) -> Variant {
-        Variant { version, fail_rate: 0.0, latency_ms: 0, healthy: true }
+        Variant {
+            version,
+            fail_rate: 0.0,
+            latency_ms: 0,
+            healthy: true,
+        }
     }
 }
 
@@ -126,8 +131,21 @@ pub fn signing_key() -> (PathBuf, PathBuf) {
         let key = dir.join("cosign.key.pem");
         let public = dir.join("cosign.pub");
         if !public.exists() {
-            ok(Command::new("openssl").args(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out"]).arg(&key));
-            ok(Command::new("openssl").args(["ec", "-pubout", "-in"]).arg(&key).arg("-out").arg(&public));
+            ok(Command::new("openssl")
+                .args([
+                    "ecparam",
+                    "-name",
+                    "prime256v1",
+                    "-genkey",
+                    "-noout",
+                    "-out",
+                ])
+                .arg(&key));
+            ok(Command::new("openssl")
+                .args(["ec", "-pubout", "-in"])
+                .arg(&key)
+                .arg("-out")
+                .arg(&public));
         }
         (key, public)
     })
@@ -138,7 +156,10 @@ pub fn signing_key() -> (PathBuf, PathBuf) {
 pub fn release(v: Variant) -> PathBuf {
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
-    let name = format!("{}-f{}-l{}-h{}", v.version, v.fail_rate, v.latency_ms, v.healthy);
+    let name = format!(
+        "{}-f{}-l{}-h{}",
+        v.version, v.fail_rate, v.latency_ms, v.healthy
+    );
     let dist = work_dir().join("dists").join(&name);
     if dist.join("manifest.json").exists() {
         return dist;
@@ -200,7 +221,12 @@ pub fn release(v: Variant) -> PathBuf {
 pub fn sign(file: &Path) {
     let (key, _) = signing_key();
     let der = file.with_extension("der-sig");
-    ok(Command::new("openssl").args(["dgst", "-sha256", "-sign"]).arg(&key).arg("-out").arg(&der).arg(file));
+    ok(Command::new("openssl")
+        .args(["dgst", "-sha256", "-sign"])
+        .arg(&key)
+        .arg("-out")
+        .arg(&der)
+        .arg(file));
     let b64 = ok(Command::new("base64").args(["-w0"]).arg(&der));
     std::fs::write(format!("{}.sig", file.display()), b64).unwrap();
     std::fs::remove_file(der).unwrap();
@@ -208,7 +234,11 @@ pub fn sign(file: &Path) {
 
 /// A free TCP port on `ip`.
 pub fn free_port(ip: &str) -> u16 {
-    std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind((ip, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Start `cmd` under a watchdog that kills it when this test binary exits.
@@ -239,7 +269,10 @@ pub fn wait_port(addr: &str, what: &str, log: &Path) {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    panic!("{what} did not start on {addr}: {}", std::fs::read_to_string(log).unwrap_or_default());
+    panic!(
+        "{what} did not start on {addr}: {}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    );
 }
 
 /// The shell command that (re)starts the service on a host (used as `restart:` in tug.yaml).
@@ -260,12 +293,15 @@ pub fn stop_services(host_dirs: &[PathBuf]) {
 pub fn get(addr: &str, path: &str) -> Result<(u16, String), String> {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).map_err(|e| e.to_string())?;
-    s.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
     write!(s, "GET {path} HTTP/1.0\r\nHost: x\r\n\r\n").map_err(|e| e.to_string())?;
     let mut buf = String::new();
     s.read_to_string(&mut buf).map_err(|e| e.to_string())?;
     let code = buf.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
-    let body = buf.split_once("\r\n\r\n").map(|x| x.1.to_string()).unwrap_or_default();
+    let body = buf
+        .split_once("\r\n\r\n")
+        .map(|x| x.1.to_string())
+        .unwrap_or_default();
     Ok((code, body))
 }
-

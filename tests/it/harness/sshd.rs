@@ -25,9 +25,14 @@ pub struct SshFleet {
 
 fn keygen(path: &Path) -> String {
     if !path.exists() {
-        ok(Command::new("ssh-keygen").args(["-q", "-t", "ed25519", "-N", "", "-C", "tug-test", "-f"]).arg(path));
+        ok(Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "tug-test", "-f"])
+            .arg(path));
     }
-    std::fs::read_to_string(path.with_extension("pub")).unwrap().trim().to_string()
+    std::fs::read_to_string(path.with_extension("pub"))
+        .unwrap()
+        .trim()
+        .to_string()
 }
 
 /// Start one sshd on `ip` accepting `user_pub`.
@@ -55,11 +60,20 @@ pub fn start_sshd(dir: &Path, ip: &str, authorized: &Path) -> Sshd {
     let log = dir.join("sshd.log");
     spawn_daemon(
         Path::new("/usr/sbin/sshd"),
-        &["-D".into(), "-e".into(), "-f".into(), config.display().to_string()],
+        &[
+            "-D".into(),
+            "-e".into(),
+            "-f".into(),
+            config.display().to_string(),
+        ],
         &log,
     );
     wait_port(&format!("{ip}:{port}"), "sshd", &log);
-    Sshd { ip: ip.into(), port, host_pub }
+    Sshd {
+        ip: ip.into(),
+        port,
+        host_pub,
+    }
 }
 
 /// Write an ssh_config trusting exactly `known` (lines of known_hosts).
@@ -82,24 +96,42 @@ pub fn client_config(dir: &Path, user_key: &Path, known: &str) -> PathBuf {
 /// The known_hosts line for a server.
 pub fn known_line(s: &Sshd, key: &str) -> String {
     let mut parts = key.split_whitespace();
-    format!("[{}]:{} {} {}\n", s.ip, s.port, parts.next().unwrap(), parts.next().unwrap())
+    format!(
+        "[{}]:{} {} {}\n",
+        s.ip,
+        s.port,
+        parts.next().unwrap(),
+        parts.next().unwrap()
+    )
 }
 
 /// `n` sshd servers on 127.0.0.21.. (started once per test binary).
 pub fn fleet() -> &'static SshFleet {
     static FLEET: OnceLock<SshFleet> = OnceLock::new();
     FLEET.get_or_init(|| {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sshd-{}", std::process::id()));
+        let dir =
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("sshd-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let user_key = dir.join("user_key");
         let user_pub = keygen(&user_key);
         let authorized = dir.join("authorized_keys");
         std::fs::write(&authorized, format!("{user_pub}\n")).unwrap();
         let hosts: Vec<Sshd> = (0..4)
-            .map(|i| start_sshd(&dir.join(format!("h{i}")), &format!("127.0.0.{}", 21 + i), &authorized))
+            .map(|i| {
+                start_sshd(
+                    &dir.join(format!("h{i}")),
+                    &format!("127.0.0.{}", 21 + i),
+                    &authorized,
+                )
+            })
             .collect();
         let known: String = hosts.iter().map(|h| known_line(h, &h.host_pub)).collect();
         let ssh_config = client_config(&dir, &user_key, &known);
-        SshFleet { dir, hosts, user_key, ssh_config }
+        SshFleet {
+            dir,
+            hosts,
+            user_key,
+            ssh_config,
+        }
     })
 }
