@@ -44,13 +44,7 @@ fn main() -> std::io::Result<()> {
 
     let completions = root.join("completions");
     std::fs::create_dir_all(&completions)?;
-    for shell in [
-        Shell::Bash,
-        Shell::Zsh,
-        Shell::Fish,
-        Shell::PowerShell,
-        Shell::Elvish,
-    ] {
+    for shell in [Shell::Bash, Shell::Zsh, Shell::Fish, Shell::PowerShell, Shell::Elvish] {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd.clone(), "tug", &mut buf);
         let file = match shell {

@@ -40,10 +40,7 @@ impl ExitCode {
         (ExitCode::ChecksFailed, "release checks failed"),
         (ExitCode::RolledBack, "rollout failed and was rolled back"),
         (ExitCode::LockHeld, "lock held by someone else"),
-        (
-            ExitCode::Paused,
-            "rollout paused, waiting for a human (`tug rollout promote`)",
-        ),
+        (ExitCode::Paused, "rollout paused, waiting for a human (`tug rollout promote`)"),
     ];
 }
 
@@ -57,11 +54,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(code: ExitCode, message: impl Into<String>) -> Self {
-        Error {
-            code,
-            message: message.into(),
-            hint: None,
-        }
+        Error { code, message: message.into(), hint: None }
     }
 
     /// A failure of the operation itself (exit 1).

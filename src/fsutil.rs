@@ -9,16 +9,10 @@ use sha2::{Digest, Sha256};
 
 /// Write `bytes` to `path` atomically: a temp file in the same directory, fsync, then rename(2).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(&format!(
-            ".{}.",
-            path.file_name().and_then(|n| n.to_str()).unwrap_or("tmp")
-        ))
+        .prefix(&format!(".{}.", path.file_name().and_then(|n| n.to_str()).unwrap_or("tmp")))
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
@@ -65,11 +59,7 @@ pub struct HashingWriter<W> {
 
 impl<W: Write> HashingWriter<W> {
     pub fn new(inner: W) -> Self {
-        HashingWriter {
-            inner,
-            hasher: Sha256::new(),
-            size: 0,
-        }
+        HashingWriter { inner, hasher: Sha256::new(), size: 0 }
     }
 
     /// The inner writer, the hex SHA-256 and the byte count.

@@ -4,8 +4,8 @@
 //! an exit code. Everything else lives here so that it can be unit-tested as a library.
 
 pub mod cli;
-pub mod commands;
 pub mod config;
+pub mod commands;
 pub mod deploy;
 pub mod error;
 pub mod fsutil;

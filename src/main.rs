@@ -6,12 +6,7 @@ use tug::ui::{Printer, PrinterOptions};
 fn main() -> std::process::ExitCode {
     let cli = tug::cli::Cli::parse();
     let g = &cli.global;
-    let printer = Printer::new(PrinterOptions::resolve(
-        g.quiet,
-        g.json,
-        g.no_color,
-        g.no_progress,
-    ));
+    let printer = Printer::new(PrinterOptions::resolve(g.quiet, g.json, g.no_color, g.no_progress));
     tug::logging::init(g.verbose);
     let code = match tug::commands::run(printer.clone(), cli) {
         Ok(code) => code,

@@ -19,15 +19,9 @@ pub enum ManifestError {
     #[error("no release in {dir}: {file} not found")]
     Missing { dir: PathBuf, file: &'static str },
     #[error("cannot read {path}")]
-    Io {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    Io { path: PathBuf, source: std::io::Error },
     #[error("{path} is not a valid tug manifest: {source}")]
-    Parse {
-        path: PathBuf,
-        source: serde_json::Error,
-    },
+    Parse { path: PathBuf, source: serde_json::Error },
     #[error("{path} has schema_version {found}; this tug understands up to {SCHEMA_VERSION}")]
     TooNew { path: PathBuf, found: u32 },
     #[error("artifact name {0:?} appears twice in the manifest")]
@@ -45,19 +39,8 @@ impl ManifestError {
 }
 
 /// What an artifact is. Serialized in lower case (`"binary"`, `"archive"`...).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ArtifactKind {
     Binary,
@@ -138,23 +121,14 @@ impl Manifest {
         let bytes = match std::fs::read(&path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(ManifestError::Missing {
-                    dir: dist.to_path_buf(),
-                    file: MANIFEST_FILE,
-                })
+                return Err(ManifestError::Missing { dir: dist.to_path_buf(), file: MANIFEST_FILE })
             }
             Err(source) => return Err(ManifestError::Io { path, source }),
         };
-        let manifest: Manifest =
-            serde_json::from_slice(&bytes).map_err(|source| ManifestError::Parse {
-                path: path.clone(),
-                source,
-            })?;
+        let manifest: Manifest = serde_json::from_slice(&bytes)
+            .map_err(|source| ManifestError::Parse { path: path.clone(), source })?;
         if manifest.schema_version > SCHEMA_VERSION {
-            return Err(ManifestError::TooNew {
-                path,
-                found: manifest.schema_version,
-            });
+            return Err(ManifestError::TooNew { path, found: manifest.schema_version });
         }
         manifest.check_unique_names()?;
         Ok(manifest)
@@ -163,13 +137,11 @@ impl Manifest {
     /// Write `dist/manifest.json` atomically (artifacts sorted by kind then name).
     pub fn write(&mut self, dist: &Path) -> Result<(), ManifestError> {
         self.check_unique_names()?;
-        self.artifacts
-            .sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
+        self.artifacts.sort_by(|a, b| (a.kind, &a.name).cmp(&(b.kind, &b.name)));
         let mut json = serde_json::to_vec_pretty(self).expect("manifest serializes");
         json.push(b'\n');
         let path = Self::path(dist);
-        crate::fsutil::write_atomic(&path, &json)
-            .map_err(|source| ManifestError::Io { path, source })
+        crate::fsutil::write_atomic(&path, &json).map_err(|source| ManifestError::Io { path, source })
     }
 
     fn check_unique_names(&self) -> Result<(), ManifestError> {
@@ -213,9 +185,7 @@ impl Manifest {
 pub fn render_checksums<'a>(entries: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
     let mut rows: Vec<(&str, &str)> = entries.into_iter().collect();
     rows.sort_by(|a, b| a.0.cmp(b.0));
-    rows.iter()
-        .map(|(name, hex)| format!("{hex}  {name}\n"))
-        .collect()
+    rows.iter().map(|(name, hex)| format!("{hex}  {name}\n")).collect()
 }
 
 /// Parse a checksums file (`<hex>  <name>` or `<hex> *<name>` lines) into name → hex.
@@ -228,10 +198,7 @@ pub fn parse_checksums(text: &str) -> Result<BTreeMap<String, String>, String> {
         let (hex, rest) = line
             .split_once(' ')
             .ok_or_else(|| format!("line {}: expected `<digest>  <name>`", i + 1))?;
-        let name = rest
-            .strip_prefix(' ')
-            .or_else(|| rest.strip_prefix('*'))
-            .unwrap_or(rest);
+        let name = rest.strip_prefix(' ').or_else(|| rest.strip_prefix('*')).unwrap_or(rest);
         if hex.is_empty() || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(format!("line {}: {hex:?} is not a hex digest", i + 1));
         }
@@ -276,10 +243,7 @@ mod tests {
     #[test]
     fn round_trip_and_missing() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(matches!(
-            Manifest::read(dir.path()),
-            Err(ManifestError::Missing { .. })
-        ));
+        assert!(matches!(Manifest::read(dir.path()), Err(ManifestError::Missing { .. })));
         let mut m = sample();
         m.write(dir.path()).unwrap();
         assert_eq!(Manifest::read(dir.path()).unwrap(), m);
@@ -290,18 +254,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut m = sample();
         m.artifacts.push(m.artifacts[0].clone());
-        assert!(matches!(
-            m.write(dir.path()),
-            Err(ManifestError::DuplicateName(_))
-        ));
+        assert!(matches!(m.write(dir.path()), Err(ManifestError::DuplicateName(_))));
         let mut m = sample();
         m.schema_version = SCHEMA_VERSION + 1;
         let json = serde_json::to_vec(&m).unwrap();
         std::fs::write(dir.path().join(MANIFEST_FILE), json).unwrap();
-        assert!(matches!(
-            Manifest::read(dir.path()),
-            Err(ManifestError::TooNew { .. })
-        ));
+        assert!(matches!(Manifest::read(dir.path()), Err(ManifestError::TooNew { .. })));
     }
 
     #[test]

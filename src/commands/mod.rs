@@ -25,11 +25,7 @@ pub struct Context {
 /// without being an error, e.g. a paused rollout); errors carry their own code (see `error`).
 pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir()?;
-    let ctx = Context {
-        printer,
-        global: cli.global,
-        cwd,
-    };
+    let ctx = Context { printer, global: cli.global, cwd };
     match cli.command {
         Command::Completions(args) => completions::run(&ctx, args),
         Command::Rollout(args) => rollout::run(&ctx, args),

@@ -33,24 +33,13 @@ impl Diagnostic {
             Severity::Warning => "warning",
         };
         let mut out = String::new();
-        let _ = write!(
-            out,
-            "{}:{}:{}: {sev}: {}",
-            self.file.display(),
-            self.line,
-            self.column,
-            self.message
-        );
+        let _ = write!(out, "{}:{}:{}: {sev}: {}", self.file.display(), self.line, self.column, self.message);
         if self.line > 0 {
             if let Some(text) = source.lines().nth(self.line as usize - 1) {
                 let gutter = self.line.to_string();
                 let pad = " ".repeat(gutter.len());
                 let caret_at = (self.column.max(1) - 1) as usize;
-                let _ = write!(
-                    out,
-                    "\n{pad} |\n{gutter} | {text}\n{pad} | {}^",
-                    " ".repeat(caret_at)
-                );
+                let _ = write!(out, "\n{pad} |\n{gutter} | {text}\n{pad} | {}^", " ".repeat(caret_at));
             }
         }
         if let Some(hint) = &self.hint {
@@ -68,10 +57,7 @@ pub struct Validator {
 
 impl Validator {
     pub fn new(file: &Path) -> Self {
-        Validator {
-            file: file.to_path_buf(),
-            diagnostics: Vec::new(),
-        }
+        Validator { file: file.to_path_buf(), diagnostics: Vec::new() }
     }
 
     pub fn file(&self) -> &Path {
@@ -99,8 +85,6 @@ impl Validator {
     }
 
     pub fn has_errors(&self) -> bool {
-        self.diagnostics
-            .iter()
-            .any(|d| d.severity == Severity::Error)
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
     }
 }

@@ -50,11 +50,7 @@ impl Printer {
         } else {
             ProgressDrawTarget::hidden()
         });
-        Printer {
-            opts,
-            multi,
-            out: Arc::new(Mutex::new(())),
-        }
+        Printer { opts, multi, out: Arc::new(Mutex::new(())) }
     }
 
     pub fn options(&self) -> PrinterOptions {

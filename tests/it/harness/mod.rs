@@ -28,9 +28,7 @@ pub fn tug(cwd: &Path) -> Command {
             cmd.env_remove(&k);
         }
     }
-    cmd.env("NO_COLOR", "1")
-        .env("GOCACHE", gocache())
-        .env("GOFLAGS", "-modcacherw");
+    cmd.env("NO_COLOR", "1").env("GOCACHE", gocache()).env("GOFLAGS", "-modcacherw");
     if let Some(go) = go_dir() {
         let path = std::env::var_os("PATH").unwrap_or_default();
         let mut paths = vec![go];
@@ -55,10 +53,8 @@ impl Outcome {
             "exit: {}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
         );
-        let mut pairs: Vec<(String, &str)> = redact
-            .iter()
-            .map(|(p, r)| (p.display().to_string(), *r))
-            .collect();
+        let mut pairs: Vec<(String, &str)> =
+            redact.iter().map(|(p, r)| (p.display().to_string(), *r)).collect();
         pairs.sort_by_key(|(p, _)| std::cmp::Reverse(p.len()));
         for (from, to) in pairs {
             text = text.replace(&from, to);
@@ -80,20 +76,13 @@ pub fn run(cmd: &mut Command) -> Outcome {
 /// Run and require success, returning stdout.
 pub fn ok(cmd: &mut Command) -> String {
     let out = run(cmd);
-    assert_eq!(
-        out.code, 0,
-        "command failed: {cmd:?}\nstdout:\n{}\nstderr:\n{}",
-        out.stdout, out.stderr
-    );
+    assert_eq!(out.code, 0, "command failed: {cmd:?}\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
     out.stdout
 }
 
 /// A temp directory under the target dir (kept on the same file system as the build).
 pub fn tempdir() -> tempfile::TempDir {
-    tempfile::Builder::new()
-        .prefix("tug-it-")
-        .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
-        .unwrap()
+    tempfile::Builder::new().prefix("tug-it-").tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap()
 }
 
 /// The shared GOCACHE for all tests (persistent across runs of the suite).
@@ -111,11 +100,7 @@ pub fn go() -> PathBuf {
             .arg(repo_root().join("scripts/go.sh"))
             .output()
             .expect("run scripts/go.sh");
-        assert!(
-            out.status.success(),
-            "scripts/go.sh failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "scripts/go.sh failed: {}", String::from_utf8_lossy(&out.stderr));
         PathBuf::from(String::from_utf8(out.stdout).unwrap().trim())
     })
     .clone()
@@ -124,15 +109,9 @@ pub fn go() -> PathBuf {
 fn go_dir() -> Option<PathBuf> {
     static DIR: OnceLock<Option<PathBuf>> = OnceLock::new();
     DIR.get_or_init(|| {
-        let out = Command::new("bash")
-            .arg(repo_root().join("scripts/go.sh"))
-            .output()
-            .ok()?;
+        let out = Command::new("bash").arg(repo_root().join("scripts/go.sh")).output().ok()?;
         out.status.success().then(|| {
-            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
-                .parent()
-                .unwrap()
-                .to_path_buf()
+            PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).parent().unwrap().to_path_buf()
         })
     })
     .clone()
