@@ -293,7 +293,7 @@ impl Deployer<'_> {
                         Ok(holder) => DeployError::LockHeld {
                             host: self.host(i).name().into(),
                             stale: holder.is_stale(&self.actor.machine),
-                            holder,
+                            holder: Box::new(holder),
                         },
                         Err(_) => DeployError::Failed(format!(
                             "{}: .tug/lock exists but is unreadable; remove it with `tug unlock {} --force --reason TEXT`",
@@ -499,7 +499,7 @@ impl Deployer<'_> {
             if let Some(l) = &s.lock {
                 return Err(DeployError::LockHeld {
                     host: self.host(i).name().into(),
-                    holder: l.clone(),
+                    holder: Box::new(l.clone()),
                     stale: l.is_stale(&self.actor.machine),
                 });
             }
@@ -992,10 +992,10 @@ impl Deployer<'_> {
         for (i, s) in states.iter().enumerate() {
             if let Some(l) = &s.lock {
                 let ours = l.id == st.id && (st.status == RolloutStatus::Paused || interrupted);
-                if !ours && !(l.id == st.id && l.is_stale(&self.actor.machine)) {
+                if !(ours || l.id == st.id && l.is_stale(&self.actor.machine)) {
                     return Err(DeployError::LockHeld {
                         host: self.host(i).name().into(),
-                        holder: l.clone(),
+                        holder: Box::new(l.clone()),
                         stale: l.is_stale(&self.actor.machine),
                     });
                 }

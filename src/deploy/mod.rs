@@ -47,7 +47,7 @@ pub enum DeployError {
     #[error("{host}: the environment is locked by {}", holder.describe())]
     LockHeld {
         host: String,
-        holder: LockRecord,
+        holder: Box<LockRecord>,
         stale: bool,
     },
     #[error("an unfinished rollout of {} ({}) is on the hosts: {}", state.version, state.id, unfinished_why(state, *interrupted))]

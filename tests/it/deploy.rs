@@ -329,11 +329,7 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
         "{}",
         out.stderr
     );
-    assert!(
-        out.stderr.contains(&format!("running (started by")),
-        "{}",
-        out.stderr
-    );
+    assert!(out.stderr.contains("running (started by"), "{}", out.stderr);
 
     first.kill().unwrap(); // SIGKILL
     first.wait().unwrap();

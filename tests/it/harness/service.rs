@@ -242,6 +242,8 @@ pub fn free_port(ip: &str) -> u16 {
 }
 
 /// Start `cmd` under a watchdog that kills it when this test binary exits.
+// The watchdog outlives every test on purpose; the test binary never waits for it.
+#[allow(clippy::zombie_processes)]
 pub fn spawn_daemon(program: &Path, args: &[String], log: &Path) {
     let script = r#"pid=$1; shift; log=$1; shift; "$@" >"$log" 2>&1 & c=$!
 while kill -0 "$pid" 2>/dev/null && kill -0 "$c" 2>/dev/null; do sleep 0.3; done
