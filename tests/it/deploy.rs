@@ -67,10 +67,13 @@ impl Fleet {
         let dir = tempdir();
         let n = f.hosts.len();
         let names: Vec<String> = (1..=n).map(|i| format!("h{i}")).collect();
-        let paths = names
+        let paths: Vec<PathBuf> = names
             .iter()
             .map(|h| dir.path().join("hosts").join(h))
             .collect();
+        for p in &paths {
+            sshd::give_to_login_user(p);
+        }
         let ips: Vec<String> = f.hosts.iter().map(|h| h.ip.clone()).collect();
         let ports = ips.iter().map(|ip| free_port(ip)).collect();
         let ssh_ports = f.hosts.iter().map(|h| h.port).collect();

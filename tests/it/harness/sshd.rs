@@ -76,6 +76,49 @@ pub fn start_sshd(dir: &Path, ip: &str, authorized: &Path) -> Sshd {
     }
 }
 
+/// The user tests log in as. As root, a dedicated `tugtest` user with `/bin/sh` as its shell:
+/// root's shell startup files on this machine (pyenv) would run, and serialise on a lock, for
+/// every ssh command, which measures the machine, not tug. Host directories must be its own.
+pub fn login_user() -> &'static str {
+    static USER: OnceLock<String> = OnceLock::new();
+    USER.get_or_init(|| {
+        if unsafe { libc::getuid() } != 0 {
+            return std::env::var("USER").unwrap_or_else(|_| "root".into());
+        }
+        let exists = Command::new("id").arg("tugtest").output().is_ok_and(|o| o.status.success());
+        if !exists {
+            let _ = Command::new("useradd")
+                .args(["-r", "-m", "-d", "/var/lib/tugtest", "-s", "/bin/sh", "-p", "*", "tugtest"])
+                .status();
+        }
+        "tugtest".into()
+    })
+}
+
+/// Make `dir` (and the directories to it under the temp dir) usable by the login user.
+pub fn give_to_login_user(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    if unsafe { libc::getuid() } != 0 {
+        return;
+    }
+    let uid: u32 = String::from_utf8(ok(Command::new("id").args(["-u", login_user()])).into_bytes())
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let mut p = dir.parent();
+    while let Some(d) = p {
+        if d == Path::new(env!("CARGO_TARGET_TMPDIR")) || d.parent().is_none() {
+            break;
+        }
+        let mode = std::fs::metadata(d).unwrap().permissions().mode();
+        std::fs::set_permissions(d, std::fs::Permissions::from_mode(mode | 0o711)).unwrap();
+        p = d.parent();
+    }
+    std::os::unix::fs::chown(dir, Some(uid), None).unwrap();
+}
+
 /// Write an ssh_config trusting exactly `known` (lines of known_hosts).
 pub fn client_config(dir: &Path, user_key: &Path, known: &str) -> PathBuf {
     let known_hosts = dir.join("known_hosts");
@@ -84,7 +127,8 @@ pub fn client_config(dir: &Path, user_key: &Path, known: &str) -> PathBuf {
     std::fs::write(
         &cfg,
         format!(
-            "Host *\n  User root\n  IdentityFile {}\n  IdentitiesOnly yes\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
+            "Host *\n  User {}\n  IdentityFile {}\n  IdentitiesOnly yes\n  UserKnownHostsFile {}\n  GlobalKnownHostsFile /dev/null\n",
+            login_user(),
             user_key.display(),
             known_hosts.display()
         ),
