@@ -87,7 +87,7 @@ pub struct HostMove {
 pub struct RollbackPlan {
     pub moves: Vec<HostMove>,
     #[serde(skip)]
-    records: BTreeMap<String, (String, String)>,
+    records: BTreeMap<String, (String, String, u64)>,
 }
 
 /// The result of a rollback per host.
@@ -1109,7 +1109,10 @@ impl Deployer<'_> {
                 ));
                 continue;
             };
-            records.insert(name.clone(), (rec.artifact.clone(), rec.sha256.clone()));
+            records.insert(
+                name.clone(),
+                (rec.artifact.clone(), rec.sha256.clone(), rec.size),
+            );
             moves.push(HostMove {
                 host: name,
                 from: s.current.clone(),
@@ -1145,18 +1148,21 @@ impl Deployer<'_> {
                 .iter()
                 .find(|m| m.host == self.host(i).name())
                 .expect("planned");
-            let (artifact, sha) = &plan.records[&m.host];
+            let (artifact, sha, size) = &plan.records[&m.host];
             let mut e = self.history_entry(i, "rollback", "success");
             e.from = m.from.clone();
             e.to = Some(m.to.clone());
             e.digest = Some(sha.clone());
             e.reason = reason.map(str::to_string);
             e.id = Some(id.clone());
+            let recorded = std::sync::atomic::AtomicBool::new(false);
             let res = (|| -> Result<String, String> {
                 if m.from.as_deref() == Some(m.to.as_str()) {
                     return Ok(format!("already on {}", m.to));
                 }
-                let mut script = format!("{}\n", hs::verify_release(&m.to, artifact, sha));
+                // The fast path checks presence and size; the full digest of the release to roll back
+                // to is checked by every rollout's preflight.
+                let mut script = format!("{}\n", hs::check_release_size(&m.to, artifact, *size));
                 if let Some(from) = &m.from {
                     let bad = hs::BadMark {
                         time: now(),
@@ -1175,8 +1181,24 @@ impl Deployer<'_> {
                     );
                 }
                 let activate = self.activate_script(i, Some(&m.to))?;
+                let probe = self.probe(i, &m.to)?;
+                if probe.is_none() {
+                    // Nothing to wait for: record and unlock in the same round trip.
+                    script += &format!(
+                        "{activate}{}\n{}\n",
+                        hs::append_history(&e),
+                        hs::release_lock(&id)
+                    );
+                    self.run(i, &script)?;
+                    recorded.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(format!(
+                        "{} -> {}",
+                        m.from.as_deref().unwrap_or("nothing"),
+                        m.to
+                    ));
+                }
                 self.run(i, &format!("{script}{activate}"))?;
-                if let Some(probe) = self.probe(i, &m.to)? {
+                if let Some(probe) = probe {
                     probe.wait_healthy(
                         self.host(i),
                         self.env.config.health_check.as_ref().unwrap(),
@@ -1188,6 +1210,13 @@ impl Deployer<'_> {
                     m.to
                 ))
             })();
+            if res.is_ok() && recorded.load(std::sync::atomic::Ordering::Relaxed) {
+                return HostResult {
+                    host: self.host(i).name().to_string(),
+                    ok: true,
+                    message: res.unwrap_or_default(),
+                };
+            }
             if let Err(why) = &res {
                 e.outcome = "failed".into();
                 e.reason = Some(format!(
@@ -1210,7 +1239,15 @@ impl Deployer<'_> {
                 message: res.unwrap_or_else(|e| e),
             }
         });
-        self.unlock_all(&id);
+        // Hosts with nothing to do still hold our lock.
+        let idle: Vec<usize> = self
+            .all()
+            .into_iter()
+            .filter(|i| !idx.contains(i))
+            .collect();
+        self.par(&idle, |i| {
+            let _ = self.run(i, &hs::release_lock(&id));
+        });
         Ok(results)
     }
 

@@ -312,6 +312,15 @@ pub fn verify_release(version: &str, artifact: &str, sha256: &str) -> String {
     )
 }
 
+/// Check that `releases/<v>/<artifact>` exists with the recorded size (cheap); exit 11 if not.
+pub fn check_release_size(version: &str, artifact: &str, size: u64) -> String {
+    format!(
+        "got=$(wc -c < releases/{v}/{a} 2>/dev/null | tr -d ' '); if [ \"$got\" != {size} ]; then echo \"releases/{v}/{a}: ${{got:-missing}} bytes, expected {size}\" >&2; exit 11; fi",
+        v = shquote(version),
+        a = shquote(artifact),
+    )
+}
+
 /// Receive the artifact on stdin into a temp directory, check its digest, unpack archives, write
 /// release.json, then move the directory into `releases/<v>` (replacing a damaged one).
 pub fn receive_release(record: &ReleaseRecord) -> String {
@@ -374,6 +383,22 @@ mod tests {
             .ok());
         let bad = h.exec(&verify_release("1.0.0", "svc", "00"), None).unwrap();
         assert_eq!(bad.status, 11);
+        assert!(h
+            .exec(&check_release_size("1.0.0", "svc", size), None)
+            .unwrap()
+            .ok());
+        assert_eq!(
+            h.exec(&check_release_size("1.0.0", "svc", size + 1), None)
+                .unwrap()
+                .status,
+            11
+        );
+        assert_eq!(
+            h.exec(&check_release_size("9.9.9", "svc", size), None)
+                .unwrap()
+                .status,
+            11
+        );
         let state = parse_state(&h.exec(READ_STATE, None).unwrap().stdout).unwrap();
         assert_eq!(state.current.as_deref(), Some("1.0.0"));
         assert_eq!(state.releases["1.0.0"], rec);
