@@ -85,10 +85,23 @@ pub fn login_user() -> &'static str {
         if unsafe { libc::getuid() } != 0 {
             return std::env::var("USER").unwrap_or_else(|_| "root".into());
         }
-        let exists = Command::new("id").arg("tugtest").output().is_ok_and(|o| o.status.success());
+        let exists = Command::new("id")
+            .arg("tugtest")
+            .output()
+            .is_ok_and(|o| o.status.success());
         if !exists {
             let _ = Command::new("useradd")
-                .args(["-r", "-m", "-d", "/var/lib/tugtest", "-s", "/bin/sh", "-p", "*", "tugtest"])
+                .args([
+                    "-r",
+                    "-m",
+                    "-d",
+                    "/var/lib/tugtest",
+                    "-s",
+                    "/bin/sh",
+                    "-p",
+                    "*",
+                    "tugtest",
+                ])
                 .status();
         }
         "tugtest".into()
@@ -102,11 +115,12 @@ pub fn give_to_login_user(dir: &Path) {
     if unsafe { libc::getuid() } != 0 {
         return;
     }
-    let uid: u32 = String::from_utf8(ok(Command::new("id").args(["-u", login_user()])).into_bytes())
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
+    let uid: u32 =
+        String::from_utf8(ok(Command::new("id").args(["-u", login_user()])).into_bytes())
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap();
     let mut p = dir.parent();
     while let Some(d) = p {
         if d == Path::new(env!("CARGO_TARGET_TMPDIR")) || d.parent().is_none() {
