@@ -682,10 +682,15 @@ impl Deployer<'_> {
         });
     }
 
+    /// `tug rollout pause` writes its request on every host, so the first reachable one tells.
     fn pause_requested(&self) -> bool {
-        self.par(&self.all(), |i| self.run(i, "test -f .tug/pause").is_ok())
-            .into_iter()
-            .any(|b| b)
+        for i in self.all() {
+            match self.host(i).exec("test -f .tug/pause", None) {
+                Ok(out) => return out.ok(),
+                Err(_) => continue,
+            }
+        }
+        false
     }
 
     fn pause(&self, st: &mut RolloutState, reason: String) -> RolloutOutcome {

@@ -554,3 +554,40 @@ fn changed_host_key_is_refused() {
     );
     assert!(!dir.path().join("host").exists());
 }
+
+#[test]
+fn pause_request_stops_a_running_rollout() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: 60s\n";
+    fleet.write_config(&cwd, &[fleet.env("prod", canary, "")]);
+    let mut running = tug(&cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(V1))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = fleet.paths[0].join(".tug/rollout.json");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&state)
+        .unwrap_or_default()
+        .contains("\"next_step\":1")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rollout never reached the pause"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = run(tug(&cwd).args(["rollout", "pause", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let code = running.wait().unwrap().code();
+    assert_eq!(code, Some(6), "the running rollout should stop paused");
+    assert!(start.elapsed() < Duration::from_secs(30));
+    let status = ok(tug(&cwd).args(["status", "prod"]));
+    assert!(status.contains("paused, step 2/3"), "{status}");
+    assert!(status.contains("paused by `tug rollout pause`"), "{status}");
+    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+}
