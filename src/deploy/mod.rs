@@ -120,9 +120,14 @@ impl DeployError {
         match self {
             DeployError::Config(_) => ExitCode::Usage,
             DeployError::LockHeld { .. } => ExitCode::LockHeld,
-            DeployError::Unfinished {
-                interrupted: false, ..
-            } => ExitCode::LockHeld,
+            // Held by a live process, or paused (waiting for a human by design).
+            DeployError::Unfinished { state, interrupted } => {
+                if !interrupted || state.status == hoststate::RolloutStatus::Paused {
+                    ExitCode::LockHeld
+                } else {
+                    ExitCode::Failure
+                }
+            }
             _ => ExitCode::Failure,
         }
     }

@@ -587,6 +587,15 @@ fn pause_request_stops_a_running_rollout() {
     let status = ok(tug(&cwd).args(["status", "prod"]));
     assert!(status.contains("paused, step 2/3"), "{status}");
     assert!(status.contains("paused by `tug rollout pause`"), "{status}");
+    // A new rollout meets the paused one: exit 5, with the way forward.
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("hint: continue it with `tug rollout promote prod`"),
+        "{}",
+        out.stderr
+    );
     let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", 2));
