@@ -12,13 +12,18 @@ use clap::{Args, Parser, Subcommand};
 pub mod build;
 pub mod check;
 pub mod completions;
+pub mod history;
 pub mod init;
 pub mod keys;
 pub mod merge;
 pub mod publish;
 pub mod release;
+pub mod rollback;
+pub mod rollout;
 pub mod schema;
 pub mod sign;
+pub mod status;
+pub mod unlock;
 pub mod verify;
 
 /// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
@@ -116,4 +121,9 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     Release(release::ReleaseArgs),
     Publish(publish::PublishArgs),
+    Rollout(rollout::RolloutArgs),
+    Rollback(rollback::RollbackArgs),
+    Status(status::StatusArgs),
+    History(history::HistoryArgs),
+    Unlock(unlock::UnlockArgs),
 }

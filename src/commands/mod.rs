@@ -11,13 +11,18 @@ pub mod build;
 pub mod check;
 pub mod check_release;
 pub mod completions;
+pub mod history;
 pub mod init;
 pub mod keys;
 pub mod merge;
 pub mod publish;
 pub mod release;
+pub mod rollback;
+pub mod rollout;
 pub mod schema;
 pub mod sign;
+pub mod status;
+pub mod unlock;
 pub mod verify;
 
 /// What every command gets: the printer, the global flags and where it was started.
@@ -48,5 +53,10 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Build(args) => build::run(&ctx, args),
         Command::Merge(args) => merge::run(&ctx, args),
         Command::Publish(args) => publish::run(&ctx, args),
+        Command::Rollout(args) => rollout::run(&ctx, args),
+        Command::Rollback(args) => rollback::run(&ctx, args),
+        Command::Status(args) => status::run(&ctx, args),
+        Command::History(args) => history::run(&ctx, args),
+        Command::Unlock(args) => unlock::run(&ctx, args),
     }
 }

@@ -7,6 +7,7 @@ mod build;
 mod checks;
 mod cli;
 mod config;
+mod deploy;
 mod environment;
 mod publish;
 mod release;

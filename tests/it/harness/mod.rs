@@ -5,7 +5,10 @@
 #![allow(dead_code)]
 
 pub mod github_fake;
+pub mod prometheus;
 pub mod registry;
+pub mod service;
+pub mod sshd;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -1,0 +1,16 @@
+use clap::Args;
+
+/// Show each host's version, health and lock, and any unfinished rollout
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The environment
+    pub env: String,
+
+    /// Wait until every host runs the same release, healthy, with no rollout in progress
+    #[arg(long)]
+    pub wait: bool,
+
+    /// How long --wait waits before giving up (exit 1)
+    #[arg(long, value_name = "DURATION", default_value = "5m")]
+    pub timeout: String,
+}

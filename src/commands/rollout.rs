@@ -1,0 +1,296 @@
+//! `tug rollout ENV` and `tug rollout promote|pause|resume|abort ENV`: print what the deploy engine
+//! does and map its outcome to the documented exit codes (4 rolled back, 5 locked, 6 paused).
+//! Also holds the helpers the other deploy commands share (loading the environment, progress).
+
+use std::path::PathBuf;
+
+use super::Context;
+use crate::cli::rollout::{RolloutAction, RolloutArgs};
+use crate::config::{Config, Validator};
+use crate::deploy::engine::{Continuation, RolloutOutcome};
+use crate::deploy::hoststate::PlanStep;
+use crate::deploy::{verify, Actor, DeployError, Deployer, Environment, Event};
+use crate::error::{Error, ExitCode};
+use crate::ui::Printer;
+
+/// Find tug.yaml: `--config`, else walk up from the current directory.
+fn config_path(ctx: &Context) -> anyhow::Result<PathBuf> {
+    if let Some(p) = &ctx.global.config {
+        return Ok(ctx.cwd.join(p));
+    }
+    let mut dir = Some(ctx.cwd.as_path());
+    while let Some(d) = dir {
+        for name in ["tug.yaml", "tug.yml"] {
+            if d.join(name).is_file() {
+                return Ok(d.join(name));
+            }
+        }
+        dir = d.parent();
+    }
+    Err(
+        Error::usage("no tug.yaml found here or in any parent directory")
+            .with_hint("run `tug init`, or pass --config PATH")
+            .into(),
+    )
+}
+
+/// Load tug.yaml and build environment `name` (validated, with located errors).
+pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
+    let path = config_path(ctx)?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    // TODO(merge): config::load
+    let config: Config = serde_saphyr::from_str(&text)
+        .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
+    let Some(env_cfg) = config.environments.get(name).cloned() else {
+        let known: Vec<&str> = config.environments.keys().map(String::as_str).collect();
+        return Err(
+            Error::usage(format!("no environment {name:?} in {}", path.display()))
+                .with_hint(if known.is_empty() {
+                    "add one under environments:".to_string()
+                } else {
+                    format!("known environments: {}", known.join(", "))
+                })
+                .into(),
+        );
+    };
+    let mut v = Validator::new(&path);
+    env_cfg.validate(name, &mut v);
+    for d in &v.diagnostics {
+        if d.severity == crate::config::Severity::Warning {
+            ctx.printer.warn(d.render(&text));
+        }
+    }
+    if v.has_errors() {
+        let rendered: Vec<String> = v
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == crate::config::Severity::Error)
+            .map(|d| d.render(&text))
+            .collect();
+        return Err(Error::usage(format!(
+            "invalid environment {name:?}:\n{}",
+            rendered.join("\n")
+        ))
+        .into());
+    }
+    let base = path
+        .parent()
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ctx.cwd.clone());
+    Environment::new(name, env_cfg, &base).map_err(|e| deploy_error(e, name))
+}
+
+/// Turn an engine error into a user error with its exit code and hint.
+pub fn deploy_error(err: DeployError, env: &str) -> anyhow::Error {
+    let mut e = Error::new(err.exit_code(), err.to_string());
+    if let Some(h) = err.hint(env) {
+        e = e.with_hint(h);
+    }
+    e.into()
+}
+
+/// The progress callback: status lines on stderr, events in --json mode.
+pub fn progress(printer: &Printer) -> impl Fn(Event) + Sync + '_ {
+    move |ev: Event| {
+        printer.event("progress", serde_json::to_value(&ev).unwrap_or_default());
+        match ev {
+            Event::Phase { message } => printer.status("Deploy", message),
+            Event::Host { host, message } => printer.status(&host, message),
+            Event::Warning { message } => printer.warn(message),
+        }
+    }
+}
+
+fn describe(step: &PlanStep) -> String {
+    match step {
+        PlanStep::Deploy(h) => format!("switch {}", h.join(", ")),
+        PlanStep::Pause(p) if p == "manual" => "pause until `tug rollout promote`".into(),
+        PlanStep::Pause(p) => format!("pause {p}"),
+        PlanStep::Analysis(a) => format!("analysis {a}"),
+    }
+}
+
+/// Print the outcome and choose the exit code.
+pub fn report(ctx: &Context, env: &str, outcome: RolloutOutcome) -> anyhow::Result<ExitCode> {
+    let p = &ctx.printer;
+    p.event(
+        "outcome",
+        serde_json::to_value(&outcome).unwrap_or_default(),
+    );
+    Ok(match outcome {
+        RolloutOutcome::Completed { version, hosts } => {
+            p.status(
+                "Finished",
+                format!("{version} rolled out to {} host(s)", hosts.len()),
+            );
+            ExitCode::Success
+        }
+        RolloutOutcome::NothingToDo { version } => {
+            p.status("Finished", format!("every host already runs {version}"));
+            ExitCode::Success
+        }
+        RolloutOutcome::Paused { version, reason } => {
+            p.warn(format!("rollout of {version} paused: {reason}"));
+            p.info(format!(
+                "hint: continue with `tug rollout promote {env}`, or roll back with `tug rollout abort {env}`"
+            ));
+            ExitCode::Paused
+        }
+        RolloutOutcome::RolledBack {
+            version,
+            reason,
+            reverted,
+            kept,
+        } => {
+            p.error(
+                &format!("rollout of {version} failed and was rolled back"),
+                &[reason],
+                Some(&format!("see `tug history {env}`")),
+            );
+            p.info(format!(
+                "reverted: {}",
+                if reverted.is_empty() {
+                    "none".into()
+                } else {
+                    reverted.join(", ")
+                }
+            ));
+            if !kept.is_empty() {
+                p.warn(format!(
+                    "kept on {version} (canary-only rollback): {}",
+                    kept.join(", ")
+                ));
+            }
+            ExitCode::RolledBack
+        }
+        RolloutOutcome::Aborted { version, reverted } => {
+            p.status(
+                "Aborted",
+                format!("rollout of {version}; reverted {}", reverted.join(", ")),
+            );
+            ExitCode::Success
+        }
+    })
+}
+
+pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
+    if let Some(action) = args.action {
+        let (env_name, how) = match action {
+            RolloutAction::Promote(t) => (t.env, Some(Continuation::Promote)),
+            RolloutAction::Resume(t) => (t.env, Some(Continuation::Resume)),
+            RolloutAction::Abort(t) => (t.env, Some(Continuation::Abort)),
+            RolloutAction::Pause(t) => (t.env, None),
+        };
+        let env = load_env(ctx, &env_name)?;
+        let progress = progress(&ctx.printer);
+        let d = Deployer {
+            env: &env,
+            actor: Actor::current(),
+            progress: &progress,
+        };
+        return match how {
+            Some(how) => report(
+                ctx,
+                &env_name,
+                d.continue_rollout(how)
+                    .map_err(|e| deploy_error(e, &env_name))?,
+            ),
+            None => {
+                let st = d.request_pause().map_err(|e| deploy_error(e, &env_name))?;
+                ctx.printer.status(
+                    "Pausing",
+                    format!("rollout of {} will pause at its next step", st.version),
+                );
+                Ok(ExitCode::Success)
+            }
+        };
+    }
+    let env_name = args.env.expect("clap requires ENV");
+    let env = load_env(ctx, &env_name)?;
+    let source = args
+        .from
+        .map(|f| ctx.cwd.join(f))
+        .or_else(|| env.source_dir())
+        .unwrap_or_else(|| {
+            ctx.cwd
+                .join(ctx.global.dist.clone().unwrap_or_else(|| "dist".into()))
+        });
+    let dir =
+        verify::locate(&source, args.version.as_deref()).map_err(|e| verify_error(e, &env_name))?;
+    let pem = env
+        .public_key_pem()
+        .map_err(|e| deploy_error(e, &env_name))?;
+    let release = verify::load(
+        &dir,
+        args.version.as_deref(),
+        env.config.artifact.as_deref(),
+        pem.as_deref(),
+        args.insecure_skip_verify,
+    )
+    .map_err(|e| verify_error(e, &env_name))?;
+    if release.insecure_skip_verify {
+        ctx.printer.warn(format!(
+            "not verifying the signature of {} (--insecure-skip-verify)",
+            release.artifact
+        ));
+    } else {
+        ctx.printer.status(
+            "Verified",
+            format!(
+                "{} {} (sha256 and signature)",
+                release.artifact, release.version
+            ),
+        );
+    }
+    let progress = progress(&ctx.printer);
+    let d = Deployer {
+        env: &env,
+        actor: Actor::current(),
+        progress: &progress,
+    };
+    if args.dry_run {
+        let (plan, _) = d.plan(&release).map_err(|e| deploy_error(e, &env_name))?;
+        ctx.printer
+            .event("plan", serde_json::to_value(&plan).unwrap_or_default());
+        ctx.printer
+            .data(format!("plan: {} to {env_name}", plan.version));
+        for (i, s) in plan.steps.iter().enumerate() {
+            ctx.printer.data(format!("  {}. {}", i + 1, describe(s)));
+        }
+        if plan.steps.is_empty() {
+            ctx.printer.data("  (nothing to do: every host runs it)");
+        }
+        ctx.printer.data("preflight:");
+        for h in &plan.hosts {
+            let state = if h.problems.is_empty() {
+                "ok".to_string()
+            } else {
+                h.problems.join("; ")
+            };
+            ctx.printer.data(format!(
+                "  {}: current {}, {}, {state}",
+                h.host,
+                h.current.as_deref().unwrap_or("none"),
+                if h.upload {
+                    "upload"
+                } else {
+                    "already uploaded"
+                }
+            ));
+        }
+        let problems = plan.problems();
+        if !problems.is_empty() {
+            return Err(deploy_error(DeployError::Preflight(problems), &env_name));
+        }
+        return Ok(ExitCode::Success);
+    }
+    let outcome = d
+        .rollout(&release)
+        .map_err(|e| deploy_error(e, &env_name))?;
+    report(ctx, &env_name, outcome)
+}
+
+fn verify_error(e: verify::VerifyError, env: &str) -> anyhow::Error {
+    deploy_error(DeployError::Verify(e), env)
+}

@@ -1,0 +1,120 @@
+//! `tug status ENV`: per host the current release, health, lock and divergence from the fleet,
+//! plus any unfinished rollout; `--wait` polls until the environment has converged.
+
+use super::rollout::{load_env, progress};
+use super::Context;
+use crate::cli::status::StatusArgs;
+use crate::config::deploy::parse_duration;
+use crate::deploy::engine::StatusReport;
+use crate::deploy::{Actor, Deployer};
+use crate::error::{Error, ExitCode};
+
+fn print(ctx: &Context, env: &str, r: &StatusReport) {
+    let p = &ctx.printer;
+    p.event("status", serde_json::to_value(r).unwrap_or_default());
+    p.data(format!(
+        "{:<16} {:<14} {:<10} {}",
+        "HOST", "VERSION", "HEALTH", "NOTES"
+    ));
+    for h in &r.hosts {
+        let mut notes = Vec::new();
+        if let Err(e) = &h.reachable {
+            notes.push(format!("unreachable: {e}"));
+        }
+        if let Some(l) = &h.lock {
+            notes.push(format!("locked by {}", l.describe()));
+        }
+        if h.diverges && h.reachable.is_ok() {
+            notes.push(format!(
+                "diverges from the fleet ({})",
+                r.fleet_version.as_deref().unwrap_or("none")
+            ));
+        }
+        if let Some(b) = &h.bad_current {
+            notes.push(format!("current release marked bad: {b}"));
+        }
+        let health = match &h.health {
+            None => "-".to_string(),
+            Some(Ok(())) => "healthy".to_string(),
+            Some(Err(e)) => {
+                notes.push(e.clone());
+                "unhealthy".to_string()
+            }
+        };
+        p.data(format!(
+            "{:<16} {:<14} {:<10} {}",
+            h.host,
+            h.current.as_deref().unwrap_or("none"),
+            health,
+            notes.join("; ")
+        ));
+    }
+    if let Some(st) = &r.rollout {
+        let state = if r.rollout_interrupted
+            && st.status == crate::deploy::hoststate::RolloutStatus::Running
+        {
+            "interrupted (its process is gone)".to_string()
+        } else {
+            format!("{:?}", st.status).to_lowercase()
+        };
+        p.data(format!(
+            "rollout {} of {}: {state}, step {}/{}, switched: {}{}",
+            st.id,
+            st.version,
+            (st.next_step + 1).min(st.steps.len()),
+            st.steps.len(),
+            if st.switched.is_empty() {
+                "none".into()
+            } else {
+                st.switched.join(", ")
+            },
+            st.paused_reason
+                .as_ref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default()
+        ));
+        if r.rollout_interrupted || st.status == crate::deploy::hoststate::RolloutStatus::Paused {
+            p.info(format!(
+                "hint: continue with `tug rollout resume {env}` (or `promote`), or roll back with `tug rollout abort {env}`"
+            ));
+        }
+    }
+}
+
+pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
+    let env = load_env(ctx, &args.env)?;
+    let progress = progress(&ctx.printer);
+    let d = Deployer {
+        env: &env,
+        actor: Actor::current(),
+        progress: &progress,
+    };
+    if !args.wait {
+        let r = d.status();
+        print(ctx, &args.env, &r);
+        return Ok(if r.hosts.iter().all(|h| h.reachable.is_ok()) {
+            ExitCode::Success
+        } else {
+            ExitCode::Failure
+        });
+    }
+    let timeout =
+        parse_duration(&args.timeout).map_err(|e| Error::usage(format!("--timeout: {e}")))?;
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        let r = d.status();
+        if r.converged() {
+            print(ctx, &args.env, &r);
+            return Ok(ExitCode::Success);
+        }
+        if std::time::Instant::now() >= deadline {
+            print(ctx, &args.env, &r);
+            return Err(Error::failure(format!(
+                "{} did not converge within {}",
+                args.env, args.timeout
+            ))
+            .into());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+}

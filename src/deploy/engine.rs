@@ -1,0 +1,1489 @@
+//! The operations on an environment: rollout (preflight, lock, stage, steps, automatic revert),
+//! continuing a stored rollout (promote, resume, abort, pause), the rollback fast path, status,
+//! merged history and forced unlock. Work on several hosts runs in parallel (one thread per host:
+//! each host operation is a blocking process, a local `sh` or an `ssh` over a shared connection).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::config::deploy::{parse_duration, RollbackScope, StrategyConfig, StrategyKind};
+
+use super::analysis::{self, QueryContext, Verdict};
+use super::health::Probe;
+use super::hoststate::{
+    self as hs, HistoryEntry, HostState, LockRecord, PlanStep, RolloutState, RolloutStatus,
+};
+use super::target::{shquote, Host};
+use super::verify::Release;
+use super::{render, Actor, DeployError, Environment, Event};
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// How a rollout (or its continuation) ended, when it did not fail outright.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "outcome", rename_all = "kebab-case")]
+pub enum RolloutOutcome {
+    /// Every host runs the new release.
+    Completed { version: String, hosts: Vec<String> },
+    /// Every host already ran this release.
+    NothingToDo { version: String },
+    /// Stopped until a human runs `tug rollout promote|resume|abort` (exit 6).
+    Paused { version: String, reason: String },
+    /// A health check or analysis failed: `reverted` hosts were switched back (exit 4).
+    RolledBack {
+        version: String,
+        reason: String,
+        reverted: Vec<String>,
+        kept: Vec<String>,
+    },
+    /// `tug rollout abort`: the switched hosts were switched back.
+    Aborted {
+        version: String,
+        reverted: Vec<String>,
+    },
+}
+
+/// One host in a rollout plan's preflight.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostPreflight {
+    pub host: String,
+    pub current: Option<String>,
+    pub upload: bool,
+    pub problems: Vec<String>,
+}
+
+/// What a rollout would do (`--dry-run` prints it).
+#[derive(Debug, Clone, Serialize)]
+pub struct RolloutPlan {
+    pub version: String,
+    pub steps: Vec<PlanStep>,
+    pub hosts: Vec<HostPreflight>,
+}
+
+impl RolloutPlan {
+    pub fn problems(&self) -> Vec<String> {
+        self.hosts
+            .iter()
+            .flat_map(|h| h.problems.iter().map(move |p| format!("{}: {p}", h.host)))
+            .collect()
+    }
+}
+
+/// One host's move in a rollback.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostMove {
+    pub host: String,
+    pub from: Option<String>,
+    pub to: String,
+}
+
+/// What `tug rollback` will do.
+#[derive(Debug, Clone, Serialize)]
+pub struct RollbackPlan {
+    pub moves: Vec<HostMove>,
+    #[serde(skip)]
+    records: BTreeMap<String, (String, String, u64)>,
+}
+
+/// The result of a rollback per host.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostResult {
+    pub host: String,
+    pub ok: bool,
+    pub message: String,
+}
+
+/// One host in `tug status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HostStatus {
+    pub host: String,
+    pub reachable: Result<(), String>,
+    pub current: Option<String>,
+    /// None: no health check configured (or host unreachable).
+    pub health: Option<Result<(), String>>,
+    pub lock: Option<LockRecord>,
+    pub diverges: bool,
+    pub bad_current: Option<String>,
+    pub releases: Vec<String>,
+}
+
+/// `tug status`.
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub hosts: Vec<HostStatus>,
+    /// The version most hosts run.
+    pub fleet_version: Option<String>,
+    pub rollout: Option<RolloutState>,
+    /// The unfinished rollout's process is gone (crash): resume or abort it.
+    pub rollout_interrupted: bool,
+}
+
+impl StatusReport {
+    /// All hosts reachable, on one version, healthy, with no rollout in progress.
+    pub fn converged(&self) -> bool {
+        self.rollout.is_none()
+            && self.hosts.iter().all(|h| {
+                h.reachable.is_ok()
+                    && !h.diverges
+                    && h.current.is_some()
+                    && !matches!(h.health, Some(Err(_)))
+            })
+    }
+}
+
+/// History lines of several hosts that describe the same event.
+#[derive(Debug, Clone, Serialize)]
+pub struct MergedHistory {
+    #[serde(flatten)]
+    pub entry: HistoryEntry,
+    pub hosts: Vec<String>,
+}
+
+/// How to continue a stored rollout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Continuation {
+    Promote,
+    Resume,
+    Abort,
+}
+
+/// Runs operations on one environment as one actor, reporting progress.
+pub struct Deployer<'a> {
+    pub env: &'a Environment,
+    pub actor: Actor,
+    pub progress: &'a (dyn Fn(Event) + Sync),
+}
+
+impl Deployer<'_> {
+    fn host(&self, i: usize) -> &dyn Host {
+        self.env.hosts[i].as_ref()
+    }
+
+    fn index(&self, name: &str) -> Option<usize> {
+        self.env.hosts.iter().position(|h| h.name() == name)
+    }
+
+    fn all(&self) -> Vec<usize> {
+        (0..self.env.hosts.len()).collect()
+    }
+
+    fn names(&self, idx: &[usize]) -> Vec<String> {
+        idx.iter()
+            .map(|&i| self.host(i).name().to_string())
+            .collect()
+    }
+
+    fn phase(&self, message: impl Into<String>) {
+        (self.progress)(Event::Phase {
+            message: message.into(),
+        });
+    }
+
+    fn on_host(&self, i: usize, message: impl Into<String>) {
+        (self.progress)(Event::Host {
+            host: self.host(i).name().to_string(),
+            message: message.into(),
+        });
+    }
+
+    fn warn(&self, message: impl Into<String>) {
+        (self.progress)(Event::Warning {
+            message: message.into(),
+        });
+    }
+
+    /// Run `f` for each host index in parallel, results in the same order.
+    fn par<T: Send>(&self, idx: &[usize], f: impl Fn(usize) -> T + Sync) -> Vec<T> {
+        let f = &f;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = idx.iter().map(|&i| s.spawn(move || f(i))).collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("host thread panicked"))
+                .collect()
+        })
+    }
+
+    /// Run a script on a host; a non-zero exit becomes an error with its stderr.
+    fn run(&self, i: usize, script: &str) -> Result<String, String> {
+        let out = self.host(i).exec(script, None).map_err(|e| e.to_string())?;
+        if out.ok() {
+            Ok(out.stdout)
+        } else {
+            let err = out.stderr.trim();
+            Err(if err.is_empty() {
+                format!("exited {}", out.status)
+            } else {
+                err.to_string()
+            })
+        }
+    }
+
+    fn read_state(&self, i: usize) -> Result<HostState, DeployError> {
+        let out = self.host(i).exec(hs::READ_STATE, None)?;
+        hs::parse_state(&out.stdout).map_err(|e| {
+            DeployError::Failed(format!(
+                "{}: {e}: {}",
+                self.host(i).name(),
+                out.stderr.trim()
+            ))
+        })
+    }
+
+    /// Every host's state; the first unreachable host is an error.
+    fn read_states(&self) -> Result<Vec<HostState>, DeployError> {
+        self.par(&self.all(), |i| self.read_state(i))
+            .into_iter()
+            .collect()
+    }
+
+    fn history_entry(&self, i: usize, action: &str, outcome: &str) -> HistoryEntry {
+        HistoryEntry {
+            time: now(),
+            actor: self.actor.id(),
+            action: action.into(),
+            host: self.host(i).name().to_string(),
+            from: None,
+            to: None,
+            digest: None,
+            outcome: outcome.into(),
+            reason: None,
+            id: None,
+            insecure_skip_verify: false,
+        }
+    }
+
+    fn lock_record(&self, id: &str, operation: &str) -> LockRecord {
+        let started = chrono::Utc::now();
+        let expires = started
+            + chrono::Duration::from_std(self.env.config.lock_timeout()).unwrap_or_default();
+        LockRecord {
+            id: id.into(),
+            owner: self.actor.user.clone(),
+            host: self.actor.machine.clone(),
+            pid: self.actor.pid,
+            operation: operation.into(),
+            started: started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            expires: expires.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        }
+    }
+
+    /// Take the lock on every host, or on none (exit 5 naming the holder).
+    fn lock_all(&self, id: &str, operation: &str) -> Result<(), DeployError> {
+        let lock = self.lock_record(id, operation);
+        let script = hs::acquire_lock(&lock);
+        let results = self.par(&self.all(), |i| self.host(i).exec(&script, None));
+        let mut failure = None;
+        for (i, r) in results.into_iter().enumerate() {
+            match r {
+                Ok(out) if out.ok() => {}
+                Ok(out) if out.status == 10 => {
+                    let body = out
+                        .stdout
+                        .split_once("@@held")
+                        .map(|x| x.1)
+                        .unwrap_or("")
+                        .trim();
+                    let err = match serde_json::from_str::<LockRecord>(body) {
+                        Ok(holder) => DeployError::LockHeld {
+                            host: self.host(i).name().into(),
+                            stale: holder.is_stale(&self.actor.machine),
+                            holder: Box::new(holder),
+                        },
+                        Err(_) => DeployError::Failed(format!(
+                            "{}: .tug/lock exists but is unreadable; remove it with `tug unlock {} --force --reason TEXT`",
+                            self.host(i).name(),
+                            self.env.name
+                        )),
+                    };
+                    failure.get_or_insert(err);
+                }
+                Ok(out) => {
+                    failure.get_or_insert(DeployError::Failed(format!(
+                        "{}: cannot take the lock: {}",
+                        self.host(i).name(),
+                        out.stderr.trim()
+                    )));
+                }
+                Err(e) => {
+                    failure.get_or_insert(e.into());
+                }
+            }
+        }
+        if let Some(err) = failure {
+            self.unlock_all(id);
+            return Err(err);
+        }
+        Ok(())
+    }
+
+    /// Overwrite the lock with ours (only for continuing the rollout that holds it).
+    fn take_over_lock(&self, id: &str, operation: &str) -> Result<(), DeployError> {
+        let lock = self.lock_record(id, operation);
+        let script = hs::write_file(".tug/lock", &serde_json::to_string(&lock).unwrap());
+        for r in self.par(&self.all(), |i| self.run(i, &script)) {
+            r.map_err(DeployError::Failed)?;
+        }
+        Ok(())
+    }
+
+    fn unlock_all(&self, id: &str) {
+        let script = hs::release_lock(id);
+        for (i, r) in self
+            .par(&self.all(), |i| self.run(i, &script))
+            .into_iter()
+            .enumerate()
+        {
+            if let Err(e) = r {
+                self.warn(format!(
+                    "{}: cannot release the lock: {e}",
+                    self.host(i).name()
+                ));
+            }
+        }
+    }
+
+    /// The newest stored rollout on any host, and whether its process is gone.
+    fn stored_rollout(&self, states: &[HostState]) -> Option<(RolloutState, bool)> {
+        let st = states
+            .iter()
+            .filter_map(|s| s.rollout.clone())
+            .max_by_key(|r| r.seq)?;
+        let lock = states
+            .iter()
+            .filter_map(|s| s.lock.clone())
+            .find(|l| l.id == st.id);
+        let interrupted = match lock {
+            None => true,
+            Some(l) => l.is_stale(&self.actor.machine),
+        };
+        Some((st, interrupted))
+    }
+
+    fn save_state(&self, st: &mut RolloutState) {
+        st.seq += 1;
+        st.updated_at = now();
+        let script = hs::write_file(".tug/rollout.json", &serde_json::to_string(st).unwrap());
+        for (i, r) in self
+            .par(&self.all(), |i| self.run(i, &script))
+            .into_iter()
+            .enumerate()
+        {
+            if let Err(e) = r {
+                self.warn(format!(
+                    "{}: cannot record the rollout state: {e}",
+                    self.host(i).name()
+                ));
+            }
+        }
+    }
+
+    fn host_context(&self, i: usize, version: &str) -> serde_json::Value {
+        let h = self.host(i);
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        json!({
+            "host": h.name(),
+            "address": h.address(),
+            "environment": self.env.name,
+            "version": version,
+            "path": h.root(),
+            "release_dir": format!("{}/releases/{version}", h.root()),
+            "vars": self.env.vars[i],
+            "env": env,
+        })
+    }
+
+    fn probe(&self, i: usize, version: &str) -> Result<Option<Probe>, String> {
+        let Some(cfg) = &self.env.config.health_check else {
+            return Ok(None);
+        };
+        let ctx = self.host_context(i, version);
+        Ok(Some(if let Some(url) = &cfg.http {
+            Probe::Http {
+                url: render("health_check.http", url, &ctx)?,
+                expect: cfg.expect_status.unwrap_or(200),
+            }
+        } else if let Some(addr) = &cfg.tcp {
+            Probe::Tcp {
+                addr: render("health_check.tcp", addr, &ctx)?,
+            }
+        } else if let Some(cmd) = &cfg.command {
+            Probe::Command {
+                script: render("health_check.command", cmd, &ctx)?,
+            }
+        } else {
+            return Ok(None);
+        }))
+    }
+
+    /// The script that switches a host to `version` and restarts it (with the hooks).
+    fn activate_script(&self, i: usize, version: Option<&str>) -> Result<String, String> {
+        let Some(version) = version else {
+            return Ok(format!("{}\n", hs::switch(None)));
+        };
+        let ctx = self.host_context(i, version);
+        let h = self.host(i);
+        let mut script = format!(
+            "export TUG_VERSION={} TUG_ENVIRONMENT={} TUG_HOST={} TUG_RELEASE_DIR={}\n",
+            shquote(version),
+            shquote(&self.env.name),
+            shquote(h.name()),
+            shquote(&format!("{}/releases/{version}", h.root()))
+        );
+        if let Some(hook) = &self.env.config.hooks.before_switch {
+            let cmd = render("hooks.before_switch", hook, &ctx)?;
+            script += &format!(
+                "( cd releases/{} && sh -c {} ) || {{ echo 'before_switch hook failed' >&2; exit 21; }}\n",
+                shquote(version),
+                shquote(&cmd)
+            );
+        }
+        script += &format!(
+            "{} || {{ echo 'switch failed' >&2; exit 22; }}\nrm -f releases/{}/bad.json\n",
+            hs::switch(Some(version)),
+            shquote(version)
+        );
+        if let Some(hook) = &self.env.config.hooks.after_switch {
+            let cmd = render("hooks.after_switch", hook, &ctx)?;
+            script += &format!(
+                "sh -c {} || {{ echo 'after_switch hook failed' >&2; exit 23; }}\n",
+                shquote(&cmd)
+            );
+        }
+        if let Some(restart) = &self.env.config.restart {
+            let cmd = render("restart", restart, &ctx)?;
+            script += &format!(
+                "sh -c {} </dev/null || {{ rc=$?; echo \"restart command exited $rc\" >&2; exit 24; }}\n",
+                shquote(&cmd)
+            );
+        }
+        Ok(script)
+    }
+
+    /// Switch, restart and health-check one host.
+    fn activate(&self, i: usize, version: &str, extra: &str) -> Result<(), String> {
+        let script = self.activate_script(i, Some(version))?;
+        self.run(i, &format!("{script}{extra}"))?;
+        self.on_host(i, format!("switched to {version}, restarted"));
+        if let Some(probe) = self.probe(i, version)? {
+            let cfg = self
+                .env
+                .config
+                .health_check
+                .as_ref()
+                .expect("probe implies config");
+            probe.wait_healthy(self.host(i), cfg)?;
+            self.on_host(i, "healthy");
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- rollout
+
+    /// Preflight and plan a rollout of `release` (nothing is changed).
+    pub fn plan(&self, release: &Release) -> Result<(RolloutPlan, Vec<HostState>), DeployError> {
+        self.phase("preflight");
+        let states = self.read_states()?;
+        if let Some((st, interrupted)) = self.stored_rollout(&states) {
+            return Err(DeployError::Unfinished {
+                state: Box::new(st),
+                interrupted,
+            });
+        }
+        for (i, s) in states.iter().enumerate() {
+            if let Some(l) = &s.lock {
+                return Err(DeployError::LockHeld {
+                    host: self.host(i).name().into(),
+                    holder: Box::new(l.clone()),
+                    stale: l.is_stale(&self.actor.machine),
+                });
+            }
+        }
+        let intact = self.par(&self.all(), |i| {
+            let s = &states[i];
+            let mut problems = s.problems.clone();
+            if let Some(cur) = &s.current {
+                match s.releases.get(cur) {
+                    None => problems.push(format!(
+                        "current points to {cur}, which has no release.json"
+                    )),
+                    Some(r) => {
+                        if let Err(e) =
+                            self.run(i, &hs::verify_release(cur, &r.artifact, &r.sha256))
+                        {
+                            problems.push(format!("the release to roll back to is damaged: {e}"));
+                        }
+                    }
+                }
+            }
+            problems
+        });
+        let mut hosts = Vec::new();
+        let mut pending = Vec::new();
+        for (i, s) in states.iter().enumerate() {
+            let mut problems = intact[i].clone();
+            let existing = s.releases.get(&release.version);
+            if let Some(r) = existing {
+                if r.sha256 != release.sha256 {
+                    problems.push(format!(
+                        "holds a different build of {} (sha256 {}); refusing to replace it",
+                        release.version, r.sha256
+                    ));
+                }
+            }
+            let upload = existing.is_none_or(|r| r.sha256 != release.sha256);
+            let need_kib = release.size.saturating_mul(3) / 1024 + 1024;
+            if upload && s.free_kib.is_some_and(|f| f < need_kib) {
+                problems.push(format!(
+                    "not enough disk space: {} KiB free, {need_kib} KiB needed",
+                    s.free_kib.unwrap_or(0)
+                ));
+            }
+            if s.current.as_deref() != Some(release.version.as_str()) {
+                pending.push(self.host(i).name().to_string());
+            }
+            hosts.push(HostPreflight {
+                host: self.host(i).name().into(),
+                current: s.current.clone(),
+                upload,
+                problems,
+            });
+        }
+        let steps = build_plan(&self.env.config.strategy, &pending);
+        Ok((
+            RolloutPlan {
+                version: release.version.clone(),
+                steps,
+                hosts,
+            },
+            states,
+        ))
+    }
+
+    /// Roll `release` out to the environment.
+    pub fn rollout(&self, release: &Release) -> Result<RolloutOutcome, DeployError> {
+        let (plan, states) = self.plan(release)?;
+        let problems = plan.problems();
+        if !problems.is_empty() {
+            return Err(DeployError::Preflight(problems));
+        }
+        if plan.steps.is_empty() {
+            return Ok(RolloutOutcome::NothingToDo {
+                version: release.version.clone(),
+            });
+        }
+        let id = format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+            self.actor.pid
+        );
+        self.lock_all(&id, &format!("rollout {}", release.version))?;
+        // Stage the release on every host that will run it, before switching any.
+        self.phase(format!(
+            "upload {} to {} host(s)",
+            release.artifact,
+            plan.steps.len().min(1) * states.len()
+        ));
+        let record = hs::ReleaseRecord {
+            project: release.project.clone(),
+            version: release.version.clone(),
+            artifact: release.artifact.clone(),
+            sha256: release.sha256.clone(),
+            size: release.size,
+            uploaded_by: self.actor.id(),
+            uploaded_at: now(),
+        };
+        let receive = hs::receive_release(&record);
+        let verify = hs::verify_release(&release.version, &release.artifact, &release.sha256);
+        let staged = self.par(&self.all(), |i| -> Result<(), String> {
+            if plan.hosts[i].upload {
+                let out = self
+                    .host(i)
+                    .exec(&receive, Some(&release.path))
+                    .map_err(|e| e.to_string())?;
+                if !out.ok() {
+                    return Err(format!("upload failed: {}", out.stderr.trim()));
+                }
+                self.on_host(i, "uploaded, digest verified");
+            } else {
+                self.run(i, &verify)?;
+                self.on_host(i, "already has this release, digest verified");
+            }
+            Ok(())
+        });
+        let failed: Vec<String> = staged
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| {
+                r.as_ref()
+                    .err()
+                    .map(|e| format!("{}: {e}", self.host(i).name()))
+            })
+            .collect();
+        if !failed.is_empty() {
+            self.unlock_all(&id);
+            return Err(DeployError::Failed(format!(
+                "upload failed, no host was switched:\n  {}",
+                failed.join("\n  ")
+            )));
+        }
+        let mut st = RolloutState {
+            id: id.clone(),
+            seq: 0,
+            environment: self.env.name.clone(),
+            project: release.project.clone(),
+            version: release.version.clone(),
+            artifact: release.artifact.clone(),
+            sha256: release.sha256.clone(),
+            status: RolloutStatus::Running,
+            paused_reason: None,
+            steps: plan.steps.clone(),
+            next_step: 0,
+            from: states
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (self.host(i).name().to_string(), s.current.clone()))
+                .collect(),
+            switched: Vec::new(),
+            canary: Vec::new(),
+            in_flight: Vec::new(),
+            started_by: self.actor.id(),
+            started_at: now(),
+            updated_at: now(),
+            insecure_skip_verify: release.insecure_skip_verify,
+        };
+        if release.insecure_skip_verify {
+            let mut e = self.history_entry(0, "rollout", "started");
+            e.to = Some(release.version.clone());
+            e.id = Some(id.clone());
+            e.insecure_skip_verify = true;
+            e.reason = Some("signature verification skipped (--insecure-skip-verify)".into());
+            self.append_history_all(&e);
+        }
+        self.save_state(&mut st);
+        self.run_steps(&mut st)
+    }
+
+    fn append_history_all(&self, template: &HistoryEntry) {
+        self.par(&self.all(), |i| {
+            let mut e = template.clone();
+            e.host = self.host(i).name().to_string();
+            if let Err(err) = self.run(i, &hs::append_history(&e)) {
+                self.warn(format!(
+                    "{}: cannot append to history: {err}",
+                    self.host(i).name()
+                ));
+            }
+        });
+    }
+
+    /// `tug rollout pause` writes its request on every host, so the first reachable one tells.
+    fn pause_requested(&self) -> bool {
+        for i in self.all() {
+            match self.host(i).exec("test -f .tug/pause", None) {
+                Ok(out) => return out.ok(),
+                Err(_) => continue,
+            }
+        }
+        false
+    }
+
+    fn pause(&self, st: &mut RolloutState, reason: String) -> RolloutOutcome {
+        st.status = RolloutStatus::Paused;
+        st.paused_reason = Some(reason.clone());
+        self.save_state(st);
+        self.par(&self.all(), |i| {
+            let _ = self.run(i, "rm -f .tug/pause");
+        });
+        let mut e = self.history_entry(0, "rollout", "paused");
+        e.to = Some(st.version.clone());
+        e.id = Some(st.id.clone());
+        e.reason = Some(reason.clone());
+        self.append_history_all(&e);
+        RolloutOutcome::Paused {
+            version: st.version.clone(),
+            reason,
+        }
+    }
+
+    fn run_steps(&self, st: &mut RolloutState) -> Result<RolloutOutcome, DeployError> {
+        let total = st.steps.len();
+        while st.next_step < total {
+            if self.pause_requested() {
+                return Ok(self.pause(st, "paused by `tug rollout pause`".into()));
+            }
+            let n = st.next_step;
+            match st.steps[n].clone() {
+                PlanStep::Deploy(hosts) => {
+                    let todo: Vec<usize> = hosts
+                        .iter()
+                        .filter(|h| !st.switched.contains(h))
+                        .filter_map(|h| self.index(h))
+                        .collect();
+                    self.phase(format!(
+                        "step {}/{total}: switch {}",
+                        n + 1,
+                        self.names(&todo).join(", ")
+                    ));
+                    st.in_flight = self.names(&todo);
+                    self.save_state(st);
+                    let results = self.par(&todo, |i| {
+                        let name = self.host(i).name().to_string();
+                        let mut e = self.history_entry(i, "rollout", "switched");
+                        e.from = st.from.get(&name).cloned().flatten();
+                        e.to = Some(st.version.clone());
+                        e.digest = Some(st.sha256.clone());
+                        e.id = Some(st.id.clone());
+                        e.insecure_skip_verify = st.insecure_skip_verify;
+                        let res = self.activate(i, &st.version, &hs::append_history(&e));
+                        if let Err(why) = &res {
+                            // Switch a failing host back at once.
+                            self.on_host(i, format!("failed: {why}"));
+                            let _ = self.revert_host(i, st, &format!("health check failed: {why}"));
+                        }
+                        res
+                    });
+                    let mut failures = Vec::new();
+                    for (k, r) in results.into_iter().enumerate() {
+                        let name = self.host(todo[k]).name().to_string();
+                        match r {
+                            Ok(()) => {
+                                st.switched.push(name.clone());
+                                st.canary.push(name);
+                            }
+                            Err(e) => failures.push(format!("{name}: {e}")),
+                        }
+                    }
+                    st.in_flight.clear();
+                    if !failures.is_empty() {
+                        let reason = failures.join("; ");
+                        let hosts = st.switched.clone();
+                        return Ok(self.fail(st, &hosts, &reason));
+                    }
+                }
+                PlanStep::Pause(p) if p == "manual" => {
+                    self.phase(format!("step {}/{total}: pause until promoted", n + 1));
+                    return Ok(self.pause(st, format!("manual pause at step {}/{total}", n + 1)));
+                }
+                PlanStep::Pause(p) => {
+                    let d = parse_duration(&p).map_err(DeployError::Config)?;
+                    self.phase(format!("step {}/{total}: pause {p}", n + 1));
+                    let end = std::time::Instant::now() + d;
+                    while std::time::Instant::now() < end {
+                        std::thread::sleep(
+                            Duration::from_millis(500).min(end - std::time::Instant::now()),
+                        );
+                        if self.pause_requested() {
+                            return Ok(self.pause(st, "paused by `tug rollout pause`".into()));
+                        }
+                    }
+                }
+                PlanStep::Analysis(name) => {
+                    self.phase(format!(
+                        "step {}/{total}: analysis {name} on {}",
+                        n + 1,
+                        st.canary.join(", ")
+                    ));
+                    let cfg =
+                        self.env.config.analyses.get(&name).ok_or_else(|| {
+                            DeployError::Config(format!("unknown analysis {name:?}"))
+                        })?;
+                    let canary: Vec<usize> =
+                        st.canary.iter().filter_map(|h| self.index(h)).collect();
+                    let ctx = QueryContext {
+                        version: st.version.clone(),
+                        environment: self.env.name.clone(),
+                        hosts: canary
+                            .iter()
+                            .map(|&i| regex_escape(self.host(i).name()))
+                            .collect::<Vec<_>>()
+                            .join("|"),
+                        addresses: canary
+                            .iter()
+                            .map(|&i| regex_escape(self.host(i).address()))
+                            .collect::<Vec<_>>()
+                            .join("|"),
+                        window: cfg.window.clone().unwrap_or_else(|| "1m".into()),
+                    };
+                    let verdict = analysis::run(cfg, &ctx, &|k, v| {
+                        let text = match v {
+                            Verdict::Pass => "pass".to_string(),
+                            Verdict::Fail { reason, .. } => format!("fail: {reason}"),
+                            Verdict::Inconclusive { reason } => format!("inconclusive: {reason}"),
+                        };
+                        self.phase(format!("analysis {name}: measurement {k}: {text}"));
+                    });
+                    match verdict {
+                        Ok(Verdict::Pass) => st.canary.clear(),
+                        Ok(Verdict::Fail { scope, reason }) => {
+                            let hosts = match scope {
+                                RollbackScope::All => st.switched.clone(),
+                                RollbackScope::Canary => st.canary.clone(),
+                            };
+                            return Ok(self.fail(
+                                st,
+                                &hosts,
+                                &format!("analysis {name} failed: {reason}"),
+                            ));
+                        }
+                        Ok(Verdict::Inconclusive { reason }) => {
+                            return Ok(
+                                self.pause(st, format!("analysis {name} inconclusive: {reason}"))
+                            );
+                        }
+                        Err(e) => {
+                            return Ok(
+                                self.pause(st, format!("analysis {name} could not run: {e}"))
+                            );
+                        }
+                    }
+                }
+            }
+            st.next_step += 1;
+            self.save_state(st);
+        }
+        Ok(self.finish(st))
+    }
+
+    /// Switch one host back to what it ran before the rollout and mark the release bad there.
+    fn revert_host(&self, i: usize, st: &RolloutState, reason: &str) -> Result<(), String> {
+        let name = self.host(i).name().to_string();
+        let from = st.from.get(&name).cloned().flatten();
+        let mut script = self.activate_script(i, from.as_deref())?;
+        let bad = hs::BadMark {
+            time: now(),
+            actor: self.actor.id(),
+            reason: reason.into(),
+        };
+        script += &format!(
+            "{}\n",
+            hs::write_file(
+                &format!("releases/{}/bad.json", st.version),
+                &serde_json::to_string(&bad).unwrap()
+            )
+        );
+        let mut e = self.history_entry(i, "revert", "reverted");
+        e.from = Some(st.version.clone());
+        e.to = from.clone();
+        e.reason = Some(reason.into());
+        e.id = Some(st.id.clone());
+        script += &hs::append_history(&e);
+        let res = self.run(i, &script);
+        match &res {
+            Ok(_) => self.on_host(
+                i,
+                format!("reverted to {}", from.as_deref().unwrap_or("nothing")),
+            ),
+            Err(e) => self.warn(format!("{name}: revert failed: {e}")),
+        }
+        res.map(|_| ())
+    }
+
+    /// Revert `hosts` in parallel, end the rollout, release the lock.
+    fn fail(&self, st: &mut RolloutState, hosts: &[String], reason: &str) -> RolloutOutcome {
+        self.phase(format!(
+            "rolling back {}: {reason}",
+            if hosts.is_empty() {
+                "nothing".into()
+            } else {
+                hosts.join(", ")
+            }
+        ));
+        let idx: Vec<usize> = hosts.iter().filter_map(|h| self.index(h)).collect();
+        self.par(&idx, |i| self.revert_host(i, st, reason));
+        let kept: Vec<String> = st
+            .switched
+            .iter()
+            .filter(|h| !hosts.contains(h))
+            .cloned()
+            .collect();
+        self.end(st, |i, name| {
+            kept.contains(&name.to_string()).then(|| {
+                let mut e = self.history_entry(i, "rollout", "stopped");
+                e.to = Some(st.version.clone());
+                e.reason = Some(format!(
+                    "kept {}: only canary hosts were rolled back ({reason})",
+                    st.version
+                ));
+                e.id = Some(st.id.clone());
+                e
+            })
+        });
+        RolloutOutcome::RolledBack {
+            version: st.version.clone(),
+            reason: reason.into(),
+            reverted: hosts.to_vec(),
+            kept,
+        }
+    }
+
+    fn finish(&self, st: &mut RolloutState) -> RolloutOutcome {
+        self.phase(format!("done: {} on every host", st.version));
+        let keep = self.env.config.keep_releases;
+        self.end(st, |i, name| {
+            st.switched.contains(&name.to_string()).then(|| {
+                let mut e = self.history_entry(i, "rollout", "success");
+                e.from = st.from.get(name).cloned().flatten();
+                e.to = Some(st.version.clone());
+                e.digest = Some(st.sha256.clone());
+                e.id = Some(st.id.clone());
+                e.insecure_skip_verify = st.insecure_skip_verify;
+                e
+            })
+        });
+        // Prune old releases, never the current one or the one before it.
+        self.par(&self.all(), |i| {
+            let Ok(state) = self.read_state(i) else {
+                return;
+            };
+            let name = self.host(i).name();
+            let mut protect: BTreeSet<String> = [st.version.clone()].into();
+            if let Some(Some(f)) = st.from.get(name) {
+                protect.insert(f.clone());
+            }
+            let mut all: Vec<&hs::ReleaseRecord> = state.releases.values().collect();
+            all.sort_by(|a, b| b.uploaded_at.cmp(&a.uploaded_at));
+            let prune: Vec<String> = all
+                .iter()
+                .skip(keep.max(1))
+                .map(|r| r.version.clone())
+                .filter(|v| !protect.contains(v))
+                .collect();
+            if !prune.is_empty() {
+                let script: Vec<String> = prune
+                    .iter()
+                    .map(|v| format!("rm -rf releases/{}", shquote(v)))
+                    .collect();
+                if self.run(i, &script.join(" && ")).is_ok() {
+                    self.on_host(i, format!("pruned {}", prune.join(", ")));
+                }
+            }
+        });
+        RolloutOutcome::Completed {
+            version: st.version.clone(),
+            hosts: st.switched.clone(),
+        }
+    }
+
+    /// Remove the rollout state and our lock everywhere, with a final history line per host.
+    fn end(&self, st: &RolloutState, line: impl Fn(usize, &str) -> Option<HistoryEntry> + Sync) {
+        self.par(&self.all(), |i| {
+            let mut script = String::new();
+            if let Some(e) = line(i, self.host(i).name()) {
+                script += &hs::append_history(&e);
+                script += "\n";
+            }
+            script += &format!(
+                "rm -f .tug/rollout.json .tug/pause\n{}",
+                hs::release_lock(&st.id)
+            );
+            if let Err(e) = self.run(i, &script) {
+                self.warn(format!("{}: cannot finish: {e}", self.host(i).name()));
+            }
+        });
+    }
+
+    /// Promote, resume or abort the rollout stored on the hosts (from any machine).
+    pub fn continue_rollout(&self, how: Continuation) -> Result<RolloutOutcome, DeployError> {
+        let states = self.read_states()?;
+        let Some((mut st, interrupted)) = self.stored_rollout(&states) else {
+            return Err(DeployError::NoRollout(self.env.name.clone()));
+        };
+        for (i, s) in states.iter().enumerate() {
+            if let Some(l) = &s.lock {
+                let ours = l.id == st.id && (st.status == RolloutStatus::Paused || interrupted);
+                if !(ours || l.id == st.id && l.is_stale(&self.actor.machine)) {
+                    return Err(DeployError::LockHeld {
+                        host: self.host(i).name().into(),
+                        holder: Box::new(l.clone()),
+                        stale: l.is_stale(&self.actor.machine),
+                    });
+                }
+            }
+        }
+        let verb = match how {
+            Continuation::Promote => "promote",
+            Continuation::Resume => "resume",
+            Continuation::Abort => "abort",
+        };
+        self.take_over_lock(&st.id, &format!("rollout {} ({verb})", st.version))?;
+        let mut e = self.history_entry(0, verb, "started");
+        e.to = Some(st.version.clone());
+        e.id = Some(st.id.clone());
+        e.reason = Some(if interrupted && st.status == RolloutStatus::Running {
+            format!(
+                "continuing the interrupted rollout started by {}",
+                st.started_by
+            )
+        } else {
+            st.paused_reason.clone().unwrap_or_default()
+        });
+        self.append_history_all(&e);
+        if how == Continuation::Abort {
+            let hosts: Vec<String> = states
+                .iter()
+                .enumerate()
+                .filter(|(i, s)| {
+                    let name = self.host(*i).name().to_string();
+                    let from = st.from.get(&name).cloned().flatten();
+                    s.current != from || st.in_flight.contains(&name)
+                })
+                .map(|(i, _)| self.host(i).name().to_string())
+                .collect();
+            let reason = format!("rollout aborted by {}", self.actor.id());
+            let outcome = self.fail(&mut st, &hosts, &reason);
+            return Ok(match outcome {
+                RolloutOutcome::RolledBack {
+                    version, reverted, ..
+                } => RolloutOutcome::Aborted { version, reverted },
+                other => other,
+            });
+        }
+        // Promote skips the pause or inconclusive analysis the rollout stopped at; resume re-runs
+        // an analysis and continues an interrupted step where it was.
+        let paused = st.status == RolloutStatus::Paused;
+        let skip = match st.steps.get(st.next_step) {
+            Some(PlanStep::Pause(_)) => paused || how == Continuation::Promote,
+            Some(PlanStep::Analysis(_)) => paused && how == Continuation::Promote,
+            _ => false,
+        };
+        if skip {
+            st.next_step += 1;
+        }
+        st.status = RolloutStatus::Running;
+        st.paused_reason = None;
+        self.save_state(&mut st);
+        self.run_steps(&mut st)
+    }
+
+    /// Ask the running rollout to pause at its next step boundary.
+    pub fn request_pause(&self) -> Result<RolloutState, DeployError> {
+        let states = self.read_states()?;
+        let Some((st, _)) = self.stored_rollout(&states) else {
+            return Err(DeployError::NoRollout(self.env.name.clone()));
+        };
+        if st.status == RolloutStatus::Running {
+            let body = json!({"actor": self.actor.id(), "time": now()}).to_string();
+            for r in self.par(&self.all(), |i| {
+                self.run(i, &hs::write_file(".tug/pause", &body))
+            }) {
+                r.map_err(DeployError::Failed)?;
+            }
+        }
+        Ok(st)
+    }
+
+    // ---------------------------------------------------------------- rollback
+
+    /// Which release each host goes back to: `to`, or its previous good release.
+    pub fn plan_rollback(&self, to: Option<&str>) -> Result<RollbackPlan, DeployError> {
+        let states = self.read_states()?;
+        if let Some((st, interrupted)) = self.stored_rollout(&states) {
+            return Err(DeployError::Unfinished {
+                state: Box::new(st),
+                interrupted,
+            });
+        }
+        let mut moves = Vec::new();
+        let mut records = BTreeMap::new();
+        let mut problems = Vec::new();
+        for (i, s) in states.iter().enumerate() {
+            let name = self.host(i).name().to_string();
+            let target = match to {
+                Some(v) => Some(
+                    v.strip_prefix('v')
+                        .filter(|_| !s.releases.contains_key(v))
+                        .unwrap_or(v)
+                        .to_string(),
+                ),
+                None => previous_good(s),
+            };
+            let Some(target) = target else {
+                problems.push(format!("{name}: no previous good release to go back to"));
+                continue;
+            };
+            let Some(rec) = s.releases.get(&target) else {
+                problems.push(format!(
+                    "{name}: release {target} is not on the host (kept: {})",
+                    keys(&s.releases)
+                ));
+                continue;
+            };
+            records.insert(
+                name.clone(),
+                (rec.artifact.clone(), rec.sha256.clone(), rec.size),
+            );
+            moves.push(HostMove {
+                host: name,
+                from: s.current.clone(),
+                to: target,
+            });
+        }
+        if !problems.is_empty() {
+            return Err(DeployError::Preflight(problems));
+        }
+        Ok(RollbackPlan { moves, records })
+    }
+
+    /// Execute a rollback plan: every host in parallel, no steps, no analysis.
+    pub fn rollback(
+        &self,
+        plan: &RollbackPlan,
+        reason: Option<&str>,
+    ) -> Result<Vec<HostResult>, DeployError> {
+        let id = format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+            self.actor.pid
+        );
+        self.lock_all(&id, "rollback")?;
+        let idx: Vec<usize> = plan
+            .moves
+            .iter()
+            .filter_map(|m| self.index(&m.host))
+            .collect();
+        let results = self.par(&idx, |i| {
+            let m = plan
+                .moves
+                .iter()
+                .find(|m| m.host == self.host(i).name())
+                .expect("planned");
+            let (artifact, sha, size) = &plan.records[&m.host];
+            let mut e = self.history_entry(i, "rollback", "success");
+            e.from = m.from.clone();
+            e.to = Some(m.to.clone());
+            e.digest = Some(sha.clone());
+            e.reason = reason.map(str::to_string);
+            e.id = Some(id.clone());
+            let recorded = std::sync::atomic::AtomicBool::new(false);
+            let res = (|| -> Result<String, String> {
+                if m.from.as_deref() == Some(m.to.as_str()) {
+                    return Ok(format!("already on {}", m.to));
+                }
+                // The fast path checks presence and size; the full digest of the release to roll back
+                // to is checked by every rollout's preflight.
+                let mut script = format!("{}\n", hs::check_release_size(&m.to, artifact, *size));
+                if let Some(from) = &m.from {
+                    let bad = hs::BadMark {
+                        time: now(),
+                        actor: self.actor.id(),
+                        reason: reason
+                            .map(str::to_string)
+                            .unwrap_or_else(|| "rolled back".into()),
+                    };
+                    script += &format!(
+                        "[ -d releases/{f} ] && {{ {w}; }}\n",
+                        f = shquote(from),
+                        w = hs::write_file(
+                            &format!("releases/{from}/bad.json"),
+                            &serde_json::to_string(&bad).unwrap()
+                        )
+                    );
+                }
+                let activate = self.activate_script(i, Some(&m.to))?;
+                let probe = self.probe(i, &m.to)?;
+                if probe.is_none() {
+                    // Nothing to wait for: record and unlock in the same round trip.
+                    script += &format!(
+                        "{activate}{}\n{}\n",
+                        hs::append_history(&e),
+                        hs::release_lock(&id)
+                    );
+                    self.run(i, &script)?;
+                    recorded.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(format!(
+                        "{} -> {}",
+                        m.from.as_deref().unwrap_or("nothing"),
+                        m.to
+                    ));
+                }
+                self.run(i, &format!("{script}{activate}"))?;
+                if let Some(probe) = probe {
+                    probe.wait_healthy(
+                        self.host(i),
+                        self.env.config.health_check.as_ref().unwrap(),
+                    )?;
+                }
+                Ok(format!(
+                    "{} -> {}",
+                    m.from.as_deref().unwrap_or("nothing"),
+                    m.to
+                ))
+            })();
+            if res.is_ok() && recorded.load(std::sync::atomic::Ordering::Relaxed) {
+                return HostResult {
+                    host: self.host(i).name().to_string(),
+                    ok: true,
+                    message: res.unwrap_or_default(),
+                };
+            }
+            if let Err(why) = &res {
+                e.outcome = "failed".into();
+                e.reason = Some(format!(
+                    "{}{why}",
+                    reason.map(|r| format!("{r}; ")).unwrap_or_default()
+                ));
+            }
+            if let Err(err) = self.run(
+                i,
+                &format!("{}\n{}", hs::append_history(&e), hs::release_lock(&id)),
+            ) {
+                self.warn(format!(
+                    "{}: cannot record the rollback: {err}",
+                    self.host(i).name()
+                ));
+            }
+            HostResult {
+                host: self.host(i).name().to_string(),
+                ok: res.is_ok(),
+                message: res.unwrap_or_else(|e| e),
+            }
+        });
+        // Hosts with nothing to do still hold our lock.
+        let idle: Vec<usize> = self
+            .all()
+            .into_iter()
+            .filter(|i| !idx.contains(i))
+            .collect();
+        self.par(&idle, |i| {
+            let _ = self.run(i, &hs::release_lock(&id));
+        });
+        Ok(results)
+    }
+
+    // ---------------------------------------------------------------- status, history, unlock
+
+    pub fn status(&self) -> StatusReport {
+        let states = self.par(&self.all(), |i| self.read_state(i));
+        let ok_states: Vec<HostState> = states
+            .iter()
+            .filter_map(|s| s.as_ref().ok().cloned())
+            .collect();
+        let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+        for s in &ok_states {
+            if let Some(c) = &s.current {
+                *counts.entry(c.as_str()).or_default() += 1;
+            }
+        }
+        let fleet_version = counts
+            .iter()
+            .max_by_key(|(_, n)| **n)
+            .map(|(v, _)| v.to_string());
+        let health = self.par(&self.all(), |i| {
+            let s = states[i].as_ref().ok()?;
+            let cur = s.current.as_ref()?;
+            let probe = match self.probe(i, cur) {
+                Ok(p) => p?,
+                Err(e) => return Some(Err(e)),
+            };
+            let timeout = self
+                .env
+                .config
+                .health_check
+                .as_ref()
+                .map(|h| h.timeout())
+                .unwrap_or(Duration::from_secs(5));
+            Some(probe.once(self.host(i), timeout))
+        });
+        let stored = self.stored_rollout(&ok_states);
+        let hosts = states
+            .iter()
+            .enumerate()
+            .map(|(i, s)| match s {
+                Ok(s) => HostStatus {
+                    host: self.host(i).name().into(),
+                    reachable: Ok(()),
+                    current: s.current.clone(),
+                    health: health[i].clone(),
+                    lock: s.lock.clone(),
+                    diverges: s.current != fleet_version,
+                    bad_current: s
+                        .current
+                        .as_ref()
+                        .and_then(|c| s.bad.get(c))
+                        .map(|b| b.reason.clone()),
+                    releases: s.releases.keys().cloned().collect(),
+                },
+                Err(e) => HostStatus {
+                    host: self.host(i).name().into(),
+                    reachable: Err(e.to_string()),
+                    current: None,
+                    health: None,
+                    lock: None,
+                    diverges: true,
+                    bad_current: None,
+                    releases: Vec::new(),
+                },
+            })
+            .collect();
+        StatusReport {
+            hosts,
+            fleet_version,
+            rollout_interrupted: stored.as_ref().is_some_and(|(_, i)| *i),
+            rollout: stored.map(|(s, _)| s),
+        }
+    }
+
+    /// Every host's history merged: lines of one event on several hosts become one entry.
+    pub fn history(&self) -> Result<Vec<MergedHistory>, DeployError> {
+        let states = self.read_states()?;
+        let mut merged: Vec<MergedHistory> = Vec::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        let mut all: Vec<HistoryEntry> = states.into_iter().flat_map(|s| s.history).collect();
+        all.sort_by(|a, b| a.time.cmp(&b.time));
+        for e in all {
+            let key = match &e.id {
+                Some(id) => format!(
+                    "{id}|{}|{}|{:?}|{:?}|{:?}",
+                    e.action, e.outcome, e.from, e.to, e.reason
+                ),
+                None => format!("{}|{}|{}|{}", e.time, e.action, e.outcome, e.host),
+            };
+            match index.get(&key) {
+                Some(&k) => merged[k].hosts.push(e.host.clone()),
+                None => {
+                    index.insert(key, merged.len());
+                    merged.push(MergedHistory {
+                        hosts: vec![e.host.clone()],
+                        entry: e,
+                    });
+                }
+            }
+        }
+        for m in &mut merged {
+            m.hosts.sort();
+        }
+        Ok(merged)
+    }
+
+    /// Remove every host's lock whoever holds it; recorded in history.
+    pub fn force_unlock(&self, reason: &str) -> Result<Vec<(String, LockRecord)>, DeployError> {
+        let states = self.read_states()?;
+        let mut removed = Vec::new();
+        for (i, s) in states.iter().enumerate() {
+            if let Some(l) = &s.lock {
+                let mut e = self.history_entry(i, "unlock", "forced");
+                e.reason = Some(format!("{reason} (lock held by {})", l.describe()));
+                e.id = Some(l.id.clone());
+                self.run(i, &format!("rm -f .tug/lock\n{}", hs::append_history(&e)))
+                    .map_err(DeployError::Failed)?;
+                removed.push((self.host(i).name().to_string(), l.clone()));
+            }
+        }
+        Ok(removed)
+    }
+}
+
+fn keys<V>(m: &BTreeMap<String, V>) -> String {
+    if m.is_empty() {
+        "none".into()
+    } else {
+        m.keys().cloned().collect::<Vec<_>>().join(", ")
+    }
+}
+
+fn regex_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if r"\.+*?()|[]{}^$".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
+}
+
+/// The release a host ran before its current one, if it is still there and not marked bad.
+pub fn previous_good(s: &HostState) -> Option<String> {
+    let usable = |v: &str| {
+        Some(v) != s.current.as_deref() && s.releases.contains_key(v) && !s.bad.contains_key(v)
+    };
+    for e in s.history.iter().rev() {
+        if matches!(e.outcome.as_str(), "success" | "switched") {
+            for v in [e.to.as_deref(), e.from.as_deref()].into_iter().flatten() {
+                if usable(v) {
+                    return Some(v.to_string());
+                }
+            }
+        }
+    }
+    let mut rs: Vec<&hs::ReleaseRecord> =
+        s.releases.values().filter(|r| usable(&r.version)).collect();
+    rs.sort_by(|a, b| b.uploaded_at.cmp(&a.uploaded_at));
+    rs.first().map(|r| r.version.clone())
+}
+
+/// The steps for `pending` hosts (in config order) under a strategy.
+pub fn build_plan(strategy: &StrategyConfig, pending: &[String]) -> Vec<PlanStep> {
+    let n = pending.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    match strategy.kind {
+        StrategyKind::AllAtOnce => vec![PlanStep::Deploy(pending.to_vec())],
+        StrategyKind::Rolling => {
+            let batch = strategy.batch.as_ref().map(|b| b.value.of(n)).unwrap_or(1);
+            pending
+                .chunks(batch)
+                .map(|c| PlanStep::Deploy(c.to_vec()))
+                .collect()
+        }
+        StrategyKind::Canary => {
+            let mut steps = Vec::new();
+            let mut done = 0;
+            for s in &strategy.steps {
+                if let Some(h) = &s.hosts {
+                    let target = h.value.of(n);
+                    if target > done {
+                        steps.push(PlanStep::Deploy(pending[done..target].to_vec()));
+                        done = target;
+                    }
+                } else if let Some(p) = &s.pause {
+                    steps.push(PlanStep::Pause(p.value.clone()));
+                } else if let Some(a) = &s.analysis {
+                    steps.push(PlanStep::Analysis(a.value.clone()));
+                }
+            }
+            if done < n {
+                steps.push(PlanStep::Deploy(pending[done..].to_vec()));
+            }
+            steps
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(n: usize) -> Vec<String> {
+        (1..=n).map(|i| format!("h{i}")).collect()
+    }
+
+    #[test]
+    fn canary_plan_is_cumulative_and_finishes_the_fleet() {
+        let s: StrategyConfig = serde_saphyr::from_str(
+            "type: canary\nsteps:\n  - hosts: 1\n  - analysis: a\n  - hosts: 50%\n  - pause: manual\n",
+        )
+        .unwrap();
+        let plan = build_plan(&s, &names(4));
+        assert_eq!(
+            plan,
+            vec![
+                PlanStep::Deploy(vec!["h1".into()]),
+                PlanStep::Analysis("a".into()),
+                PlanStep::Deploy(vec!["h2".into()]),
+                PlanStep::Pause("manual".into()),
+                PlanStep::Deploy(vec!["h3".into(), "h4".into()]),
+            ]
+        );
+        let r: StrategyConfig = serde_saphyr::from_str("type: rolling\nbatch: 40%\n").unwrap();
+        assert_eq!(build_plan(&r, &names(5)).len(), 3);
+    }
+}

@@ -1,0 +1,123 @@
+//! Health checks: is the service on a host up after its restart? `http` (expected status) and
+//! `tcp` are probed from this machine, `command` runs on the host. Attempts are retried every
+//! `interval`; after the first success the host must stay healthy for `min_healthy_time`.
+
+use std::net::ToSocketAddrs;
+use std::time::{Duration, Instant};
+
+use crate::config::deploy::HealthCheckConfig;
+
+use super::target::{shquote, Host};
+
+/// A health check with its templates rendered for one host.
+#[derive(Debug, Clone)]
+pub enum Probe {
+    Http { url: String, expect: u16 },
+    Tcp { addr: String },
+    Command { script: String },
+}
+
+/// One GET with a timeout, returning the status code and body.
+pub fn http_get(url: &str, timeout: Duration) -> Result<(u16, String), String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
+    rt.block_on(async {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(|e| e.to_string())?;
+        let resp = client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| format!("GET {url}: {e}"))?;
+        let status = resp.status().as_u16();
+        let body = resp.text().await.map_err(|e| format!("GET {url}: {e}"))?;
+        Ok((status, body))
+    })
+}
+
+impl Probe {
+    /// One attempt.
+    pub fn once(&self, host: &dyn Host, timeout: Duration) -> Result<(), String> {
+        match self {
+            Probe::Http { url, expect } => {
+                let (status, _) = http_get(url, timeout).map_err(|e| without_source_noise(&e))?;
+                if status == *expect {
+                    Ok(())
+                } else {
+                    Err(format!("GET {url}: status {status}, expected {expect}"))
+                }
+            }
+            Probe::Tcp { addr } => {
+                let sock = addr
+                    .to_socket_addrs()
+                    .map_err(|e| format!("{addr}: {e}"))?
+                    .next()
+                    .ok_or_else(|| format!("{addr}: no address"))?;
+                std::net::TcpStream::connect_timeout(&sock, timeout)
+                    .map(|_| ())
+                    .map_err(|e| format!("tcp {addr}: {e}"))
+            }
+            Probe::Command { script } => {
+                let secs = timeout.as_secs().max(1);
+                let out = host
+                    .exec(&format!("timeout {secs} sh -c {}", shquote(script)), None)
+                    .map_err(|e| e.to_string())?;
+                if out.ok() {
+                    Ok(())
+                } else {
+                    let why = out.stderr.trim().lines().last().unwrap_or("").to_string();
+                    Err(format!(
+                        "health command exited {}{}",
+                        out.status,
+                        if why.is_empty() {
+                            String::new()
+                        } else {
+                            format!(": {why}")
+                        }
+                    ))
+                }
+            }
+        }
+    }
+
+    /// Retry until healthy (then hold for `min_healthy_time`), or fail with the last error.
+    pub fn wait_healthy(&self, host: &dyn Host, cfg: &HealthCheckConfig) -> Result<(), String> {
+        let timeout = cfg.timeout();
+        let mut last = String::new();
+        let mut healthy = false;
+        for attempt in 0..=cfg.retries() {
+            if attempt > 0 {
+                std::thread::sleep(cfg.interval());
+            }
+            match self.once(host, timeout) {
+                Ok(()) => {
+                    healthy = true;
+                    break;
+                }
+                Err(e) => last = e,
+            }
+        }
+        if !healthy {
+            return Err(format!(
+                "unhealthy after {} attempts: {last}",
+                cfg.retries() + 1
+            ));
+        }
+        let hold = cfg.min_healthy_time();
+        let start = Instant::now();
+        while start.elapsed() < hold {
+            std::thread::sleep(cfg.interval().min(hold.saturating_sub(start.elapsed())));
+            self.once(host, timeout)
+                .map_err(|e| format!("healthy, then failed within min_healthy_time: {e}"))?;
+        }
+        Ok(())
+    }
+}
+
+fn without_source_noise(e: &str) -> String {
+    e.replace("error sending request for url ", "")
+}

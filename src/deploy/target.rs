@@ -1,0 +1,358 @@
+//! Targets: how tug runs things on a host. A host is anything that can run a POSIX shell script
+//! in its directory (and feed it a file on stdin). Every host operation of the engine is such a
+//! script, so the `local` target (a directory on this machine) and the `ssh` target (the system
+//! OpenSSH client, multiplexed over one ControlMaster connection per host) share all the logic and
+//! behave identically; tests model hosts as directories and as real sshd servers.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+
+/// What a script printed and how it ended.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ExecOutput {
+    pub fn ok(&self) -> bool {
+        self.status == 0
+    }
+}
+
+/// Why a host could not run a script at all (as opposed to the script failing).
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    #[error("{host}: host key verification failed (unknown or changed host key): {detail}")]
+    HostKey { host: String, detail: String },
+    #[error("{host}: cannot connect: {detail}")]
+    Connect { host: String, detail: String },
+    #[error("{host}: cannot run {program}: {source}")]
+    Spawn {
+        host: String,
+        program: String,
+        source: std::io::Error,
+    },
+}
+
+/// A host of an environment.
+pub trait Host: Send + Sync {
+    /// The name used in plans, status and history.
+    fn name(&self) -> &str;
+    /// The address its service listens on (for health checks from this machine).
+    fn address(&self) -> &str;
+    /// The host's directory (holding `releases/`, `current`, `.tug/`), as the host sees it.
+    fn root(&self) -> &str;
+    /// Run `script` with `sh` in the host's directory (created if missing), optionally feeding a
+    /// local file on stdin.
+    fn exec(&self, script: &str, stdin: Option<&Path>) -> Result<ExecOutput, HostError>;
+}
+
+/// Quote a string for a POSIX shell: `'...'` with embedded quotes as `'\''`.
+pub fn shquote(s: &str) -> String {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:@,+%".contains(&b))
+    {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+fn with_root(root: &str, script: &str) -> String {
+    let r = shquote(root);
+    format!("mkdir -p {r} && cd {r} || exit 97\n{script}")
+}
+
+fn output_of(out: std::process::Output) -> ExecOutput {
+    ExecOutput {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn stdin_of(host: &str, stdin: Option<&Path>) -> Result<Stdio, HostError> {
+    match stdin {
+        None => Ok(Stdio::null()),
+        Some(p) => File::open(p)
+            .map(Stdio::from)
+            .map_err(|source| HostError::Spawn {
+                host: host.to_string(),
+                program: format!("(reading {})", p.display()),
+                source,
+            }),
+    }
+}
+
+/// A directory on this machine standing for a host.
+pub struct LocalHost {
+    pub name: String,
+    pub address: String,
+    pub root: String,
+}
+
+impl Host for LocalHost {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn address(&self) -> &str {
+        &self.address
+    }
+    fn root(&self) -> &str {
+        &self.root
+    }
+    fn exec(&self, script: &str, stdin: Option<&Path>) -> Result<ExecOutput, HostError> {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(with_root(&self.root, script))
+            .stdin(stdin_of(&self.name, stdin)?)
+            .output()
+            .map_err(|source| HostError::Spawn {
+                host: self.name.clone(),
+                program: "sh".into(),
+                source,
+            })?;
+        Ok(output_of(out))
+    }
+}
+
+/// A host reached with the system `ssh`. The first use starts a ControlMaster connection in the
+/// background (ControlPersist), so every later script on that host, in this and in the next tug
+/// invocation, reuses one authenticated connection. Host keys are always checked strictly.
+pub struct SshHost {
+    pub name: String,
+    /// What ssh connects to (a Host from ssh_config or an address).
+    pub destination: String,
+    pub user: Option<String>,
+    pub port: Option<u16>,
+    pub root: String,
+    pub ssh_config: Option<PathBuf>,
+    pub known_hosts: Option<PathBuf>,
+    pub identity_file: Option<PathBuf>,
+    master: OnceLock<Result<(), String>>,
+}
+
+/// The directory holding ControlMaster sockets (short: unix socket paths are limited to 108 bytes).
+fn control_dir() -> PathBuf {
+    let uid = unsafe { libc::getuid() };
+    let dir = std::env::temp_dir().join(format!("tug-ssh-{uid}"));
+    let _ = std::fs::create_dir_all(&dir);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700));
+    }
+    dir
+}
+
+impl SshHost {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        name: String,
+        destination: String,
+        user: Option<String>,
+        port: Option<u16>,
+        root: String,
+        ssh_config: Option<PathBuf>,
+        known_hosts: Option<PathBuf>,
+        identity_file: Option<PathBuf>,
+    ) -> Self {
+        SshHost {
+            name,
+            destination,
+            user,
+            port,
+            root,
+            ssh_config,
+            known_hosts,
+            identity_file,
+            master: OnceLock::new(),
+        }
+    }
+
+    /// The ssh command line up to (and including) the destination.
+    fn ssh(&self) -> Command {
+        let mut cmd = Command::new("ssh");
+        if let Some(f) = &self.ssh_config {
+            cmd.arg("-F").arg(f);
+        }
+        cmd.args([
+            "-o",
+            "StrictHostKeyChecking=yes",
+            "-o",
+            "BatchMode=yes",
+            "-o",
+            "ConnectTimeout=10",
+        ]);
+        cmd.args([
+            "-o",
+            "ServerAliveInterval=5",
+            "-o",
+            "ServerAliveCountMax=3",
+            "-o",
+            "LogLevel=ERROR",
+        ]);
+        cmd.arg("-o")
+            .arg(format!("ControlPath={}/%C", control_dir().display()));
+        if let Some(k) = &self.known_hosts {
+            cmd.arg("-o")
+                .arg(format!("UserKnownHostsFile={}", k.display()));
+        }
+        if let Some(i) = &self.identity_file {
+            cmd.arg("-i").arg(i).args(["-o", "IdentitiesOnly=yes"]);
+        }
+        if let Some(p) = self.port {
+            cmd.arg("-p").arg(p.to_string());
+        }
+        if let Some(u) = &self.user {
+            cmd.arg("-l").arg(u);
+        }
+        cmd
+    }
+
+    fn classify(&self, stderr: &str) -> HostError {
+        let detail = stderr
+            .trim()
+            .lines()
+            .last()
+            .unwrap_or("ssh failed")
+            .to_string();
+        if stderr.contains("Host key verification failed")
+            || stderr.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")
+            || stderr.contains("No ED25519 host key is known")
+            || stderr.contains("host key is known")
+        {
+            HostError::HostKey {
+                host: self.name.clone(),
+                detail,
+            }
+        } else {
+            HostError::Connect {
+                host: self.name.clone(),
+                detail,
+            }
+        }
+    }
+
+    /// Make sure a master connection is up (reusing one left by an earlier run).
+    fn connect(&self) -> Result<(), HostError> {
+        let res = self.master.get_or_init(|| {
+            let check = self
+                .ssh()
+                .args(["-O", "check"])
+                .arg(&self.destination)
+                .output();
+            if check.is_ok_and(|o| o.status.success()) {
+                return Ok(());
+            }
+            // -f backgrounds after authentication; its stderr goes to a file so that the
+            // background master does not hold our pipe open.
+            let log = match tempfile::NamedTempFile::new() {
+                Ok(f) => f,
+                Err(e) => return Err(format!("temp file: {e}")),
+            };
+            let stderr = match log.reopen() {
+                Ok(f) => f,
+                Err(e) => return Err(format!("temp file: {e}")),
+            };
+            let status = self
+                .ssh()
+                .args([
+                    "-o",
+                    "ControlMaster=yes",
+                    "-o",
+                    "ControlPersist=120",
+                    "-f",
+                    "-N",
+                ])
+                .arg(&self.destination)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(stderr))
+                .status();
+            let text = std::fs::read_to_string(log.path()).unwrap_or_default();
+            match status {
+                Ok(s) if s.success() => Ok(()),
+                Ok(_) => Err(text),
+                Err(e) => Err(format!("cannot run ssh: {e}")),
+            }
+        });
+        res.clone().map_err(|stderr| self.classify(&stderr))
+    }
+}
+
+impl Host for SshHost {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn address(&self) -> &str {
+        &self.destination
+    }
+    fn root(&self) -> &str {
+        &self.root
+    }
+    fn exec(&self, script: &str, stdin: Option<&Path>) -> Result<ExecOutput, HostError> {
+        self.connect()?;
+        let remote = format!("sh -c {}", shquote(&with_root(&self.root, script)));
+        let out = self
+            .ssh()
+            .args(["-o", "ControlMaster=no", "-T"])
+            .arg(&self.destination)
+            .arg("--")
+            .arg(remote)
+            .stdin(stdin_of(&self.name, stdin)?)
+            .output()
+            .map_err(|source| HostError::Spawn {
+                host: self.name.clone(),
+                program: "ssh".into(),
+                source,
+            })?;
+        let out = output_of(out);
+        if out.status == 255 {
+            return Err(self.classify(&out.stderr));
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quoting_survives_the_shell() {
+        for s in [
+            "plain",
+            "with space",
+            "it's",
+            "$(rm -rf /)",
+            "a\"b`c`\\",
+            "",
+        ] {
+            let out = Command::new("sh")
+                .arg("-c")
+                .arg(format!("printf %s {}", shquote(s)))
+                .output()
+                .unwrap();
+            assert_eq!(String::from_utf8(out.stdout).unwrap(), s);
+        }
+    }
+
+    #[test]
+    fn local_host_runs_in_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("host a");
+        let host = LocalHost {
+            name: "a".into(),
+            address: "127.0.0.1".into(),
+            root: root.display().to_string(),
+        };
+        let out = host.exec("pwd; exit 3", None).unwrap();
+        assert_eq!(out.status, 3);
+        assert_eq!(out.stdout.trim(), root.display().to_string());
+    }
+}

@@ -1,0 +1,602 @@
+//! Deploy scenarios end to end with real components: hosts as directories and as real sshd
+//! servers, the demo service built by the real Go toolchain (good, failing and unhealthy builds),
+//! releases signed by openssl, a real Prometheus scraping every host, a bounded load loop.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::harness::prometheus::prometheus;
+use crate::harness::service::{self, free_port, get, release, stop_services, Variant, RESTART};
+use crate::harness::sshd;
+use crate::harness::*;
+
+const V1: Variant = Variant::good("1.0.0");
+const V2_BAD: Variant = Variant {
+    version: "2.0.0",
+    fail_rate: 0.5,
+    latency_ms: 0,
+    healthy: true,
+};
+const V21: Variant = Variant::good("2.1.0");
+const V3_UNHEALTHY: Variant = Variant {
+    version: "3.0.0",
+    fail_rate: 0.0,
+    latency_ms: 0,
+    healthy: false,
+};
+
+/// Hosts of one test: directories (local, or behind the shared sshd servers) and service ports.
+struct Fleet {
+    dir: tempfile::TempDir,
+    names: Vec<String>,
+    paths: Vec<PathBuf>,
+    ips: Vec<String>,
+    ports: Vec<u16>,
+    ssh: Option<(Vec<u16>, PathBuf)>,
+}
+
+impl Drop for Fleet {
+    fn drop(&mut self) {
+        stop_services(&self.paths);
+    }
+}
+
+impl Fleet {
+    fn local(n: usize) -> Fleet {
+        let dir = tempdir();
+        let names: Vec<String> = (1..=n).map(|i| format!("h{i}")).collect();
+        let paths = names
+            .iter()
+            .map(|h| dir.path().join("hosts").join(h))
+            .collect();
+        let ports = (0..n).map(|_| free_port("127.0.0.1")).collect();
+        Fleet {
+            names,
+            paths,
+            ips: vec!["127.0.0.1".into(); n],
+            ports,
+            ssh: None,
+            dir,
+        }
+    }
+
+    fn over_ssh() -> Fleet {
+        let f = sshd::fleet();
+        let dir = tempdir();
+        let n = f.hosts.len();
+        let names: Vec<String> = (1..=n).map(|i| format!("h{i}")).collect();
+        let paths: Vec<PathBuf> = names
+            .iter()
+            .map(|h| dir.path().join("hosts").join(h))
+            .collect();
+        for p in &paths {
+            sshd::give_to_login_user(p);
+        }
+        let ips: Vec<String> = f.hosts.iter().map(|h| h.ip.clone()).collect();
+        let ports = ips.iter().map(|ip| free_port(ip)).collect();
+        let ssh_ports = f.hosts.iter().map(|h| h.port).collect();
+        Fleet {
+            names,
+            paths,
+            ips,
+            ports,
+            ssh: Some((ssh_ports, f.ssh_config.clone())),
+            dir,
+        }
+    }
+
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The `target:` block.
+    fn target(&self) -> String {
+        let mut out = String::new();
+        match &self.ssh {
+            Some((_, cfg)) => {
+                out += &format!("      type: ssh\n      ssh_config: {}\n", cfg.display())
+            }
+            None => out += "      type: local\n",
+        }
+        out += "      hosts:\n";
+        for i in 0..self.names.len() {
+            let port = self
+                .ssh
+                .as_ref()
+                .map(|(p, _)| format!(", port: {}", p[i]))
+                .unwrap_or_default();
+            out += &format!(
+                "        - {{name: {}, address: {}{port}, path: {}, vars: {{port: \"{}\"}}}}\n",
+                self.names[i],
+                self.ips[i],
+                self.paths[i].display(),
+                self.ports[i]
+            );
+        }
+        out
+    }
+
+    /// One environment `name` with the given strategy (and extra keys).
+    fn env(&self, name: &str, strategy: &str, extra: &str) -> String {
+        let restart = RESTART
+            .lines()
+            .map(|l| format!("      {l}\n"))
+            .collect::<String>();
+        format!(
+            "  {name}:\n    target:\n{}    restart: |\n{restart}    health_check:\n      http: \"http://{{{{ address }}}}:{{{{ vars.port }}}}/healthz\"\n      timeout: 2s\n      retries: 40\n      interval: 100ms\n    public_key: {}\n    strategy:\n{strategy}{extra}",
+            self.target(),
+            service::signing_key().1.display()
+        )
+    }
+
+    fn write_config(&self, dir: &Path, envs: &[String]) {
+        std::fs::create_dir_all(dir).unwrap();
+        std::fs::write(
+            dir.join("tug.yaml"),
+            format!("version: 1\nenvironments:\n{}", envs.concat()),
+        )
+        .unwrap();
+    }
+
+    fn current(&self, i: usize) -> Option<String> {
+        std::fs::read_link(self.paths[i].join("current"))
+            .ok()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into())
+    }
+
+    fn currents(&self) -> Vec<String> {
+        (0..self.paths.len())
+            .map(|i| self.current(i).unwrap_or_else(|| "none".into()))
+            .collect()
+    }
+
+    /// What each host's service answers (`version X`).
+    fn served(&self) -> Vec<String> {
+        (0..self.paths.len())
+            .map(|i| {
+                get(&format!("{}:{}", self.ips[i], self.ports[i]), "/")
+                    .map(|(_, b)| b.trim().to_string())
+                    .unwrap_or_else(|e| format!("down: {e}"))
+            })
+            .collect()
+    }
+
+    fn history(&self, i: usize) -> String {
+        std::fs::read_to_string(self.paths[i].join(".tug/history.jsonl")).unwrap_or_default()
+    }
+}
+
+fn rollout(cwd: &Path, env: &str, dist: &Path) -> Outcome {
+    run(tug(cwd).args(["rollout", env, "--dist"]).arg(dist))
+}
+
+fn all(v: &str, n: usize) -> Vec<String> {
+    vec![v.to_string(); n]
+}
+
+const ALL_AT_ONCE: &str = "      type: all-at-once\n";
+
+#[test]
+fn refuses_unsigned_and_tampered_releases() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    let good = release(V1);
+
+    let unsigned = fleet.root().join("unsigned");
+    copy_tree(&good, &unsigned);
+    std::fs::remove_file(unsigned.join("demo.sig")).unwrap();
+    let out = rollout(&cwd, "prod", &unsigned);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("error: demo is not signed: no demo.sig next to it"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("hint: sign the release"),
+        "{}",
+        out.stderr
+    );
+
+    // Bytes changed after the manifest was written.
+    let tampered = fleet.root().join("tampered");
+    copy_tree(&good, &tampered);
+    let mut bytes = std::fs::read(tampered.join("demo")).unwrap();
+    bytes.push(0);
+    std::fs::write(tampered.join("demo"), &bytes).unwrap();
+    let out = rollout(&cwd, "prod", &tampered);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("error: demo is tampered with: sha256"),
+        "{}",
+        out.stderr
+    );
+
+    // Bytes and manifest changed together: only the signature can tell.
+    let mut manifest = tug::manifest::Manifest::read(&tampered).unwrap();
+    let (sha, size) = tug::fsutil::sha256_file(&tampered.join("demo")).unwrap();
+    manifest.artifacts[0].sha256 = sha;
+    manifest.artifacts[0].size = size;
+    manifest.write(&tampered).unwrap();
+    let out = rollout(&cwd, "prod", &tampered);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("the signature of demo does not verify"),
+        "{}",
+        out.stderr
+    );
+
+    // No host was touched by any of them.
+    assert!(fleet.paths.iter().all(|p| !p.exists()));
+
+    // --insecure-skip-verify deploys and says so in history.
+    let out = run(tug(&cwd)
+        .args(["rollout", "prod", "--insecure-skip-verify", "--dist"])
+        .arg(&unsigned));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        fleet.history(0).contains("\"insecure_skip_verify\":true"),
+        "{}",
+        fleet.history(0)
+    );
+    let hist = ok(tug(&cwd).args(["history", "prod"]));
+    assert!(hist.contains("[signature not verified]"), "{hist}");
+}
+
+#[test]
+fn failing_health_check_reverts_every_switched_host() {
+    let fleet = Fleet::local(3);
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    let out = rollout(&cwd, "prod", &release(V1));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 3));
+    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+
+    let out = rollout(&cwd, "prod", &release(V3_UNHEALTHY));
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("error: rollout of 3.0.0 failed and was rolled back"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("status 500, expected 200"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("1.0.0", 3));
+    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| p.join("releases/3.0.0/bad.json").exists()));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
+    let hist = ok(tug(&cwd).args(["history", "prod"]));
+    assert!(
+        hist.contains("revert reverted 3.0.0 -> 1.0.0 on "),
+        "{hist}"
+    );
+    assert!(hist.contains("health check failed"), "{hist}");
+
+    // Nothing good came before 1.0.0 (3.0.0 is bad): rollback has nowhere to go.
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("no previous good release"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn kill_during_rollout_then_recovery_and_concurrent_lock() {
+    let fleet = Fleet::local(3);
+    let cwd = fleet.root().join("work");
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: 60s\n";
+    fleet.write_config(&cwd, &[fleet.env("prod", canary, "")]);
+    // First release: the canary stops at the 60 s pause; kill it there.
+    let mut first = tug(&cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(V1))
+        .spawn()
+        .unwrap();
+    let state = fleet.paths[0].join(".tug/rollout.json");
+    let start = Instant::now();
+    loop {
+        let text = std::fs::read_to_string(&state).unwrap_or_default();
+        if text.contains("\"next_step\":1") {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rollout never reached the pause"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(fleet.current(0).as_deref(), Some("1.0.0"));
+
+    // A second rollout while the first runs: exit 5, naming the holder.
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(
+        out.stderr.contains("an unfinished rollout of 1.0.0"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("running (started by"), "{}", out.stderr);
+
+    first.kill().unwrap(); // SIGKILL
+    first.wait().unwrap();
+
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("interrupted at step 2/3"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("hint: resume it with `tug rollout resume prod`, or roll it back with `tug rollout abort prod`"), "{}", out.stderr);
+    let status = run(tug(&cwd).args(["status", "prod"]));
+    assert!(
+        status.stdout.contains("interrupted (its process is gone)"),
+        "{status:?}"
+    );
+    assert!(
+        status.stdout.contains("diverges from the fleet"),
+        "{status:?}"
+    );
+
+    let out = run(tug(&cwd).args(["rollout", "abort", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("none", 3), "{out:?}");
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
+    let h = fleet.history(0);
+    for needle in [
+        "\"outcome\":\"switched\"",
+        "\"action\":\"abort\"",
+        "\"action\":\"revert\"",
+        "rollout aborted by",
+    ] {
+        assert!(h.contains(needle), "{needle} missing from {h}");
+    }
+
+    // Recovery by resuming: kill again, then resume to the end.
+    let mut again = tug(&cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(V1))
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !std::fs::read_to_string(&state)
+        .unwrap_or_default()
+        .contains("\"next_step\":1")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rollout never reached the pause"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    again.kill().unwrap();
+    again.wait().unwrap();
+    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 3));
+    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+}
+
+/// The scenario of the issue over real sshd servers with a real Prometheus.
+#[test]
+fn ssh_canary_analysis_promote_and_rollback() {
+    let fleet = Fleet::over_ssh();
+    let n = fleet.names.len();
+    let prom = prometheus();
+    let targets: Vec<(String, String)> = (0..n)
+        .map(|i| {
+            (
+                format!("{}:{}", fleet.ips[i], fleet.ports[i]),
+                fleet.names[i].clone(),
+            )
+        })
+        .collect();
+    prom.scrape("ssh-canary", &targets);
+
+    let rate = |code: &str| {
+        format!(
+            "sum(rate(demo_requests_total{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"{code}}}[{{{{ window }}}}]))"
+        )
+    };
+    let analysis = format!(
+        "    analyses:\n      errors:\n        prometheus: {}\n        window: 5s\n        queries:\n          error_rate: '({} or vector(0)) / {}'\n          p50: 'histogram_quantile(0.5, sum by (le) (rate(demo_request_duration_seconds_bucket{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"}}[{{{{ window }}}}])))'\n        success: error_rate <= 0.03\n        failure:\n          - condition: error_rate > 0.15\n            rollback: all\n          - condition: p50 > 0.8 and error_rate > 0.03\n            rollback: canary\n        initial_delay: 4s\n        interval: 1s\n        count: 3\n        inconclusive_limit: 2\n        no_data: inconclusive\n",
+        prom.url,
+        rate(",code=\"500\""),
+        rate("")
+    );
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - analysis: errors\n        - hosts: 50%\n        - pause: manual\n";
+    let cwd = fleet.root().join("work");
+    let envs = [
+        fleet.env("init", ALL_AT_ONCE, ""),
+        fleet.env("prod", canary, &analysis),
+    ];
+    fleet.write_config(&cwd, &envs);
+
+    // v1 everywhere.
+    let out = rollout(&cwd, "init", &release(V1));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+    assert_eq!(fleet.served(), all("version 1.0.0", n));
+
+    // Bounded load: every host, every 20 ms, at most 3 minutes or 20000 requests.
+    let stop = Arc::new(AtomicBool::new(false));
+    let load = {
+        let stop = stop.clone();
+        let addrs: Vec<String> = targets.iter().map(|t| t.0.clone()).collect();
+        std::thread::spawn(move || {
+            let start = Instant::now();
+            let mut sent = 0;
+            while !stop.load(Ordering::Relaxed)
+                && start.elapsed() < Duration::from_secs(180)
+                && sent < 20000
+            {
+                for a in &addrs {
+                    let _ = get(a, "/");
+                    sent += 1;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+
+    // Bad v2: the canary's error rate fails the analysis, every switched host goes back.
+    let out = rollout(&cwd, "prod", &release(V2_BAD));
+    assert_eq!(out.code, 4, "{out:?}");
+    assert!(
+        out.stderr.contains("analysis errors failed: measurement"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("error_rate > 0.15"), "{}", out.stderr);
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+    assert_eq!(fleet.served(), all("version 1.0.0", n));
+    let hist = ok(tug(&cwd).args(["history", "prod"]));
+    assert!(
+        hist.contains("revert reverted 2.0.0 -> 1.0.0 on h1: analysis errors failed"),
+        "{hist}"
+    );
+
+    // Good v2.1: the analysis passes, half the fleet switches, then a manual pause (exit 6).
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 6, "{out:?}");
+    assert!(out.stderr.contains("measurement 3: pass"), "{}", out.stderr);
+    assert_eq!(fleet.currents(), ["2.1.0", "2.1.0", "1.0.0", "1.0.0"]);
+    // Promote from a second working directory (its own tug.yaml, no dist/).
+    let cwd2 = fleet.root().join("other-laptop");
+    fleet.write_config(&cwd2, &envs);
+    let out = run(tug(&cwd2).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("2.1.0", n));
+    assert_eq!(fleet.served(), all("version 2.1.0", n));
+    stop.store(true, Ordering::Relaxed);
+    load.join().unwrap();
+
+    let status = ok(tug(&cwd).args(["status", "prod"]));
+    assert!(
+        status
+            .lines()
+            .skip(1)
+            .all(|l| l.contains("2.1.0") && l.contains("healthy")),
+        "{status}"
+    );
+
+    // Rollback: every host to 1.0.0 (2.0.0 is bad), recorded with its reason.
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes", "--reason", "customer reports"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("h1: 2.1.0 -> 1.0.0"), "{}", out.stderr);
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+    assert_eq!(fleet.served(), all("version 1.0.0", n));
+    let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
+    assert!(
+        hist.contains("rollback success 2.1.0 -> 1.0.0 on h1,h2,h3,h4: customer reports"),
+        "{hist}"
+    );
+}
+
+#[test]
+fn changed_host_key_is_refused() {
+    let f = sshd::fleet();
+    let dir = tempdir();
+    let authorized = f.dir.join("authorized_keys");
+    let server = sshd::start_sshd(&dir.path().join("sshd"), "127.0.0.29", &authorized);
+    // known_hosts holds a different key for this server (as after a server swap or an attack).
+    let other = dir.path().join("other_key");
+    ok(std::process::Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-f"])
+        .arg(&other));
+    let other_pub = std::fs::read_to_string(other.with_extension("pub")).unwrap();
+    let cfg = sshd::client_config(
+        dir.path(),
+        &f.user_key,
+        &sshd::known_line(&server, &other_pub),
+    );
+    let yaml = format!(
+        "environments:\n  prod:\n    target:\n      type: ssh\n      ssh_config: {}\n      hosts:\n        - {{name: web, address: 127.0.0.29, port: {}, path: {}}}\n",
+        cfg.display(),
+        server.port,
+        dir.path().join("host").display()
+    );
+    std::fs::write(dir.path().join("tug.yaml"), yaml).unwrap();
+    let out = run(tug(dir.path())
+        .args(["rollout", "prod", "--insecure-skip-verify", "--dist"])
+        .arg(release(V1)));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("web: host key verification failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: check the host's key out of band"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("host").exists());
+}
+
+#[test]
+fn pause_request_stops_a_running_rollout() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: 60s\n";
+    fleet.write_config(&cwd, &[fleet.env("prod", canary, "")]);
+    let mut running = tug(&cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(V1))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = fleet.paths[0].join(".tug/rollout.json");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&state)
+        .unwrap_or_default()
+        .contains("\"next_step\":1")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rollout never reached the pause"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let out = run(tug(&cwd).args(["rollout", "pause", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let code = running.wait().unwrap().code();
+    assert_eq!(code, Some(6), "the running rollout should stop paused");
+    assert!(start.elapsed() < Duration::from_secs(30));
+    let status = ok(tug(&cwd).args(["status", "prod"]));
+    assert!(status.contains("paused, step 2/3"), "{status}");
+    assert!(status.contains("paused by `tug rollout pause`"), "{status}");
+    // A new rollout meets the paused one: exit 5, with the way forward.
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("hint: continue it with `tug rollout promote prod`"),
+        "{}",
+        out.stderr
+    );
+    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+}
