@@ -182,7 +182,7 @@ _tug() {
 
     case "${cmd}" in
         tug)
-            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help"
+            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -306,7 +306,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__help)
-            opts="init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help"
+            opts="init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

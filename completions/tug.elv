@@ -36,20 +36,20 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --version 'Print version'
             cand init 'Write a commented tug.yaml for the project in the current directory'
             cand check 'Validate tug.yaml, or with --release run the release checks on the module'
-            cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand build 'Build the release: compile every target, package, checksum, write dist/'
             cand merge 'Combine the dists of a sharded build into one release'
-            cand completions 'Print the shell completion script for SHELL on stdout'
             cand keys 'Manage cosign-compatible signing keys'
             cand sign 'Sign the release in dist/ with a cosign key'
             cand verify 'Verify the release in dist/: digests, checksums file and signatures'
-            cand release 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
             cand publish 'Upload the release in dist/ to every configured publisher'
+            cand release 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
             cand rollout 'Roll a release out to an environment, or continue, pause or abort a rollout'
             cand rollback 'Switch an environment back to its previous good release, fast'
             cand status 'Show each host''s version, health and lock, and any unfinished rollout'
             cand history 'Show who deployed what, when, and how it ended, merged from every host'
             cand unlock 'Remove a stuck lock from every host of an environment (recorded in history)'
+            cand schema 'Print the JSON Schema of tug.yaml on stdout'
+            cand completions 'Print the shell completion script for SHELL on stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;init'= {
@@ -93,25 +93,6 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
-        &'tug;schema'= {
-            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
-            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
-            cand --dist 'Read and write the release in this directory [default: dist]'
-            cand --manifest 'Print the schema of dist/manifest.json instead'
-            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
-            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
-            cand -q 'Print only warnings and errors on stderr'
-            cand --quiet 'Print only warnings and errors on stderr'
-            cand --json 'Print one JSON event per line on stdout instead of human output'
-            cand --no-progress 'Never draw progress bars'
-            cand --no-color 'Never use colour (also: NO_COLOR)'
-            cand -y 'Answer yes to every confirmation prompt'
-            cand --yes 'Answer yes to every confirmation prompt'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
         &'tug;build'= {
             cand --target 'Build only this target (os/arch[/variant], repeatable)'
             cand --shard 'Build only the I-th of N slices of the targets (e.g. 1/4), for `tug merge`'
@@ -145,24 +126,6 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
             cand --clean 'Replace a non-empty output directory'
-            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
-            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
-            cand -q 'Print only warnings and errors on stderr'
-            cand --quiet 'Print only warnings and errors on stderr'
-            cand --json 'Print one JSON event per line on stdout instead of human output'
-            cand --no-progress 'Never draw progress bars'
-            cand --no-color 'Never use colour (also: NO_COLOR)'
-            cand -y 'Answer yes to every confirmation prompt'
-            cand --yes 'Answer yes to every confirmation prompt'
-            cand -h 'Print help (see more with ''--help'')'
-            cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
-        }
-        &'tug;completions'= {
-            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
-            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
-            cand --dist 'Read and write the release in this directory [default: dist]'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -266,14 +229,14 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'tug;release'= {
-            cand -p 'Compile at most N targets at once [default: number of CPUs]'
-            cand --parallelism 'Compile at most N targets at once [default: number of CPUs]'
+        &'tug;publish'= {
+            cand --only 'Run only the publisher with this name (repeatable; the name is `name:` or the type)'
+            cand --oci-layout 'Write the release (and configured images) as an OCI image layout in DIR, upload nothing'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
-            cand --snapshot 'Build an untagged or dirty tree as a snapshot version'
-            cand --clean 'Replace a non-empty dist directory'
+            cand --dry-run 'Show what would be uploaded and upload nothing'
+            cand --replace 'Overwrite a remote file, asset or tag of the same name whose content differs'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -288,14 +251,14 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
-        &'tug;publish'= {
-            cand --only 'Run only the publisher with this name (repeatable; the name is `name:` or the type)'
-            cand --oci-layout 'Write the release (and configured images) as an OCI image layout in DIR, upload nothing'
+        &'tug;release'= {
+            cand -p 'Compile at most N targets at once [default: number of CPUs]'
+            cand --parallelism 'Compile at most N targets at once [default: number of CPUs]'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
-            cand --dry-run 'Show what would be uploaded and upload nothing'
-            cand --replace 'Overwrite a remote file, asset or tag of the same name whose content differs'
+            cand --snapshot 'Build an untagged or dirty tree as a snapshot version'
+            cand --clean 'Replace a non-empty dist directory'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -496,36 +459,69 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tug;schema'= {
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --manifest 'Print the schema of dist/manifest.json instead'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;completions'= {
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'tug;help'= {
             cand init 'Write a commented tug.yaml for the project in the current directory'
             cand check 'Validate tug.yaml, or with --release run the release checks on the module'
-            cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand build 'Build the release: compile every target, package, checksum, write dist/'
             cand merge 'Combine the dists of a sharded build into one release'
-            cand completions 'Print the shell completion script for SHELL on stdout'
             cand keys 'Manage cosign-compatible signing keys'
             cand sign 'Sign the release in dist/ with a cosign key'
             cand verify 'Verify the release in dist/: digests, checksums file and signatures'
-            cand release 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
             cand publish 'Upload the release in dist/ to every configured publisher'
+            cand release 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
             cand rollout 'Roll a release out to an environment, or continue, pause or abort a rollout'
             cand rollback 'Switch an environment back to its previous good release, fast'
             cand status 'Show each host''s version, health and lock, and any unfinished rollout'
             cand history 'Show who deployed what, when, and how it ended, merged from every host'
             cand unlock 'Remove a stuck lock from every host of an environment (recorded in history)'
+            cand schema 'Print the JSON Schema of tug.yaml on stdout'
+            cand completions 'Print the shell completion script for SHELL on stdout'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;help;init'= {
         }
         &'tug;help;check'= {
         }
-        &'tug;help;schema'= {
-        }
         &'tug;help;build'= {
         }
         &'tug;help;merge'= {
-        }
-        &'tug;help;completions'= {
         }
         &'tug;help;keys'= {
             cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
@@ -536,9 +532,9 @@ set edit:completion:arg-completer[tug] = {|@words|
         }
         &'tug;help;verify'= {
         }
-        &'tug;help;release'= {
-        }
         &'tug;help;publish'= {
+        }
+        &'tug;help;release'= {
         }
         &'tug;help;rollout'= {
             cand promote 'Continue a paused rollout past its pause or inconclusive analysis'
@@ -561,6 +557,10 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;help;history'= {
         }
         &'tug;help;unlock'= {
+        }
+        &'tug;help;schema'= {
+        }
+        &'tug;help;completions'= {
         }
         &'tug;help;help'= {
         }

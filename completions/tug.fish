@@ -36,20 +36,20 @@ complete -c tug -n "__fish_tug_needs_command" -s h -l help -d 'Print help (see m
 complete -c tug -n "__fish_tug_needs_command" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_needs_command" -f -a "init" -d 'Write a commented tug.yaml for the project in the current directory'
 complete -c tug -n "__fish_tug_needs_command" -f -a "check" -d 'Validate tug.yaml, or with --release run the release checks on the module'
-complete -c tug -n "__fish_tug_needs_command" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "build" -d 'Build the release: compile every target, package, checksum, write dist/'
 complete -c tug -n "__fish_tug_needs_command" -f -a "merge" -d 'Combine the dists of a sharded build into one release'
-complete -c tug -n "__fish_tug_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "keys" -d 'Manage cosign-compatible signing keys'
 complete -c tug -n "__fish_tug_needs_command" -f -a "sign" -d 'Sign the release in dist/ with a cosign key'
 complete -c tug -n "__fish_tug_needs_command" -f -a "verify" -d 'Verify the release in dist/: digests, checksums file and signatures'
-complete -c tug -n "__fish_tug_needs_command" -f -a "release" -d 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
 complete -c tug -n "__fish_tug_needs_command" -f -a "publish" -d 'Upload the release in dist/ to every configured publisher'
+complete -c tug -n "__fish_tug_needs_command" -f -a "release" -d 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
 complete -c tug -n "__fish_tug_needs_command" -f -a "rollout" -d 'Roll a release out to an environment, or continue, pause or abort a rollout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "rollback" -d 'Switch an environment back to its previous good release, fast'
 complete -c tug -n "__fish_tug_needs_command" -f -a "status" -d 'Show each host\'s version, health and lock, and any unfinished rollout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "history" -d 'Show who deployed what, when, and how it ended, merged from every host'
 complete -c tug -n "__fish_tug_needs_command" -f -a "unlock" -d 'Remove a stuck lock from every host of an environment (recorded in history)'
+complete -c tug -n "__fish_tug_needs_command" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
+complete -c tug -n "__fish_tug_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tug -n "__fish_tug_using_subcommand init" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand init" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
@@ -77,17 +77,6 @@ complete -c tug -n "__fish_tug_using_subcommand check" -l no-progress -d 'Never 
 complete -c tug -n "__fish_tug_using_subcommand check" -l no-color -d 'Never use colour (also: NO_COLOR)'
 complete -c tug -n "__fish_tug_using_subcommand check" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tug -n "__fish_tug_using_subcommand schema" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
-complete -c tug -n "__fish_tug_using_subcommand schema" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand schema" -l manifest -d 'Print the schema of dist/manifest.json instead'
-complete -c tug -n "__fish_tug_using_subcommand schema" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
-complete -c tug -n "__fish_tug_using_subcommand schema" -s q -l quiet -d 'Print only warnings and errors on stderr'
-complete -c tug -n "__fish_tug_using_subcommand schema" -l json -d 'Print one JSON event per line on stdout instead of human output'
-complete -c tug -n "__fish_tug_using_subcommand schema" -l no-progress -d 'Never draw progress bars'
-complete -c tug -n "__fish_tug_using_subcommand schema" -l no-color -d 'Never use colour (also: NO_COLOR)'
-complete -c tug -n "__fish_tug_using_subcommand schema" -s y -l yes -d 'Answer yes to every confirmation prompt'
-complete -c tug -n "__fish_tug_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tug -n "__fish_tug_using_subcommand schema" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand build" -l target -d 'Build only this target (os/arch[/variant], repeatable)' -r
 complete -c tug -n "__fish_tug_using_subcommand build" -l shard -d 'Build only the I-th of N slices of the targets (e.g. 1/4), for `tug merge`' -r
 complete -c tug -n "__fish_tug_using_subcommand build" -s p -l parallelism -d 'Compile at most N targets at once [default: number of CPUs]' -r
@@ -117,16 +106,6 @@ complete -c tug -n "__fish_tug_using_subcommand merge" -l no-color -d 'Never use
 complete -c tug -n "__fish_tug_using_subcommand merge" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand merge" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand merge" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand completions" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
-complete -c tug -n "__fish_tug_using_subcommand completions" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand completions" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
-complete -c tug -n "__fish_tug_using_subcommand completions" -s q -l quiet -d 'Print only warnings and errors on stderr'
-complete -c tug -n "__fish_tug_using_subcommand completions" -l json -d 'Print one JSON event per line on stdout instead of human output'
-complete -c tug -n "__fish_tug_using_subcommand completions" -l no-progress -d 'Never draw progress bars'
-complete -c tug -n "__fish_tug_using_subcommand completions" -l no-color -d 'Never use colour (also: NO_COLOR)'
-complete -c tug -n "__fish_tug_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation prompt'
-complete -c tug -n "__fish_tug_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tug -n "__fish_tug_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
@@ -181,19 +160,6 @@ complete -c tug -n "__fish_tug_using_subcommand verify" -l no-color -d 'Never us
 complete -c tug -n "__fish_tug_using_subcommand verify" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand verify" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand release" -s p -l parallelism -d 'Compile at most N targets at once [default: number of CPUs]' -r
-complete -c tug -n "__fish_tug_using_subcommand release" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
-complete -c tug -n "__fish_tug_using_subcommand release" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand release" -l snapshot -d 'Build an untagged or dirty tree as a snapshot version'
-complete -c tug -n "__fish_tug_using_subcommand release" -l clean -d 'Replace a non-empty dist directory'
-complete -c tug -n "__fish_tug_using_subcommand release" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
-complete -c tug -n "__fish_tug_using_subcommand release" -s q -l quiet -d 'Print only warnings and errors on stderr'
-complete -c tug -n "__fish_tug_using_subcommand release" -l json -d 'Print one JSON event per line on stdout instead of human output'
-complete -c tug -n "__fish_tug_using_subcommand release" -l no-progress -d 'Never draw progress bars'
-complete -c tug -n "__fish_tug_using_subcommand release" -l no-color -d 'Never use colour (also: NO_COLOR)'
-complete -c tug -n "__fish_tug_using_subcommand release" -s y -l yes -d 'Answer yes to every confirmation prompt'
-complete -c tug -n "__fish_tug_using_subcommand release" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c tug -n "__fish_tug_using_subcommand release" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand publish" -l only -d 'Run only the publisher with this name (repeatable; the name is `name:` or the type)' -r
 complete -c tug -n "__fish_tug_using_subcommand publish" -l oci-layout -d 'Write the release (and configured images) as an OCI image layout in DIR, upload nothing' -r -F
 complete -c tug -n "__fish_tug_using_subcommand publish" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
@@ -208,6 +174,19 @@ complete -c tug -n "__fish_tug_using_subcommand publish" -l no-color -d 'Never u
 complete -c tug -n "__fish_tug_using_subcommand publish" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand publish" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand publish" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand release" -s p -l parallelism -d 'Compile at most N targets at once [default: number of CPUs]' -r
+complete -c tug -n "__fish_tug_using_subcommand release" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand release" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand release" -l snapshot -d 'Build an untagged or dirty tree as a snapshot version'
+complete -c tug -n "__fish_tug_using_subcommand release" -l clean -d 'Replace a non-empty dist directory'
+complete -c tug -n "__fish_tug_using_subcommand release" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand release" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand release" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand release" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand release" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand release" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand release" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand release" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -l version -d 'The version to deploy (default: the one in the release source)' -r
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -l from -d 'Take the release from a published `dir` location instead of dist/' -r -F
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
@@ -314,23 +293,44 @@ complete -c tug -n "__fish_tug_using_subcommand unlock" -l no-color -d 'Never us
 complete -c tug -n "__fish_tug_using_subcommand unlock" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand unlock" -s h -l help -d 'Print help'
 complete -c tug -n "__fish_tug_using_subcommand unlock" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "init" -d 'Write a commented tug.yaml for the project in the current directory'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "check" -d 'Validate tug.yaml, or with --release run the release checks on the module'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "build" -d 'Build the release: compile every target, package, checksum, write dist/'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "merge" -d 'Combine the dists of a sharded build into one release'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "keys" -d 'Manage cosign-compatible signing keys'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "sign" -d 'Sign the release in dist/ with a cosign key'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "verify" -d 'Verify the release in dist/: digests, checksums file and signatures'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "release" -d 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "publish" -d 'Upload the release in dist/ to every configured publisher'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "rollout" -d 'Roll a release out to an environment, or continue, pause or abort a rollout'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "rollback" -d 'Switch an environment back to its previous good release, fast'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "status" -d 'Show each host\'s version, health and lock, and any unfinished rollout'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "history" -d 'Show who deployed what, when, and how it ended, merged from every host'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "unlock" -d 'Remove a stuck lock from every host of an environment (recorded in history)'
-complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check schema build merge completions keys sign verify release publish rollout rollback status history unlock help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand schema" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand schema" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand schema" -l manifest -d 'Print the schema of dist/manifest.json instead'
+complete -c tug -n "__fish_tug_using_subcommand schema" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand schema" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand schema" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand schema" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand schema" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand schema" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand schema" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand schema" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand completions" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
+complete -c tug -n "__fish_tug_using_subcommand completions" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand completions" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
+complete -c tug -n "__fish_tug_using_subcommand completions" -s q -l quiet -d 'Print only warnings and errors on stderr'
+complete -c tug -n "__fish_tug_using_subcommand completions" -l json -d 'Print one JSON event per line on stdout instead of human output'
+complete -c tug -n "__fish_tug_using_subcommand completions" -l no-progress -d 'Never draw progress bars'
+complete -c tug -n "__fish_tug_using_subcommand completions" -l no-color -d 'Never use colour (also: NO_COLOR)'
+complete -c tug -n "__fish_tug_using_subcommand completions" -s y -l yes -d 'Answer yes to every confirmation prompt'
+complete -c tug -n "__fish_tug_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c tug -n "__fish_tug_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "init" -d 'Write a commented tug.yaml for the project in the current directory'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "check" -d 'Validate tug.yaml, or with --release run the release checks on the module'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "build" -d 'Build the release: compile every target, package, checksum, write dist/'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "merge" -d 'Combine the dists of a sharded build into one release'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "keys" -d 'Manage cosign-compatible signing keys'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "sign" -d 'Sign the release in dist/ with a cosign key'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "verify" -d 'Verify the release in dist/: digests, checksums file and signatures'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "publish" -d 'Upload the release in dist/ to every configured publisher'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "release" -d 'Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "rollout" -d 'Roll a release out to an environment, or continue, pause or abort a rollout'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "rollback" -d 'Switch an environment back to its previous good release, fast'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "status" -d 'Show each host\'s version, health and lock, and any unfinished rollout'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "history" -d 'Show who deployed what, when, and how it ended, merged from every host'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "unlock" -d 'Remove a stuck lock from every host of an environment (recorded in history)'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "schema" -d 'Print the JSON Schema of tug.yaml on stdout'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
+complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "promote" -d 'Continue a paused rollout past its pause or inconclusive analysis'
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "pause" -d 'Ask the running rollout to pause at its next step'

@@ -2,48 +2,38 @@
 //! does and map its outcome to the documented exit codes (4 rolled back, 5 locked, 6 paused).
 //! Also holds the helpers the other deploy commands share (loading the environment, progress).
 
-use std::path::PathBuf;
-
 use super::Context;
 use crate::cli::rollout::{RolloutAction, RolloutArgs};
-use crate::config::{Config, Validator};
+use crate::config::settings::{Overrides, Settings};
 use crate::deploy::engine::{Continuation, RolloutOutcome};
 use crate::deploy::hoststate::PlanStep;
 use crate::deploy::{verify, Actor, DeployError, Deployer, Environment, Event};
 use crate::error::{Error, ExitCode};
 use crate::ui::Printer;
 
-/// Find tug.yaml: `--config`, else walk up from the current directory.
-fn config_path(ctx: &Context) -> anyhow::Result<PathBuf> {
-    if let Some(p) = &ctx.global.config {
-        return Ok(ctx.cwd.join(p));
-    }
-    let mut dir = Some(ctx.cwd.as_path());
-    while let Some(d) = dir {
-        for name in ["tug.yaml", "tug.yml"] {
-            if d.join(name).is_file() {
-                return Ok(d.join(name));
-            }
-        }
-        dir = d.parent();
-    }
-    Err(
-        Error::usage("no tug.yaml found here or in any parent directory")
-            .with_hint("run `tug init`, or pass --config PATH")
-            .into(),
-    )
-}
-
-/// Load tug.yaml and build environment `name` (validated, with located errors).
+/// Load the resolved settings (tug.yaml is required here: environments live in it) and build
+/// environment `name`; tug.yaml is validated as a whole, with located errors.
 pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
-    let path = config_path(ctx)?;
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
-    // TODO(merge): config::load
-    let config: Config = serde_saphyr::from_str(&text)
-        .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
-    let Some(env_cfg) = config.environments.get(name).cloned() else {
-        let known: Vec<&str> = config.environments.keys().map(String::as_str).collect();
+    let settings = Settings::load(&ctx.global, &ctx.cwd, Overrides::default())?;
+    for warning in &settings.warnings {
+        ctx.printer.warn(warning);
+    }
+    let Some(path) = settings.config_path.as_ref() else {
+        return Err(
+            Error::usage("no tug.yaml found here or in any parent directory")
+                .with_hint(
+                    "environments are defined in tug.yaml: run `tug init`, or pass --config PATH",
+                )
+                .into(),
+        );
+    };
+    let Some(env_cfg) = settings.config.environments.get(name).cloned() else {
+        let known: Vec<&str> = settings
+            .config
+            .environments
+            .keys()
+            .map(String::as_str)
+            .collect();
         return Err(
             Error::usage(format!("no environment {name:?} in {}", path.display()))
                 .with_hint(if known.is_empty() {
@@ -54,31 +44,7 @@ pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
                 .into(),
         );
     };
-    let mut v = Validator::new(&path);
-    env_cfg.validate(name, &mut v);
-    for d in &v.diagnostics {
-        if d.severity == crate::config::Severity::Warning {
-            ctx.printer.warn(d.render(&text));
-        }
-    }
-    if v.has_errors() {
-        let rendered: Vec<String> = v
-            .diagnostics
-            .iter()
-            .filter(|d| d.severity == crate::config::Severity::Error)
-            .map(|d| d.render(&text))
-            .collect();
-        return Err(Error::usage(format!(
-            "invalid environment {name:?}:\n{}",
-            rendered.join("\n")
-        ))
-        .into());
-    }
-    let base = path
-        .parent()
-        .map(PathBuf::from)
-        .unwrap_or_else(|| ctx.cwd.clone());
-    Environment::new(name, env_cfg, &base).map_err(|e| deploy_error(e, name))
+    Environment::new(name, env_cfg, &settings.root).map_err(|e| deploy_error(e, name))
 }
 
 /// Turn an engine error into a user error with its exit code and hint.

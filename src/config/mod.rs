@@ -99,6 +99,9 @@ impl Config {
         }
         v.scoped("checks", |v| self.checks.validate(v));
         v.scoped("publish", |v| publish::validate(&self.publish, v));
+        for (name, e) in &self.environments {
+            v.scoped(format!("environments.{name}"), |v| e.validate(name, v));
+        }
         if let Some(s) = &self.sign {
             v.scoped("sign", |v| s.validate(v));
         }

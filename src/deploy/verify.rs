@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::manifest::{ArtifactKind, Manifest};
+use crate::manifest::{Artifact, ArtifactKind, Manifest};
 
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
@@ -187,37 +187,9 @@ pub fn load(
     }
     if !skip_verify {
         let pem = public_key_pem.ok_or(VerifyError::NoPublicKey)?;
-        let sig_path = manifest
-            .artifacts
-            .iter()
-            .find(|a| {
-                a.kind == ArtifactKind::Signature && a.signs.as_deref() == Some(&artifact.name)
-            })
-            .map(|a| dir.join(&a.path))
-            .unwrap_or_else(|| PathBuf::from(format!("{}.sig", path.display())));
-        if !sig_path.exists() {
-            return Err(VerifyError::Unsigned {
-                name: artifact.name.clone(),
-                sig: sig_path
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .into_owned(),
-            });
-        }
-        let sig = std::fs::read_to_string(&sig_path).map_err(|source| VerifyError::Io {
-            path: sig_path,
-            source,
-        })?;
-        let bytes = std::fs::read(&path).map_err(|source| VerifyError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        verify_signature(pem, &bytes, &sig)?
-            .then_some(())
-            .ok_or(VerifyError::BadSignature {
-                name: artifact.name.clone(),
-            })?;
+        let key = crate::sign::PublicKey::from_pem(pem, "the environment's public_key")
+            .map_err(|e| VerifyError::PublicKey(e.to_string()))?;
+        verify_signed(dir, &manifest, artifact, &key)?;
     }
     Ok(Release {
         project: manifest.project.clone(),
@@ -230,25 +202,100 @@ pub fn load(
     })
 }
 
-/// Check a cosign `.sig` (base64 of a DER ECDSA P-256 signature over SHA-256 of `data`).
-// TODO(merge): use sign::verify
-pub fn verify_signature(
-    public_key_pem: &str,
-    data: &[u8],
-    sig_base64: &str,
+/// The hex digest as 32 bytes.
+fn digest_bytes(hex: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if hex.len() != 64 {
+        return None;
+    }
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Does a signature or bundle recorded for `signed` (already digest-checked) verify with `key`?
+/// `Ok(false)` when there is none; an error when one exists and does not verify.
+fn verify_own_signature(
+    dir: &Path,
+    manifest: &Manifest,
+    signed: &Artifact,
+    key: &crate::sign::PublicKey,
 ) -> Result<bool, VerifyError> {
-    use base64::Engine as _;
-    use p256::ecdsa::signature::Verifier as _;
-    use p256::pkcs8::DecodePublicKey as _;
-    let key = p256::ecdsa::VerifyingKey::from_public_key_pem(public_key_pem.trim())
-        .map_err(|e| VerifyError::PublicKey(e.to_string()))?;
-    let Ok(der) = base64::engine::general_purpose::STANDARD.decode(sig_base64.trim()) else {
-        return Ok(false);
-    };
-    let Ok(sig) = p256::ecdsa::Signature::from_der(&der) else {
-        return Ok(false);
-    };
-    Ok(key.verify(data, &sig).is_ok())
+    let digest = digest_bytes(&signed.sha256).ok_or(VerifyError::BadSignature {
+        name: signed.name.clone(),
+    })?;
+    let mut found = false;
+    let recorded = manifest.artifacts.iter().filter(|a| {
+        matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle)
+            && a.signs.as_deref() == Some(signed.name.as_str())
+    });
+    // A `.sig` beside the artifact counts even when the manifest does not list it.
+    let beside = dir.join(format!("{}.sig", signed.path));
+    let mut files: Vec<(ArtifactKind, PathBuf)> =
+        recorded.map(|a| (a.kind, dir.join(&a.path))).collect();
+    if files.is_empty() && beside.is_file() {
+        files.push((ArtifactKind::Signature, beside));
+    }
+    for (kind, path) in files {
+        let bytes = std::fs::read(&path).map_err(|source| VerifyError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let checked = if kind == ArtifactKind::Bundle {
+            crate::sign::verify_bundle(key, &digest, &bytes)
+        } else {
+            crate::sign::verify_sig(key, &digest, &bytes)
+        };
+        checked.map_err(|_| VerifyError::BadSignature {
+            name: signed.name.clone(),
+        })?;
+        found = true;
+    }
+    Ok(found)
+}
+
+/// The artifact must be signed with the environment's key: by its own `.sig` or bundle, or by
+/// being listed, with this digest, in a checksums file that is itself signed (what `tug sign`
+/// does by default).
+fn verify_signed(
+    dir: &Path,
+    manifest: &Manifest,
+    artifact: &Artifact,
+    key: &crate::sign::PublicKey,
+) -> Result<(), VerifyError> {
+    if verify_own_signature(dir, manifest, artifact, key)? {
+        return Ok(());
+    }
+    for sums in manifest.by_kind(ArtifactKind::Checksums) {
+        let path = dir.join(&sums.path);
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let (digest, _) = crate::fsutil::sha256_file(&path).map_err(|source| VerifyError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        if digest != sums.sha256 {
+            return Err(VerifyError::Digest {
+                name: sums.name.clone(),
+                actual: digest,
+                expected: sums.sha256.clone(),
+            });
+        }
+        let listed = crate::manifest::parse_checksums(&String::from_utf8_lossy(&bytes))
+            .ok()
+            .and_then(|m| m.get(&artifact.name).cloned());
+        if listed.as_deref() == Some(artifact.sha256.as_str())
+            && verify_own_signature(dir, manifest, sums, key)?
+        {
+            return Ok(());
+        }
+    }
+    Err(VerifyError::Unsigned {
+        name: artifact.name.clone(),
+        sig: format!("{}.sig", artifact.name),
+    })
 }
 
 /// This machine's architecture in Go's spelling.
@@ -267,19 +314,100 @@ mod tests {
     use base64::Engine as _;
     use p256::ecdsa::signature::Signer as _;
     use p256::pkcs8::{EncodePublicKey as _, LineEnding};
+    use sha2::Digest as _;
 
-    #[test]
-    fn signature_round_trip_and_tamper() {
-        let key = p256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
+    fn artifact(name: &str, kind: ArtifactKind, bytes: &[u8], signs: Option<&str>) -> Artifact {
+        Artifact {
+            name: name.into(),
+            path: name.into(),
+            kind,
+            os: None,
+            arch: None,
+            variant: None,
+            target: None,
+            sha256: crate::fsutil::hex(&sha2::Sha256::digest(bytes)),
+            size: bytes.len() as u64,
+            signs: signs.map(str::to_string),
+            build: None,
+            extra: Default::default(),
+        }
+    }
+
+    fn public(key: &p256::ecdsa::SigningKey) -> crate::sign::PublicKey {
         let pem = key
             .verifying_key()
             .to_public_key_pem(LineEnding::LF)
             .unwrap();
-        let sig: p256::ecdsa::Signature = key.sign(b"release bytes");
-        let b64 = base64::engine::general_purpose::STANDARD.encode(sig.to_der().as_bytes());
-        assert!(verify_signature(&pem, b"release bytes", &b64).unwrap());
-        assert!(!verify_signature(&pem, b"release bytez", &b64).unwrap());
-        assert!(!verify_signature(&pem, b"release bytes", "not base64!").unwrap());
-        assert!(verify_signature("junk", b"x", &b64).is_err());
+        crate::sign::PublicKey::from_pem(&pem, "test key").unwrap()
+    }
+
+    /// A dist whose only signature is on the checksums file (`tug sign`'s default).
+    fn signed_dist(dir: &Path, key: &p256::ecdsa::SigningKey) -> Manifest {
+        let app = b"release bytes".as_slice();
+        let sums = crate::manifest::render_checksums([(
+            "app",
+            crate::fsutil::hex(&sha2::Sha256::digest(app)).as_str(),
+        )]);
+        let sig: p256::ecdsa::Signature = key.sign(sums.as_bytes());
+        let sig = base64::engine::general_purpose::STANDARD.encode(sig.to_der().as_bytes());
+        std::fs::write(dir.join("app"), app).unwrap();
+        std::fs::write(dir.join("sums.txt"), &sums).unwrap();
+        std::fs::write(dir.join("sums.txt.sig"), &sig).unwrap();
+        Manifest {
+            schema_version: crate::manifest::SCHEMA_VERSION,
+            project: "app".into(),
+            version: "1.0.0".into(),
+            tag: None,
+            previous_tag: None,
+            commit: "c".into(),
+            commit_time: "2026-01-01T00:00:00Z".into(),
+            snapshot: false,
+            targets: vec![],
+            shard: None,
+            artifacts: vec![
+                artifact("app", ArtifactKind::Binary, app, None),
+                artifact("sums.txt", ArtifactKind::Checksums, sums.as_bytes(), None),
+                artifact(
+                    "sums.txt.sig",
+                    ArtifactKind::Signature,
+                    sig.as_bytes(),
+                    Some("sums.txt"),
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn signed_checksums_cover_the_artifact_and_a_wrong_key_or_tamper_does_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = p256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
+        let other = p256::ecdsa::SigningKey::from_bytes(&[9u8; 32].into()).unwrap();
+        let m = signed_dist(dir.path(), &key);
+        let app = m.artifact("app").unwrap().clone();
+        verify_signed(dir.path(), &m, &app, &public(&key)).unwrap();
+        assert!(matches!(
+            verify_signed(dir.path(), &m, &app, &public(&other)),
+            Err(VerifyError::BadSignature { .. })
+        ));
+        // The checksums file changed after signing: its digest no longer matches the manifest.
+        std::fs::write(dir.path().join("sums.txt"), "00  app\n").unwrap();
+        assert!(matches!(
+            verify_signed(dir.path(), &m, &app, &public(&key)),
+            Err(VerifyError::Digest { .. })
+        ));
+    }
+
+    #[test]
+    fn an_artifact_without_any_signature_is_unsigned() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = p256::ecdsa::SigningKey::from_bytes(&[7u8; 32].into()).unwrap();
+        let mut m = signed_dist(dir.path(), &key);
+        m.artifacts.retain(|a| a.kind != ArtifactKind::Signature);
+        std::fs::remove_file(dir.path().join("sums.txt.sig")).unwrap();
+        let app = m.artifact("app").unwrap().clone();
+        assert!(matches!(
+            verify_signed(dir.path(), &m, &app, &public(&key)),
+            Err(VerifyError::Unsigned { .. })
+        ));
     }
 }
