@@ -51,15 +51,20 @@ fn help_lists_commands_global_flags_and_exit_codes() {
         Commands:
           init         Write a commented tug.yaml for the project in the current directory
           check        Validate tug.yaml, or with --release run the release checks on the module
-          schema       Print the JSON Schema of tug.yaml on stdout
           build        Build the release: compile every target, package, checksum, write dist/
           merge        Combine the dists of a sharded build into one release
-          completions  Print the shell completion script for SHELL on stdout
           keys         Manage cosign-compatible signing keys
           sign         Sign the release in dist/ with a cosign key
           verify       Verify the release in dist/: digests, checksums file and signatures
-          release      Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish
           publish      Upload the release in dist/ to every configured publisher
+          release      Run the whole release: build, sign (when tug.yaml has a `sign:` section), publish
+          rollout      Roll a release out to an environment, or continue, pause or abort a rollout
+          rollback     Switch an environment back to its previous good release, fast
+          status       Show each host's version, health and lock, and any unfinished rollout
+          history      Show who deployed what, when, and how it ended, merged from every host
+          unlock       Remove a stuck lock from every host of an environment (recorded in history)
+          schema       Print the JSON Schema of tug.yaml on stdout
+          completions  Print the shell completion script for SHELL on stdout
           help         Print this message or the help of the given subcommand(s)
 
         Options:
