@@ -31,6 +31,20 @@ g tag -a v0.1.0 -m v0.1.0
 
 step "tug init (writes tug.yaml from the embedded template)"
 "$tug" init
+# A local environment: each "host" is a directory (how tests model a fleet, too).
+cat >> tug.yaml <<'YAML'
+
+environments:
+  local:
+    target:
+      type: local
+      hosts:
+        - {name: host1, path: ../hosts/host1}
+        - {name: host2, path: ../hosts/host2}
+    public_key: ../keys/cosign.pub
+    health_check:
+      command: "./current/hello --version"
+YAML
 printf 'dist/\npublished/\n' > .gitignore
 g add -A
 g commit -q -m "chore: tug.yaml"
@@ -58,4 +72,22 @@ step "tug publish (the default dir publisher: ./published/hello/0.1.0/)"
 "$tug" publish
 (cd published/hello/0.1.0 && sha256sum -c --quiet hello_0.1.0_checksums.txt && echo "sha256sum -c: OK")
 
-step "done: the project is in $work/hello"
+step "tug rollout local (verify digest + signature, preflight, switch every host)"
+"$tug" rollout local --yes
+
+step "release v0.2.0 and roll it out"
+echo "// v0.2.0" >> main.go
+g commit -q -am "fix: v0.2.0"
+g tag -a v0.2.0 -m v0.2.0
+"$tug" build --clean -q
+"$tug" sign -q --key "$work/keys/cosign.key"
+"$tug" rollout local --yes
+
+step "tug rollback local (every host back to 0.1.0 at once)"
+"$tug" rollback local --yes --reason "quickstart"
+
+step "tug status local / tug history local"
+"$tug" status local
+"$tug" history local
+
+step "done: the project is in $work/hello, its hosts in $work/hosts"
