@@ -112,9 +112,18 @@ fn check_show_prints_the_resolved_config() {
           - CGO_ENABLED=0
         builds: []
         archives: []
-        checksum: {}
-        release_notes: {}
-        checks: {}
+        checksum:
+          name_template: null
+          algorithm: sha256
+        release_notes:
+          disable: false
+          template: null
+          groups: null
+          exclude: []
+        checks:
+          severity: {}
+          tag_prefix: null
+          branches: null
         sign: null
         publish: []
         environments: {}
@@ -273,13 +282,15 @@ fn bad_unsupported_version() {
 
 #[test]
 fn bad_duplicate_environment() {
-    insta::assert_snapshot!(check_yaml("version: 1\nenvironments:\n  prod: {}\n  prod: {}\n"), @r"
+    insta::assert_snapshot!(check_yaml(
+        "version: 1\nenvironments:\n  prod: {target: {type: local, hosts: [{name: a, path: a}]}}\n  prod: {target: {type: local, hosts: [{name: b, path: b}]}}\n"
+    ), @r"
         exit: 2
         --- stdout
         --- stderr
         error: tug.yaml:4:3: duplicate key `prod`
           |
-        4 |   prod: {}
+        4 |   prod: {target: {type: local, hosts: [{name: b, path: b}]}}
           |   ^^^^
         hint: each key (and id) may appear only once in a mapping: remove or rename one
         ");

@@ -531,7 +531,7 @@ fn changed_host_key_is_refused() {
         &sshd::known_line(&server, &other_pub),
     );
     let yaml = format!(
-        "environments:\n  prod:\n    target:\n      type: ssh\n      ssh_config: {}\n      hosts:\n        - {{name: web, address: 127.0.0.29, port: {}, path: {}}}\n",
+        "version: 1\nenvironments:\n  prod:\n    target:\n      type: ssh\n      ssh_config: {}\n      hosts:\n        - {{name: web, address: 127.0.0.29, port: {}, path: {}}}\n",
         cfg.display(),
         server.port,
         dir.path().join("host").display()

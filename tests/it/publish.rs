@@ -824,7 +824,7 @@ fn http_publisher_puts_with_checksums_and_confirms_with_head() {
     let m = make_dist(project, 5000);
     std::fs::write(
         project.join("tug.yaml"),
-        format!("publish:\n  - type: http\n    name: nexus\n    url: \"{url}/repo/{{{{ project }}}}/{{{{ version }}}}/{{{{ artifact }}}}\"\n    headers: {{ X-Api-Key: \"{{{{ env.NEXUS_KEY }}}}\" }}\n    {FAST_RETRY}\n"),
+        format!("version: 1\npublish:\n  - type: http\n    name: nexus\n    url: \"{url}/repo/{{{{ project }}}}/{{{{ version }}}}/{{{{ artifact }}}}\"\n    headers: {{ X-Api-Key: \"{{{{ env.NEXUS_KEY }}}}\" }}\n    {FAST_RETRY}\n"),
     )
     .unwrap();
     let out = run(tug(project).arg("publish").env("NEXUS_KEY", "k3y"));
