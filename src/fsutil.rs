@@ -43,8 +43,8 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// SHA-256 and size of a file, read once in large chunks.
-pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
+/// SHA-256 (raw bytes) and size of a file, read once in large chunks.
+pub fn sha256_file_bytes(path: &Path) -> io::Result<([u8; 32], u64)> {
     let mut file = fs::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -57,7 +57,13 @@ pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
         hasher.update(&buf[..n]);
         size += n as u64;
     }
-    Ok((hex(&hasher.finalize()), size))
+    Ok((hasher.finalize().into(), size))
+}
+
+/// SHA-256 (lower-case hex) and size of a file, read once in large chunks.
+pub fn sha256_file(path: &Path) -> io::Result<(String, u64)> {
+    let (digest, size) = sha256_file_bytes(path)?;
+    Ok((hex(&digest), size))
 }
 
 /// A writer that hashes (SHA-256) and counts everything written through it, so an artifact's
