@@ -255,7 +255,7 @@ fn write_layout(
     }
     let mut plans = Vec::new();
     for (name, oci) in &ocis {
-        plans.push(publish::oci::plan(release, oci, &vars, name).map_err(to_error)?);
+        plans.push(publish::oci::plan(release, oci, &vars, name, None).map_err(to_error)?);
     }
     let refs = publish::oci::write_layout(&plans, dir).map_err(to_error)?;
     for r in &refs {

@@ -199,7 +199,7 @@ fn default_tags() -> Vec<String> {
 }
 
 /// `images:` of an `oci` publisher: one image per Linux binary platform, on an empty (scratch)
-/// base, plus a multi-platform index.
+/// base or a base image from a registry, plus a multi-platform index.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OciImages {
@@ -217,6 +217,14 @@ pub struct OciImages {
     /// Extra image labels (templates).
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
+    /// Base image pulled from a registry (`host/repo:tag` or `host/repo@sha256:...`, template;
+    /// default: none, an empty scratch base). For each platform the base's image (from its index,
+    /// or its single manifest when that matches) is extended: its layers are reused by digest
+    /// (mounted when on the same registry, else copied), tug's binary layer goes on top, and the
+    /// base's env, working directory and user are kept with tug's entrypoint. Pin a digest for
+    /// reproducible images. A platform the base lacks is an error.
+    #[serde(default)]
+    pub base: Option<String>,
 }
 
 fn default_bin_dir() -> String {

@@ -169,6 +169,12 @@ pub enum PublishError {
     },
     #[error("{what}: {message}")]
     Other { what: String, message: String },
+    #[error("base image {base} has no {platform} image (it has: {})", has.join(", "))]
+    BaseLacksPlatform {
+        base: String,
+        platform: String,
+        has: Vec<String>,
+    },
 }
 
 impl PublishError {
@@ -195,13 +201,19 @@ impl PublishError {
                 "set credentials (docker login / ~/.docker/config.json, TUG_REGISTRY_USERNAME and TUG_REGISTRY_PASSWORD, or GITHUB_TOKEN)".into(),
             ),
             PublishError::Config { .. } => Some("fix the `publish:` section of tug.yaml".into()),
+            PublishError::BaseLacksPlatform { .. } => Some(
+                "choose an `images.base` with every Linux platform the release builds, or build only the platforms it has".into(),
+            ),
             _ => None,
         }
     }
 
     /// Configuration problems are usage errors (exit 2); everything else is a failure (exit 1).
     pub fn is_config(&self) -> bool {
-        matches!(self, PublishError::Config { .. })
+        matches!(
+            self,
+            PublishError::Config { .. } | PublishError::BaseLacksPlatform { .. }
+        )
     }
 }
 

@@ -857,3 +857,204 @@ fn http_publisher_puts_with_checksums_and_confirms_with_head() {
         out.stderr
     );
 }
+
+/// Write a tiny base image as an OCI layout in `dir` and push it to `reference` with skopeo:
+/// one layer holding `/etc/base-release`, a config with `Env` and `WorkingDir`, for each of
+/// `arches` (an index when several, a single manifest when one). Returns the layer's digest and
+/// diff_id.
+fn push_base_image(dir: &Path, reference: &str, arches: &[&str]) -> (String, String) {
+    use std::io::Write;
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| {
+        let hex = sha256(bytes);
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        serde_json::json!({ "digest": format!("sha256:{hex}"), "size": bytes.len() })
+    };
+    let mut tar = tar::Builder::new(Vec::new());
+    for (path, kind, body) in [
+        ("etc/", tar::EntryType::Directory, &b""[..]),
+        (
+            "etc/base-release",
+            tar::EntryType::Regular,
+            &b"base 1.0\n"[..],
+        ),
+    ] {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(kind);
+        h.set_mode(0o755);
+        h.set_mtime(1);
+        h.set_size(body.len() as u64);
+        tar.append_data(&mut h, path, body).unwrap();
+    }
+    let tar = tar.into_inner().unwrap();
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
+    gz.write_all(&tar).unwrap();
+    let mut layer = put(&gz.finish().unwrap());
+    layer["mediaType"] = "application/vnd.oci.image.layer.v1.tar+gzip".into();
+    let diff_id = format!("sha256:{}", sha256(&tar));
+    let mut manifests = Vec::new();
+    for arch in arches {
+        let config = serde_json::json!({
+            "architecture": arch, "os": "linux",
+            "config": { "Env": ["PATH=/bin", "BASE=1"], "WorkingDir": "/srv", "Cmd": ["sh"] },
+            "rootfs": { "type": "layers", "diff_ids": [diff_id] },
+            "history": [{ "created_by": "base layer" }],
+        });
+        let mut config_d = put(&serde_json::to_vec(&config).unwrap());
+        config_d["mediaType"] = "application/vnd.oci.image.config.v1+json".into();
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": config_d, "layers": [layer],
+        });
+        let mut d = put(&serde_json::to_vec(&manifest).unwrap());
+        d["mediaType"] = "application/vnd.oci.image.manifest.v1+json".into();
+        d["platform"] = serde_json::json!({ "architecture": arch, "os": "linux" });
+        manifests.push(d);
+    }
+    let top = if manifests.len() == 1 {
+        manifests.pop().unwrap()
+    } else {
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": manifests,
+        });
+        let mut d = put(&serde_json::to_vec(&index).unwrap());
+        d["mediaType"] = "application/vnd.oci.image.index.v1+json".into();
+        d
+    };
+    let mut top = top;
+    top["annotations"] = serde_json::json!({ "org.opencontainers.image.ref.name": "base" });
+    std::fs::write(
+        dir.join("index.json"),
+        serde_json::to_vec(&serde_json::json!({ "schemaVersion": 2, "manifests": [top] })).unwrap(),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    skopeo(&[
+        "copy",
+        "--all",
+        "--dest-tls-verify=false",
+        &format!("oci:{}:base", dir.display()),
+        &format!("docker://{reference}"),
+    ]);
+    (layer["digest"].as_str().unwrap().to_string(), diff_id)
+}
+
+#[test]
+fn images_on_a_base_from_the_registry_reuse_its_layers_and_run() {
+    let reg = Registry::shared();
+    let tmp = tempdir();
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    make_dist(&project, 1000);
+    let base = format!("{}/base/busybox:1.0", reg.addr);
+    let (base_layer, base_diff_id) =
+        push_base_image(&tmp.path().join("base"), &base, &["amd64", "arm64"]);
+    let yaml = oci_config(&reg.addr, "based", true, &format!("      base: {base}\n"));
+    std::fs::write(project.join("tug.yaml"), &yaml).unwrap();
+    let out = run(tug(&project).arg("publish"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // skopeo copies the linux/amd64 image: the base's layer first, tug's last.
+    let image = format!("docker://{}/acme/based-image:1.0.0", reg.addr);
+    let copy = tempdir();
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        "--override-os",
+        "linux",
+        "--override-arch",
+        "amd64",
+        &image,
+        &format!("dir:{}", copy.path().display()),
+    ]);
+    let copied: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(copy.path().join("manifest.json")).unwrap()).unwrap();
+    let layers: Vec<&str> = copied["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["digest"].as_str().unwrap())
+        .collect();
+    assert_eq!(layers.len(), 2, "{copied}");
+    assert_eq!(layers[0], base_layer);
+    let rootfs = tempdir();
+    for layer in &layers {
+        let status = Command::new("tar")
+            .arg("-xzf")
+            .arg(copy.path().join(layer.trim_start_matches("sha256:")))
+            .arg("-C")
+            .arg(rootfs.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    assert_eq!(
+        std::fs::read_to_string(rootfs.path().join("etc/base-release")).unwrap(),
+        "base 1.0\n"
+    );
+    let ran = Command::new(rootfs.path().join("usr/local/bin/hello"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&ran.stdout), "hello 1.0.0\n");
+    let config: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            copy.path().join(
+                copied["config"]["digest"]
+                    .as_str()
+                    .unwrap()
+                    .trim_start_matches("sha256:"),
+            ),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        config["config"]["Env"],
+        serde_json::json!(["PATH=/bin", "BASE=1"])
+    );
+    assert_eq!(config["config"]["WorkingDir"], "/srv");
+    assert_eq!(
+        config["config"]["Entrypoint"],
+        serde_json::json!(["/usr/local/bin/hello"])
+    );
+    assert!(config["config"].get("Cmd").is_none(), "{config}");
+    assert_eq!(config["rootfs"]["diff_ids"][0], base_diff_id);
+    assert_eq!(config["rootfs"]["diff_ids"].as_array().unwrap().len(), 2);
+    assert_eq!(config["history"][0]["created_by"], "base layer");
+    assert_eq!(config["history"][1]["created_by"], "tug publish");
+
+    // Reproducible: publishing again from scratch (no state) gives the same digests.
+    let digest = |r: &str| {
+        skopeo(&[
+            "inspect",
+            "--tls-verify=false",
+            "--format",
+            "{{.Digest}}",
+            r,
+        ])
+    };
+    let first = digest(&image);
+    std::fs::remove_file(project.join("dist/publish-state.json")).unwrap();
+    let again = run(tug(&project).arg("publish"));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(!again.stderr.contains("Uploaded"), "{}", again.stderr);
+    assert_eq!(digest(&image), first);
+
+    // A base without one of the release's platforms is refused, naming what it has.
+    let amd64_only = format!("{}/base/busybox:amd64", reg.addr);
+    push_base_image(&tmp.path().join("base-amd64"), &amd64_only, &["amd64"]);
+    std::fs::write(
+        project.join("tug.yaml"),
+        yaml.replace(&base, &amd64_only)
+            .replace("acme/based-image", "acme/based2-image"),
+    )
+    .unwrap();
+    let refused = run(tug(&project).arg("publish"));
+    insta::assert_snapshot!(refused.snapshot(&[(&project, "[TMP]")]).replace(&reg.addr, "[REG]"), @"");
+}

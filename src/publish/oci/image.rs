@@ -1,5 +1,5 @@
 //! Container images for Linux binaries, built without Docker the way ko does: an empty (scratch)
-//! base plus one layer holding the binary, a config with the entrypoint and platform, one image
+//! base, or a base image's layers reused by digest, plus one layer holding the binary, a config with the entrypoint and platform, one image
 //! per platform and a multi-platform index. Reproducible: the layer tar is sorted, owned by
 //! uid/gid 0, every mtime is the commit time, gzip carries no timestamp, and the JSON is written
 //! in a fixed key order, so the same binary gives the same digests.
@@ -92,6 +92,17 @@ pub fn layer_tar(
     builder.into_inner().map_err(io)
 }
 
+/// One platform's image of a base image, as resolved from the registry.
+#[derive(Debug, Clone)]
+pub struct BasePlatform {
+    /// The base's layer descriptors, exactly as its manifest lists them.
+    pub layers: Vec<Value>,
+    /// The base's image config.
+    pub config: Value,
+}
+
+const DEFAULT_PATH: &str = "PATH=/usr/local/bin:/usr/bin:/bin";
+
 pub struct ImageFacts<'a> {
     pub os: &'a str,
     pub arch: &'a str,
@@ -100,6 +111,8 @@ pub struct ImageFacts<'a> {
     pub created: &'a str,
     pub labels: &'a std::collections::BTreeMap<String, String>,
     pub annotations: &'a Value,
+    /// The base image for this platform; `None` is scratch.
+    pub base: Option<&'a BasePlatform>,
 }
 
 /// Build one platform's image from its uncompressed layer tar.
@@ -123,19 +136,53 @@ pub fn build_image(tar: &[u8], facts: &ImageFacts) -> Result<PlatformImage, Publ
     if let Some(v) = &facts.variant {
         config["variant"] = json!(v);
     }
-    config["config"] = json!({
-        "Entrypoint": [facts.entrypoint],
-        "Env": ["PATH=/usr/local/bin:/usr/bin:/bin"],
-        "Labels": facts.labels,
-    });
-    config["rootfs"] = json!({ "type": "layers", "diff_ids": [format!("sha256:{diff_id}")] });
-    config["history"] = json!([{ "created": facts.created, "created_by": "tug publish" }]);
+    let list = |v: &Value| v.as_array().cloned().unwrap_or_default();
+    // The base's runtime settings (env, working directory, user, ...) are kept; the entrypoint is
+    // tug's, and the base's command is dropped (it would become the binary's arguments).
+    let (mut runtime, mut diff_ids, mut history, mut layers) = match facts.base {
+        Some(b) => (
+            b.config
+                .get("config")
+                .filter(|c| c.is_object())
+                .cloned()
+                .unwrap_or_else(|| json!({})),
+            list(&b.config["rootfs"]["diff_ids"]),
+            list(&b.config["history"]),
+            b.layers.clone(),
+        ),
+        None => (json!({}), Vec::new(), Vec::new(), Vec::new()),
+    };
+    let runtime_map = runtime.as_object_mut().expect("an object");
+    runtime_map.remove("Cmd");
+    runtime_map.insert("Entrypoint".into(), json!([facts.entrypoint]));
+    if !runtime_map.get("Env").is_some_and(Value::is_array) {
+        runtime_map.insert("Env".into(), json!([DEFAULT_PATH]));
+    }
+    let mut labels = runtime_map
+        .get("Labels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    for (k, v) in facts.labels {
+        labels.insert(k.clone(), json!(v));
+    }
+    runtime_map.insert("Labels".into(), Value::Object(labels));
+    config["config"] = runtime;
+    diff_ids.push(json!(format!("sha256:{diff_id}")));
+    history.push(json!({ "created": facts.created, "created_by": "tug publish" }));
+    config["rootfs"] = json!({ "type": "layers", "diff_ids": diff_ids });
+    config["history"] = json!(history);
     let config = serde_json::to_vec(&config).expect("config serializes");
+    layers.push(descriptor(
+        LAYER_MEDIA_TYPE,
+        &sha256_hex(&layer),
+        layer.len() as u64,
+    ));
     let manifest = json!({
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
         "config": descriptor(CONFIG_MEDIA_TYPE, &sha256_hex(&config), config.len() as u64),
-        "layers": [descriptor(LAYER_MEDIA_TYPE, &sha256_hex(&layer), layer.len() as u64)],
+        "layers": layers,
         "annotations": facts.annotations,
     });
     Ok(PlatformImage {
@@ -194,6 +241,7 @@ mod tests {
             created: "2026-01-02T03:04:05Z",
             labels: &labels,
             annotations: &ann,
+            base: None,
         };
         let a = build_image(
             &layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap(),

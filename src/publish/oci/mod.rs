@@ -28,6 +28,7 @@ use super::{
 use crate::config::publish::OciPublisher;
 use crate::manifest::ArtifactKind;
 
+pub mod base;
 pub mod image;
 pub mod registry;
 
@@ -82,12 +83,61 @@ fn config_error(publisher: &str, what: &str, message: String) -> PublishError {
     }
 }
 
-/// Build the plan: nothing here touches the network.
+/// The `(arch, variant)` of every Linux binary that becomes an image, sorted.
+fn image_binaries<'a>(
+    release: &'a Release,
+    images: &crate::config::publish::OciImages,
+) -> Vec<&'a crate::manifest::Artifact> {
+    let mut binaries: Vec<_> = release
+        .manifest
+        .by_kind(ArtifactKind::Binary)
+        .filter(|a| a.os.as_deref() == Some("linux"))
+        .filter(|a| {
+            images
+                .build
+                .as_ref()
+                .is_none_or(|b| a.build.as_ref() == Some(b))
+        })
+        .collect();
+    binaries.sort_by(|a, b| (&a.arch, &a.variant).cmp(&(&b.arch, &b.variant)));
+    binaries
+}
+
+/// Resolve the publisher's `images.base` (when set) for the platforms the release has.
+pub async fn resolve_base(
+    release: &Release,
+    config: &OciPublisher,
+    vars: &Vars,
+    shared: &Shared,
+) -> Result<Option<base::ResolvedBase>, PublishError> {
+    let Some(images) = &config.images else {
+        return Ok(None);
+    };
+    let Some(text) = &images.base else {
+        return Ok(None);
+    };
+    let text = vars.render(&shared.publisher, "images.base", text)?;
+    let mut wanted: Vec<(String, Option<String>)> = Vec::new();
+    for bin in image_binaries(release, images) {
+        let arch = bin.arch.clone().unwrap_or_default();
+        let variant = image::oci_variant(&arch, bin.variant.as_deref());
+        if !wanted.contains(&(arch.clone(), variant.clone())) {
+            wanted.push((arch, variant));
+        }
+    }
+    base::resolve(shared, &shared.publisher, &text, config.insecure, &wanted)
+        .await
+        .map(Some)
+}
+
+/// Build the plan: nothing here touches the network (a base image is resolved beforehand, by
+/// [`resolve_base`]).
 pub fn plan(
     release: &Release,
     config: &OciPublisher,
     vars: &Vars,
     publisher: &str,
+    base: Option<&base::ResolvedBase>,
 ) -> Result<Plan, PublishError> {
     let m = &release.manifest;
     let repo_text = vars.render(publisher, "repository", &config.repository)?;
@@ -124,17 +174,14 @@ pub fn plan(
             );
         }
         let mut built: Vec<image::PlatformImage> = Vec::new();
-        let mut binaries: Vec<_> = m
-            .by_kind(ArtifactKind::Binary)
-            .filter(|a| a.os.as_deref() == Some("linux"))
-            .filter(|a| {
-                images
-                    .build
-                    .as_ref()
-                    .is_none_or(|b| a.build.as_ref() == Some(b))
-            })
-            .collect();
-        binaries.sort_by(|a, b| (&a.arch, &a.variant).cmp(&(&b.arch, &b.variant)));
+        let binaries = image_binaries(release, images);
+        if images.base.is_some() && base.is_none() {
+            return Err(config_error(
+                publisher,
+                "images.base",
+                "a base image is pulled from its registry: publish to the registry (--oci-layout cannot use a base image)".into(),
+            ));
+        }
         if binaries.is_empty() {
             return Err(config_error(
                 publisher,
@@ -160,6 +207,8 @@ pub fn plan(
                 ));
             }
             let tar = image::layer_tar(&release.file(bin), &name, &images.bin_dir, mtime)?;
+            // resolve_base asked for the same platforms in this order (each one once, as here).
+            let base_platform = base.and_then(|b| b.platforms.get(built.len()));
             let facts = image::ImageFacts {
                 os: "linux",
                 arch: &arch,
@@ -168,11 +217,24 @@ pub fn plan(
                 created: &m.commit_time,
                 labels: &labels,
                 annotations: &annotations,
+                base: base_platform,
             };
             built.push(image::build_image(&tar, &facts)?);
         }
-        for img in &built {
+        for (n, img) in built.iter().enumerate() {
             let platform = img.platform();
+            if let Some(b) = base {
+                for layer in &b.platforms[n].layers {
+                    let digest = layer["digest"].as_str().unwrap_or_default();
+                    blobs.push(PlanBlob {
+                        repo: idx,
+                        item: format!("image {platform} base layer {digest}"),
+                        sha256: digest.trim_start_matches("sha256:").to_string(),
+                        size: layer["size"].as_u64().unwrap_or_default(),
+                        source: BlobSource::Registry(b.repo.clone()),
+                    });
+                }
+            }
             for (what, bytes) in [("layer", &img.layer), ("config", &img.config)] {
                 blobs.push(PlanBlob {
                     repo: idx,
@@ -296,7 +358,8 @@ pub async fn publish(
     vars: &Vars,
     shared: Arc<Shared>,
 ) -> Result<PublisherSummary, PublishError> {
-    let plan = plan(release, config, vars, &shared.publisher)?;
+    let base = resolve_base(release, config, vars, &shared).await?;
+    let plan = plan(release, config, vars, &shared.publisher, base.as_ref())?;
     let tally = Arc::new(Tally::default());
     let mut repos = Vec::new();
     for r in &plan.repos {
@@ -388,12 +451,28 @@ async fn push_blob(
         if repo.blob_size(&digest).await? == Some(blob.size) {
             return Ok(ItemOutcome::AlreadyPublished);
         }
+        // A base image's blob: mounted from the base's repository on the same registry, else
+        // copied through memory.
+        let fetched;
+        let source = match &blob.source {
+            BlobSource::Registry(from) => {
+                if from.reference.registry == repo.reference.registry
+                    && repo.mount_blob(&digest, &from.reference.repository).await?
+                    && repo.blob_size(&digest).await? == Some(blob.size)
+                {
+                    return Ok(ItemOutcome::Uploaded);
+                }
+                fetched = BlobSource::Memory(Arc::new(from.get_blob(&digest).await?));
+                &fetched
+            }
+            source => source,
+        };
         shared.emit(Event::UploadStarted {
             publisher: shared.publisher.clone(),
             item: blob.item.clone(),
             size: blob.size,
         });
-        repo.upload_blob(shared, &blob.item, &digest, &blob.source, blob.size, chunk)
+        repo.upload_blob(shared, &blob.item, &digest, source, blob.size, chunk)
             .await?;
         match repo.blob_size(&digest).await? {
             Some(size) if size == blob.size => Ok(ItemOutcome::Uploaded),
@@ -475,6 +554,12 @@ pub fn write_layout(plans: &[Plan], dir: &Path) -> Result<Vec<String>, PublishEr
             match &blob.source {
                 BlobSource::Memory(bytes) => {
                     crate::fsutil::write_atomic(&dest, bytes).map_err(|e| io(&dest, e))?
+                }
+                BlobSource::Registry(_) => {
+                    return Err(PublishError::Other {
+                        what: "writing the OCI layout".into(),
+                        message: "base image blobs cannot be written to a layout".into(),
+                    })
                 }
                 BlobSource::File(src) => {
                     let tmp = blobs_dir.join(format!(".{}.tmp", blob.sha256));

@@ -445,6 +445,82 @@ impl Repo {
         }
     }
 
+    /// GET a manifest or index by tag or digest, accepting `accept`: its bytes and media type,
+    /// `None` when the registry does not have it.
+    pub async fn get_manifest(
+        &self,
+        reference: &str,
+        accept: &str,
+    ) -> Result<Option<(Vec<u8>, String)>, Failure> {
+        let url = self.url(&format!("manifests/{reference}"));
+        let resp = self
+            .send(&|| {
+                self.client
+                    .get(&url)
+                    .header(reqwest::header::ACCEPT, accept)
+            })
+            .await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        match resp.status() {
+            StatusCode::OK => {
+                let media_type = resp
+                    .headers()
+                    .get(reqwest::header::CONTENT_TYPE)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                Ok(Some((resp.bytes().await?.to_vec(), media_type)))
+            }
+            StatusCode::NOT_FOUND => Ok(None),
+            _ => Err(retry::unexpected(&format!("fetching {reference}"), "GET", resp).await),
+        }
+    }
+
+    /// GET a whole blob, checking its digest.
+    pub async fn get_blob(&self, digest: &str) -> Result<Vec<u8>, Failure> {
+        let url = self.url(&format!("blobs/{digest}"));
+        let what = format!("fetching blob {digest} from {}", self.reference);
+        let resp = self.send(&|| self.client.get(&url)).await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        if resp.status() != StatusCode::OK {
+            return Err(retry::unexpected(&what, "GET", resp).await);
+        }
+        let bytes = resp.bytes().await?.to_vec();
+        if format!("sha256:{}", super::super::sha256_hex(&bytes)) != digest {
+            return Err(Failure::Fatal(PublishError::Verify {
+                what,
+                message: "the bytes do not match the digest".into(),
+            }));
+        }
+        Ok(bytes)
+    }
+
+    /// Cross-repository blob mount (`POST .../blobs/uploads/?mount=<digest>&from=<repo>`):
+    /// `true` when the registry mounted it, `false` when it declined (the caller copies).
+    pub async fn mount_blob(&self, digest: &str, from: &str) -> Result<bool, Failure> {
+        let url = self.url("blobs/uploads/");
+        let resp = self
+            .send(&|| {
+                self.client
+                    .post(&url)
+                    .query(&[("mount", digest), ("from", from)])
+                    .header(reqwest::header::CONTENT_LENGTH, 0)
+            })
+            .await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        match resp.status() {
+            StatusCode::CREATED => Ok(true),
+            StatusCode::ACCEPTED => Ok(false),
+            _ => Err(retry::unexpected(&format!("mounting blob {digest}"), "POST", resp).await),
+        }
+    }
+
     /// PUT a manifest under a tag or digest; returns the digest the registry reports.
     pub async fn put_manifest(
         &self,
@@ -498,11 +574,21 @@ fn location_of(resp: &Response) -> Option<String> {
         .map(str::to_string)
 }
 
+impl std::fmt::Debug for Repo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Repo")
+            .field("reference", &self.reference)
+            .finish()
+    }
+}
+
 /// Where a blob's bytes come from.
 #[derive(Debug, Clone)]
 pub enum BlobSource {
     File(PathBuf),
     Memory(Arc<Vec<u8>>),
+    /// A blob of a base image, in this repository (mounted or copied from there).
+    Registry(Arc<Repo>),
 }
 
 impl BlobSource {
@@ -512,6 +598,10 @@ impl BlobSource {
             BlobSource::Memory(bytes) => {
                 Ok(bytes[offset as usize..(offset + len) as usize].to_vec())
             }
+            BlobSource::Registry(_) => Err(Failure::Fatal(PublishError::Other {
+                what: "reading a base image blob".into(),
+                message: "base image blobs are fetched whole before uploading".into(),
+            })),
             BlobSource::File(path) => {
                 let io = |e| Failure::Fatal(PublishError::io("reading", path, e));
                 let mut file = tokio::fs::File::open(path).await.map_err(io)?;
