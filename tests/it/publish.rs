@@ -952,13 +952,32 @@ fn images_on_a_base_from_the_registry_reuse_its_layers_and_run() {
     let project = tmp.path().join("project");
     std::fs::create_dir_all(&project).unwrap();
     make_dist(&project, 1000);
-    let base = format!("{}/base/busybox:1.0", reg.addr);
-    let (base_layer, base_diff_id) =
-        push_base_image(&tmp.path().join("base"), &base, &["amd64", "arm64"]);
-    let yaml = oci_config(&reg.addr, "based", true, &format!("      base: {base}\n"));
+    let (base_layer, base_diff_id) = push_base_image(
+        &tmp.path().join("base"),
+        &format!("{}/base/busybox:1.0", reg.addr),
+        &["amd64", "arm64"],
+    );
+    // Through a logging proxy, to see how the base's layer gets there.
+    let proxy = FlakyProxy::start(&reg.addr);
+    let base = format!("{}/base/busybox:1.0", proxy.addr);
+    let yaml = oci_config(&proxy.addr, "based", true, &format!("      base: {base}\n"));
     std::fs::write(project.join("tug.yaml"), &yaml).unwrap();
     let out = run(tug(&project).arg("publish"));
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // Same registry: the base's layer is mounted from its repository, never uploaded.
+    let base_hex = base_layer.trim_start_matches("sha256:");
+    assert_eq!(
+        proxy.count(|l| l.contains("mount=sha256%3A")
+            && l.contains(base_hex)
+            && l.ends_with(" 201")),
+        1,
+        "{:?}",
+        proxy.log.lock().unwrap()
+    );
+    assert_eq!(
+        proxy.count(|l| l.starts_with("PUT") && l.contains(base_hex)),
+        0
+    );
 
     // skopeo copies the linux/amd64 image: the base's layer first, tug's last.
     let image = format!("docker://{}/acme/based-image:1.0.0", reg.addr);
@@ -1046,9 +1065,45 @@ fn images_on_a_base_from_the_registry_reuse_its_layers_and_run() {
     assert!(!again.stderr.contains("Uploaded"), "{}", again.stderr);
     assert_eq!(digest(&image), first);
 
+    // A base on another registry: its layer is copied (fetched, then uploaded).
+    let other = Registry::start();
+    let elsewhere = format!("{}/base/busybox:1.0", other.addr);
+    push_base_image(
+        &tmp.path().join("base-other"),
+        &elsewhere,
+        &["amd64", "arm64"],
+    );
+    std::fs::write(
+        project.join("tug.yaml"),
+        yaml.replace(&base, &elsewhere)
+            .replace("acme/based-image", "acme/based3-image"),
+    )
+    .unwrap();
+    proxy.clear_log();
+    let copied_out = run(tug(&project).arg("publish"));
+    assert_eq!(copied_out.code, 0, "{}", copied_out.stderr);
+    assert_eq!(proxy.count(|l| l.contains("mount=")), 0);
+    assert_eq!(
+        proxy.count(|l| l.starts_with("PUT") && l.contains(base_hex) && l.ends_with(" 201")),
+        1,
+        "{:?}",
+        proxy.log.lock().unwrap()
+    );
+    let moved = inspect_raw(&format!("{}/acme/based3-image:1.0.0", reg.addr));
+    let amd64 = inspect_raw(&format!(
+        "{}/acme/based3-image@{}",
+        reg.addr,
+        moved["manifests"][0]["digest"].as_str().unwrap()
+    ));
+    assert_eq!(amd64["layers"][0]["digest"], base_layer);
+
     // A base without one of the release's platforms is refused, naming what it has.
-    let amd64_only = format!("{}/base/busybox:amd64", reg.addr);
-    push_base_image(&tmp.path().join("base-amd64"), &amd64_only, &["amd64"]);
+    push_base_image(
+        &tmp.path().join("base-amd64"),
+        &format!("{}/base/busybox:amd64", reg.addr),
+        &["amd64"],
+    );
+    let amd64_only = format!("{}/base/busybox:amd64", proxy.addr);
     std::fs::write(
         project.join("tug.yaml"),
         yaml.replace(&base, &amd64_only)
@@ -1056,5 +1111,12 @@ fn images_on_a_base_from_the_registry_reuse_its_layers_and_run() {
     )
     .unwrap();
     let refused = run(tug(&project).arg("publish"));
-    insta::assert_snapshot!(refused.snapshot(&[(&project, "[TMP]")]).replace(&reg.addr, "[REG]"), @"");
+    insta::assert_snapshot!(refused.snapshot(&[(&project, "[TMP]")]).replace(&proxy.addr, "[REG]"), @r"
+    exit: 2
+    --- stdout
+    --- stderr
+      Publishing registry (oci) to [REG]/acme/based + [REG]/acme/based2-image
+    error: base image [REG]/base/busybox:amd64 has no linux/arm64 image (it has: linux/amd64)
+    hint: choose an `images.base` with every Linux platform the release builds, or build only the platforms it has
+    ");
 }
