@@ -58,18 +58,15 @@ pub fn select_from_index<'a>(
     variant: Option<&str>,
 ) -> Option<&'a Value> {
     let entries = index["manifests"].as_array()?;
-    let matches = |e: &&Value, exact: bool| {
-        let p = &e["platform"];
-        p["os"] == os
-            && p["architecture"] == arch
-            && (!exact || p["variant"].as_str() == variant || variant.is_none())
-            && (!exact || variant.is_some() || p["variant"].is_null())
-    };
-    entries.iter().find(|e| matches(e, true)).or_else(|| {
-        entries
-            .iter()
-            .find(|e| variant.is_none() && matches(e, false))
-    })
+    let same_arch = |e: &&Value| e["platform"]["os"] == os && e["platform"]["architecture"] == arch;
+    let exact = entries
+        .iter()
+        .filter(same_arch)
+        .find(|e| e["platform"]["variant"].as_str() == variant);
+    match variant {
+        None => exact.or_else(|| entries.iter().find(same_arch)),
+        Some(_) => exact,
+    }
 }
 
 /// The platforms an index lists.
