@@ -558,6 +558,8 @@ fn loads_cosign_keys_from_files_env_and_config() {
 #[test]
 fn verifies_sigstore_conformance_bundles() {
     let conf = testdata().join("conformance");
+    // The current directory tug sees is the real path (shared/ may be reached through a link).
+    let real = conf.canonicalize().unwrap();
     let a = conf.join("a.txt");
     let case = |name: &str, key: Option<&str>| {
         let dir = conf.join(name);
@@ -570,7 +572,7 @@ fn verifies_sigstore_conformance_bundles() {
             .arg("--bundle")
             .arg(dir.join("bundle.sigstore.json"))
             .arg(&a));
-        out.snapshot(&[(&conf, "[CONF]")])
+        out.snapshot(&[(&conf, "[CONF]"), (&real, "[CONF]")])
     };
     insta::assert_snapshot!(case("managed-key-happy-path", Some("key.pub")), @r"
     exit: 0
