@@ -389,5 +389,10 @@ mod tests {
         );
         assert_eq!(w.sources[&d.path().join("bin")], w.digests);
         assert!(w.digests.sha512.is_some());
+        // Hashed once while writing, and still the digest of the source read independently.
+        let independent =
+            super::super::digest::digest_file(&d.path().join("bin"), ChecksumAlgorithm::Sha512)
+                .unwrap();
+        assert_eq!(w.digests, independent);
     }
 }
