@@ -64,6 +64,12 @@ static ENV: LazyLock<Environment<'static>> = LazyLock::new(|| {
     env
 });
 
+/// The one strict minijinja environment every templated string renders through (engines that
+/// build their own variable maps use it too, so the rules are the same everywhere).
+pub fn environment() -> &'static Environment<'static> {
+    &ENV
+}
+
 /// The values a template may use. Build it per render context:
 /// `TemplateVars::new().set("version", "1.2.3").with_env(std::env::vars())`.
 #[derive(Debug, Clone, Default)]

@@ -1,24 +1,16 @@
 //! Rendering of the build's templated config strings (minijinja, strict: an unknown variable is
 //! an error naming the field).
-//!
-//! TODO(merge): a thin seam over `crate::template` once the shared module lands on this branch;
-//! keep the signature (`render(field, template, vars)`) so callers need not change.
+//! Renders through the shared strict environment (`crate::template::environment`); what is
+//! build-specific is the variable map and the error type.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::{Environment, Value};
 
 use super::BuildError;
 
 fn env() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_keep_trailing_newline(true);
-        env
-    })
+    crate::template::environment()
 }
 
 /// Template variables: a flat map of names to values (strings, maps, lists).

@@ -196,12 +196,11 @@ pub fn machine_name() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
-/// Render a deploy template strictly (an unknown variable is an error naming the field).
-// TODO(merge): use the shared template module.
+/// Render a deploy template strictly through the shared environment (an unknown variable is an
+/// error naming the field).
 pub fn render(field: &str, template: &str, ctx: impl Serialize) -> Result<String, String> {
-    let mut env = minijinja::Environment::new();
-    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
-    env.render_str(template, ctx)
+    crate::template::environment()
+        .render_str(template, ctx)
         .map_err(|e| format!("{field}: {e}"))
 }
 

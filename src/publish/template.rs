@@ -1,12 +1,11 @@
 //! Rendering the templated strings of publisher settings (`{{ version }}`, `{{ env.TOKEN }}`...).
-//!
-//! TODO(merge): replace with `crate::template` once the config helper's templating lands; this is
-//! deliberately one small function with the same rules (minijinja, strict undefined: an unknown
-//! variable is an error naming the field).
+//! Renders through the shared strict environment (`crate::template::environment`: an unknown
+//! variable is an error naming the field); what is publish-specific is the variable map (release
+//! facts from the manifest, per-artifact extras) and the error type.
 
 use std::collections::BTreeMap;
 
-use minijinja::{Environment, UndefinedBehavior, Value};
+use minijinja::Value;
 
 use super::PublishError;
 use crate::manifest::Manifest;
@@ -65,9 +64,8 @@ impl Vars {
         if !template.contains("{{") && !template.contains("{%") {
             return Ok(template.to_string());
         }
-        let mut env = Environment::new();
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.render_str(template, &self.values)
+        crate::template::environment()
+            .render_str(template, &self.values)
             .map_err(|e| PublishError::Config {
                 publisher: publisher.to_string(),
                 what: format!("template in `{field}`"),
