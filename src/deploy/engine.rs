@@ -16,7 +16,8 @@ use super::health::Probe;
 use super::hoststate::{
     self as hs, HistoryEntry, HostState, LockRecord, PlanStep, RolloutState, RolloutStatus,
 };
-use super::target::{shquote, Host};
+use super::ops::{self, Op};
+use super::target::Host;
 use super::verify::Release;
 use super::{render, Actor, DeployError, Environment, Event};
 
@@ -209,9 +210,9 @@ impl Deployer<'_> {
         })
     }
 
-    /// Run a script on a host; a non-zero exit becomes an error with its stderr.
-    fn run(&self, i: usize, script: &str) -> Result<String, String> {
-        let out = self.host(i).exec(script, None).map_err(|e| e.to_string())?;
+    /// Run operations on a host; a failure becomes an error with its stderr.
+    fn run(&self, i: usize, ops: &[Op]) -> Result<String, String> {
+        let out = self.host(i).run(ops).map_err(|e| e.to_string())?;
         if out.ok() {
             Ok(out.stdout)
         } else {
@@ -225,7 +226,7 @@ impl Deployer<'_> {
     }
 
     fn read_state(&self, i: usize) -> Result<HostState, DeployError> {
-        let out = self.host(i).exec(hs::READ_STATE, None)?;
+        let out = self.host(i).run(&[Op::ReadState])?;
         hs::parse_state(&out.stdout).map_err(|e| {
             DeployError::Failed(format!(
                 "{}: {e}: {}",
@@ -276,13 +277,13 @@ impl Deployer<'_> {
     /// Take the lock on every host, or on none (exit 5 naming the holder).
     fn lock_all(&self, id: &str, operation: &str) -> Result<(), DeployError> {
         let lock = self.lock_record(id, operation);
-        let script = hs::acquire_lock(&lock);
-        let results = self.par(&self.all(), |i| self.host(i).exec(&script, None));
+        let op = [Op::AcquireLock(lock)];
+        let results = self.par(&self.all(), |i| self.host(i).run(&op));
         let mut failure = None;
         for (i, r) in results.into_iter().enumerate() {
             match r {
                 Ok(out) if out.ok() => {}
-                Ok(out) if out.status == 10 => {
+                Ok(out) if out.status == ops::LOCK_HELD => {
                     let body = out
                         .stdout
                         .split_once("@@held")
@@ -325,17 +326,20 @@ impl Deployer<'_> {
     /// Overwrite the lock with ours (only for continuing the rollout that holds it).
     fn take_over_lock(&self, id: &str, operation: &str) -> Result<(), DeployError> {
         let lock = self.lock_record(id, operation);
-        let script = hs::write_file(".tug/lock", &serde_json::to_string(&lock).unwrap());
-        for r in self.par(&self.all(), |i| self.run(i, &script)) {
+        let op = [Op::WriteFile {
+            path: ".tug/lock".into(),
+            contents: serde_json::to_string(&lock).unwrap(),
+        }];
+        for r in self.par(&self.all(), |i| self.run(i, &op)) {
             r.map_err(DeployError::Failed)?;
         }
         Ok(())
     }
 
     fn unlock_all(&self, id: &str) {
-        let script = hs::release_lock(id);
+        let op = [Op::ReleaseLock { id: id.into() }];
         for (i, r) in self
-            .par(&self.all(), |i| self.run(i, &script))
+            .par(&self.all(), |i| self.run(i, &op))
             .into_iter()
             .enumerate()
         {
@@ -368,9 +372,12 @@ impl Deployer<'_> {
     fn save_state(&self, st: &mut RolloutState) {
         st.seq += 1;
         st.updated_at = now();
-        let script = hs::write_file(".tug/rollout.json", &serde_json::to_string(st).unwrap());
+        let op = [Op::WriteFile {
+            path: ".tug/rollout.json".into(),
+            contents: serde_json::to_string(st).unwrap(),
+        }];
         for (i, r) in self
-            .par(&self.all(), |i| self.run(i, &script))
+            .par(&self.all(), |i| self.run(i, &op))
             .into_iter()
             .enumerate()
         {
@@ -421,54 +428,76 @@ impl Deployer<'_> {
         }))
     }
 
-    /// The script that switches a host to `version` and restarts it (with the hooks).
-    fn activate_script(&self, i: usize, version: Option<&str>) -> Result<String, String> {
+    /// The environment variables of hooks and the restart command.
+    fn command_env(&self, i: usize, version: &str) -> Vec<(String, String)> {
+        let h = self.host(i);
+        vec![
+            ("TUG_VERSION".into(), version.into()),
+            ("TUG_ENVIRONMENT".into(), self.env.name.clone()),
+            ("TUG_HOST".into(), h.name().into()),
+            (
+                "TUG_RELEASE_DIR".into(),
+                format!("{}/releases/{version}", h.root()),
+            ),
+        ]
+    }
+
+    /// The operations that switch a host to `version` and restart it (with the hooks).
+    fn activate_ops(&self, i: usize, version: Option<&str>) -> Result<Vec<Op>, String> {
         let Some(version) = version else {
-            return Ok(format!("{}\n", hs::switch(None)));
+            return Ok(vec![Op::Switch {
+                link: "current".into(),
+                to: None,
+            }]);
         };
         let ctx = self.host_context(i, version);
-        let h = self.host(i);
-        let mut script = format!(
-            "export TUG_VERSION={} TUG_ENVIRONMENT={} TUG_HOST={} TUG_RELEASE_DIR={}\n",
-            shquote(version),
-            shquote(&self.env.name),
-            shquote(h.name()),
-            shquote(&format!("{}/releases/{version}", h.root()))
-        );
+        let env = self.command_env(i, version);
+        let mut ops = Vec::new();
         if let Some(hook) = &self.env.config.hooks.before_switch {
-            let cmd = render("hooks.before_switch", hook, &ctx)?;
-            script += &format!(
-                "( cd releases/{} && sh -c {} ) || {{ echo 'before_switch hook failed' >&2; exit 21; }}\n",
-                shquote(version),
-                shquote(&cmd)
-            );
+            ops.push(Op::Shell {
+                what: "before_switch hook".into(),
+                command: render("hooks.before_switch", hook, &ctx)?,
+                dir: Some(format!("releases/{version}")),
+                env: env.clone(),
+                timeout: None,
+                code: ops::HOOK_BEFORE_FAILED,
+            });
         }
-        script += &format!(
-            "{} || {{ echo 'switch failed' >&2; exit 22; }}\nrm -f releases/{}/bad.json\n",
-            hs::switch(Some(version)),
-            shquote(version)
-        );
+        ops.push(Op::Switch {
+            link: "current".into(),
+            to: Some(format!("releases/{version}")),
+        });
+        ops.push(Op::ClearBad {
+            version: version.into(),
+        });
         if let Some(hook) = &self.env.config.hooks.after_switch {
-            let cmd = render("hooks.after_switch", hook, &ctx)?;
-            script += &format!(
-                "sh -c {} || {{ echo 'after_switch hook failed' >&2; exit 23; }}\n",
-                shquote(&cmd)
-            );
+            ops.push(Op::Shell {
+                what: "after_switch hook".into(),
+                command: render("hooks.after_switch", hook, &ctx)?,
+                dir: None,
+                env: env.clone(),
+                timeout: None,
+                code: ops::HOOK_AFTER_FAILED,
+            });
         }
         if let Some(restart) = &self.env.config.restart {
-            let cmd = render("restart", restart, &ctx)?;
-            script += &format!(
-                "sh -c {} </dev/null || {{ rc=$?; echo \"restart command exited $rc\" >&2; exit 24; }}\n",
-                shquote(&cmd)
-            );
+            ops.push(Op::Shell {
+                what: "restart command".into(),
+                command: render("restart", restart, &ctx)?,
+                dir: None,
+                env,
+                timeout: None,
+                code: ops::RESTART_FAILED,
+            });
         }
-        Ok(script)
+        Ok(ops)
     }
 
     /// Switch, restart and health-check one host.
-    fn activate(&self, i: usize, version: &str, extra: &str) -> Result<(), String> {
-        let script = self.activate_script(i, Some(version))?;
-        self.run(i, &format!("{script}{extra}"))?;
+    fn activate(&self, i: usize, version: &str, extra: Vec<Op>) -> Result<(), String> {
+        let mut ops = self.activate_ops(i, Some(version))?;
+        ops.extend(extra);
+        self.run(i, &ops)?;
         self.on_host(i, format!("switched to {version}, restarted"));
         if let Some(probe) = self.probe(i, version)? {
             let cfg = self
@@ -513,9 +542,14 @@ impl Deployer<'_> {
                         "current points to {cur}, which has no release.json"
                     )),
                     Some(r) => {
-                        if let Err(e) =
-                            self.run(i, &hs::verify_release(cur, &r.artifact, &r.sha256))
-                        {
+                        if let Err(e) = self.run(
+                            i,
+                            &[Op::VerifyDigest {
+                                version: cur.clone(),
+                                artifact: r.artifact.clone(),
+                                sha256: r.sha256.clone(),
+                            }],
+                        ) {
                             problems.push(format!("the release to roll back to is damaged: {e}"));
                         }
                     }
@@ -598,14 +632,18 @@ impl Deployer<'_> {
             uploaded_by: self.actor.id(),
             uploaded_at: now(),
         };
-        let receive = hs::receive_release(&record);
-        let verify = hs::verify_release(&release.version, &release.artifact, &release.sha256);
+        let receive = [Op::Receive {
+            record,
+            source: release.path.clone(),
+        }];
+        let verify = [Op::VerifyDigest {
+            version: release.version.clone(),
+            artifact: release.artifact.clone(),
+            sha256: release.sha256.clone(),
+        }];
         let staged = self.par(&self.all(), |i| -> Result<(), String> {
             if plan.hosts[i].upload {
-                let out = self
-                    .host(i)
-                    .exec(&receive, Some(&release.path))
-                    .map_err(|e| e.to_string())?;
+                let out = self.host(i).run(&receive).map_err(|e| e.to_string())?;
                 if !out.ok() {
                     return Err(format!("upload failed: {}", out.stderr.trim()));
                 }
@@ -673,7 +711,7 @@ impl Deployer<'_> {
         self.par(&self.all(), |i| {
             let mut e = template.clone();
             e.host = self.host(i).name().to_string();
-            if let Err(err) = self.run(i, &hs::append_history(&e)) {
+            if let Err(err) = self.run(i, &[Op::AppendHistory(e)]) {
                 self.warn(format!(
                     "{}: cannot append to history: {err}",
                     self.host(i).name()
@@ -685,7 +723,7 @@ impl Deployer<'_> {
     /// `tug rollout pause` writes its request on every host, so the first reachable one tells.
     fn pause_requested(&self) -> bool {
         for i in self.all() {
-            match self.host(i).exec("test -f .tug/pause", None) {
+            match self.host(i).run(&[Op::FileExists(".tug/pause".into())]) {
                 Ok(out) => return out.ok(),
                 Err(_) => continue,
             }
@@ -698,7 +736,7 @@ impl Deployer<'_> {
         st.paused_reason = Some(reason.clone());
         self.save_state(st);
         self.par(&self.all(), |i| {
-            let _ = self.run(i, "rm -f .tug/pause");
+            let _ = self.run(i, &[Op::RemoveFiles(vec![".tug/pause".into()])]);
         });
         let mut e = self.history_entry(0, "rollout", "paused");
         e.to = Some(st.version.clone());
@@ -740,7 +778,7 @@ impl Deployer<'_> {
                         e.digest = Some(st.sha256.clone());
                         e.id = Some(st.id.clone());
                         e.insecure_skip_verify = st.insecure_skip_verify;
-                        let res = self.activate(i, &st.version, &hs::append_history(&e));
+                        let res = self.activate(i, &st.version, vec![Op::AppendHistory(e)]);
                         if let Err(why) = &res {
                             // Switch a failing host back at once.
                             self.on_host(i, format!("failed: {why}"));
@@ -854,26 +892,22 @@ impl Deployer<'_> {
     fn revert_host(&self, i: usize, st: &RolloutState, reason: &str) -> Result<(), String> {
         let name = self.host(i).name().to_string();
         let from = st.from.get(&name).cloned().flatten();
-        let mut script = self.activate_script(i, from.as_deref())?;
-        let bad = hs::BadMark {
-            time: now(),
-            actor: self.actor.id(),
-            reason: reason.into(),
-        };
-        script += &format!(
-            "{}\n",
-            hs::write_file(
-                &format!("releases/{}/bad.json", st.version),
-                &serde_json::to_string(&bad).unwrap()
-            )
-        );
+        let mut ops = self.activate_ops(i, from.as_deref())?;
+        ops.push(Op::MarkBad {
+            version: st.version.clone(),
+            mark: hs::BadMark {
+                time: now(),
+                actor: self.actor.id(),
+                reason: reason.into(),
+            },
+        });
         let mut e = self.history_entry(i, "revert", "reverted");
         e.from = Some(st.version.clone());
         e.to = from.clone();
         e.reason = Some(reason.into());
         e.id = Some(st.id.clone());
-        script += &hs::append_history(&e);
-        let res = self.run(i, &script);
+        ops.push(Op::AppendHistory(e));
+        let res = self.run(i, &ops);
         match &res {
             Ok(_) => self.on_host(
                 i,
@@ -955,11 +989,10 @@ impl Deployer<'_> {
                 .filter(|v| !protect.contains(v))
                 .collect();
             if !prune.is_empty() {
-                let script: Vec<String> = prune
-                    .iter()
-                    .map(|v| format!("rm -rf releases/{}", shquote(v)))
-                    .collect();
-                if self.run(i, &script.join(" && ")).is_ok() {
+                if self
+                    .run(i, &[Op::RemoveReleases(prune.clone())])
+                    .is_ok()
+                {
                     self.on_host(i, format!("pruned {}", prune.join(", ")));
                 }
             }
@@ -973,16 +1006,16 @@ impl Deployer<'_> {
     /// Remove the rollout state and our lock everywhere, with a final history line per host.
     fn end(&self, st: &RolloutState, line: impl Fn(usize, &str) -> Option<HistoryEntry> + Sync) {
         self.par(&self.all(), |i| {
-            let mut script = String::new();
+            let mut ops = Vec::new();
             if let Some(e) = line(i, self.host(i).name()) {
-                script += &hs::append_history(&e);
-                script += "\n";
+                ops.push(Op::AppendHistory(e));
             }
-            script += &format!(
-                "rm -f .tug/rollout.json .tug/pause\n{}",
-                hs::release_lock(&st.id)
-            );
-            if let Err(e) = self.run(i, &script) {
+            ops.push(Op::RemoveFiles(vec![
+                ".tug/rollout.json".into(),
+                ".tug/pause".into(),
+            ]));
+            ops.push(Op::ReleaseLock { id: st.id.clone() });
+            if let Err(e) = self.run(i, &ops) {
                 self.warn(format!("{}: cannot finish: {e}", self.host(i).name()));
             }
         });
@@ -1069,9 +1102,11 @@ impl Deployer<'_> {
         };
         if st.status == RolloutStatus::Running {
             let body = json!({"actor": self.actor.id(), "time": now()}).to_string();
-            for r in self.par(&self.all(), |i| {
-                self.run(i, &hs::write_file(".tug/pause", &body))
-            }) {
+            let op = [Op::WriteFile {
+                path: ".tug/pause".into(),
+                contents: body,
+            }];
+            for r in self.par(&self.all(), |i| self.run(i, &op)) {
                 r.map_err(DeployError::Failed)?;
             }
         }
@@ -1167,34 +1202,30 @@ impl Deployer<'_> {
                 }
                 // The fast path checks presence and size; the full digest of the release to roll back
                 // to is checked by every rollout's preflight.
-                let mut script = format!("{}\n", hs::check_release_size(&m.to, artifact, *size));
+                let mut ops = vec![Op::CheckSize {
+                    version: m.to.clone(),
+                    artifact: artifact.clone(),
+                    size: *size,
+                }];
                 if let Some(from) = &m.from {
-                    let bad = hs::BadMark {
-                        time: now(),
-                        actor: self.actor.id(),
-                        reason: reason
-                            .map(str::to_string)
-                            .unwrap_or_else(|| "rolled back".into()),
-                    };
-                    script += &format!(
-                        "[ -d releases/{f} ] && {{ {w}; }}\n",
-                        f = shquote(from),
-                        w = hs::write_file(
-                            &format!("releases/{from}/bad.json"),
-                            &serde_json::to_string(&bad).unwrap()
-                        )
-                    );
+                    ops.push(Op::MarkBad {
+                        version: from.clone(),
+                        mark: hs::BadMark {
+                            time: now(),
+                            actor: self.actor.id(),
+                            reason: reason
+                                .map(str::to_string)
+                                .unwrap_or_else(|| "rolled back".into()),
+                        },
+                    });
                 }
-                let activate = self.activate_script(i, Some(&m.to))?;
+                ops.extend(self.activate_ops(i, Some(&m.to))?);
                 let probe = self.probe(i, &m.to)?;
                 if probe.is_none() {
                     // Nothing to wait for: record and unlock in the same round trip.
-                    script += &format!(
-                        "{activate}{}\n{}\n",
-                        hs::append_history(&e),
-                        hs::release_lock(&id)
-                    );
-                    self.run(i, &script)?;
+                    ops.push(Op::AppendHistory(e.clone()));
+                    ops.push(Op::ReleaseLock { id: id.clone() });
+                    self.run(i, &ops)?;
                     recorded.store(true, std::sync::atomic::Ordering::Relaxed);
                     return Ok(format!(
                         "{} -> {}",
@@ -1202,7 +1233,7 @@ impl Deployer<'_> {
                         m.to
                     ));
                 }
-                self.run(i, &format!("{script}{activate}"))?;
+                self.run(i, &ops)?;
                 if let Some(probe) = probe {
                     probe.wait_healthy(
                         self.host(i),
@@ -1231,7 +1262,10 @@ impl Deployer<'_> {
             }
             if let Err(err) = self.run(
                 i,
-                &format!("{}\n{}", hs::append_history(&e), hs::release_lock(&id)),
+                &[
+                    Op::AppendHistory(e),
+                    Op::ReleaseLock { id: id.clone() },
+                ],
             ) {
                 self.warn(format!(
                     "{}: cannot record the rollback: {err}",
@@ -1251,7 +1285,7 @@ impl Deployer<'_> {
             .filter(|i| !idx.contains(i))
             .collect();
         self.par(&idle, |i| {
-            let _ = self.run(i, &hs::release_lock(&id));
+            let _ = self.run(i, &[Op::ReleaseLock { id: id.clone() }]);
         });
         Ok(results)
     }
@@ -1370,8 +1404,14 @@ impl Deployer<'_> {
                 let mut e = self.history_entry(i, "unlock", "forced");
                 e.reason = Some(format!("{reason} (lock held by {})", l.describe()));
                 e.id = Some(l.id.clone());
-                self.run(i, &format!("rm -f .tug/lock\n{}", hs::append_history(&e)))
-                    .map_err(DeployError::Failed)?;
+                self.run(
+                    i,
+                    &[
+                        Op::RemoveFiles(vec![".tug/lock".into()]),
+                        Op::AppendHistory(e),
+                    ],
+                )
+                .map_err(DeployError::Failed)?;
                 removed.push((self.host(i).name().to_string(), l.clone()));
             }
         }

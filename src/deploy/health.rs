@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 use crate::config::deploy::HealthCheckConfig;
 
-use super::target::{shquote, Host};
+use super::ops::{self, Op};
+use super::target::Host;
 
 /// A health check with its templates rendered for one host.
 #[derive(Debug, Clone)]
@@ -62,23 +63,27 @@ impl Probe {
                     .map_err(|e| format!("tcp {addr}: {e}"))
             }
             Probe::Command { script } => {
-                let secs = timeout.as_secs().max(1);
                 let out = host
-                    .exec(&format!("timeout {secs} sh -c {}", shquote(script)), None)
+                    .run(&[Op::Shell {
+                        what: "health command".into(),
+                        command: script.clone(),
+                        dir: None,
+                        env: Vec::new(),
+                        timeout: Some(timeout),
+                        code: ops::HEALTH_FAILED,
+                    }])
                     .map_err(|e| e.to_string())?;
                 if out.ok() {
                     Ok(())
                 } else {
-                    let why = out.stderr.trim().lines().last().unwrap_or("").to_string();
-                    Err(format!(
-                        "health command exited {}{}",
-                        out.status,
-                        if why.is_empty() {
-                            String::new()
-                        } else {
-                            format!(": {why}")
-                        }
-                    ))
+                    // The last line is "health command exited N"; the one before, the command's
+                    // own last word.
+                    let lines: Vec<&str> = out.stderr.trim().lines().collect();
+                    Err(match lines.as_slice() {
+                        [.., why, exited] => format!("{exited}: {why}"),
+                        [exited] => exited.to_string(),
+                        [] => format!("health command failed ({})", out.status),
+                    })
                 }
             }
         }

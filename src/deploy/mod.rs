@@ -16,6 +16,7 @@ pub mod analysis;
 pub mod engine;
 pub mod health;
 pub mod hoststate;
+pub mod ops;
 pub mod target;
 pub mod verify;
 

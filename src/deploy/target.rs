@@ -1,27 +1,16 @@
-//! Targets: how tug runs things on a host. A host is anything that can run a POSIX shell script
-//! in its directory (and feed it a file on stdin). Every host operation of the engine is such a
-//! script, so the `local` target (a directory on this machine) and the `ssh` target (the system
-//! OpenSSH client, multiplexed over one ControlMaster connection per host) share all the logic and
-//! behave identically; tests model hosts as directories and as real sshd servers.
+//! Targets: how tug reaches a host. The engine hands a host a list of [`Op`]s; the `local` target
+//! (a directory on this machine) carries them out natively, the `ssh` target (the system OpenSSH
+//! client, multiplexed over one ControlMaster connection per host) sends them as one `sh` script.
+//! Both have the same effects (see [`ops`]), so the engine's logic is shared; tests model hosts as
+//! directories and as real sshd servers.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 
-/// What a script printed and how it ended.
-#[derive(Debug, Clone)]
-pub struct ExecOutput {
-    pub status: i32,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl ExecOutput {
-    pub fn ok(&self) -> bool {
-        self.status == 0
-    }
-}
+pub use super::ops::ExecOutput;
+use super::ops::{self, Op};
 
 /// Why a host could not run a script at all (as opposed to the script failing).
 #[derive(Debug, thiserror::Error)]
@@ -46,9 +35,9 @@ pub trait Host: Send + Sync {
     fn address(&self) -> &str;
     /// The host's directory (holding `releases/`, `current`, `.tug/`), as the host sees it.
     fn root(&self) -> &str;
-    /// Run `script` with `sh` in the host's directory (created if missing), optionally feeding a
-    /// local file on stdin.
-    fn exec(&self, script: &str, stdin: Option<&Path>) -> Result<ExecOutput, HostError>;
+    /// Carry out `ops` in the host's directory (created if missing): in order, stopping at the
+    /// first that fails.
+    fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError>;
 }
 
 /// Quote a string for a POSIX shell: `'...'` with embedded quotes as `'\''`.
@@ -105,18 +94,8 @@ impl Host for LocalHost {
     fn root(&self) -> &str {
         &self.root
     }
-    fn exec(&self, script: &str, stdin: Option<&Path>) -> Result<ExecOutput, HostError> {
-        let out = Command::new("sh")
-            .arg("-c")
-            .arg(with_root(&self.root, script))
-            .stdin(stdin_of(&self.name, stdin)?)
-            .output()
-            .map_err(|source| HostError::Spawn {
-                host: self.name.clone(),
-                program: "sh".into(),
-                source,
-            })?;
-        Ok(output_of(out))
+    fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError> {
+        Ok(ops::run_local(Path::new(&self.root), ops))
     }
 }
 
@@ -295,6 +274,14 @@ impl Host for SshHost {
     fn root(&self) -> &str {
         &self.root
     }
+    fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError> {
+        self.exec(&ops::script(ops), ops::stdin_source(ops))
+    }
+}
+
+impl SshHost {
+    /// Run `script` with `sh` in the host's directory (created if missing), optionally feeding a
+    /// local file on stdin, over the shared connection.
     fn exec(&self, script: &str, stdin: Option<&Path>) -> Result<ExecOutput, HostError> {
         self.connect()?;
         let remote = format!("sh -c {}", shquote(&with_root(&self.root, script)));
@@ -340,19 +327,5 @@ mod tests {
                 .unwrap();
             assert_eq!(String::from_utf8(out.stdout).unwrap(), s);
         }
-    }
-
-    #[test]
-    fn local_host_runs_in_its_directory() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("host a");
-        let host = LocalHost {
-            name: "a".into(),
-            address: "127.0.0.1".into(),
-            root: root.display().to_string(),
-        };
-        let out = host.exec("pwd; exit 3", None).unwrap();
-        assert_eq!(out.status, 3);
-        assert_eq!(out.stdout.trim(), root.display().to_string());
     }
 }

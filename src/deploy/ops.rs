@@ -1,0 +1,1084 @@
+//! Host operations as data. The engine describes what to do on a host as a list of [`Op`]s; each
+//! target decides how: the `ssh` target compiles the list into one POSIX `sh` script (one round
+//! trip over its multiplexed connection), the `local` target carries the list out natively with
+//! `std::fs` and starts a process only for the user's own commands (restart, hooks, health
+//! commands) and for unpacking archives. Both forms have the same effects, the same exit codes and
+//! print the same text, so the engine cannot tell them apart (the unit tests run every operation
+//! both ways and compare).
+//!
+//! A list runs in order and stops at the first failing operation: its exit code and message (on
+//! stderr) become the result, as a script's would.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::hoststate::{BadMark, HistoryEntry, LockRecord, ReleaseRecord};
+use super::target::shquote;
+
+/// Exit code: the lock is held (stdout: `@@held` and the holder's record).
+pub const LOCK_HELD: i32 = 10;
+/// Exit code: a release is missing or its digest or size differs.
+pub const RELEASE_DAMAGED: i32 = 11;
+/// Exit code: receiving or unpacking an upload failed.
+pub const UPLOAD_FAILED: i32 = 12;
+/// Exit code: the `before_switch` hook failed.
+pub const HOOK_BEFORE_FAILED: i32 = 21;
+/// Exit code: a symlink could not be switched.
+pub const SWITCH_FAILED: i32 = 22;
+/// Exit code: the `after_switch` hook failed.
+pub const HOOK_AFTER_FAILED: i32 = 23;
+/// Exit code: the restart command failed.
+pub const RESTART_FAILED: i32 = 24;
+/// Exit code: a health command failed.
+pub const HEALTH_FAILED: i32 = 25;
+/// Exit code: a file operation failed.
+pub const FILE_FAILED: i32 = 26;
+
+/// One operation on a host, relative to the host's directory.
+#[derive(Debug, Clone)]
+pub enum Op {
+    /// Print the host's state in `@@section` blocks (parsed by `hoststate::parse_state`).
+    ReadState,
+    /// Create `.tug/lock` exclusively, or fail with [`LOCK_HELD`] printing the holder.
+    AcquireLock(LockRecord),
+    /// Remove `.tug/lock` if (and only if) it holds this operation id.
+    ReleaseLock { id: String },
+    /// Write a file atomically (temp + rename), creating its directory.
+    WriteFile { path: String, contents: String },
+    /// Remove files (missing ones are fine).
+    RemoveFiles(Vec<String>),
+    /// Remove release directories `releases/<v>`.
+    RemoveReleases(Vec<String>),
+    /// Write `releases/<v>/bad.json` if that release is on the host.
+    MarkBad { version: String, mark: BadMark },
+    /// Remove `releases/<v>/bad.json`.
+    ClearBad { version: String },
+    /// Append one line to `.tug/history.jsonl`.
+    AppendHistory(HistoryEntry),
+    /// Point the symlink `link` at `to` (relative to the link's directory, which must name an
+    /// existing directory) with a temp link + rename(2); `None` removes the link.
+    Switch { link: String, to: Option<String> },
+    /// Check `releases/<v>/<artifact>` against its SHA-256 ([`RELEASE_DAMAGED`]).
+    VerifyDigest {
+        version: String,
+        artifact: String,
+        sha256: String,
+    },
+    /// Check that `releases/<v>/<artifact>` has the recorded size ([`RELEASE_DAMAGED`]).
+    CheckSize {
+        version: String,
+        artifact: String,
+        size: u64,
+    },
+    /// Receive `source` (a local file) into `releases/<v>`: into a temp directory, digest
+    /// checked, archives unpacked, release.json written, then renamed into place.
+    Receive {
+        record: ReleaseRecord,
+        source: PathBuf,
+    },
+    /// Run a user command with `sh -c` (stdin empty) in `dir` (relative to the host directory),
+    /// with extra environment variables; fail with `code` and `what` on a non-zero exit.
+    Shell {
+        what: String,
+        command: String,
+        dir: Option<String>,
+        env: Vec<(String, String)>,
+        timeout: Option<Duration>,
+        code: i32,
+    },
+    /// Succeed if the file exists, else exit 1.
+    FileExists(String),
+}
+
+/// What a list of operations printed and how it ended.
+#[derive(Debug, Clone)]
+pub struct ExecOutput {
+    pub status: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl ExecOutput {
+    pub fn ok(&self) -> bool {
+        self.status == 0
+    }
+}
+
+/// The local file a list of operations feeds on stdin (the upload), if any.
+pub fn stdin_source(ops: &[Op]) -> Option<&Path> {
+    ops.iter().find_map(|op| match op {
+        Op::Receive { source, .. } => Some(source.as_path()),
+        _ => None,
+    })
+}
+
+// ---------------------------------------------------------------- the script form
+
+/// The state script: `@@section` blocks, oldest history first, `@@end` last.
+const READ_STATE: &str = r#"printf '@@current\n'; readlink current 2>/dev/null || true
+for s in slots/*; do
+  [ -L "$s" ] || continue
+  printf '@@slot %s\n' "${s#slots/}"; readlink "$s"
+done
+for d in releases/*/; do
+  [ -d "$d" ] || continue; v=${d#releases/}; v=${v%/}
+  case "$v" in .*) continue;; esac
+  printf '@@release %s\n' "$v"; cat "$d/release.json" 2>/dev/null; echo
+  if [ -f "$d/bad.json" ]; then printf '@@bad %s\n' "$v"; cat "$d/bad.json"; echo; fi
+done
+printf '@@lock\n'; cat .tug/lock 2>/dev/null; echo
+printf '@@rollout\n'; cat .tug/rollout.json 2>/dev/null; echo
+printf '@@pause\n'; [ -f .tug/pause ] && echo yes
+printf '@@free\n'; df -Pk . 2>/dev/null | awk 'NR==2 {print $4}'
+printf '@@history\n'; tail -n 2000 .tug/history.jsonl 2>/dev/null
+printf '@@end\n'
+"#;
+
+/// How many history lines a state read returns (the newest).
+pub const HISTORY_LINES: usize = 2000;
+
+fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).expect("host records serialize")
+}
+
+fn write_file_script(path: &str, contents: &str) -> String {
+    let p = shquote(path);
+    format!(
+        "mkdir -p \"$(dirname {p})\" && printf '%s\\n' {j} > {p}.tmp.$$ && mv -f {p}.tmp.$$ {p} || {{ echo {e} >&2; exit {FILE_FAILED}; }}",
+        j = shquote(contents),
+        e = shquote(&format!("cannot write {path}")),
+    )
+}
+
+/// The `sh` form of one operation: exits the script with the operation's code when it fails.
+fn script_of(op: &Op) -> String {
+    match op {
+        Op::ReadState => READ_STATE.to_string(),
+        Op::AcquireLock(lock) => format!(
+            "mkdir -p .tug && if ( set -C; printf '%s\\n' {} > .tug/lock ) 2>/dev/null; then :; else printf '@@held\\n'; cat .tug/lock; exit {LOCK_HELD}; fi",
+            shquote(&json(lock))
+        ),
+        Op::ReleaseLock { id } => format!(
+            "if grep -q {} .tug/lock 2>/dev/null; then rm -f .tug/lock; fi",
+            shquote(&format!("\"id\":\"{id}\""))
+        ),
+        Op::WriteFile { path, contents } => write_file_script(path, contents),
+        Op::RemoveFiles(paths) => {
+            let list: Vec<String> = paths.iter().map(|p| shquote(p)).collect();
+            format!(
+                "rm -f {} || {{ echo 'cannot remove files' >&2; exit {FILE_FAILED}; }}",
+                list.join(" ")
+            )
+        }
+        Op::RemoveReleases(versions) => {
+            let list: Vec<String> = versions
+                .iter()
+                .map(|v| shquote(&format!("releases/{v}")))
+                .collect();
+            format!(
+                "rm -rf {} || {{ echo 'cannot remove releases' >&2; exit {FILE_FAILED}; }}",
+                list.join(" ")
+            )
+        }
+        Op::MarkBad { version, mark } => format!(
+            "if [ -d {d} ]; then {w}; fi",
+            d = shquote(&format!("releases/{version}")),
+            w = write_file_script(&format!("releases/{version}/bad.json"), &json(mark))
+        ),
+        Op::ClearBad { version } => format!(
+            "rm -f {}",
+            shquote(&format!("releases/{version}/bad.json"))
+        ),
+        Op::AppendHistory(entry) => format!(
+            "mkdir -p .tug && printf '%s\\n' {} >> .tug/history.jsonl || {{ echo 'cannot append to .tug/history.jsonl' >&2; exit {FILE_FAILED}; }}",
+            shquote(&json(entry))
+        ),
+        Op::Switch { link, to: None } => format!(
+            "rm -f {l} || {{ echo {e} >&2; exit {SWITCH_FAILED}; }}",
+            l = shquote(link),
+            e = shquote(&format!("cannot remove {link}"))
+        ),
+        Op::Switch { link, to: Some(to) } => {
+            let l = shquote(link);
+            format!(
+                "d=$(dirname {l}); mkdir -p \"$d\" && test -d \"$d\"/{t} && ln -sfn {t} {l}.tug-new.$$ && mv -fT {l}.tug-new.$$ {l} || {{ echo {e} >&2; exit {SWITCH_FAILED}; }}",
+                t = shquote(to),
+                e = shquote(&format!("cannot switch {link} to {to}")),
+            )
+        }
+        Op::VerifyDigest {
+            version,
+            artifact,
+            sha256,
+        } => {
+            let f = shquote(&format!("releases/{version}/{artifact}"));
+            format!(
+                "got=$(sha256sum {f} 2>/dev/null | cut -d' ' -f1); if [ \"$got\" != {s} ]; then echo {f}\": sha256 ${{got:-missing}}, expected \"{s} >&2; exit {RELEASE_DAMAGED}; fi",
+                s = shquote(sha256)
+            )
+        }
+        Op::CheckSize {
+            version,
+            artifact,
+            size,
+        } => {
+            let f = shquote(&format!("releases/{version}/{artifact}"));
+            format!(
+                "got=$(wc -c < {f} 2>/dev/null | tr -d ' '); if [ \"$got\" != {size} ]; then echo {f}\": ${{got:-missing}} bytes, expected {size}\" >&2; exit {RELEASE_DAMAGED}; fi"
+            )
+        }
+        Op::Receive { record, .. } => {
+            let a = shquote(&record.artifact);
+            let unpack = match archive_kind(&record.artifact) {
+                Some(ArchiveKind::TarGz) => format!("tar -xzf \"$t\"/{a} -C \"$t\" || exit {UPLOAD_FAILED}"),
+                Some(ArchiveKind::TarZst) => format!("tar --zstd -xf \"$t\"/{a} -C \"$t\" || exit {UPLOAD_FAILED}"),
+                Some(ArchiveKind::Zip) => format!("unzip -q -o \"$t\"/{a} -d \"$t\" || exit {UPLOAD_FAILED}"),
+                None => format!("chmod +x \"$t\"/{a}"),
+            };
+            format!(
+                "mkdir -p releases && t=releases/.upload.$$ && rm -rf \"$t\" && mkdir \"$t\" && cat > \"$t\"/{a} || exit {UPLOAD_FAILED}
+got=$(sha256sum \"$t\"/{a} | cut -d' ' -f1)
+if [ \"$got\" != {s} ]; then rm -rf \"$t\"; echo \"uploaded {art} has sha256 $got, expected \"{s} >&2; exit {RELEASE_DAMAGED}; fi
+{unpack}
+printf '%s\\n' {j} > \"$t\"/release.json && rm -rf {v} && mv \"$t\" {v} || exit {UPLOAD_FAILED}",
+                art = record.artifact.replace(['"', '\\', '$', '`'], "_"),
+                s = shquote(&record.sha256),
+                j = shquote(&json(record)),
+                v = shquote(&format!("releases/{}", record.version)),
+            )
+        }
+        Op::Shell {
+            what,
+            command,
+            dir,
+            env,
+            timeout,
+            code,
+        } => {
+            let mut s = String::from("( ");
+            for (k, v) in env {
+                let _ = write!(s, "export {k}={}; ", shquote(v));
+            }
+            if let Some(d) = dir {
+                let _ = write!(s, "cd {} && ", shquote(d));
+            }
+            if let Some(t) = timeout {
+                let _ = write!(s, "timeout {} ", t.as_secs().max(1));
+            }
+            let _ = write!(
+                s,
+                "sh -c {} </dev/null ) || {{ rc=$?; echo {}\" exited $rc\" >&2; exit {code}; }}",
+                shquote(command),
+                shquote(what)
+            );
+            s
+        }
+        Op::FileExists(path) => format!("test -e {} || exit 1", shquote(path)),
+    }
+}
+
+/// The whole list as one script (for targets that run scripts, such as ssh).
+pub fn script(ops: &[Op]) -> String {
+    let mut s = String::new();
+    for op in ops {
+        s += &script_of(op);
+        s.push('\n');
+    }
+    s
+}
+
+// ---------------------------------------------------------------- the native form
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ArchiveKind {
+    TarGz,
+    TarZst,
+    Zip,
+}
+
+fn archive_kind(artifact: &str) -> Option<ArchiveKind> {
+    if artifact.ends_with(".tar.gz") || artifact.ends_with(".tgz") {
+        Some(ArchiveKind::TarGz)
+    } else if artifact.ends_with(".tar.zst") {
+        Some(ArchiveKind::TarZst)
+    } else if artifact.ends_with(".zip") {
+        Some(ArchiveKind::Zip)
+    } else {
+        None
+    }
+}
+
+/// A failed operation: exit code and message.
+type Failed = (i32, String);
+
+fn io_fail(code: i32, what: impl std::fmt::Display) -> impl FnOnce(std::io::Error) -> Failed {
+    move |e| (code, format!("{what}: {e}"))
+}
+
+/// Write atomically in `root`, creating the directory; the file ends with a newline like the
+/// script's `printf '%s\n'`.
+fn write_file(root: &Path, rel: &str, contents: &str) -> Result<(), Failed> {
+    let path = root.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io_fail(FILE_FAILED, format!("cannot write {rel}")))?;
+    }
+    crate::fsutil::write_atomic(&path, format!("{contents}\n").as_bytes())
+        .map_err(io_fail(FILE_FAILED, format!("cannot write {rel}")))
+}
+
+fn read_lossy(path: &Path) -> Option<String> {
+    std::fs::read(path)
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+}
+
+fn free_kib(path: &Path) -> Option<u64> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64) / 1024)
+}
+
+/// The last `n` lines of a file (reading only its tail when it is large).
+fn tail_lines(path: &Path, n: usize) -> String {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return String::new();
+    };
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut window: u64 = 256 * 1024;
+    loop {
+        let start = len.saturating_sub(window);
+        let mut buf = Vec::new();
+        if f.seek(SeekFrom::Start(start)).is_err() || f.read_to_end(&mut buf).is_err() {
+            return String::new();
+        }
+        let text = String::from_utf8_lossy(&buf);
+        let lines: Vec<&str> = text.lines().collect();
+        // A window that starts mid-file may begin with a partial line: it must hold n + 1.
+        if lines.is_empty() {
+            return String::new();
+        }
+        if start == 0 || lines.len() > n {
+            let skip = lines.len().saturating_sub(n);
+            let mut out = lines[skip..].join("\n");
+            out.push('\n');
+            return out;
+        }
+        window *= 4;
+    }
+}
+
+fn read_state(root: &Path, out: &mut String) {
+    out.push_str("@@current\n");
+    if let Ok(t) = std::fs::read_link(root.join("current")) {
+        out.push_str(&t.to_string_lossy());
+        out.push('\n');
+    }
+    let names = |dir: &str| -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    for s in names("slots") {
+        if let Ok(t) = std::fs::read_link(root.join("slots").join(&s)) {
+            let _ = writeln!(out, "@@slot {s}\n{}", t.to_string_lossy());
+        }
+    }
+    for v in names("releases") {
+        let d = root.join("releases").join(&v);
+        if v.starts_with('.') || !d.is_dir() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "@@release {v}\n{}",
+            read_lossy(&d.join("release.json")).unwrap_or_default()
+        );
+        if let Some(bad) = read_lossy(&d.join("bad.json")) {
+            let _ = writeln!(out, "@@bad {v}\n{bad}");
+        }
+    }
+    let _ = writeln!(
+        out,
+        "@@lock\n{}",
+        read_lossy(&root.join(".tug/lock")).unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "@@rollout\n{}",
+        read_lossy(&root.join(".tug/rollout.json")).unwrap_or_default()
+    );
+    out.push_str("@@pause\n");
+    if root.join(".tug/pause").is_file() {
+        out.push_str("yes\n");
+    }
+    out.push_str("@@free\n");
+    if let Some(k) = free_kib(root) {
+        let _ = writeln!(out, "{k}");
+    }
+    out.push_str("@@history\n");
+    out.push_str(&tail_lines(&root.join(".tug/history.jsonl"), HISTORY_LINES));
+    out.push_str("@@end\n");
+}
+
+/// Point `link` (relative to `root`) at `to` with a temp symlink and rename(2).
+fn switch(root: &Path, link: &str, to: Option<&str>) -> Result<(), Failed> {
+    let path = root.join(link);
+    let Some(to) = to else {
+        return match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err((SWITCH_FAILED, format!("cannot remove {link}: {e}"))),
+        };
+    };
+    let fail = |e: std::io::Error| (SWITCH_FAILED, format!("cannot switch {link} to {to}: {e}"));
+    let dir = path.parent().unwrap_or(root);
+    std::fs::create_dir_all(dir).map_err(fail)?;
+    if !dir.join(to).is_dir() {
+        return Err((
+            SWITCH_FAILED,
+            format!("cannot switch {link} to {to}: not a directory"),
+        ));
+    }
+    let tmp = dir.join(format!(
+        "{}.tug-new.{}",
+        path.file_name().unwrap_or_default().to_string_lossy(),
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&tmp);
+    std::os::unix::fs::symlink(to, &tmp).map_err(fail)?;
+    std::fs::rename(&tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
+fn run_shell(
+    root: &Path,
+    what: &str,
+    command: &str,
+    dir: Option<&str>,
+    env: &[(String, String)],
+    timeout: Option<Duration>,
+    code: i32,
+    stdout: &mut String,
+    stderr: &mut String,
+) -> Result<(), Failed> {
+    let mut cmd = match timeout {
+        Some(t) => {
+            let mut c = std::process::Command::new("timeout");
+            c.arg(t.as_secs().max(1).to_string()).arg("sh");
+            c
+        }
+        None => std::process::Command::new("sh"),
+    };
+    cmd.arg("-c")
+        .arg(command)
+        .current_dir(match dir {
+            Some(d) => root.join(d),
+            None => root.to_path_buf(),
+        })
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(std::process::Stdio::null());
+    let out = cmd
+        .output()
+        .map_err(|e| (code, format!("{what}: cannot run sh: {e}")))?;
+    stdout.push_str(&String::from_utf8_lossy(&out.stdout));
+    stderr.push_str(&String::from_utf8_lossy(&out.stderr));
+    if out.status.success() {
+        Ok(())
+    } else {
+        let rc = out.status.code().unwrap_or(-1);
+        Err((code, format!("{what} exited {rc}")))
+    }
+}
+
+fn receive(root: &Path, record: &ReleaseRecord, source: &Path) -> Result<(), Failed> {
+    let releases = root.join("releases");
+    let tmp = releases.join(format!(".upload.{}", std::process::id()));
+    let fail = |e: std::io::Error| (UPLOAD_FAILED, format!("upload failed: {e}"));
+    std::fs::create_dir_all(&releases).map_err(fail)?;
+    let _ = std::fs::remove_dir_all(&tmp);
+    std::fs::create_dir(&tmp).map_err(fail)?;
+    let result = (|| {
+        let dest = tmp.join(&record.artifact);
+        std::fs::copy(source, &dest).map_err(fail)?;
+        let (got, _) = crate::fsutil::sha256_file(&dest).map_err(fail)?;
+        if got != record.sha256 {
+            return Err((
+                RELEASE_DAMAGED,
+                format!(
+                    "uploaded {} has sha256 {got}, expected {}",
+                    record.artifact, record.sha256
+                ),
+            ));
+        }
+        let unpack = |program: &str, args: &[&std::ffi::OsStr]| -> Result<(), Failed> {
+            let out = std::process::Command::new(program)
+                .args(args)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .map_err(|e| (UPLOAD_FAILED, format!("cannot run {program}: {e}")))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err((
+                    UPLOAD_FAILED,
+                    format!(
+                        "{program} failed: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ),
+                ))
+            }
+        };
+        match archive_kind(&record.artifact) {
+            Some(ArchiveKind::TarGz) => unpack(
+                "tar",
+                &["-xzf".as_ref(), dest.as_os_str(), "-C".as_ref(), tmp.as_os_str()],
+            )?,
+            Some(ArchiveKind::TarZst) => unpack(
+                "tar",
+                &[
+                    "--zstd".as_ref(),
+                    "-xf".as_ref(),
+                    dest.as_os_str(),
+                    "-C".as_ref(),
+                    tmp.as_os_str(),
+                ],
+            )?,
+            Some(ArchiveKind::Zip) => unpack(
+                "unzip",
+                &["-q".as_ref(), "-o".as_ref(), dest.as_os_str(), "-d".as_ref(), tmp.as_os_str()],
+            )?,
+            None => {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(0o755))
+                    .map_err(fail)?;
+            }
+        }
+        std::fs::write(tmp.join("release.json"), format!("{}\n", json(record))).map_err(fail)?;
+        let final_dir = releases.join(&record.version);
+        if final_dir.exists() {
+            std::fs::remove_dir_all(&final_dir).map_err(fail)?;
+        }
+        std::fs::rename(&tmp, &final_dir).map_err(fail)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
+    result
+}
+
+fn run_native(root: &Path, op: &Op, stdout: &mut String, stderr: &mut String) -> Result<(), Failed> {
+    match op {
+        Op::ReadState => {
+            read_state(root, stdout);
+            Ok(())
+        }
+        Op::AcquireLock(lock) => {
+            use std::io::Write;
+            let dir = root.join(".tug");
+            std::fs::create_dir_all(&dir).map_err(io_fail(FILE_FAILED, "cannot create .tug"))?;
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(dir.join("lock"))
+            {
+                Ok(mut f) => f
+                    .write_all(format!("{}\n", json(lock)).as_bytes())
+                    .map_err(io_fail(FILE_FAILED, "cannot write .tug/lock")),
+                Err(_) => {
+                    stdout.push_str("@@held\n");
+                    stdout.push_str(&read_lossy(&dir.join("lock")).unwrap_or_default());
+                    Err((LOCK_HELD, String::new()))
+                }
+            }
+        }
+        Op::ReleaseLock { id } => {
+            let path = root.join(".tug/lock");
+            if read_lossy(&path).is_some_and(|t| t.contains(&format!("\"id\":\"{id}\""))) {
+                let _ = std::fs::remove_file(path);
+            }
+            Ok(())
+        }
+        Op::WriteFile { path, contents } => write_file(root, path, contents),
+        Op::RemoveFiles(paths) => {
+            for p in paths {
+                match std::fs::remove_file(root.join(p)) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err((FILE_FAILED, format!("cannot remove {p}: {e}"))),
+                }
+            }
+            Ok(())
+        }
+        Op::RemoveReleases(versions) => {
+            for v in versions {
+                let d = root.join("releases").join(v);
+                if d.exists() {
+                    std::fs::remove_dir_all(&d)
+                        .map_err(io_fail(FILE_FAILED, format!("cannot remove releases/{v}")))?;
+                }
+            }
+            Ok(())
+        }
+        Op::MarkBad { version, mark } => {
+            if root.join("releases").join(version).is_dir() {
+                write_file(root, &format!("releases/{version}/bad.json"), &json(mark))?;
+            }
+            Ok(())
+        }
+        Op::ClearBad { version } => {
+            let _ = std::fs::remove_file(root.join("releases").join(version).join("bad.json"));
+            Ok(())
+        }
+        Op::AppendHistory(entry) => {
+            use std::io::Write;
+            let fail = io_fail(FILE_FAILED, "cannot append to .tug/history.jsonl");
+            let dir = root.join(".tug");
+            let res = std::fs::create_dir_all(&dir).and_then(|_| {
+                std::fs::OpenOptions::new()
+                    .append(true)
+                    .create(true)
+                    .open(dir.join("history.jsonl"))?
+                    .write_all(format!("{}\n", json(entry)).as_bytes())
+            });
+            res.map_err(fail)
+        }
+        Op::Switch { link, to } => switch(root, link, to.as_deref()),
+        Op::VerifyDigest {
+            version,
+            artifact,
+            sha256,
+        } => {
+            let rel = format!("releases/{version}/{artifact}");
+            let got = crate::fsutil::sha256_file(&root.join(&rel))
+                .map(|(s, _)| s)
+                .unwrap_or_else(|_| "missing".into());
+            if &got == sha256 {
+                Ok(())
+            } else {
+                Err((
+                    RELEASE_DAMAGED,
+                    format!("{rel}: sha256 {got}, expected {sha256}"),
+                ))
+            }
+        }
+        Op::CheckSize {
+            version,
+            artifact,
+            size,
+        } => {
+            let rel = format!("releases/{version}/{artifact}");
+            match std::fs::metadata(root.join(&rel)) {
+                Ok(m) if m.len() == *size => Ok(()),
+                Ok(m) => Err((
+                    RELEASE_DAMAGED,
+                    format!("{rel}: {} bytes, expected {size}", m.len()),
+                )),
+                Err(_) => Err((
+                    RELEASE_DAMAGED,
+                    format!("{rel}: missing bytes, expected {size}"),
+                )),
+            }
+        }
+        Op::Receive { record, source } => receive(root, record, source),
+        Op::Shell {
+            what,
+            command,
+            dir,
+            env,
+            timeout,
+            code,
+        } => run_shell(
+            root,
+            what,
+            command,
+            dir.as_deref(),
+            env,
+            *timeout,
+            *code,
+            stdout,
+            stderr,
+        ),
+        Op::FileExists(path) => {
+            if root.join(path).symlink_metadata().is_ok() {
+                Ok(())
+            } else {
+                Err((1, String::new()))
+            }
+        }
+    }
+}
+
+/// Carry out `ops` in `root` (created if missing) on this machine, without a shell for tug's own
+/// operations.
+pub fn run_local(root: &Path, ops: &[Op]) -> ExecOutput {
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Err(e) = std::fs::create_dir_all(root) {
+        return ExecOutput {
+            status: 97,
+            stdout,
+            stderr: format!("cannot create {}: {e}\n", root.display()),
+        };
+    }
+    for op in ops {
+        if let Err((status, message)) = run_native(root, op, &mut stdout, &mut stderr) {
+            if !message.is_empty() {
+                stderr.push_str(&message);
+                stderr.push('\n');
+            }
+            return ExecOutput {
+                status,
+                stdout,
+                stderr,
+            };
+        }
+    }
+    ExecOutput {
+        status: 0,
+        stdout,
+        stderr,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deploy::hoststate::parse_state;
+
+    /// Run the script form in `root` with `sh`, as the ssh target does remotely.
+    fn run_script(root: &Path, ops: &[Op]) -> ExecOutput {
+        std::fs::create_dir_all(root).unwrap();
+        let stdin = match stdin_source(ops) {
+            Some(p) => std::process::Stdio::from(std::fs::File::open(p).unwrap()),
+            None => std::process::Stdio::null(),
+        };
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(script(ops))
+            .current_dir(root)
+            .stdin(stdin)
+            .output()
+            .unwrap();
+        ExecOutput {
+            status: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    fn record(version: &str, artifact: &str, file: &Path) -> ReleaseRecord {
+        let (sha256, size) = crate::fsutil::sha256_file(file).unwrap();
+        ReleaseRecord {
+            project: "p".into(),
+            version: version.into(),
+            artifact: artifact.into(),
+            sha256,
+            size,
+            uploaded_by: "me@here".into(),
+            uploaded_at: "2026-01-01T00:00:00Z".into(),
+        }
+    }
+
+    fn lock(id: &str) -> LockRecord {
+        LockRecord {
+            id: id.into(),
+            owner: "a".into(),
+            host: "m".into(),
+            pid: 1,
+            operation: "rollout".into(),
+            started: "t".into(),
+            expires: "2999-01-01T00:00:00Z".into(),
+        }
+    }
+
+    /// A scenario through both forms in two directories: same statuses, same state, same files.
+    #[test]
+    fn native_and_script_forms_agree() {
+        let dir = tempfile::tempdir().unwrap();
+        let art = dir.path().join("svc");
+        std::fs::write(&art, b"#!/bin/sh\necho hi\n").unwrap();
+        let tgz = dir.path().join("svc.tar.gz");
+        let out = std::process::Command::new("tar")
+            .arg("-czf")
+            .arg(&tgz)
+            .arg("-C")
+            .arg(dir.path())
+            .arg("svc")
+            .status()
+            .unwrap();
+        assert!(out.success());
+        let r1 = record("1.0.0", "svc", &art);
+        let r2 = record("2.0.0", "svc.tar.gz", &tgz);
+        let mut wrong = r1.clone();
+        wrong.version = "9.0.0".into();
+        wrong.sha256 = "00".into();
+        let entry = HistoryEntry {
+            time: "t".into(),
+            actor: "a@m".into(),
+            action: "rollout".into(),
+            host: "h".into(),
+            from: None,
+            to: Some("1.0.0".into()),
+            digest: None,
+            outcome: "success".into(),
+            reason: Some("it's \"quoted\" $(x)".into()),
+            id: Some("one".into()),
+            insecure_skip_verify: false,
+        };
+        let mark = BadMark {
+            time: "t".into(),
+            actor: "a".into(),
+            reason: "bad".into(),
+        };
+        let steps: Vec<(Vec<Op>, i32)> = vec![
+            (vec![Op::AcquireLock(lock("one"))], 0),
+            (vec![Op::AcquireLock(lock("two"))], LOCK_HELD),
+            (
+                vec![Op::Receive {
+                    record: r1.clone(),
+                    source: art.clone(),
+                }],
+                0,
+            ),
+            (
+                vec![Op::Receive {
+                    record: wrong.clone(),
+                    source: art.clone(),
+                }],
+                RELEASE_DAMAGED,
+            ),
+            (
+                vec![Op::Receive {
+                    record: r2.clone(),
+                    source: tgz.clone(),
+                }],
+                0,
+            ),
+            (
+                vec![
+                    Op::Switch {
+                        link: "current".into(),
+                        to: Some("releases/1.0.0".into()),
+                    },
+                    Op::AppendHistory(entry.clone()),
+                ],
+                0,
+            ),
+            (
+                vec![Op::Switch {
+                    link: "current".into(),
+                    to: Some("releases/7.7.7".into()),
+                }],
+                SWITCH_FAILED,
+            ),
+            (
+                vec![
+                    Op::Switch {
+                        link: "slots/blue".into(),
+                        to: Some("../releases/2.0.0".into()),
+                    },
+                    Op::Switch {
+                        link: "slots/green".into(),
+                        to: Some("../releases/1.0.0".into()),
+                    },
+                ],
+                0,
+            ),
+            (
+                vec![Op::VerifyDigest {
+                    version: "1.0.0".into(),
+                    artifact: "svc".into(),
+                    sha256: r1.sha256.clone(),
+                }],
+                0,
+            ),
+            (
+                vec![Op::VerifyDigest {
+                    version: "1.0.0".into(),
+                    artifact: "svc".into(),
+                    sha256: "00".into(),
+                }],
+                RELEASE_DAMAGED,
+            ),
+            (
+                vec![Op::CheckSize {
+                    version: "1.0.0".into(),
+                    artifact: "svc".into(),
+                    size: r1.size,
+                }],
+                0,
+            ),
+            (
+                vec![Op::CheckSize {
+                    version: "8.0.0".into(),
+                    artifact: "svc".into(),
+                    size: r1.size,
+                }],
+                RELEASE_DAMAGED,
+            ),
+            (
+                vec![
+                    Op::MarkBad {
+                        version: "2.0.0".into(),
+                        mark: mark.clone(),
+                    },
+                    Op::MarkBad {
+                        version: "5.0.0".into(),
+                        mark: mark.clone(),
+                    },
+                ],
+                0,
+            ),
+            (
+                vec![Op::WriteFile {
+                    path: ".tug/rollout.json".into(),
+                    contents: "{\"x\": \"it's\"}".into(),
+                }],
+                0,
+            ),
+            (vec![Op::FileExists(".tug/pause".into())], 1),
+            (
+                vec![
+                    Op::Shell {
+                        what: "restart command".into(),
+                        command: "echo \"$TUG_VERSION $(pwd)\" > ../restarted; exit 0".into(),
+                        dir: Some("releases".into()),
+                        env: vec![("TUG_VERSION".into(), "1.0.0 x".into())],
+                        timeout: None,
+                        code: RESTART_FAILED,
+                    },
+                    Op::Shell {
+                        what: "after_switch hook".into(),
+                        command: "exit 3".into(),
+                        dir: None,
+                        env: vec![],
+                        timeout: Some(Duration::from_secs(5)),
+                        code: HOOK_AFTER_FAILED,
+                    },
+                    Op::AppendHistory(entry.clone()),
+                ],
+                HOOK_AFTER_FAILED,
+            ),
+            (vec![Op::ReleaseLock { id: "two".into() }], 0),
+            (vec![Op::FileExists(".tug/lock".into())], 0),
+            (
+                vec![
+                    Op::ReleaseLock { id: "one".into() },
+                    Op::ClearBad {
+                        version: "2.0.0".into(),
+                    },
+                    Op::RemoveFiles(vec![".tug/rollout.json".into(), ".tug/none".into()]),
+                ],
+                0,
+            ),
+            (vec![Op::FileExists(".tug/lock".into())], 1),
+            (
+                vec![Op::RemoveReleases(vec!["2.0.0".into(), "4.0.0".into()])],
+                0,
+            ),
+        ];
+        let native = dir.path().join("native");
+        let scripted = dir.path().join("script host");
+        for (k, (ops, expected)) in steps.iter().enumerate() {
+            let a = run_local(&native, ops);
+            let b = run_script(&scripted, ops);
+            assert_eq!(a.status, *expected, "step {k} native: {a:?}");
+            assert_eq!(b.status, *expected, "step {k} script: {b:?}");
+            assert_eq!(a.stdout, b.stdout, "step {k}");
+            if *expected != 0 && *expected != LOCK_HELD && *expected != 1 {
+                assert!(!a.stderr.trim().is_empty() && !b.stderr.trim().is_empty());
+            }
+            let sa = run_local(&native, &[Op::ReadState]);
+            let sb = run_script(&scripted, &[Op::ReadState]);
+            let (pa, pb) = (
+                parse_state(&sa.stdout).unwrap(),
+                parse_state(&sb.stdout).unwrap(),
+            );
+            assert_eq!(pa.current, pb.current, "step {k}");
+            assert_eq!(pa.slots, pb.slots, "step {k}");
+            assert_eq!(pa.live_slot, pb.live_slot, "step {k}");
+            assert_eq!(pa.releases, pb.releases, "step {k}");
+            assert_eq!(pa.bad, pb.bad, "step {k}");
+            assert_eq!(pa.lock, pb.lock, "step {k}");
+            assert_eq!(pa.history, pb.history, "step {k}");
+            assert_eq!(pa.problems, pb.problems, "step {k}");
+            assert_eq!(
+                sa.stdout.replace(|c: char| c.is_ascii_digit(), ""),
+                sb.stdout.replace(|c: char| c.is_ascii_digit(), ""),
+                "step {k}: the state texts differ beyond the free space"
+            );
+        }
+        let state = parse_state(&run_local(&native, &[Op::ReadState]).stdout).unwrap();
+        assert_eq!(state.current.as_deref(), Some("1.0.0"));
+        assert_eq!(state.slots.get("green").map(String::as_str), Some("1.0.0"));
+        assert!(state.releases.contains_key("1.0.0") && !state.releases.contains_key("2.0.0"));
+        assert_eq!(state.history.len(), 1, "the failed hook stopped the second append");
+        assert_eq!(state.history[0], entry);
+        for root in [&native, &scripted] {
+            assert_eq!(
+                std::fs::read_to_string(root.join("restarted")).unwrap(),
+                format!("1.0.0 x {}\n", root.join("releases").display())
+            );
+            assert_eq!(
+                std::fs::read_to_string(root.join("releases/1.0.0/svc")).unwrap(),
+                "#!/bin/sh\necho hi\n"
+            );
+        }
+    }
+
+    #[test]
+    fn unpacked_archive_and_live_slot_are_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let art = dir.path().join("svc");
+        std::fs::write(&art, b"x").unwrap();
+        let root = dir.path().join("h");
+        let r = record("1.0.0", "svc", &art);
+        for ops in [
+            vec![Op::Receive {
+                record: r.clone(),
+                source: art.clone(),
+            }],
+            vec![
+                Op::Switch {
+                    link: "slots/green".into(),
+                    to: Some("../releases/1.0.0".into()),
+                },
+                Op::Switch {
+                    link: "current".into(),
+                    to: Some("slots/green".into()),
+                },
+            ],
+        ] {
+            assert!(run_local(&root, &ops).ok());
+        }
+        let st = parse_state(&run_local(&root, &[Op::ReadState]).stdout).unwrap();
+        assert_eq!(st.live_slot.as_deref(), Some("green"));
+        assert_eq!(st.current.as_deref(), Some("1.0.0"));
+        assert_eq!(std::fs::read(root.join("current/svc")).unwrap(), b"x");
+    }
+
+    #[test]
+    fn tail_reads_only_the_newest_lines() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("h");
+        let text: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
+        std::fs::write(&f, text).unwrap();
+        let t = tail_lines(&f, 3);
+        assert_eq!(t, "line 99997\nline 99998\nline 99999\n");
+        assert_eq!(tail_lines(&dir.path().join("none"), 3), "");
+    }
+}
