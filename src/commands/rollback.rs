@@ -25,10 +25,14 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
     ctx.printer.info(format!("rollback plan for {}:", args.env));
     for m in &plan.moves {
         ctx.printer.info(format!(
-            "  {}: {} -> {}",
+            "  {}: {} -> {}{}",
             m.host,
             m.from.as_deref().unwrap_or("nothing"),
-            m.to
+            m.to,
+            m.slot
+                .as_ref()
+                .map(|s| format!(" (standby slot {s}: a switch, no restart)"))
+                .unwrap_or_default()
         ));
     }
     if !ctx.global.yes {

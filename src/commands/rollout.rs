@@ -74,6 +74,11 @@ fn describe(step: &PlanStep) -> String {
         PlanStep::Pause(p) if p == "manual" => "pause until `tug rollout promote`".into(),
         PlanStep::Pause(p) => format!("pause {p}"),
         PlanStep::Analysis(a) => format!("analysis {a}"),
+        PlanStep::Prepare(h) => format!(
+            "prepare the idle slot (restart, health check) on {}",
+            h.join(", ")
+        ),
+        PlanStep::Switch(h) => format!("switch {} to the prepared slot", h.join(", ")),
     }
 }
 

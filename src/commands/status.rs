@@ -33,6 +33,15 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
         if let Some(b) = &h.bad_current {
             notes.push(format!("current release marked bad: {b}"));
         }
+        if let Some(slot) = &h.live_slot {
+            notes.push(format!(
+                "live slot {slot}{}",
+                h.standby
+                    .as_ref()
+                    .map(|sb| format!(", standby {sb}"))
+                    .unwrap_or_default()
+            ));
+        }
         let health = match &h.health {
             None => "-".to_string(),
             Some(Ok(())) => "healthy".to_string(),

@@ -130,13 +130,16 @@ pub enum StrategyKind {
     Rolling,
     /// `steps:` in order: deploy to more hosts, pause, analyse.
     Canary,
+    /// Two slots per host: the idle slot gets the release and is health-checked on every host,
+    /// then every host switches `current` to it (one rename); the old slot stays warm.
+    BlueGreen,
 }
 
 /// How the release is spread over the hosts.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StrategyConfig {
-    /// `all-at-once`, `rolling` or `canary`.
+    /// `all-at-once`, `rolling`, `canary` or `blue-green`.
     #[serde(rename = "type", default)]
     pub kind: StrategyKind,
     /// rolling: hosts per batch, a count (`2`) or a share of the fleet (`25%`). A host being
@@ -145,8 +148,15 @@ pub struct StrategyConfig {
     #[schemars(with = "Option<HostCount>")]
     pub batch: Option<Spanned<HostCount>>,
     /// canary: the steps, in order. Hosts left over after the last step are deployed at the end.
+    /// blue-green: `pause` and `analysis` steps run after the idle slots are ready, before the
+    /// switch.
     #[serde(default)]
     pub steps: Vec<CanaryStep>,
+    /// blue-green: exactly two slots, each with template values that override the host's
+    /// `vars` (`blue: {port: "8081"}`); `{{ slot }}` names the slot. The first slot in
+    /// alphabetical order is used first.
+    #[serde(default)]
+    pub slots: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// One canary step: exactly one of `hosts`, `pause`, `analysis`.
@@ -485,7 +495,46 @@ impl EnvironmentConfig {
                 format!("environment {name:?}: a canary strategy needs `steps`"),
                 Some("e.g. steps: [{hosts: 1}, {pause: manual}]".into()),
             ),
+            StrategyKind::BlueGreen => {
+                if self.strategy.slots.len() != 2 {
+                    v.error(
+                        unknown,
+                        format!(
+                            "environment {name:?}: a blue-green strategy needs exactly two `slots` (has {})",
+                            self.strategy.slots.len()
+                        ),
+                        Some("e.g. slots: {blue: {port: \"8081\"}, green: {port: \"8082\"}}".into()),
+                    );
+                }
+                for slot in self.strategy.slots.keys() {
+                    if slot.is_empty()
+                        || !slot
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                    {
+                        v.error(
+                            unknown,
+                            format!("environment {name:?}: slot name {slot:?} is not a plain name"),
+                            Some("use letters, digits, - and _".into()),
+                        );
+                    }
+                }
+                if self.strategy.steps.iter().any(|s| s.hosts.is_some()) {
+                    v.error(
+                        unknown,
+                        format!("environment {name:?}: blue-green steps cannot have `hosts`"),
+                        Some("every host switches together; steps may only pause or analyse, between preparing the idle slots and the switch".into()),
+                    );
+                }
+            }
             _ => {}
+        }
+        if self.strategy.kind != StrategyKind::BlueGreen && !self.strategy.slots.is_empty() {
+            v.error(
+                unknown,
+                format!("environment {name:?}: `slots` is only for the blue-green strategy"),
+                Some("set strategy.type: blue-green, or remove slots".into()),
+            );
         }
         for step in &self.strategy.steps {
             let set = [

@@ -81,6 +81,9 @@ pub struct HostMove {
     pub host: String,
     pub from: Option<String>,
     pub to: String,
+    /// Blue-green: the standby slot that still runs `to` (a switch back without a restart).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slot: Option<String>,
 }
 
 /// What `tug rollback` will do.
@@ -111,6 +114,12 @@ pub struct HostStatus {
     pub diverges: bool,
     pub bad_current: Option<String>,
     pub releases: Vec<String>,
+    /// Blue-green: the live slot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live_slot: Option<String>,
+    /// Blue-green: the other slot and what it runs (`blue: 1.0.0`), warm for a switch back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standby: Option<String>,
 }
 
 /// `tug status`.
@@ -390,9 +399,17 @@ impl Deployer<'_> {
         }
     }
 
-    fn host_context(&self, i: usize, version: &str) -> serde_json::Value {
+    /// Template values for host `i` running `version` (in `slot`, under blue-green): the slot's
+    /// values override the host's `vars`.
+    fn host_context(&self, i: usize, version: &str, slot: Option<&str>) -> serde_json::Value {
         let h = self.host(i);
         let env: BTreeMap<String, String> = std::env::vars().collect();
+        let mut vars = self.env.vars[i].clone();
+        if let Some(slot) = slot {
+            if let Some(extra) = self.env.config.strategy.slots.get(slot) {
+                vars.extend(extra.clone());
+            }
+        }
         json!({
             "host": h.name(),
             "address": h.address(),
@@ -400,16 +417,17 @@ impl Deployer<'_> {
             "version": version,
             "path": h.root(),
             "release_dir": format!("{}/releases/{version}", h.root()),
-            "vars": self.env.vars[i],
+            "slot": slot,
+            "vars": vars,
             "env": env,
         })
     }
 
-    fn probe(&self, i: usize, version: &str) -> Result<Option<Probe>, String> {
+    fn probe(&self, i: usize, version: &str, slot: Option<&str>) -> Result<Option<Probe>, String> {
         let Some(cfg) = &self.env.config.health_check else {
             return Ok(None);
         };
-        let ctx = self.host_context(i, version);
+        let ctx = self.host_context(i, version, slot);
         Ok(Some(if let Some(url) = &cfg.http {
             Probe::Http {
                 url: render("health_check.http", url, &ctx)?,
@@ -429,9 +447,9 @@ impl Deployer<'_> {
     }
 
     /// The environment variables of hooks and the restart command.
-    fn command_env(&self, i: usize, version: &str) -> Vec<(String, String)> {
+    fn command_env(&self, i: usize, version: &str, slot: Option<&str>) -> Vec<(String, String)> {
         let h = self.host(i);
-        vec![
+        let mut env = vec![
             ("TUG_VERSION".into(), version.into()),
             ("TUG_ENVIRONMENT".into(), self.env.name.clone()),
             ("TUG_HOST".into(), h.name().into()),
@@ -439,7 +457,11 @@ impl Deployer<'_> {
                 "TUG_RELEASE_DIR".into(),
                 format!("{}/releases/{version}", h.root()),
             ),
-        ]
+        ];
+        if let Some(slot) = slot {
+            env.push(("TUG_SLOT".into(), slot.into()));
+        }
+        env
     }
 
     /// The operations that switch a host to `version` and restart it (with the hooks).
@@ -450,8 +472,8 @@ impl Deployer<'_> {
                 to: None,
             }]);
         };
-        let ctx = self.host_context(i, version);
-        let env = self.command_env(i, version);
+        let ctx = self.host_context(i, version, None);
+        let env = self.command_env(i, version, None);
         let mut ops = Vec::new();
         if let Some(hook) = &self.env.config.hooks.before_switch {
             ops.push(Op::Shell {
@@ -499,7 +521,7 @@ impl Deployer<'_> {
         ops.extend(extra);
         self.run(i, &ops)?;
         self.on_host(i, format!("switched to {version}, restarted"));
-        if let Some(probe) = self.probe(i, version)? {
+        if let Some(probe) = self.probe(i, version, None)? {
             let cfg = self
                 .env
                 .config
@@ -510,6 +532,132 @@ impl Deployer<'_> {
             self.on_host(i, "healthy");
         }
         Ok(())
+    }
+
+    // ---------------------------------------------------------------- blue-green
+
+    fn blue_green(&self) -> bool {
+        self.env.config.strategy.kind == StrategyKind::BlueGreen
+    }
+
+    /// The slot a host would prepare next: the first configured slot that is not live.
+    fn idle_slot(&self, s: &HostState) -> String {
+        self.env
+            .config
+            .strategy
+            .slots
+            .keys()
+            .find(|k| s.live_slot.as_deref() != Some(k.as_str()))
+            .cloned()
+            .unwrap_or_else(|| "blue".into())
+    }
+
+    /// A slot other than the live one that runs `version` (warm, ready to switch to).
+    fn standby_slot(&self, s: &HostState, version: &str) -> Option<String> {
+        s.slots
+            .iter()
+            .find(|(slot, v)| {
+                s.live_slot.as_deref() != Some(slot.as_str())
+                    && v.as_str() == version
+                    && self.env.config.strategy.slots.contains_key(slot.as_str())
+            })
+            .map(|(slot, _)| slot.clone())
+    }
+
+    /// Point the idle slot of host `i` at `version`, restart it and wait until it is healthy;
+    /// `current` does not move. Returns the slot.
+    fn prepare_slot(&self, i: usize, version: &str) -> Result<String, String> {
+        let state = self.read_state(i).map_err(|e| e.to_string())?;
+        let slot = self.idle_slot(&state);
+        let mut ops = vec![Op::Switch {
+            link: format!("slots/{slot}"),
+            to: Some(format!("../releases/{version}")),
+        }];
+        if let Some(restart) = &self.env.config.restart {
+            ops.push(Op::Shell {
+                what: "restart command".into(),
+                command: render(
+                    "restart",
+                    restart,
+                    &self.host_context(i, version, Some(&slot)),
+                )?,
+                dir: None,
+                env: self.command_env(i, version, Some(&slot)),
+                timeout: None,
+                code: ops::RESTART_FAILED,
+            });
+        }
+        self.run(i, &ops)?;
+        self.on_host(i, format!("slot {slot} runs {version}, restarted"));
+        if let Some(probe) = self.probe(i, version, Some(&slot))? {
+            let cfg = self.env.config.health_check.as_ref().expect("probe");
+            probe.wait_healthy(self.host(i), cfg)?;
+            self.on_host(i, format!("slot {slot} healthy"));
+        }
+        Ok(slot)
+    }
+
+    /// The operations that make `slot` (already running `version`) live: hooks around one rename
+    /// of `current`.
+    fn switch_slot_ops(&self, i: usize, version: &str, slot: &str) -> Result<Vec<Op>, String> {
+        let ctx = self.host_context(i, version, Some(slot));
+        let env = self.command_env(i, version, Some(slot));
+        let mut ops = Vec::new();
+        if let Some(hook) = &self.env.config.hooks.before_switch {
+            ops.push(Op::Shell {
+                what: "before_switch hook".into(),
+                command: render("hooks.before_switch", hook, &ctx)?,
+                dir: Some(format!("releases/{version}")),
+                env: env.clone(),
+                timeout: None,
+                code: ops::HOOK_BEFORE_FAILED,
+            });
+        }
+        ops.push(Op::Switch {
+            link: "current".into(),
+            to: Some(format!("slots/{slot}")),
+        });
+        ops.push(Op::ClearBad {
+            version: version.into(),
+        });
+        if let Some(hook) = &self.env.config.hooks.after_switch {
+            ops.push(Op::Shell {
+                what: "after_switch hook".into(),
+                command: render("hooks.after_switch", hook, &ctx)?,
+                dir: None,
+                env,
+                timeout: None,
+                code: ops::HOOK_AFTER_FAILED,
+            });
+        }
+        Ok(ops)
+    }
+
+    /// The operations that bring `version` back to life on a blue-green host without a restart:
+    /// switch to the warm slot that runs it (or, for a host that ran without slots before, point
+    /// `current` at the release again).
+    fn switch_back_ops(
+        &self,
+        i: usize,
+        state: &HostState,
+        version: Option<&str>,
+    ) -> Result<Vec<Op>, String> {
+        let Some(version) = version else {
+            return Ok(vec![Op::Switch {
+                link: "current".into(),
+                to: None,
+            }]);
+        };
+        if state.live_slot.is_some() && state.current.as_deref() == Some(version) {
+            return Ok(Vec::new());
+        }
+        match self.standby_slot(state, version) {
+            Some(slot) => self.switch_slot_ops(i, version, &slot),
+            None => Ok(vec![Op::Switch {
+                link: "current".into(),
+                to: Some(format!("releases/{version}")),
+            }]),
+        }
     }
 
     // ---------------------------------------------------------------- rollout
@@ -688,6 +836,7 @@ impl Deployer<'_> {
                 .map(|(i, s)| (self.host(i).name().to_string(), s.current.clone()))
                 .collect(),
             switched: Vec::new(),
+            prepared: Vec::new(),
             canary: Vec::new(),
             in_flight: Vec::new(),
             started_by: self.actor.id(),
@@ -804,6 +953,103 @@ impl Deployer<'_> {
                         return Ok(self.fail(st, &hosts, &reason));
                     }
                 }
+                PlanStep::Prepare(hosts) => {
+                    let todo: Vec<usize> = hosts
+                        .iter()
+                        .filter(|h| !st.prepared.contains(h) && !st.switched.contains(h))
+                        .filter_map(|h| self.index(h))
+                        .collect();
+                    self.phase(format!(
+                        "step {}/{total}: prepare the idle slot on {}",
+                        n + 1,
+                        self.names(&todo).join(", ")
+                    ));
+                    let results = self.par(&todo, |i| self.prepare_slot(i, &st.version));
+                    let mut failures = Vec::new();
+                    let mut failed = Vec::new();
+                    for (k, r) in results.into_iter().enumerate() {
+                        let name = self.host(todo[k]).name().to_string();
+                        match r {
+                            Ok(_) => st.prepared.push(name),
+                            Err(e) => {
+                                self.on_host(todo[k], format!("failed: {e}"));
+                                failures.push(format!("{name}: {e}"));
+                                failed.push(name);
+                            }
+                        }
+                    }
+                    if !failures.is_empty() {
+                        // Nothing was switched: the live slots never stopped serving. The failed
+                        // hosts' idle slots are abandoned (marked bad) with the prepared ones.
+                        st.prepared.extend(failed);
+                        let reason = format!(
+                            "preparing the idle slot failed, no host was switched: {}",
+                            failures.join("; ")
+                        );
+                        return Ok(self.fail(st, &[], &reason));
+                    }
+                }
+                PlanStep::Switch(hosts) => {
+                    let todo: Vec<usize> = hosts
+                        .iter()
+                        .filter(|h| !st.switched.contains(h))
+                        .filter_map(|h| self.index(h))
+                        .collect();
+                    self.phase(format!(
+                        "step {}/{total}: switch {} to the prepared slot",
+                        n + 1,
+                        self.names(&todo).join(", ")
+                    ));
+                    st.in_flight = self.names(&todo);
+                    self.save_state(st);
+                    let results = self.par(&todo, |i| -> Result<(), String> {
+                        let name = self.host(i).name().to_string();
+                        let state = self.read_state(i).map_err(|e| e.to_string())?;
+                        let mut e = self.history_entry(i, "rollout", "switched");
+                        e.from = st.from.get(&name).cloned().flatten();
+                        e.to = Some(st.version.clone());
+                        e.digest = Some(st.sha256.clone());
+                        e.id = Some(st.id.clone());
+                        e.insecure_skip_verify = st.insecure_skip_verify;
+                        let res = if state.live_slot.is_some()
+                            && state.current.as_deref() == Some(st.version.as_str())
+                        {
+                            Ok(()) // switched before an interruption
+                        } else {
+                            match self.standby_slot(&state, &st.version) {
+                                None => Err(format!(
+                                    "no idle slot runs {} (it was prepared, then changed)",
+                                    st.version
+                                )),
+                                Some(slot) => {
+                                    let mut ops = self.switch_slot_ops(i, &st.version, &slot)?;
+                                    ops.push(Op::AppendHistory(e));
+                                    self.run(i, &ops).map(|_| {
+                                        self.on_host(i, format!("live slot is now {slot}"))
+                                    })
+                                }
+                            }
+                        };
+                        if let Err(why) = &res {
+                            self.on_host(i, format!("failed: {why}"));
+                            let _ = self.revert_host(i, st, &format!("switch failed: {why}"));
+                        }
+                        res
+                    });
+                    let mut failures = Vec::new();
+                    for (k, r) in results.into_iter().enumerate() {
+                        let name = self.host(todo[k]).name().to_string();
+                        match r {
+                            Ok(()) => st.switched.push(name),
+                            Err(e) => failures.push(format!("{name}: {e}")),
+                        }
+                    }
+                    st.in_flight.clear();
+                    if !failures.is_empty() {
+                        let hosts = st.switched.clone();
+                        return Ok(self.fail(st, &hosts, &failures.join("; ")));
+                    }
+                }
                 PlanStep::Pause(p) if p == "manual" => {
                     self.phase(format!("step {}/{total}: pause until promoted", n + 1));
                     return Ok(self.pause(st, format!("manual pause at step {}/{total}", n + 1)));
@@ -825,14 +1071,23 @@ impl Deployer<'_> {
                     self.phase(format!(
                         "step {}/{total}: analysis {name} on {}",
                         n + 1,
-                        st.canary.join(", ")
+                        if self.blue_green() && st.switched.is_empty() {
+                            st.prepared.join(", ")
+                        } else {
+                            st.canary.join(", ")
+                        }
                     ));
                     let cfg =
                         self.env.config.analyses.get(&name).ok_or_else(|| {
                             DeployError::Config(format!("unknown analysis {name:?}"))
                         })?;
-                    let canary: Vec<usize> =
-                        st.canary.iter().filter_map(|h| self.index(h)).collect();
+                    // Blue-green analyses run before the switch, on the prepared idle slots.
+                    let targets = if self.blue_green() && st.switched.is_empty() {
+                        &st.prepared
+                    } else {
+                        &st.canary
+                    };
+                    let canary: Vec<usize> = targets.iter().filter_map(|h| self.index(h)).collect();
                     let ctx = QueryContext {
                         version: st.version.clone(),
                         environment: self.env.name.clone(),
@@ -892,7 +1147,12 @@ impl Deployer<'_> {
     fn revert_host(&self, i: usize, st: &RolloutState, reason: &str) -> Result<(), String> {
         let name = self.host(i).name().to_string();
         let from = st.from.get(&name).cloned().flatten();
-        let mut ops = self.activate_ops(i, from.as_deref())?;
+        let mut ops = if self.blue_green() {
+            let state = self.read_state(i).map_err(|e| e.to_string())?;
+            self.switch_back_ops(i, &state, from.as_deref())?
+        } else {
+            self.activate_ops(i, from.as_deref())?
+        };
         ops.push(Op::MarkBad {
             version: st.version.clone(),
             mark: hs::BadMark {
@@ -930,6 +1190,33 @@ impl Deployer<'_> {
         ));
         let idx: Vec<usize> = hosts.iter().filter_map(|h| self.index(h)).collect();
         self.par(&idx, |i| self.revert_host(i, st, reason));
+        // Blue-green: idle slots prepared with the release that will not go live.
+        let abandoned: Vec<usize> = st
+            .prepared
+            .iter()
+            .filter(|h| !st.switched.contains(h) && !hosts.contains(h))
+            .filter_map(|h| self.index(h))
+            .collect();
+        self.par(&abandoned, |i| {
+            let mut e = self.history_entry(i, "prepare", "abandoned");
+            e.to = Some(st.version.clone());
+            e.reason = Some(reason.into());
+            e.id = Some(st.id.clone());
+            let ops = [
+                Op::MarkBad {
+                    version: st.version.clone(),
+                    mark: hs::BadMark {
+                        time: now(),
+                        actor: self.actor.id(),
+                        reason: reason.into(),
+                    },
+                },
+                Op::AppendHistory(e),
+            ];
+            if let Err(err) = self.run(i, &ops) {
+                self.warn(format!("{}: {err}", self.host(i).name()));
+            }
+        });
         let kept: Vec<String> = st
             .switched
             .iter()
@@ -977,6 +1264,7 @@ impl Deployer<'_> {
             };
             let name = self.host(i).name();
             let mut protect: BTreeSet<String> = [st.version.clone()].into();
+            protect.extend(state.slots.values().cloned());
             if let Some(Some(f)) = st.from.get(name) {
                 protect.insert(f.clone());
             }
@@ -989,10 +1277,7 @@ impl Deployer<'_> {
                 .filter(|v| !protect.contains(v))
                 .collect();
             if !prune.is_empty() {
-                if self
-                    .run(i, &[Op::RemoveReleases(prune.clone())])
-                    .is_ok()
-                {
+                if self.run(i, &[Op::RemoveReleases(prune.clone())]).is_ok() {
                     self.on_host(i, format!("pruned {}", prune.join(", ")));
                 }
             }
@@ -1153,10 +1438,16 @@ impl Deployer<'_> {
                 name.clone(),
                 (rec.artifact.clone(), rec.sha256.clone(), rec.size),
             );
+            let slot = if self.blue_green() {
+                self.standby_slot(s, &target)
+            } else {
+                None
+            };
             moves.push(HostMove {
                 host: name,
                 from: s.current.clone(),
                 to: target,
+                slot,
             });
         }
         if !problems.is_empty() {
@@ -1219,8 +1510,47 @@ impl Deployer<'_> {
                         },
                     });
                 }
+                let moved = format!("{} -> {}", m.from.as_deref().unwrap_or("nothing"), m.to);
+                if self.blue_green() {
+                    let finish = [
+                        Op::AppendHistory(e.clone()),
+                        Op::ReleaseLock { id: id.clone() },
+                    ];
+                    if let Some(slot) = &m.slot {
+                        // The standby slot is warm: check that it answers, then one rename.
+                        let answers = match self.probe(i, &m.to, Some(slot))? {
+                            None => Ok(()),
+                            Some(p) => p.once(
+                                self.host(i),
+                                self.env.config.health_check.as_ref().unwrap().timeout(),
+                            ),
+                        };
+                        match answers {
+                            Ok(()) => {
+                                ops.extend(self.switch_slot_ops(i, &m.to, slot)?);
+                                ops.extend(finish);
+                                self.run(i, &ops)?;
+                                recorded.store(true, std::sync::atomic::Ordering::Relaxed);
+                                return Ok(format!("{moved} (standby slot {slot}, no restart)"));
+                            }
+                            Err(why) => self.on_host(
+                                i,
+                                format!(
+                                    "standby slot {slot} does not answer ({why}): restarting it"
+                                ),
+                            ),
+                        }
+                    }
+                    self.run(i, &ops)?;
+                    let slot = self.prepare_slot(i, &m.to)?;
+                    let mut ops = self.switch_slot_ops(i, &m.to, &slot)?;
+                    ops.extend(finish);
+                    self.run(i, &ops)?;
+                    recorded.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Ok(format!("{moved} (slot {slot} restarted)"));
+                }
                 ops.extend(self.activate_ops(i, Some(&m.to))?);
-                let probe = self.probe(i, &m.to)?;
+                let probe = self.probe(i, &m.to, None)?;
                 if probe.is_none() {
                     // Nothing to wait for: record and unlock in the same round trip.
                     ops.push(Op::AppendHistory(e.clone()));
@@ -1262,10 +1592,7 @@ impl Deployer<'_> {
             }
             if let Err(err) = self.run(
                 i,
-                &[
-                    Op::AppendHistory(e),
-                    Op::ReleaseLock { id: id.clone() },
-                ],
+                &[Op::AppendHistory(e), Op::ReleaseLock { id: id.clone() }],
             ) {
                 self.warn(format!(
                     "{}: cannot record the rollback: {err}",
@@ -1311,7 +1638,7 @@ impl Deployer<'_> {
         let health = self.par(&self.all(), |i| {
             let s = states[i].as_ref().ok()?;
             let cur = s.current.as_ref()?;
-            let probe = match self.probe(i, cur) {
+            let probe = match self.probe(i, cur, s.live_slot.as_deref()) {
                 Ok(p) => p?,
                 Err(e) => return Some(Err(e)),
             };
@@ -1342,6 +1669,13 @@ impl Deployer<'_> {
                         .and_then(|c| s.bad.get(c))
                         .map(|b| b.reason.clone()),
                     releases: s.releases.keys().cloned().collect(),
+                    live_slot: s.live_slot.clone(),
+                    standby: s
+                        .slots
+                        .iter()
+                        .filter(|(k, _)| Some(k.as_str()) != s.live_slot.as_deref())
+                        .map(|(k, v)| format!("{k}: {v}"))
+                        .next(),
                 },
                 Err(e) => HostStatus {
                     host: self.host(i).name().into(),
@@ -1352,6 +1686,8 @@ impl Deployer<'_> {
                     diverges: true,
                     bad_current: None,
                     releases: Vec::new(),
+                    live_slot: None,
+                    standby: None,
                 },
             })
             .collect();
@@ -1493,6 +1829,18 @@ pub fn build_plan(strategy: &StrategyConfig, pending: &[String]) -> Vec<PlanStep
             if done < n {
                 steps.push(PlanStep::Deploy(pending[done..].to_vec()));
             }
+            steps
+        }
+        StrategyKind::BlueGreen => {
+            let mut steps = vec![PlanStep::Prepare(pending.to_vec())];
+            for s in &strategy.steps {
+                if let Some(p) = &s.pause {
+                    steps.push(PlanStep::Pause(p.value.clone()));
+                } else if let Some(a) = &s.analysis {
+                    steps.push(PlanStep::Analysis(a.value.clone()));
+                }
+            }
+            steps.push(PlanStep::Switch(pending.to_vec()));
             steps
         }
     }

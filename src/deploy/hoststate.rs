@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-
 /// `releases/<v>/release.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReleaseRecord {
@@ -92,6 +91,10 @@ pub enum PlanStep {
     Pause(String),
     /// Run the named analysis against the canary hosts.
     Analysis(String),
+    /// Blue-green: point each host's idle slot at the release, restart and health-check it.
+    Prepare(Vec<String>),
+    /// Blue-green: switch `current` of these hosts to their prepared slot (one rename each).
+    Switch(Vec<String>),
 }
 
 /// Whether the stored rollout is running or waits for a human.
@@ -122,6 +125,9 @@ pub struct RolloutState {
     pub from: BTreeMap<String, Option<String>>,
     /// Hosts switched to the new release and healthy.
     pub switched: Vec<String>,
+    /// Blue-green: hosts whose idle slot runs the new release, healthy.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prepared: Vec<String>,
     /// Hosts switched since the last analysis that passed (the canary hosts).
     pub canary: Vec<String>,
     /// Hosts being switched right now (they may or may not be switched after a crash).
@@ -258,4 +264,3 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
     }
     Ok(state)
 }
-

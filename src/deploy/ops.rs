@@ -321,7 +321,8 @@ fn io_fail(code: i32, what: impl std::fmt::Display) -> impl FnOnce(std::io::Erro
 fn write_file(root: &Path, rel: &str, contents: &str) -> Result<(), Failed> {
     let path = root.join(rel);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(io_fail(FILE_FAILED, format!("cannot write {rel}")))?;
+        std::fs::create_dir_all(dir)
+            .map_err(io_fail(FILE_FAILED, format!("cannot write {rel}")))?;
     }
     crate::fsutil::write_atomic(&path, format!("{contents}\n").as_bytes())
         .map_err(io_fail(FILE_FAILED, format!("cannot write {rel}")))
@@ -545,7 +546,12 @@ fn receive(root: &Path, record: &ReleaseRecord, source: &Path) -> Result<(), Fai
         match archive_kind(&record.artifact) {
             Some(ArchiveKind::TarGz) => unpack(
                 "tar",
-                &["-xzf".as_ref(), dest.as_os_str(), "-C".as_ref(), tmp.as_os_str()],
+                &[
+                    "-xzf".as_ref(),
+                    dest.as_os_str(),
+                    "-C".as_ref(),
+                    tmp.as_os_str(),
+                ],
             )?,
             Some(ArchiveKind::TarZst) => unpack(
                 "tar",
@@ -559,7 +565,13 @@ fn receive(root: &Path, record: &ReleaseRecord, source: &Path) -> Result<(), Fai
             )?,
             Some(ArchiveKind::Zip) => unpack(
                 "unzip",
-                &["-q".as_ref(), "-o".as_ref(), dest.as_os_str(), "-d".as_ref(), tmp.as_os_str()],
+                &[
+                    "-q".as_ref(),
+                    "-o".as_ref(),
+                    dest.as_os_str(),
+                    "-d".as_ref(),
+                    tmp.as_os_str(),
+                ],
             )?,
             None => {
                 use std::os::unix::fs::PermissionsExt;
@@ -580,7 +592,12 @@ fn receive(root: &Path, record: &ReleaseRecord, source: &Path) -> Result<(), Fai
     result
 }
 
-fn run_native(root: &Path, op: &Op, stdout: &mut String, stderr: &mut String) -> Result<(), Failed> {
+fn run_native(
+    root: &Path,
+    op: &Op,
+    stdout: &mut String,
+    stderr: &mut String,
+) -> Result<(), Failed> {
     match op {
         Op::ReadState => {
             read_state(root, stdout);
@@ -1026,7 +1043,11 @@ mod tests {
         assert_eq!(state.current.as_deref(), Some("1.0.0"));
         assert_eq!(state.slots.get("green").map(String::as_str), Some("1.0.0"));
         assert!(state.releases.contains_key("1.0.0") && !state.releases.contains_key("2.0.0"));
-        assert_eq!(state.history.len(), 1, "the failed hook stopped the second append");
+        assert_eq!(
+            state.history.len(),
+            1,
+            "the failed hook stopped the second append"
+        );
         assert_eq!(state.history[0], entry);
         for root in [&native, &scripted] {
             assert_eq!(

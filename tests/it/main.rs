@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod bluegreen;
 mod build;
 mod checks;
 mod cli;
