@@ -579,7 +579,7 @@ impl Deployer<'_> {
                 command: render(
                     "restart",
                     restart,
-                    &self.host_context(i, version, Some(&slot)),
+                    self.host_context(i, version, Some(&slot)),
                 )?,
                 dir: None,
                 env: self.command_env(i, version, Some(&slot)),
@@ -1276,10 +1276,8 @@ impl Deployer<'_> {
                 .map(|r| r.version.clone())
                 .filter(|v| !protect.contains(v))
                 .collect();
-            if !prune.is_empty() {
-                if self.run(i, &[Op::RemoveReleases(prune.clone())]).is_ok() {
-                    self.on_host(i, format!("pruned {}", prune.join(", ")));
-                }
+            if !prune.is_empty() && self.run(i, &[Op::RemoveReleases(prune.clone())]).is_ok() {
+                self.on_host(i, format!("pruned {}", prune.join(", ")));
             }
         });
         RolloutOutcome::Completed {

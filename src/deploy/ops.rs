@@ -465,17 +465,20 @@ fn switch(root: &Path, link: &str, to: Option<&str>) -> Result<(), Failed> {
     })
 }
 
-fn run_shell(
-    root: &Path,
-    what: &str,
-    command: &str,
-    dir: Option<&str>,
-    env: &[(String, String)],
-    timeout: Option<Duration>,
-    code: i32,
-    stdout: &mut String,
-    stderr: &mut String,
-) -> Result<(), Failed> {
+/// Run an [`Op::Shell`].
+fn run_shell(root: &Path, op: &Op, stdout: &mut String, stderr: &mut String) -> Result<(), Failed> {
+    let Op::Shell {
+        what,
+        command,
+        dir,
+        env,
+        timeout,
+        code,
+    } = op
+    else {
+        unreachable!("run_shell is only called with Op::Shell")
+    };
+    let code = *code;
     let mut cmd = match timeout {
         Some(t) => {
             let mut c = std::process::Command::new("timeout");
@@ -711,24 +714,7 @@ fn run_native(
             }
         }
         Op::Receive { record, source } => receive(root, record, source),
-        Op::Shell {
-            what,
-            command,
-            dir,
-            env,
-            timeout,
-            code,
-        } => run_shell(
-            root,
-            what,
-            command,
-            dir.as_deref(),
-            env,
-            *timeout,
-            *code,
-            stdout,
-            stderr,
-        ),
+        Op::Shell { .. } => run_shell(root, op, stdout, stderr),
         Op::FileExists(path) => {
             if root.join(path).symlink_metadata().is_ok() {
                 Ok(())
