@@ -152,7 +152,7 @@ impl Fleet {
             .collect()
     }
 
-    /// What each host's service answers (`version X`).
+    /// What each host's service answers (`hello from demo-service X`).
     fn served(&self) -> Vec<String> {
         (0..self.paths.len())
             .map(|i| {
@@ -174,6 +174,11 @@ fn rollout(cwd: &Path, env: &str, dist: &Path) -> Outcome {
 
 fn all(v: &str, n: usize) -> Vec<String> {
     vec![v.to_string(); n]
+}
+
+/// What `n` hosts running version `v` answer on `/`.
+fn serving(v: &str, n: usize) -> Vec<String> {
+    all(&format!("hello from demo-service {v}"), n)
 }
 
 const ALL_AT_ONCE: &str = "      type: all-at-once\n";
@@ -255,7 +260,7 @@ fn failing_health_check_reverts_every_switched_host() {
     let out = rollout(&cwd, "prod", &release(V1));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", 3));
-    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
 
     let out = rollout(&cwd, "prod", &release(V3_UNHEALTHY));
     assert_eq!(out.code, 4, "{out:?}");
@@ -266,12 +271,12 @@ fn failing_health_check_reverts_every_switched_host() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("status 500, expected 200"),
+        out.stderr.contains("status 503, expected 200"),
         "{}",
         out.stderr
     );
     assert_eq!(fleet.currents(), all("1.0.0", 3));
-    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
     assert!(fleet
         .paths
         .iter()
@@ -394,7 +399,7 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
     let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", 3));
-    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
 }
 
 /// The scenario of the issue over real sshd servers with a real Prometheus.
@@ -415,11 +420,11 @@ fn ssh_canary_analysis_promote_and_rollback() {
 
     let rate = |code: &str| {
         format!(
-            "sum(rate(demo_requests_total{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"{code}}}[{{{{ window }}}}]))"
+            "sum(rate(http_requests_total{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"{code}}}[{{{{ window }}}}]))"
         )
     };
     let analysis = format!(
-        "    analyses:\n      errors:\n        prometheus: {}\n        window: 5s\n        queries:\n          error_rate: '({} or vector(0)) / {}'\n          p50: 'histogram_quantile(0.5, sum by (le) (rate(demo_request_duration_seconds_bucket{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"}}[{{{{ window }}}}])))'\n        success: error_rate <= 0.03\n        failure:\n          - condition: error_rate > 0.15\n            rollback: all\n          - condition: p50 > 0.8 and error_rate > 0.03\n            rollback: canary\n        initial_delay: 4s\n        interval: 1s\n        count: 3\n        inconclusive_limit: 2\n        no_data: inconclusive\n",
+        "    analyses:\n      errors:\n        prometheus: {}\n        window: 5s\n        queries:\n          error_rate: '({} or vector(0)) / {}'\n          p50: 'histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"}}[{{{{ window }}}}])))'\n        success: error_rate <= 0.03\n        failure:\n          - condition: error_rate > 0.15\n            rollback: all\n          - condition: p50 > 0.8 and error_rate > 0.03\n            rollback: canary\n        initial_delay: 4s\n        interval: 1s\n        count: 3\n        inconclusive_limit: 2\n        no_data: inconclusive\n",
         prom.url,
         rate(",code=\"500\""),
         rate("")
@@ -436,7 +441,7 @@ fn ssh_canary_analysis_promote_and_rollback() {
     let out = rollout(&cwd, "init", &release(V1));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", n));
-    assert_eq!(fleet.served(), all("version 1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
 
     // Bounded load: every host, every 20 ms, at most 3 minutes or 20000 requests.
     let stop = Arc::new(AtomicBool::new(false));
@@ -469,7 +474,7 @@ fn ssh_canary_analysis_promote_and_rollback() {
     );
     assert!(out.stderr.contains("error_rate > 0.15"), "{}", out.stderr);
     assert_eq!(fleet.currents(), all("1.0.0", n));
-    assert_eq!(fleet.served(), all("version 1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
     let hist = ok(tug(&cwd).args(["history", "prod"]));
     assert!(
         hist.contains("revert reverted 2.0.0 -> 1.0.0 on h1: analysis errors failed"),
@@ -487,7 +492,7 @@ fn ssh_canary_analysis_promote_and_rollback() {
     let out = run(tug(&cwd2).args(["rollout", "promote", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("2.1.0", n));
-    assert_eq!(fleet.served(), all("version 2.1.0", n));
+    assert_eq!(fleet.served(), serving("2.1.0", n));
     stop.store(true, Ordering::Relaxed);
     load.join().unwrap();
 
@@ -505,7 +510,7 @@ fn ssh_canary_analysis_promote_and_rollback() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("h1: 2.1.0 -> 1.0.0"), "{}", out.stderr);
     assert_eq!(fleet.currents(), all("1.0.0", n));
-    assert_eq!(fleet.served(), all("version 1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
     let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
     assert!(
         hist.contains("rollback success 2.1.0 -> 1.0.0 on h1,h2,h3,h4: customer reports"),
