@@ -605,3 +605,177 @@ fn pause_request_stops_a_running_rollout() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", 2));
 }
+
+/// examples/demo-service as a tagged project, built by `tug build` into a tar.gz and a zip for
+/// this machine and signed by `tug sign` with a key from `tug keys generate` (once per test
+/// binary): (temp dir, project dir, public key).
+fn tug_built_demo_service() -> &'static (tempfile::TempDir, PathBuf, PathBuf) {
+    static BUILT: std::sync::OnceLock<(tempfile::TempDir, PathBuf, PathBuf)> =
+        std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let tmp = tempdir();
+        let proj = tmp.path().join("demo-service");
+        copy_tree(&repo_root().join("examples/demo-service"), &proj);
+        std::fs::write(
+            proj.join("tug.yaml"),
+            format!(
+                "version: 1\nbuilds:\n  - id: demo\n    binary: demo-service\n    targets: [linux/{}]\narchives:\n  - id: tgz\n    format: tar.gz\n  - id: zip\n    format: zip\n",
+                tug::deploy::verify::go_arch()
+            ),
+        )
+        .unwrap();
+        std::fs::write(proj.join(".gitignore"), "dist/\npublished/\n").unwrap();
+        git_init_commit(&proj, Some("v1.4.0"));
+        let keys = tmp.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        ok(tug(tmp.path())
+            .args(["keys", "generate", "--output-prefix", "keys/cosign"])
+            .env("COSIGN_PASSWORD", "pw")
+            .stdin(std::process::Stdio::null()));
+        ok(tug(&proj).args(["build", "--no-progress"]));
+        ok(tug(&proj)
+            .args(["sign", "--key", "../keys/cosign.key"])
+            .env("COSIGN_PASSWORD", "pw")
+            .stdin(std::process::Stdio::null()));
+        (tmp, proj, keys.join("cosign.pub"))
+    })
+}
+
+impl Fleet {
+    /// An all-at-once environment for the tug-built demo-service, deploying the archive that ends
+    /// with `ext` and verifying with `public_key`.
+    fn archive_env(&self, name: &str, ext: &str, public_key: &Path) -> String {
+        let artifact = format!(
+            "    artifact: \"{{{{ project }}}}_{{{{ version }}}}_linux_{}.{ext}\"\n",
+            tug::deploy::verify::go_arch()
+        );
+        self.env(name, ALL_AT_ONCE, &artifact)
+            .replace("./current/demo ", "./current/demo-service ")
+            .replace(
+                &service::signing_key().1.display().to_string(),
+                &public_key.display().to_string(),
+            )
+    }
+
+    /// Host `i`'s service runs `releases/<version>/demo-service` (the unpacked binary).
+    fn assert_runs_unpacked(&self, i: usize, version: &str) {
+        let dir = self.paths[i].join("releases").join(version);
+        let pid = std::fs::read_to_string(self.paths[i].join("service.pid")).unwrap();
+        let exe = std::fs::read_link(format!("/proc/{}/exe", pid.trim())).unwrap();
+        assert_eq!(
+            exe,
+            dir.join("demo-service").canonicalize().unwrap(),
+            "host {i}"
+        );
+        for file in ["release.json", "LICENSE", "README.md"] {
+            assert!(dir.join(file).is_file(), "{} missing", file);
+        }
+    }
+}
+
+#[test]
+fn tug_built_tar_gz_and_zip_are_unpacked_and_run_on_the_hosts() {
+    let (_, proj, public_key) = tug_built_demo_service();
+    let arch = tug::deploy::verify::go_arch();
+    let tgz = Fleet::local(2);
+    let zip = Fleet::local(1);
+    let cwd = tgz.root().join("work");
+    tgz.write_config(
+        &cwd,
+        &[
+            tgz.archive_env("tgz", "tar.gz", public_key),
+            zip.archive_env("zip", "zip", public_key),
+        ],
+    );
+    let dist = proj.join("dist");
+    let out = rollout(&cwd, "tgz", &dist);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "Verified demo-service_1.4.0_linux_{arch}.tar.gz 1.4.0 (sha256 and signature)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(tgz.currents(), all("1.4.0", 2));
+    assert_eq!(tgz.served(), serving("1.4.0", 2));
+    for i in 0..2 {
+        tgz.assert_runs_unpacked(i, "1.4.0");
+        let archive = format!("releases/1.4.0/demo-service_1.4.0_linux_{arch}.tar.gz");
+        assert!(tgz.paths[i].join(archive).is_file());
+    }
+
+    let out = rollout(&cwd, "zip", &dist);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(zip.currents(), all("1.4.0", 1));
+    assert_eq!(zip.served(), serving("1.4.0", 1));
+    zip.assert_runs_unpacked(0, "1.4.0");
+    let release: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(zip.paths[0].join("releases/1.4.0/release.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        release["artifact"],
+        format!("demo-service_1.4.0_linux_{arch}.zip")
+    );
+}
+
+#[test]
+fn rollout_from_a_dir_published_release() {
+    let (_, built, public_key) = tug_built_demo_service();
+    let fleet = Fleet::local(2);
+    // Publish a copy of the built project with the default `dir` publisher (published/).
+    let proj = fleet.root().join("demo-service");
+    copy_tree(built, &proj);
+    let out = run(tug(&proj).arg("publish"));
+    assert_eq!(out.code, 0, "{out:?}");
+    let published = proj.join("published");
+    assert!(published.join("demo-service/1.4.0/manifest.json").is_file());
+
+    // Another working directory, no dist/ at all: only the published location.
+    let cwd = fleet.root().join("ops");
+    fleet.write_config(&cwd, &[fleet.archive_env("prod", "tar.gz", public_key)]);
+    let out = run(tug(&cwd)
+        .args(["rollout", "prod", "--from", "../demo-service/published"])
+        .stdin(std::process::Stdio::null()));
+    insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: [TMP]/ops/../demo-service/published holds published releases (1.4.0): choose one with --version
+        hint: for example `--version 1.4.0`, the newest
+        ");
+    assert!(fleet.paths.iter().all(|p| !p.exists()));
+
+    let out = run(tug(&cwd).args([
+        "rollout",
+        "prod",
+        "--from",
+        "../demo-service/published",
+        "--version",
+        "v1.4.0",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.4.0", 2));
+    assert_eq!(fleet.served(), serving("1.4.0", 2));
+    fleet.assert_runs_unpacked(0, "1.4.0");
+
+    // The same location as the environment's `source:` (relative to tug.yaml), without --from.
+    let env = fleet.archive_env("prod", "tar.gz", public_key)
+        + "    source: ../demo-service/published\n";
+    fleet.write_config(&cwd, &[env]);
+    let out = run(tug(&cwd).args(["rollout", "prod", "--version", "1.4.0"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("every host already runs 1.4.0"),
+        "{}",
+        out.stderr
+    );
+    let out = run(tug(&cwd).args(["rollout", "prod", "--version", "2.0.0"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("error: no release 2.0.0 under"),
+        "{}",
+        out.stderr
+    );
+}
