@@ -477,7 +477,9 @@ impl Deployer<'_> {
                 .health_check
                 .as_ref()
                 .expect("probe implies config");
-            probe.wait_healthy(self.host(i), cfg)?;
+            probe
+                .wait_healthy(self.host(i), cfg)
+                .map_err(|e| format!("health check failed: {e}"))?;
             self.on_host(i, "healthy");
         }
         Ok(())
@@ -740,11 +742,13 @@ impl Deployer<'_> {
                         e.digest = Some(st.sha256.clone());
                         e.id = Some(st.id.clone());
                         e.insecure_skip_verify = st.insecure_skip_verify;
-                        let res = self.activate(i, &st.version, &hs::append_history(&e));
+                        let res = self
+                            .activate(i, &st.version, &hs::append_history(&e))
+                            .map_err(|why| one_line(&why));
                         if let Err(why) = &res {
                             // Switch a failing host back at once.
                             self.on_host(i, format!("failed: {why}"));
-                            let _ = self.revert_host(i, st, &format!("health check failed: {why}"));
+                            let _ = self.revert_host(i, st, why);
                         }
                         res
                     });
@@ -763,7 +767,13 @@ impl Deployer<'_> {
                     if !failures.is_empty() {
                         let reason = failures.join("; ");
                         let hosts = st.switched.clone();
-                        return Ok(self.fail(st, &hosts, &reason));
+                        let mut outcome = self.fail(st, &hosts, &reason);
+                        // The failed hosts were switched back at once: they count as reverted.
+                        if let RolloutOutcome::RolledBack { reverted, .. } = &mut outcome {
+                            let failed = todo.iter().map(|&i| self.host(i).name().to_string());
+                            reverted.extend(failed.filter(|h| !hosts.contains(h)));
+                        }
+                        return Ok(outcome);
                     }
                 }
                 PlanStep::Pause(p) if p == "manual" => {
@@ -1456,6 +1466,15 @@ pub fn build_plan(strategy: &StrategyConfig, pending: &[String]) -> Vec<PlanStep
             steps
         }
     }
+}
+
+/// A host's error output as one line (history and status lines are one event per line).
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

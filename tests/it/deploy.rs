@@ -779,3 +779,76 @@ fn rollout_from_a_dir_published_release() {
         out.stderr
     );
 }
+
+#[test]
+fn hooks_run_around_the_switch_and_a_failing_before_switch_stops_the_host() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let rolling = "      type: rolling\n      batch: 1\n";
+    let hooks = r#"    hooks:
+      before_switch: |
+        echo "before {{ version }} {{ host }}: $TUG_VERSION $TUG_ENVIRONMENT $TUG_HOST $TUG_RELEASE_DIR in $(pwd), current=$(readlink ../../current || echo none)" >> ../../hooks.log
+        if [ "$TUG_VERSION" = 2.1.0 ]; then echo "migrations for 2.1.0 are not applied" >&2; exit 3; fi
+      after_switch: |
+        echo "after {{ version }}: $TUG_VERSION in $(pwd), current=$(readlink current)" >> hooks.log
+"#;
+    fleet.write_config(&cwd, &[fleet.env("prod", rolling, hooks)]);
+    let hooks_log = |i: usize| {
+        std::fs::read_to_string(fleet.paths[i].join("hooks.log"))
+            .unwrap_or_default()
+            .replace(&fleet.paths[i].display().to_string(), "[HOST]")
+    };
+
+    let out = rollout(&cwd, "prod", &release(V1));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    insta::assert_snapshot!(hooks_log(0), @r"
+        before 1.0.0 h1: 1.0.0 prod h1 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        ");
+    insta::assert_snapshot!(hooks_log(1), @r"
+        before 1.0.0 h2: 1.0.0 prod h2 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        ");
+
+    // 2.1.0: the hook refuses on the first host, which never switches; the second is not touched.
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 4, "{out:?}");
+    let uploads_in_any_order = |l: &&str| !l.contains(" uploaded, digest verified");
+    let stderr: Vec<&str> = out.stderr.lines().filter(uploads_in_any_order).collect();
+    insta::assert_snapshot!(stderr.join("\n"), @r"
+            Verified demo 2.1.0 (sha256 and signature)
+              Deploy preflight
+              Deploy upload demo to 2 host(s)
+              Deploy step 1/2: switch h1
+                  h1 failed: migrations for 2.1.0 are not applied; before_switch hook failed
+                  h1 reverted to 1.0.0
+              Deploy rolling back nothing: h1: migrations for 2.1.0 are not applied; before_switch hook failed
+        error: rollout of 2.1.0 failed and was rolled back
+          caused by: h1: migrations for 2.1.0 are not applied; before_switch hook failed
+        hint: see `tug history prod`
+        reverted: h1
+        ");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    assert_eq!(fleet.served(), serving("1.0.0", 2));
+    insta::assert_snapshot!(hooks_log(0), @r"
+        before 1.0.0 h1: 1.0.0 prod h1 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        before 2.1.0 h1: 2.1.0 prod h1 [HOST]/releases/2.1.0 in [HOST]/releases/2.1.0, current=releases/1.0.0
+        before 1.0.0 h1: 1.0.0 prod h1 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=releases/1.0.0
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        ");
+    insta::assert_snapshot!(hooks_log(1), @r"
+        before 1.0.0 h2: 1.0.0 prod h2 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        ");
+    assert!(fleet.paths[0].join("releases/2.1.0/bad.json").is_file());
+    let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
+    let hist = hist.split_once("  ").map(|(_time, rest)| rest).unwrap_or(&hist);
+    assert!(
+        hist.ends_with(
+            " revert reverted 2.1.0 -> 1.0.0 on h1: migrations for 2.1.0 are not applied; before_switch hook failed\n"
+        ),
+        "{hist}"
+    );
+}
