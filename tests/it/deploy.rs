@@ -852,3 +852,109 @@ fn hooks_run_around_the_switch_and_a_failing_before_switch_stops_the_host() {
         "{hist}"
     );
 }
+
+#[test]
+fn status_wait_returns_once_converged_and_times_out_while_a_host_diverges() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
+    assert_eq!(rollout(&cwd, "prod", &release(V21)).code, 0);
+    let out = run(tug(&cwd).args(["status", "prod", "--wait", "--timeout", "5s"]));
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // Someone switched h2 back by hand: the fleet diverges.
+    let relink = |i: usize, v: &str| {
+        let host = &fleet.paths[i];
+        std::os::unix::fs::symlink(format!("releases/{v}"), host.join("current.new")).unwrap();
+        std::fs::rename(host.join("current.new"), host.join("current")).unwrap();
+    };
+    relink(1, "1.0.0");
+    let start = Instant::now();
+    let out = run(tug(&cwd).args(["status", "prod", "--wait", "--timeout", "1s"]));
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
+        exit: 1
+        --- stdout
+        HOST             VERSION        HEALTH     NOTES
+        h1               2.1.0          healthy    
+        h2               1.0.0          healthy    diverges from the fleet (2.1.0)
+        --- stderr
+        error: prod did not converge within 1s
+        ");
+
+    // A waiting status returns as soon as the host is back on the fleet's release.
+    let mut waiting = tug(&cwd)
+        .args(["status", "prod", "--wait", "--timeout", "30s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    assert!(waiting.try_wait().unwrap().is_none(), "returned too early");
+    relink(1, "2.1.0");
+    let start = Instant::now();
+    let out = waiting.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.lines().skip(1).all(|l| l.contains("2.1.0") && l.contains("healthy")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn rollback_asks_at_a_terminal_and_refuses_without_one() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
+    assert_eq!(rollout(&cwd, "prod", &release(V21)).code, 0);
+
+    // No terminal, no --yes: refused before anything changes.
+    let out = run(tug(&cwd)
+        .args(["rollback", "prod"])
+        .stdin(std::process::Stdio::null()));
+    insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
+        exit: 2
+        --- stdout
+        --- stderr
+        rollback plan for prod:
+          h1: 2.1.0 -> 1.0.0
+          h2: 2.1.0 -> 1.0.0
+        error: refusing to roll back without confirmation
+        hint: pass --yes to confirm non-interactively
+        ");
+    assert_eq!(fleet.currents(), all("2.1.0", 2));
+
+    // At a terminal, `n` changes nothing.
+    let mut cmd = tug(&cwd);
+    cmd.args(["rollback", "prod", "--reason", "pty test"]);
+    let out = run_in_pty(&cmd, "n\n");
+    insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
+        exit: 1
+        --- stdout
+        rollback plan for prod:
+          h1: 2.1.0 -> 1.0.0
+          h2: 2.1.0 -> 1.0.0
+        Roll back 2 host(s)? [y/N]
+        nothing changed
+        --- stderr
+        ");
+    assert_eq!(fleet.currents(), all("2.1.0", 2));
+    assert!(!fleet.history(0).contains("\"action\":\"rollback\""));
+
+    // `y` rolls back.
+    let out = run_in_pty(&cmd, "y\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Roll back 2 host(s)? [y/N]"), "{out:?}");
+    assert!(out.stdout.contains("Rolled back 2 host(s)"), "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    assert_eq!(fleet.served(), serving("1.0.0", 2));
+    let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
+    assert!(
+        hist.contains("rollback success 2.1.0 -> 1.0.0 on h1,h2: pty test"),
+        "{hist}"
+    );
+}
