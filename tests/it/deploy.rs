@@ -12,6 +12,19 @@ use crate::harness::service::{self, free_port, get, release, stop_services, Vari
 use crate::harness::sshd;
 use crate::harness::*;
 
+/// An inline snapshot with rollout ids, times and the actor (user@machine) redacted.
+macro_rules! assert_snapshot_redacted {
+    ($value:expr, @$snapshot:literal) => {
+        insta::with_settings!({ filters => vec![
+            (r"\d{8}T\d{6}Z-\d+", "[ID]"),
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]"),
+            (r"by [^\s;)@]+@[^\s;)]+", "by [ACTOR]"),
+        ]}, {
+            insta::assert_snapshot!($value, @$snapshot)
+        })
+    };
+}
+
 const V1: Variant = Variant::good("1.0.0");
 const V2_BAD: Variant = Variant {
     version: "2.0.0",
@@ -957,4 +970,116 @@ fn rollback_asks_at_a_terminal_and_refuses_without_one() {
         hist.contains("rollback success 2.1.0 -> 1.0.0 on h1,h2: pty test"),
         "{hist}"
     );
+}
+
+/// Start a rollout of `v` and kill it (SIGKILL) once its first host is switched, at the pause.
+fn start_and_kill_at_the_pause(fleet: &Fleet, cwd: &Path, v: Variant) {
+    let mut child = tug(cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(v))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = fleet.paths[0].join(".tug/rollout.json");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&state)
+        .unwrap_or_default()
+        .contains("\"next_step\":1")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rollout never reached the pause"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
+    let fleet = Fleet::local(3);
+    let cwd = fleet.root().join("work");
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: 3s\n";
+    fleet.write_config(&cwd, &[fleet.env("prod", canary, "")]);
+    start_and_kill_at_the_pause(&fleet, &cwd, V1);
+    assert_eq!(fleet.currents(), ["1.0.0", "none", "none"]);
+    let rollout_v21 = || {
+        let mut cmd = tug(&cwd);
+        cmd.args(["rollout", "prod", "--no-progress", "--dist"])
+            .arg(release(V21));
+        cmd
+    };
+    // What follows the preflight; hosts switched in parallel report in any order.
+    let after_preflight = |out: &Outcome| -> String {
+        let text = out.snapshot(&[(fleet.root(), "[TMP]")]);
+        let start = text.find("warning: an unfinished").unwrap_or(0);
+        text[start..]
+            .lines()
+            .filter(|l| !l.contains(" switched to ") && !l.ends_with(" healthy"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+
+    // --yes at a terminal: no question, the non-interactive error and hint.
+    let mut yes = rollout_v21();
+    yes.arg("--yes");
+    let out = run_in_pty(&yes, "");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stdout.contains("hint: resume it with `tug rollout resume prod`"), "{out:?}");
+    assert!(!out.stdout.contains("[r/a/q]"), "{out:?}");
+
+    // `q`: nothing changes.
+    let out = run_in_pty(&rollout_v21(), "q\n");
+    assert_snapshot_redacted!(after_preflight(&out), @r"
+        warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
+        [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
+        error: the interrupted rollout of 1.0.0 is still on the hosts; nothing changed
+        hint: resume it with `tug rollout resume prod`, or roll it back with `tug rollout abort prod`
+        --- stderr
+        ");
+    assert_eq!(fleet.currents(), ["1.0.0", "none", "none"]);
+    assert!(fleet.paths[0].join(".tug/rollout.json").exists());
+
+    // A wrong answer asks again; `a` rolls the interrupted rollout back, like `tug rollout abort`.
+    let out = run_in_pty(&rollout_v21(), "x\na\n");
+    assert_snapshot_redacted!(after_preflight(&out), @r#"
+        warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
+        [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
+        "x" is not an answer: type r, a or q
+        [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
+            Aborting the interrupted rollout of 1.0.0
+              Deploy rolling back h1: rollout aborted by [ACTOR]
+                  h1 reverted to nothing
+             Aborted rollout of 1.0.0; reverted h1
+        the rollout of 2.1.0 was not started: run `tug rollout prod` again for it
+        --- stderr
+        "#);
+    assert_eq!(fleet.currents(), all("none", 3));
+    assert!(fleet.history(0).contains("\"action\":\"abort\""));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
+
+    // `r` resumes it to the end, like `tug rollout resume`.
+    start_and_kill_at_the_pause(&fleet, &cwd, V1);
+    let mut again = tug(&cwd);
+    again
+        .args(["rollout", "prod", "--no-progress", "--dist"])
+        .arg(release(V1));
+    let out = run_in_pty(&again, "r\n");
+    assert_snapshot_redacted!(after_preflight(&out), @r"
+        warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
+        [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
+            Resuming the interrupted rollout of 1.0.0
+              Deploy step 2/3: pause 3s
+              Deploy step 3/3: switch h2, h3
+              Deploy done: 1.0.0 on every host
+            Finished 1.0.0 rolled out to 3 host(s)
+        --- stderr
+        ");
+    assert_eq!(fleet.currents(), all("1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
+    assert!(fleet.history(0).contains("\"action\":\"resume\""));
 }
