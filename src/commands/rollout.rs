@@ -276,7 +276,11 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
 /// nor `--quiet` asks tug not to.
 fn can_ask(ctx: &Context) -> bool {
     let g = &ctx.global;
-    !g.yes && !g.json && !g.quiet && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+    !g.yes
+        && !g.json
+        && !g.quiet
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
 }
 
 /// What to do with an interrupted rollout, as asked at the terminal.

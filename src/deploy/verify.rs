@@ -392,14 +392,18 @@ mod tests {
         .unwrap();
         assert_eq!(locate(root.path(), Some("1.2.0")).unwrap(), release);
         assert_eq!(locate(root.path(), Some("v1.2.0")).unwrap(), release);
-        assert_eq!(locate(&root.path().join("demo"), Some("v1.2.0")).unwrap(), release);
+        assert_eq!(
+            locate(&root.path().join("demo"), Some("v1.2.0")).unwrap(),
+            release
+        );
         assert!(matches!(
             locate(root.path(), Some("1.3.0")),
             Err(VerifyError::NotFound { .. })
         ));
         let err = locate(root.path(), None).unwrap_err();
         assert!(
-            err.to_string().contains("holds published releases (1.1.0, 1.2.0)"),
+            err.to_string()
+                .contains("holds published releases (1.1.0, 1.2.0)"),
             "{err}"
         );
         assert_eq!(

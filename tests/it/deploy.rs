@@ -774,8 +774,8 @@ fn rollout_from_a_dir_published_release() {
     fleet.assert_runs_unpacked(0, "1.4.0");
 
     // The same location as the environment's `source:` (relative to tug.yaml), without --from.
-    let env = fleet.archive_env("prod", "tar.gz", public_key)
-        + "    source: ../demo-service/published\n";
+    let env =
+        fleet.archive_env("prod", "tar.gz", public_key) + "    source: ../demo-service/published\n";
     fleet.write_config(&cwd, &[env]);
     let out = run(tug(&cwd).args(["rollout", "prod", "--version", "1.4.0"]));
     assert_eq!(out.code, 0, "{out:?}");
@@ -857,7 +857,10 @@ fn hooks_run_around_the_switch_and_a_failing_before_switch_stops_the_host() {
         ");
     assert!(fleet.paths[0].join("releases/2.1.0/bad.json").is_file());
     let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
-    let hist = hist.split_once("  ").map(|(_time, rest)| rest).unwrap_or(&hist);
+    let hist = hist
+        .split_once("  ")
+        .map(|(_time, rest)| rest)
+        .unwrap_or(&hist);
     assert!(
         hist.ends_with(
             " revert reverted 2.1.0 -> 1.0.0 on h1: migrations for 2.1.0 are not applied; before_switch hook failed\n"
@@ -912,7 +915,10 @@ fn status_wait_returns_once_converged_and_times_out_while_a_host_diverges() {
     assert!(start.elapsed() < Duration::from_secs(5));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.lines().skip(1).all(|l| l.contains("2.1.0") && l.contains("healthy")),
+        stdout
+            .lines()
+            .skip(1)
+            .all(|l| l.contains("2.1.0") && l.contains("healthy")),
         "{stdout}"
     );
 }
@@ -1026,7 +1032,11 @@ fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
     yes.arg("--yes");
     let out = run_in_pty(&yes, "");
     assert_eq!(out.code, 1, "{out:?}");
-    assert!(out.stdout.contains("hint: resume it with `tug rollout resume prod`"), "{out:?}");
+    assert!(
+        out.stdout
+            .contains("hint: resume it with `tug rollout resume prod`"),
+        "{out:?}"
+    );
     assert!(!out.stdout.contains("[r/a/q]"), "{out:?}");
 
     // `q`: nothing changes.

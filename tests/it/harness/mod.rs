@@ -242,7 +242,10 @@ pub fn run_in_pty(cmd: &Command, input: &str) -> Outcome {
     let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
     let mut echoes: Vec<&str> = input.lines().collect();
     for line in text.split_inclusive('\n') {
-        match echoes.iter().position(|e| line.trim_end_matches('\n') == *e) {
+        match echoes
+            .iter()
+            .position(|e| line.trim_end_matches('\n') == *e)
+        {
             Some(k) => {
                 echoes.remove(k);
             }
