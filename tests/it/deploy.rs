@@ -1041,6 +1041,7 @@ fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
 
     // `q`: nothing changes.
     let out = run_in_pty(&rollout_v21(), "q\n");
+    assert_eq!(out.code, 1, "{out:?}");
     assert_snapshot_redacted!(after_preflight(&out), @r"
         warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
         [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
@@ -1053,6 +1054,7 @@ fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
 
     // A wrong answer asks again; `a` rolls the interrupted rollout back, like `tug rollout abort`.
     let out = run_in_pty(&rollout_v21(), "x\na\n");
+    assert_eq!(out.code, 0, "{out:?}");
     assert_snapshot_redacted!(after_preflight(&out), @r#"
         warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
         [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
@@ -1079,6 +1081,7 @@ fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
         .args(["rollout", "prod", "--no-progress", "--dist"])
         .arg(release(V1));
     let out = run_in_pty(&again, "r\n");
+    assert_eq!(out.code, 0, "{out:?}");
     assert_snapshot_redacted!(after_preflight(&out), @r"
         warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
         [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
