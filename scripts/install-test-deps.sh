@@ -123,4 +123,7 @@ fi
 # # --- sign: ... ---
 # apt_install some-package
 
+# --- deploy e2e: `script` (util-linux, Debian bsdutils) runs tug under a pseudo-terminal -------
+command -v script >/dev/null 2>&1 || apt_install bsdutils
+
 log "done"

@@ -10,7 +10,8 @@
 // failureRate is the fraction of `/` requests answered with HTTP 500 (spread evenly and
 // deterministically: with 0.3, 3 requests in every 10 fail), extraLatency is added to every `/`
 // request. /healthz is never affected, so a bad release passes its health checks and only
-// metric analysis can catch it.
+// metric analysis can catch it. A release that fails its health checks is built with
+// `-X main.unhealthy=true`: /healthz then answers HTTP 503.
 package main
 
 import (
@@ -39,6 +40,7 @@ var (
 	date         string
 	failureRate  string // fraction of `/` requests that fail, 0..1 (e.g. "0.3")
 	extraLatency string // Go duration added to every `/` request (e.g. "900ms")
+	unhealthy    string // "true": /healthz answers 503 (a release that fails its health check)
 )
 
 // behaviour is the parsed build-time configuration.
@@ -46,6 +48,7 @@ type behaviour struct {
 	version      string
 	failureRate  float64
 	extraLatency time.Duration
+	unhealthy    bool
 }
 
 func parseBehaviour() (behaviour, error) {
@@ -66,6 +69,13 @@ func parseBehaviour() (behaviour, error) {
 			return b, fmt.Errorf("main.extraLatency=%q: want a Go duration such as 900ms", extraLatency)
 		}
 		b.extraLatency = d
+	}
+	switch unhealthy {
+	case "", "false":
+	case "true":
+		b.unhealthy = true
+	default:
+		return b, fmt.Errorf("main.unhealthy=%q: want true or false", unhealthy)
 	}
 	return b, nil
 }
@@ -179,6 +189,11 @@ func newMux(b behaviour, m *metrics, started time.Time) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
+		if b.unhealthy {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprintf(w, "{\"status\":\"unhealthy\",\"version\":%q}\n", b.version)
+			return
+		}
 		fmt.Fprintf(w, "{\"status\":\"ok\",\"version\":%q}\n", b.version)
 	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {

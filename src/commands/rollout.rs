@@ -1,12 +1,16 @@
 //! `tug rollout ENV` and `tug rollout promote|pause|resume|abort ENV`: print what the deploy engine
 //! does and map its outcome to the documented exit codes (4 rolled back, 5 locked, 6 paused).
-//! Also holds the helpers the other deploy commands share (loading the environment, progress).
+//! At a terminal, a rollout that meets an interrupted one (its process was killed) offers to
+//! resume it or roll it back. Also holds the helpers the other deploy commands share (loading the
+//! environment, progress).
+
+use std::io::{BufRead, IsTerminal};
 
 use super::Context;
 use crate::cli::rollout::{RolloutAction, RolloutArgs};
 use crate::config::settings::{Overrides, Settings};
 use crate::deploy::engine::{Continuation, RolloutOutcome};
-use crate::deploy::hoststate::PlanStep;
+use crate::deploy::hoststate::{PlanStep, RolloutStatus};
 use crate::deploy::{verify, Actor, DeployError, Deployer, Environment, Event};
 use crate::error::{Error, ExitCode};
 use crate::ui::Printer;
@@ -256,10 +260,99 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::Success);
     }
-    let outcome = d
-        .rollout(&release)
-        .map_err(|e| deploy_error(e, &env_name))?;
+    let outcome = match d.rollout(&release) {
+        Err(DeployError::Unfinished { state, interrupted })
+            if interrupted && state.status != RolloutStatus::Paused && can_ask(ctx) =>
+        {
+            return offer_recovery(
+                ctx,
+                &d,
+                &env_name,
+                DeployError::Unfinished { state, interrupted },
+                &release.version,
+            );
+        }
+        other => other.map_err(|e| deploy_error(e, &env_name))?,
+    };
     report(ctx, &env_name, outcome)
+}
+
+/// A person can answer a question: stdin and stderr are terminals, and neither `--yes`, `--json`
+/// nor `--quiet` asks tug not to.
+fn can_ask(ctx: &Context) -> bool {
+    let g = &ctx.global;
+    !g.yes
+        && !g.json
+        && !g.quiet
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+}
+
+/// What to do with an interrupted rollout, as asked at the terminal.
+fn ask_recovery(ctx: &Context) -> anyhow::Result<Option<Continuation>> {
+    let stdin = std::io::stdin();
+    loop {
+        ctx.printer.info(
+            "[r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]",
+        );
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        match line.trim().to_ascii_lowercase().as_str() {
+            "r" | "resume" => return Ok(Some(Continuation::Resume)),
+            "a" | "abort" => return Ok(Some(Continuation::Abort)),
+            "q" | "quit" | "" => return Ok(None),
+            other => ctx
+                .printer
+                .info(format!("{other:?} is not an answer: type r, a or q")),
+        }
+    }
+}
+
+/// `err` is an interrupted rollout: ask whether to resume or abort it, then do it exactly as
+/// `tug rollout resume|abort ENV` would. `requested` (the release this command was asked to
+/// roll out) is not started: the recovery's outcome is the result.
+fn offer_recovery(
+    ctx: &Context,
+    d: &Deployer,
+    env: &str,
+    err: DeployError,
+    requested: &str,
+) -> anyhow::Result<ExitCode> {
+    let DeployError::Unfinished { state, .. } = &err else {
+        return Err(deploy_error(err, env));
+    };
+    let version = state.version.clone();
+    ctx.printer.warn(err.to_string());
+    let Some(how) = ask_recovery(ctx)? else {
+        let mut quit = Error::new(
+            err.exit_code(),
+            format!("the interrupted rollout of {version} is still on the hosts; nothing changed"),
+        );
+        if let Some(hint) = err.hint(env) {
+            quit = quit.with_hint(hint);
+        }
+        return Err(quit.into());
+    };
+    let verb = if how == Continuation::Resume {
+        "Resuming"
+    } else {
+        "Aborting"
+    };
+    ctx.printer
+        .status(verb, format!("the interrupted rollout of {version}"));
+    let code = report(
+        ctx,
+        env,
+        d.continue_rollout(how).map_err(|e| deploy_error(e, env))?,
+    )?;
+    if requested != version || how == Continuation::Abort {
+        ctx.printer.info(format!(
+            "the rollout of {requested} was not started: run `tug rollout {env}` again for it"
+        ));
+    }
+    Ok(code)
 }
 
 fn verify_error(e: verify::VerifyError, env: &str) -> anyhow::Error {

@@ -528,7 +528,9 @@ impl Deployer<'_> {
                 .health_check
                 .as_ref()
                 .expect("probe implies config");
-            probe.wait_healthy(self.host(i), cfg)?;
+            probe
+                .wait_healthy(self.host(i), cfg)
+                .map_err(|e| format!("health check failed: {e}"))?;
             self.on_host(i, "healthy");
         }
         Ok(())
@@ -591,7 +593,9 @@ impl Deployer<'_> {
         self.on_host(i, format!("slot {slot} runs {version}, restarted"));
         if let Some(probe) = self.probe(i, version, Some(&slot))? {
             let cfg = self.env.config.health_check.as_ref().expect("probe");
-            probe.wait_healthy(self.host(i), cfg)?;
+            probe
+                .wait_healthy(self.host(i), cfg)
+                .map_err(|e| format!("health check failed: {e}"))?;
             self.on_host(i, format!("slot {slot} healthy"));
         }
         Ok(slot)
@@ -927,11 +931,13 @@ impl Deployer<'_> {
                         e.digest = Some(st.sha256.clone());
                         e.id = Some(st.id.clone());
                         e.insecure_skip_verify = st.insecure_skip_verify;
-                        let res = self.activate(i, &st.version, vec![Op::AppendHistory(e)]);
+                        let res = self
+                            .activate(i, &st.version, vec![Op::AppendHistory(e)])
+                            .map_err(|why| one_line(&why));
                         if let Err(why) = &res {
                             // Switch a failing host back at once.
                             self.on_host(i, format!("failed: {why}"));
-                            let _ = self.revert_host(i, st, &format!("health check failed: {why}"));
+                            let _ = self.revert_host(i, st, why);
                         }
                         res
                     });
@@ -950,7 +956,13 @@ impl Deployer<'_> {
                     if !failures.is_empty() {
                         let reason = failures.join("; ");
                         let hosts = st.switched.clone();
-                        return Ok(self.fail(st, &hosts, &reason));
+                        let mut outcome = self.fail(st, &hosts, &reason);
+                        // The failed hosts were switched back at once: they count as reverted.
+                        if let RolloutOutcome::RolledBack { reverted, .. } = &mut outcome {
+                            let failed = todo.iter().map(|&i| self.host(i).name().to_string());
+                            reverted.extend(failed.filter(|h| !hosts.contains(h)));
+                        }
+                        return Ok(outcome);
                     }
                 }
                 PlanStep::Prepare(hosts) => {
@@ -964,7 +976,9 @@ impl Deployer<'_> {
                         n + 1,
                         self.names(&todo).join(", ")
                     ));
-                    let results = self.par(&todo, |i| self.prepare_slot(i, &st.version));
+                    let results = self.par(&todo, |i| {
+                        self.prepare_slot(i, &st.version).map_err(|e| one_line(&e))
+                    });
                     let mut failures = Vec::new();
                     let mut failed = Vec::new();
                     for (k, r) in results.into_iter().enumerate() {
@@ -1024,9 +1038,11 @@ impl Deployer<'_> {
                                 Some(slot) => {
                                     let mut ops = self.switch_slot_ops(i, &st.version, &slot)?;
                                     ops.push(Op::AppendHistory(e));
-                                    self.run(i, &ops).map(|_| {
-                                        self.on_host(i, format!("live slot is now {slot}"))
-                                    })
+                                    self.run(i, &ops)
+                                        .map(|_| {
+                                            self.on_host(i, format!("live slot is now {slot}"))
+                                        })
+                                        .map_err(|e| one_line(&e))
                                 }
                             }
                         };
@@ -1842,6 +1858,15 @@ pub fn build_plan(strategy: &StrategyConfig, pending: &[String]) -> Vec<PlanStep
             steps
         }
     }
+}
+
+/// A host's error output as one line (history and status lines are one event per line).
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]

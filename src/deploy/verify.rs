@@ -19,6 +19,11 @@ pub enum VerifyError {
     },
     #[error("no release {version} under {dir}")]
     NotFound { dir: PathBuf, version: String },
+    #[error("{dir} holds published releases ({}): choose one with --version", published.join(", "))]
+    VersionNeeded {
+        dir: PathBuf,
+        published: Vec<String>,
+    },
     #[error("cannot choose the artifact to deploy: {0}")]
     Artifact(String),
     #[error("{name} is tampered with: sha256 {actual}, the manifest says {expected}")]
@@ -52,6 +57,9 @@ impl VerifyError {
             VerifyError::NoPublicKey => Some("set public_key: in the environment".into()),
             VerifyError::Digest { .. } => Some("rebuild or re-download the release; do not deploy it".into()),
             VerifyError::Artifact(_) => Some("set artifact: in the environment to the file to deploy".into()),
+            VerifyError::VersionNeeded { published, .. } => published
+                .last()
+                .map(|v| format!("for example `--version {v}`, the newest")),
             _ => None,
         }
     }
@@ -71,12 +79,20 @@ pub struct Release {
 }
 
 /// The directory holding the release: `from` itself if it has a manifest, else
-/// `from/<project>/<version>` or `from/<version>` (the `dir` publisher's layout).
+/// `from/<project>/<version>` or `from/<version>` (the `dir` publisher's layout). `v1.2.0` also
+/// finds the release 1.2.0, as [`load`] accepts it.
 pub fn locate(from: &Path, version: Option<&str>) -> Result<PathBuf, VerifyError> {
     if Manifest::path(from).exists() {
         return Ok(from.to_path_buf());
     }
     let Some(version) = version else {
+        let published = published_versions(from);
+        if !published.is_empty() {
+            return Err(VerifyError::VersionNeeded {
+                dir: from.to_path_buf(),
+                published,
+            });
+        }
         return Err(VerifyError::Manifest(
             crate::manifest::ManifestError::Missing {
                 dir: from.to_path_buf(),
@@ -84,23 +100,51 @@ pub fn locate(from: &Path, version: Option<&str>) -> Result<PathBuf, VerifyError
             },
         ));
     };
-    if Manifest::path(&from.join(version)).exists() {
-        return Ok(from.join(version));
+    let mut names = vec![version];
+    if let Some(bare) = version.strip_prefix('v') {
+        names.push(bare);
+    }
+    for name in &names {
+        if Manifest::path(&from.join(name)).exists() {
+            return Ok(from.join(name));
+        }
     }
     let entries = std::fs::read_dir(from).map_err(|source| VerifyError::Io {
         path: from.into(),
         source,
     })?;
-    for e in entries.flatten() {
-        let candidate = e.path().join(version);
-        if Manifest::path(&candidate).exists() {
-            return Ok(candidate);
+    let projects: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    for name in &names {
+        for project in &projects {
+            let candidate = project.join(name);
+            if Manifest::path(&candidate).exists() {
+                return Ok(candidate);
+            }
         }
     }
     Err(VerifyError::NotFound {
         dir: from.to_path_buf(),
         version: version.to_string(),
     })
+}
+
+/// The versions listed by the `dir` publisher's index in `from` or in `from/<project>/`, oldest
+/// first (empty when `from` is not a publisher's directory).
+fn published_versions(from: &Path) -> Vec<String> {
+    let mut indexes = vec![from.join(crate::publish::dir::INDEX_FILE)];
+    if let Ok(entries) = std::fs::read_dir(from) {
+        indexes.extend(
+            entries
+                .flatten()
+                .map(|e| e.path().join(crate::publish::dir::INDEX_FILE)),
+        );
+    }
+    indexes
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .filter_map(|b| serde_json::from_slice::<crate::publish::dir::DirIndex>(&b).ok())
+        .flat_map(|i| i.versions.into_iter().map(|v| v.version))
+        .collect()
 }
 
 /// Read, choose and check the release in `dir`.
@@ -331,6 +375,41 @@ mod tests {
             build: None,
             extra: Default::default(),
         }
+    }
+
+    #[test]
+    fn locate_finds_published_releases_with_or_without_v_and_asks_for_a_version() {
+        let root = tempfile::tempdir().unwrap();
+        let release = root.path().join("demo/1.2.0");
+        std::fs::create_dir_all(&release).unwrap();
+        std::fs::write(Manifest::path(&release), "{}").unwrap();
+        std::fs::write(
+            root.path().join("demo/index.json"),
+            r#"{"schema_version":1,"project":"demo","versions":[
+              {"version":"1.1.0","commit":"c","commit_time":"t","manifest_sha256":"s","manifest":"1.1.0/manifest.json"},
+              {"version":"1.2.0","commit":"c","commit_time":"t","manifest_sha256":"s","manifest":"1.2.0/manifest.json"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(locate(root.path(), Some("1.2.0")).unwrap(), release);
+        assert_eq!(locate(root.path(), Some("v1.2.0")).unwrap(), release);
+        assert_eq!(
+            locate(&root.path().join("demo"), Some("v1.2.0")).unwrap(),
+            release
+        );
+        assert!(matches!(
+            locate(root.path(), Some("1.3.0")),
+            Err(VerifyError::NotFound { .. })
+        ));
+        let err = locate(root.path(), None).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("holds published releases (1.1.0, 1.2.0)"),
+            "{err}"
+        );
+        assert_eq!(
+            err.hint().as_deref(),
+            Some("for example `--version 1.2.0`, the newest")
+        );
     }
 
     fn public(key: &p256::ecdsa::SigningKey) -> crate::sign::PublicKey {

@@ -179,7 +179,10 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.live(), vec!["slots/blue"; 2]);
     assert_eq!(fleet.link(0, "slots/blue"), "../releases/1.0.0");
-    assert_eq!(fleet.served("blue"), vec!["version 1.0.0"; 2]);
+    assert_eq!(
+        fleet.served("blue"),
+        vec!["hello from demo-service 1.0.0"; 2]
+    );
     let router: Vec<String> = fleet
         .hosts
         .iter()
@@ -200,10 +203,13 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
         .expect("switch step");
     assert!(prepared < switched, "{}", out.stderr);
     assert_eq!(fleet.live(), vec!["slots/green"; 2]);
-    assert_eq!(fleet.served("green"), vec!["version 2.1.0"; 2]);
+    assert_eq!(
+        fleet.served("green"),
+        vec!["hello from demo-service 2.1.0"; 2]
+    );
     assert_eq!(
         fleet.served("blue"),
-        vec!["version 1.0.0"; 2],
+        vec!["hello from demo-service 1.0.0"; 2],
         "the old slot stays warm"
     );
     let router: Vec<String> = fleet
@@ -230,7 +236,10 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
     );
     assert_eq!(fleet.live(), vec!["slots/blue"; 2]);
     assert_eq!(fleet.restarts("blue"), blue_restarts, "no restart");
-    assert_eq!(fleet.served("blue"), vec!["version 1.0.0"; 2]);
+    assert_eq!(
+        fleet.served("blue"),
+        vec!["hello from demo-service 1.0.0"; 2]
+    );
     assert!(fleet
         .hosts
         .iter()
@@ -241,12 +250,15 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
     let out = rollout(&cwd, &release(V3_UNHEALTHY));
     assert_eq!(out.code, 4, "{out:?}");
     assert!(
-        out.stderr.contains("no host was switched") && out.stderr.contains("status 500"),
+        out.stderr.contains("no host was switched") && out.stderr.contains("status 503"),
         "{}",
         out.stderr
     );
     assert_eq!(fleet.live(), vec!["slots/blue"; 2]);
-    assert_eq!(fleet.served("blue"), vec!["version 1.0.0"; 2]);
+    assert_eq!(
+        fleet.served("blue"),
+        vec!["hello from demo-service 1.0.0"; 2]
+    );
     assert!(fleet
         .hosts
         .iter()
@@ -261,6 +273,12 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
     let out = rollout(&cwd, &release(V2));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.live(), vec!["slots/green"; 2]);
-    assert_eq!(fleet.served("green"), vec!["version 2.1.0"; 2]);
-    assert_eq!(fleet.served("blue"), vec!["version 1.0.0"; 2]);
+    assert_eq!(
+        fleet.served("green"),
+        vec!["hello from demo-service 2.1.0"; 2]
+    );
+    assert_eq!(
+        fleet.served("blue"),
+        vec!["hello from demo-service 1.0.0"; 2]
+    );
 }

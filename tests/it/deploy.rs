@@ -12,6 +12,19 @@ use crate::harness::service::{self, free_port, get, release, stop_services, Vari
 use crate::harness::sshd;
 use crate::harness::*;
 
+/// An inline snapshot with rollout ids, times and the actor (user@machine) redacted.
+macro_rules! assert_snapshot_redacted {
+    ($value:expr, @$snapshot:literal) => {
+        insta::with_settings!({ filters => vec![
+            (r"\d{8}T\d{6}Z-\d+", "[ID]"),
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", "[TIME]"),
+            (r"by [^\s;)@]+@[^\s;)]+", "by [ACTOR]"),
+        ]}, {
+            insta::assert_snapshot!($value, @$snapshot)
+        })
+    };
+}
+
 const V1: Variant = Variant::good("1.0.0");
 const V2_BAD: Variant = Variant {
     version: "2.0.0",
@@ -152,7 +165,7 @@ impl Fleet {
             .collect()
     }
 
-    /// What each host's service answers (`version X`).
+    /// What each host's service answers (`hello from demo-service X`).
     fn served(&self) -> Vec<String> {
         (0..self.paths.len())
             .map(|i| {
@@ -174,6 +187,11 @@ fn rollout(cwd: &Path, env: &str, dist: &Path) -> Outcome {
 
 fn all(v: &str, n: usize) -> Vec<String> {
     vec![v.to_string(); n]
+}
+
+/// What `n` hosts running version `v` answer on `/`.
+fn serving(v: &str, n: usize) -> Vec<String> {
+    all(&format!("hello from demo-service {v}"), n)
 }
 
 const ALL_AT_ONCE: &str = "      type: all-at-once\n";
@@ -255,7 +273,7 @@ fn failing_health_check_reverts_every_switched_host() {
     let out = rollout(&cwd, "prod", &release(V1));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", 3));
-    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
 
     let out = rollout(&cwd, "prod", &release(V3_UNHEALTHY));
     assert_eq!(out.code, 4, "{out:?}");
@@ -266,12 +284,12 @@ fn failing_health_check_reverts_every_switched_host() {
         out.stderr
     );
     assert!(
-        out.stderr.contains("status 500, expected 200"),
+        out.stderr.contains("status 503, expected 200"),
         "{}",
         out.stderr
     );
     assert_eq!(fleet.currents(), all("1.0.0", 3));
-    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
     assert!(fleet
         .paths
         .iter()
@@ -394,7 +412,7 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
     let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", 3));
-    assert_eq!(fleet.served(), all("version 1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
 }
 
 /// The scenario of the issue over real sshd servers with a real Prometheus.
@@ -415,11 +433,11 @@ fn ssh_canary_analysis_promote_and_rollback() {
 
     let rate = |code: &str| {
         format!(
-            "sum(rate(demo_requests_total{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"{code}}}[{{{{ window }}}}]))"
+            "sum(rate(http_requests_total{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"{code}}}[{{{{ window }}}}]))"
         )
     };
     let analysis = format!(
-        "    analyses:\n      errors:\n        prometheus: {}\n        window: 5s\n        queries:\n          error_rate: '({} or vector(0)) / {}'\n          p50: 'histogram_quantile(0.5, sum by (le) (rate(demo_request_duration_seconds_bucket{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"}}[{{{{ window }}}}])))'\n        success: error_rate <= 0.03\n        failure:\n          - condition: error_rate > 0.15\n            rollback: all\n          - condition: p50 > 0.8 and error_rate > 0.03\n            rollback: canary\n        initial_delay: 4s\n        interval: 1s\n        count: 3\n        inconclusive_limit: 2\n        no_data: inconclusive\n",
+        "    analyses:\n      errors:\n        prometheus: {}\n        window: 5s\n        queries:\n          error_rate: '({} or vector(0)) / {}'\n          p50: 'histogram_quantile(0.5, sum by (le) (rate(http_request_duration_seconds_bucket{{version=\"{{{{ version }}}}\",host=~\"{{{{ hosts }}}}\"}}[{{{{ window }}}}])))'\n        success: error_rate <= 0.03\n        failure:\n          - condition: error_rate > 0.15\n            rollback: all\n          - condition: p50 > 0.8 and error_rate > 0.03\n            rollback: canary\n        initial_delay: 4s\n        interval: 1s\n        count: 3\n        inconclusive_limit: 2\n        no_data: inconclusive\n",
         prom.url,
         rate(",code=\"500\""),
         rate("")
@@ -436,7 +454,7 @@ fn ssh_canary_analysis_promote_and_rollback() {
     let out = rollout(&cwd, "init", &release(V1));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", n));
-    assert_eq!(fleet.served(), all("version 1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
 
     // Bounded load: every host, every 20 ms, at most 3 minutes or 20000 requests.
     let stop = Arc::new(AtomicBool::new(false));
@@ -469,7 +487,7 @@ fn ssh_canary_analysis_promote_and_rollback() {
     );
     assert!(out.stderr.contains("error_rate > 0.15"), "{}", out.stderr);
     assert_eq!(fleet.currents(), all("1.0.0", n));
-    assert_eq!(fleet.served(), all("version 1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
     let hist = ok(tug(&cwd).args(["history", "prod"]));
     assert!(
         hist.contains("revert reverted 2.0.0 -> 1.0.0 on h1: analysis errors failed"),
@@ -487,7 +505,7 @@ fn ssh_canary_analysis_promote_and_rollback() {
     let out = run(tug(&cwd2).args(["rollout", "promote", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("2.1.0", n));
-    assert_eq!(fleet.served(), all("version 2.1.0", n));
+    assert_eq!(fleet.served(), serving("2.1.0", n));
     stop.store(true, Ordering::Relaxed);
     load.join().unwrap();
 
@@ -505,7 +523,7 @@ fn ssh_canary_analysis_promote_and_rollback() {
     assert_eq!(out.code, 0, "{out:?}");
     assert!(out.stderr.contains("h1: 2.1.0 -> 1.0.0"), "{}", out.stderr);
     assert_eq!(fleet.currents(), all("1.0.0", n));
-    assert_eq!(fleet.served(), all("version 1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
     let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
     assert!(
         hist.contains("rollback success 2.1.0 -> 1.0.0 on h1,h2,h3,h4: customer reports"),
@@ -599,4 +617,482 @@ fn pause_request_stops_a_running_rollout() {
     let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", 2));
+}
+
+/// examples/demo-service as a tagged project, built by `tug build` into a tar.gz and a zip for
+/// this machine and signed by `tug sign` with a key from `tug keys generate` (once per test
+/// binary): (temp dir, project dir, public key).
+fn tug_built_demo_service() -> &'static (tempfile::TempDir, PathBuf, PathBuf) {
+    static BUILT: std::sync::OnceLock<(tempfile::TempDir, PathBuf, PathBuf)> =
+        std::sync::OnceLock::new();
+    BUILT.get_or_init(|| {
+        let tmp = tempdir();
+        let proj = tmp.path().join("demo-service");
+        copy_tree(&repo_root().join("examples/demo-service"), &proj);
+        std::fs::write(
+            proj.join("tug.yaml"),
+            format!(
+                "version: 1\nbuilds:\n  - id: demo\n    binary: demo-service\n    targets: [linux/{}]\narchives:\n  - id: tgz\n    format: tar.gz\n  - id: zip\n    format: zip\n",
+                tug::deploy::verify::go_arch()
+            ),
+        )
+        .unwrap();
+        std::fs::write(proj.join(".gitignore"), "dist/\npublished/\n").unwrap();
+        git_init_commit(&proj, Some("v1.4.0"));
+        let keys = tmp.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        ok(tug(tmp.path())
+            .args(["keys", "generate", "--output-prefix", "keys/cosign"])
+            .env("COSIGN_PASSWORD", "pw")
+            .stdin(std::process::Stdio::null()));
+        ok(tug(&proj).args(["build", "--no-progress"]));
+        ok(tug(&proj)
+            .args(["sign", "--key", "../keys/cosign.key"])
+            .env("COSIGN_PASSWORD", "pw")
+            .stdin(std::process::Stdio::null()));
+        (tmp, proj, keys.join("cosign.pub"))
+    })
+}
+
+impl Fleet {
+    /// An all-at-once environment for the tug-built demo-service, deploying the archive that ends
+    /// with `ext` and verifying with `public_key`.
+    fn archive_env(&self, name: &str, ext: &str, public_key: &Path) -> String {
+        let artifact = format!(
+            "    artifact: \"{{{{ project }}}}_{{{{ version }}}}_linux_{}.{ext}\"\n",
+            tug::deploy::verify::go_arch()
+        );
+        self.env(name, ALL_AT_ONCE, &artifact)
+            .replace("./current/demo ", "./current/demo-service ")
+            .replace(
+                &service::signing_key().1.display().to_string(),
+                &public_key.display().to_string(),
+            )
+    }
+
+    /// Host `i`'s service runs `releases/<version>/demo-service` (the unpacked binary).
+    fn assert_runs_unpacked(&self, i: usize, version: &str) {
+        let dir = self.paths[i].join("releases").join(version);
+        let pid = std::fs::read_to_string(self.paths[i].join("service.pid")).unwrap();
+        let exe = std::fs::read_link(format!("/proc/{}/exe", pid.trim())).unwrap();
+        assert_eq!(
+            exe,
+            dir.join("demo-service").canonicalize().unwrap(),
+            "host {i}"
+        );
+        for file in ["release.json", "LICENSE", "README.md"] {
+            assert!(dir.join(file).is_file(), "{} missing", file);
+        }
+    }
+}
+
+#[test]
+fn tug_built_tar_gz_and_zip_are_unpacked_and_run_on_the_hosts() {
+    let (_, proj, public_key) = tug_built_demo_service();
+    let arch = tug::deploy::verify::go_arch();
+    let tgz = Fleet::local(2);
+    let zip = Fleet::local(1);
+    let cwd = tgz.root().join("work");
+    tgz.write_config(
+        &cwd,
+        &[
+            tgz.archive_env("tgz", "tar.gz", public_key),
+            zip.archive_env("zip", "zip", public_key),
+        ],
+    );
+    let dist = proj.join("dist");
+    let out = rollout(&cwd, "tgz", &dist);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "Verified demo-service_1.4.0_linux_{arch}.tar.gz 1.4.0 (sha256 and signature)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(tgz.currents(), all("1.4.0", 2));
+    assert_eq!(tgz.served(), serving("1.4.0", 2));
+    for i in 0..2 {
+        tgz.assert_runs_unpacked(i, "1.4.0");
+        let archive = format!("releases/1.4.0/demo-service_1.4.0_linux_{arch}.tar.gz");
+        assert!(tgz.paths[i].join(archive).is_file());
+    }
+
+    let out = rollout(&cwd, "zip", &dist);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(zip.currents(), all("1.4.0", 1));
+    assert_eq!(zip.served(), serving("1.4.0", 1));
+    zip.assert_runs_unpacked(0, "1.4.0");
+    let release: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(zip.paths[0].join("releases/1.4.0/release.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        release["artifact"],
+        format!("demo-service_1.4.0_linux_{arch}.zip")
+    );
+}
+
+#[test]
+fn rollout_from_a_dir_published_release() {
+    let (_, built, public_key) = tug_built_demo_service();
+    let fleet = Fleet::local(2);
+    // Publish a copy of the built project with the default `dir` publisher (published/).
+    let proj = fleet.root().join("demo-service");
+    copy_tree(built, &proj);
+    let out = run(tug(&proj).arg("publish"));
+    assert_eq!(out.code, 0, "{out:?}");
+    let published = proj.join("published");
+    assert!(published.join("demo-service/1.4.0/manifest.json").is_file());
+
+    // Another working directory, no dist/ at all: only the published location.
+    let cwd = fleet.root().join("ops");
+    fleet.write_config(&cwd, &[fleet.archive_env("prod", "tar.gz", public_key)]);
+    let out = run(tug(&cwd)
+        .args(["rollout", "prod", "--from", "../demo-service/published"])
+        .stdin(std::process::Stdio::null()));
+    insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
+        exit: 1
+        --- stdout
+        --- stderr
+        error: [TMP]/ops/../demo-service/published holds published releases (1.4.0): choose one with --version
+        hint: for example `--version 1.4.0`, the newest
+        ");
+    assert!(fleet.paths.iter().all(|p| !p.exists()));
+
+    let out = run(tug(&cwd).args([
+        "rollout",
+        "prod",
+        "--from",
+        "../demo-service/published",
+        "--version",
+        "v1.4.0",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.4.0", 2));
+    assert_eq!(fleet.served(), serving("1.4.0", 2));
+    fleet.assert_runs_unpacked(0, "1.4.0");
+
+    // The same location as the environment's `source:` (relative to tug.yaml), without --from.
+    let env =
+        fleet.archive_env("prod", "tar.gz", public_key) + "    source: ../demo-service/published\n";
+    fleet.write_config(&cwd, &[env]);
+    let out = run(tug(&cwd).args(["rollout", "prod", "--version", "1.4.0"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("every host already runs 1.4.0"),
+        "{}",
+        out.stderr
+    );
+    let out = run(tug(&cwd).args(["rollout", "prod", "--version", "2.0.0"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("error: no release 2.0.0 under"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn hooks_run_around_the_switch_and_a_failing_before_switch_stops_the_host() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let rolling = "      type: rolling\n      batch: 1\n";
+    let hooks = r#"    hooks:
+      before_switch: |
+        echo "before {{ version }} {{ host }}: $TUG_VERSION $TUG_ENVIRONMENT $TUG_HOST $TUG_RELEASE_DIR in $(pwd), current=$(readlink ../../current || echo none)" >> ../../hooks.log
+        if [ "$TUG_VERSION" = 2.1.0 ]; then echo "migrations for 2.1.0 are not applied" >&2; exit 3; fi
+      after_switch: |
+        echo "after {{ version }}: $TUG_VERSION in $(pwd), current=$(readlink current)" >> hooks.log
+"#;
+    fleet.write_config(&cwd, &[fleet.env("prod", rolling, hooks)]);
+    let hooks_log = |i: usize| {
+        std::fs::read_to_string(fleet.paths[i].join("hooks.log"))
+            .unwrap_or_default()
+            .replace(&fleet.paths[i].display().to_string(), "[HOST]")
+    };
+
+    let out = rollout(&cwd, "prod", &release(V1));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    insta::assert_snapshot!(hooks_log(0), @r"
+        before 1.0.0 h1: 1.0.0 prod h1 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        ");
+    insta::assert_snapshot!(hooks_log(1), @r"
+        before 1.0.0 h2: 1.0.0 prod h2 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        ");
+
+    // 2.1.0: the hook refuses on the first host, which never switches; the second is not touched.
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 4, "{out:?}");
+    let uploads_in_any_order = |l: &&str| !l.contains(" uploaded, digest verified");
+    let stderr: Vec<&str> = out.stderr.lines().filter(uploads_in_any_order).collect();
+    insta::assert_snapshot!(stderr.join("\n"), @r"
+            Verified demo 2.1.0 (sha256 and signature)
+              Deploy preflight
+              Deploy upload demo to 2 host(s)
+              Deploy step 1/2: switch h1
+                  h1 failed: migrations for 2.1.0 are not applied; before_switch hook failed
+                  h1 reverted to 1.0.0
+              Deploy rolling back nothing: h1: migrations for 2.1.0 are not applied; before_switch hook failed
+        error: rollout of 2.1.0 failed and was rolled back
+          caused by: h1: migrations for 2.1.0 are not applied; before_switch hook failed
+        hint: see `tug history prod`
+        reverted: h1
+        ");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    assert_eq!(fleet.served(), serving("1.0.0", 2));
+    insta::assert_snapshot!(hooks_log(0), @r"
+        before 1.0.0 h1: 1.0.0 prod h1 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        before 2.1.0 h1: 2.1.0 prod h1 [HOST]/releases/2.1.0 in [HOST]/releases/2.1.0, current=releases/1.0.0
+        before 1.0.0 h1: 1.0.0 prod h1 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=releases/1.0.0
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        ");
+    insta::assert_snapshot!(hooks_log(1), @r"
+        before 1.0.0 h2: 1.0.0 prod h2 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
+        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
+        ");
+    assert!(fleet.paths[0].join("releases/2.1.0/bad.json").is_file());
+    let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
+    let hist = hist
+        .split_once("  ")
+        .map(|(_time, rest)| rest)
+        .unwrap_or(&hist);
+    assert!(
+        hist.ends_with(
+            " revert reverted 2.1.0 -> 1.0.0 on h1: migrations for 2.1.0 are not applied; before_switch hook failed\n"
+        ),
+        "{hist}"
+    );
+}
+
+#[test]
+fn status_wait_returns_once_converged_and_times_out_while_a_host_diverges() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
+    assert_eq!(rollout(&cwd, "prod", &release(V21)).code, 0);
+    let out = run(tug(&cwd).args(["status", "prod", "--wait", "--timeout", "5s"]));
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // Someone switched h2 back by hand: the fleet diverges.
+    let relink = |i: usize, v: &str| {
+        let host = &fleet.paths[i];
+        std::os::unix::fs::symlink(format!("releases/{v}"), host.join("current.new")).unwrap();
+        std::fs::rename(host.join("current.new"), host.join("current")).unwrap();
+    };
+    relink(1, "1.0.0");
+    let start = Instant::now();
+    let out = run(tug(&cwd).args(["status", "prod", "--wait", "--timeout", "1s"]));
+    assert!(start.elapsed() >= Duration::from_secs(1));
+    insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
+        exit: 1
+        --- stdout
+        HOST             VERSION        HEALTH     NOTES
+        h1               2.1.0          healthy    
+        h2               1.0.0          healthy    diverges from the fleet (2.1.0)
+        --- stderr
+        error: prod did not converge within 1s
+        ");
+
+    // A waiting status returns as soon as the host is back on the fleet's release.
+    let mut waiting = tug(&cwd)
+        .args(["status", "prod", "--wait", "--timeout", "30s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    assert!(waiting.try_wait().unwrap().is_none(), "returned too early");
+    relink(1, "2.1.0");
+    let start = Instant::now();
+    let out = waiting.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout
+            .lines()
+            .skip(1)
+            .all(|l| l.contains("2.1.0") && l.contains("healthy")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn rollback_asks_at_a_terminal_and_refuses_without_one() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
+    assert_eq!(rollout(&cwd, "prod", &release(V21)).code, 0);
+
+    // No terminal, no --yes: refused before anything changes.
+    let out = run(tug(&cwd)
+        .args(["rollback", "prod"])
+        .stdin(std::process::Stdio::null()));
+    insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
+        exit: 2
+        --- stdout
+        --- stderr
+        rollback plan for prod:
+          h1: 2.1.0 -> 1.0.0
+          h2: 2.1.0 -> 1.0.0
+        error: refusing to roll back without confirmation
+        hint: pass --yes to confirm non-interactively
+        ");
+    assert_eq!(fleet.currents(), all("2.1.0", 2));
+
+    // At a terminal, `n` changes nothing.
+    let mut cmd = tug(&cwd);
+    cmd.args(["rollback", "prod", "--reason", "pty test"]);
+    let out = run_in_pty(&cmd, "n\n");
+    insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
+        exit: 1
+        --- stdout
+        rollback plan for prod:
+          h1: 2.1.0 -> 1.0.0
+          h2: 2.1.0 -> 1.0.0
+        Roll back 2 host(s)? [y/N]
+        nothing changed
+        --- stderr
+        ");
+    assert_eq!(fleet.currents(), all("2.1.0", 2));
+    assert!(!fleet.history(0).contains("\"action\":\"rollback\""));
+
+    // `y` rolls back.
+    let out = run_in_pty(&cmd, "y\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("Roll back 2 host(s)? [y/N]"), "{out:?}");
+    assert!(out.stdout.contains("Rolled back 2 host(s)"), "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    assert_eq!(fleet.served(), serving("1.0.0", 2));
+    let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
+    assert!(
+        hist.contains("rollback success 2.1.0 -> 1.0.0 on h1,h2: pty test"),
+        "{hist}"
+    );
+}
+
+/// Start a rollout of `v` and kill it (SIGKILL) once its first host is switched, at the pause.
+fn start_and_kill_at_the_pause(fleet: &Fleet, cwd: &Path, v: Variant) {
+    let mut child = tug(cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(v))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let state = fleet.paths[0].join(".tug/rollout.json");
+    let start = Instant::now();
+    while !std::fs::read_to_string(&state)
+        .unwrap_or_default()
+        .contains("\"next_step\":1")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "rollout never reached the pause"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+#[test]
+fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
+    let fleet = Fleet::local(3);
+    let cwd = fleet.root().join("work");
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: 3s\n";
+    fleet.write_config(&cwd, &[fleet.env("prod", canary, "")]);
+    start_and_kill_at_the_pause(&fleet, &cwd, V1);
+    assert_eq!(fleet.currents(), ["1.0.0", "none", "none"]);
+    let rollout_v21 = || {
+        let mut cmd = tug(&cwd);
+        cmd.args(["rollout", "prod", "--no-progress", "--dist"])
+            .arg(release(V21));
+        cmd
+    };
+    // What follows the preflight; hosts switched in parallel report in any order.
+    let after_preflight = |out: &Outcome| -> String {
+        let text = out.snapshot(&[(fleet.root(), "[TMP]")]);
+        let start = text.find("warning: an unfinished").unwrap_or(0);
+        text[start..]
+            .lines()
+            .filter(|l| !l.contains(" switched to ") && !l.ends_with(" healthy"))
+            .map(|l| format!("{l}\n"))
+            .collect()
+    };
+
+    // --yes at a terminal: no question, the non-interactive error and hint.
+    let mut yes = rollout_v21();
+    yes.arg("--yes");
+    let out = run_in_pty(&yes, "");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("hint: resume it with `tug rollout resume prod`"),
+        "{out:?}"
+    );
+    assert!(!out.stdout.contains("[r/a/q]"), "{out:?}");
+
+    // `q`: nothing changes.
+    let out = run_in_pty(&rollout_v21(), "q\n");
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_snapshot_redacted!(after_preflight(&out), @r"
+        warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
+        [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
+        error: the interrupted rollout of 1.0.0 is still on the hosts; nothing changed
+        hint: resume it with `tug rollout resume prod`, or roll it back with `tug rollout abort prod`
+        --- stderr
+        ");
+    assert_eq!(fleet.currents(), ["1.0.0", "none", "none"]);
+    assert!(fleet.paths[0].join(".tug/rollout.json").exists());
+
+    // A wrong answer asks again; `a` rolls the interrupted rollout back, like `tug rollout abort`.
+    let out = run_in_pty(&rollout_v21(), "x\na\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_snapshot_redacted!(after_preflight(&out), @r#"
+        warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
+        [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
+        "x" is not an answer: type r, a or q
+        [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
+            Aborting the interrupted rollout of 1.0.0
+              Deploy rolling back h1: rollout aborted by [ACTOR]
+                  h1 reverted to nothing
+             Aborted rollout of 1.0.0; reverted h1
+        the rollout of 2.1.0 was not started: run `tug rollout prod` again for it
+        --- stderr
+        "#);
+    assert_eq!(fleet.currents(), all("none", 3));
+    assert!(fleet.history(0).contains("\"action\":\"abort\""));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
+
+    // `r` resumes it to the end, like `tug rollout resume`.
+    start_and_kill_at_the_pause(&fleet, &cwd, V1);
+    let mut again = tug(&cwd);
+    again
+        .args(["rollout", "prod", "--no-progress", "--dist"])
+        .arg(release(V1));
+    let out = run_in_pty(&again, "r\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_snapshot_redacted!(after_preflight(&out), @r"
+        warning: an unfinished rollout of 1.0.0 ([ID]) is on the hosts: interrupted at step 2/3 (started by [ACTOR] at [TIME]; its process is gone)
+        [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
+            Resuming the interrupted rollout of 1.0.0
+              Deploy step 2/3: pause 3s
+              Deploy step 3/3: switch h2, h3
+              Deploy done: 1.0.0 on every host
+            Finished 1.0.0 rolled out to 3 host(s)
+        --- stderr
+        ");
+    assert_eq!(fleet.currents(), all("1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
+    assert!(fleet.history(0).contains("\"action\":\"resume\""));
 }

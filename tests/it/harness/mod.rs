@@ -202,3 +202,59 @@ pub fn venv_python() -> PathBuf {
     );
     python
 }
+
+/// Run `cmd` under a pseudo-terminal (util-linux `script`), typing `input` into it: what a person
+/// at a terminal sees. stdout holds everything the program wrote (stdout and stderr together,
+/// with `\r\n` line ends turned back into `\n`). The terminal's echo of `input` is removed: when
+/// it appears depends on timing, not on the program.
+pub fn run_in_pty(cmd: &Command, input: &str) -> Outcome {
+    use std::io::Write;
+    let quote = |s: &std::ffi::OsStr| format!("'{}'", s.to_string_lossy().replace('\'', r"'\''"));
+    let mut line = quote(cmd.get_program());
+    for arg in cmd.get_args() {
+        line = format!("{line} {}", quote(arg));
+    }
+    let mut script = Command::new(require_program("script"));
+    script.args(["-qec", &line, "/dev/null"]);
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => script.env(k, v),
+            None => script.env_remove(k),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        script.current_dir(dir);
+    }
+    let mut child = script
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn script");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let mut lines: Vec<&str> = Vec::new();
+    let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+    let mut echoes: Vec<&str> = input.lines().collect();
+    for line in text.split_inclusive('\n') {
+        match echoes
+            .iter()
+            .position(|e| line.trim_end_matches('\n') == *e)
+        {
+            Some(k) => {
+                echoes.remove(k);
+            }
+            None => lines.push(line),
+        }
+    }
+    Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: lines.concat(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}

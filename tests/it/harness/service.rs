@@ -1,101 +1,17 @@
 //! The demo service for deploy tests, and signed releases of it.
 //!
-//! A tiny stdlib Go HTTP service (`/`, `/healthz`, `/metrics` with a `version` label on a request
-//! counter by status code and a latency histogram); failure rate, extra latency and health are
-//! set at build time with `-ldflags -X`, like examples/demo-service.
-// TODO(merge): build examples/demo-service instead of this copy once it lands.
+//! The real examples/demo-service (`/`, `/healthz`, `/metrics` with `http_requests_total` by code
+//! and version and the `http_request_duration_seconds` histogram), copied to a work directory
+//! and built with the real Go toolchain; failure rate, extra latency and an unhealthy `/healthz`
+//! are set at build time with `-ldflags -X`, exactly as the example documents.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Mutex, OnceLock};
 
-use super::{go, gocache, ok};
+use sha2::Digest;
 
-const SOURCE: &str = r##"package main
-
-import (
-	"flag"
-	"fmt"
-	"net/http"
-	"sort"
-	"strconv"
-	"sync"
-	"time"
-)
-
-var (
-	version   = "dev"
-	failRate  = "0"
-	latencyMs = "0"
-	healthy   = "true"
-)
-
-func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
-	flag.Parse()
-	rate, _ := strconv.ParseFloat(failRate, 64)
-	lat, _ := strconv.Atoi(latencyMs)
-	var mu sync.Mutex
-	var total, failed int
-	counts := map[int]int{}
-	buckets := []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5}
-	bucketCounts := make([]int, len(buckets))
-	var sum float64
-	http.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		if healthy != "true" {
-			w.WriteHeader(500)
-			fmt.Fprintln(w, "unhealthy")
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		time.Sleep(time.Duration(lat) * time.Millisecond)
-		mu.Lock()
-		total++
-		code := 200
-		if float64(failed+1) <= rate*float64(total) {
-			failed++
-			code = 500
-		}
-		counts[code]++
-		d := time.Since(start).Seconds()
-		sum += d
-		for i, b := range buckets {
-			if d <= b {
-				bucketCounts[i]++
-			}
-		}
-		mu.Unlock()
-		w.WriteHeader(code)
-		fmt.Fprintf(w, "version %s\n", version)
-	})
-	http.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintln(w, "# TYPE demo_requests_total counter")
-		codes := []int{}
-		for c := range counts {
-			codes = append(codes, c)
-		}
-		sort.Ints(codes)
-		for _, c := range codes {
-			fmt.Fprintf(w, "demo_requests_total{version=%q,code=\"%d\"} %d\n", version, c, counts[c])
-		}
-		fmt.Fprintln(w, "# TYPE demo_request_duration_seconds histogram")
-		for i, b := range buckets {
-			fmt.Fprintf(w, "demo_request_duration_seconds_bucket{version=%q,le=\"%g\"} %d\n", version, b, bucketCounts[i])
-		}
-		fmt.Fprintf(w, "demo_request_duration_seconds_bucket{version=%q,le=\"+Inf\"} %d\n", version, total)
-		fmt.Fprintf(w, "demo_request_duration_seconds_sum{version=%q} %g\n", version, sum)
-		fmt.Fprintf(w, "demo_request_duration_seconds_count{version=%q} %d\n", version, total)
-	})
-	if err := http.ListenAndServe(*addr, nil); err != nil {
-		panic(err)
-	}
-}
-"##;
+use super::{copy_tree, go, gocache, ok, repo_root};
 
 /// How a build of the service behaves.
 #[derive(Debug, Clone, Copy)]
@@ -152,31 +68,59 @@ pub fn signing_key() -> (PathBuf, PathBuf) {
     .clone()
 }
 
+/// A copy of examples/demo-service, named by the digest of its sources (so built releases are
+/// reused across runs only while the example is unchanged).
+fn source() -> PathBuf {
+    static SOURCE: OnceLock<PathBuf> = OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let example = repo_root().join("examples/demo-service");
+            let mut hasher = sha2::Sha256::new();
+            for file in ["go.mod", "main.go"] {
+                hasher.update(std::fs::read(example.join(file)).unwrap());
+            }
+            let digest = tug::fsutil::hex(&hasher.finalize());
+            let src = work_dir().join(format!("demo-service-{}", &digest[..12]));
+            if !src.join("main.go").exists() {
+                let tmp = work_dir().join(format!(".demo-service-{}", std::process::id()));
+                let _ = std::fs::remove_dir_all(&tmp);
+                copy_tree(&example, &tmp);
+                if std::fs::rename(&tmp, &src).is_err() {
+                    // Another test binary copied it first.
+                    let _ = std::fs::remove_dir_all(&tmp);
+                }
+            }
+            src
+        })
+        .clone()
+}
+
 /// A signed dist/ for `v` (built once per test binary): `demo`, `demo.sig`, manifest.json.
 pub fn release(v: Variant) -> PathBuf {
     static LOCK: Mutex<()> = Mutex::new(());
     let _guard = LOCK.lock().unwrap_or_else(|e| e.into_inner());
+    let src = source();
     let name = format!(
-        "{}-f{}-l{}-h{}",
-        v.version, v.fail_rate, v.latency_ms, v.healthy
+        "{}-f{}-l{}-h{}-{}",
+        v.version,
+        v.fail_rate,
+        v.latency_ms,
+        v.healthy,
+        src.file_name().unwrap().to_string_lossy()
     );
     let dist = work_dir().join("dists").join(&name);
     if dist.join("manifest.json").exists() {
         return dist;
     }
-    let src = work_dir().join("src");
-    std::fs::create_dir_all(&src).unwrap();
-    std::fs::write(src.join("main.go"), SOURCE).unwrap();
-    std::fs::write(src.join("go.mod"), "module demo\n\ngo 1.21\n").unwrap();
     let tmp = work_dir().join("dists").join(format!(".{name}"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp).unwrap();
     let ldflags = format!(
-        "-s -w -X main.version={} -X main.failRate={} -X main.latencyMs={} -X main.healthy={}",
-        v.version, v.fail_rate, v.latency_ms, v.healthy
+        "-s -w -X main.version={} -X main.failureRate={} -X main.extraLatency={}ms -X main.unhealthy={}",
+        v.version, v.fail_rate, v.latency_ms, !v.healthy
     );
     ok(Command::new(go())
-        .current_dir(&src)
+        .current_dir(src)
         .env("GOCACHE", gocache())
         .env("CGO_ENABLED", "0")
         .env("GOFLAGS", "-modcacherw")
