@@ -143,10 +143,18 @@ pub struct StrategyConfig {
     #[serde(rename = "type", default)]
     pub kind: StrategyKind,
     /// rolling: hosts per batch, a count (`2`) or a share of the fleet (`25%`). A host being
-    /// switched is unavailable, so this is also the maximum number of unavailable hosts.
+    /// switched is unavailable, so without `max_unavailable` this is also the maximum number of
+    /// unavailable hosts.
     #[serde(default)]
     #[schemars(with = "Option<HostCount>")]
     pub batch: Option<Spanned<HostCount>>,
+    /// rolling: at most this many hosts (count or %) out of service at once, counting hosts
+    /// that already fail their health check: a batch switches at most `max_unavailable` minus
+    /// the unhealthy hosts outside it at a time, and the rollout pauses (exit 6) when no host
+    /// can be taken down. Needs `health_check`.
+    #[serde(default)]
+    #[schemars(with = "Option<HostCount>")]
+    pub max_unavailable: Option<Spanned<HostCount>>,
     /// canary: the steps, in order. Hosts left over after the last step are deployed at the end.
     /// blue-green: `pause` and `analysis` steps run after the idle slots are ready, before the
     /// switch.
@@ -528,6 +536,25 @@ impl EnvironmentConfig {
                 }
             }
             _ => {}
+        }
+        if let Some(m) = &self.strategy.max_unavailable {
+            if self.strategy.kind != StrategyKind::Rolling {
+                v.error(
+                    m.referenced,
+                    format!(
+                        "environment {name:?}: `max_unavailable` is only for the rolling strategy"
+                    ),
+                    Some(
+                        "canary steps and blue-green switches choose their hosts themselves".into(),
+                    ),
+                );
+            } else if self.health_check.is_none() {
+                v.error(
+                    m.referenced,
+                    format!("environment {name:?}: `max_unavailable` needs a `health_check`"),
+                    Some("tug counts unavailable hosts with the health check".into()),
+                );
+            }
         }
         if self.strategy.kind != StrategyKind::BlueGreen && !self.strategy.slots.is_empty() {
             v.error(

@@ -536,6 +536,48 @@ impl Deployer<'_> {
         Ok(())
     }
 
+    /// How many hosts of a rolling batch may be switched at once under `max_unavailable`,
+    /// counting the hosts outside the batch that fail their health check now; or why none may.
+    fn switch_limit(&self, st: &RolloutState, batch: &[usize]) -> Result<usize, String> {
+        let strategy = &self.env.config.strategy;
+        let (Some(m), Some(cfg)) = (&strategy.max_unavailable, &self.env.config.health_check)
+        else {
+            return Ok(batch.len().max(1));
+        };
+        let max = m.value.of(self.env.hosts.len());
+        let others: Vec<usize> = self
+            .all()
+            .into_iter()
+            .filter(|i| !batch.contains(i))
+            .collect();
+        let down: Vec<String> = self
+            .par(&others, |i| {
+                let name = self.host(i).name().to_string();
+                let version = if st.switched.contains(&name) {
+                    Some(st.version.clone())
+                } else {
+                    st.from.get(&name).cloned().flatten()
+                };
+                // A host that ran nothing before serves nothing: it is not taken down.
+                let probe = self.probe(i, &version?, None).ok()??;
+                probe
+                    .once(self.host(i), cfg.timeout())
+                    .err()
+                    .map(|e| format!("{name} ({e})"))
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        if down.len() >= max {
+            return Err(format!(
+                "max_unavailable is {max} and {} host(s) outside the batch are already unhealthy: {}",
+                down.len(),
+                down.join(", ")
+            ));
+        }
+        Ok((max - down.len()).min(batch.len()).max(1))
+    }
+
     // ---------------------------------------------------------------- blue-green
 
     fn blue_green(&self) -> bool {
@@ -916,14 +958,23 @@ impl Deployer<'_> {
                         .filter(|h| !st.switched.contains(h))
                         .filter_map(|h| self.index(h))
                         .collect();
+                    let limit = match self.switch_limit(st, &todo) {
+                        Ok(limit) => limit,
+                        Err(why) => return Ok(self.pause(st, why)),
+                    };
                     self.phase(format!(
-                        "step {}/{total}: switch {}",
+                        "step {}/{total}: switch {}{}",
                         n + 1,
-                        self.names(&todo).join(", ")
+                        self.names(&todo).join(", "),
+                        if limit < todo.len() {
+                            format!(" ({limit} at a time: max_unavailable)")
+                        } else {
+                            String::new()
+                        }
                     ));
                     st.in_flight = self.names(&todo);
                     self.save_state(st);
-                    let results = self.par(&todo, |i| {
+                    let switch_one = |i: usize| {
                         let name = self.host(i).name().to_string();
                         let mut e = self.history_entry(i, "rollout", "switched");
                         e.from = st.from.get(&name).cloned().flatten();
@@ -940,16 +991,30 @@ impl Deployer<'_> {
                             let _ = self.revert_host(i, st, why);
                         }
                         res
-                    });
+                    };
+                    // At most `limit` hosts at a time; a failure stops the batch there.
+                    let mut results = Vec::new();
+                    for chunk in todo.chunks(limit) {
+                        let chunk_results = self.par(chunk, switch_one);
+                        let failed = chunk_results.iter().any(|r| r.is_err());
+                        results.extend(chunk.iter().copied().zip(chunk_results));
+                        if failed {
+                            break;
+                        }
+                    }
                     let mut failures = Vec::new();
-                    for (k, r) in results.into_iter().enumerate() {
-                        let name = self.host(todo[k]).name().to_string();
+                    let mut failed_hosts = Vec::new();
+                    for (i, r) in results {
+                        let name = self.host(i).name().to_string();
                         match r {
                             Ok(()) => {
                                 st.switched.push(name.clone());
                                 st.canary.push(name);
                             }
-                            Err(e) => failures.push(format!("{name}: {e}")),
+                            Err(e) => {
+                                failures.push(format!("{name}: {e}"));
+                                failed_hosts.push(name);
+                            }
                         }
                     }
                     st.in_flight.clear();
@@ -959,8 +1024,7 @@ impl Deployer<'_> {
                         let mut outcome = self.fail(st, &hosts, &reason);
                         // The failed hosts were switched back at once: they count as reverted.
                         if let RolloutOutcome::RolledBack { reverted, .. } = &mut outcome {
-                            let failed = todo.iter().map(|&i| self.host(i).name().to_string());
-                            reverted.extend(failed.filter(|h| !hosts.contains(h)));
+                            reverted.extend(failed_hosts);
                         }
                         return Ok(outcome);
                     }

@@ -1096,3 +1096,57 @@ fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
     assert_eq!(fleet.served(), serving("1.0.0", 3));
     assert!(fleet.history(0).contains("\"action\":\"resume\""));
 }
+
+#[test]
+fn max_unavailable_counts_unhealthy_hosts_and_pauses_when_none_can_go_down() {
+    let fleet = Fleet::local(3);
+    let cwd = fleet.root().join("work");
+    let rolling = "      type: rolling\n      batch: 2\n      max_unavailable: 1\n";
+    fleet.write_config(&cwd, &[fleet.env("prod", rolling, "")]);
+    let out = rollout(&cwd, "prod", &release(V1));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("switch h1, h2 (1 at a time: max_unavailable)"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
+
+    // h3 goes down: the first batch (h1, h2) may not take another host out of service.
+    let pid = std::fs::read_to_string(fleet.paths[2].join("service.pid")).unwrap();
+    ok(std::process::Command::new("kill").arg(pid.trim()));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while get(&format!("127.0.0.1:{}", fleet.ports[2]), "/").is_ok() {
+        assert!(Instant::now() < deadline, "h3 did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 6, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "max_unavailable is 1 and 1 host(s) outside the batch are already unhealthy: h3"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("1.0.0", 3), "nothing switched");
+
+    // Once h3 is back (started by hand the way the restart command does), resume goes on.
+    ok(std::process::Command::new("sh")
+        .current_dir(&fleet.paths[2])
+        .arg("-c")
+        .arg(format!(
+            "setsid ./current/demo -addr 127.0.0.1:{} </dev/null >manual.log 2>&1 & echo $! > service.pid",
+            fleet.ports[2]
+        )));
+    service::wait_port(
+        &format!("127.0.0.1:{}", fleet.ports[2]),
+        "h3 started by hand",
+        &fleet.paths[2].join("manual.log"),
+    );
+    let out = run(tug(&cwd).args(["rollout", "resume", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("2.1.0", 3));
+    assert_eq!(fleet.served(), serving("2.1.0", 3));
+}
