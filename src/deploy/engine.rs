@@ -472,8 +472,14 @@ impl Deployer<'_> {
                 to: None,
             }]);
         };
-        let ctx = self.host_context(i, version, None);
-        let env = self.command_env(i, version, None);
+        self.switch_ops(i, version, None)
+    }
+
+    /// `before_switch`, the rename of `current` (to `releases/<v>`, or to `slots/<slot>` under
+    /// blue-green), `after_switch`, and without a slot the restart command.
+    fn switch_ops(&self, i: usize, version: &str, slot: Option<&str>) -> Result<Vec<Op>, String> {
+        let ctx = self.host_context(i, version, slot);
+        let env = self.command_env(i, version, slot);
         let mut ops = Vec::new();
         if let Some(hook) = &self.env.config.hooks.before_switch {
             ops.push(Op::Shell {
@@ -487,7 +493,10 @@ impl Deployer<'_> {
         }
         ops.push(Op::Switch {
             link: "current".into(),
-            to: Some(format!("releases/{version}")),
+            to: Some(match slot {
+                Some(slot) => format!("slots/{slot}"),
+                None => format!("releases/{version}"),
+            }),
         });
         ops.push(Op::ClearBad {
             version: version.into(),
@@ -502,7 +511,7 @@ impl Deployer<'_> {
                 code: ops::HOOK_AFTER_FAILED,
             });
         }
-        if let Some(restart) = &self.env.config.restart {
+        if let (None, Some(restart)) = (slot, &self.env.config.restart) {
             ops.push(Op::Shell {
                 what: "restart command".into(),
                 command: render("restart", restart, &ctx)?,
@@ -646,37 +655,7 @@ impl Deployer<'_> {
     /// The operations that make `slot` (already running `version`) live: hooks around one rename
     /// of `current`.
     fn switch_slot_ops(&self, i: usize, version: &str, slot: &str) -> Result<Vec<Op>, String> {
-        let ctx = self.host_context(i, version, Some(slot));
-        let env = self.command_env(i, version, Some(slot));
-        let mut ops = Vec::new();
-        if let Some(hook) = &self.env.config.hooks.before_switch {
-            ops.push(Op::Shell {
-                what: "before_switch hook".into(),
-                command: render("hooks.before_switch", hook, &ctx)?,
-                dir: Some(format!("releases/{version}")),
-                env: env.clone(),
-                timeout: None,
-                code: ops::HOOK_BEFORE_FAILED,
-            });
-        }
-        ops.push(Op::Switch {
-            link: "current".into(),
-            to: Some(format!("slots/{slot}")),
-        });
-        ops.push(Op::ClearBad {
-            version: version.into(),
-        });
-        if let Some(hook) = &self.env.config.hooks.after_switch {
-            ops.push(Op::Shell {
-                what: "after_switch hook".into(),
-                command: render("hooks.after_switch", hook, &ctx)?,
-                dir: None,
-                env,
-                timeout: None,
-                code: ops::HOOK_AFTER_FAILED,
-            });
-        }
-        Ok(ops)
+        self.switch_ops(i, version, Some(slot))
     }
 
     /// The operations that bring `version` back to life on a blue-green host without a restart:
@@ -1260,14 +1239,11 @@ impl Deployer<'_> {
 
     /// Revert `hosts` in parallel, end the rollout, release the lock.
     fn fail(&self, st: &mut RolloutState, hosts: &[String], reason: &str) -> RolloutOutcome {
-        self.phase(format!(
-            "rolling back {}: {reason}",
-            if hosts.is_empty() {
-                "nothing".into()
-            } else {
-                hosts.join(", ")
-            }
-        ));
+        self.phase(if hosts.is_empty() {
+            format!("stopping, no other host to switch back: {reason}")
+        } else {
+            format!("rolling back {}: {reason}", hosts.join(", "))
+        });
         let idx: Vec<usize> = hosts.iter().filter_map(|h| self.index(h)).collect();
         self.par(&idx, |i| self.revert_host(i, st, reason));
         // Blue-green: idle slots prepared with the release that will not go live.

@@ -585,18 +585,8 @@ fn pause_request_stops_a_running_rollout() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let state = fleet.paths[0].join(".tug/rollout.json");
     let start = Instant::now();
-    while !std::fs::read_to_string(&state)
-        .unwrap_or_default()
-        .contains("\"next_step\":1")
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "rollout never reached the pause"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_for_step_1(&fleet);
     let out = run(tug(&cwd).args(["rollout", "pause", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     let code = running.wait().unwrap().code();
@@ -834,11 +824,11 @@ fn hooks_run_around_the_switch_and_a_failing_before_switch_stops_the_host() {
               Deploy preflight
               Deploy upload demo to 2 host(s)
               Deploy step 1/2: switch h1
-                  h1 failed: migrations for 2.1.0 are not applied; before_switch hook failed
+                  h1 failed: migrations for 2.1.0 are not applied; before_switch hook exited 3
                   h1 reverted to 1.0.0
-              Deploy rolling back nothing: h1: migrations for 2.1.0 are not applied; before_switch hook failed
+              Deploy stopping, no other host to switch back: h1: migrations for 2.1.0 are not applied; before_switch hook exited 3
         error: rollout of 2.1.0 failed and was rolled back
-          caused by: h1: migrations for 2.1.0 are not applied; before_switch hook failed
+          caused by: h1: migrations for 2.1.0 are not applied; before_switch hook exited 3
         hint: see `tug history prod`
         reverted: h1
         ");
@@ -863,7 +853,7 @@ fn hooks_run_around_the_switch_and_a_failing_before_switch_stops_the_host() {
         .unwrap_or(&hist);
     assert!(
         hist.ends_with(
-            " revert reverted 2.1.0 -> 1.0.0 on h1: migrations for 2.1.0 are not applied; before_switch hook failed\n"
+            " revert reverted 2.1.0 -> 1.0.0 on h1: migrations for 2.1.0 are not applied; before_switch hook exited 3\n"
         ),
         "{hist}"
     );
@@ -978,14 +968,8 @@ fn rollback_asks_at_a_terminal_and_refuses_without_one() {
     );
 }
 
-/// Start a rollout of `v` and kill it (SIGKILL) once its first host is switched, at the pause.
-fn start_and_kill_at_the_pause(fleet: &Fleet, cwd: &Path, v: Variant) {
-    let mut child = tug(cwd)
-        .args(["rollout", "prod", "--dist"])
-        .arg(release(v))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+/// Wait until the rollout stored on the first host has finished its first step.
+fn wait_for_step_1(fleet: &Fleet) {
     let state = fleet.paths[0].join(".tug/rollout.json");
     let start = Instant::now();
     while !std::fs::read_to_string(&state)
@@ -998,6 +982,17 @@ fn start_and_kill_at_the_pause(fleet: &Fleet, cwd: &Path, v: Variant) {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// Start a rollout of `v` and kill it (SIGKILL) once its first host is switched, at the pause.
+fn start_and_kill_at_the_pause(fleet: &Fleet, cwd: &Path, v: Variant) {
+    let mut child = tug(cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(v))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_step_1(fleet);
     child.kill().unwrap();
     child.wait().unwrap();
 }
