@@ -1456,17 +1456,7 @@ fn plan_archives(
                 &vars,
             )?;
             check_file_name(&field("name_template"), &name)?;
-            let overrides = ac.format_overrides.clone().unwrap_or_else(|| {
-                vec![crate::config::build::FormatOverride {
-                    os: "windows".into(),
-                    format: ArchiveFormat::Zip,
-                }]
-            });
-            let format = overrides
-                .iter()
-                .find(|o| o.os == t.os)
-                .map(|o| o.format)
-                .unwrap_or(ac.format);
+            let format = archive_format(ac, &t.os);
             let mut entries = Vec::new();
             let (file_name, wrap) = if format == ArchiveFormat::Binary {
                 if bins.len() != 1 {
@@ -1661,6 +1651,20 @@ fn walk(
     Ok(())
 }
 
+/// The format of an archive for `os`: its `format_overrides`, or by default zip on windows
+/// (Windows users expect zip rather than a tarball) unless the format is `binary`.
+fn archive_format(ac: &crate::config::build::ArchiveConfig, os: &str) -> ArchiveFormat {
+    match &ac.format_overrides {
+        Some(overrides) => overrides
+            .iter()
+            .find(|o| o.os == os)
+            .map(|o| o.format)
+            .unwrap_or(ac.format),
+        None if os == "windows" && ac.format != ArchiveFormat::Binary => ArchiveFormat::Zip,
+        None => ac.format,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1803,6 +1807,21 @@ mod tests {
             .hint()
             .unwrap()
             .contains("linux/amd64, linux/arm64, darwin/arm64"));
+    }
+
+    #[test]
+    fn windows_gets_zip_by_default_but_binary_stays_binary() {
+        let ac = |yaml: &str| -> crate::config::build::ArchiveConfig {
+            serde_saphyr::from_str(yaml).unwrap()
+        };
+        let tgz = ac("format: tar.gz\n");
+        assert_eq!(archive_format(&tgz, "windows"), ArchiveFormat::Zip);
+        assert_eq!(archive_format(&tgz, "linux"), ArchiveFormat::TarGz);
+        let bin = ac("format: binary\n");
+        assert_eq!(archive_format(&bin, "windows"), ArchiveFormat::Binary);
+        let custom = ac("format: tar.zst\nformat_overrides: [{os: darwin, format: zip}]\n");
+        assert_eq!(archive_format(&custom, "windows"), ArchiveFormat::TarZst);
+        assert_eq!(archive_format(&custom, "darwin"), ArchiveFormat::Zip);
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub struct ArchiveConfig {
     /// Format: tar.gz (default), tar.zst, zip or binary.
     #[serde(default)]
     pub format: ArchiveFormat,
-    /// Per-OS formats. Default: zip on windows.
+    /// Per-OS formats. Default: zip on windows, unless `format` is `binary`.
     #[serde(default)]
     pub format_overrides: Option<Vec<FormatOverride>>,
     /// Archive name without extension (template). Default
