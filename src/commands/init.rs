@@ -77,6 +77,27 @@ pub fn run(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
 mod tests {
     use super::*;
 
+    /// The commented-out YAML of the template's optional part, uncommented: lines `# key:` and
+    /// indented `#   ...` (prose comments start with a word that is not a key).
+    fn uncommented_examples(text: &str) -> String {
+        let mut out = String::new();
+        for line in text.lines() {
+            let Some(rest) = line.strip_prefix("# ") else {
+                continue;
+            };
+            let first = rest.split_whitespace().next().unwrap_or("");
+            let is_key = first.ends_with(':')
+                && first[..first.len() - 1]
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_');
+            if rest.starts_with("  ") || is_key {
+                out.push_str(rest);
+                out.push('\n');
+            }
+        }
+        out
+    }
+
     #[test]
     fn rendered_configs_are_valid() {
         let go = ProjectKind::Go {
@@ -98,6 +119,17 @@ mod tests {
         }
         let text = render("hello", Some(&go)).unwrap();
         assert!(text.contains("#   ./cmd/hello\n"), "{text}");
+        // The commented examples are valid too: uncommented, every section parses and validates.
+        let (head, optional) = text.split_once("# Everything below is optional").unwrap();
+        let code = uncommented_examples(optional);
+        assert!(code.contains("environments:\n  staging:\n"), "{code}");
+        let (config, _) =
+            crate::config::parse(std::path::Path::new("tug.yaml"), &format!("{head}\n{code}"))
+                .unwrap_or_else(|e| panic!("{e}\n{code}"));
+        assert_eq!(config.builds.len(), 1);
+        assert_eq!(config.publish.len(), 1);
+        assert!(config.sign.is_some());
+        assert_eq!(config.environments["staging"].target.hosts.len(), 2);
         assert!(text.contains("    - CGO_ENABLED=0\n"));
     }
 }

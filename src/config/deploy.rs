@@ -24,7 +24,8 @@ pub struct EnvironmentConfig {
     pub strategy: StrategyConfig,
     /// Shell command run on each host (in the host's path) after its `current` link is switched,
     /// to (re)start the service. Templated: `{{ host }}`, `{{ address }}`, `{{ environment }}`,
-    /// `{{ version }}`, `{{ path }}`, `{{ release_dir }}`, `{{ vars.NAME }}`.
+    /// `{{ version }}`, `{{ path }}`, `{{ release_dir }}`, `{{ vars.NAME }}`; blue-green: runs
+    /// when a slot is prepared, with `{{ slot }}` (and `TUG_SLOT`) naming it.
     #[serde(default)]
     pub restart: Option<String>,
     /// How tug decides that a host runs the new release correctly after the restart.
