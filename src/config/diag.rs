@@ -226,6 +226,11 @@ impl Validator {
         }
     }
 
+    /// The file's text, when known (to locate values a section could not keep spans for).
+    pub fn source(&self) -> Option<&str> {
+        self.source.as_deref()
+    }
+
     pub fn file(&self) -> &Path {
         &self.file
     }

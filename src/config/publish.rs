@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Location, Validator};
+use super::{Location, Spanned, Validator};
 
 /// Where the embedded default `dir` publisher writes, relative to the project root.
 pub const DEFAULT_DIR: &str = "published";
@@ -307,20 +307,48 @@ fn default_true() -> bool {
 }
 
 /// Validate the publisher list: unique names and sane settings.
+/// Where each `publish:` entry and its keys are in the file. The entries are an internally tagged
+/// enum, which serde buffers before choosing the variant, so their fields cannot keep their own
+/// spans: a second, shallow read of the text finds them.
+#[derive(Deserialize)]
+struct EntrySpans {
+    #[serde(default)]
+    publish: Vec<Spanned<BTreeMap<String, Spanned<serde::de::IgnoredAny>>>>,
+}
+
+impl EntrySpans {
+    fn read(source: Option<&str>) -> Option<EntrySpans> {
+        serde_saphyr::from_str(source?).ok()
+    }
+
+    /// The location of `key` in entry `i` (or of the entry, or nowhere).
+    fn at(this: &Option<EntrySpans>, i: usize, key: &str) -> Location {
+        let Some(entry) = this.as_ref().and_then(|s| s.publish.get(i)) else {
+            return Location::UNKNOWN;
+        };
+        entry
+            .value
+            .get(key)
+            .map(|k| k.referenced)
+            .unwrap_or(entry.referenced)
+    }
+}
+
 pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
+    let spans = EntrySpans::read(v.source());
     let mut seen = std::collections::BTreeSet::new();
-    for p in publishers {
-        let at = Location::UNKNOWN;
+    for (i, p) in publishers.iter().enumerate() {
+        let entry = |key: &str| EntrySpans::at(&spans, i, key);
         if !seen.insert(p.name().to_string()) {
             v.error(
-                at,
+                entry("name"),
                 format!("publish: two publishers are named {:?}", p.name()),
                 Some("give each publisher of the same type its own `name:`".into()),
             );
         }
         if p.retry().attempts == 0 {
             v.error(
-                at,
+                entry("retry"),
                 format!("publish.{}: retry.attempts must be at least 1", p.name()),
                 None,
             );
@@ -329,7 +357,11 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
             PublisherConfig::Oci(o) => {
                 if o.concurrency == 0 || o.chunk_size < 1024 {
                     v.error(
-                        at,
+                        if o.concurrency == 0 {
+                            entry("concurrency")
+                        } else {
+                            entry("chunk_size")
+                        },
                         format!(
                             "publish.{}: concurrency must be >= 1 and chunk_size >= 1024",
                             p.name()
@@ -342,7 +374,7 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
                         && images.tags.iter().any(|t| o.tags.contains(t))
                     {
                         v.error(
-                            at,
+                            entry("images"),
                             format!(
                                 "publish.{}: the images and the release artifact would share a tag in {}",
                                 p.name(),
@@ -358,7 +390,7 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
                     && !g.repository.contains("{{") =>
             {
                 v.error(
-                    at,
+                    entry("repository"),
                     format!(
                         "publish.{}: repository {:?} is not owner/name",
                         p.name(),
@@ -369,7 +401,7 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
             }
             PublisherConfig::Http(h) if h.concurrency == 0 => {
                 v.error(
-                    at,
+                    entry("concurrency"),
                     format!("publish.{}: concurrency must be >= 1", p.name()),
                     None,
                 );
@@ -417,6 +449,19 @@ mod tests {
         let mut v = Validator::new(std::path::Path::new("tug.yaml"));
         validate(&list, &mut v);
         assert!(!v.has_errors(), "{:?}", v.diagnostics);
+    }
+
+    #[test]
+    fn problems_point_at_their_line_and_column() {
+        let text = "version: 1\npublish:\n  - type: dir\n  - type: github\n    repository: acme\n  - type: http\n    url: \"http://x/{{ artifact }}\"\n    concurrency: 0\n";
+        let err = crate::config::parse(std::path::Path::new("tug.yaml"), text)
+            .map(|_| ())
+            .expect_err("invalid")
+            .to_string();
+        assert!(err.contains("tug.yaml:5:17"), "{err}");
+        assert!(err.contains("is not owner/name"), "{err}");
+        assert!(err.contains("tug.yaml:8:18"), "{err}");
+        assert!(err.contains("concurrency must be >= 1"), "{err}");
     }
 
     #[test]
