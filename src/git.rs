@@ -238,20 +238,30 @@ pub fn rfc3339(secs: i64) -> String {
         .to_string()
 }
 
-/// Every semver tag, grouped by the commit it points at (annotated tags peeled).
-fn version_tags(repo: &Repository) -> Result<HashMap<Oid, Vec<VersionTag>>, git2::Error> {
-    let mut out: HashMap<Oid, Vec<VersionTag>> = HashMap::new();
-    for name in repo.tag_names(None)?.iter().flatten() {
-        let Some(tag) = VersionTag::parse(name) else {
-            continue;
-        };
+/// Every tag that resolves to a commit, as (name, commit) (annotated tags peeled).
+pub fn commit_tags(repo: &Repository) -> Vec<(String, Oid)> {
+    let mut out = Vec::new();
+    let Ok(names) = repo.tag_names(None) else {
+        return out;
+    };
+    for name in names.iter().flatten() {
         let Ok(obj) = repo.revparse_single(&format!("refs/tags/{name}")) else {
             continue;
         };
-        let Ok(commit) = obj.peel_to_commit() else {
-            continue;
-        };
-        out.entry(commit.id()).or_default().push(tag);
+        if let Ok(commit) = obj.peel_to_commit() {
+            out.push((name.to_string(), commit.id()));
+        }
+    }
+    out
+}
+
+/// Every semver tag, grouped by the commit it points at.
+fn version_tags(repo: &Repository) -> Result<HashMap<Oid, Vec<VersionTag>>, git2::Error> {
+    let mut out: HashMap<Oid, Vec<VersionTag>> = HashMap::new();
+    for (name, commit) in commit_tags(repo) {
+        if let Some(tag) = VersionTag::parse(&name) {
+            out.entry(commit).or_default().push(tag);
+        }
     }
     Ok(out)
 }
@@ -286,22 +296,49 @@ fn previous_tag(
     Ok(best)
 }
 
-fn dirty_files(repo: &Repository) -> Result<Vec<String>, git2::Error> {
+/// Modified, staged and untracked files (ignored files excluded), relative to the working tree
+/// root, sorted, each with a short status: `modified`, `untracked`, `added`, `deleted`,
+/// `renamed` or `conflicted`.
+pub fn dirty_files_with_status(
+    repo: &Repository,
+) -> Result<Vec<(String, &'static str)>, git2::Error> {
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
         .recurse_untracked_dirs(true)
         .include_ignored(false);
-    let statuses = repo.statuses(Some(&mut opts))?;
-    let mut files: Vec<String> = statuses
-        .iter()
-        .filter(|s| {
-            s.status() != git2::Status::CURRENT && !s.status().contains(git2::Status::IGNORED)
-        })
-        .filter_map(|s| s.path().map(str::to_string))
-        .collect();
-    files.sort();
-    files.dedup();
-    Ok(files)
+    let mut out = Vec::new();
+    for s in repo.statuses(Some(&mut opts))?.iter() {
+        let st = s.status();
+        if st == git2::Status::CURRENT || st.is_ignored() {
+            continue;
+        }
+        let what = if st.is_wt_new() {
+            "untracked"
+        } else if st.is_wt_deleted() || st.is_index_deleted() {
+            "deleted"
+        } else if st.is_index_new() {
+            "added"
+        } else if st.is_wt_renamed() || st.is_index_renamed() {
+            "renamed"
+        } else if st.is_conflicted() {
+            "conflicted"
+        } else {
+            "modified"
+        };
+        if let Some(path) = s.path() {
+            out.push((path.to_string(), what));
+        }
+    }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    Ok(out)
+}
+
+fn dirty_files(repo: &Repository) -> Result<Vec<String>, git2::Error> {
+    Ok(dirty_files_with_status(repo)?
+        .into_iter()
+        .map(|(path, _)| path)
+        .collect())
 }
 
 #[cfg(test)]

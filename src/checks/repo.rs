@@ -1,10 +1,10 @@
 //! The git facts the release checks need, read with git2: where the repository is, whether it is
 //! shallow, the branch, HEAD's commit and tags, dirty files, and a tag's tree written to disk.
-// TODO(merge): share with git.rs
+//! Tags and dirty files come from [`crate::git`], which the build uses too.
 
 use std::path::{Path, PathBuf};
 
-use git2::{BranchType, ObjectType, Oid, Repository, StatusOptions};
+use git2::{BranchType, ObjectType, Oid, Repository};
 
 /// A tag that points (possibly through an annotated tag object) at a commit.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,58 +75,16 @@ impl Repo {
 
     /// Every tag that resolves to a commit.
     pub fn tags(&self) -> Vec<TagInfo> {
-        let mut tags = Vec::new();
-        let Ok(names) = self.repo.tag_names(None) else {
-            return tags;
-        };
-        for name in names.iter().flatten() {
-            let Ok(obj) = self.repo.revparse_single(&format!("refs/tags/{name}")) else {
-                continue;
-            };
-            if let Ok(commit) = obj.peel(ObjectType::Commit) {
-                tags.push(TagInfo {
-                    name: name.to_string(),
-                    commit: commit.id(),
-                });
-            }
-        }
-        tags
+        crate::git::commit_tags(&self.repo)
+            .into_iter()
+            .map(|(name, commit)| TagInfo { name, commit })
+            .collect()
     }
 
     /// Modified, staged and untracked files (ignored files excluded), as `path` relative to the
     /// root with a short status (`modified`, `untracked`, ...).
     pub fn dirty_files(&self) -> Vec<(String, &'static str)> {
-        let mut opts = StatusOptions::new();
-        opts.include_untracked(true)
-            .recurse_untracked_dirs(true)
-            .include_ignored(false);
-        let Ok(statuses) = self.repo.statuses(Some(&mut opts)) else {
-            return Vec::new();
-        };
-        let mut out = Vec::new();
-        for s in statuses.iter() {
-            let st = s.status();
-            let what = if st.is_wt_new() {
-                "untracked"
-            } else if st.is_wt_deleted() || st.is_index_deleted() {
-                "deleted"
-            } else if st.is_index_new() {
-                "added"
-            } else if st.is_wt_renamed() || st.is_index_renamed() {
-                "renamed"
-            } else if st.is_conflicted() {
-                "conflicted"
-            } else if st.is_ignored() {
-                continue;
-            } else {
-                "modified"
-            };
-            if let Some(path) = s.path() {
-                out.push((path.to_string(), what));
-            }
-        }
-        out.sort();
-        out
+        crate::git::dirty_files_with_status(&self.repo).unwrap_or_default()
     }
 
     /// Write the files under `subdir` (relative to the root, "" for all) of `commit`'s tree into
