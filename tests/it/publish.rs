@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::harness::registry::{FlakyProxy, Registry};
 use crate::harness::*;
-use tug::manifest::{render_checksums, Artifact, ArtifactKind, Manifest, SCHEMA_VERSION};
+use tug::manifest::{render_checksums, Artifact, ArtifactKind, Manifest};
 
 const MAIN_GO: &str = r#"package main
 
@@ -132,19 +132,7 @@ fn make_dist(project: &Path, big: usize) -> Manifest {
         ArtifactKind::Checksums,
         sums.as_bytes(),
     ));
-    let mut m = Manifest {
-        schema_version: SCHEMA_VERSION,
-        project: "hello".into(),
-        version: "1.0.0".into(),
-        tag: Some("v1.0.0".into()),
-        previous_tag: None,
-        commit: "0123456789abcdef0123456789abcdef01234567".into(),
-        commit_time: "2026-01-02T03:04:05Z".into(),
-        snapshot: false,
-        targets: vec!["linux/amd64".into(), "linux/arm64".into()],
-        shard: None,
-        artifacts,
-    };
+    let mut m = manifest("hello", "1.0.0", &["linux/amd64", "linux/arm64"], artifacts);
     m.write(&dist).unwrap();
     m
 }

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use tug::manifest::{render_checksums, Artifact, ArtifactKind, Manifest, SCHEMA_VERSION};
+use tug::manifest::{render_checksums, Artifact, ArtifactKind, Manifest};
 
 use crate::harness::*;
 
@@ -81,20 +81,13 @@ fn project() -> tempfile::TempDir {
     std::fs::write(dist.join(name), &checksums).unwrap();
     let (sha256, size) = tug::fsutil::sha256_file(&dist.join(name)).unwrap();
     artifacts.push(artifact(name, name, ArtifactKind::Checksums, sha256, size));
-    let mut manifest = Manifest {
-        schema_version: SCHEMA_VERSION,
-        project: "hello".into(),
-        version: "1.0.0".into(),
-        tag: Some("v1.0.0".into()),
-        previous_tag: None,
-        commit: "0123456789abcdef0123456789abcdef01234567".into(),
-        commit_time: "2026-01-02T03:04:05Z".into(),
-        snapshot: false,
-        targets: vec!["linux/amd64".into(), "windows/amd64".into()],
-        shard: None,
+    let mut m = manifest(
+        "hello",
+        "1.0.0",
+        &["linux/amd64", "windows/amd64"],
         artifacts,
-    };
-    manifest.write(&dist).unwrap();
+    );
+    m.write(&dist).unwrap();
     dir
 }
 

@@ -258,3 +258,25 @@ pub fn run_in_pty(cmd: &Command, input: &str) -> Outcome {
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
+
+/// A release manifest for test dists: tagged `v<version>`, a fixed commit and commit time.
+pub fn manifest(
+    project: &str,
+    version: &str,
+    targets: &[&str],
+    artifacts: Vec<tug::manifest::Artifact>,
+) -> tug::manifest::Manifest {
+    tug::manifest::Manifest {
+        schema_version: tug::manifest::SCHEMA_VERSION,
+        project: project.into(),
+        version: version.into(),
+        tag: Some(format!("v{version}")),
+        previous_tag: None,
+        commit: "0123456789abcdef0123456789abcdef01234567".into(),
+        commit_time: "2026-01-02T03:04:05Z".into(),
+        snapshot: false,
+        targets: targets.iter().map(|t| t.to_string()).collect(),
+        shard: None,
+        artifacts,
+    }
+}

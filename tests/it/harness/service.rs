@@ -130,23 +130,17 @@ pub fn release(v: Variant) -> PathBuf {
     let bin = tmp.join("demo");
     let (sha, size) = tug::fsutil::sha256_file(&bin).unwrap();
     sign(&bin);
-    let mut manifest = tug::manifest::Manifest {
-        schema_version: tug::manifest::SCHEMA_VERSION,
-        project: "demo".into(),
-        version: v.version.into(),
-        tag: Some(format!("v{}", v.version)),
-        previous_tag: None,
-        commit: "0".repeat(40),
-        commit_time: "2026-01-02T03:04:05Z".into(),
-        snapshot: false,
-        targets: vec![format!("linux/{}", tug::deploy::verify::go_arch())],
-        shard: None,
-        artifacts: vec![tug::manifest::Artifact {
+    let arch = tug::deploy::verify::go_arch();
+    let mut manifest = super::manifest(
+        "demo",
+        v.version,
+        &[&format!("linux/{arch}")],
+        vec![tug::manifest::Artifact {
             name: "demo".into(),
             path: "demo".into(),
             kind: tug::manifest::ArtifactKind::Binary,
             os: Some("linux".into()),
-            arch: Some(tug::deploy::verify::go_arch().into()),
+            arch: Some(arch.into()),
             variant: None,
             target: None,
             sha256: sha,
@@ -155,7 +149,7 @@ pub fn release(v: Variant) -> PathBuf {
             build: None,
             extra: Default::default(),
         }],
-    };
+    );
     manifest.write(&tmp).unwrap();
     std::fs::rename(&tmp, &dist).unwrap();
     dist
