@@ -345,20 +345,22 @@ impl Deployer<'_> {
         Ok(())
     }
 
-    fn unlock_all(&self, id: &str) {
-        let op = [Op::ReleaseLock { id: id.into() }];
+    /// Run `ops` on every host in parallel; a host where they fail gets a warning ("cannot
+    /// {what}"), not an error.
+    fn run_all_or_warn(&self, ops: &[Op], what: &str) {
         for (i, r) in self
-            .par(&self.all(), |i| self.run(i, &op))
+            .par(&self.all(), |i| self.run(i, ops))
             .into_iter()
             .enumerate()
         {
             if let Err(e) = r {
-                self.warn(format!(
-                    "{}: cannot release the lock: {e}",
-                    self.host(i).name()
-                ));
+                self.warn(format!("{}: cannot {what}: {e}", self.host(i).name()));
             }
         }
+    }
+
+    fn unlock_all(&self, id: &str) {
+        self.run_all_or_warn(&[Op::ReleaseLock { id: id.into() }], "release the lock");
     }
 
     /// The newest stored rollout on any host, and whether its process is gone.
@@ -385,18 +387,7 @@ impl Deployer<'_> {
             path: ".tug/rollout.json".into(),
             contents: serde_json::to_string(st).unwrap(),
         }];
-        for (i, r) in self
-            .par(&self.all(), |i| self.run(i, &op))
-            .into_iter()
-            .enumerate()
-        {
-            if let Err(e) = r {
-                self.warn(format!(
-                    "{}: cannot record the rollout state: {e}",
-                    self.host(i).name()
-                ));
-            }
-        }
+        self.run_all_or_warn(&op, "record the rollout state");
     }
 
     /// Template values for host `i` running `version` (in `slot`, under blue-green): the slot's
