@@ -888,7 +888,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__rollback)
-            opts="-c -v -q -y -h -V --to --reason --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h -V --to --reason --skip-unreachable --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

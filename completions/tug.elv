@@ -385,6 +385,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --skip-unreachable 'Roll back the hosts that answer and leave the ones that cannot be reached as they are (listed, and recorded in history); a host key problem still stops the rollback'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'

@@ -250,6 +250,7 @@ complete -c tug -n "__fish_tug_using_subcommand rollback" -l to -d 'Go back to t
 complete -c tug -n "__fish_tug_using_subcommand rollback" -l reason -d 'Why (recorded in history on every host)' -r
 complete -c tug -n "__fish_tug_using_subcommand rollback" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand rollback" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand rollback" -l skip-unreachable -d 'Roll back the hosts that answer and leave the ones that cannot be reached as they are (listed, and recorded in history); a host key problem still stops the rollback'
 complete -c tug -n "__fish_tug_using_subcommand rollback" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand rollback" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand rollback" -l json -d 'Print one JSON event per line on stdout instead of human output'

@@ -17,4 +17,9 @@ pub struct RollbackArgs {
     /// Why (recorded in history on every host)
     #[arg(long, value_name = "TEXT")]
     pub reason: Option<String>,
+
+    /// Roll back the hosts that answer and leave the ones that cannot be reached as they are
+    /// (listed, and recorded in history); a host key problem still stops the rollback
+    #[arg(long)]
+    pub skip_unreachable: bool,
 }

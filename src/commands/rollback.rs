@@ -18,7 +18,7 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
         progress: &progress,
     };
     let plan = d
-        .plan_rollback(args.to.as_deref())
+        .plan_rollback(args.to.as_deref(), args.skip_unreachable)
         .map_err(|e| deploy_error(e, &args.env))?;
     ctx.printer
         .event("plan", serde_json::to_value(&plan).unwrap_or_default());
@@ -33,6 +33,12 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
                 .as_ref()
                 .map(|s| format!(" (standby slot {s}: a switch, no restart)"))
                 .unwrap_or_default()
+        ));
+    }
+    for u in &plan.unreachable {
+        ctx.printer.warn(format!(
+            "{}: unreachable, left as it is ({})",
+            u.host, u.message
         ));
     }
     if !ctx.global.yes {
@@ -77,5 +83,15 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
     }
     ctx.printer
         .status("Rolled back", format!("{} host(s)", results.len()));
+    if !plan.unreachable.is_empty() {
+        ctx.printer.warn(format!(
+            "not rolled back (unreachable): {}; run the rollback again once they answer",
+            plan.unreachable
+                .iter()
+                .map(|u| u.host.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
     Ok(ExitCode::Success)
 }

@@ -17,7 +17,7 @@ use super::hoststate::{
     self as hs, HistoryEntry, HostState, LockRecord, PlanStep, RolloutState, RolloutStatus,
 };
 use super::ops::{self, Op};
-use super::target::Host;
+use super::target::{Host, HostError};
 use super::verify::Release;
 use super::{render, Actor, DeployError, Environment, Event};
 
@@ -90,6 +90,9 @@ pub struct HostMove {
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackPlan {
     pub moves: Vec<HostMove>,
+    /// Hosts that did not answer and are left as they are (`--skip-unreachable`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<HostResult>,
     #[serde(skip)]
     records: BTreeMap<String, (String, String, u64)>,
 }
@@ -285,11 +288,16 @@ impl Deployer<'_> {
 
     /// Take the lock on every host, or on none (exit 5 naming the holder).
     fn lock_all(&self, id: &str, operation: &str) -> Result<(), DeployError> {
+        self.lock_hosts(&self.all(), id, operation)
+    }
+
+    /// Take the lock on the hosts `idx`, or on none of them.
+    fn lock_hosts(&self, idx: &[usize], id: &str, operation: &str) -> Result<(), DeployError> {
         let lock = self.lock_record(id, operation);
         let op = [Op::AcquireLock(lock)];
-        let results = self.par(&self.all(), |i| self.host(i).run(&op));
+        let results = self.par(idx, |i| self.host(i).run(&op));
         let mut failure = None;
-        for (i, r) in results.into_iter().enumerate() {
+        for (i, r) in idx.iter().copied().zip(results) {
             match r {
                 Ok(out) if out.ok() => {}
                 Ok(out) if out.status == ops::LOCK_HELD => {
@@ -326,7 +334,7 @@ impl Deployer<'_> {
             }
         }
         if let Some(err) = failure {
-            self.unlock_all(id);
+            self.unlock_hosts(idx, id);
             return Err(err);
         }
         Ok(())
@@ -360,7 +368,19 @@ impl Deployer<'_> {
     }
 
     fn unlock_all(&self, id: &str) {
-        self.run_all_or_warn(&[Op::ReleaseLock { id: id.into() }], "release the lock");
+        self.unlock_hosts(&self.all(), id);
+    }
+
+    fn unlock_hosts(&self, idx: &[usize], id: &str) {
+        let op = [Op::ReleaseLock { id: id.into() }];
+        for (i, r) in idx.iter().copied().zip(self.par(idx, |i| self.run(i, &op))) {
+            if let Err(e) = r {
+                self.warn(format!(
+                    "{}: cannot release the lock: {e}",
+                    self.host(i).name()
+                ));
+            }
+        }
     }
 
     /// The newest stored rollout on any host, and whether its process is gone.
@@ -1446,8 +1466,34 @@ impl Deployer<'_> {
     // ---------------------------------------------------------------- rollback
 
     /// Which release each host goes back to: `to`, or its previous good release.
-    pub fn plan_rollback(&self, to: Option<&str>) -> Result<RollbackPlan, DeployError> {
-        let states = self.read_states()?;
+    ///
+    /// With `skip_unreachable`, hosts that cannot be connected to are left out of the plan (and
+    /// listed in it) instead of stopping the rollback; a host key problem always stops it.
+    pub fn plan_rollback(
+        &self,
+        to: Option<&str>,
+        skip_unreachable: bool,
+    ) -> Result<RollbackPlan, DeployError> {
+        let mut unreachable = Vec::new();
+        let mut states = Vec::new();
+        for (i, r) in self
+            .par(&self.all(), |i| self.read_state(i))
+            .into_iter()
+            .enumerate()
+        {
+            match r {
+                Ok(s) => states.push((i, s)),
+                Err(DeployError::Host(e @ HostError::Connect { .. })) if skip_unreachable => {
+                    unreachable.push(HostResult {
+                        host: self.host(i).name().to_string(),
+                        ok: false,
+                        message: e.to_string(),
+                    })
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let (reachable, states): (Vec<usize>, Vec<HostState>) = states.into_iter().unzip();
         if let Some((st, interrupted)) = self.stored_rollout(&states) {
             return Err(DeployError::Unfinished {
                 state: Box::new(st),
@@ -1457,7 +1503,7 @@ impl Deployer<'_> {
         let mut moves = Vec::new();
         let mut records = BTreeMap::new();
         let mut problems = Vec::new();
-        for (i, s) in states.iter().enumerate() {
+        for (&i, s) in reachable.iter().zip(&states) {
             let name = self.host(i).name().to_string();
             let target = match to {
                 Some(v) => Some(
@@ -1498,7 +1544,11 @@ impl Deployer<'_> {
         if !problems.is_empty() {
             return Err(DeployError::Preflight(problems));
         }
-        Ok(RollbackPlan { moves, records })
+        Ok(RollbackPlan {
+            moves,
+            unreachable,
+            records,
+        })
     }
 
     /// Execute a rollback plan: every host in parallel, no steps, no analysis.
@@ -1512,7 +1562,23 @@ impl Deployer<'_> {
             chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
             self.actor.pid
         );
-        self.lock_all(&id, "rollback")?;
+        let reachable: Vec<usize> = self
+            .all()
+            .into_iter()
+            .filter(|&i| {
+                !plan
+                    .unreachable
+                    .iter()
+                    .any(|u| u.host == self.host(i).name())
+            })
+            .collect();
+        self.lock_hosts(&reachable, &id, "rollback")?;
+        let skipped = plan
+            .unreachable
+            .iter()
+            .map(|u| u.host.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let idx: Vec<usize> = plan
             .moves
             .iter()
@@ -1529,7 +1595,11 @@ impl Deployer<'_> {
             e.from = m.from.clone();
             e.to = Some(m.to.clone());
             e.digest = Some(sha.clone());
-            e.reason = reason.map(str::to_string);
+            e.reason = match (reason, skipped.is_empty()) {
+                (r, true) => r.map(str::to_string),
+                (Some(r), false) => Some(format!("{r}; unreachable, not rolled back: {skipped}")),
+                (None, false) => Some(format!("unreachable, not rolled back: {skipped}")),
+            };
             e.id = Some(id.clone());
             let recorded = std::sync::atomic::AtomicBool::new(false);
             let res = (|| -> Result<String, String> {
@@ -1651,11 +1721,7 @@ impl Deployer<'_> {
             }
         });
         // Hosts with nothing to do still hold our lock.
-        let idle: Vec<usize> = self
-            .all()
-            .into_iter()
-            .filter(|i| !idx.contains(i))
-            .collect();
+        let idle: Vec<usize> = reachable.into_iter().filter(|i| !idx.contains(i)).collect();
         self.par(&idle, |i| {
             let _ = self.run(i, &[Op::ReleaseLock { id: id.clone() }]);
         });

@@ -111,6 +111,9 @@ impl DeployError {
                 "check the host's key out of band, then fix known_hosts (ssh-keygen -R HOST; ssh-keyscan)".into(),
             ),
             DeployError::NoRollout(_) => Some(format!("start one with `tug rollout {env}`")),
+            DeployError::Host(HostError::Connect { .. }) => Some(format!(
+                "`tug status {env}` shows which hosts answer; `tug rollback {env} --skip-unreachable` rolls back the others"
+            )),
             _ => None,
         }
     }

@@ -1145,3 +1145,57 @@ fn max_unavailable_counts_unhealthy_hosts_and_pauses_when_none_can_go_down() {
     assert_eq!(fleet.currents(), all("2.1.0", 3));
     assert_eq!(fleet.served(), serving("2.1.0", 3));
 }
+
+#[test]
+fn rollback_can_leave_an_unreachable_host_out() {
+    let fleet = Fleet::over_ssh();
+    let cwd = fleet.root().join("work");
+    let env = fleet.env("prod", ALL_AT_ONCE, "");
+    fleet.write_config(&cwd, std::slice::from_ref(&env));
+    for v in [V1, V21] {
+        let out = rollout(&cwd, "prod", &release(v));
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    // A host nobody answers on (a free port on loopback).
+    let dead = free_port("127.0.0.1");
+    let extra = format!(
+        "        - {{name: dead, address: 127.0.0.1, port: {dead}, path: /nonexistent}}\n    restart:"
+    );
+    let with_dead = env.replacen("\n    restart:", &format!("\n{extra}"), 1);
+    fleet.write_config(&cwd, &[with_dead]);
+    let n = fleet.paths.len();
+
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("dead: cannot connect") && out.stderr.contains("--skip-unreachable"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("2.1.0", n), "nothing changed");
+
+    let out = run(tug(&cwd).args([
+        "rollback",
+        "prod",
+        "--yes",
+        "--skip-unreachable",
+        "--reason",
+        "dead host",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("dead: unreachable, left as it is")
+            && out.stderr.contains("not rolled back (unreachable): dead"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
+    assert!(
+        fleet
+            .history(0)
+            .contains("dead host; unreachable, not rolled back: dead"),
+        "{}",
+        fleet.history(0)
+    );
+}
