@@ -1108,3 +1108,77 @@ fn images_on_a_base_from_the_registry_reuse_its_layers_and_run() {
     hint: choose an `images.base` with every Linux platform the release builds, or build only the platforms it has
     ");
 }
+
+#[test]
+fn registry_with_basic_auth_takes_docker_config_or_env_credentials() {
+    let reg = Registry::start_with_auth("alice", "s3cret pass");
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 0);
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&reg.addr, "hello", false, ""),
+    )
+    .unwrap();
+    let docker = tmp.path().join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+
+    // No credentials anywhere: refused by the registry, nothing published, a way forward.
+    let out = run(tug(project).arg("publish").env("DOCKER_CONFIG", &docker));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("authentication failed: the registry wants a user name and password")
+            && out.stderr.contains("hint: set credentials (docker login"),
+        "{}",
+        out.stderr
+    );
+
+    // Wrong credentials in the environment: refused too.
+    let out = run(tug(project)
+        .arg("publish")
+        .env("DOCKER_CONFIG", &docker)
+        .env("TUG_REGISTRY_USERNAME", "alice")
+        .env("TUG_REGISTRY_PASSWORD", "wrong"));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "authentication failed: the registry refused the credentials of \"alice\" (from TUG_REGISTRY_USERNAME/TUG_REGISTRY_PASSWORD)"
+        ),
+        "{}",
+        out.stderr
+    );
+
+    // The Docker config file `docker login` writes.
+    use base64::Engine as _;
+    let auth = base64::engine::general_purpose::STANDARD.encode("alice:s3cret pass");
+    std::fs::write(
+        docker.join("config.json"),
+        format!(
+            "{{\"auths\": {{\"{}\": {{\"auth\": \"{auth}\"}}}}}}",
+            reg.addr
+        ),
+    )
+    .unwrap();
+    let out = run(tug(project).arg("publish").env("DOCKER_CONFIG", &docker));
+    assert_eq!(out.code, 0, "{out:?}");
+    // skopeo, with the same credentials, finds the release artifact.
+    let raw: serde_json::Value = serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        "--creds",
+        "alice:s3cret pass",
+        &format!("docker://{}/acme/hello:1.0.0", reg.addr),
+    ]))
+    .unwrap();
+    assert_eq!(raw["artifactType"], "application/vnd.tug.release.v1+json");
+    // And without them it cannot (the registry really checks).
+    let anon = Command::new("skopeo")
+        .args(["inspect", "--tls-verify=false", "--raw"])
+        .arg(format!("docker://{}/acme/hello:1.0.0", reg.addr))
+        .env("REGISTRY_AUTH_FILE", docker.join("none.json"))
+        .output()
+        .unwrap();
+    assert!(!anon.status.success());
+}

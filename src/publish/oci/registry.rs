@@ -70,20 +70,38 @@ impl std::fmt::Display for RepoRef {
     }
 }
 
+/// A user name and password for a registry, and where they came from (for error messages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+    pub source: String,
+}
+
 /// Username and password for a registry: `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else
 /// `auths.<host>.auth` of `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`.
-pub fn credentials(registry: &str) -> Option<(String, String)> {
-    if let (Ok(u), Ok(p)) = (
+pub fn credentials(registry: &str) -> Option<Credentials> {
+    if let (Ok(user), Ok(password)) = (
         std::env::var("TUG_REGISTRY_USERNAME"),
         std::env::var("TUG_REGISTRY_PASSWORD"),
     ) {
-        return Some((u, p));
+        return Some(Credentials {
+            user,
+            password,
+            source: "TUG_REGISTRY_USERNAME/TUG_REGISTRY_PASSWORD".into(),
+        });
     }
     let dir = std::env::var_os("DOCKER_CONFIG")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))?;
-    let text = std::fs::read_to_string(dir.join("config.json")).ok()?;
-    docker_config_auth(&text, registry)
+    let file = dir.join("config.json");
+    let text = std::fs::read_to_string(&file).ok()?;
+    let (user, password) = docker_config_auth(&text, registry)?;
+    Some(Credentials {
+        user,
+        password,
+        source: file.display().to_string(),
+    })
 }
 
 /// The credentials for `registry` in a Docker config file's `auths`.
@@ -174,7 +192,7 @@ pub struct Repo {
     pub reference: RepoRef,
     client: reqwest::Client,
     base: String,
-    creds: Option<(String, String)>,
+    creds: Option<Credentials>,
     authorization: Mutex<Option<String>>,
 }
 
@@ -245,15 +263,29 @@ impl Repo {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_challenge);
         self.authenticate(challenge).await?;
-        Ok(with_auth(make()).send().await?)
+        let resp = with_auth(make()).send().await?;
+        if resp.status() == StatusCode::UNAUTHORIZED {
+            return Err(Failure::Fatal(PublishError::Auth {
+                what: format!("registry {}", self.reference.registry),
+                message: match &self.creds {
+                    Some(c) => format!(
+                        "the registry refused the credentials of {:?} (from {})",
+                        c.user, c.source
+                    ),
+                    None => "the registry refused anonymous access".into(),
+                },
+            }));
+        }
+        Ok(resp)
     }
 
     async fn authenticate(&self, challenge: Option<Challenge>) -> Result<(), Failure> {
         let what = format!("registry {}", self.reference.registry);
-        let basic = self.creds.as_ref().map(|(u, p)| {
+        let basic = self.creds.as_ref().map(|c| {
             format!(
                 "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+                base64::engine::general_purpose::STANDARD
+                    .encode(format!("{}:{}", c.user, c.password))
             )
         });
         let value = match challenge {

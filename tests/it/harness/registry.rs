@@ -72,19 +72,51 @@ impl Registry {
 
     /// A registry of one's own (killed on drop).
     pub fn start() -> Registry {
+        Registry::start_with(None)
+    }
+
+    /// A registry of one's own that requires HTTP Basic authentication as `user`/`password`
+    /// (distribution's htpasswd backend; the bcrypt hash comes from libxcrypt through Python's
+    /// `crypt` module, an independent implementation).
+    pub fn start_with_auth(user: &str, password: &str) -> Registry {
+        Registry::start_with(Some((user, password)))
+    }
+
+    fn start_with(auth: Option<(&str, &str)>) -> Registry {
         let dir = super::tempdir();
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).unwrap();
         let addr = format!("127.0.0.1:{}", free_port());
         let config = dir.path().join("config.yml");
-        std::fs::write(
-            &config,
-            format!(
-                "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
-                storage.display()
-            ),
-        )
-        .unwrap();
+        let mut yaml = format!(
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
+            storage.display()
+        );
+        if let Some((user, password)) = auth {
+            let out = Command::new("python3")
+                .args([
+                    "-W",
+                    "ignore",
+                    "-c",
+                    "import crypt, sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH)))",
+                    password,
+                ])
+                .output()
+                .expect("python3");
+            let hash = String::from_utf8(out.stdout).unwrap();
+            assert!(
+                out.status.success() && hash.starts_with("$2"),
+                "bcrypt through python3's crypt module: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let htpasswd = dir.path().join("htpasswd");
+            std::fs::write(&htpasswd, format!("{user}:{}\n", hash.trim())).unwrap();
+            yaml += &format!(
+                "auth:\n  htpasswd:\n    realm: tug-test\n    path: {}\n",
+                htpasswd.display()
+            );
+        }
+        std::fs::write(&config, yaml).unwrap();
         let reg = Registry {
             addr,
             storage,
@@ -110,7 +142,11 @@ impl Registry {
                 let _ = s.write_all(b"GET /v2/ HTTP/1.0\r\n\r\n");
                 let mut buf = String::new();
                 let _ = s.read_to_string(&mut buf);
-                if buf.starts_with("HTTP/1.0 200") || buf.starts_with("HTTP/1.1 200") {
+                // 401: up, and asking for credentials (a registry with auth).
+                if ["200", "401"].iter().any(|c| {
+                    buf.starts_with(&format!("HTTP/1.0 {c}"))
+                        || buf.starts_with(&format!("HTTP/1.1 {c}"))
+                }) {
                     return;
                 }
             }
