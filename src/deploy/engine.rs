@@ -1208,7 +1208,16 @@ impl Deployer<'_> {
                 }
             }
             st.next_step += 1;
-            self.save_state(st);
+            // A switching step saves the state before it starts, and the end of the rollout
+            // removes it: before either, this save is not needed (a crash in between re-runs a
+            // batch that is already on the release, which only restarts it again).
+            let saved_next = matches!(
+                st.steps.get(st.next_step),
+                None | Some(PlanStep::Deploy(_) | PlanStep::Switch(_))
+            );
+            if !saved_next {
+                self.save_state(st);
+            }
         }
         Ok(self.finish(st))
     }
