@@ -5,9 +5,12 @@
 //! directories and as real sshd servers.
 
 use std::fs::File;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::sync::{Mutex, OnceLock};
 
 pub use super::ops::ExecOutput;
 use super::ops::{self, Op};
@@ -113,6 +116,8 @@ pub struct SshHost {
     pub known_hosts: Option<PathBuf>,
     pub identity_file: Option<PathBuf>,
     master: OnceLock<Result<(), String>>,
+    /// The shell this process keeps open on the host (see [`Session`]).
+    session: Mutex<Option<Session>>,
 }
 
 /// The directory holding ControlMaster sockets (short: unix socket paths are limited to 108 bytes).
@@ -150,6 +155,7 @@ impl SshHost {
             known_hosts,
             identity_file,
             master: OnceLock::new(),
+            session: Mutex::new(None),
         }
     }
 
@@ -281,9 +287,13 @@ impl Host for SshHost {
 
 impl SshHost {
     /// Run `script` with `sh` in the host's directory (created if missing), optionally feeding a
-    /// local file on stdin, over the shared connection.
+    /// local file on stdin, over the shared connection: through this process's [`Session`] with
+    /// the host, or (to feed a file) as a command of its own.
     fn exec(&self, script: &str, stdin: Option<&Path>) -> Result<ExecOutput, HostError> {
         self.connect()?;
+        if stdin.is_none() {
+            return self.exec_in_session(&with_root(&self.root, script));
+        }
         let remote = format!("sh -c {}", shquote(&with_root(&self.root, script)));
         let out = self
             .ssh()
@@ -306,9 +316,166 @@ impl SshHost {
     }
 }
 
+impl SshHost {
+    fn exec_in_session(&self, script: &str) -> Result<ExecOutput, HostError> {
+        let mut guard = self.session.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none() {
+            let mut cmd = self.ssh();
+            cmd.args(["-o", "ControlMaster=no", "-T"])
+                .arg(&self.destination)
+                .arg("--")
+                .arg("sh");
+            *guard = Some(Session::start(cmd).map_err(|source| HostError::Spawn {
+                host: self.name.clone(),
+                program: "ssh".into(),
+                source,
+            })?);
+        }
+        let session = guard.as_mut().expect("just started");
+        match session.run(script) {
+            Ok(out) => Ok(out),
+            Err(stderr) => {
+                // The connection or the remote shell is gone: the next script starts a new one.
+                *guard = None;
+                Err(self.classify(if stderr.trim().is_empty() {
+                    "the ssh session ended unexpectedly"
+                } else {
+                    &stderr
+                }))
+            }
+        }
+    }
+}
+
+/// One `sh` on a host that runs many scripts in turn, fed through the stdin of one ssh command:
+/// a script costs a write and a read instead of an ssh process and a remote login each. Each
+/// script runs in a subshell with stdin from /dev/null (so nothing it runs can read the stream
+/// of scripts), then the shell prints an end marker with the exit code on stdout and on stderr;
+/// the marker carries a random nonce, so no output can fake it.
+struct Session {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: mpsc::Receiver<Vec<u8>>,
+    stderr: mpsc::Receiver<Vec<u8>>,
+    nonce: String,
+    count: u64,
+}
+
+impl Session {
+    /// Start `cmd` (which runs `sh` reading its stdin) with piped streams.
+    fn start(mut cmd: Command) -> std::io::Result<Session> {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let lines = |stream: Box<dyn std::io::Read + Send>| {
+            let (tx, rx) = mpsc::channel();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream);
+                loop {
+                    let mut line = Vec::new();
+                    match reader.read_until(b'\n', &mut line) {
+                        Ok(0) | Err(_) => break,
+                        Ok(_) => {
+                            if tx.send(line).is_err() {
+                                break;
+                            }
+                        }
+                    }
+                }
+            });
+            rx
+        };
+        let stdout = lines(Box::new(child.stdout.take().expect("piped")));
+        let stderr = lines(Box::new(child.stderr.take().expect("piped")));
+        let stdin = child.stdin.take().expect("piped");
+        let mut nonce = [0u8; 12];
+        rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
+        Ok(Session {
+            child,
+            stdin,
+            stdout,
+            stderr,
+            nonce: crate::fsutil::hex(&nonce),
+            count: 0,
+        })
+    }
+
+    /// Run one script; `Err` (with what the shell printed on stderr) when the session broke.
+    fn run(&mut self, script: &str) -> Result<ExecOutput, String> {
+        self.count += 1;
+        let marker = format!("@@tug-end-{}-{}", self.nonce, self.count);
+        let framed = format!(
+            "( {script}\n) </dev/null\nprintf '\\n{marker} %d\\n' $?\nprintf '\\n{marker}\\n' >&2\n"
+        );
+        let written = self
+            .stdin
+            .write_all(framed.as_bytes())
+            .and_then(|_| self.stdin.flush());
+        let (stdout, status) = collect(&self.stdout, &marker);
+        let (stderr, _) = collect(&self.stderr, &marker);
+        match (written, status) {
+            (Ok(()), Some(status)) => Ok(ExecOutput {
+                status,
+                stdout,
+                stderr,
+            }),
+            _ => Err(stderr),
+        }
+    }
+}
+
+/// Read lines until the end marker; the text before it (without the newline that precedes the
+/// marker) and the exit code after it (`None` if the stream ended first).
+fn collect(lines: &mpsc::Receiver<Vec<u8>>, marker: &str) -> (String, Option<i32>) {
+    let mut text = Vec::new();
+    while let Ok(line) = lines.recv() {
+        if let Some(rest) = line.strip_prefix(marker.as_bytes()) {
+            if text.last() == Some(&b'\n') {
+                text.pop();
+            }
+            let code = String::from_utf8_lossy(rest).trim().parse().unwrap_or(0);
+            return (String::from_utf8_lossy(&text).into_owned(), Some(code));
+        }
+        text.extend_from_slice(&line);
+    }
+    (String::from_utf8_lossy(&text).into_owned(), None)
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_runs_scripts_in_turn_with_their_own_output_and_status() {
+        let mut s = Session::start(Command::new("sh")).unwrap();
+        let out = s.run("printf 'no newline'; echo oops >&2; exit 3").unwrap();
+        assert_eq!(
+            (out.status, out.stdout.as_str(), out.stderr.as_str()),
+            (3, "no newline", "oops\n")
+        );
+        let out = s.run("echo two; cat; echo \"@@tug-end-x-2 0\"").unwrap();
+        assert_eq!(out.status, 0);
+        assert_eq!(
+            out.stdout, "two\n@@tug-end-x-2 0\n",
+            "stdin is empty, markers are not fakeable"
+        );
+        let out = s.run("cd /; pwd; false").unwrap();
+        assert_eq!((out.status, out.stdout.as_str()), (1, "/\n"));
+        let out = s.run("pwd").unwrap();
+        assert_ne!(out.stdout, "/\n", "a script's cd stays in its subshell");
+        // A shell that goes away breaks the session.
+        let err = s.run("kill -9 $$").unwrap_err();
+        assert!(err.is_empty(), "{err}");
+    }
 
     #[test]
     fn quoting_survives_the_shell() {
