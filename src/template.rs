@@ -12,7 +12,8 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 
 use crate::config::types::did_you_mean;
 
-/// The variable sets, by the kind of field a template sits in.
+/// The variables of fields checked when tug.yaml loads (per-target and deploy fields are checked
+/// when they render, against the values they actually get).
 pub mod vars {
     /// Every templated field: facts about the release.
     pub const RELEASE: &[&str] = &[
@@ -24,33 +25,6 @@ pub mod vars {
         "commit_date",
         "commit_timestamp",
         "env",
-    ];
-    /// Fields rendered once per build target (binary and archive names, ldflags, ...).
-    pub const TARGET: &[&str] = &[
-        "project",
-        "version",
-        "tag",
-        "commit",
-        "short_commit",
-        "commit_date",
-        "commit_timestamp",
-        "env",
-        "os",
-        "arch",
-        "target",
-    ];
-    /// Deploy fields (commands, health checks, queries), rendered per host of an environment.
-    pub const DEPLOY: &[&str] = &[
-        "project",
-        "version",
-        "tag",
-        "commit",
-        "short_commit",
-        "commit_date",
-        "commit_timestamp",
-        "env",
-        "host",
-        "environment",
     ];
 }
 
@@ -321,7 +295,10 @@ mod tests {
     #[test]
     fn load_time_check_uses_the_allowed_set() {
         assert_eq!(
-            check_variables("{{ os }}-{{ env.X }}-{{ range(3) | length }}", vars::TARGET),
+            check_variables(
+                "{{ os }}-{{ env.X }}-{{ range(3) | length }}",
+                &["os", "env"]
+            ),
             Ok(())
         );
         assert_eq!(
@@ -332,7 +309,7 @@ mod tests {
             })
         );
         assert_eq!(
-            check_variables("{{ hots }}", vars::DEPLOY),
+            check_variables("{{ hots }}", &["host", "environment"]),
             Err(CheckError::UnknownVariable {
                 name: "hots".into(),
                 suggestion: Some("host".into())

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::harness::registry::{FlakyProxy, Registry};
 use crate::harness::*;
-use tug::manifest::{render_checksums, Artifact, ArtifactKind, Manifest};
+use tug::manifest::{render_checksums, ArtifactKind, Manifest};
 
 const MAIN_GO: &str = r#"package main
 
@@ -54,27 +54,6 @@ fn go_binaries() -> &'static PathBuf {
     })
 }
 
-fn artifact(dist: &Path, name: &str, path: &str, kind: ArtifactKind, bytes: &[u8]) -> Artifact {
-    let file = dist.join(path);
-    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
-    std::fs::write(&file, bytes).unwrap();
-    let (sha256, size) = tug::fsutil::sha256_file(&file).unwrap();
-    Artifact {
-        name: name.into(),
-        path: path.into(),
-        kind,
-        os: None,
-        arch: None,
-        variant: None,
-        target: None,
-        sha256,
-        size,
-        signs: None,
-        build: None,
-        extra: BTreeMap::new(),
-    }
-}
-
 /// A dist/ as `tug build` + `tug sign` would leave it: two real binaries, an archive, notes, a
 /// signature, and the checksums file.
 fn make_dist(project: &Path, big: usize) -> Manifest {
@@ -83,7 +62,7 @@ fn make_dist(project: &Path, big: usize) -> Manifest {
     let mut artifacts = Vec::new();
     for arch in ["amd64", "arm64"] {
         let bytes = std::fs::read(bins.join(format!("hello_linux_{arch}"))).unwrap();
-        let mut a = artifact(
+        let mut a = write_artifact(
             &dist,
             &format!("hello_linux_{arch}"),
             &format!("hello_linux_{arch}/hello"),
@@ -97,21 +76,21 @@ fn make_dist(project: &Path, big: usize) -> Manifest {
         artifacts.push(a);
     }
     let archive: Vec<u8> = (0..big).map(|i| (i * 7 % 251) as u8).collect();
-    artifacts.push(artifact(
+    artifacts.push(write_artifact(
         &dist,
         "hello_1.0.0_linux_amd64.tar.gz",
         "hello_1.0.0_linux_amd64.tar.gz",
         ArtifactKind::Archive,
         &archive,
     ));
-    artifacts.push(artifact(
+    artifacts.push(write_artifact(
         &dist,
         "RELEASE_NOTES.md",
         "RELEASE_NOTES.md",
         ArtifactKind::Notes,
         b"## 1.0.0\n\n- first release\n",
     ));
-    let mut sig = artifact(
+    let mut sig = write_artifact(
         &dist,
         "hello_1.0.0_linux_amd64.tar.gz.sig",
         "hello_1.0.0_linux_amd64.tar.gz.sig",
@@ -125,7 +104,7 @@ fn make_dist(project: &Path, big: usize) -> Manifest {
             .iter()
             .map(|a| (a.name.as_str(), a.sha256.as_str())),
     );
-    artifacts.push(artifact(
+    artifacts.push(write_artifact(
         &dist,
         "hello_1.0.0_checksums.txt",
         "hello_1.0.0_checksums.txt",

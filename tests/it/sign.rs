@@ -4,11 +4,10 @@
 //! cosign/Sigstore test vectors in ../shared/testdata/cosign. Install the checkers with
 //! scripts/install-test-deps.sh.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use tug::manifest::{render_checksums, Artifact, ArtifactKind, Manifest};
+use tug::manifest::{render_checksums, ArtifactKind, Manifest};
 
 use crate::harness::*;
 
@@ -59,17 +58,8 @@ fn project() -> tempfile::TempDir {
     ];
     let mut artifacts = Vec::new();
     for (path, kind, bytes) in files {
-        let full = dist.join(path);
-        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-        std::fs::write(&full, bytes).unwrap();
-        let (sha256, size) = tug::fsutil::sha256_file(&full).unwrap();
-        artifacts.push(artifact(
-            Path::new(path).file_name().unwrap().to_str().unwrap(),
-            path,
-            kind,
-            sha256,
-            size,
-        ));
+        let name = Path::new(path).file_name().unwrap().to_str().unwrap();
+        artifacts.push(write_artifact(&dist, name, path, kind, bytes));
     }
     let checksums = render_checksums(
         artifacts
@@ -78,9 +68,13 @@ fn project() -> tempfile::TempDir {
             .map(|a| (a.name.as_str(), a.sha256.as_str())),
     );
     let name = "hello_1.0.0_checksums.txt";
-    std::fs::write(dist.join(name), &checksums).unwrap();
-    let (sha256, size) = tug::fsutil::sha256_file(&dist.join(name)).unwrap();
-    artifacts.push(artifact(name, name, ArtifactKind::Checksums, sha256, size));
+    artifacts.push(write_artifact(
+        &dist,
+        name,
+        name,
+        ArtifactKind::Checksums,
+        checksums.as_bytes(),
+    ));
     let mut m = manifest(
         "hello",
         "1.0.0",
@@ -89,23 +83,6 @@ fn project() -> tempfile::TempDir {
     );
     m.write(&dist).unwrap();
     dir
-}
-
-fn artifact(name: &str, path: &str, kind: ArtifactKind, sha256: String, size: u64) -> Artifact {
-    Artifact {
-        name: name.into(),
-        path: path.into(),
-        kind,
-        os: None,
-        arch: None,
-        variant: None,
-        target: None,
-        sha256,
-        size,
-        signs: None,
-        build: None,
-        extra: BTreeMap::new(),
-    }
 }
 
 fn generate_keys(dir: &Path, prefix: &str) {

@@ -280,3 +280,41 @@ pub fn manifest(
         artifacts,
     }
 }
+
+/// The manifest entry of the file `dist/path` (hashed now), without platform fields.
+pub fn artifact_for(
+    dist: &Path,
+    name: &str,
+    path: &str,
+    kind: tug::manifest::ArtifactKind,
+) -> tug::manifest::Artifact {
+    let (sha256, size) = tug::fsutil::sha256_file(&dist.join(path)).unwrap();
+    tug::manifest::Artifact {
+        name: name.into(),
+        path: path.into(),
+        kind,
+        os: None,
+        arch: None,
+        variant: None,
+        target: None,
+        sha256,
+        size,
+        signs: None,
+        build: None,
+        extra: Default::default(),
+    }
+}
+
+/// Write `bytes` to `dist/path` and return its manifest entry.
+pub fn write_artifact(
+    dist: &Path,
+    name: &str,
+    path: &str,
+    kind: tug::manifest::ArtifactKind,
+    bytes: &[u8],
+) -> tug::manifest::Artifact {
+    let file = dist.join(path);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, bytes).unwrap();
+    artifact_for(dist, name, path, kind)
+}

@@ -127,28 +127,17 @@ pub fn release(v: Variant) -> PathBuf {
         .args(["build", "-trimpath", "-ldflags", &ldflags, "-o"])
         .arg(tmp.join("demo"))
         .arg("."));
-    let bin = tmp.join("demo");
-    let (sha, size) = tug::fsutil::sha256_file(&bin).unwrap();
-    sign(&bin);
+    sign(&tmp.join("demo"));
     let arch = tug::deploy::verify::go_arch();
+    let mut artifact =
+        super::artifact_for(&tmp, "demo", "demo", tug::manifest::ArtifactKind::Binary);
+    artifact.os = Some("linux".into());
+    artifact.arch = Some(arch.into());
     let mut manifest = super::manifest(
         "demo",
         v.version,
         &[&format!("linux/{arch}")],
-        vec![tug::manifest::Artifact {
-            name: "demo".into(),
-            path: "demo".into(),
-            kind: tug::manifest::ArtifactKind::Binary,
-            os: Some("linux".into()),
-            arch: Some(arch.into()),
-            variant: None,
-            target: None,
-            sha256: sha,
-            size,
-            signs: None,
-            build: None,
-            extra: Default::default(),
-        }],
+        vec![artifact],
     );
     manifest.write(&tmp).unwrap();
     std::fs::rename(&tmp, &dist).unwrap();
