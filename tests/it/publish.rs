@@ -151,6 +151,65 @@ fn inspect_raw(reference: &str) -> serde_json::Value {
     .unwrap()
 }
 
+/// A linux/amd64 image copied by skopeo into a `dir:` layout: its manifest, its config, and a
+/// root file system with every layer unpacked in order (by `tar`).
+struct CopiedImage {
+    dir: tempfile::TempDir,
+    manifest: serde_json::Value,
+    config: serde_json::Value,
+    rootfs: tempfile::TempDir,
+}
+
+impl CopiedImage {
+    /// Run the image's `/usr/local/bin/hello` and return what it printed.
+    fn run_hello(&self) -> String {
+        let out = Command::new(self.rootfs.path().join("usr/local/bin/hello"))
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+fn copy_amd64_image(reference: &str) -> CopiedImage {
+    let dir = tempdir();
+    skopeo(&[
+        "copy",
+        "--src-tls-verify=false",
+        "--override-os",
+        "linux",
+        "--override-arch",
+        "amd64",
+        reference,
+        &format!("dir:{}", dir.path().display()),
+    ]);
+    let blob = |digest: &serde_json::Value| {
+        dir.path()
+            .join(digest.as_str().unwrap().trim_start_matches("sha256:"))
+    };
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("manifest.json")).unwrap()).unwrap();
+    let config =
+        serde_json::from_slice(&std::fs::read(blob(&manifest["config"]["digest"])).unwrap())
+            .unwrap();
+    let rootfs = tempdir();
+    for layer in manifest["layers"].as_array().unwrap() {
+        let status = Command::new("tar")
+            .arg("-xzf")
+            .arg(blob(&layer["digest"]))
+            .arg("-C")
+            .arg(rootfs.path())
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    CopiedImage {
+        dir,
+        manifest,
+        config,
+        rootfs,
+    }
+}
+
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     tug::fsutil::hex(&sha2::Sha256::digest(bytes))
@@ -281,61 +340,26 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
     assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
 
     // skopeo copies the linux/amd64 image; its layers have the digests the registry lists.
-    let copy = tempdir();
-    skopeo(&[
-        "copy",
-        "--src-tls-verify=false",
-        "--override-os",
-        "linux",
-        "--override-arch",
-        "amd64",
-        &format!("docker://{}/acme/hello-image:1.0.0", reg.addr),
-        &format!("dir:{}", copy.path().display()),
-    ]);
-    let copied: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(copy.path().join("manifest.json")).unwrap()).unwrap();
+    let image = copy_amd64_image(&format!("docker://{}/acme/hello-image:1.0.0", reg.addr));
     let amd64 = inspect_raw(&format!(
         "{}/acme/hello-image@{}",
         reg.addr,
         index["manifests"][0]["digest"].as_str().unwrap()
     ));
-    assert_eq!(copied["layers"], amd64["layers"]);
-    let layer_hex = copied["layers"][0]["digest"]
+    assert_eq!(image.manifest["layers"], amd64["layers"]);
+    let layer_hex = image.manifest["layers"][0]["digest"]
         .as_str()
         .unwrap()
         .trim_start_matches("sha256:")
         .to_string();
-    let layer_bytes = std::fs::read(copy.path().join(&layer_hex)).unwrap();
+    let layer_bytes = std::fs::read(image.dir.path().join(&layer_hex)).unwrap();
     assert_eq!(
         sha256(&layer_bytes),
         layer_hex,
         "layer digest matches its bytes"
     );
-    let rootfs = tempdir();
-    let status = Command::new("tar")
-        .arg("-xzf")
-        .arg(copy.path().join(&layer_hex))
-        .arg("-C")
-        .arg(rootfs.path())
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let ran = Command::new(rootfs.path().join("usr/local/bin/hello"))
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&ran.stdout), "hello 1.0.0\n");
-    let config: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(
-            copy.path().join(
-                copied["config"]["digest"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("sha256:"),
-            ),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    assert_eq!(image.run_hello(), "hello 1.0.0\n");
+    let config = &image.config;
     assert_eq!(config["config"]["Entrypoint"][0], "/usr/local/bin/hello");
 
     // A second run uploads nothing: everything is confirmed in the publish state.
@@ -948,58 +972,21 @@ fn images_on_a_base_from_the_registry_reuse_its_layers_and_run() {
 
     // skopeo copies the linux/amd64 image: the base's layer first, tug's last.
     let image = format!("docker://{}/acme/based-image:1.0.0", reg.addr);
-    let copy = tempdir();
-    skopeo(&[
-        "copy",
-        "--src-tls-verify=false",
-        "--override-os",
-        "linux",
-        "--override-arch",
-        "amd64",
-        &image,
-        &format!("dir:{}", copy.path().display()),
-    ]);
-    let copied: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(copy.path().join("manifest.json")).unwrap()).unwrap();
-    let layers: Vec<&str> = copied["layers"]
+    let copied = copy_amd64_image(&image);
+    let layers: Vec<&str> = copied.manifest["layers"]
         .as_array()
         .unwrap()
         .iter()
         .map(|l| l["digest"].as_str().unwrap())
         .collect();
-    assert_eq!(layers.len(), 2, "{copied}");
+    assert_eq!(layers.len(), 2, "{}", copied.manifest);
     assert_eq!(layers[0], base_layer);
-    let rootfs = tempdir();
-    for layer in &layers {
-        let status = Command::new("tar")
-            .arg("-xzf")
-            .arg(copy.path().join(layer.trim_start_matches("sha256:")))
-            .arg("-C")
-            .arg(rootfs.path())
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
     assert_eq!(
-        std::fs::read_to_string(rootfs.path().join("etc/base-release")).unwrap(),
+        std::fs::read_to_string(copied.rootfs.path().join("etc/base-release")).unwrap(),
         "base 1.0\n"
     );
-    let ran = Command::new(rootfs.path().join("usr/local/bin/hello"))
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&ran.stdout), "hello 1.0.0\n");
-    let config: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(
-            copy.path().join(
-                copied["config"]["digest"]
-                    .as_str()
-                    .unwrap()
-                    .trim_start_matches("sha256:"),
-            ),
-        )
-        .unwrap(),
-    )
-    .unwrap();
+    assert_eq!(copied.run_hello(), "hello 1.0.0\n");
+    let config = &copied.config;
     assert_eq!(
         config["config"]["Env"],
         serde_json::json!(["PATH=/bin", "BASE=1"])
