@@ -335,53 +335,57 @@ impl EntrySpans {
 }
 
 pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
-    let spans = EntrySpans::read(v.source());
+    // (entry, key, message, hint); located only when there is something to report.
+    let mut problems: Vec<(usize, &str, String, Option<String>)> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for (i, p) in publishers.iter().enumerate() {
-        let entry = |key: &str| EntrySpans::at(&spans, i, key);
         if !seen.insert(p.name().to_string()) {
-            v.error(
-                entry("name"),
+            problems.push((
+                i,
+                "name",
                 format!("publish: two publishers are named {:?}", p.name()),
                 Some("give each publisher of the same type its own `name:`".into()),
-            );
+            ));
         }
         if p.retry().attempts == 0 {
-            v.error(
-                entry("retry"),
+            problems.push((
+                i,
+                "retry",
                 format!("publish.{}: retry.attempts must be at least 1", p.name()),
                 None,
-            );
+            ));
         }
         match p {
             PublisherConfig::Oci(o) => {
                 if o.concurrency == 0 || o.chunk_size < 1024 {
-                    v.error(
+                    problems.push((
+                        i,
                         if o.concurrency == 0 {
-                            entry("concurrency")
+                            "concurrency"
                         } else {
-                            entry("chunk_size")
+                            "chunk_size"
                         },
                         format!(
                             "publish.{}: concurrency must be >= 1 and chunk_size >= 1024",
                             p.name()
                         ),
                         None,
-                    );
+                    ));
                 }
                 if let Some(images) = &o.images {
                     if images.repository == o.repository
                         && images.tags.iter().any(|t| o.tags.contains(t))
                     {
-                        v.error(
-                            entry("images"),
+                        problems.push((
+                            i,
+                            "images",
                             format!(
                                 "publish.{}: the images and the release artifact would share a tag in {}",
                                 p.name(),
                                 o.repository
                             ),
                             Some("use another `images.repository` or other `tags`".into()),
-                        );
+                        ));
                     }
                 }
             }
@@ -389,25 +393,34 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
                 if g.repository.split('/').filter(|s| !s.is_empty()).count() != 2
                     && !g.repository.contains("{{") =>
             {
-                v.error(
-                    entry("repository"),
+                problems.push((
+                    i,
+                    "repository",
                     format!(
                         "publish.{}: repository {:?} is not owner/name",
                         p.name(),
                         g.repository
                     ),
                     Some("e.g. `repository: acme/hello`".into()),
-                );
+                ));
             }
             PublisherConfig::Http(h) if h.concurrency == 0 => {
-                v.error(
-                    entry("concurrency"),
+                problems.push((
+                    i,
+                    "concurrency",
                     format!("publish.{}: concurrency must be >= 1", p.name()),
                     None,
-                );
+                ));
             }
             _ => {}
         }
+    }
+    if problems.is_empty() {
+        return;
+    }
+    let spans = EntrySpans::read(v.source());
+    for (i, key, message, hint) in problems {
+        v.error(EntrySpans::at(&spans, i, key), message, hint);
     }
 }
 

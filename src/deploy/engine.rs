@@ -271,6 +271,17 @@ impl Deployer<'_> {
         }
     }
 
+    /// The history line of rollout `st` moving host `i` (from where the rollout found it).
+    fn rollout_entry(&self, i: usize, st: &RolloutState, outcome: &str) -> HistoryEntry {
+        let mut e = self.history_entry(i, "rollout", outcome);
+        e.from = st.from.get(self.host(i).name()).cloned().flatten();
+        e.to = Some(st.version.clone());
+        e.digest = Some(st.sha256.clone());
+        e.id = Some(st.id.clone());
+        e.insecure_skip_verify = st.insecure_skip_verify;
+        e
+    }
+
     fn lock_record(&self, id: &str, operation: &str) -> LockRecord {
         let started = chrono::Utc::now();
         let expires = started
@@ -663,12 +674,6 @@ impl Deployer<'_> {
         Ok(slot)
     }
 
-    /// The operations that make `slot` (already running `version`) live: hooks around one rename
-    /// of `current`.
-    fn switch_slot_ops(&self, i: usize, version: &str, slot: &str) -> Result<Vec<Op>, String> {
-        self.switch_ops(i, version, Some(slot))
-    }
-
     /// The operations that bring `version` back to life on a blue-green host without a restart:
     /// switch to the warm slot that runs it (or, for a host that ran without slots before, point
     /// `current` at the release again).
@@ -688,7 +693,7 @@ impl Deployer<'_> {
             return Ok(Vec::new());
         }
         match self.standby_slot(state, version) {
-            Some(slot) => self.switch_slot_ops(i, version, &slot),
+            Some(slot) => self.switch_ops(i, version, Some(&slot)),
             None => Ok(vec![Op::Switch {
                 link: "current".into(),
                 to: Some(format!("releases/{version}")),
@@ -965,13 +970,7 @@ impl Deployer<'_> {
                     st.in_flight = self.names(&todo);
                     self.save_state(st);
                     let switch_one = |i: usize| {
-                        let name = self.host(i).name().to_string();
-                        let mut e = self.history_entry(i, "rollout", "switched");
-                        e.from = st.from.get(&name).cloned().flatten();
-                        e.to = Some(st.version.clone());
-                        e.digest = Some(st.sha256.clone());
-                        e.id = Some(st.id.clone());
-                        e.insecure_skip_verify = st.insecure_skip_verify;
+                        let e = self.rollout_entry(i, st, "switched");
                         let res = self
                             .activate(i, &st.version, vec![Op::AppendHistory(e)])
                             .map_err(|why| one_line(&why));
@@ -1071,14 +1070,8 @@ impl Deployer<'_> {
                     st.in_flight = self.names(&todo);
                     self.save_state(st);
                     let results = self.par(&todo, |i| -> Result<(), String> {
-                        let name = self.host(i).name().to_string();
                         let state = self.read_state(i).map_err(|e| e.to_string())?;
-                        let mut e = self.history_entry(i, "rollout", "switched");
-                        e.from = st.from.get(&name).cloned().flatten();
-                        e.to = Some(st.version.clone());
-                        e.digest = Some(st.sha256.clone());
-                        e.id = Some(st.id.clone());
-                        e.insecure_skip_verify = st.insecure_skip_verify;
+                        let e = self.rollout_entry(i, st, "switched");
                         let res = if state.live_slot.is_some()
                             && state.current.as_deref() == Some(st.version.as_str())
                         {
@@ -1090,7 +1083,7 @@ impl Deployer<'_> {
                                     st.version
                                 )),
                                 Some(slot) => {
-                                    let mut ops = self.switch_slot_ops(i, &st.version, &slot)?;
+                                    let mut ops = self.switch_ops(i, &st.version, Some(&slot))?;
                                     ops.push(Op::AppendHistory(e));
                                     self.run(i, &ops)
                                         .map(|_| {
@@ -1323,15 +1316,9 @@ impl Deployer<'_> {
         self.phase(format!("done: {} on every host", st.version));
         let keep = self.env.config.keep_releases;
         self.end(st, |i, name| {
-            st.switched.contains(&name.to_string()).then(|| {
-                let mut e = self.history_entry(i, "rollout", "success");
-                e.from = st.from.get(name).cloned().flatten();
-                e.to = Some(st.version.clone());
-                e.digest = Some(st.sha256.clone());
-                e.id = Some(st.id.clone());
-                e.insecure_skip_verify = st.insecure_skip_verify;
-                e
-            })
+            st.switched
+                .contains(&name.to_string())
+                .then(|| self.rollout_entry(i, st, "success"))
         });
         // Prune old releases, never the current one or the one before it.
         self.par(&self.all(), |i| {
@@ -1651,7 +1638,7 @@ impl Deployer<'_> {
                         };
                         match answers {
                             Ok(()) => {
-                                ops.extend(self.switch_slot_ops(i, &m.to, slot)?);
+                                ops.extend(self.switch_ops(i, &m.to, Some(slot))?);
                                 ops.extend(finish);
                                 self.run(i, &ops)?;
                                 recorded.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -1667,7 +1654,7 @@ impl Deployer<'_> {
                     }
                     self.run(i, &ops)?;
                     let slot = self.prepare_slot(i, &m.to)?;
-                    let mut ops = self.switch_slot_ops(i, &m.to, &slot)?;
+                    let mut ops = self.switch_ops(i, &m.to, Some(&slot))?;
                     ops.extend(finish);
                     self.run(i, &ops)?;
                     recorded.store(true, std::sync::atomic::Ordering::Relaxed);
