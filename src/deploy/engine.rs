@@ -1219,11 +1219,16 @@ impl Deployer<'_> {
     fn revert_host(&self, i: usize, st: &RolloutState, reason: &str) -> Result<(), String> {
         let name = self.host(i).name().to_string();
         let from = st.from.get(&name).cloned().flatten();
+        let state = self.read_state(i).map_err(|e| e.to_string())?;
+        // A host that never left (its switch failed before `current` moved) is not touched:
+        // re-running its hooks and restart would only take it down for nothing.
+        let restarts = !self.blue_green() && state.current != from;
         let mut ops = if self.blue_green() {
-            let state = self.read_state(i).map_err(|e| e.to_string())?;
             self.switch_back_ops(i, &state, from.as_deref())?
-        } else {
+        } else if restarts {
             self.activate_ops(i, from.as_deref())?
+        } else {
+            Vec::new()
         };
         ops.push(Op::MarkBad {
             version: st.version.clone(),
@@ -1247,7 +1252,18 @@ impl Deployer<'_> {
             ),
             Err(e) => self.warn(format!("{name}: revert failed: {e}")),
         }
-        res.map(|_| ())
+        res?;
+        // Restarted on the old release: reverted means serving again, so wait for it.
+        if let (true, Some(v)) = (restarts, from.as_deref()) {
+            if let Some(probe) = self.probe(i, v, None)? {
+                let cfg = self.env.config.health_check.as_ref().expect("probe");
+                match probe.wait_healthy(self.host(i), cfg) {
+                    Ok(()) => self.on_host(i, format!("healthy on {v}")),
+                    Err(e) => self.warn(format!("{name}: back on {v} but not healthy: {e}")),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Revert `hosts` in parallel, end the rollout, release the lock.

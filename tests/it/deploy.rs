@@ -838,8 +838,6 @@ fn hooks_run_around_the_switch_and_a_failing_before_switch_stops_the_host() {
         before 1.0.0 h1: 1.0.0 prod h1 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
         after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
         before 2.1.0 h1: 2.1.0 prod h1 [HOST]/releases/2.1.0 in [HOST]/releases/2.1.0, current=releases/1.0.0
-        before 1.0.0 h1: 1.0.0 prod h1 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=releases/1.0.0
-        after 1.0.0: 1.0.0 in [HOST], current=releases/1.0.0
         ");
     insta::assert_snapshot!(hooks_log(1), @r"
         before 1.0.0 h2: 1.0.0 prod h2 [HOST]/releases/1.0.0 in [HOST]/releases/1.0.0, current=none
