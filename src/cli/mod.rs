@@ -29,7 +29,7 @@ pub mod verify;
 /// The documented process exit codes (the same table as `tug::ExitCode::ALL`, which a unit test
 /// keeps in step): shown at the end of `tug --help`, in every man page's EXIT STATUS section and in
 /// the README.
-pub const EXIT_CODES: [(u8, &str); 7] = [
+pub const EXIT_CODES: [(u8, &str); 8] = [
     (0, "success"),
     (1, "failure"),
     (2, "usage or configuration error"),
@@ -39,6 +39,10 @@ pub const EXIT_CODES: [(u8, &str); 7] = [
     (
         6,
         "rollout paused, waiting for a human (`tug rollout promote`)",
+    ),
+    (
+        7,
+        "failed and not fully reverted (the environment is mixed: the hosts are named)",
     ),
 ];
 

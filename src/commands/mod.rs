@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use crate::cli::{Cli, Command, GlobalArgs};
+use crate::config::env::EnvSnapshot;
 use crate::error::ExitCode;
 use crate::ui::Printer;
 
@@ -25,11 +26,13 @@ pub mod status;
 pub mod unlock;
 pub mod verify;
 
-/// What every command gets: the printer, the global flags and where it was started.
+/// What every command gets: the printer, the global flags, where it was started, and the
+/// environment of this run (read once, here; nothing below reads the process environment).
 pub struct Context {
     pub printer: Printer,
     pub global: GlobalArgs,
     pub cwd: PathBuf,
+    pub env: EnvSnapshot,
 }
 
 /// Run the parsed command line. Returns the exit code for a completed run (which may be non-zero
@@ -40,6 +43,7 @@ pub fn run(printer: Printer, cli: Cli) -> anyhow::Result<ExitCode> {
         printer,
         global: cli.global,
         cwd,
+        env: EnvSnapshot::capture(),
     };
     match cli.command {
         Command::Init(args) => init::run(&ctx, args),

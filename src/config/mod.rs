@@ -22,6 +22,7 @@ pub mod checks;
 pub mod deploy;
 pub mod detect;
 pub mod diag;
+pub mod env;
 pub mod project;
 pub mod publish;
 pub mod secret;
