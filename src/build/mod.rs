@@ -157,6 +157,15 @@ impl BuildError {
     }
 }
 
+impl crate::error::Diagnostic for BuildError {
+    fn exit_code(&self) -> crate::ExitCode {
+        BuildError::exit_code(self)
+    }
+    fn hint(&self) -> Option<String> {
+        BuildError::hint(self)
+    }
+}
+
 /// One target that did not build.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct TargetFailure {
