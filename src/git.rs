@@ -21,8 +21,20 @@ pub enum GitError {
     NotARepository { path: PathBuf },
     #[error("the repository at {path} has no commits yet")]
     NoCommits { path: PathBuf },
-    #[error("cannot read the git repository at {path}: {source}")]
-    Git { path: PathBuf, source: git2::Error },
+    #[error("cannot read the git repository at {}", path.display())]
+    Git {
+        path: PathBuf,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("cannot resolve tag {name} to a commit")]
+    Tag {
+        name: String,
+        #[source]
+        source: git2::Error,
+    },
+    #[error("the commit time of {commit} ({seconds} s since 1970) is not a valid date")]
+    BadCommitTime { commit: String, seconds: i64 },
 }
 
 impl GitError {
@@ -30,8 +42,28 @@ impl GitError {
         match self {
             GitError::NotARepository { .. } => Some("run tug inside a git repository (`git init`)"),
             GitError::NoCommits { .. } => Some("commit your files first (`git commit`)"),
+            GitError::Tag { .. } => Some(
+                "repair or delete the broken tag (`git tag -d NAME`, then `git fetch --tags`)",
+            ),
+            GitError::BadCommitTime { .. } => Some(
+                "the commit was written with a broken clock; amend it (`git commit --amend --date=now`)",
+            ),
             GitError::Git { .. } => None,
         }
+    }
+}
+
+impl crate::error::Diagnostic for GitError {
+    /// A repository that is missing or empty is a usage problem; a repository libgit2 cannot
+    /// read is a failure.
+    fn exit_code(&self) -> crate::ExitCode {
+        match self {
+            GitError::NotARepository { .. } | GitError::NoCommits { .. } => crate::ExitCode::Usage,
+            _ => crate::ExitCode::Failure,
+        }
+    }
+    fn hint(&self) -> Option<String> {
+        GitError::hint(self).map(str::to_string)
     }
 }
 
@@ -92,7 +124,9 @@ pub struct RepoFacts {
 
 impl RepoFacts {
     /// Read the facts of the repository containing `path`.
+    #[tracing::instrument(level = "debug", skip_all, fields(path = %path.display()))]
     pub fn discover(path: &Path) -> Result<RepoFacts, GitError> {
+        let started = std::time::Instant::now();
         let repo = Repository::discover(path).map_err(|e| {
             if e.code() == git2::ErrorCode::NotFound {
                 GitError::NotARepository {
@@ -130,7 +164,7 @@ impl RepoFacts {
             None
         };
 
-        let tags = version_tags(&repo).map_err(err)?;
+        let tags = version_tags(&repo)?;
         let tag = tags
             .get(&head_id)
             .and_then(|ts| ts.iter().max_by(|a, b| a.version.cmp(&b.version)).cloned());
@@ -143,17 +177,36 @@ impl RepoFacts {
         } else {
             dirty_files(&repo).map_err(err)?
         };
-        Ok(RepoFacts {
+        let commit_time = head_commit.time().seconds();
+        if chrono::DateTime::from_timestamp(commit_time, 0).is_none() {
+            return Err(GitError::BadCommitTime {
+                commit,
+                seconds: commit_time,
+            });
+        }
+        let facts = RepoFacts {
             root,
             tag,
             previous_tag,
             commit,
             short_commit,
-            commit_time: head_commit.time().seconds(),
+            commit_time,
             branch,
             dirty_files,
             shallow: repo.is_shallow(),
-        })
+        };
+        tracing::debug!(
+            root = %facts.root.display(),
+            commit = %facts.short_commit,
+            tag = facts.tag.as_ref().map(|t| t.name.as_str()),
+            previous_tag = facts.previous_tag.as_ref().map(|t| t.name.as_str()),
+            branch = facts.branch.as_deref(),
+            dirty = facts.dirty_files.len(),
+            shallow = facts.shallow,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "read repository facts"
+        );
+        Ok(facts)
     }
 
     pub fn is_dirty(&self) -> bool {
@@ -187,6 +240,7 @@ impl RepoFacts {
 
     /// Commits reachable from HEAD but not from `since` (a tag name), newest first, merges
     /// skipped. With `since = None`, the whole history.
+    #[tracing::instrument(level = "debug", skip(self), fields(root = %self.root.display()))]
     pub fn commits_since(&self, since: Option<&str>) -> Result<Vec<CommitInfo>, GitError> {
         let err = |source| GitError::Git {
             path: self.root.clone(),
@@ -226,11 +280,13 @@ impl RepoFacts {
                 time: c.time().seconds(),
             });
         }
+        tracing::debug!(commits = out.len(), "walked the history");
         Ok(out)
     }
 }
 
-/// Unix seconds as RFC 3339 UTC with a `Z` suffix.
+/// Unix seconds as RFC 3339 UTC with a `Z` suffix. [`RepoFacts::discover`] refuses a commit
+/// time outside chrono's range, so for a commit time this never falls back.
 pub fn rfc3339(secs: i64) -> String {
     chrono::DateTime::from_timestamp(secs, 0)
         .unwrap_or_default()
@@ -238,27 +294,50 @@ pub fn rfc3339(secs: i64) -> String {
         .to_string()
 }
 
-/// Every tag that resolves to a commit, as (name, commit) (annotated tags peeled).
-pub fn commit_tags(repo: &Repository) -> Vec<(String, Oid)> {
+/// Every tag that resolves to a commit, as (name, commit) (annotated tags peeled). A tag that
+/// points at a tree or a blob is not a release and is left out; a tag that cannot be read at all
+/// is an error (its output feeds the tag-reuse and monotonic-version checks, which must not pass
+/// on a repository they could not read).
+pub fn commit_tags(repo: &Repository) -> Result<Vec<(String, Oid)>, GitError> {
+    let root = || repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
+    let names = repo.tag_names(None).map_err(|source| GitError::Git {
+        path: root(),
+        source,
+    })?;
     let mut out = Vec::new();
-    let Ok(names) = repo.tag_names(None) else {
-        return out;
-    };
-    for name in names.iter().flatten() {
-        let Ok(obj) = repo.revparse_single(&format!("refs/tags/{name}")) else {
+    for name in names.iter() {
+        let Some(name) = name else {
+            // libgit2 yields None for a name that is not UTF-8: no semver tag looks like that.
+            tracing::debug!("skipping a tag whose name is not UTF-8");
             continue;
         };
-        if let Ok(commit) = obj.peel_to_commit() {
-            out.push((name.to_string(), commit.id()));
+        let obj = repo
+            .revparse_single(&format!("refs/tags/{name}"))
+            .map_err(|source| GitError::Tag {
+                name: name.to_string(),
+                source,
+            })?;
+        match obj.peel_to_commit() {
+            Ok(commit) => out.push((name.to_string(), commit.id())),
+            Err(e) if e.code() == git2::ErrorCode::InvalidSpec => {
+                tracing::debug!(tag = name, "the tag does not point at a commit; skipped");
+            }
+            Err(source) => {
+                return Err(GitError::Tag {
+                    name: name.to_string(),
+                    source,
+                })
+            }
         }
     }
-    out
+    tracing::debug!(tags = out.len(), "read tags");
+    Ok(out)
 }
 
 /// Every semver tag, grouped by the commit it points at.
-fn version_tags(repo: &Repository) -> Result<HashMap<Oid, Vec<VersionTag>>, git2::Error> {
+fn version_tags(repo: &Repository) -> Result<HashMap<Oid, Vec<VersionTag>>, GitError> {
     let mut out: HashMap<Oid, Vec<VersionTag>> = HashMap::new();
-    for (name, commit) in commit_tags(repo) {
+    for (name, commit) in commit_tags(repo)? {
         if let Some(tag) = VersionTag::parse(&name) {
             out.entry(commit).or_default().push(tag);
         }

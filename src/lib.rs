@@ -17,6 +17,7 @@ pub mod gomod;
 pub mod logging;
 pub mod manifest;
 pub mod publish;
+pub mod redact;
 pub mod sign;
 pub mod template;
 pub mod ui;

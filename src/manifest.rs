@@ -23,7 +23,7 @@ pub enum ManifestError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{path} is not a valid tug manifest: {source}")]
+    #[error("{path} is not a valid tug manifest")]
     Parse {
         path: PathBuf,
         source: serde_json::Error,
@@ -41,6 +41,18 @@ impl ManifestError {
             ManifestError::TooNew { .. } => Some("upgrade tug to read this release"),
             _ => None,
         }
+    }
+}
+
+impl crate::error::Diagnostic for ManifestError {
+    fn exit_code(&self) -> crate::ExitCode {
+        match self {
+            ManifestError::Missing { .. } => crate::ExitCode::Usage,
+            _ => crate::ExitCode::Failure,
+        }
+    }
+    fn hint(&self) -> Option<String> {
+        ManifestError::hint(self).map(str::to_string)
     }
 }
 

@@ -45,7 +45,7 @@ pub fn environment() -> &'static Environment<'static> {
 }
 
 /// The values a template may use. Build it per render context:
-/// `TemplateVars::new().set("version", "1.2.3").with_env(std::env::vars())`.
+/// `TemplateVars::new().set("version", "1.2.3").with_env(ctx.env.vars().clone())`.
 #[derive(Debug, Clone, Default)]
 pub struct TemplateVars {
     values: BTreeMap<String, Value>,
@@ -145,10 +145,12 @@ impl TemplateError {
     }
 }
 
-impl From<TemplateError> for crate::Error {
-    fn from(e: TemplateError) -> Self {
-        let hint = e.hint();
-        crate::Error::usage(e.to_string()).with_hint(hint)
+impl crate::error::Diagnostic for TemplateError {
+    fn exit_code(&self) -> crate::ExitCode {
+        crate::ExitCode::Usage
+    }
+    fn hint(&self) -> Option<String> {
+        Some(TemplateError::hint(self))
     }
 }
 
@@ -165,11 +167,14 @@ fn flatten_error(e: &minijinja::Error) -> String {
     msg
 }
 
-/// Render config field `field` (e.g. `builds[0].ldflags`) with `vars`.
+/// Render config field `field` (e.g. `builds[0].ldflags`) with `vars`. Each render is a trace
+/// event (`-vv`) naming the field; neither the template's variables nor the result are logged
+/// (either may hold a secret from `{{ env.NAME }}`).
 pub fn render(field: &str, template: &str, vars: &TemplateVars) -> Result<String, TemplateError> {
     if !template.contains("{{") && !template.contains("{%") && !template.contains("{#") {
         return Ok(template.to_string());
     }
+    tracing::trace!(field, "rendering a template");
     let tmpl = ENV
         .template_from_str(template)
         .map_err(|e| TemplateError::Syntax {

@@ -40,9 +40,41 @@ impl Invocation {
         cmd
     }
 
+    /// The environment overrides as they may be logged: values of secret-looking names
+    /// (`*TOKEN*`, `*PASSWORD*`, ...) masked.
+    pub fn shown_env(&self) -> String {
+        let mut words: Vec<String> = self.env_remove.iter().map(|k| format!("-u {k}")).collect();
+        words.extend(
+            self.env
+                .iter()
+                .map(|(k, v)| format!("{k}={}", shell_quote(crate::redact::env_value(k, v)))),
+        );
+        words.join(" ")
+    }
+
+    /// The program and its arguments as a shell line (for logs).
+    pub fn shown_command(&self) -> String {
+        std::iter::once(&self.program)
+            .chain(&self.args)
+            .map(|w| shell_quote(w))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Run to completion, capturing output. A spawn failure is reported like a failed run.
+    /// Logged at debug level: the command line, the environment overrides (secrets masked), the
+    /// directory, and when it finishes its exit status and duration.
     pub fn run(&self) -> Ran {
-        match self.command().output() {
+        let span = tracing::debug_span!("process", program = %self.program);
+        let _entered = span.enter();
+        tracing::debug!(
+            command = %self.shown_command(),
+            env = %self.shown_env(),
+            cwd = %self.dir.display(),
+            "running"
+        );
+        let started = std::time::Instant::now();
+        let ran = match self.command().output() {
             Ok(out) => {
                 let mut output = String::from_utf8_lossy(&out.stdout).into_owned();
                 output.push_str(&String::from_utf8_lossy(&out.stderr));
@@ -57,7 +89,14 @@ impl Invocation {
                 status: "not started".into(),
                 output: format!("cannot run {}: {e}\n", self.program),
             },
-        }
+        };
+        tracing::debug!(
+            status = %ran.status,
+            success = ran.success,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "finished"
+        );
+        ran
     }
 
     /// The command as a person would type it in a POSIX shell, with `from` (a staging path)
@@ -128,5 +167,22 @@ mod tests {
             "cd '/src/it'\\''s' && env -u GOARM GOOS=linux go build -ldflags '-s -w' -o /p/dist/hello"
         );
         assert_eq!(tail("a\n\nb\nc\n", 2), ["b", "c"]);
+    }
+
+    #[test]
+    fn logged_environment_masks_secrets() {
+        let inv = Invocation {
+            program: "go".into(),
+            args: vec!["build".into(), "./cmd/x y".into()],
+            env: [
+                ("GOOS".to_string(), "linux".to_string()),
+                ("GITHUB_TOKEN".to_string(), "ghp_secret".to_string()),
+            ]
+            .into(),
+            env_remove: vec!["GOARM".into()],
+            dir: PathBuf::from("/src"),
+        };
+        assert_eq!(inv.shown_env(), "-u GOARM GITHUB_TOKEN='****' GOOS=linux");
+        assert_eq!(inv.shown_command(), "go build './cmd/x y'");
     }
 }

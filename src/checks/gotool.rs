@@ -1,9 +1,43 @@
 //! The user's Go toolchain: found on PATH (or `$TUG_GO`), asked once for its version and GOROOT.
+//!
+//! Where to look comes in as a value ([`ToolPaths`], from the run's environment snapshot);
+//! [`GoTool::locate`] and [`find_on_path_in`] take it. Each `go` run is logged at debug level
+//! (command, duration, exit status).
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::config::env::EnvSnapshot;
 use crate::gomod::GoVersion;
+
+/// Where tools are looked for: `TUG_GO` (an explicit `go`) and `PATH`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolPaths {
+    pub tug_go: Option<PathBuf>,
+    pub path: Option<OsString>,
+}
+
+impl ToolPaths {
+    /// `TUG_GO` and `PATH` of the run's environment.
+    pub fn from_env(env: &EnvSnapshot) -> Self {
+        ToolPaths {
+            tug_go: env.path("TUG_GO"),
+            path: env.get("PATH").map(OsString::from),
+        }
+    }
+
+    /// `TUG_GO` and `PATH` of the process. Only for callers that do not get the run's
+    /// environment passed down yet (`checks::rules`); new code uses [`ToolPaths::from_env`].
+    pub fn from_process() -> Self {
+        ToolPaths {
+            tug_go: std::env::var_os("TUG_GO")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            path: std::env::var_os("PATH"),
+        }
+    }
+}
 
 /// A located, working `go` command.
 #[derive(Debug, Clone)]
@@ -20,25 +54,41 @@ pub enum GoToolError {
     NotFound,
     #[error("{0} does not work: {1}")]
     Broken(PathBuf, String),
+    #[error("cannot run {}", .0.display())]
+    Spawn(PathBuf, #[source] std::io::Error),
 }
 
 impl GoTool {
-    /// Find `go` via `$TUG_GO` or PATH and ask it for `GOVERSION` and `GOROOT`.
+    /// Find `go` via `TUG_GO` or `PATH` of the process (see [`ToolPaths::from_process`]).
     pub fn find() -> Result<GoTool, GoToolError> {
-        let bin = std::env::var_os("TUG_GO")
-            .map(PathBuf::from)
+        Self::locate(&ToolPaths::from_process())
+    }
+
+    /// Find `go` via `paths` (`TUG_GO`, else `PATH`) and ask it for `GOVERSION` and `GOROOT`.
+    pub fn locate(paths: &ToolPaths) -> Result<GoTool, GoToolError> {
+        let bin = paths
+            .tug_go
+            .clone()
             .filter(|p| p.is_file())
-            .or_else(|| find_on_path("go"))
+            .or_else(|| find_on_path_in("go", paths.path.as_deref()))
             .ok_or(GoToolError::NotFound)?;
         Self::at(&bin)
     }
 
     pub fn at(bin: &Path) -> Result<GoTool, GoToolError> {
+        let started = std::time::Instant::now();
+        tracing::debug!(program = %bin.display(), command = "go env GOVERSION GOROOT", env = "GOTOOLCHAIN=local", "running");
         let out = Command::new(bin)
             .args(["env", "GOVERSION", "GOROOT"])
             .env("GOTOOLCHAIN", "local")
             .output()
-            .map_err(|e| GoToolError::Broken(bin.to_path_buf(), e.to_string()))?;
+            .map_err(|e| GoToolError::Spawn(bin.to_path_buf(), e))?;
+        tracing::debug!(
+            program = %bin.display(),
+            status = %out.status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "finished"
+        );
         if !out.status.success() {
             return Err(GoToolError::Broken(
                 bin.to_path_buf(),
@@ -62,10 +112,15 @@ impl GoTool {
     }
 }
 
-/// The first executable called `name` on PATH.
+/// The first executable called `name` on the process's PATH (see [`ToolPaths::from_process`]).
 pub fn find_on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    for dir in std::env::split_paths(&path) {
+    find_on_path_in(name, ToolPaths::from_process().path.as_deref())
+}
+
+/// The first executable called `name` in `path` (a `PATH` value).
+pub fn find_on_path_in(name: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
+    let path = path?;
+    for dir in std::env::split_paths(path) {
         for candidate in [dir.join(name), dir.join(format!("{name}.exe"))] {
             if is_executable(&candidate) {
                 return Some(candidate);

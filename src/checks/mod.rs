@@ -195,6 +195,8 @@ pub enum ChecksError {
     Go(#[from] gotool::GoToolError),
     #[error("computing the API failed")]
     Api(#[from] apidiff::ApiError),
+    #[error("cannot read the tags")]
+    Git(#[from] crate::git::GitError),
     #[error("{0}")]
     Other(String),
 }

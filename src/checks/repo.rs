@@ -73,12 +73,12 @@ impl Repo {
         names
     }
 
-    /// Every tag that resolves to a commit.
-    pub fn tags(&self) -> Vec<TagInfo> {
-        crate::git::commit_tags(&self.repo)
+    /// Every tag that resolves to a commit; an unreadable tag is an error, never skipped.
+    pub fn tags(&self) -> Result<Vec<TagInfo>, crate::git::GitError> {
+        Ok(crate::git::commit_tags(&self.repo)?
             .into_iter()
             .map(|(name, commit)| TagInfo { name, commit })
-            .collect()
+            .collect())
     }
 
     /// Modified, staged and untracked files (ignored files excluded), as `path` relative to the

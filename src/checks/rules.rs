@@ -159,7 +159,7 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         None => dir_prefix.clone(),
     };
     let releases: Vec<Release> = repo
-        .tags()
+        .tags()?
         .into_iter()
         .filter_map(|TagInfo { name, commit }| {
             let v = parse_tag_version(name.strip_prefix(&prefix)?).ok()?;
@@ -202,7 +202,7 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         }
     } else {
         let head_tags: Vec<String> = repo
-            .tags()
+            .tags()?
             .into_iter()
             .filter(|t| t.commit == head)
             .map(|t| t.name)

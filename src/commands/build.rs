@@ -1,7 +1,7 @@
 //! `tug build`: resolve tug.yaml (or the embedded Go defaults), the repository facts and the flags
 //! into a [`BuildPlan`], run the build engine, and show its progress and a summary.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -13,47 +13,32 @@ use crate::build::{
     self, defaults::GoModule, BuildError, BuildEvent, BuildPlan, NotesInput, Release, Shard,
 };
 use crate::cli::build::BuildArgs;
-use crate::config::settings::Settings;
+use crate::config::settings::{Overrides, Settings};
 use crate::error::{Error, ExitCode};
-use crate::git::{GitError, RepoFacts};
+use crate::git::RepoFacts;
 use crate::ui::Printer;
 
-/// The resolved settings for a build (tug.yaml with every layer applied), with the build
-/// sections validated too.
-pub(crate) fn load_settings(
-    ctx: &Context,
-    overrides: crate::config::settings::Overrides,
-) -> anyhow::Result<Settings> {
-    let settings = Settings::load(&ctx.global, &ctx.cwd, overrides)?;
-    for warning in &settings.warnings {
-        ctx.printer.warn(warning);
+/// The settings overrides `tug build`'s own flags make.
+pub(crate) fn overrides(snapshot: bool, parallelism: Option<usize>) -> Overrides {
+    Overrides {
+        dist: None,
+        parallelism,
+        snapshot: snapshot.then_some(true),
     }
-    Ok(settings)
-}
-
-/// Turn an engine error into a user error with its exit code and hint.
-pub(crate) fn user_error(e: BuildError) -> anyhow::Error {
-    let mut err = Error::new(e.exit_code(), e.to_string());
-    err.hint = e.hint();
-    err.into()
-}
-
-fn git_error(e: GitError) -> anyhow::Error {
-    let mut err = Error::usage(e.to_string());
-    err.hint = e.hint().map(str::to_string);
-    err.into()
 }
 
 pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
+    let settings = ctx.load_settings(overrides(args.snapshot, args.parallelism))?;
+    run_with(ctx, &settings, args)
+}
+
+/// `tug build` with settings already resolved (by `run`, or once for all stages by `tug release`).
+pub(crate) fn run_with(
+    ctx: &Context,
+    settings: &Settings,
+    args: BuildArgs,
+) -> anyhow::Result<ExitCode> {
     let printer = &ctx.printer;
-    let settings = load_settings(
-        ctx,
-        crate::config::settings::Overrides {
-            dist: None,
-            parallelism: args.parallelism,
-            snapshot: args.snapshot.then_some(true),
-        },
-    )?;
     let config = &settings.config;
     let root = settings.root.clone();
     let dist = settings.dist.clone();
@@ -65,7 +50,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         .transpose()
         .map_err(|m| Error::usage(format!("--shard {m}")).with_hint("e.g. --shard 1/4"))?;
 
-    let facts = RepoFacts::discover(&root).map_err(git_error)?;
+    let facts = RepoFacts::discover(&root).map_err(Error::from)?;
     // The dist and tug's own staging directories are output, not changes to the source.
     let dist_rel = dist
         .strip_prefix(&facts.root)
@@ -127,9 +112,12 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         let report = crate::checks::run_release_checks(&input);
         spinner.finish_and_clear();
         let report = report.map_err(|e| {
-            let mut err = Error::failure(format!("release checks could not run: {e}"));
-            err.hint = e.hint().map(|h| h.to_string());
-            anyhow::Error::new(err)
+            let hint = e.hint().map(str::to_string);
+            let err = Error::failure("release checks could not run").with_source(e);
+            match hint {
+                Some(h) => err.with_hint(h),
+                None => err,
+            }
         })?;
         if report.has_errors() || !report.findings.is_empty() {
             super::check_release::print_report(ctx, &report);
@@ -144,7 +132,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         }
     }
 
-    let gomod = GoModule::detect(&root).map_err(user_error)?;
+    let gomod = GoModule::detect(&root).map_err(Error::from)?;
     let project = settings.project_name().to_string();
     let builds = if !config.builds.is_empty() {
         config.builds.clone()
@@ -170,13 +158,15 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         }
     };
 
-    let mtime = match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(s) if !s.is_empty() => s.trim().parse::<i64>().map_err(|_| {
+    let mtime = match ctx.env.non_empty("SOURCE_DATE_EPOCH") {
+        Some(s) => s.trim().parse::<i64>().map_err(|e| {
             Error::usage(format!(
                 "SOURCE_DATE_EPOCH={s:?} is not a number of seconds"
             ))
+            .with_source(e)
+            .with_hint("set it to the Unix time of the commit, e.g. `git log -1 --format=%ct`")
         })?,
-        _ => facts.commit_time,
+        None => facts.commit_time,
     };
     let notes = if config.release_notes.disable {
         None
@@ -184,9 +174,10 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         let template = match &config.release_notes.template {
             Some(t) => Some(std::fs::read_to_string(root.join(t)).map_err(|e| {
                 Error::usage(format!(
-                    "release_notes.template: cannot read {}: {e}",
+                    "release_notes.template: cannot read {}",
                     root.join(t).display()
                 ))
+                .with_source(e)
             })?),
             None => None,
         };
@@ -194,7 +185,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         Some(NotesInput {
             config: config.release_notes.clone(),
             template,
-            commits: facts.commits_since(since).map_err(git_error)?,
+            commits: facts.commits_since(since).map_err(Error::from)?,
         })
     };
     let release = Release {
@@ -211,7 +202,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         commit_time: facts.commit_time,
         mtime,
         snapshot,
-        env: std::env::vars().collect::<BTreeMap<_, _>>(),
+        env: ctx.env.vars().clone(),
     };
     // Stage inside .git/ when dist is in the work tree: same file system, and invisible to the
     // `git status` that `go build -buildvcs` runs, so binaries do not record a modified tree.
@@ -232,7 +223,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         staging_parent,
     };
 
-    build::check_dist(&dist, args.clean).map_err(user_error)?;
+    build::check_dist(&dist, args.clean).map_err(Error::from)?;
     let progress = Progress::new(printer.clone());
     let report = match build::run(&plan, &dist, &|e| progress.on(e)) {
         Ok(r) => r,
@@ -245,9 +236,9 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
                 printer.info(format!("  reproduce: {}", f.reproduce));
                 printer.event("target-failed", serde_json::to_value(f).unwrap_or_default());
             }
-            return Err(user_error(BuildError::TargetsFailed { failures, total }));
+            return Err(Error::from(BuildError::TargetsFailed { failures, total }).into());
         }
-        Err(e) => return Err(user_error(e)),
+        Err(e) => return Err(Error::from(e).into()),
     };
 
     summary(printer, &report);
@@ -301,7 +292,7 @@ fn verify_reproducible(
         .tempdir_in(&parent)?;
     let second_dist = scratch.path().join("dist");
     let second = build::run(plan, &second_dist, &|_| {})
-        .map_err(user_error)?
+        .map_err(Error::from)?
         .manifest;
     let theirs: HashMap<&str, &str> = second
         .artifacts

@@ -17,8 +17,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
     if args.release {
         return check_release::run(ctx, &args);
     }
-    let env = |name: &str| std::env::var(name).ok();
-    let loaded = match load_config(&ctx.global, &ctx.cwd, &env) {
+    let loaded = match load_config(&ctx.global, &ctx.cwd, &ctx.env) {
         Ok(loaded) => loaded,
         Err(err) => {
             for d in err.diagnostics() {
@@ -27,7 +26,13 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
             return Err(crate::Error::from(err).into());
         }
     };
-    let settings = Settings::layer(loaded, &ctx.global, &ctx.cwd, Overrides::default(), &env)?;
+    let settings = Settings::layer(
+        loaded,
+        &ctx.global,
+        &ctx.cwd,
+        Overrides::default(),
+        &ctx.env,
+    )?;
     for warning in &settings.warnings {
         ctx.printer.warn(warning);
     }

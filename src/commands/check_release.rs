@@ -21,11 +21,7 @@ pub struct LoadedChecks {
 /// The resolved settings' checks section (tug.yaml with every layer applied; without one, the
 /// defaults). The module directory is the project root.
 pub fn load_checks_config(ctx: &Context) -> anyhow::Result<LoadedChecks> {
-    let settings = crate::config::settings::Settings::load(
-        &ctx.global,
-        &ctx.cwd,
-        crate::config::settings::Overrides::default(),
-    )?;
+    let settings = ctx.load_settings(crate::config::settings::Overrides::default())?;
     Ok(LoadedChecks {
         path: settings.config_path.clone(),
         root: settings.root.clone(),

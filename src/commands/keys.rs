@@ -10,6 +10,7 @@ use std::path::Path;
 
 use super::Context;
 use crate::cli::keys::{KeysArgs, KeysCommand, KeysGenerateArgs};
+use crate::config::env::EnvSnapshot;
 use crate::config::sign::DEFAULT_PASSWORD_ENV;
 use crate::error::{Error, ExitCode};
 use crate::sign::{keyfile, KeyError, KeySource, PrivateKey};
@@ -20,32 +21,28 @@ pub fn run(ctx: &Context, args: KeysArgs) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn key_error(err: KeyError) -> anyhow::Error {
-    crate::sign::user_error(err.into())
-}
-
 fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
     let private_path = ctx.cwd.join(format!("{}.key", args.output_prefix));
     let public_path = ctx.cwd.join(format!("{}.pub", args.output_prefix));
     if !args.force {
         for path in [&private_path, &public_path] {
             if path.exists() {
-                return Err(key_error(KeyError::Exists(path.clone())));
+                return Err(Error::from(KeyError::Exists(path.clone())).into());
             }
         }
     }
-    let password = password(None, true)?;
+    let password = password(&ctx.env, None, true)?;
     let key = PrivateKey::generate();
     let pem = keyfile::encrypt(&key, &password);
     let public = key.public_key();
     write_with_mode(&private_path, pem.as_bytes(), 0o600).map_err(|source| {
-        key_error(KeyError::Write {
+        Error::from(KeyError::Write {
             path: private_path.clone(),
             source,
         })
     })?;
     write_with_mode(&public_path, public.to_pem().as_bytes(), 0o644).map_err(|source| {
-        key_error(KeyError::Write {
+        Error::from(KeyError::Write {
             path: public_path.clone(),
             source,
         })
@@ -84,11 +81,15 @@ fn write_with_mode(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> 
     Ok(())
 }
 
-/// The key password: `configured` (sign.password), else COSIGN_PASSWORD, else the terminal
-/// (asked twice when `confirm`), else a usage error.
-pub(crate) fn password(configured: Option<&KeySource>, confirm: bool) -> anyhow::Result<Vec<u8>> {
+/// The key password: `configured` (sign.password), else COSIGN_PASSWORD (from `env`, the run's
+/// environment), else the terminal (asked twice when `confirm`), else a usage error.
+pub(crate) fn password(
+    env: &EnvSnapshot,
+    configured: Option<&KeySource>,
+    confirm: bool,
+) -> anyhow::Result<Vec<u8>> {
     if let Some(source) = configured {
-        let mut bytes = source.read().map_err(key_error)?;
+        let mut bytes = source.read(env).map_err(Error::from)?;
         if let KeySource::File(_) = source {
             if bytes.ends_with(b"\n") {
                 bytes.pop();
@@ -99,8 +100,8 @@ pub(crate) fn password(configured: Option<&KeySource>, confirm: bool) -> anyhow:
         }
         return Ok(bytes);
     }
-    if let Some(value) = std::env::var_os(DEFAULT_PASSWORD_ENV) {
-        return Ok(value.into_encoded_bytes());
+    if let Some(value) = env.get(DEFAULT_PASSWORD_ENV) {
+        return Ok(value.as_bytes().to_vec());
     }
     let no_terminal = || {
         anyhow::Error::new(

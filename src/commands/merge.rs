@@ -3,14 +3,13 @@
 use super::Context;
 use crate::build;
 use crate::cli::merge::MergeArgs;
-use crate::commands::build::user_error;
 use crate::error::ExitCode;
 
 pub fn run(ctx: &Context, args: MergeArgs) -> anyhow::Result<ExitCode> {
     let inputs: Vec<_> = args.inputs.iter().map(|d| ctx.cwd.join(d)).collect();
     let out = ctx.cwd.join(&args.output);
-    build::check_dist(&out, args.clean).map_err(user_error)?;
-    let m = build::merge::merge(&inputs, &out).map_err(user_error)?;
+    build::check_dist(&out, args.clean).map_err(crate::Error::from)?;
+    let m = build::merge::merge(&inputs, &out).map_err(crate::Error::from)?;
     ctx.printer.status(
         "Merged",
         format!(

@@ -10,35 +10,26 @@ use indicatif::ProgressBar;
 use super::Context;
 use crate::cli::publish::PublishArgs;
 use crate::config::publish::{OciPublisher, PublisherConfig, RetryConfig};
+use crate::config::settings::{Overrides, Settings};
 use crate::error::{Error, ExitCode};
 use crate::publish::{self, Event, ItemOutcome, Options, PublishError, Release};
 
-fn to_error(e: PublishError) -> anyhow::Error {
-    let code = if e.is_config() {
-        ExitCode::Usage
-    } else {
-        ExitCode::Failure
-    };
-    let mut err = Error::new(code, e.to_string());
-    if let Some(h) = e.hint() {
-        err = err.with_hint(h);
-    }
-    anyhow::Error::new(err)
+pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
+    let settings = ctx.load_settings(Overrides::default())?;
+    run_with(ctx, &settings, args)
 }
 
-pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
-    let settings = crate::config::settings::Settings::load(
-        &ctx.global,
-        &ctx.cwd,
-        crate::config::settings::Overrides::default(),
-    )?;
-    for warning in &settings.warnings {
-        ctx.printer.warn(warning);
-    }
+/// `tug publish` with settings already resolved (by `run`, or once for all stages by
+/// `tug release`).
+pub(crate) fn run_with(
+    ctx: &Context,
+    settings: &Settings,
+    args: PublishArgs,
+) -> anyhow::Result<ExitCode> {
     let config = &settings.config;
     let root = settings.root.clone();
     let dist = settings.dist.clone();
-    let release = Release::load(&dist).map_err(|e| to_error(e.into()))?;
+    let release = Release::load(&dist).map_err(|e| Error::from(PublishError::from(e)))?;
 
     let mut publishers = if config.publish.is_empty() {
         PublisherConfig::defaults()
@@ -67,12 +58,13 @@ pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
         dry_run: args.dry_run,
         replace: args.replace,
         root: root.clone(),
+        env: ctx.env.clone(),
     };
     let printer = ctx.printer.clone();
     let bars: Arc<Mutex<HashMap<String, ProgressBar>>> = Arc::default();
     let total: u64 = release.manifest.artifacts.iter().map(|a| a.size).sum();
     let sink: publish::Sink = Arc::new(move |event| on_event(&printer, &bars, total, event));
-    let results = publish::publish(&release, &publishers, &options, sink).map_err(to_error)?;
+    let results = publish::publish(&release, &publishers, &options, sink).map_err(Error::from)?;
     for (name, summary) in &results {
         for location in &summary.locations {
             ctx.printer.data(format!("{name}\t{location}"));
@@ -230,7 +222,8 @@ fn write_layout(
     publishers: &[PublisherConfig],
     dir: &Path,
 ) -> anyhow::Result<ExitCode> {
-    let vars = publish::template::Vars::for_release(&release.manifest);
+    let vars =
+        publish::template::Vars::for_release(&release.manifest, &ctx.env).map_err(Error::from)?;
     let mut ocis: Vec<(String, OciPublisher)> = publishers
         .iter()
         .filter_map(|p| match p {
@@ -255,9 +248,9 @@ fn write_layout(
     }
     let mut plans = Vec::new();
     for (name, oci) in &ocis {
-        plans.push(publish::oci::plan(release, oci, &vars, name, None).map_err(to_error)?);
+        plans.push(publish::oci::plan(release, oci, &vars, name, None).map_err(Error::from)?);
     }
-    let refs = publish::oci::write_layout(&plans, dir).map_err(to_error)?;
+    let refs = publish::oci::write_layout(&plans, dir).map_err(Error::from)?;
     for r in &refs {
         ctx.printer
             .status("Wrote", format!("oci:{}:{r}", dir.display()));

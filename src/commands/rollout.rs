@@ -18,7 +18,7 @@ use crate::ui::Printer;
 /// Load the resolved settings (tug.yaml is required here: environments live in it) and build
 /// environment `name`; tug.yaml is validated as a whole, with located errors.
 pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
-    let settings = Settings::load(&ctx.global, &ctx.cwd, Overrides::default())?;
+    let settings = Settings::load(&ctx.global, &ctx.cwd, &ctx.env, Overrides::default())?;
     for warning in &settings.warnings {
         ctx.printer.warn(warning);
     }

@@ -7,10 +7,11 @@ use std::path::PathBuf;
 
 use super::Context;
 use crate::cli::sign::{SignArgs, SignSelection};
+use crate::config::settings::{Overrides, Settings};
 use crate::config::sign::{SignArtifacts, SignConfig};
 use crate::error::{Error, ExitCode};
 use crate::manifest::Manifest;
-use crate::sign::{keyfile, sign_dist, user_error, KeyError, KeySource, SignEvent};
+use crate::sign::{keyfile, sign_dist, KeyError, KeySource, SignError, SignEvent};
 
 /// The `sign:` section and the directory relative references resolve against.
 pub(crate) struct SignSetup {
@@ -19,21 +20,13 @@ pub(crate) struct SignSetup {
     pub dist: PathBuf,
 }
 
-/// Load the resolved settings (tug.yaml, `TUG_*`, flags) and take the `sign:` section.
-pub(crate) fn setup(ctx: &Context) -> anyhow::Result<SignSetup> {
-    let settings = crate::config::settings::Settings::load(
-        &ctx.global,
-        &ctx.cwd,
-        crate::config::settings::Overrides::default(),
-    )?;
-    for warning in &settings.warnings {
-        ctx.printer.warn(warning);
-    }
-    Ok(SignSetup {
+/// The `sign:` section of the resolved settings (tug.yaml, `TUG_*`, flags).
+pub(crate) fn setup(settings: &Settings) -> SignSetup {
+    SignSetup {
         config: settings.config.sign.clone().unwrap_or_default(),
         base: settings.root.clone(),
         dist: settings.dist.clone(),
-    })
+    }
 }
 
 /// A key reference from a flag (relative to the current directory) or the config.
@@ -46,7 +39,17 @@ pub(crate) fn flag_source(ctx: &Context, flag: &str) -> anyhow::Result<KeySource
 }
 
 pub fn run(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
-    let setup = setup(ctx)?;
+    let settings = ctx.load_settings(Overrides::default())?;
+    run_with(ctx, &settings, args)
+}
+
+/// `tug sign` with settings already resolved (by `run`, or once for all stages by `tug release`).
+pub(crate) fn run_with(
+    ctx: &Context,
+    settings: &Settings,
+    args: SignArgs,
+) -> anyhow::Result<ExitCode> {
+    let setup = setup(settings);
     let key_source = match &args.key {
         Some(flag) => flag_source(ctx, flag)?,
         None => setup.config.key_source(&setup.base),
@@ -60,21 +63,21 @@ pub fn run(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
     };
     // Read the manifest and the key before asking for a password, so a missing dist or key
     // fails fast instead of after a prompt.
-    let manifest = Manifest::read(&setup.dist).map_err(|e| user_error(e.into()))?;
-    let key_pem = key_source.read().map_err(|e| user_error(e.into()))?;
+    let manifest = Manifest::read(&setup.dist).map_err(|e| Error::from(SignError::from(e)))?;
+    let key_pem = key_source.read(&ctx.env).map_err(Error::from)?;
     let key_text = String::from_utf8(key_pem).map_err(|_| {
-        user_error(
-            KeyError::NotPem {
-                what: key_source.to_string(),
-                detail: "not UTF-8 text".into(),
-            }
-            .into(),
-        )
+        Error::from(KeyError::NotPem {
+            what: key_source.to_string(),
+            detail: "not UTF-8 text".into(),
+        })
     })?;
-    let password =
-        super::keys::password(setup.config.password_source(&setup.base).as_ref(), false)?;
-    let key = keyfile::decrypt(&key_text, &password, &key_source.to_string())
-        .map_err(|e| user_error(e.into()))?;
+    let password = super::keys::password(
+        &ctx.env,
+        setup.config.password_source(&setup.base).as_ref(),
+        false,
+    )?;
+    let key =
+        keyfile::decrypt(&key_text, &password, &key_source.to_string()).map_err(Error::from)?;
     drop(password);
 
     let total = crate::sign::dist::bytes_to_sign(&manifest, selection);
@@ -84,7 +87,7 @@ pub fn run(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
     };
     let report = sign_dist(&setup.dist, &key, selection, &progress);
     bar.finish_and_clear();
-    let report = report.map_err(user_error)?;
+    let report = report.map_err(Error::from)?;
     for name in &report.signed {
         ctx.printer.status("Signed", name);
     }

@@ -7,15 +7,16 @@ use super::sign::{flag_source, setup};
 use super::Context;
 use crate::cli::verify::VerifyArgs;
 use crate::error::{Error, ExitCode};
-use crate::sign::{dist, user_error, PublicKey, SignEvent};
+use crate::sign::{dist, PublicKey, SignEvent};
 
 pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
-    let setup = setup(ctx)?;
+    let settings = ctx.load_settings(crate::config::settings::Overrides::default())?;
+    let setup = setup(&settings);
     let key_source = match &args.key {
         Some(flag) => flag_source(ctx, flag)?,
         None => setup.config.public_key_source(&setup.base),
     };
-    let key = PublicKey::load(&key_source).map_err(|e| user_error(e.into()))?;
+    let key = PublicKey::load(&key_source, &ctx.env).map_err(Error::from)?;
 
     if args.signature.is_some() || args.bundle.is_some() {
         return verify_one_file(ctx, &key, args);
@@ -33,7 +34,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         &progress,
     );
     bar.finish_and_clear();
-    let report = report.map_err(user_error)?;
+    let report = report.map_err(Error::from)?;
     for (name, problem) in &report.problems {
         ctx.printer.data(format!("FAIL  {name}: {problem}"));
         ctx.printer.event(
@@ -83,7 +84,7 @@ fn verify_one_file(ctx: &Context, key: &PublicKey, args: VerifyArgs) -> anyhow::
     let cwd = |p: Option<PathBuf>| p.map(|p| ctx.cwd.join(p));
     let (signature, bundle) = (cwd(args.signature), cwd(args.bundle));
     let results = dist::verify_file(key, &file, signature.as_deref(), bundle.as_deref())
-        .map_err(user_error)?;
+        .map_err(Error::from)?;
     let mut failed = 0;
     for (path, result) in &results {
         match result {

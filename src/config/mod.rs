@@ -215,19 +215,17 @@ impl ConfigError {
     }
 }
 
-impl From<ConfigError> for crate::Error {
-    fn from(e: ConfigError) -> Self {
-        let code = match e {
+impl crate::error::Diagnostic for ConfigError {
+    /// An unreadable file is a failure (exit 1); a missing or invalid one a configuration error
+    /// (exit 2).
+    fn exit_code(&self) -> crate::ExitCode {
+        match self {
             ConfigError::Read { .. } => crate::ExitCode::Failure,
             _ => crate::ExitCode::Usage,
-        };
-        let mut message = e.to_string();
-        if let ConfigError::Read { source, .. } = &e {
-            message = format!("{message}: {source}");
         }
-        let mut err = crate::Error::new(code, message);
-        err.hint = e.hint();
-        err
+    }
+    fn hint(&self) -> Option<String> {
+        ConfigError::hint(self)
     }
 }
 

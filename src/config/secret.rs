@@ -33,14 +33,12 @@ impl SecretError {
     }
 }
 
-impl From<SecretError> for crate::Error {
-    fn from(e: SecretError) -> Self {
-        let hint = e.hint();
-        let message = match &e {
-            SecretError::Read { source, .. } => format!("{e}: {source}"),
-            _ => e.to_string(),
-        };
-        crate::Error::usage(message).with_hint(hint)
+impl crate::error::Diagnostic for SecretError {
+    fn exit_code(&self) -> crate::ExitCode {
+        crate::ExitCode::Usage
+    }
+    fn hint(&self) -> Option<String> {
+        Some(SecretError::hint(self).to_string())
     }
 }
 
@@ -48,11 +46,14 @@ fn valid_name(name: &str) -> bool {
     !name.is_empty() && name.chars().all(|c| c == '_' || c.is_ascii_alphanumeric())
 }
 
-/// Resolve a secret reference from the process environment; `file://` paths are relative to the
-/// current directory. Text without a reference is returned as it is.
-pub fn expand_secret_ref(reference: &str) -> Result<String, SecretError> {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    expand_secret_ref_with(reference, &cwd, &|name| std::env::var(name).ok())
+/// Resolve a secret reference from the run's environment snapshot; `file://` paths are relative
+/// to `base` (tug.yaml's directory). Text without a reference is returned as it is.
+pub fn expand_secret_ref(
+    reference: &str,
+    base: &Path,
+    env: &crate::config::env::EnvSnapshot,
+) -> Result<String, SecretError> {
+    expand_secret_ref_with(reference, base, &|name| env.get(name).map(str::to_string))
 }
 
 /// [`expand_secret_ref`] with an explicit base directory for `file://` and an environment lookup.

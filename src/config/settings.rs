@@ -1,20 +1,145 @@
 //! One resolved [`Settings`] value before any work starts: embedded defaults < tug.yaml <
-//! `TUG_*` environment variables < command-line flags. Commands call [`Settings::load`] once and
-//! pass the result down; engines never read the environment or flags themselves.
+//! `TUG_*` environment variables < command-line flags. `commands::Context::load_settings` resolves
+//! it once per run (`tug release` hands the same value to build, sign and publish); engines never
+//! read the environment or flags themselves: they get values from here or from the run's
+//! [`EnvSnapshot`](super::env::EnvSnapshot).
 //!
-//! Environment variables read here:
+//! Every environment variable tug reads is declared in [`VARIABLES`] (shown by `tug check --show`).
+//! The `TUG_*` ones:
 //! - `TUG_CONFIG`: the config file (like `-c`; the flag wins)
 //! - `TUG_DIST`: the dist directory (like `--dist`; the flag wins; overrides `project.dist`)
 //! - `TUG_PARALLELISM`: how many jobs run at once (a positive integer; default: CPU count)
 //! - `TUG_SNAPSHOT`: `1`/`true`/`yes` forces a snapshot release (`0`/`false`/`no`/empty: off)
+//! - `TUG_LOG`: a `tracing` filter for the diagnostics on stderr (overrides `-v`; e.g.
+//!   `TUG_LOG=tug::publish=trace`)
+//! - `TUG_GO`: the `go` binary to use (default: `go` on `PATH`)
+//! - `TUG_CACHE_DIR`: where tug caches its helpers (default: `$XDG_CACHE_HOME/tug`, `~/.cache/tug`)
+//! - `TUG_REGISTRY_USERNAME`, `TUG_REGISTRY_PASSWORD`: OCI registry credentials (both set: they
+//!   win over the Docker config)
 //!
 //! Paths from flags and the environment are relative to the current directory; paths in
 //! tug.yaml are relative to the directory holding it.
 
 use std::path::{Path, PathBuf};
 
+use super::env::EnvSnapshot;
 use super::{detect, load, unlocated, Config, ConfigError, Loaded};
 use crate::cli::GlobalArgs;
+
+/// Who reads an environment variable (for `tug check --show` and the docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VarKind {
+    /// A tug setting (`TUG_*`).
+    Tug,
+    /// A convention tug shares with other tools (`SOURCE_DATE_EPOCH`, `NO_COLOR`, ...).
+    Convention,
+    /// A secret: its value is never printed or logged.
+    Secret,
+}
+
+/// One environment variable tug reads.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct EnvVar {
+    pub name: &'static str,
+    pub kind: VarKind,
+    pub meaning: &'static str,
+}
+
+/// Every environment variable tug reads, in one place. (Names chosen in tug.yaml, such as
+/// `github.token_env`, `sign.key: env://VAR` or `{{ env.NAME }}` in templates, come on top.)
+pub const VARIABLES: &[EnvVar] = &[
+    EnvVar {
+        name: "TUG_CONFIG",
+        kind: VarKind::Tug,
+        meaning: "the config file (like -c; the flag wins)",
+    },
+    EnvVar {
+        name: "TUG_DIST",
+        kind: VarKind::Tug,
+        meaning: "the dist directory (like --dist; the flag wins)",
+    },
+    EnvVar {
+        name: "TUG_PARALLELISM",
+        kind: VarKind::Tug,
+        meaning: "how many jobs run at once (default: the CPU count)",
+    },
+    EnvVar {
+        name: "TUG_SNAPSHOT",
+        kind: VarKind::Tug,
+        meaning: "1/true/yes forces a snapshot release",
+    },
+    EnvVar {
+        name: "TUG_LOG",
+        kind: VarKind::Tug,
+        meaning: "a tracing filter for diagnostics on stderr (overrides -v)",
+    },
+    EnvVar {
+        name: "TUG_GO",
+        kind: VarKind::Tug,
+        meaning: "the go binary (default: go on PATH)",
+    },
+    EnvVar {
+        name: "TUG_CACHE_DIR",
+        kind: VarKind::Tug,
+        meaning: "where tug caches its helpers",
+    },
+    EnvVar {
+        name: "TUG_REGISTRY_USERNAME",
+        kind: VarKind::Tug,
+        meaning: "OCI registry user (with TUG_REGISTRY_PASSWORD)",
+    },
+    EnvVar {
+        name: "TUG_REGISTRY_PASSWORD",
+        kind: VarKind::Secret,
+        meaning: "OCI registry password (with TUG_REGISTRY_USERNAME)",
+    },
+    EnvVar {
+        name: "COSIGN_PASSWORD",
+        kind: VarKind::Secret,
+        meaning: "the signing key's password (empty: none), as for cosign",
+    },
+    EnvVar {
+        name: "GITHUB_TOKEN",
+        kind: VarKind::Secret,
+        meaning: "the github publisher's token (github.token_env names another)",
+    },
+    EnvVar {
+        name: "SOURCE_DATE_EPOCH",
+        kind: VarKind::Convention,
+        meaning: "the mtime of every file in dist/ (default: the commit time)",
+    },
+    EnvVar {
+        name: "DOCKER_CONFIG",
+        kind: VarKind::Convention,
+        meaning: "the directory of the Docker config.json with registry credentials",
+    },
+    EnvVar {
+        name: "HOME",
+        kind: VarKind::Convention,
+        meaning: "~/.docker/config.json and ~/.cache",
+    },
+    EnvVar {
+        name: "XDG_CACHE_HOME",
+        kind: VarKind::Convention,
+        meaning: "the cache directory",
+    },
+    EnvVar {
+        name: "PATH",
+        kind: VarKind::Convention,
+        meaning: "where go, cargo, govulncheck and ssh are found",
+    },
+    EnvVar {
+        name: "NO_COLOR",
+        kind: VarKind::Convention,
+        meaning: "set and not empty: no colour",
+    },
+    EnvVar {
+        name: "RUST_LOG",
+        kind: VarKind::Convention,
+        meaning: "like TUG_LOG, when TUG_LOG is not set",
+    },
+];
 
 /// Values a subcommand's own flags can override (e.g. `tug build --snapshot --parallelism 2`).
 #[derive(Debug, Clone, Default)]
@@ -101,11 +226,9 @@ fn relative_to(path: &Path, base: &Path) -> PathBuf {
 pub fn load_config(
     global: &GlobalArgs,
     cwd: &Path,
-    env: &dyn Fn(&str) -> Option<String>,
+    env: &EnvSnapshot,
 ) -> Result<Loaded, ConfigError> {
-    let env_config = env("TUG_CONFIG")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
+    let env_config = env.path("TUG_CONFIG");
     let explicit = match (&global.config, &env_config) {
         (Some(p), _) => Some((p.as_path(), "--config")),
         (None, Some(p)) => Some((p.as_path(), "TUG_CONFIG")),
@@ -115,20 +238,15 @@ pub fn load_config(
 }
 
 impl Settings {
-    /// Load tug.yaml and layer the process environment and flags over it.
-    pub fn load(global: &GlobalArgs, cwd: &Path, overrides: Overrides) -> anyhow::Result<Settings> {
-        Self::resolve(global, cwd, overrides, &|name| std::env::var(name).ok())
-    }
-
-    /// [`Settings::load`] with an explicit environment lookup (for tests).
-    pub fn resolve(
+    /// Load tug.yaml and layer the run's environment (`env`, the snapshot taken once in
+    /// `commands::run`) and the flags over it.
+    pub fn load(
         global: &GlobalArgs,
         cwd: &Path,
+        env: &EnvSnapshot,
         overrides: Overrides,
-        env: &dyn Fn(&str) -> Option<String>,
     ) -> anyhow::Result<Settings> {
-        let loaded = load_config(global, cwd, env)
-            .map_err(|e| anyhow::Error::from(crate::Error::from(e)))?;
+        let loaded = load_config(global, cwd, env).map_err(crate::Error::from)?;
         Self::layer(loaded, global, cwd, overrides, env)
     }
 
@@ -138,7 +256,7 @@ impl Settings {
         global: &GlobalArgs,
         cwd: &Path,
         overrides: Overrides,
-        env: &dyn Fn(&str) -> Option<String>,
+        env: &EnvSnapshot,
     ) -> anyhow::Result<Settings> {
         let warnings = loaded.rendered_warnings();
         let Loaded {
@@ -156,7 +274,7 @@ impl Settings {
         // dist: --dist (or a command flag) > TUG_DIST > project.dist (relative to the root).
         let dist = if let Some(d) = overrides.dist.as_ref().or(global.dist.as_ref()) {
             cwd.join(d)
-        } else if let Some(d) = env("TUG_DIST").filter(|v| !v.is_empty()) {
+        } else if let Some(d) = env.non_empty("TUG_DIST") {
             cwd.join(d)
         } else {
             root.join(&config.project.dist)
@@ -164,7 +282,7 @@ impl Settings {
         let dist = normalize(&dist);
         config.project.dist = relative_to(&dist, &root);
 
-        let parallelism = match (overrides.parallelism, env("TUG_PARALLELISM")) {
+        let parallelism = match (overrides.parallelism, env.get("TUG_PARALLELISM")) {
             (Some(0), _) => {
                 return Err(usage(
                     "--parallelism must be at least 1".into(),
@@ -172,14 +290,14 @@ impl Settings {
                 ))
             }
             (Some(n), _) => n,
-            (None, Some(v)) if !v.is_empty() => parse_parallelism("TUG_PARALLELISM", &v)?,
+            (None, Some(v)) if !v.is_empty() => parse_parallelism("TUG_PARALLELISM", v)?,
             _ => std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(1),
         };
-        let snapshot = match (overrides.snapshot, env("TUG_SNAPSHOT")) {
+        let snapshot = match (overrides.snapshot, env.get("TUG_SNAPSHOT")) {
             (Some(b), _) => b,
-            (None, Some(v)) => parse_bool("TUG_SNAPSHOT", &v)?,
+            (None, Some(v)) => parse_bool("TUG_SNAPSHOT", v)?,
             (None, None) => false,
         };
         if config.project.name.is_none() {
@@ -208,24 +326,16 @@ impl Settings {
     }
 
     /// The template variables every field sees: `release` (version, tag, commit, ... set by the
-    /// caller from the repository), plus `project` and `env` = the process environment overlaid
+    /// caller from the repository), plus `project` and `env` = the run's environment overlaid
     /// with `project.env` (whose values are themselves rendered with those variables).
     pub fn template_vars(
         &self,
         release: crate::template::TemplateVars,
-    ) -> Result<crate::template::TemplateVars, crate::template::TemplateError> {
-        self.template_vars_with_env(release, std::env::vars())
-    }
-
-    /// [`Settings::template_vars`] with an explicit process environment (for tests).
-    pub fn template_vars_with_env(
-        &self,
-        release: crate::template::TemplateVars,
-        process_env: impl IntoIterator<Item = (String, String)>,
+        env: &EnvSnapshot,
     ) -> Result<crate::template::TemplateVars, crate::template::TemplateError> {
         let mut vars = release
             .set("project", self.project_name())
-            .with_env(process_env);
+            .with_env(env.vars().iter().map(|(k, v)| (k.clone(), v.clone())));
         for (i, (name, value)) in self.config.project.env_pairs().into_iter().enumerate() {
             let rendered = crate::template::render(&format!("project.env[{i}]"), &value, &vars)?;
             vars = vars.with_env([(name, rendered)]);
@@ -242,14 +352,36 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        move |k| map.get(k).cloned()
+    fn env_of(pairs: &[(&str, &str)]) -> EnvSnapshot {
+        EnvSnapshot::from_pairs(pairs.iter().copied())
+    }
+
+    /// [`Settings::load`] with the arguments in the order the tests read best.
+    fn resolve(
+        global: &GlobalArgs,
+        cwd: &Path,
+        overrides: Overrides,
+        env: &EnvSnapshot,
+    ) -> anyhow::Result<Settings> {
+        Settings::load(global, cwd, env, overrides)
+    }
+
+    #[test]
+    fn every_tug_variable_read_is_in_the_table_and_the_module_doc() {
+        let src = include_str!("settings.rs");
+        let doc: String = src
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for v in VARIABLES.iter().filter(|v| v.name.starts_with("TUG_")) {
+            assert!(
+                doc.contains(&format!("`{}`", v.name)),
+                "{} missing from //!",
+                v.name
+            );
+        }
     }
 
     fn project(yaml: &str) -> tempfile::TempDir {
@@ -262,7 +394,7 @@ mod tests {
     #[test]
     fn file_over_defaults() {
         let dir = project("version: 1\nproject:\n  dist: out\n");
-        let s = Settings::resolve(
+        let s = resolve(
             &GlobalArgs::default(),
             dir.path(),
             Overrides::default(),
@@ -286,8 +418,7 @@ mod tests {
             ("TUG_PARALLELISM", "3"),
             ("TUG_SNAPSHOT", "true"),
         ]);
-        let s =
-            Settings::resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env).unwrap();
+        let s = resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env).unwrap();
         assert_eq!(
             (s.dist.clone(), s.parallelism, s.snapshot),
             (sub.join("envdist"), 3, true)
@@ -295,8 +426,7 @@ mod tests {
         assert_eq!(s.project_name(), "app");
         assert_eq!(s.config.project.dist, PathBuf::from("sub/envdist"));
         let env_up = env_of(&[("TUG_DIST", "../up")]);
-        let s =
-            Settings::resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env_up).unwrap();
+        let s = resolve(&GlobalArgs::default(), &sub, Overrides::default(), &env_up).unwrap();
         assert_eq!(
             (s.dist, s.config.project.dist),
             (dir.path().join("up"), PathBuf::from("up"))
@@ -311,7 +441,7 @@ mod tests {
             snapshot: Some(false),
             ..Overrides::default()
         };
-        let s = Settings::resolve(&global, &sub, o, &env).unwrap();
+        let s = resolve(&global, &sub, o, &env).unwrap();
         assert_eq!(
             (s.dist, s.parallelism, s.snapshot),
             (sub.join("flagdist"), 7, false)
@@ -326,7 +456,7 @@ mod tests {
             "version: 1\nproject:\n  name: other\n",
         )
         .unwrap();
-        let s = Settings::resolve(
+        let s = resolve(
             &GlobalArgs::default(),
             dir.path(),
             Overrides::default(),
@@ -334,7 +464,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.project_name(), "other");
-        let err = Settings::resolve(
+        let err = resolve(
             &GlobalArgs::default(),
             dir.path(),
             Overrides::default(),
@@ -342,7 +472,7 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Usage);
-        let err = Settings::resolve(
+        let err = resolve(
             &GlobalArgs::default(),
             dir.path(),
             Overrides::default(),
@@ -360,7 +490,7 @@ mod tests {
         let dir = project(
             "version: 1\nproject:\n  env:\n    - A=from-file-{{ version }}\n    - B=${{ env.A }}\n",
         );
-        let s = Settings::resolve(
+        let s = resolve(
             &GlobalArgs::default(),
             dir.path(),
             Overrides::default(),
@@ -368,11 +498,8 @@ mod tests {
         )
         .unwrap();
         let release = crate::template::TemplateVars::new().set("version", "1.0.0");
-        let env = [
-            ("A".to_string(), "process".to_string()),
-            ("HOME".to_string(), "/h".to_string()),
-        ];
-        let vars = s.template_vars_with_env(release, env).unwrap();
+        let env = env_of(&[("A", "process"), ("HOME", "/h")]);
+        let vars = s.template_vars(release, &env).unwrap();
         let out = crate::template::render(
             "t",
             "{{ project }} {{ env.A }} {{ env.B }} {{ env.HOME }}",

@@ -48,9 +48,9 @@ pub struct DirIndexEntry {
 impl DirIndex {
     pub fn read(path: &Path, project: &str) -> Result<DirIndex, PublishError> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| PublishError::Other {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|source| PublishError::Json {
                 what: format!("reading {}", path.display()),
-                message: e.to_string(),
+                source,
             }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(DirIndex {
                 schema_version: 1,

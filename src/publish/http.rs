@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use reqwest::StatusCode;
 
+use super::client::send;
 use super::retry::{self, Failure};
 use super::template::Vars;
 use super::{Event, ItemOutcome, PublishError, PublisherSummary, Release, Shared, Tally};
@@ -31,7 +32,7 @@ async fn head(
     for (k, v) in headers {
         rb = rb.header(k, v);
     }
-    let resp = rb.send().await?;
+    let resp = send(rb).await?;
     if let Some(t) = retry::transient_status(&resp) {
         return Err(t);
     }
@@ -64,7 +65,7 @@ pub async fn publish(
     shared: Arc<Shared>,
 ) -> Result<PublisherSummary, PublishError> {
     let name = shared.publisher.clone();
-    let client = super::oci::registry::client(false)?;
+    let client = shared.http.get(false)?;
     let tally = Arc::new(Tally::default());
     let mut tasks = Vec::new();
     let mut locations = Vec::new();
@@ -102,14 +103,19 @@ pub async fn publish(
         );
         let (method, verify) = (config.method, config.verify);
         tasks.push(async move {
-            let what = format!("{}: {} to {url}", shared.publisher, a.name);
+            let what = format!(
+                "{}: {} to {}",
+                shared.publisher,
+                a.name,
+                crate::redact::url(&url)
+            );
             let outcome = retry::retry(&shared, &what, || async {
                 if verify {
                     match head(&client, &url, &headers, a.size, &a.sha256).await? {
                         Remote::Same => return Ok(ItemOutcome::AlreadyPublished),
                         Remote::Different(found) if !shared.options.replace => {
                             return Err(Failure::Fatal(PublishError::Conflict {
-                                what: url.clone(),
+                                what: crate::redact::url(&url).into_owned(),
                                 detail: found,
                             }))
                         }
@@ -131,12 +137,12 @@ pub async fn publish(
                 for (k, v) in &headers {
                     rb = rb.header(k, v);
                 }
-                let resp = rb
-                    .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                    .header("X-Checksum-Sha256", &a.sha256)
-                    .body(bytes)
-                    .send()
-                    .await?;
+                let resp = send(
+                    rb.header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                        .header("X-Checksum-Sha256", &a.sha256)
+                        .body(bytes),
+                )
+                .await?;
                 if let Some(t) = retry::transient_status(&resp) {
                     return Err(t);
                 }

@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::config::publish::PublisherConfig;
 use crate::manifest::{Manifest, ManifestError};
 
+pub mod client;
 pub mod dir;
 pub mod github;
 pub mod http;
@@ -69,6 +70,9 @@ pub struct Options {
     pub replace: bool,
     /// Relative `dir` paths are resolved against this directory (the project root).
     pub root: PathBuf,
+    /// The run's environment: registry credentials (`TUG_REGISTRY_*`, `DOCKER_CONFIG`, `HOME`),
+    /// the GitHub token, and `{{ env.NAME }}` in templates. Never read from the process.
+    pub env: crate::config::env::EnvSnapshot,
 }
 
 /// What happened to one item (file, blob or manifest) of a publisher.
@@ -141,6 +145,19 @@ pub enum PublishError {
         what: String,
         message: String,
     },
+    #[error("{publisher}: the template in `{field}` does not render")]
+    Template {
+        publisher: String,
+        field: String,
+        #[source]
+        source: minijinja::Error,
+    },
+    #[error("the manifest's commit_time {value:?} is not an RFC 3339 time")]
+    CommitTime {
+        value: String,
+        #[source]
+        source: chrono::ParseError,
+    },
     #[error("{what}: {method} {url} answered {status}: {body}")]
     Http {
         what: String,
@@ -149,11 +166,27 @@ pub enum PublishError {
         status: u16,
         body: String,
     },
-    #[error("{what}: gave up after {attempts} attempts: {last}")]
+    #[error("{what}: gave up after {attempts} attempts")]
     Exhausted {
         what: String,
         attempts: u32,
-        last: String,
+        #[source]
+        last: retry::Transient,
+    },
+    #[error("{what}")]
+    Request {
+        what: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{what}: the reply is not {expected}: {got}")]
+    Reply {
+        what: String,
+        expected: &'static str,
+        /// The start of what came back.
+        got: String,
+        #[source]
+        source: serde_json::Error,
     },
     #[error("{what}: {message}")]
     Verify { what: String, message: String },
@@ -161,12 +194,27 @@ pub enum PublishError {
     Conflict { what: String, detail: String },
     #[error("{what}: authentication failed: {message}")]
     Auth { what: String, message: String },
-    #[error("{what}: {path}: {source}")]
+    #[error("{what} {}", path.display())]
     Io {
         what: String,
         path: PathBuf,
+        #[source]
         source: std::io::Error,
     },
+    #[error("{what}: not valid JSON")]
+    Json {
+        what: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    #[error("compressing the image layer failed")]
+    Compress(#[source] std::io::Error),
+    #[error("cannot set up the HTTP client")]
+    Client(#[source] reqwest::Error),
+    #[error("cannot start the network runtime")]
+    Runtime(#[source] std::io::Error),
+    #[error("an upload task stopped unexpectedly")]
+    Task(#[source] tokio::task::JoinError),
     #[error("{what}: {message}")]
     Other { what: String, message: String },
     #[error("base image {base} has no {platform} image (it has: {})", has.join(", "))]
@@ -200,7 +248,15 @@ impl PublishError {
             PublishError::Auth { .. } => Some(
                 "set credentials (docker login / ~/.docker/config.json, TUG_REGISTRY_USERNAME and TUG_REGISTRY_PASSWORD, or GITHUB_TOKEN)".into(),
             ),
-            PublishError::Config { .. } => Some("fix the `publish:` section of tug.yaml".into()),
+            PublishError::Config { .. } | PublishError::Template { .. } => {
+                Some("fix the `publish:` section of tug.yaml".into())
+            }
+            PublishError::CommitTime { .. } => {
+                Some("the manifest was edited or written by a broken tool: rebuild with `tug build`".into())
+            }
+            PublishError::Reply { .. } => Some(
+                "check that the api_url points at a GitHub-compatible API (and not, e.g., a login page or proxy)".into(),
+            ),
             PublishError::BaseLacksPlatform { .. } => Some(
                 "choose an `images.base` with every Linux platform the release builds, or build only the platforms it has".into(),
             ),
@@ -212,14 +268,31 @@ impl PublishError {
     pub fn is_config(&self) -> bool {
         matches!(
             self,
-            PublishError::Config { .. } | PublishError::BaseLacksPlatform { .. }
+            PublishError::Config { .. }
+                | PublishError::Template { .. }
+                | PublishError::BaseLacksPlatform { .. }
         )
+    }
+}
+
+impl crate::error::Diagnostic for PublishError {
+    fn exit_code(&self) -> crate::ExitCode {
+        match self {
+            PublishError::Manifest(m) => crate::error::Diagnostic::exit_code(m),
+            e if e.is_config() => crate::ExitCode::Usage,
+            _ => crate::ExitCode::Failure,
+        }
+    }
+    fn hint(&self) -> Option<String> {
+        PublishError::hint(self)
     }
 }
 
 /// Everything a publisher task needs, shared across concurrent uploads.
 pub struct Shared {
     pub publisher: String,
+    /// The run's HTTP clients (one pool for every publisher).
+    pub http: Arc<client::Clients>,
     pub sink: Sink,
     pub state: Mutex<PublishState>,
     pub state_path: PathBuf,
@@ -296,17 +369,17 @@ pub fn publish(
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| PublishError::Other {
-            what: "starting the network runtime".into(),
-            message: e.to_string(),
-        })?;
+        .map_err(PublishError::Runtime)?;
+    let http = Arc::new(client::Clients::new()?);
+    let vars = template::Vars::for_release(&release.manifest, &options.env)?;
     let state_path = state::state_path(&release.dist);
     let mut ordered: Vec<&PublisherConfig> = publishers.iter().collect();
     ordered.sort_by_key(|p| p.order());
     let mut results = Vec::new();
     let mut state = PublishState::load(&state_path, release)?;
     for config in ordered {
-        let vars = template::Vars::for_release(&release.manifest);
+        let _span =
+            tracing::info_span!("publisher", name = config.name(), kind = config.kind()).entered();
         let target = describe_target(config, &vars)?;
         state.begin(config.name(), config.kind(), &target);
         if !options.dry_run {
@@ -314,6 +387,7 @@ pub fn publish(
         }
         let shared = Arc::new(Shared {
             publisher: config.name().to_string(),
+            http: http.clone(),
             sink: sink.clone(),
             state: Mutex::new(state),
             state_path: state_path.clone(),
@@ -412,10 +486,7 @@ where
                 first_error.get_or_insert(e);
             }
             Some(Err(join)) => {
-                first_error.get_or_insert(PublishError::Other {
-                    what: "upload task".into(),
-                    message: join.to_string(),
-                });
+                first_error.get_or_insert(PublishError::Task(join));
             }
         }
     }

@@ -17,11 +17,35 @@ use crate::config::publish::RetryConfig;
 pub enum Failure {
     /// Worth trying again (after at least `retry_after`, when the server said so).
     Transient {
-        reason: String,
+        reason: Transient,
         retry_after: Option<Duration>,
     },
     /// Pointless to retry.
     Fatal(PublishError),
+}
+
+/// A failure worth retrying; the last one becomes the cause of [`PublishError::Exhausted`].
+#[derive(Debug, thiserror::Error)]
+pub enum Transient {
+    /// The network: connection refused or reset, a timeout, a broken body.
+    #[error(transparent)]
+    Network(reqwest::Error),
+    /// The server said "later": 408, 429, 5xx, or an exhausted rate limit.
+    #[error("{url} answered {status}")]
+    Status { url: String, status: u16 },
+}
+
+impl Transient {
+    /// One line for the retry event and the log: this failure and its innermost cause.
+    pub fn summary(&self) -> String {
+        match self {
+            Transient::Network(e) => {
+                let root = super::client::root_cause(e);
+                format!("{e}: {root}")
+            }
+            Transient::Status { .. } => self.to_string(),
+        }
+    }
 }
 
 impl From<PublishError> for Failure {
@@ -32,34 +56,20 @@ impl From<PublishError> for Failure {
 
 impl From<reqwest::Error> for Failure {
     fn from(e: reqwest::Error) -> Self {
+        let e = super::client::redact_error(e);
         if e.is_builder() || e.is_redirect() || e.is_decode() {
-            Failure::Fatal(PublishError::Other {
+            Failure::Fatal(PublishError::Request {
                 what: "HTTP request".into(),
-                message: error_chain(&e),
+                source: e,
             })
         } else {
             // Connection refused or reset, timeouts, broken bodies: the network, try again.
             Failure::Transient {
-                reason: error_chain(&e),
+                reason: Transient::Network(e),
                 retry_after: None,
             }
         }
     }
-}
-
-/// An error and its sources on one line (reqwest hides the useful part in the chain).
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let s_text = s.to_string();
-        if !text.contains(&s_text) {
-            text.push_str(": ");
-            text.push_str(&s_text);
-        }
-        source = s.source();
-    }
-    text
 }
 
 /// `Some(Transient)` when a response says "try again later": 408, 429, 5xx, or a 403 with an
@@ -91,7 +101,10 @@ pub fn transient_status(resp: &Response) -> Option<Failure> {
                 .then(|| Duration::from_secs(wait.max(1) as u64))
         });
     Some(Failure::Transient {
-        reason: format!("{} {}", resp.url(), status),
+        reason: Transient::Status {
+            url: super::client::shown_url(resp.url()),
+            status: status.as_u16(),
+        },
         retry_after,
     })
 }
@@ -123,7 +136,8 @@ pub fn backoff(config: &RetryConfig, retry: u32, retry_after: Option<Duration>) 
     }
 }
 
-/// Run `op` until it succeeds, fails fatally, or the attempts are used up.
+/// Run `op` until it succeeds, fails fatally, or the attempts are used up. The last transient
+/// failure is kept as the cause of [`PublishError::Exhausted`].
 pub async fn retry<T, F, Fut>(shared: &Shared, what: &str, mut op: F) -> Result<T, PublishError>
 where
     F: FnMut() -> Fut,
@@ -140,6 +154,7 @@ where
                 retry_after,
             }) => {
                 if attempt >= attempts {
+                    tracing::debug!(what, attempts, reason = %reason.summary(), "giving up");
                     return Err(PublishError::Exhausted {
                         what: what.to_string(),
                         attempts,
@@ -147,12 +162,20 @@ where
                     });
                 }
                 let delay = backoff(&shared.retry, attempt, retry_after);
+                let summary = reason.summary();
+                tracing::info!(
+                    what,
+                    attempt,
+                    delay_ms = delay.as_millis() as u64,
+                    reason = %summary,
+                    "retrying"
+                );
                 shared.emit(Event::Retrying {
                     publisher: shared.publisher.clone(),
                     what: what.to_string(),
                     attempt,
                     delay,
-                    reason,
+                    reason: summary,
                 });
                 tokio::time::sleep(delay).await;
                 attempt += 1;
@@ -164,8 +187,15 @@ where
 /// Turn an unexpected response into a fatal HTTP error with (the start of) its body.
 pub async fn unexpected(what: &str, method: &str, resp: Response) -> Failure {
     let status = resp.status().as_u16();
-    let url = resp.url().to_string();
-    let body = resp.text().await.unwrap_or_default();
+    let url = super::client::shown_url(resp.url());
+    // The body only illustrates the error; an unreadable one is shown as such, not hidden.
+    let body = match resp.text().await {
+        Ok(b) => b,
+        Err(e) => format!(
+            "(the body could not be read: {})",
+            super::client::root_cause(&e)
+        ),
+    };
     let body: String = body.trim().chars().take(300).collect();
     Failure::Fatal(PublishError::Http {
         what: what.to_string(),

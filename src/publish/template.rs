@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use minijinja::Value;
 
 use super::PublishError;
+use crate::config::env::EnvSnapshot;
 use crate::manifest::Manifest;
 
 /// The variables a publisher template can use.
@@ -18,8 +19,9 @@ pub struct Vars {
 
 impl Vars {
     /// `project`, `version`, `tag`, `commit`, `short_commit`, `commit_date`, `commit_timestamp`,
-    /// `env.NAME`.
-    pub fn for_release(m: &Manifest) -> Self {
+    /// `env.NAME` (from `env`, the run's environment). A manifest whose `commit_time` is not an
+    /// RFC 3339 time is an error, never `commit_timestamp = 0`.
+    pub fn for_release(m: &Manifest, env: &EnvSnapshot) -> Result<Self, PublishError> {
         let mut values = BTreeMap::new();
         let mut put = |k: &str, v: Value| {
             values.insert(k.to_string(), v);
@@ -38,11 +40,13 @@ impl Vars {
         put("commit_date", Value::from(m.commit_time.clone()));
         let ts = chrono::DateTime::parse_from_rfc3339(&m.commit_time)
             .map(|t| t.timestamp())
-            .unwrap_or(0);
+            .map_err(|source| PublishError::CommitTime {
+                value: m.commit_time.clone(),
+                source,
+            })?;
         put("commit_timestamp", Value::from(ts));
-        let env: BTreeMap<String, String> = std::env::vars().collect();
-        put("env", Value::from_serialize(&env));
-        Vars { values }
+        put("env", Value::from_serialize(env.vars()));
+        Ok(Vars { values })
     }
 
     /// A copy with more variables (per-artifact ones for `http` URLs).
@@ -64,12 +68,14 @@ impl Vars {
         if !template.contains("{{") && !template.contains("{%") {
             return Ok(template.to_string());
         }
+        // The field name only: a rendered value may hold a secret (`{{ env.TOKEN }}`).
+        tracing::trace!(publisher, field, "rendering a publisher template");
         crate::template::environment()
             .render_str(template, &self.values)
-            .map_err(|e| PublishError::Config {
+            .map_err(|source| PublishError::Template {
                 publisher: publisher.to_string(),
-                what: format!("template in `{field}`"),
-                message: e.to_string(),
+                field: field.to_string(),
+                source,
             })
     }
 }
@@ -94,7 +100,14 @@ mod tests {
             shard: None,
             artifacts: vec![],
         };
-        let vars = Vars::for_release(&m).with(&[("artifact", "a.tar.gz".into())]);
+        let env = EnvSnapshot::from_pairs([("TOKEN", "t0k")]);
+        let vars = Vars::for_release(&m, &env)
+            .unwrap()
+            .with(&[("artifact", "a.tar.gz".into())]);
+        assert_eq!(
+            vars.render("p", "h", "Bearer {{ env.TOKEN }}").unwrap(),
+            "Bearer t0k"
+        );
         assert_eq!(
             vars.render(
                 "p",
@@ -108,10 +121,18 @@ mod tests {
             vars.render("p", "x", "{{ commit_timestamp }}").unwrap(),
             "1767323045"
         );
-        let err = vars
-            .render("nexus", "url", "{{ verison }}")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("nexus") && err.contains("`url`"), "{err}");
+        let err = vars.render("nexus", "url", "{{ verison }}").unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("nexus") && text.contains("`url`"), "{text}");
+        // The template engine's own message is kept as the cause, not flattened.
+        assert!(std::error::Error::source(&err).is_some());
+
+        let bad = Manifest {
+            commit_time: "yesterday".into(),
+            ..m
+        };
+        let err = Vars::for_release(&bad, &env).unwrap_err();
+        assert!(matches!(err, PublishError::CommitTime { .. }), "{err}");
+        assert!(std::error::Error::source(&err).is_some());
     }
 }

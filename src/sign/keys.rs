@@ -16,6 +16,7 @@ use p256::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 use sha2::{Digest as _, Sha256};
 
 use super::KeyError;
+use crate::config::env::EnvSnapshot;
 
 /// Where a key (or a password) comes from: `env://VAR` or a file path (relative paths are
 /// resolved against a base directory, usually the one holding tug.yaml).
@@ -49,15 +50,16 @@ impl KeySource {
         Ok(KeySource::File(base.join(text)))
     }
 
-    /// The raw bytes (the PEM text for keys, the secret for passwords).
-    pub fn read(&self) -> Result<Vec<u8>, KeyError> {
+    /// The raw bytes (the PEM text for keys, the secret for passwords). `env://VAR` is looked up
+    /// in `env`, the run's environment (never the process environment directly).
+    pub fn read(&self, env: &EnvSnapshot) -> Result<Vec<u8>, KeyError> {
         match self {
             KeySource::File(path) => std::fs::read(path).map_err(|source| KeyError::Read {
                 what: self.to_string(),
                 source,
             }),
-            KeySource::Env(var) => match std::env::var_os(var) {
-                Some(v) => Ok(v.into_encoded_bytes()),
+            KeySource::Env(var) => match env.get(var) {
+                Some(v) => Ok(v.as_bytes().to_vec()),
                 None => Err(KeyError::EnvMissing(var.clone())),
             },
         }
@@ -118,9 +120,9 @@ impl PublicKey {
         }
     }
 
-    /// Load from a file or `env://VAR`.
-    pub fn load(source: &KeySource) -> Result<PublicKey, KeyError> {
-        let bytes = source.read()?;
+    /// Load from a file or `env://VAR` (looked up in `env`).
+    pub fn load(source: &KeySource, env: &EnvSnapshot) -> Result<PublicKey, KeyError> {
+        let bytes = source.read(env)?;
         let what = source.to_string();
         let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::NotPem {
             what: what.clone(),

@@ -152,21 +152,22 @@ impl SignError {
     }
 }
 
-/// Convert an engine error into the user-facing error (code + hint); the causes (e.g. the I/O
-/// error behind "cannot read X") are folded into the message.
-pub fn user_error(err: SignError) -> anyhow::Error {
-    let mut message = err.to_string();
-    let mut cause = std::error::Error::source(&err);
-    while let Some(c) = cause {
-        message.push_str(": ");
-        message.push_str(&c.to_string());
-        cause = c.source();
+impl crate::error::Diagnostic for KeyError {
+    fn exit_code(&self) -> ExitCode {
+        KeyError::exit_code(self)
     }
-    let e = crate::Error::new(err.exit_code(), message);
-    anyhow::Error::new(match err.hint() {
-        Some(h) => e.with_hint(h),
-        None => e,
-    })
+    fn hint(&self) -> Option<String> {
+        KeyError::hint(self)
+    }
+}
+
+impl crate::error::Diagnostic for SignError {
+    fn exit_code(&self) -> ExitCode {
+        SignError::exit_code(self)
+    }
+    fn hint(&self) -> Option<String> {
+        SignError::hint(self)
+    }
 }
 
 /// The cosign test vectors: `shared/testdata/cosign` beside the clone (CI), or beside an

@@ -3,14 +3,33 @@
 //! stdout carries data only (command results, or one JSON event per line with `--json`); stderr
 //! carries status lines, warnings, errors and progress bars. Progress bars are drawn only when
 //! stderr is a terminal and neither `--no-progress`, `--json` nor `--quiet` is set. Colour follows
-//! `--no-color`, `NO_COLOR` and whether stderr is a terminal. Engines never print: they return
-//! values or send events that a command hands to the printer.
+//! `--no-color`, `NO_COLOR` and whether stderr is a terminal. Under `-v` or `TUG_LOG` (diagnostics
+//! on stderr, see `logging`) progress bars are off too, so log lines and bars never interleave.
+//! Engines never print: they return values or send events that a command hands to the printer.
 
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::config::env::EnvSnapshot;
+
+/// The causes of `err` to print under it (`caused by:`, `--json` `causes`): its source chain,
+/// without a cause whose text the line above already shows.
+pub fn causes(err: &anyhow::Error) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut above = err.to_string();
+    for cause in err.chain().skip(1) {
+        let text = cause.to_string();
+        if text.is_empty() || above.contains(&text) {
+            continue;
+        }
+        above = text.clone();
+        out.push(text);
+    }
+    out
+}
 
 /// How the printer behaves; resolved from global flags and the environment before any work.
 #[derive(Debug, Clone, Copy, Default)]
@@ -22,10 +41,17 @@ pub struct PrinterOptions {
 }
 
 impl PrinterOptions {
-    /// Resolve from flags and the environment (`NO_COLOR`, terminal detection).
-    pub fn resolve(quiet: bool, json: bool, no_color: bool, no_progress: bool) -> Self {
+    /// Resolve from flags and the run's environment (`NO_COLOR`, terminal detection). Pass
+    /// `no_progress` when `--no-progress` is given or logging is on.
+    pub fn resolve(
+        quiet: bool,
+        json: bool,
+        no_color: bool,
+        no_progress: bool,
+        env: &EnvSnapshot,
+    ) -> Self {
         let stderr_tty = std::io::stderr().is_terminal();
-        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let no_color_env = env.non_empty("NO_COLOR").is_some();
         PrinterOptions {
             quiet,
             json,
@@ -203,7 +229,29 @@ mod tests {
 
     #[test]
     fn progress_never_on_in_json_or_quiet_mode() {
-        assert!(!PrinterOptions::resolve(false, true, false, false).progress);
-        assert!(!PrinterOptions::resolve(true, false, false, false).progress);
+        let env = EnvSnapshot::default();
+        assert!(!PrinterOptions::resolve(false, true, false, false, &env).progress);
+        assert!(!PrinterOptions::resolve(true, false, false, false, &env).progress);
+        assert!(!PrinterOptions::resolve(false, false, false, true, &env).progress);
+    }
+
+    #[test]
+    fn causes_follow_the_chain_without_repeating_the_line_above() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("uploading a.tar.gz failed")]
+        struct Outer(#[source] std::io::Error);
+        let err = anyhow::Error::from(
+            crate::Error::failure("publish failed")
+                .with_source(Outer(std::io::Error::other("connection refused"))),
+        );
+        assert_eq!(
+            causes(&err),
+            ["uploading a.tar.gz failed", "connection refused"]
+        );
+        let err = anyhow::Error::from(
+            crate::Error::failure("cannot read x: denied")
+                .with_source(std::io::Error::other("denied")),
+        );
+        assert!(causes(&err).is_empty());
     }
 }

@@ -98,10 +98,10 @@ pub struct ResolvedBase {
 }
 
 fn json(what: &str, bytes: &[u8]) -> Result<Value, Failure> {
-    serde_json::from_slice(bytes).map_err(|e| {
-        Failure::Fatal(PublishError::Other {
+    serde_json::from_slice(bytes).map_err(|source| {
+        Failure::Fatal(PublishError::Json {
             what: what.into(),
-            message: format!("not JSON: {e}"),
+            source,
         })
     })
 }
@@ -120,7 +120,7 @@ pub async fn resolve(
         message,
     };
     let (repo_ref, reference) = parse_base(text).map_err(config_error)?;
-    let repo = Repo::new(repo_ref, insecure)?;
+    let repo = Repo::new(repo_ref, insecure, shared)?;
     let what = format!("{publisher}: base image {text}");
     retry::retry(shared, &what, || async {
         let (bytes, _) = repo

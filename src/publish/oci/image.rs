@@ -124,10 +124,7 @@ pub fn build_image(tar: &[u8], facts: &ImageFacts) -> Result<PlatformImage, Publ
     let layer = gz
         .write_all(tar)
         .and_then(|_| gz.finish())
-        .map_err(|e| PublishError::Other {
-            what: "compressing the image layer".into(),
-            message: e.to_string(),
-        })?;
+        .map_err(PublishError::Compress)?;
     let mut config = json!({
         "created": facts.created,
         "architecture": facts.arch,

@@ -363,7 +363,7 @@ pub async fn publish(
     let tally = Arc::new(Tally::default());
     let mut repos = Vec::new();
     for r in &plan.repos {
-        repos.push(Repo::new(r.clone(), config.insecure)?);
+        repos.push(Repo::new(r.clone(), config.insecure, &shared)?);
     }
 
     // Blobs, deduplicated per repository, with bounded concurrency.

@@ -10,8 +10,10 @@ use base64::Engine as _;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
+use super::super::client::send;
 use super::super::retry::{self, Failure};
 use super::super::{Event, PublishError, Shared};
+use crate::config::env::EnvSnapshot;
 
 /// `host[:port]/path/name` split into its registry and repository.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,30 +80,53 @@ pub struct Credentials {
     pub source: String,
 }
 
-/// Username and password for a registry: `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else
-/// `auths.<host>.auth` of `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`.
-pub fn credentials(registry: &str) -> Option<Credentials> {
-    if let (Ok(user), Ok(password)) = (
-        std::env::var("TUG_REGISTRY_USERNAME"),
-        std::env::var("TUG_REGISTRY_PASSWORD"),
+/// Username and password for a registry, from `env` (the run's environment):
+/// `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else `auths.<host>.auth` of
+/// `$DOCKER_CONFIG/config.json` or `$HOME/.docker/config.json`. A missing Docker config means
+/// "no credentials" (anonymous access); one that exists but cannot be read is an error.
+pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentials>, PublishError> {
+    if let (Some(user), Some(password)) = (
+        env.get("TUG_REGISTRY_USERNAME"),
+        env.get("TUG_REGISTRY_PASSWORD"),
     ) {
-        return Some(Credentials {
+        tracing::debug!(
+            registry,
             user,
-            password,
+            "registry credentials from TUG_REGISTRY_USERNAME/PASSWORD"
+        );
+        return Ok(Some(Credentials {
+            user: user.to_string(),
+            password: password.to_string(),
             source: "TUG_REGISTRY_USERNAME/TUG_REGISTRY_PASSWORD".into(),
-        });
+        }));
     }
-    let dir = std::env::var_os("DOCKER_CONFIG")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".docker")))?;
+    let Some(dir) = env
+        .path("DOCKER_CONFIG")
+        .or_else(|| env.path("HOME").map(|h| h.join(".docker")))
+    else {
+        return Ok(None);
+    };
     let file = dir.join("config.json");
-    let text = std::fs::read_to_string(&file).ok()?;
-    let (user, password) = docker_config_auth(&text, registry)?;
-    Some(Credentials {
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::debug!(registry, file = %file.display(), "no Docker config: anonymous");
+            return Ok(None);
+        }
+        Err(e) => return Err(PublishError::io("reading the Docker config", &file, e)),
+    };
+    let found = docker_config_auth(&text, registry).map(|(user, password)| Credentials {
         user,
         password,
         source: file.display().to_string(),
-    })
+    });
+    tracing::debug!(
+        registry,
+        file = %file.display(),
+        user = found.as_ref().map(|c| c.user.as_str()),
+        "registry credentials from the Docker config"
+    );
+    Ok(found)
 }
 
 /// The credentials for `registry` in a Docker config file's `auths`.
@@ -196,31 +221,24 @@ pub struct Repo {
     authorization: Mutex<Option<String>>,
 }
 
-pub fn client(insecure: bool) -> Result<reqwest::Client, PublishError> {
-    reqwest::Client::builder()
-        .user_agent(concat!("tug/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(std::time::Duration::from_secs(10))
-        .read_timeout(std::time::Duration::from_secs(120))
-        .danger_accept_invalid_certs(insecure)
-        .build()
-        .map_err(|e| PublishError::Other {
-            what: "HTTP client".into(),
-            message: e.to_string(),
-        })
-}
-
 impl Repo {
-    pub fn new(reference: RepoRef, insecure: bool) -> Result<Arc<Repo>, PublishError> {
+    /// A repository client on the run's shared HTTP client, with credentials from the run's
+    /// environment (`shared.options.env`).
+    pub fn new(
+        reference: RepoRef,
+        insecure: bool,
+        shared: &Shared,
+    ) -> Result<Arc<Repo>, PublishError> {
         let scheme = if insecure || reference.is_loopback() {
             "http"
         } else {
             "https"
         };
         let base = format!("{scheme}://{}", reference.registry);
-        let creds = credentials(&reference.registry);
+        let creds = credentials(&reference.registry, &shared.options.env)?;
         Ok(Arc::new(Repo {
             reference,
-            client: client(insecure)?,
+            client: shared.http.get(insecure)?,
             base,
             creds,
             authorization: Mutex::new(None),
@@ -253,7 +271,7 @@ impl Repo {
                 None => rb,
             }
         };
-        let resp = with_auth(make()).send().await?;
+        let resp = send(with_auth(make())).await?;
         if resp.status() != StatusCode::UNAUTHORIZED {
             return Ok(resp);
         }
@@ -263,7 +281,7 @@ impl Repo {
             .and_then(|v| v.to_str().ok())
             .and_then(parse_challenge);
         self.authenticate(challenge).await?;
-        let resp = with_auth(make()).send().await?;
+        let resp = send(with_auth(make())).await?;
         if resp.status() == StatusCode::UNAUTHORIZED {
             return Err(Failure::Fatal(PublishError::Auth {
                 what: format!("registry {}", self.reference.registry),
@@ -309,7 +327,7 @@ impl Repo {
                 if let Some(b) = &basic {
                     rb = rb.header(reqwest::header::AUTHORIZATION, b);
                 }
-                let resp = rb.send().await?;
+                let resp = send(rb).await?;
                 if let Some(t) = retry::transient_status(&resp) {
                     return Err(t);
                 }
@@ -319,7 +337,12 @@ impl Repo {
                         message: format!("token endpoint {realm} answered {}", resp.status()),
                     }));
                 }
-                let body: serde_json::Value = resp.json().await?;
+                let text = resp.text().await?;
+                let body: serde_json::Value =
+                    serde_json::from_str(&text).map_err(|source| PublishError::Json {
+                        what: format!("{what}: the token endpoint's reply"),
+                        source,
+                    })?;
                 let token = body
                     .get("token")
                     .or_else(|| body.get("access_token"))
