@@ -506,6 +506,54 @@ mod tests {
     }
 
     #[test]
+    fn a_broken_tag_is_an_error_with_its_cause_not_a_missing_tag() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        commit(d, "a", "feat: one");
+        git(d, &["tag", "v1.0.0"]);
+        // A tag ref pointing at an object that does not exist (a damaged or partial clone).
+        std::fs::write(
+            d.join(".git/refs/tags/v2.0.0"),
+            "1234567890123456789012345678901234567890\n",
+        )
+        .unwrap();
+        let err = RepoFacts::discover(d).unwrap_err();
+        assert!(
+            matches!(&err, GitError::Tag { name, .. } if name == "v2.0.0"),
+            "{err}"
+        );
+        let err = anyhow::Error::from(crate::Error::from(err));
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert_eq!(chain[0], "cannot resolve tag v2.0.0 to a commit");
+        assert!(
+            chain.len() >= 2,
+            "the libgit2 error is kept as the cause: {chain:?}"
+        );
+        assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Failure);
+        assert!(crate::error::classify(&err).1.is_some());
+    }
+
+    #[test]
+    fn git_errors_keep_their_cause_and_map_to_exit_codes() {
+        let e = GitError::Git {
+            path: PathBuf::from("/r"),
+            source: git2::Error::from_str("object not found"),
+        };
+        let err = anyhow::Error::from(crate::Error::from(e));
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert_eq!(
+            chain,
+            ["cannot read the git repository at /r", "object not found"]
+        );
+        let e = GitError::NotARepository {
+            path: PathBuf::from("/x"),
+        };
+        let err = anyhow::Error::from(crate::Error::from(e));
+        assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Usage);
+    }
+
+    #[test]
     fn prerelease_snapshot_base_and_not_a_repo() {
         let t = VersionTag::parse("v1.3.0-rc.1").unwrap();
         let f = RepoFacts {

@@ -17,12 +17,15 @@ fn main() -> std::process::ExitCode {
         g.no_progress || logging,
         &env,
     ));
+    // Errors are shown with the values of secret-looking variables masked, like the logs.
+    let scrubber = tug::redact::Scrubber::from_env(env.vars());
     let code = match tug::commands::run(printer.clone(), cli, env) {
         Ok(code) => code,
         Err(err) => {
             let (code, hint) = tug::error::classify(&err);
-            let causes = tug::ui::causes(&err);
-            let message = err.to_string();
+            let scrub = |s: &str| scrubber.scrub(s).into_owned();
+            let causes: Vec<String> = tug::ui::causes(&err).iter().map(|c| scrub(c)).collect();
+            let message = scrub(&err.to_string());
             printer.error(&message, &causes, hint.as_deref());
             printer.event(
                 "error",

@@ -716,6 +716,23 @@ mod tests {
     }
 
     #[test]
+    fn config_errors_keep_their_cause_and_exit_codes() {
+        let dir = tempfile::tempdir().unwrap();
+        // A directory where the file should be: reading it fails with an OS error.
+        std::fs::create_dir(dir.path().join("tug.yaml")).unwrap();
+        let err = load_file(&dir.path().join("tug.yaml")).unwrap_err();
+        let err = anyhow::Error::from(crate::Error::from(err));
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert!(chain[0].starts_with("cannot read "), "{chain:?}");
+        assert!(chain[1].contains("directory"), "{chain:?}");
+        assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Failure);
+        let err = find(Some((Path::new("nope.yaml"), "--config")), dir.path()).unwrap_err();
+        let err = anyhow::Error::from(crate::Error::from(err));
+        assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Usage);
+        assert!(crate::error::classify(&err).1.unwrap().contains("tug init"));
+    }
+
+    #[test]
     fn schema_describes_sections() {
         let schema = Config::json_schema();
         assert_eq!(schema["title"], "tug.yaml");

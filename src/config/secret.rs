@@ -118,6 +118,17 @@ mod tests {
     }
 
     #[test]
+    fn an_unreadable_secret_file_keeps_its_cause() {
+        let err =
+            expand_secret_ref_with("file://nope", Path::new("/nonexistent"), &env).unwrap_err();
+        let err = anyhow::Error::from(crate::Error::from(err));
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert_eq!(chain[0], "cannot read secret file /nonexistent/nope");
+        assert!(chain[1].contains("No such file"), "{chain:?}");
+        assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Usage);
+    }
+
+    #[test]
     fn errors_name_the_reference_not_the_value() {
         let x = |s: &str| expand_secret_ref_with(s, Path::new("/nonexistent"), &env);
         assert_eq!(

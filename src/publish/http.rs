@@ -54,7 +54,10 @@ async fn head(
                 Ok(Remote::Different(format!("size {len:?}, sha256 {sum:?}")))
             }
         }
-        _ => Err(retry::unexpected(&format!("checking {url}"), "HEAD", resp).await),
+        _ => {
+            let what = format!("checking {}", crate::redact::url(url));
+            Err(retry::unexpected(&what, "HEAD", resp).await)
+        }
     }
 }
 
@@ -82,7 +85,9 @@ pub async fn publish(
         for (k, v) in &config.headers {
             headers.push((k.clone(), vars.render(&name, &format!("headers.{k}"), v)?));
         }
-        locations.push(url.clone());
+        // Where it went, as shown and recorded: without credentials or query tokens.
+        let shown = crate::redact::url(&url).into_owned();
+        locations.push(shown.clone());
         let key = format!("file {}", a.name);
         if shared.is_confirmed(&key, &a.sha256) {
             shared.done(&a.name, ItemOutcome::AlreadyPublished, a.size);
@@ -94,28 +99,24 @@ pub async fn publish(
             tally.add(ItemOutcome::WouldUpload, a.size);
             continue;
         }
-        let (shared, tally, client, a, path) = (
+        let (shared, tally, client, a, path, shown) = (
             shared.clone(),
             tally.clone(),
             client.clone(),
             a.clone(),
             release.file(a),
+            shown,
         );
         let (method, verify) = (config.method, config.verify);
         tasks.push(async move {
-            let what = format!(
-                "{}: {} to {}",
-                shared.publisher,
-                a.name,
-                crate::redact::url(&url)
-            );
+            let what = format!("{}: {} to {shown}", shared.publisher, a.name);
             let outcome = retry::retry(&shared, &what, || async {
                 if verify {
                     match head(&client, &url, &headers, a.size, &a.sha256).await? {
                         Remote::Same => return Ok(ItemOutcome::AlreadyPublished),
                         Remote::Different(found) if !shared.options.replace => {
                             return Err(Failure::Fatal(PublishError::Conflict {
-                                what: crate::redact::url(&url).into_owned(),
+                                what: shown.clone(),
                                 detail: found,
                             }))
                         }
@@ -183,7 +184,7 @@ pub async fn publish(
                 Ok(ItemOutcome::Uploaded)
             })
             .await?;
-            shared.confirm(&key, &a.sha256, a.size, &url)?;
+            shared.confirm(&key, &a.sha256, a.size, &shown)?;
             shared.done(&a.name, outcome, a.size);
             tally.add(outcome, a.size);
             Ok(())

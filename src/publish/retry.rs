@@ -241,6 +241,60 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn exhausted_retries_keep_the_last_network_error_as_the_cause() {
+        let shared = Shared {
+            publisher: "p".into(),
+            http: std::sync::Arc::new(super::super::client::Clients::new().unwrap()),
+            sink: std::sync::Arc::new(|_| {}),
+            state: std::sync::Mutex::new(super::super::PublishState {
+                schema_version: 1,
+                project: "p".into(),
+                version: "1.0.0".into(),
+                manifest_sha256: String::new(),
+                publishers: Default::default(),
+            }),
+            state_path: std::path::PathBuf::from("/nonexistent/state.json"),
+            retry: RetryConfig {
+                attempts: 2,
+                initial_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(2),
+            },
+            options: Default::default(),
+        };
+        let client = shared.http.get(false).unwrap();
+        // Port 9 (discard) on loopback is closed here: the connection is refused.
+        let err = retry(&shared, "uploading x", || async {
+            let resp = super::super::client::send(client.get("http://127.0.0.1:9/x")).await?;
+            Ok::<_, Failure>(resp.status())
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, PublishError::Exhausted { attempts: 2, .. }),
+            "{err}"
+        );
+        let err = anyhow::Error::from(crate::Error::from(err));
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert_eq!(chain[0], "uploading x: gave up after 2 attempts");
+        assert!(
+            chain.iter().any(|c| c.contains("Connection refused")),
+            "{chain:?}"
+        );
+        assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Failure);
+    }
+
+    #[test]
+    fn config_errors_are_usage_errors() {
+        let e = PublishError::Config {
+            publisher: "p".into(),
+            what: "url".into(),
+            message: "bad".into(),
+        };
+        let err = anyhow::Error::from(crate::Error::from(e));
+        assert_eq!(crate::error::classify(&err).0, crate::ExitCode::Usage);
+    }
+
     #[test]
     fn retry_after_seconds_and_dates() {
         assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));

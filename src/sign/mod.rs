@@ -183,3 +183,36 @@ pub(crate) fn testdata() -> PathBuf {
             "../shared/testdata/cosign (the cosign test vectors) must exist beside the repository",
         )
 }
+
+#[cfg(test)]
+mod error_tests {
+    use super::*;
+
+    fn chain(err: &anyhow::Error) -> Vec<String> {
+        err.chain().map(|c| c.to_string()).collect()
+    }
+
+    #[test]
+    fn key_and_sign_errors_keep_their_io_cause() {
+        let read = || KeyError::Read {
+            what: "cosign.key".into(),
+            source: std::io::Error::other("permission denied"),
+        };
+        let err = anyhow::Error::from(crate::Error::from(read()));
+        assert_eq!(chain(&err), ["cannot read cosign.key", "permission denied"]);
+        assert_eq!(crate::error::classify(&err).0, ExitCode::Usage);
+        assert!(crate::error::classify(&err)
+            .1
+            .unwrap()
+            .contains("tug keys generate"));
+
+        let err = anyhow::Error::from(crate::Error::from(SignError::Key(read())));
+        assert_eq!(chain(&err), ["cannot read cosign.key", "permission denied"]);
+        let err = anyhow::Error::from(crate::Error::from(SignError::Write {
+            path: PathBuf::from("dist/x.sig"),
+            source: std::io::Error::other("disk full"),
+        }));
+        assert_eq!(chain(&err), ["cannot write dist/x.sig", "disk full"]);
+        assert_eq!(crate::error::classify(&err).0, ExitCode::Failure);
+    }
+}

@@ -9,6 +9,7 @@ mod checks;
 mod cli;
 mod config;
 mod deploy;
+mod diagnostics;
 mod environment;
 mod publish;
 mod release;

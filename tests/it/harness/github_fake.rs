@@ -3,7 +3,11 @@
 //! only the endpoints tug uses, the way GitHub documents them: list releases (drafts included
 //! for an authorized token), create a release, list/upload/delete assets (uploads on a separate
 //! `upload_url`, 422 for a duplicate name, assets carry `size` and `digest`), and PATCH a release.
-//! It requires `Authorization: Bearer <token>` and logs every call for order assertions.
+//! It requires `Authorization: Bearer <token>` and logs every call for order assertions. Lists
+//! are paged as GitHub pages them (`per_page`, default 30, at most 100; `page`; a
+//! `Link: <...>; rel="next"` header while more pages follow). Tests can make it misbehave the
+//! ways tug must not paper over: `list_reply` replaces the release list with any JSON, and
+//! `omit_upload_url` creates releases without an `upload_url`.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,7 +21,25 @@ pub struct FakeState {
     /// Per release id: the assets (JSON as GitHub returns them).
     pub assets: Vec<(u64, Value)>,
     pub log: Vec<String>,
+    /// When set, `GET .../releases` answers 200 with this instead of the list.
+    pub list_reply: Option<Value>,
+    /// Create releases without `upload_url`.
+    pub omit_upload_url: bool,
     next_id: u64,
+}
+
+impl FakeState {
+    /// Add `n` published releases `v0.0.1`, `v0.0.2`... (ids from the shared counter).
+    pub fn add_old_releases(&mut self, n: usize) {
+        for i in 1..=n {
+            let id = self.next_id;
+            self.next_id += 1;
+            self.releases.push(json!({
+                "id": id, "tag_name": format!("v0.0.{i}"), "name": "old", "draft": false,
+                "body": "", "upload_url": "http://unused.invalid/assets{?name,label}",
+            }));
+        }
+    }
 }
 
 pub struct GithubFake {
@@ -62,6 +84,15 @@ impl GithubFake {
 }
 
 fn respond(out: &mut TcpStream, status: &str, body: &Value) -> std::io::Result<()> {
+    respond_with(out, status, body, "")
+}
+
+fn respond_with(
+    out: &mut TcpStream,
+    status: &str,
+    body: &Value,
+    headers: &str,
+) -> std::io::Result<()> {
     let text = if body.is_null() {
         String::new()
     } else {
@@ -69,8 +100,42 @@ fn respond(out: &mut TcpStream, status: &str, body: &Value) -> std::io::Result<(
     };
     write!(
         out,
-        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
+        "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{headers}Connection: close\r\n\r\n{text}",
         text.len()
+    )
+}
+
+/// One page of `items` as GitHub serves it, with a `Link` header when more follow.
+fn page(
+    out: &mut TcpStream,
+    items: &[Value],
+    base: &str,
+    path: &str,
+    query: &str,
+) -> std::io::Result<()> {
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse::<usize>().ok())
+    };
+    let per_page = param("per_page").unwrap_or(30).clamp(1, 100);
+    let page = param("page").unwrap_or(1).max(1);
+    let start = ((page - 1) * per_page).min(items.len());
+    let end = (start + per_page).min(items.len());
+    let link = if end < items.len() {
+        format!(
+            "Link: <{base}{path}?per_page={per_page}&page={}>; rel=\"next\"\r\n",
+            page + 1
+        )
+    } else {
+        String::new()
+    };
+    respond_with(
+        out,
+        "200 OK",
+        &Value::Array(items[start..end].to_vec()),
+        &link,
     )
 }
 
@@ -121,18 +186,23 @@ fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Res
     }
     match (method.as_str(), segs.as_slice()) {
         ("GET", ["repos", _, _, "releases"]) => {
-            let list = Value::Array(st.releases.clone());
-            respond(&mut out, "200 OK", &list)
+            if let Some(reply) = st.list_reply.clone() {
+                return respond(&mut out, "200 OK", &reply);
+            }
+            page(&mut out, &st.releases, base, path, query)
         }
         ("POST", ["repos", o, r, "releases"]) => {
             let id = st.next_id;
             st.next_id += 1;
-            let rel = json!({
+            let mut rel = json!({
                 "id": id, "tag_name": json_body["tag_name"], "name": json_body["name"],
                 "draft": json_body["draft"], "prerelease": json_body["prerelease"], "body": null,
                 "html_url": format!("{base}/{o}/{r}/releases/tag/{}", json_body["tag_name"].as_str().unwrap_or("")),
                 "upload_url": format!("{base}/uploads/repos/{o}/{r}/releases/{id}/assets{{?name,label}}"),
             });
+            if st.omit_upload_url {
+                rel.as_object_mut().unwrap().remove("upload_url");
+            }
             st.releases.push(rel.clone());
             respond(&mut out, "201 Created", &rel)
         }
@@ -144,7 +214,7 @@ fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Res
                 .filter(|(r, _)| *r == id)
                 .map(|(_, a)| a.clone())
                 .collect();
-            respond(&mut out, "200 OK", &Value::Array(list))
+            page(&mut out, &list, base, path, query)
         }
         ("POST", ["uploads", "repos", o, r, "releases", id, "assets"]) => {
             let id: u64 = id.parse().unwrap_or(0);
