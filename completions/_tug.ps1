@@ -81,7 +81,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
-            [CompletionResult]::new('--show', '--show', [CompletionResultType]::ParameterName, 'Print the fully resolved configuration as YAML on stdout')
+            [CompletionResult]::new('--show', '--show', [CompletionResultType]::ParameterName, 'Print the fully resolved configuration as YAML on stdout, then the run settings and the TUG_* variables behind them as YAML comments (secret values never shown)')
             [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Run the release checks instead of validating tug.yaml')
             [CompletionResult]::new('--strict', '--strict', [CompletionResultType]::ParameterName, 'Treat warnings as errors')
             [CompletionResult]::new('--backport', '--backport', [CompletionResultType]::ParameterName, 'Allow a version below the latest release of its major version (a patch on an older line)')

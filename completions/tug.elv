@@ -76,7 +76,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
-            cand --show 'Print the fully resolved configuration as YAML on stdout'
+            cand --show 'Print the fully resolved configuration as YAML on stdout, then the run settings and the TUG_* variables behind them as YAML comments (secret values never shown)'
             cand --release 'Run the release checks instead of validating tug.yaml'
             cand --strict 'Treat warnings as errors'
             cand --backport 'Allow a version below the latest release of its major version (a patch on an older line)'

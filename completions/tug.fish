@@ -65,7 +65,7 @@ complete -c tug -n "__fish_tug_using_subcommand init" -s V -l version -d 'Print 
 complete -c tug -n "__fish_tug_using_subcommand check" -l version -d 'The version about to be released (vX.Y.Z); default: the release tag on HEAD' -r
 complete -c tug -n "__fish_tug_using_subcommand check" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand check" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand check" -l show -d 'Print the fully resolved configuration as YAML on stdout'
+complete -c tug -n "__fish_tug_using_subcommand check" -l show -d 'Print the fully resolved configuration as YAML on stdout, then the run settings and the TUG_* variables behind them as YAML comments (secret values never shown)'
 complete -c tug -n "__fish_tug_using_subcommand check" -l release -d 'Run the release checks instead of validating tug.yaml'
 complete -c tug -n "__fish_tug_using_subcommand check" -l strict -d 'Treat warnings as errors'
 complete -c tug -n "__fish_tug_using_subcommand check" -l backport -d 'Allow a version below the latest release of its major version (a patch on an older line)'

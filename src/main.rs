@@ -14,7 +14,8 @@ fn main() -> std::process::ExitCode {
         g.quiet,
         g.json,
         g.no_color,
-        g.no_progress || logging,
+        g.no_progress,
+        logging,
         &env,
     ));
     // Errors are shown with the values of secret-looking variables masked, like the logs.

@@ -13,6 +13,9 @@ use std::borrow::Cow;
 /// What a redacted value is shown as.
 pub const MASK: &str = "****";
 
+/// The shortest value the [`Scrubber`] masks.
+pub const MIN_SCRUBBED: usize = 8;
+
 /// Whether an environment variable, header or query parameter named `name` holds a secret:
 /// its name mentions a token, password, secret, key, credential or authorization.
 pub fn is_secret_name(name: &str) -> bool {
@@ -80,7 +83,9 @@ pub fn url(text: &str) -> Cow<'_, str> {
 }
 
 /// Replaces known secret values in text (the values of the run's secret-looking environment
-/// variables). Values shorter than 4 bytes are not scrubbed: they would mask ordinary words.
+/// variables). Values shorter than [`MIN_SCRUBBED`] bytes are not scrubbed: they would mask
+/// ordinary words (a test's `COSIGN_PASSWORD=wrong` must not turn "wrong password" into
+/// "**** password"); such values are kept out by the field-level redaction alone.
 #[derive(Debug, Clone, Default)]
 pub struct Scrubber {
     secrets: Vec<String>,
@@ -91,7 +96,7 @@ impl Scrubber {
     pub fn from_env<'a>(vars: impl IntoIterator<Item = (&'a String, &'a String)>) -> Self {
         let mut secrets: Vec<String> = vars
             .into_iter()
-            .filter(|(k, v)| is_secret_name(k) && v.len() >= 4)
+            .filter(|(k, v)| is_secret_name(k) && v.len() >= MIN_SCRUBBED)
             .map(|(_, v)| v.clone())
             .collect();
         // Longest first, so a secret containing another is masked whole.
@@ -152,13 +157,13 @@ mod tests {
     fn the_scrubber_masks_secret_values_only() {
         let vars: Vec<(String, String)> = vec![
             ("MY_TOKEN".into(), "tok-123456".into()),
-            ("SHORT_KEY".into(), "ab".into()),
+            ("SHORT_KEY".into(), "wrong".into()),
             ("GOOS".into(), "linux".into()),
         ];
         let s = Scrubber::from_env(vars.iter().map(|(k, v)| (k, v)));
         assert_eq!(
-            s.scrub("GET /x?t=tok-123456 linux ab"),
-            "GET /x?t=**** linux ab"
+            s.scrub("GET /x?t=tok-123456 linux: wrong password"),
+            "GET /x?t=**** linux: wrong password"
         );
     }
 }

@@ -14,7 +14,8 @@ use clap::Args;
 #[derive(Debug, Args)]
 #[command(disable_version_flag = true)]
 pub struct CheckArgs {
-    /// Print the fully resolved configuration as YAML on stdout
+    /// Print the fully resolved configuration as YAML on stdout, then the run settings and the
+    /// TUG_* variables behind them as YAML comments (secret values never shown)
     #[arg(long, conflicts_with = "release")]
     pub show: bool,
 

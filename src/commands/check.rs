@@ -62,8 +62,11 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
         if ctx.printer.is_json() {
             ctx.printer
                 .event("config", serde_json::to_value(&settings.config)?);
+            ctx.printer
+                .event("settings", settings.describe_json(&ctx.env));
         } else {
             ctx.printer.raw(settings.to_yaml()?.as_bytes());
+            ctx.printer.raw(settings.describe(&ctx.env).as_bytes());
         }
     }
     Ok(ExitCode::Success)

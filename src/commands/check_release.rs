@@ -51,11 +51,11 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     spinner.finish_and_clear();
     let mut report = result.map_err(|e| {
         let hint = e.hint();
-        let mut err = Error::failure(format!("release checks could not run: {e}"));
+        let mut err = Error::failure("release checks could not run").with_source(e);
         if let Some(h) = hint {
             err = err.with_hint(h);
         }
-        anyhow::Error::new(err)
+        err
     })?;
 
     // Binaries of this very release in dist/: their build info must carry the version.

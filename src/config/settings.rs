@@ -347,6 +347,57 @@ impl Settings {
     pub fn to_yaml(&self) -> anyhow::Result<String> {
         Ok(serde_saphyr::to_string(&self.config)?)
     }
+
+    /// The run settings and the `TUG_*` variables that produced them, as YAML comments (so
+    /// `tug check --show` stays valid YAML). Secret values are never shown.
+    pub fn describe(&self, env: &EnvSnapshot) -> String {
+        let mut out = String::from("# run settings (defaults < tug.yaml < TUG_* < flags):\n");
+        let config = match &self.config_path {
+            Some(p) => p.display().to_string(),
+            None => "(none: embedded defaults)".into(),
+        };
+        out.push_str(&format!("#   config: {config}\n"));
+        out.push_str(&format!("#   root: {}\n", self.root.display()));
+        out.push_str(&format!("#   dist: {}\n", self.dist.display()));
+        out.push_str(&format!("#   parallelism: {}\n", self.parallelism));
+        out.push_str(&format!("#   snapshot: {}\n", self.snapshot));
+        let set: Vec<(&EnvVar, &str)> = VARIABLES
+            .iter()
+            .filter(|v| v.kind != VarKind::Convention)
+            .filter_map(|v| Some((v, env.get(v.name)?)))
+            .collect();
+        if !set.is_empty() {
+            out.push_str("# environment:\n");
+            for (v, value) in set {
+                let shown = if v.kind == VarKind::Secret {
+                    "(set, not shown)"
+                } else {
+                    value
+                };
+                out.push_str(&format!("#   {}={shown}\n", v.name));
+            }
+        }
+        out
+    }
+
+    /// [`Settings::describe`] as JSON for `--json`: the settings and every variable of
+    /// [`VARIABLES`] with whether it is set (and its value when it is a non-secret `TUG_*`).
+    pub fn describe_json(&self, env: &EnvSnapshot) -> serde_json::Value {
+        let vars: Vec<serde_json::Value> = VARIABLES
+            .iter()
+            .map(|v| {
+                let value = env.get(v.name);
+                serde_json::json!({
+                    "name": v.name, "kind": v.kind, "meaning": v.meaning, "set": value.is_some(),
+                    "value": if v.kind == VarKind::Tug { value } else { None },
+                })
+            })
+            .collect();
+        serde_json::json!({
+            "config": self.config_path, "root": self.root, "dist": self.dist,
+            "parallelism": self.parallelism, "snapshot": self.snapshot, "environment": vars,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -507,6 +558,42 @@ mod tests {
         )
         .unwrap();
         assert_eq!(out, "hello from-file-1.0.0 $from-file-1.0.0 /h");
+    }
+
+    #[test]
+    fn describe_shows_tug_variables_and_hides_secrets() {
+        let dir = project("version: 1\n");
+        let env = env_of(&[
+            ("TUG_PARALLELISM", "3"),
+            ("TUG_REGISTRY_PASSWORD", "hunter2"),
+            ("GITHUB_TOKEN", "ghp_x"),
+            ("HOME", "/home/me"),
+        ]);
+        let s = resolve(
+            &GlobalArgs::default(),
+            dir.path(),
+            Overrides::default(),
+            &env,
+        )
+        .unwrap();
+        let text = s.describe(&env);
+        assert!(text.contains("#   parallelism: 3\n"), "{text}");
+        assert!(text.contains("#   TUG_PARALLELISM=3\n"), "{text}");
+        assert!(
+            text.contains("#   TUG_REGISTRY_PASSWORD=(set, not shown)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("#   GITHUB_TOKEN=(set, not shown)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("hunter2") && !text.contains("ghp_x") && !text.contains("/home/me"));
+        let json = s.describe_json(&env).to_string();
+        assert!(
+            !json.contains("hunter2") && !json.contains("ghp_x"),
+            "{json}"
+        );
+        assert!(json.contains("\"TUG_PARALLELISM\""), "{json}");
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub enum Transient {
     Network(reqwest::Error),
     /// The server said "later": 408, 429, 5xx, or an exhausted rate limit.
     #[error("{url} answered {status}")]
-    Status { url: String, status: u16 },
+    Status { url: String, status: StatusCode },
 }
 
 impl Transient {
@@ -103,7 +103,7 @@ pub fn transient_status(resp: &Response) -> Option<Failure> {
     Some(Failure::Transient {
         reason: Transient::Status {
             url: super::client::shown_url(resp.url()),
-            status: status.as_u16(),
+            status,
         },
         retry_after,
     })

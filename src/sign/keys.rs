@@ -98,25 +98,20 @@ impl PublicKey {
     pub fn from_der(der: &[u8], what: &str) -> Result<PublicKey, KeyError> {
         match VerifyingKey::from_public_key_der(der) {
             Ok(key) => Ok(PublicKey { key }),
-            Err(e) => {
-                // Tell "another algorithm" apart from "garbage".
-                let detail = match pkcs8::spki::SubjectPublicKeyInfoRef::try_from(der) {
-                    Ok(info) => {
-                        return Err(KeyError::NotP256 {
-                            what: what.into(),
-                            detail: describe_algorithm(
-                                info.algorithm.oid,
-                                info.algorithm.parameters_oid().ok(),
-                            ),
-                        })
-                    }
-                    Err(_) => e.to_string(),
-                };
-                Err(KeyError::BadPublicKey {
+            // Tell "another algorithm" apart from "garbage".
+            Err(source) => match pkcs8::spki::SubjectPublicKeyInfoRef::try_from(der) {
+                Ok(info) => Err(KeyError::NotP256 {
                     what: what.into(),
-                    detail,
-                })
-            }
+                    detail: describe_algorithm(
+                        info.algorithm.oid,
+                        info.algorithm.parameters_oid().ok(),
+                    ),
+                }),
+                Err(_) => Err(KeyError::PublicKeyDer {
+                    what: what.into(),
+                    source,
+                }),
+            },
         }
     }
 
@@ -260,7 +255,10 @@ pub(crate) fn pem_decode(text: &str, what: &str) -> Result<(String, Vec<u8>), Ke
         .collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(body.as_bytes())
-        .map_err(|e| not_pem(&format!("corrupt base64 body: {e}")))?;
+        .map_err(|source| KeyError::CorruptBase64 {
+            what: what.into(),
+            source,
+        })?;
     if der.is_empty() {
         return Err(not_pem("empty body"));
     }

@@ -38,6 +38,12 @@ pub enum KeyError {
     EnvMissing(String),
     #[error("{what} is not a valid PEM key: {detail}")]
     NotPem { what: String, detail: String },
+    #[error("{what} is not a valid PEM key: its base64 body is corrupt")]
+    CorruptBase64 {
+        what: String,
+        #[source]
+        source: base64::DecodeError,
+    },
     #[error("{what} has PEM label {label:?}; expected an encrypted cosign key (ENCRYPTED SIGSTORE PRIVATE KEY or ENCRYPTED COSIGN PRIVATE KEY)")]
     UnexpectedLabel { what: String, label: String },
     #[error("{what} is corrupt: {detail}")]
@@ -54,6 +60,12 @@ pub enum KeyError {
     NotP256 { what: String, detail: String },
     #[error("{what} is not a valid public key: {detail}")]
     BadPublicKey { what: String, detail: String },
+    #[error("{what} is not a valid public key")]
+    PublicKeyDer {
+        what: String,
+        #[source]
+        source: p256::pkcs8::spki::Error,
+    },
     #[error("{} already exists", .0.display())]
     Exists(PathBuf),
     #[error("cannot write {}", path.display())]
@@ -77,7 +89,7 @@ impl KeyError {
                 "import it with `cosign import-key-pair --key KEY.pem`, which writes a cosign.key tug can read".into()
             }
             KeyError::Exists(_) => "pass --force to overwrite it, or --output-prefix to write elsewhere".into(),
-            KeyError::NotPem { .. } | KeyError::CorruptEnvelope { .. } => {
+            KeyError::NotPem { .. } | KeyError::CorruptBase64 { .. } | KeyError::CorruptEnvelope { .. } => {
                 "the key file is damaged or truncated; restore it from where it was generated".into()
             }
             _ => return None,

@@ -41,13 +41,14 @@ pub struct PrinterOptions {
 }
 
 impl PrinterOptions {
-    /// Resolve from flags and the run's environment (`NO_COLOR`, terminal detection). Pass
-    /// `no_progress` when `--no-progress` is given or logging is on.
+    /// Resolve from flags and the run's environment (`NO_COLOR`, terminal detection).
+    /// `logging`: `-v` or `TUG_LOG` turned diagnostics on (see `logging::init`), so bars are off.
     pub fn resolve(
         quiet: bool,
         json: bool,
         no_color: bool,
         no_progress: bool,
+        logging: bool,
         env: &EnvSnapshot,
     ) -> Self {
         let stderr_tty = std::io::stderr().is_terminal();
@@ -56,7 +57,7 @@ impl PrinterOptions {
             quiet,
             json,
             color: stderr_tty && !no_color && !no_color_env,
-            progress: stderr_tty && !no_progress && !json && !quiet,
+            progress: stderr_tty && !no_progress && !logging && !json && !quiet,
         }
     }
 }
@@ -230,9 +231,11 @@ mod tests {
     #[test]
     fn progress_never_on_in_json_or_quiet_mode() {
         let env = EnvSnapshot::default();
-        assert!(!PrinterOptions::resolve(false, true, false, false, &env).progress);
-        assert!(!PrinterOptions::resolve(true, false, false, false, &env).progress);
-        assert!(!PrinterOptions::resolve(false, false, false, true, &env).progress);
+        assert!(!PrinterOptions::resolve(false, true, false, false, false, &env).progress);
+        assert!(!PrinterOptions::resolve(true, false, false, false, false, &env).progress);
+        assert!(!PrinterOptions::resolve(false, false, false, true, false, &env).progress);
+        // Diagnostics on stderr: no bars to tear them.
+        assert!(!PrinterOptions::resolve(false, false, false, false, true, &env).progress);
     }
 
     #[test]

@@ -97,7 +97,11 @@ fn check_show_prints_the_resolved_config() {
     let sub = dir.path().join("cmd");
     let out = run(tug(&sub)
         .args(["check", "--show"])
-        .env("TUG_DIST", "../envdist"));
+        .env("TUG_DIST", "../envdist")
+        .env("TUG_PARALLELISM", "3")
+        .env("TUG_REGISTRY_PASSWORD", "never-shown")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("COSIGN_PASSWORD"));
     insta::assert_snapshot!(out.snapshot(&[(dir.path(), "[TMP]")]), @r#"
         exit: 0
         --- stdout
@@ -127,6 +131,16 @@ fn check_show_prints_the_resolved_config() {
         sign: null
         publish: []
         environments: {}
+        # run settings (defaults < tug.yaml < TUG_* < flags):
+        #   config: [TMP]/tug.yaml
+        #   root: [TMP]
+        #   dist: [TMP]/envdist
+        #   parallelism: 3
+        #   snapshot: false
+        # environment:
+        #   TUG_DIST=../envdist
+        #   TUG_PARALLELISM=3
+        #   TUG_REGISTRY_PASSWORD=(set, not shown)
         --- stderr
              Checked [TMP]/tug.yaml is valid (project hello, dist [TMP]/envdist)
         "#);

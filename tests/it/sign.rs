@@ -560,14 +560,16 @@ fn verifies_sigstore_conformance_bundles() {
     exit: 2
     --- stdout
     --- stderr
-    error: [CONF]/managed-key-wrong-key_fail/key.pub is not a valid PEM key: corrupt base64 body: Invalid last symbol 121, offset 121.
+    error: [CONF]/managed-key-wrong-key_fail/key.pub is not a valid PEM key: its base64 body is corrupt
+      caused by: Invalid last symbol 121, offset 121.
     hint: the key file is damaged or truncated; restore it from where it was generated
     ");
     insta::assert_snapshot!(case("managed-key-no-key_fail", None), @r"
     exit: 2
     --- stdout
     --- stderr
-    error: cannot read [CONF]/cosign.pub: No such file or directory (os error 2)
+    error: cannot read [CONF]/cosign.pub
+      caused by: No such file or directory (os error 2)
     hint: create a key pair with `tug keys generate`, or point sign.key / --key at yours
     ");
     // The happy-path bundle over another file fails.
