@@ -104,18 +104,18 @@ pub(crate) fn password(
         return Ok(value.as_bytes().to_vec());
     }
     let no_terminal = || {
-        anyhow::Error::new(
-            Error::usage("no password for the signing key: COSIGN_PASSWORD is not set and there is no terminal to ask on")
-                .with_hint("set COSIGN_PASSWORD (an empty value means no password), or sign.password: env://VAR"),
-        )
+        Error::usage("no password for the signing key: COSIGN_PASSWORD is not set and there is no terminal to ask on")
+            .with_hint("set COSIGN_PASSWORD (an empty value means no password), or sign.password: env://VAR")
     };
     // SAFETY: isatty only inspects the file descriptor.
     if unsafe { libc::isatty(0) } != 1 {
-        return Err(no_terminal());
+        return Err(no_terminal().into());
     }
-    let first = prompt("Enter password for private key: ").map_err(|_| no_terminal())?;
+    let first =
+        prompt("Enter password for private key: ").map_err(|e| no_terminal().with_source(e))?;
     if confirm {
-        let second = prompt("Enter password for private key again: ").map_err(|_| no_terminal())?;
+        let second = prompt("Enter password for private key again: ")
+            .map_err(|e| no_terminal().with_source(e))?;
         if first != second {
             return Err(anyhow::Error::new(Error::usage(
                 "the passwords do not match",

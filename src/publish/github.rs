@@ -54,6 +54,16 @@ pub struct GhAsset {
     pub browser_download_url: Option<String>,
 }
 
+impl GhAsset {
+    /// Where the asset is: its download URL, else its API URL (some compatible servers omit
+    /// `browser_download_url`).
+    fn location(&self, api: &Api) -> String {
+        self.browser_download_url
+            .clone()
+            .unwrap_or_else(|| api.url(&format!("releases/assets/{}", self.id)))
+    }
+}
+
 /// A reply: its body text and the `rel="next"` page, if any.
 struct Reply {
     text: String,
@@ -313,12 +323,7 @@ pub async fn publish(
         let existing = assets.iter().find(|x| x.name == a.name);
         if let Some(x) = existing {
             if same_asset(x, &a.name, a.size, &a.sha256) {
-                shared.confirm(
-                    &key,
-                    &a.sha256,
-                    a.size,
-                    x.browser_download_url.as_deref().unwrap_or_default(),
-                )?;
+                shared.confirm(&key, &a.sha256, a.size, &x.location(&api))?;
                 shared.done(&a.name, ItemOutcome::AlreadyPublished, a.size);
                 tally.add(ItemOutcome::AlreadyPublished, 0);
                 continue;
@@ -380,12 +385,7 @@ pub async fn publish(
             item: a.name.clone(),
             bytes: a.size,
         });
-        shared.confirm(
-            &key,
-            &a.sha256,
-            a.size,
-            uploaded.browser_download_url.as_deref().unwrap_or_default(),
-        )?;
+        shared.confirm(&key, &a.sha256, a.size, &uploaded.location(&api))?;
         shared.done(&a.name, ItemOutcome::Uploaded, a.size);
         tally.add(ItemOutcome::Uploaded, a.size);
     }

@@ -138,7 +138,7 @@ pub async fn resolve(
                         has: index_platforms(&top),
                     },
                 )?;
-                let digest = entry["digest"].as_str().unwrap_or_default();
+                let digest = required_str(entry, "digest", &what, "an index entry")?;
                 let (bytes, _) = repo.get_manifest(digest, ACCEPT).await?.ok_or_else(|| {
                     config_error(format!(
                         "{text}: its index lists {digest}, which is missing"
@@ -184,9 +184,37 @@ async fn platform(repo: &Repo, what: &str, manifest: &Value) -> Result<BasePlatf
             message: "the base manifest lists no layers (is it an image?)".into(),
         })
     })?;
-    let config_digest = manifest["config"]["digest"].as_str().unwrap_or_default();
+    // Every layer names its digest and size (the plan copies them into the new manifest).
+    for layer in &layers {
+        required_str(layer, "digest", what, "a layer")?;
+        if layer["size"].as_u64().is_none() {
+            return Err(malformed(what, "a layer", "size"));
+        }
+    }
+    let config_digest = required_str(&manifest["config"], "digest", what, "the config")?;
     let config = json(what, &repo.get_blob(config_digest).await?)?;
     Ok(BasePlatform { layers, config })
+}
+
+fn malformed(what: &str, part: &str, field: &str) -> Failure {
+    Failure::Fatal(PublishError::Other {
+        what: what.into(),
+        message: format!(
+            "{part} of the base image has no `{field}`: the registry's reply is malformed"
+        ),
+    })
+}
+
+/// A string field that must be there (a digest): a missing one is an error, never "".
+fn required_str<'a>(
+    value: &'a Value,
+    field: &str,
+    what: &str,
+    part: &str,
+) -> Result<&'a str, Failure> {
+    value[field]
+        .as_str()
+        .ok_or_else(|| malformed(what, part, field))
 }
 
 #[cfg(test)]

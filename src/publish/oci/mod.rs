@@ -224,6 +224,7 @@ pub fn plan(
         for (n, img) in built.iter().enumerate() {
             let platform = img.platform();
             if let Some(b) = base {
+                // `base::resolve` checked that every layer has a digest and a size.
                 for layer in &b.platforms[n].layers {
                     let digest = layer["digest"].as_str().unwrap_or_default();
                     blobs.push(PlanBlob {

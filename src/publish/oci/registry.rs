@@ -115,11 +115,16 @@ pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentia
         }
         Err(e) => return Err(PublishError::io("reading the Docker config", &file, e)),
     };
-    let found = docker_config_auth(&text, registry).map(|(user, password)| Credentials {
-        user,
-        password,
-        source: file.display().to_string(),
-    });
+    let found = docker_config_auth(&text, registry)
+        .map_err(|message| PublishError::Other {
+            what: format!("reading the Docker config {}", file.display()),
+            message,
+        })?
+        .map(|(user, password)| Credentials {
+            user,
+            password,
+            source: file.display().to_string(),
+        });
     tracing::debug!(
         registry,
         file = %file.display(),
@@ -129,10 +134,22 @@ pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentia
     Ok(found)
 }
 
-/// The credentials for `registry` in a Docker config file's `auths`.
-pub fn docker_config_auth(config_json: &str, registry: &str) -> Option<(String, String)> {
-    let config: serde_json::Value = serde_json::from_str(config_json).ok()?;
-    let auths = config.get("auths")?.as_object()?;
+/// The credentials for `registry` in a Docker config file's `auths`: `Ok(None)` when the file
+/// has no entry for it (or the entry has no `auth`, as with a credential helper); an error naming
+/// what is wrong when the file or the entry is malformed (never silently anonymous). Messages
+/// never contain the credentials.
+pub fn docker_config_auth(
+    config_json: &str,
+    registry: &str,
+) -> Result<Option<(String, String)>, String> {
+    let config: serde_json::Value = serde_json::from_str(config_json)
+        .map_err(|e| format!("not valid JSON (line {}, column {})", e.line(), e.column()))?;
+    let Some(auths) = config.get("auths") else {
+        return Ok(None);
+    };
+    let auths = auths
+        .as_object()
+        .ok_or_else(|| "`auths` is not an object".to_string())?;
     let wanted = [
         registry.to_string(),
         format!("https://{registry}"),
@@ -143,21 +160,26 @@ pub fn docker_config_auth(config_json: &str, registry: &str) -> Option<(String, 
             String::new()
         },
     ];
-    let entry = auths
-        .iter()
-        .find(|(k, _)| {
-            wanted
-                .iter()
-                .any(|w| !w.is_empty() && k.trim_end_matches('/') == w.trim_end_matches('/'))
-        })?
-        .1;
-    let encoded = entry.get("auth")?.as_str()?;
+    let Some((key, entry)) = auths.iter().find(|(k, _)| {
+        wanted
+            .iter()
+            .any(|w| !w.is_empty() && k.trim_end_matches('/') == w.trim_end_matches('/'))
+    }) else {
+        return Ok(None);
+    };
+    let Some(encoded) = entry.get("auth") else {
+        return Ok(None);
+    };
+    let bad = |why: &str| format!("`auths.{key}.auth` {why}");
+    let encoded = encoded.as_str().ok_or_else(|| bad("is not a string"))?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded)
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    let (u, p) = text.split_once(':')?;
-    Some((u.to_string(), p.to_string()))
+        .map_err(|_| bad("is not base64"))?;
+    let text = String::from_utf8(decoded).map_err(|_| bad("is not UTF-8 text"))?;
+    let (u, p) = text
+        .split_once(':')
+        .ok_or_else(|| bad("is not base64 of `user:password`"))?;
+    Ok(Some((u.to_string(), p.to_string())))
 }
 
 /// A parsed `WWW-Authenticate` challenge.
@@ -712,8 +734,22 @@ mod tests {
         let cfg = format!(r#"{{"auths":{{"https://reg.example:5000":{{"auth":"{auth}"}}}}}}"#);
         assert_eq!(
             docker_config_auth(&cfg, "reg.example:5000"),
-            Some(("me".into(), "s3cret".into()))
+            Ok(Some(("me".into(), "s3cret".into())))
         );
-        assert_eq!(docker_config_auth(&cfg, "other.example"), None);
+        assert_eq!(docker_config_auth(&cfg, "other.example"), Ok(None));
+        assert_eq!(
+            docker_config_auth(r#"{"credsStore":"desktop"}"#, "x"),
+            Ok(None)
+        );
+        // Malformed: an error naming the problem, without the credentials.
+        let err = docker_config_auth("{not json", "reg.example:5000").unwrap_err();
+        assert!(err.contains("not valid JSON"), "{err}");
+        let cfg = r#"{"auths":{"reg.example:5000":{"auth":"!!!"}}}"#;
+        let err = docker_config_auth(cfg, "reg.example:5000").unwrap_err();
+        assert!(err.contains("is not base64"), "{err}");
+        let nocolon = base64::engine::general_purpose::STANDARD.encode("s3cret");
+        let cfg = format!(r#"{{"auths":{{"reg.example:5000":{{"auth":"{nocolon}"}}}}}}"#);
+        let err = docker_config_auth(&cfg, "reg.example:5000").unwrap_err();
+        assert!(!err.contains("s3cret"), "{err}");
     }
 }
