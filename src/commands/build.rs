@@ -3,20 +3,14 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
-use std::time::Duration;
-
-use indicatif::ProgressBar;
 
 use super::Context;
-use crate::build::{
-    self, defaults::GoModule, BuildError, BuildEvent, BuildPlan, NotesInput, Release, Shard,
-};
+use crate::build::{self, defaults::GoModule, BuildError, BuildPlan, NotesInput, Release, Shard};
 use crate::cli::build::BuildArgs;
 use crate::config::settings::{Overrides, Settings};
 use crate::error::{Error, ExitCode};
 use crate::git::RepoFacts;
-use crate::ui::Printer;
+use crate::ui::reporters::{self, BuildReporter};
 
 /// The settings overrides `tug build`'s own flags make.
 pub(crate) fn overrides(snapshot: bool, parallelism: Option<usize>) -> Overrides {
@@ -224,7 +218,7 @@ pub(crate) fn run_with(
     };
 
     build::check_dist(&dist, args.clean).map_err(Error::from)?;
-    let progress = Progress::new(printer.clone());
+    let progress = BuildReporter::new(printer.clone());
     let report = match build::run(&plan, &dist, &|e| progress.on(e)) {
         Ok(r) => r,
         Err(BuildError::TargetsFailed { failures, total }) => {
@@ -241,7 +235,7 @@ pub(crate) fn run_with(
         Err(e) => return Err(Error::from(e).into()),
     };
 
-    summary(printer, &report);
+    reporters::build_summary(printer, &report);
     let m = &report.manifest;
     printer.status(
         "Finished",
@@ -333,132 +327,4 @@ fn verify_reproducible(
         .with_hint("look for timestamps, absolute paths or random data in the build")
         .into())
     }
-}
-
-/// Renders engine events: one line per target (a spinner on a terminal, status lines otherwise),
-/// and `--json` events.
-struct Progress {
-    printer: Printer,
-    bars: Mutex<HashMap<(String, String), ProgressBar>>,
-}
-
-impl Progress {
-    fn new(printer: Printer) -> Self {
-        Progress {
-            printer,
-            bars: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn on(&self, e: BuildEvent) {
-        let p = &self.printer;
-        let bars = p.options().progress;
-        match e {
-            BuildEvent::Planned {
-                targets,
-                jobs,
-                parallelism,
-                cpu_share,
-            } => {
-                p.status(
-                    "Building",
-                    format!(
-                        "{jobs} binaries for {} targets ({parallelism} at a time, {cpu_share} CPU{} each)",
-                        targets.len(),
-                        if cpu_share == 1 { "" } else { "s" }
-                    ),
-                );
-                p.event("build-planned", serde_json::json!({ "targets": targets, "jobs": jobs, "parallelism": parallelism, "cpu_share": cpu_share }));
-            }
-            BuildEvent::Started { build, target } => {
-                p.event(
-                    "target-started",
-                    serde_json::json!({ "build": build, "target": target }),
-                );
-                if bars {
-                    let bar = p.spinner(format!("{target:<16} {build:<12} building"));
-                    self.bars
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .insert((build, target), bar);
-                }
-            }
-            BuildEvent::Finished {
-                build,
-                target,
-                elapsed,
-                result,
-            } => {
-                let secs = fmt_secs(elapsed);
-                p.event(
-                    "target-finished",
-                    serde_json::json!({
-                        "build": build, "target": target, "ok": result.is_ok(),
-                        "elapsed_ms": elapsed.as_millis(),
-                        "size": result.as_ref().ok(), "error": result.as_ref().err(),
-                    }),
-                );
-                let line = match &result {
-                    Ok(size) => format!("{target:<16} {build:<12} {} in {secs}", fmt_size(*size)),
-                    Err(status) => format!("{target:<16} {build:<12} {status} after {secs}"),
-                };
-                let bar = self
-                    .bars
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .remove(&(build, target));
-                let verb = if result.is_ok() { "built" } else { "FAILED" };
-                match bar {
-                    Some(bar) => bar.finish_with_message(format!("{line} {verb}")),
-                    None if result.is_ok() => p.status("Built", line),
-                    None => p.status("Failed", line),
-                }
-            }
-            BuildEvent::Skipped { build, target } => {
-                p.event(
-                    "target-skipped",
-                    serde_json::json!({ "build": build, "target": target }),
-                );
-                p.status("Skipped", format!("{target} ({build}): --fail-fast"));
-            }
-            BuildEvent::Packaging { archives } => {
-                p.status(
-                    "Packaging",
-                    format!("{archives} archives, checksums, release notes, manifest"),
-                );
-            }
-        }
-    }
-}
-
-fn summary(printer: &Printer, report: &build::BuildReport) {
-    let mut lines = vec![format!(
-        "{:<18} {:<12} {:>10} {:<14} {:>7}",
-        "TARGET", "BUILD", "SIZE", "SHA256", "TIME"
-    )];
-    for r in &report.rows {
-        lines.push(format!(
-            "{:<18} {:<12} {:>10} {:<14} {:>7}",
-            r.target,
-            r.build,
-            fmt_size(r.size),
-            &r.sha256[..12],
-            fmt_secs(Duration::from_millis(r.elapsed_ms as u64))
-        ));
-    }
-    for l in lines {
-        printer.info(l);
-    }
-}
-
-fn fmt_size(bytes: u64) -> String {
-    if bytes >= 1 << 20 {
-        format!("{:.1} MiB", bytes as f64 / (1u64 << 20) as f64)
-    } else {
-        format!("{:.1} KiB", bytes as f64 / 1024.0)
-    }
-}
-
-fn fmt_secs(d: Duration) -> String {
-    format!("{:.1}s", d.as_secs_f64())
 }

@@ -9,7 +9,7 @@
 //! errors are typed, progress goes through a callback, and passwords arrive as bytes.
 //!
 //! Public API for other engines (deploy verifies releases before switching):
-//! `PublicKey::load(&KeySource)` / `PublicKey::from_pem`, `bundle::verify_sig(key, digest, bytes)`,
+//! `PublicKey::load(&KeySource, &EnvSnapshot)` / `PublicKey::from_pem`, `bundle::verify_sig(key, digest, bytes)`,
 //! `bundle::verify_bundle(key, digest, bytes)`, and `dist::verify_dist(dist, key, names, progress)`.
 
 use std::path::PathBuf;

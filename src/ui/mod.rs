@@ -15,6 +15,8 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::config::env::EnvSnapshot;
 
+pub mod reporters;
+
 /// The causes of `err` to print under it (`caused by:`, `--json` `causes`): its source chain,
 /// without a cause whose text the line above already shows.
 pub fn causes(err: &anyhow::Error) -> Vec<String> {
