@@ -89,6 +89,7 @@ pub(crate) fn password(
     confirm: bool,
 ) -> anyhow::Result<Vec<u8>> {
     if let Some(source) = configured {
+        tracing::debug!(from = %source, "key password from sign.password");
         let mut bytes = source.read(env).map_err(Error::from)?;
         if let KeySource::File(_) = source {
             if bytes.ends_with(b"\n") {
@@ -101,8 +102,14 @@ pub(crate) fn password(
         return Ok(bytes);
     }
     if let Some(value) = env.get(DEFAULT_PASSWORD_ENV) {
+        tracing::debug!(
+            from = DEFAULT_PASSWORD_ENV,
+            empty = value.is_empty(),
+            "key password"
+        );
         return Ok(value.as_bytes().to_vec());
     }
+    tracing::debug!("key password from the terminal");
     let no_terminal = || {
         Error::usage("no password for the signing key: COSIGN_PASSWORD is not set and there is no terminal to ask on")
             .with_hint("set COSIGN_PASSWORD (an empty value means no password), or sign.password: env://VAR")

@@ -53,6 +53,8 @@ impl KeySource {
     /// The raw bytes (the PEM text for keys, the secret for passwords). `env://VAR` is looked up
     /// in `env`, the run's environment (never the process environment directly).
     pub fn read(&self, env: &EnvSnapshot) -> Result<Vec<u8>, KeyError> {
+        // The reference only (a path or a variable name), never the bytes.
+        tracing::debug!(source = %self, "reading a key or password");
         match self {
             KeySource::File(path) => std::fs::read(path).map_err(|source| KeyError::Read {
                 what: self.to_string(),
