@@ -145,7 +145,7 @@ pub enum PublishError {
         what: String,
         message: String,
     },
-    #[error("{publisher}: the template in `{field}` does not render")]
+    #[error("{publisher}: template in `{field}` does not render")]
     Template {
         publisher: String,
         field: String,
