@@ -195,12 +195,7 @@ impl Api {
                     what: what.to_string(),
                     message: format!(
                         "the API's `Link: rel=\"next\"` pages loop back to {}",
-                        super::client::shown_url(&reqwest::Url::parse(&page).map_err(|_| {
-                            PublishError::Other {
-                                what: what.to_string(),
-                                message: format!("the next page {page:?} is not a URL"),
-                            }
-                        })?)
+                        crate::redact::url(&page)
                     ),
                 });
             }

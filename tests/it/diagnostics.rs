@@ -381,3 +381,32 @@ fn github_release_without_upload_url_is_an_error() {
         gh.writes()
     );
 }
+
+#[test]
+fn a_tag_git_cannot_resolve_stops_the_build_with_its_cause() {
+    let tmp = tempdir();
+    let project = tmp.path().join("hello");
+    hello_project(&project, Some("v1.0.0"));
+    // A tag ref pointing at an object that does not exist (a damaged or partial clone): the tag
+    // facts feed the tag-reuse and monotonic checks, so it must not be skipped silently.
+    std::fs::write(
+        project.join(".git/refs/tags/v2.0.0"),
+        "1234567890123456789012345678901234567890\n",
+    )
+    .unwrap();
+    let out = run(tug(&project).args(["build", "--snapshot"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: cannot resolve tag v2.0.0 to a commit"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("caused by: "), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("hint: repair or delete the broken tag"),
+        "{}",
+        out.stderr
+    );
+    assert!(!project.join("dist").exists(), "nothing built");
+}
