@@ -1,5 +1,7 @@
-//! A snapshot of the process environment, taken once in `commands::run` and carried in the
-//! command `Context`.
+//! A snapshot of the process environment, taken once in `main` (before logging and the printer
+//! are set up, which read `TUG_LOG` and `NO_COLOR` from it), handed to `commands::run` and carried
+//! in the command `Context`. The variables tug itself reads are listed in
+//! `config::settings::VARIABLES`.
 //!
 //! Why it exists: engines must never read the process environment (it makes them untestable and
 //! lets two parts of one run see different values). Everything that depends on a variable gets
