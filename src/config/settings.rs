@@ -418,6 +418,54 @@ mod tests {
         Settings::load(global, cwd, env, overrides)
     }
 
+    /// Every `TUG_*` name the sources look up with `get`, `non_empty`, `path`, `var` or `var_os`
+    /// on a string literal, anywhere under src/.
+    fn tug_variables_read_in_sources() -> std::collections::BTreeSet<String> {
+        fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(path);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let mut names = std::collections::BTreeSet::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for lookup in ["get(\"", "non_empty(\"", "path(\"", "var(\"", "var_os(\""] {
+                for (i, _) in text.match_indices(&format!("{lookup}TUG_")) {
+                    let start = i + lookup.len();
+                    let end = text[start..].find('"').map(|e| start + e).unwrap();
+                    names.insert(text[start..end].to_string());
+                }
+            }
+        }
+        names
+    }
+
+    #[test]
+    fn every_tug_variable_the_sources_read_is_declared() {
+        let declared: Vec<&str> = VARIABLES.iter().map(|v| v.name).collect();
+        let read = tug_variables_read_in_sources();
+        assert!(
+            read.contains("TUG_DIST") && read.contains("TUG_LOG"),
+            "{read:?}"
+        );
+        for name in &read {
+            assert!(
+                declared.contains(&name.as_str()),
+                "{name} is read but not declared in VARIABLES (and the //! list)"
+            );
+        }
+    }
+
     #[test]
     fn every_tug_variable_read_is_in_the_table_and_the_module_doc() {
         let src = include_str!("settings.rs");
