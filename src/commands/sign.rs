@@ -69,6 +69,7 @@ pub(crate) fn run_with(
         Error::from(KeyError::NotPem {
             what: key_source.to_string(),
             detail: "not UTF-8 text".into(),
+            source: None,
         })
     })?;
     let password = super::keys::password(

@@ -124,6 +124,7 @@ impl PublicKey {
         let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::NotPem {
             what: what.clone(),
             detail: "not UTF-8 text".into(),
+            source: None,
         })?;
         Self::from_pem(text, &what)
     }
@@ -236,6 +237,7 @@ pub(crate) fn pem_decode(text: &str, what: &str) -> Result<(String, Vec<u8>), Ke
     let not_pem = |detail: &str| KeyError::NotPem {
         what: what.into(),
         detail: detail.into(),
+        source: None,
     };
     let text = text.trim_start_matches('\u{feff}');
     let begin = text
@@ -257,9 +259,10 @@ pub(crate) fn pem_decode(text: &str, what: &str) -> Result<(String, Vec<u8>), Ke
         .collect();
     let der = base64::engine::general_purpose::STANDARD
         .decode(body.as_bytes())
-        .map_err(|source| KeyError::CorruptBase64 {
+        .map_err(|source| KeyError::NotPem {
             what: what.into(),
-            source,
+            detail: "its base64 body is corrupt".into(),
+            source: Some(source),
         })?;
     if der.is_empty() {
         return Err(not_pem("empty body"));

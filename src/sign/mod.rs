@@ -37,12 +37,12 @@ pub enum KeyError {
     #[error("environment variable {0} is not set")]
     EnvMissing(String),
     #[error("{what} is not a valid PEM key: {detail}")]
-    NotPem { what: String, detail: String },
-    #[error("{what} is not a valid PEM key: its base64 body is corrupt")]
-    CorruptBase64 {
+    NotPem {
         what: String,
+        detail: String,
+        /// The decoder's error, when the base64 body is what is corrupt.
         #[source]
-        source: base64::DecodeError,
+        source: Option<base64::DecodeError>,
     },
     #[error("{what} has PEM label {label:?}; expected an encrypted cosign key (ENCRYPTED SIGSTORE PRIVATE KEY or ENCRYPTED COSIGN PRIVATE KEY)")]
     UnexpectedLabel { what: String, label: String },
@@ -89,7 +89,7 @@ impl KeyError {
                 "import it with `cosign import-key-pair --key KEY.pem`, which writes a cosign.key tug can read".into()
             }
             KeyError::Exists(_) => "pass --force to overwrite it, or --output-prefix to write elsewhere".into(),
-            KeyError::NotPem { .. } | KeyError::CorruptBase64 { .. } | KeyError::CorruptEnvelope { .. } => {
+            KeyError::NotPem { .. } | KeyError::CorruptEnvelope { .. } => {
                 "the key file is damaged or truncated; restore it from where it was generated".into()
             }
             _ => return None,
