@@ -1,7 +1,7 @@
 //! `tug keys generate`, `tug sign`, `tug verify` end to end, checked by tools that share no code
 //! with tug: openssl (signatures, public key derivation), Python hashlib.scrypt + PyNaCl (the
 //! encrypted key file), @sigstore/verify (bundles), sha256sum (the checksums file), and the
-//! cosign/Sigstore test vectors in ../shared/testdata/cosign. Install the checkers with
+//! cosign/Sigstore test vectors in tests/testdata/cosign. Install the checkers with
 //! scripts/install-test-deps.sh.
 
 use std::path::{Path, PathBuf};
@@ -13,14 +13,9 @@ use crate::harness::*;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// The cosign vectors: `shared/testdata/cosign` beside the clone or one of its ancestors.
+/// The cosign vectors, kept in the repository (origin and licence in its README).
 fn testdata() -> PathBuf {
-    repo_root()
-        .ancestors()
-        .skip(1)
-        .map(|d| d.join("shared/testdata/cosign"))
-        .find(|d| d.is_dir())
-        .expect("../shared/testdata/cosign must exist beside the repository (CI puts it there)")
+    repo_root().join("tests/testdata/cosign")
 }
 
 fn checkers() -> PathBuf {
@@ -528,7 +523,7 @@ fn loads_cosign_keys_from_files_env_and_config() {
 #[test]
 fn verifies_sigstore_conformance_bundles() {
     let conf = testdata().join("conformance");
-    // The current directory tug sees is the real path (shared/ may be reached through a link).
+    // The current directory tug sees is the real path (the checkout may be reached through a link).
     let real = conf.canonicalize().unwrap();
     let a = conf.join("a.txt");
     let case = |name: &str, key: Option<&str>| {
