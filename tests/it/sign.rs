@@ -209,6 +209,49 @@ fn no_password_and_no_terminal_is_a_clear_error() {
 }
 
 #[test]
+fn keys_generate_asks_for_the_password_twice_on_the_terminal() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut cmd = tug(d);
+    cmd.args(["keys", "generate"]).env_remove("COSIGN_PASSWORD");
+    let out = run_in_pty(&cmd, "typed secret\ntyped secret\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Enter password for private key: ")
+            && out
+                .stdout
+                .contains("Enter password for private key again: "),
+        "{out:?}"
+    );
+    // The key is encrypted with what was typed (without the newline), and only with that.
+    let sign = |password: &str| {
+        let project = project();
+        std::fs::copy(d.join("cosign.key"), project.path().join("cosign.key")).unwrap();
+        run(tug(project.path())
+            .arg("sign")
+            .env("COSIGN_PASSWORD", password)
+            .stdin(Stdio::null()))
+    };
+    assert_eq!(sign("typed secret").code, 0);
+    let wrong = sign("typed secret\n");
+    assert_eq!(wrong.code, 2, "{wrong:?}");
+    assert!(wrong.stderr.contains("wrong password"), "{wrong:?}");
+
+    // Two different answers: a usage error, and no key written.
+    let dir = tempdir();
+    let mut cmd = tug(dir.path());
+    cmd.args(["keys", "generate"]).env_remove("COSIGN_PASSWORD");
+    let out = run_in_pty(&cmd, "one\ntwo\n");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stdout.contains("error: the passwords do not match"),
+        "{out:?}"
+    );
+    assert!(!dir.path().join("cosign.key").exists());
+    assert!(!dir.path().join("cosign.pub").exists());
+}
+
+#[test]
 fn sign_all_is_accepted_by_openssl_sigstore_js_and_sha256sum() {
     let dir = project();
     let d = dir.path();
