@@ -107,6 +107,7 @@ fn help_lists_commands_global_flags_and_exit_codes() {
           4  rollout failed and was rolled back
           5  lock held by someone else
           6  rollout paused, waiting for a human (`tug rollout promote`)
+          7  failed and not fully reverted (the environment is mixed: the hosts are named)
         --- stderr
         ");
 }
