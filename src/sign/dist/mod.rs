@@ -1,6 +1,6 @@
 //! Signing and verifying a whole release directory, driven by `dist/manifest.json`: the two
-//! halves live in [`sign`] and [`verify`]; this module holds what they share (the progress event,
-//! how an artifact's file is found and hashed) and re-exports their API.
+//! halves live in `dist/sign.rs` and `dist/verify.rs`; this module holds what they share (the
+//! progress event, how an artifact's file is found and hashed) and re-exports their API.
 //!
 //! Signing: every selected artifact is hashed once (in parallel), checked against the digest the
 //! manifest recorded (tug never signs bytes that changed after the build), signed, and gets
