@@ -5,7 +5,7 @@
 //! prompt on the controlling terminal with echo off, else an error saying how to provide one.
 //! The password is never printed, logged or kept longer than needed.
 
-use std::io::{BufRead, Write};
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 use super::Context;
@@ -114,8 +114,7 @@ pub(crate) fn password(
         Error::usage("no password for the signing key: COSIGN_PASSWORD is not set and there is no terminal to ask on")
             .with_hint("set COSIGN_PASSWORD (an empty value means no password), or sign.password: env://VAR")
     };
-    // SAFETY: isatty only inspects the file descriptor.
-    if unsafe { libc::isatty(0) } != 1 {
+    if !std::io::stdin().is_terminal() {
         return Err(no_terminal().into());
     }
     let first =
@@ -132,32 +131,8 @@ pub(crate) fn password(
     Ok(first)
 }
 
-/// Ask on /dev/tty with echo off; the terminal is restored even when reading fails.
+/// Ask on the controlling terminal (/dev/tty) with echo off, through `rpassword`, which restores
+/// the terminal settings even when reading fails or is interrupted.
 fn prompt(question: &str) -> std::io::Result<Vec<u8>> {
-    use std::os::fd::AsRawFd;
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")?;
-    let fd = tty.as_raw_fd();
-    // SAFETY: termios is plain data; tcgetattr fills it for a valid fd.
-    let mut saved: libc::termios = unsafe { std::mem::zeroed() };
-    if unsafe { libc::tcgetattr(fd, &mut saved) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let mut quiet = saved;
-    quiet.c_lflag &= !libc::ECHO;
-    quiet.c_lflag |= libc::ECHONL;
-    (&tty).write_all(question.as_bytes())?;
-    // SAFETY: fd is valid for the lifetime of `tty`.
-    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &quiet) };
-    let mut line = Vec::new();
-    let read = std::io::BufReader::new(&tty).read_until(b'\n', &mut line);
-    // SAFETY: as above; restores the settings saved before.
-    unsafe { libc::tcsetattr(fd, libc::TCSANOW, &saved) };
-    read?;
-    if line.ends_with(b"\n") {
-        line.pop();
-    }
-    Ok(line)
+    rpassword::prompt_password(question).map(String::into_bytes)
 }

@@ -20,35 +20,10 @@ fn custom_error<E: serde::de::Error>(message: &str, hint: Option<&str>) -> E {
     }
 }
 
-/// Edit distance counting insertions, deletions, substitutions and adjacent transpositions
-/// (optimal string alignment), so `hots` is one edit from `host`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
-}
-
 /// The candidate closest to `word`, if it is close enough to be a plausible typo (at most a third
-/// of the word's length, and at least 1, edits away).
+/// of the word's length, and at least 1, edits away). Edits are insertions, deletions,
+/// substitutions and adjacent transpositions (`strsim`'s optimal string alignment), so `hots` is
+/// one edit from `host`.
 pub fn did_you_mean<'a>(
     word: &str,
     candidates: impl IntoIterator<Item = &'a str>,
@@ -56,7 +31,7 @@ pub fn did_you_mean<'a>(
     let limit = (word.chars().count() / 3).max(1);
     candidates
         .into_iter()
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (strsim::osa_distance(word, c), c))
         .filter(|(d, _)| *d <= limit)
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
@@ -376,7 +351,9 @@ mod tests {
             Some("ldflags")
         );
         assert_eq!(did_you_mean("zzzzzz", ["ldflags", "main"]), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("hots", "host"), 1);
+        // A transposition is one edit: `hots` (4 chars, limit 1) still finds `host`.
+        assert_eq!(did_you_mean("hots", ["path", "host"]), Some("host"));
+        assert_eq!(did_you_mean("hsot", ["host"]), Some("host"));
+        assert_eq!(did_you_mean("hxyt", ["host"]), None);
     }
 }

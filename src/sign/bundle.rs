@@ -253,8 +253,8 @@ mod tests {
     }
 
     fn a_txt_digest() -> [u8; 32] {
-        let bytes =
-            std::fs::read(conformance().join("a.txt")).expect("../shared/testdata/cosign present");
+        let bytes = std::fs::read(conformance().join("a.txt"))
+            .expect("tests/testdata/cosign/conformance/a.txt");
         Sha256::digest(bytes).into()
     }
 

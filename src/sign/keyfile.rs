@@ -186,9 +186,8 @@ mod tests {
     use super::*;
 
     fn vector(rel: &str) -> String {
-        std::fs::read_to_string(crate::sign::testdata().join(rel)).unwrap_or_else(|e| {
-            panic!("missing test vector {rel} in ../shared/testdata/cosign: {e}")
-        })
+        std::fs::read_to_string(crate::sign::testdata().join(rel))
+            .unwrap_or_else(|e| panic!("missing test vector {rel} in tests/testdata/cosign: {e}"))
     }
 
     #[test]

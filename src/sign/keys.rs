@@ -232,54 +232,63 @@ pub(crate) fn describe_algorithm(
     }
 }
 
-/// Decode a single PEM block: (label, DER). Precise about truncation and corruption.
+/// Decode a single PEM block (through the `pem` crate, as lenient as Go's `encoding/pem`, which
+/// cosign uses: any line width, CRLF, text around the block): (label, DER). What it refuses gets
+/// a precise detail, naming the missing END line of a truncated file.
 pub(crate) fn pem_decode(text: &str, what: &str) -> Result<(String, Vec<u8>), KeyError> {
-    let not_pem = |detail: &str| KeyError::NotPem {
+    let not_pem = |detail: String| KeyError::NotPem {
         what: what.into(),
-        detail: detail.into(),
+        detail,
         source: None,
     };
     let text = text.trim_start_matches('\u{feff}');
-    let begin = text
-        .find("-----BEGIN ")
-        .ok_or_else(|| not_pem("no -----BEGIN line"))?;
-    let rest = &text[begin + "-----BEGIN ".len()..];
-    let label_end = rest
-        .find("-----")
-        .ok_or_else(|| not_pem("malformed -----BEGIN line"))?;
-    let label = rest[..label_end].to_string();
-    let body_and_end = &rest[label_end + 5..];
-    let end_marker = format!("-----END {label}-----");
-    let end = body_and_end
-        .find(&end_marker)
-        .ok_or_else(|| not_pem(&format!("no {end_marker} line (truncated?)")))?;
-    let body: String = body_and_end[..end]
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body.as_bytes())
-        .map_err(|source| KeyError::NotPem {
+    let block = pem::parse(text).map_err(|e| match e {
+        pem::PemError::InvalidData(source) => KeyError::NotPem {
             what: what.into(),
             detail: "its base64 body is corrupt".into(),
             source: Some(source),
-        })?;
-    if der.is_empty() {
-        return Err(not_pem("empty body"));
+        },
+        e => not_pem(pem_detail(text, e)),
+    })?;
+    if block.contents().is_empty() {
+        return Err(not_pem("empty body".into()));
     }
-    Ok((label, der))
+    Ok((block.tag().to_string(), block.into_contents()))
+}
+
+/// What is wrong with `text`, in the words of a person looking at the file: the boundaries first
+/// (the parser reports a missing END line as bad framing), then the crate's verdict.
+fn pem_detail(text: &str, err: pem::PemError) -> String {
+    use pem::PemError as E;
+    if !text.contains("-----BEGIN ") {
+        return "no -----BEGIN line".into();
+    }
+    let label = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("-----BEGIN "))
+        .and_then(|l| l.strip_suffix("-----"));
+    let Some(label) = label.filter(|l| !l.is_empty()) else {
+        return "malformed -----BEGIN line".into();
+    };
+    let end = format!("-----END {label}-----");
+    match err {
+        E::MismatchedTags(_, found) => {
+            format!("the block ends with -----END {found}-----, not {end}")
+        }
+        E::InvalidData(_) => "its base64 body is corrupt".into(),
+        E::NotUtf8(_) => "the text is not UTF-8".into(),
+        E::InvalidHeader(header) => format!("malformed PEM header line {header:?}"),
+        E::MissingData => "empty body".into(),
+        E::MalformedFraming | E::MissingBeginTag | E::MissingEndTag => {
+            format!("no {end} line (truncated?)")
+        }
+    }
 }
 
 /// Encode a PEM block the way Go's `encoding/pem` does: 64-column base64, LF, final newline.
 pub(crate) fn pem_encode(label: &str, body: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(body);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
+    let config = pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF);
+    pem::encode_config(&pem::Pem::new(label, body), config)
 }
 
 #[cfg(test)]
@@ -347,5 +356,59 @@ mod tests {
             PublicKey::from_pem(&relabeled, "k"),
             Err(KeyError::BadPublicKey { .. })
         ));
+    }
+
+    #[test]
+    fn pem_decode_tolerates_paste_damage_and_names_what_is_wrong() {
+        let der = PrivateKey::generate().public_key().to_der();
+        let pem = pem_encode("PUBLIC KEY", &der);
+        let decoded = |text: &str| pem_decode(text, "k").ok();
+        let detail = |text: &str| match pem_decode(text, "k") {
+            Err(KeyError::NotPem { detail, .. }) => detail,
+            other => panic!("expected NotPem, got {other:?}"),
+        };
+        let want = Some(("PUBLIC KEY".to_string(), der.clone()));
+        // CRLF, a BOM, explanatory text before and blank lines after (a pasted CI variable).
+        assert_eq!(decoded(&pem.replace('\n', "\r\n")), want);
+        assert_eq!(decoded(&format!("\u{feff}{pem}")), want);
+        assert_eq!(decoded(&format!("my key:\n{pem}\n\n  ")), want);
+        // Truncated: the END line is named.
+        assert_eq!(
+            detail(&pem[..pem.len() / 2]),
+            "no -----END PUBLIC KEY----- line (truncated?)"
+        );
+        assert_eq!(detail("just some text\n"), "no -----BEGIN line");
+        assert_eq!(
+            detail("-----BEGIN PUBLIC KEY\nAAAA\n"),
+            "malformed -----BEGIN line"
+        );
+        let corrupt = pem.replacen("-----\n", "-----\n!!!!", 1);
+        assert!(
+            detail(&corrupt).starts_with("corrupt base64 body"),
+            "{}",
+            detail(&corrupt)
+        );
+        // Any line width, as Go's encoding/pem (and so cosign) reads it.
+        let b64 = base64::engine::general_purpose::STANDARD.encode(&der);
+        for width in [40, 76] {
+            let lines: Vec<&str> = b64
+                .as_bytes()
+                .chunks(width)
+                .map(|c| std::str::from_utf8(c).unwrap())
+                .collect();
+            let text = format!(
+                "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+                lines.join("\n")
+            );
+            assert_eq!(decoded(&text), want, "width {width}");
+        }
+        assert_eq!(
+            detail(&pem.replace("-----END PUBLIC KEY", "-----END PRIVATE KEY")),
+            "the block ends with -----END PRIVATE KEY-----, not -----END PUBLIC KEY-----"
+        );
+        assert_eq!(
+            detail("-----BEGIN PUBLIC KEY-----\n-----END PUBLIC KEY-----\n"),
+            "empty body"
+        );
     }
 }

@@ -182,18 +182,17 @@ impl crate::error::Diagnostic for SignError {
     }
 }
 
-/// The cosign test vectors: `shared/testdata/cosign` beside the clone (CI), or beside an
-/// ancestor directory (a worktree nested one level deeper). Required, never skipped.
+/// The cosign test vectors, kept in the repository (tests/testdata/cosign, with their origin and
+/// licence in its README). Required, never skipped.
 #[cfg(test)]
 pub(crate) fn testdata() -> PathBuf {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    root.ancestors()
-        .skip(1)
-        .map(|dir| dir.join("shared/testdata/cosign"))
-        .find(|dir| dir.is_dir())
-        .expect(
-            "../shared/testdata/cosign (the cosign test vectors) must exist beside the repository",
-        )
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/testdata/cosign");
+    assert!(
+        dir.is_dir(),
+        "{} (the cosign test vectors) is missing",
+        dir.display()
+    );
+    dir
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! The command-line surface: help, version, completions and the generated files (completions/ and
 //! man/), which must match what the clap tree generates now and be committed.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
 use std::process::Command;
 
 use clap::CommandFactory;
@@ -17,16 +18,16 @@ fn tug_cli() -> Command {
 
 #[test]
 fn completions_command_prints_the_committed_script_for_every_shell() {
+    let committed = committed_generated_files();
     for (shell, file) in tug::generate::SHELLS {
         let name = clap::ValueEnum::to_possible_value(&shell)
             .unwrap()
             .get_name()
             .to_owned();
         let out = ok(tug(&repo_root()).args(["completions", &name]));
-        let committed =
-            std::fs::read_to_string(repo_root().join("completions").join(file)).unwrap();
+        let script = String::from_utf8(committed[&format!("completions/{file}")].clone()).unwrap();
         assert_eq!(
-            out, committed,
+            out, script,
             "completions/{file} differs from `tug completions {name}`"
         );
     }
@@ -134,80 +135,44 @@ fn unknown_subcommand_is_a_usage_error() {
     );
 }
 
-/// The committed bytes of a repository file: from the git index when the source tree is a git
-/// checkout (so a regenerated but uncommitted file counts as stale), else from the working tree.
-fn committed(path: &str) -> Option<Vec<u8>> {
-    let root = repo_root();
-    if in_git_checkout() {
-        let out = Command::new("git")
-            .current_dir(&root)
-            .args(["show", &format!(":{path}")])
-            .output()
-            .unwrap();
-        out.status.success().then_some(out.stdout)
-    } else {
-        std::fs::read(root.join(path)).ok()
-    }
-}
-
-fn in_git_checkout() -> bool {
-    Command::new("git")
-        .current_dir(repo_root())
-        .args(["rev-parse", "--is-inside-work-tree"])
-        .output()
-        .is_ok_and(|o| o.status.success() && o.stdout.starts_with(b"true"))
-}
-
-/// Every file under the generated directories, as committed.
-fn committed_generated_files() -> BTreeSet<String> {
-    let root = repo_root();
-    let mut files = BTreeSet::new();
-    if in_git_checkout() {
-        let mut args = vec!["ls-files", "--"];
-        args.extend(tug::generate::GENERATED_DIRS);
-        let out = Command::new("git")
-            .current_dir(&root)
-            .args(args)
-            .output()
-            .unwrap();
-        files.extend(
-            String::from_utf8(out.stdout)
-                .unwrap()
-                .lines()
-                .map(str::to_owned),
-        );
-    } else {
-        for dir in tug::generate::GENERATED_DIRS {
-            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
-                files.insert(format!(
-                    "{dir}/{}",
-                    entry.unwrap().file_name().to_string_lossy()
-                ));
-            }
+/// The files under the generated directories as recorded in the git index of `root`, which must
+/// be the top of a git checkout: the working tree is what build.rs has just regenerated, so
+/// comparing with it would prove nothing. Without a git index there is nothing to compare with,
+/// and that is an error, never a pass.
+fn index_files(root: &Path) -> Result<BTreeMap<String, Vec<u8>>, git2::Error> {
+    let repo = git2::Repository::open(root)?;
+    let index = repo.index()?;
+    let mut files = BTreeMap::new();
+    for entry in index.iter() {
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        let generated = tug::generate::GENERATED_DIRS
+            .iter()
+            .any(|dir| path.strip_prefix(dir).is_some_and(|p| p.starts_with('/')));
+        if generated {
+            files.insert(path, repo.find_blob(entry.id)?.content().to_vec());
         }
     }
-    files
+    Ok(files)
+}
+
+/// This repository's committed generated files; panics (fails the test) outside a git checkout.
+fn committed_generated_files() -> BTreeMap<String, Vec<u8>> {
+    index_files(&repo_root()).unwrap_or_else(|e| {
+        panic!(
+            "{} is not a git checkout ({e}): the staleness test compares completions/ and man/ \
+             with the files committed in git, so run it from a clone",
+            repo_root().display()
+        )
+    })
 }
 
 #[test]
 fn completions_and_man_pages_are_generated_from_the_current_cli_and_committed() {
     let generated = tug::generate::generated_files(&tug::cli::Cli::command()).unwrap();
     let fix = "regenerate with `cargo build` and commit completions/ and man/";
-    let mut stale = Vec::new();
-    for file in &generated {
-        match committed(&file.path) {
-            None => stale.push(format!("{} is not committed", file.path)),
-            Some(bytes) if bytes != file.bytes => stale.push(format!("{} is stale", file.path)),
-            Some(_) => {}
-        }
-    }
-    let wanted: BTreeSet<String> = generated.iter().map(|f| f.path.clone()).collect();
-    for extra in committed_generated_files().difference(&wanted) {
-        stale.push(format!(
-            "{extra} is no longer generated by the CLI: remove it"
-        ));
-    }
+    let stale = tug::generate::stale_files(&generated, &committed_generated_files());
     assert!(stale.is_empty(), "{}\n{fix}", stale.join("\n"));
+    let wanted: BTreeSet<String> = generated.iter().map(|f| f.path.clone()).collect();
     // Every shell and a page per subcommand.
     for path in [
         "completions/tug.bash",
@@ -220,6 +185,48 @@ fn completions_and_man_pages_are_generated_from_the_current_cli_and_committed() 
     ] {
         assert!(wanted.contains(path), "{path} missing from {wanted:?}");
     }
+}
+
+/// The comparison reads the git index, not the working tree: a file regenerated on disk but not
+/// committed is still stale, and a directory that is not a git checkout is an error.
+#[test]
+fn staleness_is_judged_against_the_git_index_not_the_working_tree() {
+    let tmp = tempdir();
+    let repo = tmp.path();
+    std::fs::create_dir_all(repo.join("man")).unwrap();
+    std::fs::write(repo.join("man/tug.1"), ".TH committed\n").unwrap();
+    std::fs::write(repo.join("README"), "not generated\n").unwrap();
+    git_init_commit(repo, None);
+    // What build.rs would do: rewrite the file on disk.
+    std::fs::write(repo.join("man/tug.1"), ".TH regenerated\n").unwrap();
+    std::fs::write(repo.join("man/tug-new.1"), ".TH new\n").unwrap();
+
+    let committed = index_files(repo).unwrap();
+    assert_eq!(
+        committed,
+        BTreeMap::from([("man/tug.1".to_string(), b".TH committed\n".to_vec())])
+    );
+    let generated = [
+        tug::generate::GeneratedFile {
+            path: "man/tug.1".into(),
+            bytes: b".TH regenerated\n".to_vec(),
+        },
+        tug::generate::GeneratedFile {
+            path: "man/tug-new.1".into(),
+            bytes: b".TH new\n".to_vec(),
+        },
+    ];
+    assert_eq!(
+        tug::generate::stale_files(&generated, &committed),
+        ["man/tug.1 is stale", "man/tug-new.1 is not committed"]
+    );
+
+    let plain = tempdir();
+    std::fs::create_dir_all(plain.path().join("man")).unwrap();
+    assert!(
+        index_files(plain.path()).is_err(),
+        "no git index is an error"
+    );
 }
 
 /// Render a man page to text the way `man ./man/tug.1` would, with warnings as errors.

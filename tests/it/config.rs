@@ -33,6 +33,7 @@ fn check_yaml(yaml: &str) -> String {
 }
 
 #[test]
+#[cfg(feature = "test-go")]
 fn init_then_check_in_a_go_module() {
     let dir = tempdir();
     go_module(dir.path());

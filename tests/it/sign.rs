@@ -1,28 +1,24 @@
 //! `tug keys generate`, `tug sign`, `tug verify` end to end, checked by tools that share no code
 //! with tug: openssl (signatures, public key derivation), Python hashlib.scrypt + PyNaCl (the
 //! encrypted key file), @sigstore/verify (bundles), sha256sum (the checksums file), and the
-//! cosign/Sigstore test vectors in ../shared/testdata/cosign. Install the checkers with
-//! scripts/install-test-deps.sh.
+//! cosign/Sigstore test vectors in tests/testdata/cosign. Install the checkers with
+//! scripts/install-test-deps.sh; the tests that run them are gated on the `test-checkers` feature.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use tug::manifest::{render_checksums, ArtifactKind, Manifest};
+use tug::manifest::{render_checksums, ArtifactKind};
 
 use crate::harness::*;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// The cosign vectors: `shared/testdata/cosign` beside the clone or one of its ancestors.
+/// The cosign vectors, kept in the repository (origin and licence in its README).
 fn testdata() -> PathBuf {
-    repo_root()
-        .ancestors()
-        .skip(1)
-        .map(|d| d.join("shared/testdata/cosign"))
-        .find(|d| d.is_dir())
-        .expect("../shared/testdata/cosign must exist beside the repository (CI puts it there)")
+    repo_root().join("tests/testdata/cosign")
 }
 
+#[cfg(feature = "test-checkers")]
 fn checkers() -> PathBuf {
     repo_root().join("tests/checkers")
 }
@@ -108,6 +104,7 @@ fn snap(out: &Outcome, dir: &Path, keys: &[(&Path, &str)]) -> String {
     text
 }
 
+#[cfg(feature = "test-checkers")]
 fn openssl_verify(public: &Path, sig_file: &Path, artifact: &Path) -> Outcome {
     use base64::Engine as _;
     let der = base64::engine::general_purpose::STANDARD
@@ -125,6 +122,7 @@ fn openssl_verify(public: &Path, sig_file: &Path, artifact: &Path) -> Outcome {
     out
 }
 
+#[cfg(feature = "test-checkers")]
 fn node_verify(bundle: &Path, artifact: &Path, public: &Path) -> Outcome {
     run(Command::new("node")
         .arg(checkers().join("sigstore-verify/verify-bundle.js"))
@@ -132,6 +130,7 @@ fn node_verify(bundle: &Path, artifact: &Path, public: &Path) -> Outcome {
 }
 
 #[test]
+#[cfg(feature = "test-checkers")]
 fn keys_generate_writes_a_cosign_key_pair() {
     let dir = tempdir();
     let d = dir.path();
@@ -214,6 +213,50 @@ fn no_password_and_no_terminal_is_a_clear_error() {
 }
 
 #[test]
+fn keys_generate_asks_for_the_password_twice_on_the_terminal() {
+    let dir = tempdir();
+    let d = dir.path();
+    let mut cmd = tug(d);
+    cmd.args(["keys", "generate"]).env_remove("COSIGN_PASSWORD");
+    let out = run_in_pty(&cmd, "typed secret\ntyped secret\n");
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stdout.contains("Enter password for private key: ")
+            && out
+                .stdout
+                .contains("Enter password for private key again: "),
+        "{out:?}"
+    );
+    // The key is encrypted with what was typed (without the newline), and only with that.
+    let sign = |password: &str| {
+        let project = project();
+        std::fs::copy(d.join("cosign.key"), project.path().join("cosign.key")).unwrap();
+        run(tug(project.path())
+            .arg("sign")
+            .env("COSIGN_PASSWORD", password)
+            .stdin(Stdio::null()))
+    };
+    assert_eq!(sign("typed secret").code, 0);
+    let wrong = sign("typed secret\n");
+    assert_eq!(wrong.code, 2, "{wrong:?}");
+    assert!(wrong.stderr.contains("wrong password"), "{wrong:?}");
+
+    // Two different answers: a usage error, and no key written.
+    let dir = tempdir();
+    let mut cmd = tug(dir.path());
+    cmd.args(["keys", "generate"]).env_remove("COSIGN_PASSWORD");
+    let out = run_in_pty(&cmd, "one\ntwo\n");
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stdout.contains("error: the passwords do not match"),
+        "{out:?}"
+    );
+    assert!(!dir.path().join("cosign.key").exists());
+    assert!(!dir.path().join("cosign.pub").exists());
+}
+
+#[test]
+#[cfg(feature = "test-checkers")]
 fn sign_all_is_accepted_by_openssl_sigstore_js_and_sha256sum() {
     let dir = project();
     let d = dir.path();
@@ -293,7 +336,7 @@ fn sign_all_is_accepted_by_openssl_sigstore_js_and_sha256sum() {
     ");
 
     // Recorded in the manifest.
-    let manifest = Manifest::read(&dist).unwrap();
+    let manifest = tug::manifest::Manifest::read(&dist).unwrap();
     let bundle = manifest
         .artifact("hello_1.0.0_checksums.txt.sigstore.json")
         .unwrap();
@@ -528,7 +571,7 @@ fn loads_cosign_keys_from_files_env_and_config() {
 #[test]
 fn verifies_sigstore_conformance_bundles() {
     let conf = testdata().join("conformance");
-    // The current directory tug sees is the real path (shared/ may be reached through a link).
+    // The current directory tug sees is the real path (the checkout may be reached through a link).
     let real = conf.canonicalize().unwrap();
     let a = conf.join("a.txt");
     let case = |name: &str, key: Option<&str>| {

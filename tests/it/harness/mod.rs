@@ -1,6 +1,7 @@
-//! Shared test harness: run the tug binary, redact paths for snapshots, temp git repositories,
-//! and the real Go toolchain with one GOCACHE shared by every test (a cold standard library costs
-//! ~40 s per 4 targets, so it is paid once per machine, not once per test).
+//! Shared test harness: run the tug binary in a hermetic environment ([`tug`], [`hermetic`]),
+//! redact paths for snapshots, temp git repositories, and the real Go toolchain with one GOCACHE
+//! shared by every test (a cold standard library costs ~40 s per 4 targets, so it is paid once per
+//! machine, not once per test).
 
 #![allow(dead_code)]
 
@@ -21,25 +22,122 @@ pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// A `tug` command with a clean, predictable environment (no TUG_* or colour from the caller).
+/// A `tug` command with a hermetic environment: nothing of the caller's (see [`hermetic`]).
 pub fn tug(cwd: &Path) -> Command {
     let mut cmd = Command::new(TUG);
     cmd.current_dir(cwd);
-    for (k, _) in std::env::vars_os() {
-        if k.to_string_lossy().starts_with("TUG_") {
-            cmd.env_remove(&k);
-        }
-    }
-    cmd.env("NO_COLOR", "1")
-        .env("GOCACHE", gocache())
-        .env("GOFLAGS", "-modcacherw");
-    if let Some(go) = go_dir() {
-        let path = std::env::var_os("PATH").unwrap_or_default();
-        let mut paths = vec![go];
-        paths.extend(std::env::split_paths(&path));
-        cmd.env("PATH", std::env::join_paths(paths).unwrap());
-    }
+    hermetic(&mut cmd);
     cmd
+}
+
+/// Give `cmd` the test environment and nothing else (as uv's `TestContext` does): the caller's
+/// environment is cleared, so a developer's HOME, DOCKER_CONFIG, XDG_*, SOURCE_DATE_EPOCH,
+/// GITHUB_TOKEN, COSIGN_PASSWORD, GOFLAGS, RUST_LOG, SSH_AUTH_SOCK or TUG_* never reach tug.
+/// What is set: PATH (with the project's Go first), a temporary HOME and XDG directories per test
+/// binary, a fixed user, locale, width and no colour, a git ceiling above the fixtures, and Go
+/// settings that keep it offline while sharing one GOCACHE, GOMODCACHE and GOPATH (a cold
+/// standard library costs ~40 s). Rust's CARGO_HOME and RUSTUP_HOME are passed on (the cargo
+/// builder test runs cargo). Tests add what they mean to test with `.env(..)`.
+pub fn hermetic(cmd: &mut Command) -> &mut Command {
+    cmd.env_clear().envs(test_env().iter().map(|(k, v)| (k, v)))
+}
+
+/// The variables [`hermetic`] sets, computed once per test binary.
+pub fn test_env() -> &'static [(String, std::ffi::OsString)] {
+    static ENV: OnceLock<Vec<(String, std::ffi::OsString)>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let home = test_home();
+        let tmp = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let shared = |name: &str| {
+            let dir = tmp.join(name);
+            std::fs::create_dir_all(&dir).unwrap();
+            dir.into_os_string()
+        };
+        let mut path = go_dir().into_iter().collect::<Vec<_>>();
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        // The real home of whoever runs the tests: where rustup and cargo live by default.
+        let real_home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        let rust = |name: &str, default: &str| {
+            std::env::var_os(name).unwrap_or_else(|| real_home.join(default).into_os_string())
+        };
+        let mut env: Vec<(String, std::ffi::OsString)> = vec![
+            ("PATH".into(), std::env::join_paths(path).unwrap()),
+            ("HOME".into(), home.clone().into_os_string()),
+            (
+                "XDG_CONFIG_HOME".into(),
+                home.join(".config").into_os_string(),
+            ),
+            (
+                "XDG_CACHE_HOME".into(),
+                home.join(".cache").into_os_string(),
+            ),
+            (
+                "XDG_DATA_HOME".into(),
+                home.join(".local/share").into_os_string(),
+            ),
+            (
+                "XDG_STATE_HOME".into(),
+                home.join(".local/state").into_os_string(),
+            ),
+            ("USER".into(), "tug-test".into()),
+            ("LOGNAME".into(), "tug-test".into()),
+            ("LANG".into(), "C.UTF-8".into()),
+            ("LC_ALL".into(), "C.UTF-8".into()),
+            ("TZ".into(), "UTC".into()),
+            ("COLUMNS".into(), "100".into()),
+            ("TERM".into(), "dumb".into()),
+            ("NO_COLOR".into(), "1".into()),
+            ("GIT_CONFIG_NOSYSTEM".into(), "1".into()),
+            (
+                "GIT_CEILING_DIRECTORIES".into(),
+                tmp.clone().into_os_string(),
+            ),
+            ("GOCACHE".into(), gocache().into_os_string()),
+            ("GOMODCACHE".into(), shared("gomodcache")),
+            ("GOPATH".into(), shared("gopath")),
+            ("GOFLAGS".into(), "-modcacherw".into()),
+            ("GOTOOLCHAIN".into(), "local".into()),
+            ("GOPROXY".into(), "off".into()),
+            ("GOSUMDB".into(), "off".into()),
+            ("CARGO_HOME".into(), rust("CARGO_HOME", ".cargo")),
+            ("RUSTUP_HOME".into(), rust("RUSTUP_HOME", ".rustup")),
+        ];
+        if let Some(toolchain) = std::env::var_os("RUSTUP_TOOLCHAIN") {
+            env.push(("RUSTUP_TOOLCHAIN".into(), toolchain));
+        }
+        env
+    })
+}
+
+/// This test binary's HOME: `target/tmp/it-home/<pid>`, empty at start (homes of earlier runs
+/// whose process is gone are removed), with the XDG directories in it.
+pub fn test_home() -> PathBuf {
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(|| {
+        let base = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("it-home");
+        std::fs::create_dir_all(&base).unwrap();
+        for entry in std::fs::read_dir(&base).unwrap().flatten() {
+            let alive = entry
+                .file_name()
+                .to_str()
+                .and_then(|pid| pid.parse::<u32>().ok())
+                .is_some_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+            if !alive {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+        let home = base.join(std::process::id().to_string());
+        let _ = std::fs::remove_dir_all(&home);
+        for sub in [".config", ".cache", ".local/share", ".local/state"] {
+            std::fs::create_dir_all(home.join(sub)).unwrap();
+        }
+        home
+    })
+    .clone()
 }
 
 /// The result of running a command, with helpers for snapshots.
@@ -216,6 +314,8 @@ pub fn run_in_pty(cmd: &Command, input: &str) -> Outcome {
     }
     let mut script = Command::new(require_program("script"));
     script.args(["-qec", &line, "/dev/null"]);
+    // `cmd` comes from `tug()`, whose environment is complete: pass exactly that on.
+    script.env_clear();
     for (k, v) in cmd.get_envs() {
         match v {
             Some(v) => script.env(k, v),
