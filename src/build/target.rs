@@ -1,10 +1,10 @@
 //! Build targets (`linux/amd64`, `linux/arm/7`, `linux/amd64/v3`, or a Rust triple) and their
 //! validation against the `go tool dist list -json` of the Go toolchain in use.
 //!
-//! The list is cached per Go version under the user cache directory, so validating costs one
-//! small file read instead of a `go` process on every build.
+//! The list is cached per Go version in tug's cache directory (which the command passes in), so
+//! validating costs one small file read instead of a `go` process on every build.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde::Deserialize;
@@ -166,13 +166,11 @@ struct DistEntry {
 }
 
 impl GoPlatforms {
-    /// Read (or compute and cache) `go tool dist list -json` for the `go` binary.
-    pub fn load(go: &Path) -> Result<GoPlatforms, BuildError> {
+    /// Read (or compute and cache in `cache_dir`, tug's cache directory) `go tool dist list -json`
+    /// for the `go` binary.
+    pub fn load(go: &Path, cache_dir: Option<&Path>) -> Result<GoPlatforms, BuildError> {
         let go_version = go_version(go)?;
-        let cache = user_cache_dir().map(|d| {
-            d.join("tug")
-                .join(format!("go-dist-list-{go_version}.json"))
-        });
+        let cache = cache_dir.map(|d| d.join(format!("go-dist-list-{go_version}.json")));
         if let Some(bytes) = cache.as_ref().and_then(|c| std::fs::read(c).ok()) {
             if let Ok(p) = parse_dist_list(&bytes) {
                 return Ok(GoPlatforms {
@@ -254,31 +252,6 @@ pub fn go_version(go: &Path) -> Result<String, BuildError> {
         .output()
         .map_err(|e| BuildError::tool_missing("go", go, e))?;
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
-}
-
-/// Find an executable by name on PATH (or return the path as given when it has a `/`).
-pub fn find_executable(name: &str) -> Option<PathBuf> {
-    if name.contains('/') {
-        let p = PathBuf::from(name);
-        return p.is_file().then_some(p);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-/// `$XDG_CACHE_HOME`, `~/.cache`, or `~/Library/Caches` on macOS.
-pub fn user_cache_dir() -> Option<PathBuf> {
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
-        return Some(PathBuf::from(x));
-    }
-    let home = PathBuf::from(std::env::var_os("HOME")?);
-    Some(if cfg!(target_os = "macos") {
-        home.join("Library/Caches")
-    } else {
-        home.join(".cache")
-    })
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {

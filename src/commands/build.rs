@@ -31,11 +31,9 @@ pub(crate) fn load_settings(
     Ok(settings)
 }
 
-/// Turn an engine error into a user error with its exit code and hint.
+/// Turn an engine error into a user error with its exit code, hint and causes.
 pub(crate) fn user_error(e: BuildError) -> anyhow::Error {
-    let mut err = Error::new(e.exit_code(), e.to_string());
-    err.hint = e.hint();
-    err.into()
+    Error::from(e).into()
 }
 
 fn git_error(e: GitError) -> anyhow::Error {
@@ -230,6 +228,8 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         parallelism: settings.parallelism,
         fail_fast: args.fail_fast,
         staging_parent,
+        host: build::HostPaths::from_env(&ctx.env),
+        children: Default::default(),
     };
 
     build::check_dist(&dist, args.clean).map_err(user_error)?;
