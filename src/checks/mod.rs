@@ -184,6 +184,9 @@ pub struct ReleaseInput {
     pub snapshot: bool,
     /// Built Go binaries whose embedded build info must carry the version.
     pub binaries: Vec<PathBuf>,
+    /// tug's cache directory (the API helper and cached APIs live under it), as the command
+    /// resolved it from the environment; `None` uses a directory under the system temp dir.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Why the checks could not run at all (exit 1, as opposed to findings: exit 3).
@@ -195,8 +198,8 @@ pub enum ChecksError {
     Go(#[from] gotool::GoToolError),
     #[error("computing the API failed")]
     Api(#[from] apidiff::ApiError),
-    #[error("{0}")]
-    Other(String),
+    #[error("cannot create a temporary directory")]
+    TempDir(#[source] std::io::Error),
 }
 
 impl ChecksError {

@@ -27,7 +27,6 @@ fn setup_go() {
         if std::env::var_os("GOCACHE").is_none() {
             std::env::set_var("GOCACHE", target.join("gocache"));
         }
-        std::env::set_var("TUG_CACHE_DIR", target.join("tug-cache"));
         std::env::set_var("GOPROXY", "off");
     });
 }
@@ -118,6 +117,7 @@ impl Fixture {
         ReleaseInput {
             module_dir: self.dir().join(sub),
             config,
+            cache_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tmp/tug-cache")),
             ..Default::default()
         }
     }

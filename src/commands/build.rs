@@ -120,6 +120,7 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
             retraction_only: false,
             snapshot: false,
             binaries: Vec::new(),
+            cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
         };
         let spinner = printer.spinner("running release checks");
         let report = crate::checks::run_release_checks(&input);

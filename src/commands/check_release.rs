@@ -49,6 +49,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         retraction_only: args.retraction_only,
         snapshot: false,
         binaries: Vec::new(),
+        cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
     };
     let spinner = ctx.printer.spinner("running release checks");
     let result = checks::run_release_checks(&input);

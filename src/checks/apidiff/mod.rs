@@ -51,16 +51,12 @@ pub enum ApiError {
     Run { dir: PathBuf, message: String },
 }
 
-/// Where tug keeps helpers it builds: `$TUG_CACHE_DIR`, `$XDG_CACHE_HOME/tug`, `~/.cache/tug`.
-pub fn cache_root() -> PathBuf {
-    if let Some(dir) = std::env::var_os("TUG_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("tug");
-    }
-    match std::env::var_os("HOME") {
-        Some(home) => PathBuf::from(home).join(".cache").join("tug"),
+/// Where tug keeps the helpers it builds: tug's cache directory (`$TUG_CACHE_DIR`,
+/// `$XDG_CACHE_HOME/tug`, `~/.cache/tug`, as the command resolved it), or a directory under the
+/// system temp dir when there is none (no HOME).
+pub fn cache_root(cache_dir: Option<&Path>) -> PathBuf {
+    match cache_dir {
+        Some(dir) => dir.to_path_buf(),
         None => std::env::temp_dir().join("tug-cache"),
     }
 }
@@ -75,8 +71,8 @@ pub fn helper_key(go_version: &str) -> String {
 }
 
 /// The helper binary, built now if this Go version has not built this source before.
-pub fn ensure_helper(go: &GoTool) -> Result<PathBuf, ApiError> {
-    let dir = cache_root().join("apidiff").join(helper_key(&go.version));
+pub fn ensure_helper(cache_root: &Path, go: &GoTool) -> Result<PathBuf, ApiError> {
+    let dir = cache_root.join("apidiff").join(helper_key(&go.version));
     let exe = dir.join(if cfg!(windows) {
         "tugapi.exe"
     } else {
@@ -124,11 +120,11 @@ pub fn ensure_helper(go: &GoTool) -> Result<PathBuf, ApiError> {
 }
 
 /// Where the API of `commit`'s `subdir` is cached for this Go version and helper source.
-pub fn cached_api_path(go: &GoTool, commit: &str, subdir: &Path) -> PathBuf {
+pub fn cached_api_path(cache_root: &Path, go: &GoTool, commit: &str, subdir: &Path) -> PathBuf {
     let mut h = Sha256::new();
     h.update(subdir.to_string_lossy().as_bytes());
     let dir_key = &crate::fsutil::hex(&h.finalize())[..12];
-    cache_root()
+    cache_root
         .join("apidiff")
         .join(helper_key(&go.version))
         .join(format!("api-{commit}-{dir_key}.json"))
