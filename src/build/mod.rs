@@ -12,7 +12,8 @@
 //! own file: [`plan`] (what to build: the plan types, defaults, selection, rendered commands),
 //! [`toolchain`] (probing go/cargo/rustc and the machine), [`schedule`] (running the jobs on
 //! workers), [`package`] (archives, checksums, notes, artifacts) and [`stage`] (the staging
-//! directory and its atomic move into dist).
+//! directory and its atomic move into dist). [`reproduce`] builds a second time, elsewhere, and
+//! compares.
 //!
 //! CPU is shared rather than oversubscribed: at most `parallelism` children run at once (further
 //! capped by available memory), and each gets `cpus / running` of the machine through `GOMAXPROCS`
@@ -31,6 +32,7 @@ pub mod merge;
 pub mod notes;
 pub mod package;
 pub mod plan;
+pub mod reproduce;
 pub mod schedule;
 pub mod stage;
 pub mod target;
@@ -81,6 +83,12 @@ pub enum BuildError {
     },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// Making the copy of the source for the second build of `--verify-reproducible`.
+    #[error("copying the source for a second build: {action}")]
+    SourceCopy {
+        action: String,
+        source: std::io::Error,
+    },
 }
 
 impl BuildError {
