@@ -61,6 +61,12 @@ pub enum BuildError {
         message: String,
         hint: Option<String>,
     },
+    /// A target in tug.yaml that is not one (the problem is this error's own text, not a cause).
+    #[error("{field}: {problem}")]
+    Target {
+        field: String,
+        problem: target::TargetError,
+    },
     #[error("template in {field}: {message}")]
     Template { field: String, message: String },
     #[error("cannot run {tool} ({path})")]
@@ -121,6 +127,7 @@ impl crate::error::Diagnostic for BuildError {
         match self {
             BuildError::UnknownTargets { .. }
             | BuildError::Config { .. }
+            | BuildError::Target { .. }
             | BuildError::Template { .. } => crate::ExitCode::Usage,
             BuildError::ToolMissing { .. } => crate::ExitCode::Usage,
             BuildError::Archive {
@@ -147,6 +154,9 @@ impl crate::error::Diagnostic for BuildError {
                 Some(parts.join("; "))
             }
             BuildError::Config { hint, .. } => hint.clone(),
+            BuildError::Target { .. } => {
+                Some("write targets like `linux/amd64`, `linux/arm/7` or `linux/amd64/v3`".into())
+            }
             BuildError::Template { .. } => Some(
                 "known variables: project, version, tag, previous_tag, commit, short_commit, \
                  commit_date, commit_timestamp, env.NAME, and per target os, arch, variant, \

@@ -78,15 +78,20 @@ pub struct Shard {
     pub count: usize,
 }
 
+/// `--shard` text that is not `I/N` with `1 <= I <= N`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a shard I/N with 1 <= I <= N")]
+pub struct ShardError(pub String);
+
 impl std::str::FromStr for Shard {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Shard, String> {
+    type Err = ShardError;
+    fn from_str(s: &str) -> Result<Shard, ShardError> {
         let parse = || -> Option<Shard> {
             let (i, n) = s.split_once('/')?;
             let (index, count) = (i.trim().parse().ok()?, n.trim().parse().ok()?);
             (index >= 1 && index <= count).then_some(Shard { index, count })
         };
-        parse().ok_or_else(|| format!("{s:?} is not a shard I/N with 1 <= I <= N"))
+        parse().ok_or_else(|| ShardError(s.to_string()))
     }
 }
 
@@ -234,12 +239,13 @@ pub(crate) fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
         let parse_all =
             |list: &[crate::config::Spanned<String>]| -> Result<Vec<Target>, BuildError> {
                 list.iter()
-                .map(|t| {
-                    Target::parse(&t.value).map_err(|m| {
-                        BuildError::config(format!("builds[{index}].targets: {m}"), Some("write targets like `linux/amd64`, `linux/arm/7` or `linux/amd64/v3`"))
+                    .map(|t| {
+                        Target::parse(&t.value).map_err(|problem| BuildError::Target {
+                            field: format!("builds[{index}].targets"),
+                            problem,
+                        })
                     })
-                })
-                .collect()
+                    .collect()
             };
         let (targets, program) = match cfg.builder {
             Builder::Go => {
@@ -259,9 +265,13 @@ pub(crate) fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
                         let mut ts = Vec::new();
                         for os in &oses {
                             for arch in &arches {
-                                let t = Target::parse(&format!("{os}/{arch}")).map_err(|m| {
-                                    BuildError::config(format!("builds[{index}]: {m}"), None)
-                                })?;
+                                let t =
+                                    Target::parse(&format!("{os}/{arch}")).map_err(|problem| {
+                                        BuildError::Target {
+                                            field: format!("builds[{index}]"),
+                                            problem,
+                                        }
+                                    })?;
                                 if !cfg.ignore.iter().any(|i| *i == t.name || *i == t.os_arch()) {
                                     ts.push(t);
                                 }

@@ -24,12 +24,28 @@ pub struct Target {
     pub variant: Option<String>,
 }
 
+/// Why a target is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("{0:?} is not os/arch or os/arch/variant")]
+    Shape(String),
+    #[error("{target:?}: {variant:?} is not a variant of {arch} (one of {allowed})")]
+    UnknownVariant {
+        target: String,
+        variant: String,
+        arch: String,
+        allowed: String,
+    },
+    #[error("{target:?}: {arch} has no variants")]
+    NoVariants { target: String, arch: String },
+}
+
 impl Target {
     /// Parse `os/arch` or `os/arch/variant`.
-    pub fn parse(s: &str) -> Result<Target, String> {
+    pub fn parse(s: &str) -> Result<Target, TargetError> {
         let parts: Vec<&str> = s.split('/').collect();
         if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.trim().is_empty()) {
-            return Err(format!("{s:?} is not os/arch or os/arch/variant"));
+            return Err(TargetError::Shape(s.to_string()));
         }
         let t = Target {
             name: s.to_string(),
@@ -46,14 +62,18 @@ impl Target {
                 _ => &[],
             };
             if !allowed.is_empty() && !allowed.contains(&v.as_str()) {
-                return Err(format!(
-                    "{s:?}: {v:?} is not a variant of {} (one of {})",
-                    t.arch,
-                    allowed.join(", ")
-                ));
+                return Err(TargetError::UnknownVariant {
+                    target: s.to_string(),
+                    variant: v.clone(),
+                    arch: t.arch.clone(),
+                    allowed: allowed.join(", "),
+                });
             }
             if t.variant_env().is_none() {
-                return Err(format!("{s:?}: {} has no variants", t.arch));
+                return Err(TargetError::NoVariants {
+                    target: s.to_string(),
+                    arch: t.arch.clone(),
+                });
             }
         }
         Ok(t)
@@ -286,10 +306,18 @@ mod tests {
         );
         assert_eq!(Target::parse("windows/amd64").unwrap().exe_suffix(), ".exe");
         assert!(Target::parse("linux").is_err());
-        assert!(Target::parse("linux/arm/9")
-            .unwrap_err()
-            .contains("5, 6, 7"));
-        assert!(Target::parse("linux//").is_err());
+        assert_eq!(
+            Target::parse("linux/arm/9").unwrap_err().to_string(),
+            r#""linux/arm/9": "9" is not a variant of arm (one of 5, 6, 7)"#
+        );
+        assert_eq!(
+            Target::parse("linux//"),
+            Err(TargetError::Shape("linux//".into()))
+        );
+        assert!(matches!(
+            Target::parse("linux/s390x/z15"),
+            Err(TargetError::NoVariants { .. })
+        ));
         let r = Target::from_triple("aarch64-apple-darwin");
         assert_eq!((r.os.as_str(), r.arch.as_str()), ("darwin", "arm64"));
     }

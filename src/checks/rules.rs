@@ -113,7 +113,7 @@ struct Facts {
     /// Whether a repository was found at all (with or without commits).
     has_repo: bool,
     /// `--version` as parsed (after stripping the tag prefix).
-    requested: Option<Result<semver::Version, String>>,
+    requested: Option<Result<semver::Version, crate::gomod::version::VersionError>>,
     /// The version being released: requested, else the highest release tag on HEAD.
     version: Option<semver::Version>,
     /// The latest release below `version`, on another commit.
@@ -183,9 +183,10 @@ impl Facts {
             })
         });
         let prefix = git.as_ref().map(|g| g.prefix.as_str()).unwrap_or("");
-        let requested = input.version.as_ref().map(|r| {
-            parse_tag_version(r.strip_prefix(prefix).unwrap_or(r)).map_err(|e| e.to_string())
-        });
+        let requested = input
+            .version
+            .as_ref()
+            .map(|r| parse_tag_version(r.strip_prefix(prefix).unwrap_or(r)));
         let version = match (&requested, &git) {
             (Some(r), _) => r.as_ref().ok().cloned(),
             (None, Some(g)) => g
@@ -250,7 +251,7 @@ struct Run<'a> {
     /// The Go toolchain, found when a check first needs it.
     go: Option<GoTool>,
     /// `go mod tidy`, started in the background by `api_compat` and collected by `tidy`.
-    tidy: Option<std::thread::JoinHandle<Result<Option<String>, String>>>,
+    tidy: Option<std::thread::JoinHandle<Result<Option<String>, TidyError>>>,
     /// govulncheck's findings, run once for `vuln` and `vuln-imported`.
     vulns: Option<Vec<Finding>>,
 }
@@ -1136,8 +1137,21 @@ fn api_findings(
     out
 }
 
+/// Why tidiness could not be determined. Rendered into a finding, so each message carries its
+/// cause's text itself.
+#[derive(Debug, thiserror::Error)]
+enum TidyError {
+    #[error("cannot run go: {0}")]
+    Spawn(std::io::Error),
+    #[error("cannot copy the module to tidy it: {0}")]
+    Copy(std::io::Error),
+    /// The go command failed: the first line of its stderr.
+    #[error("{0}")]
+    Go(String),
+}
+
 /// `Ok(None)` when tidy, `Ok(Some(diff))` when not, `Err` when it could not be determined.
-fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
+fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
     if go.go_version().is_some_and(|v| v.at_least(1, 23)) {
         tidy_diff(go, dir)
     } else {
@@ -1145,7 +1159,7 @@ fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
     }
 }
 
-fn push_tidy(run: &mut Run, result: Result<Option<String>, String>) {
+fn push_tidy(run: &mut Run, result: Result<Option<String>, TidyError>) {
     match result {
         Ok(None) => {}
         Ok(Some(diff)) => {
@@ -1176,11 +1190,11 @@ fn go_command(go: &GoTool, dir: &Path) -> Command {
 }
 
 /// `go mod tidy -diff`: exit 0 tidy, exit 1 with a diff on stdout when untidy.
-fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
+fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
     let out = go_command(go, dir)
         .args(["mod", "tidy", "-diff"])
         .output()
-        .map_err(|e| e.to_string())?;
+        .map_err(TidyError::Spawn)?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if out.status.success() {
         return Ok(None);
@@ -1188,32 +1202,36 @@ fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
     if !stdout.trim().is_empty() {
         return Ok(Some(stdout));
     }
-    Err(String::from_utf8_lossy(&out.stderr)
-        .trim()
-        .lines()
-        .next()
-        .unwrap_or("go mod tidy -diff failed")
-        .to_string())
-}
-
-/// Go < 1.23: tidy a temporary copy of the module and compare go.mod and go.sum.
-fn tidy_copy(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
-    let tmp = tempfile::Builder::new()
-        .prefix("tug-tidy-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
-    copy_module(dir, tmp.path()).map_err(|e| e.to_string())?;
-    let out = go_command(go, tmp.path())
-        .args(["mod", "tidy"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr)
+    Err(TidyError::Go(
+        String::from_utf8_lossy(&out.stderr)
             .trim()
             .lines()
             .next()
-            .unwrap_or("go mod tidy failed")
-            .to_string());
+            .unwrap_or("go mod tidy -diff failed")
+            .to_string(),
+    ))
+}
+
+/// Go < 1.23: tidy a temporary copy of the module and compare go.mod and go.sum.
+fn tidy_copy(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
+    let tmp = tempfile::Builder::new()
+        .prefix("tug-tidy-")
+        .tempdir()
+        .map_err(TidyError::Copy)?;
+    copy_module(dir, tmp.path()).map_err(TidyError::Copy)?;
+    let out = go_command(go, tmp.path())
+        .args(["mod", "tidy"])
+        .output()
+        .map_err(TidyError::Spawn)?;
+    if !out.status.success() {
+        return Err(TidyError::Go(
+            String::from_utf8_lossy(&out.stderr)
+                .trim()
+                .lines()
+                .next()
+                .unwrap_or("go mod tidy failed")
+                .to_string(),
+        ));
     }
     let mut diff = String::new();
     for name in ["go.mod", "go.sum"] {
