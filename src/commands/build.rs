@@ -126,8 +126,9 @@ pub fn run(ctx: &Context, args: BuildArgs) -> anyhow::Result<ExitCode> {
         let report = crate::checks::run_release_checks(&input);
         spinner.finish_and_clear();
         let report = report.map_err(|e| {
-            let mut err = Error::failure(format!("release checks could not run: {e}"));
-            err.hint = e.hint().map(|h| h.to_string());
+            let hint = crate::error::Diagnostic::hint(&e);
+            let mut err = Error::failure("release checks could not run").with_source(e);
+            err.hint = hint;
             anyhow::Error::new(err)
         })?;
         if report.has_errors() || !report.findings.is_empty() {

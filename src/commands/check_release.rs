@@ -55,11 +55,9 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     let result = checks::run_release_checks(&input);
     spinner.finish_and_clear();
     let mut report = result.map_err(|e| {
-        let hint = e.hint();
-        let mut err = Error::failure(format!("release checks could not run: {e}"));
-        if let Some(h) = hint {
-            err = err.with_hint(h);
-        }
+        let hint = crate::error::Diagnostic::hint(&e);
+        let mut err = Error::failure("release checks could not run").with_source(e);
+        err.hint = hint;
         anyhow::Error::new(err)
     })?;
 

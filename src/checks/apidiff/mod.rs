@@ -43,8 +43,8 @@ pub struct ModuleApi {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("cannot create the helper cache directory {0}: {1}")]
-    Cache(PathBuf, std::io::Error),
+    #[error("cannot create the helper cache directory {0}")]
+    Cache(PathBuf, #[source] std::io::Error),
     #[error("building the API helper with {go} failed:\n{stderr}")]
     Build { go: String, stderr: String },
     #[error("running the API helper on {dir} failed: {message}")]
