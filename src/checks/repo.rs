@@ -83,8 +83,8 @@ impl Repo {
 
     /// Modified, staged and untracked files (ignored files excluded), as `path` relative to the
     /// root with a short status (`modified`, `untracked`, ...).
-    pub fn dirty_files(&self) -> Vec<(String, &'static str)> {
-        crate::git::dirty_files_with_status(&self.repo).unwrap_or_default()
+    pub fn dirty_files(&self) -> Result<Vec<(String, &'static str)>, git2::Error> {
+        crate::git::dirty_files_with_status(&self.repo)
     }
 
     /// Write the files under `subdir` (relative to the root, "" for all) of `commit`'s tree into

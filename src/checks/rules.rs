@@ -508,10 +508,18 @@ fn clean_tree(run: &mut Run) -> Result<(), ChecksError> {
     let Some(git) = &run.facts.git else {
         return Ok(());
     };
-    let dirty = git.repo.dirty_files();
-    if dirty.is_empty() {
-        return Ok(());
-    }
+    let dirty = match git.repo.dirty_files() {
+        Ok(d) if d.is_empty() => return Ok(()),
+        Ok(d) => d,
+        Err(e) => {
+            // Not knowing is not clean: say so instead of passing.
+            let f = run
+                .finding(format!("cannot read the working tree status: {e}"))
+                .hint("run `git status` to see the problem");
+            run.push(f);
+            return Ok(());
+        }
+    };
     let in_dist = dirty
         .iter()
         .any(|(p, _)| p.starts_with("dist/") || p.contains("/dist/"));

@@ -240,6 +240,21 @@ fn clean_tree() {
 }
 
 #[test]
+fn clean_tree_is_an_error_when_the_status_cannot_be_read() {
+    let f = Fixture::go(&[]);
+    f.tag("v1.0.0");
+    std::fs::write(f.dir().join(".git/index"), "not an index").unwrap();
+    let finding = one(&check(&f.input()), CheckId::CleanTree);
+    assert!(
+        finding
+            .message
+            .starts_with("cannot read the working tree status: "),
+        "{}",
+        finding.message
+    );
+}
+
+#[test]
 fn tag_on_head() {
     let f = Fixture::go(&[]);
     let r = check(&f.input());
