@@ -45,10 +45,22 @@ pub struct ModuleApi {
 pub enum ApiError {
     #[error("cannot create the helper cache directory {0}")]
     Cache(PathBuf, #[source] std::io::Error),
+    #[error("cannot run {go} to build the API helper")]
+    BuildSpawn { go: String, source: std::io::Error },
     #[error("building the API helper with {go} failed:\n{stderr}")]
     Build { go: String, stderr: String },
-    #[error("running the API helper on {dir} failed: {message}")]
+    #[error("cannot run the API helper {}", helper.display())]
+    Spawn {
+        helper: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("running the API helper on {} failed: {message}", dir.display())]
     Run { dir: PathBuf, message: String },
+    #[error("the API helper printed output tug cannot read for {}", dir.display())]
+    Output {
+        dir: PathBuf,
+        source: serde_json::Error,
+    },
 }
 
 /// Where tug keeps the helpers it builds: tug's cache directory (`$TUG_CACHE_DIR`,
@@ -104,9 +116,9 @@ pub fn ensure_helper(cache_root: &Path, go: &GoTool) -> Result<PathBuf, ApiError
         .env_remove("GOOS")
         .env_remove("GOARCH")
         .output()
-        .map_err(|e| ApiError::Build {
+        .map_err(|source| ApiError::BuildSpawn {
             go: go.bin.display().to_string(),
-            stderr: e.to_string(),
+            source,
         })?;
     if !out.status.success() {
         return Err(ApiError::Build {
@@ -151,9 +163,9 @@ pub fn module_api(helper: &Path, go: &GoTool, dir: &Path) -> Result<ModuleApi, A
         .env("GOWORK", "off")
         .env("GOFLAGS", "-mod=mod")
         .output()
-        .map_err(|e| ApiError::Run {
-            dir: dir.to_path_buf(),
-            message: e.to_string(),
+        .map_err(|source| ApiError::Spawn {
+            helper: helper.to_path_buf(),
+            source,
         })?;
     if !out.status.success() {
         return Err(ApiError::Run {
@@ -161,9 +173,9 @@ pub fn module_api(helper: &Path, go: &GoTool, dir: &Path) -> Result<ModuleApi, A
             message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| ApiError::Run {
+    serde_json::from_slice(&out.stdout).map_err(|source| ApiError::Output {
         dir: dir.to_path_buf(),
-        message: format!("unreadable output: {e}"),
+        source,
     })
 }
 
