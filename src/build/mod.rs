@@ -89,6 +89,9 @@ pub enum BuildError {
     },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// The second build of `--verify-reproducible` failed where the first succeeded.
+    #[error("the second build (from a copy of the source, with an empty build cache) failed")]
+    SecondBuild { source: Box<BuildError> },
     /// Making the copy of the source for the second build of `--verify-reproducible`.
     #[error("copying the source for a second build: {action}")]
     SourceCopy {
@@ -134,6 +137,11 @@ impl crate::error::Diagnostic for BuildError {
                 source: ArchiveError::Escapes(_) | ArchiveError::Duplicate(_),
                 ..
             } => crate::ExitCode::Usage,
+            // A build that works here but not from a copy of the repository is not reproducible.
+            BuildError::SecondBuild { source } => match source.as_ref() {
+                BuildError::TargetsFailed { .. } => crate::ExitCode::ChecksFailed,
+                inner => inner.exit_code(),
+            },
             _ => crate::ExitCode::Failure,
         }
     }
@@ -170,6 +178,19 @@ impl crate::error::Diagnostic for BuildError {
                 Some("run the reproduce command above to see the full output".into())
             }
             BuildError::Manifest(m) => m.hint().map(str::to_string),
+            BuildError::SecondBuild { source } => match source.as_ref() {
+                BuildError::TargetsFailed { failures, .. } => {
+                    let f = &failures[0];
+                    let last = f.output.last().map(String::as_str).unwrap_or("no output");
+                    Some(format!(
+                        "{} ({}) failed with {}: {last}; the build depends on something outside \
+                         the repository's files (an ignored file, the directory, the build \
+                         cache): try it in a fresh clone",
+                        f.target, f.build, f.status
+                    ))
+                }
+                inner => inner.hint(),
+            },
             _ => None,
         }
     }

@@ -157,7 +157,11 @@ pub fn verify(
     second.root = root;
     second.staging_parent = Some(scratch.path().to_path_buf());
     second.children = second_build_setup(&gocache, &tmp);
-    let manifest = super::run(&second, &scratch.path().join("dist"), &|_| {})?.manifest;
+    let manifest = super::run(&second, &scratch.path().join("dist"), &|_| {})
+        .map_err(|e| BuildError::SecondBuild {
+            source: Box::new(e),
+        })?
+        .manifest;
     Ok(Verification {
         compared: first.artifacts.len(),
         differing: compare(first, &manifest),

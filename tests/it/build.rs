@@ -716,3 +716,30 @@ fn verify_reproducible_copies_uncommitted_changes_of_a_snapshot() {
     ));
     assert_eq!(said, "changed\n");
 }
+
+#[test]
+fn verify_reproducible_fails_when_the_build_needs_a_file_the_repository_does_not_have() {
+    // An ignored file present only in this checkout: the first build works, the copy cannot.
+    let tmp = tempdir();
+    let dir = tmp.path().join("local");
+    verify_repo(&dir, "", Some(EMBED_MAIN), "stamp.txt\n");
+    std::fs::write(dir.join("stamp.txt"), "only here\n").unwrap();
+    let out = run(tug(&dir).args(["build", "--verify-reproducible", "--no-progress"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: the second build (from a copy of the source, with an empty build cache) failed\n  caused by: 1 of 1 target builds failed"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: linux/amd64 (hello) failed with exit status: 1: "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("stamp.txt"), "{}", out.stderr);
+    assert!(dir.join("dist/hello_linux_amd64/hello").is_file());
+    assert_no_leftovers(&dir);
+}
