@@ -36,7 +36,8 @@ pub struct BuildArgs {
     ///
     /// The second build runs on a clone of the repository at another path (with the working
     /// tree's uncommitted changes), with an empty Go build cache (a cold build), another TMPDIR
-    /// and another umask. Exits 3 (checks failed) naming every artifact that differs.
+    /// and another umask. Exits 3 (checks failed) naming every artifact that differs, or when
+    /// the second build fails where the first worked.
     #[arg(long)]
     pub verify_reproducible: bool,
 }
