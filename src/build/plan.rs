@@ -207,6 +207,34 @@ pub(crate) fn check_file_name(field: &str, name: &str) -> Result<(), BuildError>
     Ok(())
 }
 
+/// The targets of a Go build without `targets:`: `goos` x `goarch` (default linux, darwin,
+/// windows x amd64, arm64) minus `ignore`.
+fn go_matrix(index: usize, cfg: &BuildConfig) -> Result<Vec<Target>, BuildError> {
+    let or = |list: &[String], default: &[&str]| -> Vec<String> {
+        if list.is_empty() {
+            default.iter().map(|s| s.to_string()).collect()
+        } else {
+            list.to_vec()
+        }
+    };
+    let oses = or(&cfg.goos, &["linux", "darwin", "windows"]);
+    let arches = or(&cfg.goarch, &["amd64", "arm64"]);
+    let mut out = Vec::new();
+    for os in &oses {
+        for arch in &arches {
+            let t =
+                Target::parse(&format!("{os}/{arch}")).map_err(|problem| BuildError::Target {
+                    field: format!("builds[{index}]"),
+                    problem,
+                })?;
+            if !cfg.ignore.iter().any(|i| *i == t.name || *i == t.os_arch()) {
+                out.push(t);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Apply defaults, parse targets, find toolchains, validate go targets.
 pub(crate) fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
     if plan.builds.is_empty() {
@@ -251,34 +279,7 @@ pub(crate) fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
             Builder::Go => {
                 let targets = match &cfg.targets {
                     Some(list) => parse_all(list)?,
-                    None => {
-                        let oses = if cfg.goos.is_empty() {
-                            vec!["linux".into(), "darwin".into(), "windows".into()]
-                        } else {
-                            cfg.goos.clone()
-                        };
-                        let arches = if cfg.goarch.is_empty() {
-                            vec!["amd64".into(), "arm64".into()]
-                        } else {
-                            cfg.goarch.clone()
-                        };
-                        let mut ts = Vec::new();
-                        for os in &oses {
-                            for arch in &arches {
-                                let t =
-                                    Target::parse(&format!("{os}/{arch}")).map_err(|problem| {
-                                        BuildError::Target {
-                                            field: format!("builds[{index}]"),
-                                            problem,
-                                        }
-                                    })?;
-                                if !cfg.ignore.iter().any(|i| *i == t.name || *i == t.os_arch()) {
-                                    ts.push(t);
-                                }
-                            }
-                        }
-                        ts
-                    }
+                    None => go_matrix(index, cfg)?,
                 };
                 let go_name = cfg.gobinary.as_deref().unwrap_or("go");
                 let go = toolchain::require("go", go_name, &plan.host)?;
@@ -822,5 +823,40 @@ mod tests {
         assert_eq!(got.env["GOCACHE"], "/fresh");
         assert_eq!(got.env["TMPDIR"], "/tmp2");
         assert!(got.env_remove.is_empty());
+    }
+
+    #[test]
+    fn go_matrix_defaults_and_ignores() {
+        let names = |cfg: &BuildConfig| -> Vec<String> {
+            go_matrix(0, cfg)
+                .unwrap()
+                .into_iter()
+                .map(|t| t.name)
+                .collect()
+        };
+        assert_eq!(
+            names(&BuildConfig::default()),
+            [
+                "linux/amd64",
+                "linux/arm64",
+                "darwin/amd64",
+                "darwin/arm64",
+                "windows/amd64",
+                "windows/arm64"
+            ]
+        );
+        let cfg = BuildConfig {
+            goos: vec!["linux".into(), "windows".into()],
+            goarch: vec!["amd64".into(), "arm64".into()],
+            ignore: vec!["windows/arm64".into()],
+            ..Default::default()
+        };
+        assert_eq!(names(&cfg), ["linux/amd64", "linux/arm64", "windows/amd64"]);
+        let bad = BuildConfig {
+            goos: vec!["".into()],
+            ..Default::default()
+        };
+        let err = go_matrix(3, &bad).unwrap_err();
+        assert!(err.to_string().starts_with("builds[3]: "), "{err}");
     }
 }
