@@ -302,16 +302,7 @@ pub fn run(
         });
     }
 
-    let packaged = package::package(
-        plan,
-        &resolved,
-        &targets,
-        &prepared,
-        &results,
-        stage,
-        plan.parallelism.max(1),
-        on,
-    )?;
+    let packaged = package::package(plan, &resolved, &targets, &prepared, &results, stage, on)?;
 
     let release = &plan.release;
     let mut target_names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();

@@ -32,7 +32,6 @@ pub(crate) struct Packaged {
 
 /// Write the archives, hash every binary, write the checksums file and the release notes into
 /// `stage`.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn package(
     plan: &BuildPlan,
     resolved: &[Resolved],
@@ -40,9 +39,9 @@ pub(crate) fn package(
     prepared: &[Prepared],
     results: &[JobResult],
     stage: &Path,
-    parallelism: usize,
     on: &(dyn Fn(BuildEvent) + Sync),
 ) -> Result<Packaged, BuildError> {
+    let parallelism = plan.parallelism.max(1);
     let algo = plan.checksum.algorithm;
     let archive_jobs = plan_archives(plan, resolved, targets, prepared, stage)?;
     on(BuildEvent::Packaging {
