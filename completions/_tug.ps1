@@ -110,7 +110,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('--snapshot', '--snapshot', [CompletionResultType]::ParameterName, 'Build an untagged or dirty tree as a snapshot version')
             [CompletionResult]::new('--clean', '--clean', [CompletionResultType]::ParameterName, 'Replace a non-empty dist directory')
             [CompletionResult]::new('--fail-fast', '--fail-fast', [CompletionResultType]::ParameterName, 'Stop starting new targets after the first failure')
-            [CompletionResult]::new('--verify-reproducible', '--verify-reproducible', [CompletionResultType]::ParameterName, 'Build twice into separate directories and report artifacts whose sha256 differs')
+            [CompletionResult]::new('--verify-reproducible', '--verify-reproducible', [CompletionResultType]::ParameterName, 'Build again from a copy of the source elsewhere and report artifacts whose sha256 differs')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')

@@ -104,7 +104,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --snapshot 'Build an untagged or dirty tree as a snapshot version'
             cand --clean 'Replace a non-empty dist directory'
             cand --fail-fast 'Stop starting new targets after the first failure'
-            cand --verify-reproducible 'Build twice into separate directories and report artifacts whose sha256 differs'
+            cand --verify-reproducible 'Build again from a copy of the source elsewhere and report artifacts whose sha256 differs'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'

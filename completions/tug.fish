@@ -85,7 +85,7 @@ complete -c tug -n "__fish_tug_using_subcommand build" -l dist -d 'Read and writ
 complete -c tug -n "__fish_tug_using_subcommand build" -l snapshot -d 'Build an untagged or dirty tree as a snapshot version'
 complete -c tug -n "__fish_tug_using_subcommand build" -l clean -d 'Replace a non-empty dist directory'
 complete -c tug -n "__fish_tug_using_subcommand build" -l fail-fast -d 'Stop starting new targets after the first failure'
-complete -c tug -n "__fish_tug_using_subcommand build" -l verify-reproducible -d 'Build twice into separate directories and report artifacts whose sha256 differs'
+complete -c tug -n "__fish_tug_using_subcommand build" -l verify-reproducible -d 'Build again from a copy of the source elsewhere and report artifacts whose sha256 differs'
 complete -c tug -n "__fish_tug_using_subcommand build" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand build" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand build" -l json -d 'Print one JSON event per line on stdout instead of human output'

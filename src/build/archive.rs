@@ -46,7 +46,7 @@ pub enum ArchiveError {
     Duplicate(String),
     #[error("format `binary` needs exactly one file, got {0}")]
     BinaryNeedsOneFile(usize),
-    #[error("{path}: {source}")]
+    #[error("{path}")]
     Io { path: PathBuf, source: io::Error },
 }
 

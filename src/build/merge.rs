@@ -156,7 +156,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
             .collect();
         let text =
             crate::manifest::render_checksums(rows.iter().map(|(n, h)| (n.as_str(), h.as_str())));
-        let mut art = super::write_small(
+        let mut art = super::package::write_small(
             stage,
             name,
             text.as_bytes(),
@@ -186,14 +186,14 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
         artifacts: list,
     };
     manifest.write(stage)?;
-    super::shareable(&Manifest::path(stage))?;
+    super::stage::shareable(&Manifest::path(stage))?;
     if let Some(t) = checksum_mtime {
         let _ = std::fs::File::options()
             .write(true)
             .open(Manifest::path(stage))
             .and_then(|f| f.set_modified(t));
     }
-    super::finalize(staging, out)?;
+    super::stage::finalize(staging, out)?;
     Ok(manifest)
 }
 

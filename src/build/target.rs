@@ -1,10 +1,10 @@
 //! Build targets (`linux/amd64`, `linux/arm/7`, `linux/amd64/v3`, or a Rust triple) and their
 //! validation against the `go tool dist list -json` of the Go toolchain in use.
 //!
-//! The list is cached per Go version under the user cache directory, so validating costs one
-//! small file read instead of a `go` process on every build.
+//! The list is cached per Go version in tug's cache directory (which the command passes in), so
+//! validating costs one small file read instead of a `go` process on every build.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde::Deserialize;
@@ -24,12 +24,28 @@ pub struct Target {
     pub variant: Option<String>,
 }
 
+/// Why a target is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TargetError {
+    #[error("{0:?} is not os/arch or os/arch/variant")]
+    Shape(String),
+    #[error("{target:?}: {variant:?} is not a variant of {arch} (one of {allowed})")]
+    UnknownVariant {
+        target: String,
+        variant: String,
+        arch: String,
+        allowed: String,
+    },
+    #[error("{target:?}: {arch} has no variants")]
+    NoVariants { target: String, arch: String },
+}
+
 impl Target {
     /// Parse `os/arch` or `os/arch/variant`.
-    pub fn parse(s: &str) -> Result<Target, String> {
+    pub fn parse(s: &str) -> Result<Target, TargetError> {
         let parts: Vec<&str> = s.split('/').collect();
         if !(2..=3).contains(&parts.len()) || parts.iter().any(|p| p.trim().is_empty()) {
-            return Err(format!("{s:?} is not os/arch or os/arch/variant"));
+            return Err(TargetError::Shape(s.to_string()));
         }
         let t = Target {
             name: s.to_string(),
@@ -46,14 +62,18 @@ impl Target {
                 _ => &[],
             };
             if !allowed.is_empty() && !allowed.contains(&v.as_str()) {
-                return Err(format!(
-                    "{s:?}: {v:?} is not a variant of {} (one of {})",
-                    t.arch,
-                    allowed.join(", ")
-                ));
+                return Err(TargetError::UnknownVariant {
+                    target: s.to_string(),
+                    variant: v.clone(),
+                    arch: t.arch.clone(),
+                    allowed: allowed.join(", "),
+                });
             }
             if t.variant_env().is_none() {
-                return Err(format!("{s:?}: {} has no variants", t.arch));
+                return Err(TargetError::NoVariants {
+                    target: s.to_string(),
+                    arch: t.arch.clone(),
+                });
             }
         }
         Ok(t)
@@ -166,13 +186,11 @@ struct DistEntry {
 }
 
 impl GoPlatforms {
-    /// Read (or compute and cache) `go tool dist list -json` for the `go` binary.
-    pub fn load(go: &Path) -> Result<GoPlatforms, BuildError> {
+    /// Read (or compute and cache in `cache_dir`, tug's cache directory) `go tool dist list -json`
+    /// for the `go` binary.
+    pub fn load(go: &Path, cache_dir: Option<&Path>) -> Result<GoPlatforms, BuildError> {
         let go_version = go_version(go)?;
-        let cache = user_cache_dir().map(|d| {
-            d.join("tug")
-                .join(format!("go-dist-list-{go_version}.json"))
-        });
+        let cache = cache_dir.map(|d| d.join(format!("go-dist-list-{go_version}.json")));
         if let Some(bytes) = cache.as_ref().and_then(|c| std::fs::read(c).ok()) {
             if let Ok(p) = parse_dist_list(&bytes) {
                 return Ok(GoPlatforms {
@@ -256,31 +274,6 @@ pub fn go_version(go: &Path) -> Result<String, BuildError> {
     Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
 
-/// Find an executable by name on PATH (or return the path as given when it has a `/`).
-pub fn find_executable(name: &str) -> Option<PathBuf> {
-    if name.contains('/') {
-        let p = PathBuf::from(name);
-        return p.is_file().then_some(p);
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(name))
-        .find(|p| p.is_file())
-}
-
-/// `$XDG_CACHE_HOME`, `~/.cache`, or `~/Library/Caches` on macOS.
-pub fn user_cache_dir() -> Option<PathBuf> {
-    if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|x| !x.is_empty()) {
-        return Some(PathBuf::from(x));
-    }
-    let home = PathBuf::from(std::env::var_os("HOME")?);
-    Some(if cfg!(target_os = "macos") {
-        home.join("Library/Caches")
-    } else {
-        home.join(".cache")
-    })
-}
-
 fn levenshtein(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
@@ -313,10 +306,18 @@ mod tests {
         );
         assert_eq!(Target::parse("windows/amd64").unwrap().exe_suffix(), ".exe");
         assert!(Target::parse("linux").is_err());
-        assert!(Target::parse("linux/arm/9")
-            .unwrap_err()
-            .contains("5, 6, 7"));
-        assert!(Target::parse("linux//").is_err());
+        assert_eq!(
+            Target::parse("linux/arm/9").unwrap_err().to_string(),
+            r#""linux/arm/9": "9" is not a variant of arm (one of 5, 6, 7)"#
+        );
+        assert_eq!(
+            Target::parse("linux//"),
+            Err(TargetError::Shape("linux//".into()))
+        );
+        assert!(matches!(
+            Target::parse("linux/s390x/z15"),
+            Err(TargetError::NoVariants { .. })
+        ));
         let r = Target::from_triple("aarch64-apple-darwin");
         assert_eq!((r.os.as_str(), r.arch.as_str()), ("darwin", "arm64"));
     }

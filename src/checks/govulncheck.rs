@@ -85,10 +85,14 @@ struct Position {
 
 #[derive(Debug, thiserror::Error)]
 pub enum VulnError {
+    // Rendered into a finding, so each message carries its cause's text itself.
+    #[error("cannot run govulncheck: {0}")]
+    Spawn(std::io::Error),
+    /// govulncheck failed: its stderr.
     #[error("running govulncheck failed: {0}")]
     Run(String),
     #[error("govulncheck printed output tug cannot read: {0}")]
-    Parse(String),
+    Parse(serde_json::Error),
 }
 
 /// Parse a govulncheck `-json` stream into one entry per vulnerability, sorted by id.
@@ -96,7 +100,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Vuln>, VulnError> {
     let mut summaries: BTreeMap<String, String> = BTreeMap::new();
     let mut vulns: BTreeMap<String, Vuln> = BTreeMap::new();
     for msg in serde_json::Deserializer::from_str(text).into_iter::<Message>() {
-        let msg = msg.map_err(|e| VulnError::Parse(e.to_string()))?;
+        let msg = msg.map_err(VulnError::Parse)?;
         if let Some(osv) = msg.osv {
             let summary = osv
                 .summary
@@ -179,7 +183,7 @@ pub fn run(govulncheck: &Path, module_dir: &Path) -> Result<Vec<Vuln>, VulnError
         .args(["-json", "./..."])
         .current_dir(module_dir)
         .output()
-        .map_err(|e| VulnError::Run(e.to_string()))?;
+        .map_err(VulnError::Spawn)?;
     if !out.status.success() {
         return Err(VulnError::Run(
             String::from_utf8_lossy(&out.stderr).trim().to_string(),

@@ -184,28 +184,31 @@ pub struct ReleaseInput {
     pub snapshot: bool,
     /// Built Go binaries whose embedded build info must carry the version.
     pub binaries: Vec<PathBuf>,
+    /// tug's cache directory (the API helper and cached APIs live under it), as the command
+    /// resolved it from the environment; `None` uses a directory under the system temp dir.
+    pub cache_dir: Option<PathBuf>,
 }
 
 /// Why the checks could not run at all (exit 1, as opposed to findings: exit 3).
 #[derive(Debug, thiserror::Error)]
 pub enum ChecksError {
-    #[error("cannot check {0}: {1}")]
-    ModuleDir(PathBuf, std::io::Error),
-    #[error("the Go toolchain is needed for the tidy and api-compat checks: {0}")]
+    #[error("cannot check {0}")]
+    ModuleDir(PathBuf, #[source] std::io::Error),
+    #[error("the Go toolchain is needed for the tidy and api-compat checks")]
     Go(#[from] gotool::GoToolError),
     #[error("computing the API failed")]
     Api(#[from] apidiff::ApiError),
     #[error("cannot read the tags")]
     Git(#[from] crate::git::GitError),
-    #[error("{0}")]
-    Other(String),
+    #[error("cannot create a temporary directory")]
+    TempDir(#[source] std::io::Error),
 }
 
-impl ChecksError {
-    pub fn hint(&self) -> Option<&'static str> {
+impl crate::error::Diagnostic for ChecksError {
+    fn hint(&self) -> Option<String> {
         match self {
             ChecksError::Go(_) => Some(
-                "install Go (https://go.dev/dl) or set TUG_GO, or set checks.severity tidy: off and api-compat: off",
+                "install Go (https://go.dev/dl) or set TUG_GO, or set checks.severity tidy: off and api-compat: off".into(),
             ),
             _ => None,
         }

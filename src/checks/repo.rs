@@ -13,6 +13,19 @@ pub struct TagInfo {
     pub commit: Oid,
 }
 
+/// Why a tree could not be written out. Shown in a note, so each message carries its cause's
+/// text itself.
+#[derive(Debug, thiserror::Error)]
+pub enum ExtractError {
+    #[error(transparent)]
+    Git(#[from] git2::Error),
+    #[error("writing {}: {error}", path.display())]
+    Write {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+}
+
 /// An open repository plus the directory the checks were asked about.
 pub struct Repo {
     pub repo: Repository,
@@ -83,8 +96,8 @@ impl Repo {
 
     /// Modified, staged and untracked files (ignored files excluded), as `path` relative to the
     /// root with a short status (`modified`, `untracked`, ...).
-    pub fn dirty_files(&self) -> Vec<(String, &'static str)> {
-        crate::git::dirty_files_with_status(&self.repo).unwrap_or_default()
+    pub fn dirty_files(&self) -> Result<Vec<(String, &'static str)>, git2::Error> {
+        crate::git::dirty_files_with_status(&self.repo)
     }
 
     /// Write the files under `subdir` (relative to the root, "" for all) of `commit`'s tree into
@@ -94,7 +107,7 @@ impl Repo {
         commit: Oid,
         subdir: &Path,
         dest: &Path,
-    ) -> Result<usize, git2::Error> {
+    ) -> Result<usize, ExtractError> {
         let commit = self.repo.find_commit(commit)?;
         let mut tree = commit.tree()?;
         if !subdir.as_os_str().is_empty() {
@@ -111,13 +124,18 @@ impl Repo {
                 return git2::TreeWalkResult::Ok;
             };
             let path = dest.join(parent).join(name);
-            let result = (|| -> Result<(), String> {
-                let blob = self.repo.find_blob(entry.id()).map_err(|e| e.to_string())?;
+            let result = (|| -> Result<(), ExtractError> {
+                let blob = self.repo.find_blob(entry.id())?;
+                let write = |r: std::io::Result<()>| {
+                    r.map_err(|error| ExtractError::Write {
+                        path: path.clone(),
+                        error,
+                    })
+                };
                 if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+                    write(std::fs::create_dir_all(dir))?;
                 }
-                std::fs::write(&path, blob.content())
-                    .map_err(|e| format!("{}: {e}", path.display()))
+                write(std::fs::write(&path, blob.content()))
             })();
             match result {
                 Ok(()) => {
@@ -131,7 +149,7 @@ impl Repo {
             }
         })?;
         match failure {
-            Some(e) => Err(git2::Error::from_str(&e)),
+            Some(e) => Err(e),
             None => Ok(count),
         }
     }

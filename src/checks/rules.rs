@@ -1,5 +1,13 @@
-//! The individual release checks, in the order a release engineer would think of them: the
-//! repository, the tag, go.mod, the API, then built binaries and vulnerabilities.
+//! The individual release checks, one function per check id, run in the order of [`CHECKS`]: the
+//! order a release engineer would think of them (go.mod, the repository, the tag, the version, the
+//! API, then built binaries and vulnerabilities).
+//!
+//! The facts several checks need (go.mod parsed, the repository and HEAD, the tag prefix, the
+//! module's releases, the version being released and the previous release) are found once, before
+//! any check runs, by [`Facts::gather`]; finding them reports nothing. Each check then reads the
+//! facts and reports findings under its own id with the default severity the table gives it, so a
+//! check set to `off` is not run at all and the configured severity is applied in one place
+//! (`super::finalize`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -11,7 +19,7 @@ use super::gotool::{find_on_path, GoTool};
 use super::repo::{Repo, TagInfo};
 use super::{
     buildinfo, govulncheck, ApiReport, CheckId, CheckLevel, ChecksError, FileLocation, Finding,
-    ReleaseInput, Report,
+    ReleaseInput, Report, Severity,
 };
 use crate::gomod::path::check_major_matches;
 use crate::gomod::{check_module_path, parse_tag_version, split_path_version, GoMod};
@@ -28,9 +36,229 @@ fn vstr(v: &semver::Version) -> String {
     format!("v{v}")
 }
 
+/// One check: its id, the severity its findings have unless configured otherwise, and the
+/// function that runs it.
+pub(super) struct Check {
+    pub id: CheckId,
+    pub default: Severity,
+    run: fn(&mut Run) -> Result<(), ChecksError>,
+}
+
+const fn check(
+    id: CheckId,
+    default: Severity,
+    run: fn(&mut Run) -> Result<(), ChecksError>,
+) -> Check {
+    Check { id, default, run }
+}
+
+use Severity::{Error as E, Warning as W};
+
+/// Every check, in the order it runs and reports.
+pub(super) const CHECKS: &[Check] = &[
+    check(CheckId::GoMod, E, go_mod),
+    check(CheckId::Replace, E, replace),
+    check(CheckId::Exclude, W, exclude),
+    check(CheckId::GoSum, E, go_sum),
+    check(CheckId::GitRepo, E, git_repo),
+    check(CheckId::ShallowClone, W, shallow_clone),
+    check(CheckId::CleanTree, E, clean_tree),
+    check(CheckId::TagSyntax, E, tag_syntax),
+    check(CheckId::TagReused, E, tag_reused),
+    check(CheckId::TagOnHead, E, tag_on_head),
+    check(CheckId::MajorVersion, E, major_version),
+    check(CheckId::VersionMonotonic, E, version_monotonic),
+    check(CheckId::Branch, E, branch),
+    check(CheckId::Retracted, E, retracted),
+    check(CheckId::CargoVersion, E, cargo_version),
+    check(CheckId::ApiCompat, E, api_compat),
+    check(CheckId::BuildInfo, E, build_info),
+    check(CheckId::Tidy, E, tidy),
+    check(CheckId::Vuln, E, vuln),
+    check(CheckId::VulnImported, W, vuln_imported),
+];
+
+/// go.mod as the checks see it.
+enum GoModState {
+    /// No go.mod: not a Go module (a Cargo package, or the wrong directory).
+    Absent,
+    Unreadable(std::io::Error),
+    Malformed(crate::gomod::ParseError),
+    Parsed(GoMod),
+}
+
+/// The repository facts, when the module is in a repository with commits.
+struct Git {
+    repo: Repo,
+    head: git2::Oid,
+    /// The module directory relative to the repository root.
+    subdir: PathBuf,
+    /// The tag prefix the module directory implies (`sub/dir/`).
+    dir_prefix: String,
+    /// The tag prefix in use (configured, else `dir_prefix`).
+    prefix: String,
+    /// Tags of this module that are releases.
+    releases: Vec<Release>,
+    /// Every tag on HEAD.
+    head_tags: Vec<String>,
+}
+
+/// What the checks share, found once before any check runs.
+struct Facts {
+    module_dir: PathBuf,
+    gomod: GoModState,
+    cargo_toml: PathBuf,
+    /// `None` when the module is not in a repository or the repository has no commits.
+    git: Option<Git>,
+    /// Whether a repository was found at all (with or without commits).
+    has_repo: bool,
+    /// `--version` as parsed (after stripping the tag prefix).
+    requested: Option<Result<semver::Version, crate::gomod::version::VersionError>>,
+    /// The version being released: requested, else the highest release tag on HEAD.
+    version: Option<semver::Version>,
+    /// The latest release below `version`, on another commit.
+    previous: Option<Release>,
+}
+
+impl Facts {
+    fn gather(input: &ReleaseInput) -> Result<Facts, ChecksError> {
+        let module_dir = input
+            .module_dir
+            .canonicalize()
+            .map_err(|e| ChecksError::ModuleDir(input.module_dir.clone(), e))?;
+        let gomod_path = module_dir.join("go.mod");
+        let gomod = if !gomod_path.is_file() {
+            GoModState::Absent
+        } else {
+            match std::fs::read_to_string(&gomod_path) {
+                Err(e) => GoModState::Unreadable(e),
+                Ok(text) => match GoMod::parse(&text) {
+                    Ok(g) => GoModState::Parsed(g),
+                    Err(e) => GoModState::Malformed(e),
+                },
+            }
+        };
+        let module_path = match &gomod {
+            GoModState::Parsed(g) => g.module.as_ref().map(|l| l.value.clone()),
+            _ => None,
+        };
+        let repo = Repo::discover(&module_dir);
+        let has_repo = repo.is_some();
+        let git = repo
+            .map(|repo| -> Result<Option<Git>, ChecksError> {
+                let Some(head) = repo.head_commit() else {
+                    return Ok(None);
+                };
+                let subdir = module_dir
+                    .strip_prefix(&repo.root)
+                    .unwrap_or(Path::new(""))
+                    .to_path_buf();
+                let dir_prefix = tag_prefix_for(&subdir, module_path.as_deref());
+                let prefix = match &input.config.tag_prefix {
+                    Some(p) => normalize_prefix(p),
+                    None => dir_prefix.clone(),
+                };
+                let tags = repo.tags()?;
+                let head_tags = tags
+                    .iter()
+                    .filter(|t| t.commit == head)
+                    .map(|t| t.name.clone())
+                    .collect();
+                let releases = tags
+                    .into_iter()
+                    .filter_map(|TagInfo { name, commit }| {
+                        let v = parse_tag_version(name.strip_prefix(&prefix)?).ok()?;
+                        Some(Release {
+                            tag: name,
+                            version: v,
+                            commit,
+                        })
+                    })
+                    .collect();
+                Ok(Some(Git {
+                    repo,
+                    head,
+                    subdir,
+                    dir_prefix,
+                    prefix,
+                    releases,
+                    head_tags,
+                }))
+            })
+            .transpose()?
+            .flatten();
+        let prefix = git.as_ref().map(|g| g.prefix.as_str()).unwrap_or("");
+        let requested = input
+            .version
+            .as_ref()
+            .map(|r| parse_tag_version(r.strip_prefix(prefix).unwrap_or(r)));
+        let version = match (&requested, &git) {
+            (Some(r), _) => r.as_ref().ok().cloned(),
+            (None, Some(g)) => g
+                .releases
+                .iter()
+                .filter(|r| r.commit == g.head)
+                .max_by(|a, b| a.version.cmp_precedence(&b.version))
+                .map(|r| r.version.clone()),
+            (None, None) => None,
+        };
+        let previous = git.as_ref().and_then(|g| {
+            g.releases
+                .iter()
+                .filter(|r| r.commit != g.head)
+                .filter(|r| {
+                    version
+                        .as_ref()
+                        .is_none_or(|v| r.version.cmp_precedence(v) == std::cmp::Ordering::Less)
+                })
+                .max_by(|a, b| a.version.cmp_precedence(&b.version))
+                .cloned()
+        });
+        Ok(Facts {
+            cargo_toml: module_dir.join("Cargo.toml"),
+            module_dir,
+            gomod,
+            git,
+            has_repo,
+            requested,
+            version,
+            previous,
+        })
+    }
+
+    fn gomod(&self) -> Option<&GoMod> {
+        match &self.gomod {
+            GoModState::Parsed(g) => Some(g),
+            _ => None,
+        }
+    }
+
+    fn is_go(&self) -> bool {
+        !matches!(self.gomod, GoModState::Absent)
+    }
+
+    /// The releases of this module on commits other than HEAD.
+    fn others(&self) -> Vec<&Release> {
+        self.git
+            .iter()
+            .flat_map(|g| g.releases.iter().filter(|r| r.commit != g.head))
+            .collect()
+    }
+}
+
+/// One run of the checks: the facts, what has been reported, and the check being run.
 struct Run<'a> {
     input: &'a ReleaseInput,
+    facts: Facts,
     report: Report,
+    /// The check being run and its default severity.
+    current: (CheckId, Severity),
+    /// The Go toolchain, found when a check first needs it.
+    go: Option<GoTool>,
+    /// `go mod tidy`, started in the background by `api_compat` and collected by `tidy`.
+    tidy: Option<std::thread::JoinHandle<Result<Option<String>, TidyError>>>,
+    /// govulncheck's findings, run once for `vuln` and `vuln-imported`.
+    vulns: Option<Vec<Finding>>,
 }
 
 impl Run<'_> {
@@ -38,451 +266,696 @@ impl Run<'_> {
         self.report.findings.push(f);
     }
 
+    /// A finding of the current check with its default severity.
+    fn finding(&self, message: impl Into<String>) -> Finding {
+        Finding::new(self.current.0, self.current.1, message)
+    }
+
     fn off(&self, id: CheckId) -> bool {
         self.input.config.level(id) == Some(CheckLevel::Off)
+    }
+
+    fn go(&mut self) -> Result<GoTool, ChecksError> {
+        if self.go.is_none() {
+            self.go = Some(GoTool::find()?);
+        }
+        Ok(self.go.clone().expect("found above"))
+    }
+
+    /// The Go checks (tidy, api-compat, vulnerabilities) apply to a Go module with a valid go.mod.
+    fn go_module(&self) -> bool {
+        self.facts.gomod().is_some()
     }
 }
 
 pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
-    let module_dir = input
-        .module_dir
-        .canonicalize()
-        .map_err(|e| ChecksError::ModuleDir(input.module_dir.clone(), e))?;
     let mut run = Run {
         input,
+        facts: Facts::gather(input)?,
         report: Report::default(),
+        current: (CheckId::GoMod, Severity::Error),
+        go: None,
+        tidy: None,
+        vulns: None,
     };
-
-    // go.mod first: the module path decides the tag prefix for a major-version subdirectory.
-    let gomod_path = module_dir.join("go.mod");
-    let cargo_path = module_dir.join("Cargo.toml");
-    let is_go = gomod_path.is_file();
-    let gomod = if is_go {
-        check_gomod(&mut run, &module_dir)
-    } else {
-        None
-    };
-    if !is_go && !cargo_path.is_file() {
-        run.push(
-            Finding::error(
-                CheckId::GoMod,
-                format!("no go.mod (or Cargo.toml) in {}", module_dir.display()),
-            )
-            .hint("run the check in the module directory, or set the build's dir in tug.yaml"),
-        );
-    }
-    let module_path = gomod
+    let version = run.facts.version.as_ref().map(vstr);
+    let prefix = run
+        .facts
+        .git
         .as_ref()
-        .and_then(|m| m.module.as_ref().map(|l| l.value.clone()));
-
-    // 1. Repository.
-    let repo = Repo::discover(&module_dir);
-    let head = repo.as_ref().and_then(|r| r.head_commit());
-    match (&repo, head) {
-        (None, _) => run.push(
-            Finding::error(
-                CheckId::GitRepo,
-                format!("{} is not inside a git repository", module_dir.display()),
-            )
-            .hint("releases are cut from tags: git init, commit, then tag"),
-        ),
-        (Some(_), None) => run.push(
-            Finding::error(CheckId::GitRepo, "the repository has no commits")
-                .hint("commit the module, then tag it"),
-        ),
-        _ => {}
+        .map(|g| g.prefix.clone())
+        .unwrap_or_default();
+    if run.facts.git.is_some() {
+        run.report.tag = version.as_ref().map(|v| format!("{prefix}{v}"));
     }
-    let (Some(repo), Some(head)) = (repo, head) else {
-        // Without git there is no tag, history or previous release: only go.mod checks apply.
-        version_checks_without_git(&mut run, gomod.as_ref(), &module_dir);
-        tidy_and_vulns(&mut run, is_go, &module_dir)?;
-        return Ok(run.report);
+    run.report.version = version;
+    run.report.previous_tag = run.facts.previous.as_ref().map(|r| r.tag.clone());
+    for check in CHECKS {
+        if run.off(check.id) {
+            continue;
+        }
+        run.current = (check.id, check.default);
+        (check.run)(&mut run)?;
+    }
+    if let Some(handle) = run.tidy.take() {
+        // Started but its check did not collect it: wait, so no go process outlives the run.
+        let _ = handle.join();
+    }
+    suggest_tag_on_head(&mut run.report, run.facts.version.is_none());
+    Ok(run.report)
+}
+
+/// Without a version, the API changes decide what HEAD should be tagged: say so in the
+/// tag-on-head hint.
+fn suggest_tag_on_head(report: &mut Report, no_version: bool) {
+    let Some(tag) = report.suggested_tag.clone().filter(|_| no_version) else {
+        return;
     };
-    if repo.is_shallow() {
-        run.push(
-            Finding::warn(CheckId::ShallowClone, "the repository is a shallow clone: the previous tag and the release notes may be wrong")
-                .hint("fetch the full history: git fetch --unshallow --tags (actions/checkout: fetch-depth: 0)"),
-        );
+    for f in report
+        .findings
+        .iter_mut()
+        .filter(|f| f.check == CheckId::TagOnHead)
+    {
+        f.hint = Some(format!(
+            "tag it: git tag -a {tag} -m {tag} (the version the API changes call for)"
+        ));
     }
+}
 
-    // 2. Clean tree.
-    let dirty = repo.dirty_files();
-    if !dirty.is_empty() {
-        let in_dist = dirty
-            .iter()
-            .any(|(p, _)| p.starts_with("dist/") || p.contains("/dist/"));
-        let hint = if in_dist {
-            "add dist/ to .gitignore; commit or stash the other changes (git stash -u)"
-        } else {
-            "commit or stash the changes (git stash -u) before releasing"
-        };
-        let n = dirty.len();
-        run.push(
-            Finding::error(
-                CheckId::CleanTree,
-                format!(
-                    "the working tree has {n} uncommitted change{}",
-                    if n == 1 { "" } else { "s" }
+/// go.mod well formed, module path valid, a go directive; or no module file at all.
+fn go_mod(run: &mut Run) -> Result<(), ChecksError> {
+    let f = match &run.facts.gomod {
+        GoModState::Absent if run.facts.cargo_toml.is_file() => return Ok(()),
+        GoModState::Absent => vec![run
+            .finding(format!(
+                "no go.mod (or Cargo.toml) in {}",
+                run.facts.module_dir.display()
+            ))
+            .hint("run the check in the module directory, or set the build's dir in tug.yaml")],
+        GoModState::Unreadable(e) => vec![run.finding(format!("cannot read go.mod: {e}"))],
+        GoModState::Malformed(e) => vec![run
+            .finding(format!("go.mod is malformed: {}", e.message))
+            .at(FileLocation::new("go.mod", e.line, e.column))
+            .hint("fix the line; `go mod edit -fmt` shows what the go command accepts")],
+        GoModState::Parsed(g) => {
+            let mut out = Vec::new();
+            match &g.module {
+                None => out.push(
+                    run.finding("go.mod has no module directive")
+                        .at(FileLocation::new("go.mod", 1, 1))
+                        .hint("add `module example.com/name` as the first line"),
                 ),
-            )
-            .details(dirty.iter().map(|(p, s)| format!("{s}: {p}")).collect())
-            .hint(hint),
-        );
-    }
-
-    // 3. Tag prefix and the version being released.
-    let subdir = module_dir
-        .strip_prefix(&repo.root)
-        .unwrap_or(Path::new(""))
-        .to_path_buf();
-    let dir_prefix = tag_prefix_for(&subdir, module_path.as_deref());
-    let prefix = match &input.config.tag_prefix {
-        Some(p) => {
-            let p = normalize_prefix(p);
-            if is_go && p != dir_prefix {
-                run.push(
-                    Finding::error(
-                        CheckId::TagSyntax,
-                        format!(
-                            "tag prefix '{p}' does not match the module directory: the go command only finds tags named '{dir_prefix}vX.Y.Z'"
-                        ),
-                    )
-                    .hint(if dir_prefix.is_empty() {
-                        "remove checks.tag_prefix from tug.yaml".to_string()
-                    } else {
-                        format!("set checks.tag_prefix to '{dir_prefix}' or remove it")
-                    }),
-                );
-            }
-            p
-        }
-        None => dir_prefix.clone(),
-    };
-    let releases: Vec<Release> = repo
-        .tags()?
-        .into_iter()
-        .filter_map(|TagInfo { name, commit }| {
-            let v = parse_tag_version(name.strip_prefix(&prefix)?).ok()?;
-            Some(Release {
-                tag: name,
-                version: v,
-                commit,
-            })
-        })
-        .collect();
-
-    let mut version: Option<semver::Version> = None;
-    if let Some(requested) = &input.version {
-        let text = requested.strip_prefix(&prefix).unwrap_or(requested);
-        match parse_tag_version(text) {
-            Ok(v) => version = Some(v),
-            Err(e) => run.push(
-                Finding::error(CheckId::TagSyntax, format!("version {e}")).hint(
-                    "use canonical semver with a v and all three numbers: v1.2.0, v1.2.0-rc.1",
-                ),
-            ),
-        }
-        if let Some(v) = &version {
-            let tag = format!("{prefix}{}", vstr(v));
-            match releases.iter().find(|r| r.tag == tag) {
-                Some(r) if r.commit != head => run.push(
-                    Finding::error(
-                        CheckId::TagReused,
-                        format!(
-                            "tag {tag} already exists on commit {}, not on HEAD ({})",
-                            repo.short(r.commit),
-                            repo.short(head)
-                        ),
-                    )
-                    .hint("a published tag must never move: release the next version instead"),
-                ),
-                Some(_) => {}
-                None => run.report.notes.push(format!("tag {tag} does not exist yet: create it on HEAD with git tag -a {tag} -m {tag}")),
-            }
-        }
-    } else {
-        let head_tags: Vec<String> = repo
-            .tags()?
-            .into_iter()
-            .filter(|t| t.commit == head)
-            .map(|t| t.name)
-            .collect();
-        let mut on_head: Vec<&Release> = releases.iter().filter(|r| r.commit == head).collect();
-        on_head.sort_by(|a, b| a.version.cmp_precedence(&b.version));
-        if let Some(r) = on_head.last() {
-            version = Some(r.version.clone());
-        } else if let Some(bad) = head_tags
-            .iter()
-            .find(|t| t.starts_with(&prefix) || prefix.is_empty())
-        {
-            let why = match parse_tag_version(bad.strip_prefix(&prefix).unwrap_or(bad)) {
-                Err(e) => e.to_string(),
-                Ok(_) => format!("it does not start with the tag prefix '{prefix}'"),
-            };
-            run.push(
-                Finding::error(
-                    CheckId::TagSyntax,
-                    format!("tag '{bad}' on HEAD is not a release tag: {why}"),
-                )
-                .hint(format!(
-                    "tag releases as {prefix}vMAJOR.MINOR.PATCH, e.g. {prefix}v1.2.0"
-                )),
-            );
-        } else {
-            let hint = match head_tags.first() {
-                Some(t) => format!("HEAD is tagged '{t}', but this module's tags look like '{prefix}v1.2.3'"),
-                None => "tag it: git tag -a <version> -m <version>, or pass --version to check a version before tagging".into(),
-            };
-            run.push(
-                Finding::error(
-                    CheckId::TagOnHead,
-                    format!("HEAD ({}) has no release tag", repo.short(head)),
-                )
-                .hint(hint),
-            );
-        }
-    }
-    run.report.version = version.as_ref().map(vstr);
-    run.report.tag = version.as_ref().map(|v| format!("{prefix}{}", vstr(v)));
-
-    // 4. Major version vs module path.
-    if let (Some(v), Some(m)) = (&version, gomod.as_ref().and_then(|g| g.module.as_ref())) {
-        if let Err(problem) = check_major_matches(&m.value, v.major) {
-            let hint = if v.major >= 2
-                && split_path_version(&m.value).and_then(|(_, s)| s).is_none()
-            {
-                format!("change the module line to `module {}/v{}` (and update imports), or release a v1 version", m.value, v.major)
-            } else {
-                "tag a version whose major matches the module path's /vN suffix".to_string()
-            };
-            run.push(
-                Finding::error(CheckId::MajorVersion, problem)
-                    .at(FileLocation::new("go.mod", m.line, 1))
-                    .hint(hint),
-            );
-        }
-    }
-
-    // 5. Monotonic.
-    let others: Vec<&Release> = releases.iter().filter(|r| r.commit != head).collect();
-    if let Some(v) = &version {
-        let same_major = |r: &&&Release| r.version.major == v.major;
-        if let Some(latest) = others
-            .iter()
-            .filter(same_major)
-            .max_by(|a, b| a.version.cmp_precedence(&b.version))
-        {
-            if v.cmp_precedence(&latest.version) != std::cmp::Ordering::Greater
-                && latest.version != *v
-            {
-                if input.backport {
-                    let line = others
-                        .iter()
-                        .filter(|r| r.version.major == v.major && r.version.minor == v.minor)
-                        .max_by(|a, b| a.version.cmp_precedence(&b.version));
-                    if let Some(line_latest) = line {
-                        if v.cmp_precedence(&line_latest.version) != std::cmp::Ordering::Greater {
-                            run.push(
-                                Finding::error(
-                                    CheckId::VersionMonotonic,
-                                    format!(
-                                        "backport {} is not above the latest v{}.{} release {}",
-                                        vstr(v),
-                                        v.major,
-                                        v.minor,
-                                        line_latest.tag
-                                    ),
-                                )
-                                .hint(format!(
-                                    "release v{}.{}.{}",
-                                    v.major,
-                                    v.minor,
-                                    line_latest.version.patch + 1
-                                )),
-                            );
-                        }
+                Some(m) => {
+                    if let Err(e) = check_module_path(&m.value) {
+                        out.push(
+                            run.finding(e.to_string())
+                                .at(FileLocation::new("go.mod", m.line, 1))
+                                .hint("a released module path looks like example.com/org/name (lower-case host with a dot)"),
+                        );
                     }
-                } else {
-                    run.push(
-                        Finding::error(
-                            CheckId::VersionMonotonic,
-                            format!(
-                                "{} is not above the latest v{} release {}",
-                                vstr(v),
-                                v.major,
-                                latest.tag
-                            ),
-                        )
-                        .hint(format!(
-                            "release {} or newer, or pass --backport for a patch on an older line",
-                            vstr(&semver::Version::new(
-                                latest.version.major,
-                                latest.version.minor,
-                                latest.version.patch + 1
-                            ))
-                        )),
-                    );
                 }
             }
+            if g.go.is_none() {
+                out.push(
+                    run.finding("go.mod has no go directive")
+                        .at(FileLocation::new("go.mod", 1, 1))
+                        .hint("run `go mod edit -go=1.22` (the oldest Go version the module supports)"),
+                );
+            }
+            out
+        }
+    };
+    run.report.findings.extend(f);
+    Ok(())
+}
+
+/// No `replace` directive.
+fn replace(run: &mut Run) -> Result<(), ChecksError> {
+    let Some(g) = run.facts.gomod() else {
+        return Ok(());
+    };
+    let found: Vec<Finding> = g
+        .replaces
+        .iter()
+        .map(|r| {
+            let old = match &r.old_version {
+                Some(v) => format!("{} {v}", r.old_path),
+                None => r.old_path.clone(),
+            };
+            let new = match &r.new_version {
+                Some(v) => format!("{} {v}", r.new_path),
+                None => r.new_path.clone(),
+            };
+            run.finding(format!("go.mod replaces {old} => {new}"))
+                .at(FileLocation::new("go.mod", r.line, 1))
+                .hint("remove the replace directive: a released module with replace cannot be `go install`ed, and dependents ignore it")
+        })
+        .collect();
+    run.report.findings.extend(found);
+    Ok(())
+}
+
+/// No `exclude` directive.
+fn exclude(run: &mut Run) -> Result<(), ChecksError> {
+    let Some(g) = run.facts.gomod() else {
+        return Ok(());
+    };
+    let found: Vec<Finding> = g
+        .excludes
+        .iter()
+        .map(|x| {
+            run.finding(format!("go.mod excludes {} {}", x.path, x.version))
+                .at(FileLocation::new("go.mod", x.line, 1))
+                .hint("dependents ignore exclude directives: require a fixed version instead")
+        })
+        .collect();
+    run.report.findings.extend(found);
+    Ok(())
+}
+
+/// go.sum has a checksum for every requirement.
+fn go_sum(run: &mut Run) -> Result<(), ChecksError> {
+    let Some(g) = run.facts.gomod() else {
+        return Ok(());
+    };
+    if g.requires.is_empty() {
+        return Ok(());
+    }
+    let found = match std::fs::read_to_string(run.facts.module_dir.join("go.sum")) {
+        Err(_) => vec![run
+            .finding(format!(
+                "go.sum is missing but go.mod requires {} module(s)",
+                g.requires.len()
+            ))
+            .hint("run `go mod tidy` and commit go.sum")],
+        Ok(sum) => {
+            let have = go_sum_entries(&sum);
+            g.requires
+                .iter()
+                .filter(|r| !have.contains(&(r.path.clone(), r.version.clone())))
+                .map(|r| {
+                    run.finding(format!(
+                        "go.sum has no checksum for {} {}",
+                        r.path, r.version
+                    ))
+                    .at(FileLocation::new("go.mod", r.line, 1))
+                    .hint("run `go mod tidy` and commit go.sum")
+                })
+                .collect()
+        }
+    };
+    run.report.findings.extend(found);
+    Ok(())
+}
+
+/// The (module, version) pairs go.sum has a checksum for (of the module or of its go.mod).
+fn go_sum_entries(sum: &str) -> std::collections::HashSet<(String, String)> {
+    sum.lines()
+        .filter_map(|line| {
+            let mut f = line.split_whitespace();
+            let (p, v) = (f.next()?, f.next()?);
+            Some((p.to_string(), v.trim_end_matches("/go.mod").to_string()))
+        })
+        .collect()
+}
+
+/// The module is in a git repository with at least one commit.
+fn git_repo(run: &mut Run) -> Result<(), ChecksError> {
+    let f = match (run.facts.has_repo, &run.facts.git) {
+        (false, _) => run
+            .finding(format!(
+                "{} is not inside a git repository",
+                run.facts.module_dir.display()
+            ))
+            .hint("releases are cut from tags: git init, commit, then tag"),
+        (true, None) => run
+            .finding("the repository has no commits")
+            .hint("commit the module, then tag it"),
+        (true, Some(_)) => return Ok(()),
+    };
+    run.push(f);
+    Ok(())
+}
+
+/// A shallow clone hides the previous tag.
+fn shallow_clone(run: &mut Run) -> Result<(), ChecksError> {
+    if run.facts.git.as_ref().is_some_and(|g| g.repo.is_shallow()) {
+        let f = run
+            .finding("the repository is a shallow clone: the previous tag and the release notes may be wrong")
+            .hint("fetch the full history: git fetch --unshallow --tags (actions/checkout: fetch-depth: 0)");
+        run.push(f);
+    }
+    Ok(())
+}
+
+/// No modified, staged or untracked files.
+fn clean_tree(run: &mut Run) -> Result<(), ChecksError> {
+    let Some(git) = &run.facts.git else {
+        return Ok(());
+    };
+    let dirty = match git.repo.dirty_files() {
+        Ok(d) if d.is_empty() => return Ok(()),
+        Ok(d) => d,
+        Err(e) => {
+            // Not knowing is not clean: say so instead of passing.
+            let f = run
+                .finding(format!("cannot read the working tree status: {e}"))
+                .hint("run `git status` to see the problem");
+            run.push(f);
+            return Ok(());
+        }
+    };
+    let in_dist = dirty
+        .iter()
+        .any(|(p, _)| p.starts_with("dist/") || p.contains("/dist/"));
+    let hint = if in_dist {
+        "add dist/ to .gitignore; commit or stash the other changes (git stash -u)"
+    } else {
+        "commit or stash the changes (git stash -u) before releasing"
+    };
+    let n = dirty.len();
+    let f = run
+        .finding(format!(
+            "the working tree has {n} uncommitted change{}",
+            if n == 1 { "" } else { "s" }
+        ))
+        .details(dirty.iter().map(|(p, s)| format!("{s}: {p}")).collect())
+        .hint(hint);
+    run.push(f);
+    Ok(())
+}
+
+/// The tag prefix fits the module directory; the version (requested, or the tag on HEAD) is
+/// canonical semver.
+fn tag_syntax(run: &mut Run) -> Result<(), ChecksError> {
+    let mut found = Vec::new();
+    if let (Some(g), Some(_), true) = (
+        &run.facts.git,
+        &run.input.config.tag_prefix,
+        run.facts.is_go(),
+    ) {
+        if g.prefix != g.dir_prefix {
+            let dir_prefix = &g.dir_prefix;
+            found.push(
+                run.finding(format!(
+                    "tag prefix '{}' does not match the module directory: the go command only finds tags named '{dir_prefix}vX.Y.Z'",
+                    g.prefix
+                ))
+                .hint(if dir_prefix.is_empty() {
+                    "remove checks.tag_prefix from tug.yaml".to_string()
+                } else {
+                    format!("set checks.tag_prefix to '{dir_prefix}' or remove it")
+                }),
+            );
         }
     }
+    match (&run.facts.requested, &run.facts.git) {
+        (Some(Err(e)), _) => found.push(
+            run.finding(format!("version {e}"))
+                .hint("use canonical semver with a v and all three numbers: v1.2.0, v1.2.0-rc.1"),
+        ),
+        (None, Some(g)) if run.facts.version.is_none() => {
+            let prefix = &g.prefix;
+            if let Some(bad) = bad_head_tag(g) {
+                let why = match parse_tag_version(bad.strip_prefix(prefix.as_str()).unwrap_or(bad))
+                {
+                    Err(e) => e.to_string(),
+                    Ok(_) => format!("it does not start with the tag prefix '{prefix}'"),
+                };
+                found.push(
+                    run.finding(format!("tag '{bad}' on HEAD is not a release tag: {why}"))
+                        .hint(format!(
+                            "tag releases as {prefix}vMAJOR.MINOR.PATCH, e.g. {prefix}v1.2.0"
+                        )),
+                );
+            }
+        }
+        _ => {}
+    }
+    run.report.findings.extend(found);
+    Ok(())
+}
 
-    // 6. Branch.
-    let globs = input.config.branch_globs();
+/// A tag on HEAD that looks meant as this module's release tag but is not one.
+fn bad_head_tag(g: &Git) -> Option<&str> {
+    g.head_tags
+        .iter()
+        .find(|t| t.starts_with(&g.prefix) || g.prefix.is_empty())
+        .map(String::as_str)
+}
+
+/// The requested version's tag does not already exist on another commit.
+fn tag_reused(run: &mut Run) -> Result<(), ChecksError> {
+    let (Some(Ok(v)), Some(g)) = (&run.facts.requested, &run.facts.git) else {
+        return Ok(());
+    };
+    let tag = format!("{}{}", g.prefix, vstr(v));
+    match g.releases.iter().find(|r| r.tag == tag) {
+        Some(r) if r.commit != g.head => {
+            let f = run
+                .finding(format!(
+                    "tag {tag} already exists on commit {}, not on HEAD ({})",
+                    g.repo.short(r.commit),
+                    g.repo.short(g.head)
+                ))
+                .hint("a published tag must never move: release the next version instead");
+            run.push(f);
+        }
+        Some(_) => {}
+        None => run.report.notes.push(format!(
+            "tag {tag} does not exist yet: create it on HEAD with git tag -a {tag} -m {tag}"
+        )),
+    }
+    Ok(())
+}
+
+/// Without `--version`, HEAD carries a release tag.
+fn tag_on_head(run: &mut Run) -> Result<(), ChecksError> {
+    let Some(g) = &run.facts.git else {
+        return Ok(());
+    };
+    if run.facts.requested.is_some() || run.facts.version.is_some() || bad_head_tag(g).is_some() {
+        return Ok(());
+    }
+    let hint = match g.head_tags.first() {
+        Some(t) => format!(
+            "HEAD is tagged '{t}', but this module's tags look like '{}v1.2.3'",
+            g.prefix
+        ),
+        None => "tag it: git tag -a <version> -m <version>, or pass --version to check a version before tagging".into(),
+    };
+    let f = run
+        .finding(format!(
+            "HEAD ({}) has no release tag",
+            g.repo.short(g.head)
+        ))
+        .hint(hint);
+    run.push(f);
+    Ok(())
+}
+
+/// The major version matches the module path's `/vN` suffix.
+fn major_version(run: &mut Run) -> Result<(), ChecksError> {
+    let (Some(v), Some(m)) = (
+        &run.facts.version,
+        run.facts.gomod().and_then(|g| g.module.as_ref()),
+    ) else {
+        return Ok(());
+    };
+    if let Err(problem) = check_major_matches(&m.value, v.major) {
+        let hint = if v.major >= 2 && split_path_version(&m.value).and_then(|(_, s)| s).is_none() {
+            format!("change the module line to `module {}/v{}` (and update imports), or release a v1 version", m.value, v.major)
+        } else {
+            "tag a version whose major matches the module path's /vN suffix".to_string()
+        };
+        let f = run
+            .finding(problem)
+            .at(FileLocation::new("go.mod", m.line, 1))
+            .hint(hint);
+        run.push(f);
+    }
+    Ok(())
+}
+
+/// The version is above every earlier release of its major (or of its minor line, for a
+/// `--backport`).
+fn version_monotonic(run: &mut Run) -> Result<(), ChecksError> {
+    let Some(v) = &run.facts.version else {
+        return Ok(());
+    };
+    let others = run.facts.others();
+    let latest_of = |keep: &dyn Fn(&semver::Version) -> bool| {
+        others
+            .iter()
+            .filter(|r| keep(&r.version))
+            .max_by(|a, b| a.version.cmp_precedence(&b.version))
+            .copied()
+    };
+    let Some(latest) = latest_of(&|r| r.major == v.major) else {
+        return Ok(());
+    };
+    if v.cmp_precedence(&latest.version) == std::cmp::Ordering::Greater || latest.version == *v {
+        return Ok(());
+    }
+    let f = if run.input.backport {
+        let Some(line_latest) = latest_of(&|r| r.major == v.major && r.minor == v.minor) else {
+            return Ok(());
+        };
+        if v.cmp_precedence(&line_latest.version) == std::cmp::Ordering::Greater {
+            return Ok(());
+        }
+        run.finding(format!(
+            "backport {} is not above the latest v{}.{} release {}",
+            vstr(v),
+            v.major,
+            v.minor,
+            line_latest.tag
+        ))
+        .hint(format!(
+            "release v{}.{}.{}",
+            v.major,
+            v.minor,
+            line_latest.version.patch + 1
+        ))
+    } else {
+        run.finding(format!(
+            "{} is not above the latest v{} release {}",
+            vstr(v),
+            v.major,
+            latest.tag
+        ))
+        .hint(format!(
+            "release {} or newer, or pass --backport for a patch on an older line",
+            vstr(&semver::Version::new(
+                latest.version.major,
+                latest.version.minor,
+                latest.version.patch + 1
+            ))
+        ))
+    };
+    run.push(f);
+    Ok(())
+}
+
+/// HEAD is on an allowed branch.
+fn branch(run: &mut Run) -> Result<(), ChecksError> {
+    let Some(g) = &run.facts.git else {
+        return Ok(());
+    };
+    let globs = run.input.config.branch_globs();
     let matchers: Vec<_> = globs
         .iter()
         .filter_map(|g| Glob::new(g).ok().map(|g| g.compile_matcher()))
         .collect();
     let allowed = |name: &str| matchers.iter().any(|m| m.is_match(name));
-    match repo.branch() {
-        Some(b) if allowed(&b) => {}
-        Some(b) => run.push(
-            Finding::error(
-                CheckId::Branch,
-                format!(
-                    "branch '{b}' is not allowed for releases (allowed: {})",
-                    globs.join(", ")
-                ),
-            )
+    let f = match g.repo.branch() {
+        Some(b) if allowed(&b) => return Ok(()),
+        Some(b) => run
+            .finding(format!(
+                "branch '{b}' is not allowed for releases (allowed: {})",
+                globs.join(", ")
+            ))
             .hint(
                 "merge into an allowed branch and tag there, or add the branch to checks.branches",
             ),
-        ),
         None => {
-            let containing = repo.branches_containing(head);
-            if !containing.iter().any(|b| allowed(b)) {
-                run.push(
-                    Finding::error(
-                        CheckId::Branch,
-                        format!("HEAD is detached and not on an allowed branch (allowed: {})", globs.join(", ")),
-                    )
-                    .hint("check out the release branch (git checkout main) or fetch it so tug can see HEAD is on it"),
-                );
+            if g.repo
+                .branches_containing(g.head)
+                .iter()
+                .any(|b| allowed(b))
+            {
+                return Ok(());
             }
+            run.finding(format!(
+                "HEAD is detached and not on an allowed branch (allowed: {})",
+                globs.join(", ")
+            ))
+            .hint("check out the release branch (git checkout main) or fetch it so tug can see HEAD is on it")
         }
-    }
-
-    // 8. Retractions.
-    if let (Some(v), Some(g)) = (&version, &gomod) {
-        retraction_check(&mut run, g, &vstr(v));
-    }
-
-    // Cargo packages: the manifest version must be the tag's.
-    if !is_go && cargo_path.is_file() {
-        if let Some(v) = &version {
-            cargo_version_check(&mut run, &cargo_path, v);
-        }
-    }
-
-    // 9. API compatibility with the previous release.
-    let previous = {
-        let mut candidates: Vec<&Release> = others
-            .iter()
-            .copied()
-            .filter(|r| {
-                version
-                    .as_ref()
-                    .is_none_or(|v| r.version.cmp_precedence(v) == std::cmp::Ordering::Less)
-            })
-            .collect();
-        candidates.sort_by(|a, b| a.version.cmp_precedence(&b.version));
-        candidates.last().map(|r| (*r).clone())
     };
-    run.report.previous_tag = previous.as_ref().map(|r| r.tag.clone());
-    // 9 and 7b run side by side: the API helper and `go mod tidy -diff` are both mostly waiting
-    // on Go, and a release check should take as long as the slower of the two.
-    let go_module = is_go && gomod.is_some();
-    let want_api = go_module && !run.off(CheckId::ApiCompat);
-    let want_tidy = go_module && !run.off(CheckId::Tidy);
-    let go = if want_api || want_tidy {
-        Some(GoTool::find()?)
-    } else {
-        None
-    };
-    let tidy_result = std::thread::scope(|s| -> Result<_, ChecksError> {
-        let tidy = want_tidy.then(|| {
-            let go = go.as_ref().expect("go found");
-            let dir = module_dir.as_path();
-            s.spawn(move || tidy_result(go, dir))
-        });
-        if want_api {
-            api_check(
-                &mut run,
-                &repo,
-                &subdir,
-                &module_dir,
-                previous.as_ref(),
-                version.as_ref(),
-                &prefix,
-                go.as_ref().expect("go found"),
-            )?;
-        }
-        Ok(tidy.map(|h| h.join().expect("tidy thread")))
-    })?;
-    if let (Some(tag), true) = (&run.report.suggested_tag, version.is_none()) {
-        let tag = tag.clone();
-        for f in run
-            .report
-            .findings
-            .iter_mut()
-            .filter(|f| f.check == CheckId::TagOnHead)
-        {
-            f.hint = Some(format!(
-                "tag it: git tag -a {tag} -m {tag} (the version the API changes call for)"
-            ));
-        }
-    }
-
-    // 10. Build info of built binaries.
-    if let Some(v) = &version {
-        let found = check_binaries(&input.binaries, &vstr(v));
-        run.report.findings.extend(found);
-    }
-
-    // 7b, 11: tidy (computed above) and govulncheck.
-    if let Some(result) = tidy_result {
-        push_tidy(&mut run, result);
-    }
-    if go_module {
-        vuln_check(&mut run, &module_dir);
-    }
-    Ok(run.report)
+    run.push(f);
+    Ok(())
 }
 
-fn version_checks_without_git(run: &mut Run, gomod: Option<&GoMod>, _dir: &Path) {
-    let Some(requested) = &run.input.version else {
-        return;
+/// The version is not retracted by the module's own go.mod (and a retraction-only release
+/// retracts itself).
+fn retracted(run: &mut Run) -> Result<(), ChecksError> {
+    let (Some(v), Some(g)) = (&run.facts.version, run.facts.gomod()) else {
+        return Ok(());
     };
-    match parse_tag_version(requested) {
-        Err(e) => run.push(Finding::error(CheckId::TagSyntax, format!("version {e}"))),
-        Ok(v) => {
-            if let Some(g) = gomod {
-                retraction_check(run, g, &vstr(&v));
-                if let Some(m) = &g.module {
-                    if let Err(p) = check_major_matches(&m.value, v.major) {
-                        run.push(
-                            Finding::error(CheckId::MajorVersion, p)
-                                .at(FileLocation::new("go.mod", m.line, 1)),
-                        );
-                    }
-                }
-            }
-            run.report.version = Some(vstr(&v));
+    let version = vstr(v);
+    let f = match (g.retraction_of(&version), run.input.retraction_only) {
+        (Some(r), false) => {
+            let range = if r.low == r.high { r.low.clone() } else { format!("[{}, {}]", r.low, r.high) };
+            let why = r.rationale.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
+            run.finding(format!("{version} is retracted by go.mod: retract {range}{why}"))
+                .at(FileLocation::new("go.mod", r.line, 1))
+                .hint("release a version outside the retracted range, or pass --retraction-only for a release that only publishes retractions")
         }
-    }
+        (None, true) => run
+            .finding(format!("a retraction-only release must retract itself, but go.mod does not retract {version}"))
+            .hint(format!("add `retract {version} // contains retractions only` to go.mod")),
+        _ => return Ok(()),
+    };
+    run.push(f);
+    Ok(())
 }
 
-fn tidy_and_vulns(run: &mut Run, is_go: bool, dir: &Path) -> Result<(), ChecksError> {
-    if !is_go {
+/// A Cargo package's version is the tag's.
+fn cargo_version(run: &mut Run) -> Result<(), ChecksError> {
+    let Some(v) = run.facts.version.clone() else {
+        return Ok(());
+    };
+    if run.facts.is_go() || !run.facts.cargo_toml.is_file() {
         return Ok(());
     }
-    let text = std::fs::read_to_string(dir.join("go.mod")).unwrap_or_default();
-    if GoMod::parse(&text).is_ok() && !run.off(CheckId::Tidy) {
-        let go = GoTool::find()?;
-        tidy_check(run, &go, dir);
+    let text = std::fs::read_to_string(&run.facts.cargo_toml).unwrap_or_default();
+    match cargo_package_version(&text) {
+        CargoVersion::Found { line, value } if value != v.to_string() => {
+            let f = run
+                .finding(format!(
+                    "Cargo.toml version {value} does not match the release v{v}"
+                ))
+                .at(FileLocation::new("Cargo.toml", line, 1))
+                .hint(format!("set version = \"{v}\" in Cargo.toml and commit"));
+            run.push(f);
+        }
+        CargoVersion::Found { .. } => {}
+        CargoVersion::Workspace => run.report.notes.push(
+            "Cargo.toml takes its version from the workspace: cargo-version not checked".into(),
+        ),
+        CargoVersion::Missing => {
+            let f = run
+                .finding("Cargo.toml has no [package] version")
+                .hint(format!("add version = \"{v}\""));
+            run.push(f);
+        }
     }
-    vuln_check(run, dir);
     Ok(())
+}
+
+/// The `[package]` version of a Cargo.toml.
+#[derive(Debug, PartialEq, Eq)]
+enum CargoVersion {
+    /// `version = "..."` on this 1-based line.
+    Found {
+        line: usize,
+        value: String,
+    },
+    /// `version.workspace = true`.
+    Workspace,
+    Missing,
+}
+
+fn cargo_package_version(text: &str) -> CargoVersion {
+    let mut in_package = false;
+    for (i, line) in text.lines().enumerate() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_package = t == "[package]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        let Some(rest) = t.strip_prefix("version") else {
+            continue;
+        };
+        let rest = rest.trim_start();
+        if let Some(value) = rest.strip_prefix('=') {
+            return CargoVersion::Found {
+                line: i + 1,
+                value: value.trim().trim_matches('"').to_string(),
+            };
+        }
+        if rest.starts_with(".workspace") {
+            return CargoVersion::Workspace;
+        }
+    }
+    CargoVersion::Missing
+}
+
+/// The exported API changed only as the version number allows. Starts `go mod tidy` in the
+/// background first: both mostly wait on Go, so a release check takes as long as the slower.
+fn api_compat(run: &mut Run) -> Result<(), ChecksError> {
+    if !run.go_module() || run.facts.git.is_none() {
+        return Ok(());
+    }
+    let go = run.go()?;
+    if !run.off(CheckId::Tidy) {
+        let (go, dir) = (go.clone(), run.facts.module_dir.clone());
+        run.tidy = Some(std::thread::spawn(move || tidy_result(&go, &dir)));
+    }
+    api_check(run, &go)
+}
+
+/// Built Go binaries carry the release version and a clean VCS state.
+fn build_info(run: &mut Run) -> Result<(), ChecksError> {
+    if run.facts.git.is_none() {
+        return Ok(());
+    }
+    if let Some(v) = &run.facts.version {
+        let found = check_binaries(&run.input.binaries, &vstr(v));
+        run.report.findings.extend(found);
+    }
+    Ok(())
+}
+
+/// go.mod and go.sum are tidy.
+fn tidy(run: &mut Run) -> Result<(), ChecksError> {
+    if !run.go_module() {
+        return Ok(());
+    }
+    let result = match run.tidy.take() {
+        Some(handle) => handle.join().expect("tidy thread"),
+        None => {
+            let go = run.go()?;
+            tidy_result(&go, &run.facts.module_dir)
+        }
+    };
+    push_tidy(run, result);
+    Ok(())
+}
+
+/// govulncheck: no vulnerable function is reachable.
+fn vuln(run: &mut Run) -> Result<(), ChecksError> {
+    push_vulns(run, CheckId::Vuln);
+    Ok(())
+}
+
+/// govulncheck: no vulnerable package or module is required (reported as a warning).
+fn vuln_imported(run: &mut Run) -> Result<(), ChecksError> {
+    push_vulns(run, CheckId::VulnImported);
+    Ok(())
+}
+
+/// Run govulncheck once (for whichever of the two vulnerability checks runs first) and report
+/// the findings of check `id`. A govulncheck failure is reported once, under `vuln`.
+fn push_vulns(run: &mut Run, id: CheckId) {
+    if !run.go_module() {
+        return;
+    }
+    if run.vulns.is_none() {
+        run.vulns = Some(match find_on_path("govulncheck") {
+            None => {
+                run.report.notes.push("govulncheck is not installed: vulnerabilities not checked (go install golang.org/x/vuln/cmd/govulncheck@latest)".into());
+                Vec::new()
+            }
+            Some(bin) => match govulncheck::run(&bin, &run.facts.module_dir) {
+                Err(e) => vec![Finding::warn(CheckId::Vuln, e.to_string())
+                    .hint("run govulncheck ./... to see the problem")],
+                Ok(vulns) => vuln_findings(&vulns),
+            },
+        });
+    }
+    let mine: Vec<Finding> = run
+        .vulns
+        .iter()
+        .flatten()
+        .filter(|f| f.check == id)
+        .cloned()
+        .collect();
+    run.report.findings.extend(mine);
 }
 
 /// The tag prefix the go command expects for a module in `subdir`: the directory with `/`, minus
@@ -515,201 +988,24 @@ fn normalize_prefix(p: &str) -> String {
     }
 }
 
-/// 7: go.mod well formed, module path valid, no replace, no exclude, go.sum complete.
-fn check_gomod(run: &mut Run, dir: &Path) -> Option<GoMod> {
-    let text = match std::fs::read_to_string(dir.join("go.mod")) {
-        Ok(t) => t,
-        Err(e) => {
-            run.push(Finding::error(
-                CheckId::GoMod,
-                format!("cannot read go.mod: {e}"),
-            ));
-            return None;
-        }
+/// Compare the API at HEAD with the previous release's (cached per commit), record the
+/// comparison and the suggested tag in the report, and report what the version does not allow.
+fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
+    let Some(git) = &run.facts.git else {
+        return Ok(());
     };
-    let g = match GoMod::parse(&text) {
-        Ok(g) => g,
-        Err(e) => {
-            run.push(
-                Finding::error(
-                    CheckId::GoMod,
-                    format!("go.mod is malformed: {}", e.message),
-                )
-                .at(FileLocation::new("go.mod", e.line, e.column))
-                .hint("fix the line; `go mod edit -fmt` shows what the go command accepts"),
-            );
-            return None;
-        }
-    };
-    match &g.module {
-        None => run.push(
-            Finding::error(CheckId::GoMod, "go.mod has no module directive")
-                .at(FileLocation::new("go.mod", 1, 1))
-                .hint("add `module example.com/name` as the first line"),
-        ),
-        Some(m) => {
-            if let Err(e) = check_module_path(&m.value) {
-                run.push(
-                    Finding::error(CheckId::GoMod, e.to_string())
-                        .at(FileLocation::new("go.mod", m.line, 1))
-                        .hint("a released module path looks like example.com/org/name (lower-case host with a dot)"),
-                );
-            }
-        }
-    }
-    if g.go.is_none() {
-        run.push(
-            Finding::error(CheckId::GoMod, "go.mod has no go directive")
-                .at(FileLocation::new("go.mod", 1, 1))
-                .hint("run `go mod edit -go=1.22` (the oldest Go version the module supports)"),
-        );
-    }
-    for r in &g.replaces {
-        let old = match &r.old_version {
-            Some(v) => format!("{} {v}", r.old_path),
-            None => r.old_path.clone(),
-        };
-        let new = match &r.new_version {
-            Some(v) => format!("{} {v}", r.new_path),
-            None => r.new_path.clone(),
-        };
-        run.push(
-            Finding::error(CheckId::Replace, format!("go.mod replaces {old} => {new}"))
-                .at(FileLocation::new("go.mod", r.line, 1))
-                .hint("remove the replace directive: a released module with replace cannot be `go install`ed, and dependents ignore it"),
-        );
-    }
-    for x in &g.excludes {
-        run.push(
-            Finding::warn(
-                CheckId::Exclude,
-                format!("go.mod excludes {} {}", x.path, x.version),
-            )
-            .at(FileLocation::new("go.mod", x.line, 1))
-            .hint("dependents ignore exclude directives: require a fixed version instead"),
-        );
-    }
-    if !g.requires.is_empty() && !run.off(CheckId::GoSum) {
-        match std::fs::read_to_string(dir.join("go.sum")) {
-            Err(_) => run.push(
-                Finding::error(
-                    CheckId::GoSum,
-                    format!(
-                        "go.sum is missing but go.mod requires {} module(s)",
-                        g.requires.len()
-                    ),
-                )
-                .hint("run `go mod tidy` and commit go.sum"),
-            ),
-            Ok(sum) => {
-                let mut have = std::collections::HashSet::new();
-                for line in sum.lines() {
-                    let mut f = line.split_whitespace();
-                    if let (Some(p), Some(v)) = (f.next(), f.next()) {
-                        have.insert((p.to_string(), v.trim_end_matches("/go.mod").to_string()));
-                    }
-                }
-                for r in &g.requires {
-                    if !have.contains(&(r.path.clone(), r.version.clone())) {
-                        run.push(
-                            Finding::error(
-                                CheckId::GoSum,
-                                format!("go.sum has no checksum for {} {}", r.path, r.version),
-                            )
-                            .at(FileLocation::new("go.mod", r.line, 1))
-                            .hint("run `go mod tidy` and commit go.sum"),
-                        );
-                    }
-                }
-            }
-        }
-    }
-    Some(g)
-}
-
-fn retraction_check(run: &mut Run, g: &GoMod, version: &str) {
-    let retraction = g.retraction_of(version);
-    match (retraction, run.input.retraction_only) {
-        (Some(r), false) => {
-            let range = if r.low == r.high { r.low.clone() } else { format!("[{}, {}]", r.low, r.high) };
-            let why = r.rationale.as_deref().map(|s| format!(" ({s})")).unwrap_or_default();
-            run.push(
-                Finding::error(CheckId::Retracted, format!("{version} is retracted by go.mod: retract {range}{why}"))
-                    .at(FileLocation::new("go.mod", r.line, 1))
-                    .hint("release a version outside the retracted range, or pass --retraction-only for a release that only publishes retractions"),
-            );
-        }
-        (None, true) => run.push(
-            Finding::error(CheckId::Retracted, format!("a retraction-only release must retract itself, but go.mod does not retract {version}"))
-                .hint(format!("add `retract {version} // contains retractions only` to go.mod")),
-        ),
-        _ => {}
-    }
-}
-
-fn cargo_version_check(run: &mut Run, cargo_toml: &Path, v: &semver::Version) {
-    let text = std::fs::read_to_string(cargo_toml).unwrap_or_default();
-    let mut in_package = false;
-    for (i, line) in text.lines().enumerate() {
-        let t = line.trim();
-        if t.starts_with('[') {
-            in_package = t == "[package]";
-            continue;
-        }
-        if !in_package {
-            continue;
-        }
-        let Some(rest) = t.strip_prefix("version") else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        if let Some(value) = rest.strip_prefix('=') {
-            let found = value.trim().trim_matches('"');
-            if found != v.to_string() {
-                run.push(
-                    Finding::error(
-                        CheckId::CargoVersion,
-                        format!("Cargo.toml version {found} does not match the release v{v}"),
-                    )
-                    .at(FileLocation::new("Cargo.toml", i + 1, 1))
-                    .hint(format!("set version = \"{v}\" in Cargo.toml and commit")),
-                );
-            }
-            return;
-        }
-        if rest.starts_with(".workspace") {
-            run.report.notes.push(
-                "Cargo.toml takes its version from the workspace: cargo-version not checked".into(),
-            );
-            return;
-        }
-    }
-    run.push(
-        Finding::error(CheckId::CargoVersion, "Cargo.toml has no [package] version")
-            .hint(format!("add version = \"{v}\"")),
-    );
-}
-
-#[allow(clippy::too_many_arguments)]
-fn api_check(
-    run: &mut Run,
-    repo: &Repo,
-    subdir: &Path,
-    module_dir: &Path,
-    previous: Option<&Release>,
-    version: Option<&semver::Version>,
-    prefix: &str,
-    go: &GoTool,
-) -> Result<(), ChecksError> {
-    let Some(prev) = previous else {
-        run.report
+    let report = &mut run.report;
+    let module_dir = &run.facts.module_dir;
+    let Some(prev) = &run.facts.previous else {
+        report
             .notes
             .push("no earlier release tag: the API has nothing to be compared with".into());
         return Ok(());
     };
+    let version = run.facts.version.as_ref();
     if let Some(v) = version {
         if v.major != prev.version.major {
-            run.report.notes.push(format!(
+            report.notes.push(format!(
                 "{} starts a new major version: API changes since {} are allowed",
                 vstr(v),
                 prev.tag
@@ -717,18 +1013,27 @@ fn api_check(
             return Ok(());
         }
     }
-    let helper = apidiff::ensure_helper(go)?;
+    let cache_root = apidiff::cache_root(run.input.cache_dir.as_deref());
+    let helper = apidiff::ensure_helper(&cache_root, go)?;
     // A tag's tree never changes, so its API is cached per helper build, commit and directory.
-    let cached = apidiff::cached_api_path(go, prev.commit.to_string().as_str(), subdir);
+    let cached = apidiff::cached_api_path(
+        &cache_root,
+        go,
+        prev.commit.to_string().as_str(),
+        &git.subdir,
+    );
     let (old, new) = match apidiff::read_cached(&cached) {
         Some(old) => (Ok(old), apidiff::module_api(&helper, go, module_dir)),
         None => {
             let old_tree = tempfile::Builder::new()
                 .prefix("tug-api-")
                 .tempdir()
-                .map_err(|e| ChecksError::Other(e.to_string()))?;
-            if let Err(e) = repo.extract_tree(prev.commit, subdir, old_tree.path()) {
-                run.report.notes.push(format!(
+                .map_err(ChecksError::TempDir)?;
+            if let Err(e) = git
+                .repo
+                .extract_tree(prev.commit, &git.subdir, old_tree.path())
+            {
+                report.notes.push(format!(
                     "the module directory does not exist at {}: API not compared ({e})",
                     prev.tag
                 ));
@@ -749,43 +1054,44 @@ fn api_check(
     for (api, at) in [(&old, prev.tag.as_str()), (&new, "HEAD")] {
         if let Some(first) = api.errors.as_ref().and_then(|e| e.first()) {
             let n = api.errors.as_ref().map_or(0, Vec::len);
-            run.report.notes.push(format!(
+            report.notes.push(format!(
                 "the API at {at} has {n} type error(s), so some signatures may be incomplete; first: {first}"
             ));
         }
     }
     let diff = apidiff::diff(&old, &new);
     let suggested = apidiff::suggest(&prev.version, &diff);
-    run.report.suggested_tag = Some(format!("{prefix}{}", vstr(&suggested)));
-    run.report.api = Some(ApiReport {
+    report.suggested_tag = Some(format!("{}{}", git.prefix, vstr(&suggested)));
+    report.api = Some(ApiReport {
         previous_tag: prev.tag.clone(),
         packages: diff.packages,
         breaking: diff.breaking.clone(),
         added: diff.added.clone(),
     });
     if let Some(v) = version {
-        api_findings(
-            run,
+        report.findings.extend(api_findings(
             &prev.tag,
             &prev.version,
             v,
             &diff,
             &suggested,
             &new.module,
-        );
+        ));
     }
     Ok(())
 }
 
+/// What the API changes since the previous release say about version `v`: an error once the
+/// module is stable (v1+), a warning before.
 fn api_findings(
-    run: &mut Run,
     prev_tag: &str,
     prev: &semver::Version,
     v: &semver::Version,
     diff: &ApiDiff,
     suggested: &semver::Version,
     module: &str,
-) {
+) -> Vec<Finding> {
+    let mut out = Vec::new();
     let stable = prev.major >= 1;
     let make = |message: String| {
         if stable {
@@ -797,7 +1103,7 @@ fn api_findings(
     let same_minor = v.major == prev.major && v.minor == prev.minor;
     if !diff.breaking.is_empty() && stable {
         let (base, _) = split_path_version(module).unwrap_or((module, None));
-        run.push(
+        out.push(
             make(format!(
                 "incompatible API changes since {prev_tag} need a new major version, not {}",
                 vstr(v)
@@ -811,7 +1117,7 @@ fn api_findings(
         );
     } else if !diff.breaking.is_empty() {
         if same_minor {
-            run.push(
+            out.push(
                 make(format!(
                     "incompatible API changes since {prev_tag} in a patch release {}",
                     vstr(v)
@@ -823,7 +1129,7 @@ fn api_findings(
                 )),
             );
         } else {
-            run.push(
+            out.push(
                 make(format!(
                     "incompatible API changes since {prev_tag} (allowed before v1)"
                 ))
@@ -832,7 +1138,7 @@ fn api_findings(
             );
         }
     } else if !diff.added.is_empty() && same_minor && v.pre.is_empty() {
-        run.push(
+        out.push(
             make(format!(
                 "API additions since {prev_tag} need a new minor version, not the patch release {}",
                 vstr(v)
@@ -841,14 +1147,24 @@ fn api_findings(
             .hint(format!("release {}", vstr(suggested))),
         );
     }
+    out
 }
 
-fn tidy_check(run: &mut Run, go: &GoTool, dir: &Path) {
-    push_tidy(run, tidy_result(go, dir));
+/// Why tidiness could not be determined. Rendered into a finding, so each message carries its
+/// cause's text itself.
+#[derive(Debug, thiserror::Error)]
+enum TidyError {
+    #[error("cannot run go: {0}")]
+    Spawn(std::io::Error),
+    #[error("cannot copy the module to tidy it: {0}")]
+    Copy(std::io::Error),
+    /// The go command failed: the first line of its stderr.
+    #[error("{0}")]
+    Go(String),
 }
 
 /// `Ok(None)` when tidy, `Ok(Some(diff))` when not, `Err` when it could not be determined.
-fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
+fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
     if go.go_version().is_some_and(|v| v.at_least(1, 23)) {
         tidy_diff(go, dir)
     } else {
@@ -856,7 +1172,7 @@ fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
     }
 }
 
-fn push_tidy(run: &mut Run, result: Result<Option<String>, String>) {
+fn push_tidy(run: &mut Run, result: Result<Option<String>, TidyError>) {
     match result {
         Ok(None) => {}
         Ok(Some(diff)) => {
@@ -887,11 +1203,11 @@ fn go_command(go: &GoTool, dir: &Path) -> Command {
 }
 
 /// `go mod tidy -diff`: exit 0 tidy, exit 1 with a diff on stdout when untidy.
-fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
+fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
     let out = go_command(go, dir)
         .args(["mod", "tidy", "-diff"])
         .output()
-        .map_err(|e| e.to_string())?;
+        .map_err(TidyError::Spawn)?;
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     if out.status.success() {
         return Ok(None);
@@ -899,32 +1215,36 @@ fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
     if !stdout.trim().is_empty() {
         return Ok(Some(stdout));
     }
-    Err(String::from_utf8_lossy(&out.stderr)
-        .trim()
-        .lines()
-        .next()
-        .unwrap_or("go mod tidy -diff failed")
-        .to_string())
-}
-
-/// Go < 1.23: tidy a temporary copy of the module and compare go.mod and go.sum.
-fn tidy_copy(go: &GoTool, dir: &Path) -> Result<Option<String>, String> {
-    let tmp = tempfile::Builder::new()
-        .prefix("tug-tidy-")
-        .tempdir()
-        .map_err(|e| e.to_string())?;
-    copy_module(dir, tmp.path()).map_err(|e| e.to_string())?;
-    let out = go_command(go, tmp.path())
-        .args(["mod", "tidy"])
-        .output()
-        .map_err(|e| e.to_string())?;
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr)
+    Err(TidyError::Go(
+        String::from_utf8_lossy(&out.stderr)
             .trim()
             .lines()
             .next()
-            .unwrap_or("go mod tidy failed")
-            .to_string());
+            .unwrap_or("go mod tidy -diff failed")
+            .to_string(),
+    ))
+}
+
+/// Go < 1.23: tidy a temporary copy of the module and compare go.mod and go.sum.
+fn tidy_copy(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
+    let tmp = tempfile::Builder::new()
+        .prefix("tug-tidy-")
+        .tempdir()
+        .map_err(TidyError::Copy)?;
+    copy_module(dir, tmp.path()).map_err(TidyError::Copy)?;
+    let out = go_command(go, tmp.path())
+        .args(["mod", "tidy"])
+        .output()
+        .map_err(TidyError::Spawn)?;
+    if !out.status.success() {
+        return Err(TidyError::Go(
+            String::from_utf8_lossy(&out.stderr)
+                .trim()
+                .lines()
+                .next()
+                .unwrap_or("go mod tidy failed")
+                .to_string(),
+        ));
     }
     let mut diff = String::new();
     for name in ["go.mod", "go.sum"] {
@@ -961,27 +1281,6 @@ fn copy_module(from: &Path, to: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
-}
-
-fn vuln_check(run: &mut Run, dir: &Path) {
-    if run.off(CheckId::Vuln) && run.off(CheckId::VulnImported) {
-        return;
-    }
-    let Some(bin) = find_on_path("govulncheck") else {
-        run.report.notes.push("govulncheck is not installed: vulnerabilities not checked (go install golang.org/x/vuln/cmd/govulncheck@latest)".into());
-        return;
-    };
-    match govulncheck::run(&bin, dir) {
-        Err(e) => run.push(
-            Finding::warn(CheckId::Vuln, e.to_string())
-                .hint("run govulncheck ./... to see the problem"),
-        ),
-        Ok(vulns) => {
-            for f in vuln_findings(&vulns) {
-                run.push(f);
-            }
-        }
-    }
 }
 
 pub(super) fn vuln_findings(vulns: &[govulncheck::Vuln]) -> Vec<Finding> {
@@ -1107,5 +1406,122 @@ mod tests {
             "sub/"
         );
         assert_eq!(normalize_prefix("/app/"), "app/");
+    }
+
+    #[test]
+    fn every_check_id_has_exactly_one_function() {
+        for id in CheckId::ALL {
+            assert_eq!(
+                CHECKS.iter().filter(|c| c.id == id).count(),
+                1,
+                "{id:?} must appear once in CHECKS"
+            );
+        }
+        assert_eq!(CHECKS.len(), CheckId::ALL.len());
+        let warnings: Vec<CheckId> = CHECKS
+            .iter()
+            .filter(|c| c.default == Severity::Warning)
+            .map(|c| c.id)
+            .collect();
+        assert_eq!(
+            warnings,
+            [
+                CheckId::Exclude,
+                CheckId::ShallowClone,
+                CheckId::VulnImported
+            ]
+        );
+    }
+
+    #[test]
+    fn go_sum_entries_count_module_and_go_mod_lines() {
+        let sum = "example.com/a v1.0.0 h1:x=\nexample.com/b v0.2.0/go.mod h1:y=\n\n";
+        let have = go_sum_entries(sum);
+        assert!(have.contains(&("example.com/a".into(), "v1.0.0".into())));
+        assert!(have.contains(&("example.com/b".into(), "v0.2.0".into())));
+        assert_eq!(have.len(), 2);
+    }
+
+    #[test]
+    fn cargo_package_version_cases() {
+        assert_eq!(
+            cargo_package_version(
+                "[dependencies]\nversion = \"9\"\n[package]\nname = \"x\"\nversion = \"1.2.3\"\n"
+            ),
+            CargoVersion::Found {
+                line: 5,
+                value: "1.2.3".into()
+            }
+        );
+        assert_eq!(
+            cargo_package_version("[package]\nversion.workspace = true\n"),
+            CargoVersion::Workspace
+        );
+        assert_eq!(
+            cargo_package_version("[package]\nname = \"x\"\n"),
+            CargoVersion::Missing
+        );
+    }
+
+    #[test]
+    fn the_suggested_tag_replaces_the_tag_on_head_hint_only_without_a_version() {
+        let report = || Report {
+            findings: vec![Finding::error(CheckId::TagOnHead, "no tag").hint("tag it")],
+            suggested_tag: Some("v2.0.0".into()),
+            ..Default::default()
+        };
+        let mut r = report();
+        suggest_tag_on_head(&mut r, true);
+        assert!(r.findings[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("git tag -a v2.0.0"));
+        let mut r = report();
+        suggest_tag_on_head(&mut r, false);
+        assert_eq!(r.findings[0].hint.as_deref(), Some("tag it"));
+    }
+
+    #[test]
+    fn api_findings_error_when_stable_warn_before_v1() {
+        let diff = ApiDiff {
+            breaking: vec!["removed func F".into()],
+            ..Default::default()
+        };
+        let v = |s: &str| semver::Version::parse(s).unwrap();
+        let stable = api_findings(
+            "v1.0.0",
+            &v("1.0.0"),
+            &v("1.1.0"),
+            &diff,
+            &v("2.0.0"),
+            "example.com/m",
+        );
+        assert_eq!(stable.len(), 1);
+        assert_eq!(stable[0].severity, Severity::Error);
+        assert!(stable[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("example.com/m/v2"));
+        let v0 = api_findings(
+            "v0.1.0",
+            &v("0.1.0"),
+            &v("0.1.1"),
+            &diff,
+            &v("0.2.0"),
+            "example.com/m",
+        );
+        assert_eq!(v0[0].severity, Severity::Warning);
+        assert!(v0[0].message.contains("patch release"));
+        let none = api_findings(
+            "v1.0.0",
+            &v("1.0.0"),
+            &v("2.0.0"),
+            &ApiDiff::default(),
+            &v("1.0.1"),
+            "m",
+        );
+        assert!(none.is_empty());
     }
 }

@@ -27,7 +27,6 @@ fn setup_go() {
         if std::env::var_os("GOCACHE").is_none() {
             std::env::set_var("GOCACHE", target.join("gocache"));
         }
-        std::env::set_var("TUG_CACHE_DIR", target.join("tug-cache"));
         std::env::set_var("GOPROXY", "off");
     });
 }
@@ -118,6 +117,7 @@ impl Fixture {
         ReleaseInput {
             module_dir: self.dir().join(sub),
             config,
+            cache_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tmp/tug-cache")),
             ..Default::default()
         }
     }
@@ -237,6 +237,21 @@ fn clean_tree() {
         Some("add dist/ to .gitignore; commit or stash the other changes (git stash -u)")
     );
     assert!(r.has_errors());
+}
+
+#[test]
+fn clean_tree_is_an_error_when_the_status_cannot_be_read() {
+    let f = Fixture::go(&[]);
+    f.tag("v1.0.0");
+    std::fs::write(f.dir().join(".git/index"), "not an index").unwrap();
+    let finding = one(&check(&f.input()), CheckId::CleanTree);
+    assert!(
+        finding
+            .message
+            .starts_with("cannot read the working tree status: "),
+        "{}",
+        finding.message
+    );
 }
 
 #[test]

@@ -32,7 +32,12 @@ pub struct BuildArgs {
     #[arg(long)]
     pub fail_fast: bool,
 
-    /// Build twice into separate directories and report artifacts whose sha256 differs
+    /// Build again from a copy of the source elsewhere and report artifacts whose sha256 differs
+    ///
+    /// The second build runs on a clone of the repository at another path (with the working
+    /// tree's uncommitted changes), with an empty Go build cache (a cold build), another TMPDIR
+    /// and another umask. Exits 3 (checks failed) naming every artifact that differs, or when
+    /// the second build fails where the first worked.
     #[arg(long)]
     pub verify_reproducible: bool,
 }

@@ -1,7 +1,6 @@
 //! `tug build`: resolve tug.yaml (or the embedded Go defaults), the repository facts and the flags
 //! into a [`BuildPlan`], run the build engine, and show its progress and a summary.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use super::Context;
@@ -101,17 +100,16 @@ pub(crate) fn run_with(
             retraction_only: false,
             snapshot: false,
             binaries: Vec::new(),
+            cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
         };
         let spinner = printer.spinner("running release checks");
         let report = crate::checks::run_release_checks(&input);
         spinner.finish_and_clear();
         let report = report.map_err(|e| {
-            let hint = e.hint().map(str::to_string);
-            let err = Error::failure("release checks could not run").with_source(e);
-            match hint {
-                Some(h) => err.with_hint(h),
-                None => err,
-            }
+            let hint = crate::error::Diagnostic::hint(&e);
+            let mut err = Error::failure("release checks could not run").with_source(e);
+            err.hint = hint;
+            err
         })?;
         if report.has_errors() || !report.findings.is_empty() {
             super::check_release::print_report(ctx, &report);
@@ -215,6 +213,8 @@ pub(crate) fn run_with(
         parallelism: settings.parallelism,
         fail_fast: args.fail_fast,
         staging_parent,
+        host: build::HostPaths::from_env(&ctx.env),
+        children: Default::default(),
     };
 
     build::check_dist(&dist, args.clean).map_err(Error::from)?;
@@ -262,7 +262,8 @@ pub(crate) fn run_with(
     Ok(ExitCode::Success)
 }
 
-/// Build again into a temporary directory and compare every artifact's sha256.
+/// Build again from a copy of the source elsewhere, with an empty Go build cache, and compare
+/// every artifact's sha256 (`build::reproduce`). Differences exit 3 (checks failed).
 fn verify_reproducible(
     ctx: &Context,
     plan: &BuildPlan,
@@ -272,7 +273,7 @@ fn verify_reproducible(
     let printer = &ctx.printer;
     printer.status(
         "Verifying",
-        "reproducibility: building again into a separate directory",
+        "reproducibility: building again from a copy of the source, with an empty build cache",
     );
     let parent = plan.staging_parent.clone().unwrap_or_else(|| {
         dist.parent()
@@ -280,51 +281,31 @@ fn verify_reproducible(
             .unwrap_or(Path::new("."))
             .to_path_buf()
     });
-    std::fs::create_dir_all(&parent)?;
-    let scratch = tempfile::Builder::new()
-        .prefix(".tug-verify-")
-        .tempdir_in(&parent)?;
-    let second_dist = scratch.path().join("dist");
-    let second = build::run(plan, &second_dist, &|_| {})
-        .map_err(Error::from)?
-        .manifest;
-    let theirs: HashMap<&str, &str> = second
-        .artifacts
-        .iter()
-        .map(|a| (a.name.as_str(), a.sha256.as_str()))
-        .collect();
-    let mut differing = Vec::new();
-    for a in &first.artifacts {
-        match theirs.get(a.name.as_str()) {
-            Some(h) if *h == a.sha256 => {}
-            Some(h) => differing.push(format!(
-                "{}: {} vs {}",
-                a.name,
-                &a.sha256[..12],
-                &h[..12.min(h.len())]
-            )),
-            None => differing.push(format!("{}: missing from the second build", a.name)),
-        }
-    }
+    let v = build::reproduce::verify(plan, first, dist, &parent).map_err(Error::from)?;
     printer.event(
         "reproducibility",
-        serde_json::json!({ "reproducible": differing.is_empty(), "differing": differing }),
+        serde_json::json!({ "reproducible": v.reproducible(), "compared": v.compared, "differing": v.differing }),
     );
-    if differing.is_empty() {
+    if v.reproducible() {
         printer.status(
             "Reproducible",
-            format!("all {} artifacts are byte-identical", first.artifacts.len()),
+            format!("all {} artifacts are byte-identical", v.compared),
         );
-        Ok(ExitCode::Success)
-    } else {
-        for d in &differing {
-            printer.warn(format!("not reproducible: {d}"));
-        }
-        Err(Error::failure(format!(
-            "{} artifacts differ between two builds",
-            differing.len()
-        ))
-        .with_hint("look for timestamps, absolute paths or random data in the build")
-        .into())
+        return Ok(ExitCode::Success);
     }
+    for d in &v.differing {
+        printer.warn(format!("not reproducible: {d}"));
+    }
+    let names: Vec<&str> = v.differing.iter().map(|d| d.name()).collect();
+    Err(Error::new(
+        ExitCode::ChecksFailed,
+        format!(
+            "{} of {} artifacts differ between two builds: {}",
+            v.differing.len(),
+            v.compared,
+            names.join(", ")
+        ),
+    )
+    .with_hint("look for timestamps, absolute paths (`reproducible: false` drops -trimpath), environment variables or random data in the build and its hooks")
+    .into())
 }

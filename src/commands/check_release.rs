@@ -45,17 +45,16 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         retraction_only: args.retraction_only,
         snapshot: false,
         binaries: Vec::new(),
+        cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
     };
     let spinner = ctx.printer.spinner("running release checks");
     let result = checks::run_release_checks(&input);
     spinner.finish_and_clear();
     let mut report = result.map_err(|e| {
-        let hint = e.hint();
+        let hint = crate::error::Diagnostic::hint(&e);
         let mut err = Error::failure("release checks could not run").with_source(e);
-        if let Some(h) = hint {
-            err = err.with_hint(h);
-        }
-        err
+        err.hint = hint;
+        anyhow::Error::new(err)
     })?;
 
     // Binaries of this very release in dist/: their build info must carry the version.

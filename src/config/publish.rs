@@ -85,12 +85,18 @@ pub struct RetryConfig {
     #[serde(default = "default_attempts")]
     pub attempts: u32,
     /// Delay before the first retry; doubles on every further retry (e.g. `500ms`).
-    #[serde(default = "default_initial_delay", with = "humantime_serde_str")]
-    #[schemars(with = "String")]
+    #[serde(
+        default = "default_initial_delay",
+        with = "crate::config::types::std_duration"
+    )]
+    #[schemars(with = "crate::config::types::Duration")]
     pub initial_delay: std::time::Duration,
     /// The longest delay between two tries (e.g. `30s`).
-    #[serde(default = "default_max_delay", with = "humantime_serde_str")]
-    #[schemars(with = "String")]
+    #[serde(
+        default = "default_max_delay",
+        with = "crate::config::types::std_duration"
+    )]
+    #[schemars(with = "crate::config::types::Duration")]
     pub max_delay: std::time::Duration,
 }
 
@@ -111,21 +117,6 @@ impl Default for RetryConfig {
             initial_delay: default_initial_delay(),
             max_delay: default_max_delay(),
         }
-    }
-}
-
-/// Durations written the human way (`500ms`, `2s`, `1m`).
-mod humantime_serde_str {
-    use serde::{Deserialize, Deserializer, Serializer};
-    use std::time::Duration;
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&humantime::format_duration(*d).to_string())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let text = String::deserialize(d)?;
-        humantime::parse_duration(&text).map_err(serde::de::Error::custom)
     }
 }
 
@@ -462,6 +453,23 @@ mod tests {
         let mut v = Validator::new(std::path::Path::new("tug.yaml"));
         validate(&list, &mut v);
         assert!(!v.has_errors(), "{:?}", v.diagnostics);
+    }
+
+    #[test]
+    fn a_bad_retry_duration_is_a_located_error_with_a_hint() {
+        let text = "version: 1\npublish:\n  - type: github\n    repository: acme/hello\n    retry: { attempts: 2, max_delay: 5 parsecs }\n";
+        let err = crate::config::parse(std::path::Path::new("tug.yaml"), text)
+            .map(|_| ())
+            .expect_err("invalid");
+        let text = err.to_string();
+        // Publishers are a tagged enum, so serde reports the entry's position.
+        assert!(text.contains("tug.yaml:3:5"), "{text}");
+        assert!(text.contains("invalid duration `5 parsecs`"), "{text}");
+        let hint = err.hint().unwrap_or_default();
+        assert!(hint.contains("`30s`, `5m`"), "{hint}");
+        let retry: RetryConfig = serde_saphyr::from_str("max_delay: 1m30s\n").unwrap();
+        assert_eq!(retry.max_delay, std::time::Duration::from_secs(90));
+        assert_eq!(serde_json::to_value(&retry).unwrap()["max_delay"], "1m30s");
     }
 
     #[test]

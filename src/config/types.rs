@@ -94,6 +94,21 @@ impl Serialize for Duration {
     }
 }
 
+/// Serde for a `std::time::Duration` field written like a [`Duration`]: the same parser, the
+/// same located error and hint, the same formatting (`#[serde(with = "std_duration")]`), for
+/// sections whose engines take a plain std duration.
+pub mod std_duration {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+        super::Duration(*d).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<std::time::Duration, D::Error> {
+        super::Duration::deserialize(d).map(super::Duration::get)
+    }
+}
+
 impl schemars::JsonSchema for Duration {
     fn schema_name() -> Cow<'static, str> {
         "Duration".into()

@@ -528,3 +528,218 @@ fn cargo_builder_builds_the_host_and_checks_the_version_against_the_tag() {
     hint: set `version = "0.3.0"` in Cargo.toml, commit, and tag again
     "#);
 }
+
+/// A tagged one-target Go repository with `yaml` appended to its build (indented four spaces
+/// under `builds[0]`), `main.go` replaced by `main_go`, and `ignored` added to .gitignore.
+fn verify_repo(dir: &Path, build_yaml: &str, main_go: Option<&str>, ignored: &str) {
+    write_hello(dir);
+    if let Some(src) = main_go {
+        std::fs::write(dir.join("main.go"), src).unwrap();
+    }
+    std::fs::write(
+        dir.join("tug.yaml"),
+        format!(
+            "version: 1\nbuilds:\n  - id: hello\n    binary: hello\n    targets: [linux/amd64]\n{build_yaml}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join(".gitignore"), format!("dist/\n{ignored}")).unwrap();
+    git_init_commit(dir, Some("v1.0.0"));
+}
+
+/// `tug build --verify-reproducible --json`: the outcome and the `reproducibility` event.
+fn verify(dir: &Path) -> (Outcome, serde_json::Value) {
+    let out = run(tug(dir).args(["build", "--verify-reproducible", "--json", "--no-progress"]));
+    let event = out
+        .stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e["event"] == "reproducibility")
+        .unwrap_or_else(|| panic!("no reproducibility event:\n{}\n{}", out.stdout, out.stderr));
+    (out, event)
+}
+
+fn differing_names(event: &serde_json::Value) -> Vec<String> {
+    let mut names: Vec<String> = event["differing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Nothing of the second build is left behind: no scratch directory, no extra worktree.
+fn assert_no_leftovers(dir: &Path) {
+    let staging = dir.join(".git/tug");
+    if staging.is_dir() {
+        let left: Vec<_> = std::fs::read_dir(&staging).unwrap().flatten().collect();
+        assert!(left.is_empty(), "left in .git/tug: {left:?}");
+    }
+    assert_eq!(ok(git(dir).args(["status", "--porcelain"])), "");
+}
+
+#[test]
+fn verify_reproducible_passes_a_reproducible_go_build_rebuilt_elsewhere_from_a_cold_cache() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("repro");
+    verify_repo(&dir, "", None, "");
+    let (out, event) = verify(&dir);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(event["reproducible"], true, "{event}");
+    // binary, archive, checksums, release notes
+    assert_eq!(event["compared"], 4, "{event}");
+    assert!(
+        out.stderr.contains("all 4 artifacts are byte-identical"),
+        "{}",
+        out.stderr
+    );
+    assert!(dir.join("dist/hello_linux_amd64/hello").is_file());
+    assert_no_leftovers(&dir);
+}
+
+#[test]
+fn verify_reproducible_fails_when_the_output_depends_on_the_source_path() {
+    // Without -trimpath the binary records the absolute path of every source file.
+    let tmp = tempdir();
+    let dir = tmp.path().join("paths");
+    verify_repo(&dir, "    reproducible: false\n", None, "");
+    let (out, event) = verify(&dir);
+    assert_eq!(out.code, 3, "checks failed\n{}", out.stderr);
+    assert_eq!(event["reproducible"], false);
+    assert_eq!(
+        differing_names(&event),
+        [
+            "hello_1.0.0_checksums.txt",
+            "hello_1.0.0_linux_amd64.tar.gz",
+            "hello_linux_amd64/hello"
+        ]
+    );
+    assert_eq!(event["differing"][0]["difference"], "content", "{event}");
+    assert!(
+        out.stderr
+            .contains("error: 3 of 4 artifacts differ between two builds: hello_linux_amd64/hello, hello_1.0.0_linux_amd64.tar.gz, hello_1.0.0_checksums.txt"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("not reproducible: hello_linux_amd64/hello: sha256 "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("hint: "), "{}", out.stderr);
+    // The first build stays in dist; the second is gone.
+    assert!(dir.join("dist/manifest.json").is_file());
+    assert_no_leftovers(&dir);
+}
+
+const EMBED_MAIN: &str = "package main\n\nimport (\n\t_ \"embed\"\n\t\"fmt\"\n)\n\n//go:embed stamp.txt\nvar stamp string\n\nfunc main() { fmt.Print(stamp) }\n";
+
+#[test]
+fn verify_reproducible_fails_when_a_hook_embeds_the_time() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("clock");
+    verify_repo(
+        &dir,
+        "    hooks:\n      before: [\"date +%s%N > stamp.txt\"]\n",
+        Some(EMBED_MAIN),
+        "stamp.txt\n",
+    );
+    let (out, event) = verify(&dir);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        differing_names(&event).contains(&"hello_linux_amd64/hello".to_string()),
+        "{event}"
+    );
+    assert_no_leftovers(&dir);
+}
+
+#[test]
+fn verify_reproducible_fails_when_the_build_depends_on_the_environment() {
+    // The second build runs with another TMPDIR and umask: a build that records either differs.
+    let tmp = tempdir();
+    let dir = tmp.path().join("env");
+    verify_repo(
+        &dir,
+        "    hooks:\n      before: [\"echo \\\"$TMPDIR $(umask)\\\" > stamp.txt\"]\n",
+        Some(EMBED_MAIN),
+        "stamp.txt\n",
+    );
+    let (out, event) = verify(&dir);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        differing_names(&event).contains(&"hello_linux_amd64/hello".to_string()),
+        "{event}"
+    );
+    // The first build ran with tug's own environment; the binary says what it saw.
+    let first = ok(&mut std::process::Command::new(
+        dir.join("dist/hello_linux_amd64/hello"),
+    ));
+    assert!(!first.contains(".tug-verify-"), "{first}");
+}
+
+#[test]
+fn verify_reproducible_copies_uncommitted_changes_of_a_snapshot() {
+    // The copy must hold the working tree, not only the commit: otherwise a snapshot of a dirty
+    // tree would "differ" (and a deleted file would still be built).
+    let tmp = tempdir();
+    let dir = tmp.path().join("dirty");
+    verify_repo(&dir, "", None, "");
+    std::fs::write(
+        dir.join("main.go"),
+        "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println(greeting()) }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("greeting.go"),
+        "package main\n\nfunc greeting() string { return \"changed\" }\n",
+    )
+    .unwrap();
+    std::fs::remove_file(dir.join("README.md")).unwrap();
+    let out = run(tug(&dir).args([
+        "build",
+        "--snapshot",
+        "--verify-reproducible",
+        "--json",
+        "--no-progress",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(r#""reproducible":true"#),
+        "{}",
+        out.stdout
+    );
+    let said = ok(&mut std::process::Command::new(
+        dir.join("dist/hello_linux_amd64/hello"),
+    ));
+    assert_eq!(said, "changed\n");
+}
+
+#[test]
+fn verify_reproducible_fails_when_the_build_needs_a_file_the_repository_does_not_have() {
+    // An ignored file present only in this checkout: the first build works, the copy cannot.
+    let tmp = tempdir();
+    let dir = tmp.path().join("local");
+    verify_repo(&dir, "", Some(EMBED_MAIN), "stamp.txt\n");
+    std::fs::write(dir.join("stamp.txt"), "only here\n").unwrap();
+    let out = run(tug(&dir).args(["build", "--verify-reproducible", "--no-progress"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: the second build (from a copy of the source, with an empty build cache) failed\n  caused by: 1 of 1 target builds failed"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("hint: linux/amd64 (hello) failed with exit status: 1: "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("stamp.txt"), "{}", out.stderr);
+    assert!(dir.join("dist/hello_linux_amd64/hello").is_file());
+    assert_no_leftovers(&dir);
+}

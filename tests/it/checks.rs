@@ -173,7 +173,13 @@ fn go_missing_is_exit_1() {
         .env("PATH", empty.path())
         .env_remove("TUG_GO"));
     assert_eq!(out.code, 1, "{}", out.stderr);
-    assert!(out.stderr.contains("error: release checks could not run\n  caused by: the Go toolchain is needed for the tidy and api-compat checks: go was not found on PATH"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: release checks could not run\n  caused by: the Go toolchain is needed for the tidy and api-compat checks\n  caused by: go was not found on PATH\nhint: install Go"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 /// Build info read in Rust from binaries the real Go built at a tag, for three object formats.

@@ -43,24 +43,32 @@ pub struct ModuleApi {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("cannot create the helper cache directory {0}: {1}")]
-    Cache(PathBuf, std::io::Error),
+    #[error("cannot create the helper cache directory {0}")]
+    Cache(PathBuf, #[source] std::io::Error),
+    #[error("cannot run {go} to build the API helper")]
+    BuildSpawn { go: String, source: std::io::Error },
     #[error("building the API helper with {go} failed:\n{stderr}")]
     Build { go: String, stderr: String },
-    #[error("running the API helper on {dir} failed: {message}")]
+    #[error("cannot run the API helper {}", helper.display())]
+    Spawn {
+        helper: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("running the API helper on {} failed: {message}", dir.display())]
     Run { dir: PathBuf, message: String },
+    #[error("the API helper printed output tug cannot read for {}", dir.display())]
+    Output {
+        dir: PathBuf,
+        source: serde_json::Error,
+    },
 }
 
-/// Where tug keeps helpers it builds: `$TUG_CACHE_DIR`, `$XDG_CACHE_HOME/tug`, `~/.cache/tug`.
-pub fn cache_root() -> PathBuf {
-    if let Some(dir) = std::env::var_os("TUG_CACHE_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir);
-    }
-    if let Some(dir) = std::env::var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("tug");
-    }
-    match std::env::var_os("HOME") {
-        Some(home) => PathBuf::from(home).join(".cache").join("tug"),
+/// Where tug keeps the helpers it builds: tug's cache directory (`$TUG_CACHE_DIR`,
+/// `$XDG_CACHE_HOME/tug`, `~/.cache/tug`, as the command resolved it), or a directory under the
+/// system temp dir when there is none (no HOME).
+pub fn cache_root(cache_dir: Option<&Path>) -> PathBuf {
+    match cache_dir {
+        Some(dir) => dir.to_path_buf(),
         None => std::env::temp_dir().join("tug-cache"),
     }
 }
@@ -75,8 +83,8 @@ pub fn helper_key(go_version: &str) -> String {
 }
 
 /// The helper binary, built now if this Go version has not built this source before.
-pub fn ensure_helper(go: &GoTool) -> Result<PathBuf, ApiError> {
-    let dir = cache_root().join("apidiff").join(helper_key(&go.version));
+pub fn ensure_helper(cache_root: &Path, go: &GoTool) -> Result<PathBuf, ApiError> {
+    let dir = cache_root.join("apidiff").join(helper_key(&go.version));
     let exe = dir.join(if cfg!(windows) {
         "tugapi.exe"
     } else {
@@ -108,9 +116,9 @@ pub fn ensure_helper(go: &GoTool) -> Result<PathBuf, ApiError> {
         .env_remove("GOOS")
         .env_remove("GOARCH")
         .output()
-        .map_err(|e| ApiError::Build {
+        .map_err(|source| ApiError::BuildSpawn {
             go: go.bin.display().to_string(),
-            stderr: e.to_string(),
+            source,
         })?;
     if !out.status.success() {
         return Err(ApiError::Build {
@@ -124,11 +132,11 @@ pub fn ensure_helper(go: &GoTool) -> Result<PathBuf, ApiError> {
 }
 
 /// Where the API of `commit`'s `subdir` is cached for this Go version and helper source.
-pub fn cached_api_path(go: &GoTool, commit: &str, subdir: &Path) -> PathBuf {
+pub fn cached_api_path(cache_root: &Path, go: &GoTool, commit: &str, subdir: &Path) -> PathBuf {
     let mut h = Sha256::new();
     h.update(subdir.to_string_lossy().as_bytes());
     let dir_key = &crate::fsutil::hex(&h.finalize())[..12];
-    cache_root()
+    cache_root
         .join("apidiff")
         .join(helper_key(&go.version))
         .join(format!("api-{commit}-{dir_key}.json"))
@@ -155,9 +163,9 @@ pub fn module_api(helper: &Path, go: &GoTool, dir: &Path) -> Result<ModuleApi, A
         .env("GOWORK", "off")
         .env("GOFLAGS", "-mod=mod")
         .output()
-        .map_err(|e| ApiError::Run {
-            dir: dir.to_path_buf(),
-            message: e.to_string(),
+        .map_err(|source| ApiError::Spawn {
+            helper: helper.to_path_buf(),
+            source,
         })?;
     if !out.status.success() {
         return Err(ApiError::Run {
@@ -165,9 +173,9 @@ pub fn module_api(helper: &Path, go: &GoTool, dir: &Path) -> Result<ModuleApi, A
             message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
         });
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| ApiError::Run {
+    serde_json::from_slice(&out.stdout).map_err(|source| ApiError::Output {
         dir: dir.to_path_buf(),
-        message: format!("unreadable output: {e}"),
+        source,
     })
 }
 
