@@ -12,11 +12,19 @@ use serde::Serialize;
 
 use crate::config::deploy::{host_name, EnvironmentConfig, TargetKind};
 
+mod activate;
 pub mod analysis;
+mod continuation;
 pub mod engine;
 pub mod health;
 pub mod hoststate;
+mod lock;
 pub mod ops;
+mod plan;
+mod rollback;
+mod slots;
+mod status;
+mod steps;
 pub mod target;
 pub mod verify;
 

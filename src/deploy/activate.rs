@@ -1,0 +1,214 @@
+//! Activation and probes: the template values, hooks, switch and restart of one host, and its
+//! health probe.
+
+#[allow(unused_imports)]
+use super::engine::*;
+
+impl Deployer<'_> {
+    /// values override the host's `vars`.
+    pub(super) fn host_context(
+        &self,
+        i: usize,
+        version: &str,
+        slot: Option<&str>,
+    ) -> serde_json::Value {
+        let h = self.host(i);
+        let env: BTreeMap<String, String> = std::env::vars().collect();
+        let mut vars = self.env.vars[i].clone();
+        if let Some(slot) = slot {
+            if let Some(extra) = self.env.config.strategy.slots.get(slot) {
+                vars.extend(extra.clone());
+            }
+        }
+        json!({
+            "host": h.name(),
+            "address": h.address(),
+            "environment": self.env.name,
+            "version": version,
+            "path": h.root(),
+            "release_dir": format!("{}/releases/{version}", h.root()),
+            "slot": slot,
+            "vars": vars,
+            "env": env,
+        })
+    }
+
+    pub(super) fn probe(
+        &self,
+        i: usize,
+        version: &str,
+        slot: Option<&str>,
+    ) -> Result<Option<Probe>, String> {
+        let Some(cfg) = &self.env.config.health_check else {
+            return Ok(None);
+        };
+        let ctx = self.host_context(i, version, slot);
+        Ok(Some(if let Some(url) = &cfg.http {
+            Probe::Http {
+                url: render("health_check.http", url, &ctx)?,
+                expect: cfg.expect_status.unwrap_or(200),
+            }
+        } else if let Some(addr) = &cfg.tcp {
+            Probe::Tcp {
+                addr: render("health_check.tcp", addr, &ctx)?,
+            }
+        } else if let Some(cmd) = &cfg.command {
+            Probe::Command {
+                script: render("health_check.command", cmd, &ctx)?,
+            }
+        } else {
+            return Ok(None);
+        }))
+    }
+
+    /// The environment variables of hooks and the restart command.
+    pub(super) fn command_env(
+        &self,
+        i: usize,
+        version: &str,
+        slot: Option<&str>,
+    ) -> Vec<(String, String)> {
+        let h = self.host(i);
+        let mut env = vec![
+            ("TUG_VERSION".into(), version.into()),
+            ("TUG_ENVIRONMENT".into(), self.env.name.clone()),
+            ("TUG_HOST".into(), h.name().into()),
+            (
+                "TUG_RELEASE_DIR".into(),
+                format!("{}/releases/{version}", h.root()),
+            ),
+        ];
+        if let Some(slot) = slot {
+            env.push(("TUG_SLOT".into(), slot.into()));
+        }
+        env
+    }
+
+    /// The operations that switch a host to `version` and restart it (with the hooks).
+    pub(super) fn activate_ops(&self, i: usize, version: Option<&str>) -> Result<Vec<Op>, String> {
+        let Some(version) = version else {
+            return Ok(vec![Op::Switch {
+                link: "current".into(),
+                to: None,
+            }]);
+        };
+        self.switch_ops(i, version, None)
+    }
+
+    /// `before_switch`, the rename of `current` (to `releases/<v>`, or to `slots/<slot>` under
+    /// blue-green), `after_switch`, and without a slot the restart command.
+    pub(super) fn switch_ops(
+        &self,
+        i: usize,
+        version: &str,
+        slot: Option<&str>,
+    ) -> Result<Vec<Op>, String> {
+        let ctx = self.host_context(i, version, slot);
+        let env = self.command_env(i, version, slot);
+        let mut ops = Vec::new();
+        if let Some(hook) = &self.env.config.hooks.before_switch {
+            ops.push(Op::Shell {
+                what: "before_switch hook".into(),
+                command: render("hooks.before_switch", hook, &ctx)?,
+                dir: Some(format!("releases/{version}")),
+                env: env.clone(),
+                timeout: None,
+                code: ops::HOOK_BEFORE_FAILED,
+            });
+        }
+        ops.push(Op::Switch {
+            link: "current".into(),
+            to: Some(match slot {
+                Some(slot) => format!("slots/{slot}"),
+                None => format!("releases/{version}"),
+            }),
+        });
+        ops.push(Op::ClearBad {
+            version: version.into(),
+        });
+        if let Some(hook) = &self.env.config.hooks.after_switch {
+            ops.push(Op::Shell {
+                what: "after_switch hook".into(),
+                command: render("hooks.after_switch", hook, &ctx)?,
+                dir: None,
+                env: env.clone(),
+                timeout: None,
+                code: ops::HOOK_AFTER_FAILED,
+            });
+        }
+        if let (None, Some(restart)) = (slot, &self.env.config.restart) {
+            ops.push(Op::Shell {
+                what: "restart command".into(),
+                command: render("restart", restart, &ctx)?,
+                dir: None,
+                env,
+                timeout: None,
+                code: ops::RESTART_FAILED,
+            });
+        }
+        Ok(ops)
+    }
+
+    /// Switch, restart and health-check one host.
+    pub(super) fn activate(&self, i: usize, version: &str, extra: Vec<Op>) -> Result<(), String> {
+        let mut ops = self.activate_ops(i, Some(version))?;
+        ops.extend(extra);
+        self.run(i, &ops)?;
+        self.on_host(i, format!("switched to {version}, restarted"));
+        if let Some(probe) = self.probe(i, version, None)? {
+            let cfg = self
+                .env
+                .config
+                .health_check
+                .as_ref()
+                .expect("probe implies config");
+            probe
+                .wait_healthy(self.host(i), cfg)
+                .map_err(|e| format!("health check failed: {e}"))?;
+            self.on_host(i, "healthy");
+        }
+        Ok(())
+    }
+
+    /// How many hosts of a rolling batch may be switched at once under `max_unavailable`,
+    /// counting the hosts outside the batch that fail their health check now; or why none may.
+    pub(super) fn switch_limit(&self, st: &RolloutState, batch: &[usize]) -> Result<usize, String> {
+        let strategy = &self.env.config.strategy;
+        let (Some(m), Some(cfg)) = (&strategy.max_unavailable, &self.env.config.health_check)
+        else {
+            return Ok(batch.len().max(1));
+        };
+        let max = m.value.of(self.env.hosts.len());
+        let others: Vec<usize> = self
+            .all()
+            .into_iter()
+            .filter(|i| !batch.contains(i))
+            .collect();
+        let down: Vec<String> = self
+            .par(&others, |i| {
+                let name = self.host(i).name().to_string();
+                let version = if st.switched.contains(&name) {
+                    Some(st.version.clone())
+                } else {
+                    st.from.get(&name).cloned().flatten()
+                };
+                // A host that ran nothing before serves nothing: it is not taken down.
+                let probe = self.probe(i, &version?, None).ok()??;
+                probe
+                    .once(self.host(i), cfg.timeout())
+                    .err()
+                    .map(|e| format!("{name} ({e})"))
+            })
+            .into_iter()
+            .flatten()
+            .collect();
+        if down.len() >= max {
+            return Err(format!(
+                "max_unavailable is {max} and {} host(s) outside the batch are already unhealthy: {}",
+                down.len(),
+                down.join(", ")
+            ));
+        }
+        Ok((max - down.len()).min(batch.len()).max(1))
+    }
+}
