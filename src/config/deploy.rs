@@ -382,6 +382,14 @@ pub struct AnalysisConfig {
     /// The value of `{{ window }}` in queries (default `1m`).
     #[serde(default)]
     pub window: Option<String>,
+    /// A query counting the requests a measurement is based on (templated like `query`), e.g.
+    /// `sum(increase(http_requests_total{host=~"{{ hosts }}"}[{{ window }}]))`.
+    #[serde(default)]
+    pub samples: Option<String>,
+    /// With `samples`: a measurement over fewer requests than this is inconclusive (too little
+    /// traffic to judge), whatever the conditions say.
+    #[serde(default)]
+    pub min_samples: Option<u64>,
 }
 
 /// Shell commands run on the hosts.
@@ -605,6 +613,13 @@ impl EnvironmentConfig {
         for (aname, a) in &self.analyses {
             if a.query.is_none() && a.queries.is_empty() {
                 v.error(unknown, format!("analysis {aname:?} has no query"), None);
+            }
+            if a.min_samples.is_some() && a.samples.is_none() {
+                v.error(
+                    unknown,
+                    format!("analysis {aname:?}: `min_samples` needs a `samples` query"),
+                    Some("e.g. samples: 'sum(increase(http_requests_total{host=~\"{{ hosts }}\"}[{{ window }}]))'".into()),
+                );
             }
             if a.success.is_none() && a.failure.is_empty() {
                 v.error(

@@ -5,6 +5,7 @@
 use super::engine::*;
 
 impl Deployer<'_> {
+    /// Template values for host `i` running `version` (in `slot`, under blue-green): the slot's
     /// values override the host's `vars`.
     pub(super) fn host_context(
         &self,
@@ -13,7 +14,7 @@ impl Deployer<'_> {
         slot: Option<&str>,
     ) -> serde_json::Value {
         let h = self.host(i);
-        let env: BTreeMap<String, String> = std::env::vars().collect();
+        let env = &self.vars;
         let mut vars = self.env.vars[i].clone();
         if let Some(slot) = slot {
             if let Some(extra) = self.env.config.strategy.slots.get(slot) {
@@ -38,23 +39,24 @@ impl Deployer<'_> {
         i: usize,
         version: &str,
         slot: Option<&str>,
-    ) -> Result<Option<Probe>, String> {
+    ) -> Result<Option<Probe>, HostOpError> {
         let Some(cfg) = &self.env.config.health_check else {
             return Ok(None);
         };
         let ctx = self.host_context(i, version, slot);
+        let render = |field: &str, t: &str| render(field, t, &ctx).map_err(HostOpError::Template);
         Ok(Some(if let Some(url) = &cfg.http {
             Probe::Http {
-                url: render("health_check.http", url, &ctx)?,
+                url: render("health_check.http", url)?,
                 expect: cfg.expect_status.unwrap_or(200),
             }
         } else if let Some(addr) = &cfg.tcp {
             Probe::Tcp {
-                addr: render("health_check.tcp", addr, &ctx)?,
+                addr: render("health_check.tcp", addr)?,
             }
         } else if let Some(cmd) = &cfg.command {
             Probe::Command {
-                script: render("health_check.command", cmd, &ctx)?,
+                script: render("health_check.command", cmd)?,
             }
         } else {
             return Ok(None);
@@ -85,7 +87,11 @@ impl Deployer<'_> {
     }
 
     /// The operations that switch a host to `version` and restart it (with the hooks).
-    pub(super) fn activate_ops(&self, i: usize, version: Option<&str>) -> Result<Vec<Op>, String> {
+    pub(super) fn activate_ops(
+        &self,
+        i: usize,
+        version: Option<&str>,
+    ) -> Result<Vec<Op>, HostOpError> {
         let Some(version) = version else {
             return Ok(vec![Op::Switch {
                 link: "current".into(),
@@ -102,14 +108,15 @@ impl Deployer<'_> {
         i: usize,
         version: &str,
         slot: Option<&str>,
-    ) -> Result<Vec<Op>, String> {
+    ) -> Result<Vec<Op>, HostOpError> {
         let ctx = self.host_context(i, version, slot);
+        let render = |field: &str, t: &str| render(field, t, &ctx).map_err(HostOpError::Template);
         let env = self.command_env(i, version, slot);
         let mut ops = Vec::new();
         if let Some(hook) = &self.env.config.hooks.before_switch {
             ops.push(Op::Shell {
                 what: "before_switch hook".into(),
-                command: render("hooks.before_switch", hook, &ctx)?,
+                command: render("hooks.before_switch", hook)?,
                 dir: Some(format!("releases/{version}")),
                 env: env.clone(),
                 timeout: None,
@@ -129,7 +136,7 @@ impl Deployer<'_> {
         if let Some(hook) = &self.env.config.hooks.after_switch {
             ops.push(Op::Shell {
                 what: "after_switch hook".into(),
-                command: render("hooks.after_switch", hook, &ctx)?,
+                command: render("hooks.after_switch", hook)?,
                 dir: None,
                 env: env.clone(),
                 timeout: None,
@@ -139,7 +146,7 @@ impl Deployer<'_> {
         if let (None, Some(restart)) = (slot, &self.env.config.restart) {
             ops.push(Op::Shell {
                 what: "restart command".into(),
-                command: render("restart", restart, &ctx)?,
+                command: render("restart", restart)?,
                 dir: None,
                 env,
                 timeout: None,
@@ -149,25 +156,58 @@ impl Deployer<'_> {
         Ok(ops)
     }
 
-    /// Switch, restart and health-check one host.
-    pub(super) fn activate(&self, i: usize, version: &str, extra: Vec<Op>) -> Result<(), String> {
-        let mut ops = self.activate_ops(i, Some(version))?;
-        ops.extend(extra);
+    /// Switch, restart and health-check one host: `intent` is recorded before the switch (in the
+    /// same round trip), `healthy` once the health check passed (or with the restart when there
+    /// is none).
+    pub(super) fn activate(
+        &self,
+        i: usize,
+        version: &str,
+        intent: HistoryEntry,
+        healthy: HistoryEntry,
+    ) -> Result<(), HostOpError> {
+        let mut ops = vec![Op::AppendHistory(intent)];
+        ops.extend(self.activate_ops(i, Some(version))?);
+        let probe = self.probe(i, version, None)?;
+        if probe.is_none() {
+            ops.push(Op::AppendHistory(healthy));
+            self.run(i, &ops)?;
+            self.on_host(i, format!("switched to {version}, restarted"));
+            return Ok(());
+        }
         self.run(i, &ops)?;
         self.on_host(i, format!("switched to {version}, restarted"));
-        if let Some(probe) = self.probe(i, version, None)? {
-            let cfg = self
-                .env
-                .config
-                .health_check
-                .as_ref()
-                .expect("probe implies config");
-            probe
-                .wait_healthy(self.host(i), cfg)
-                .map_err(|e| format!("health check failed: {e}"))?;
+        if let Some(probe) = probe {
+            self.wait_healthy(i, &probe)?;
             self.on_host(i, "healthy");
+            self.run(i, &[Op::AppendHistory(healthy)])?;
         }
         Ok(())
+    }
+
+    /// Wait until host `i` passes `probe` (retries, then `min_healthy_time`).
+    pub(super) fn wait_healthy(&self, i: usize, probe: &Probe) -> Result<(), HostOpError> {
+        let cfg = self
+            .env
+            .config
+            .health_check
+            .as_ref()
+            .expect("a probe implies a health check");
+        probe
+            .wait_healthy(self.host(i), self.http(), cfg)
+            .map_err(HostOpError::Health)
+    }
+
+    /// One probe attempt.
+    pub(super) fn probe_once(&self, i: usize, probe: &Probe) -> Result<(), String> {
+        let timeout = self
+            .env
+            .config
+            .health_check
+            .as_ref()
+            .map(|h| h.timeout())
+            .unwrap_or(Duration::from_secs(5));
+        probe.once(self.host(i), self.http(), timeout)
     }
 
     /// How many hosts of a rolling batch may be switched at once under `max_unavailable`,
@@ -195,7 +235,7 @@ impl Deployer<'_> {
                 // A host that ran nothing before serves nothing: it is not taken down.
                 let probe = self.probe(i, &version?, None).ok()??;
                 probe
-                    .once(self.host(i), cfg.timeout())
+                    .once(self.host(i), self.http(), cfg.timeout())
                     .err()
                     .map(|e| format!("{name} ({e})"))
             })

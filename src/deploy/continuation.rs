@@ -27,13 +27,19 @@ impl Deployer<'_> {
         st.updated_at = now();
         let op = [Op::WriteFile {
             path: ".tug/rollout.json".into(),
-            contents: serde_json::to_string(st).unwrap(),
+            contents: serde_json::to_string(st).expect("the rollout state serializes"),
         }];
         self.run_all_or_warn(&op, "record the rollout state");
     }
 
-    /// Promote, resume or abort the rollout stored on the hosts (from any machine).
-    pub fn continue_rollout(&self, how: Continuation) -> Result<RolloutOutcome, DeployError> {
+    /// Promote, resume or abort the rollout stored on the hosts (from any machine). `reason` (why
+    /// it is aborted) goes into history; an abort never marks the release bad: a person decided,
+    /// the release was not proven faulty.
+    pub fn continue_rollout(
+        &self,
+        how: Continuation,
+        reason: Option<&str>,
+    ) -> Result<RolloutOutcome, DeployError> {
         let states = self.read_states()?;
         let Some((mut st, interrupted)) = self.stored_rollout(&states) else {
             return Err(DeployError::NoRollout(self.env.name.clone()));
@@ -50,22 +56,27 @@ impl Deployer<'_> {
                 }
             }
         }
-        let verb = match how {
-            Continuation::Promote => "promote",
-            Continuation::Resume => "resume",
-            Continuation::Abort => "abort",
+        let action = match how {
+            Continuation::Promote => Action::Promote,
+            Continuation::Resume => Action::Resume,
+            Continuation::Abort => Action::Abort,
         };
-        self.take_over_lock(&st.id, &format!("rollout {} ({verb})", st.version))?;
-        let mut e = self.history_entry(0, verb, "started");
+        self.take_over_lock(&st.id, &format!("rollout {} ({action})", st.version))?;
+        let mut e = self.history_entry(0, action, Outcome::Started);
         e.to = Some(st.version.clone());
         e.id = Some(st.id.clone());
-        e.reason = Some(if interrupted && st.status == RolloutStatus::Running {
+        let why = if interrupted && st.status == RolloutStatus::Running {
             format!(
                 "continuing the interrupted rollout started by {}",
                 st.started_by
             )
         } else {
             st.paused_reason.clone().unwrap_or_default()
+        };
+        e.reason = Some(match reason {
+            Some(r) if why.is_empty() => r.to_string(),
+            Some(r) => format!("{r} ({why})"),
+            None => why,
         });
         self.append_history_all(&e);
         if how == Continuation::Abort {
@@ -79,8 +90,11 @@ impl Deployer<'_> {
                 })
                 .map(|(i, _)| self.host(i).name().to_string())
                 .collect();
-            let reason = format!("rollout aborted by {}", self.actor.id());
-            let outcome = self.fail(&mut st, &hosts, &reason);
+            let reason = match reason {
+                Some(r) => format!("rollout aborted by {}: {r}", self.actor.id()),
+                None => format!("rollout aborted by {}", self.actor.id()),
+            };
+            let outcome = self.fail(&mut st, &hosts, &reason, Blame::NotTheRelease)?;
             return Ok(match outcome {
                 RolloutOutcome::RolledBack {
                     version, reverted, ..
@@ -117,8 +131,17 @@ impl Deployer<'_> {
                 path: ".tug/pause".into(),
                 contents: body,
             }];
-            for r in self.par(&self.all(), |i| self.run(i, &op)) {
-                r.map_err(DeployError::Failed)?;
+            for (i, r) in self
+                .par(&self.all(), |i| self.run(i, &op))
+                .into_iter()
+                .enumerate()
+            {
+                r.map_err(|e| {
+                    DeployError::Failed(format!(
+                        "{}: cannot request the pause: {e}",
+                        self.host(i).name()
+                    ))
+                })?;
             }
         }
         Ok(st)

@@ -15,16 +15,18 @@ pub(super) use crate::config::deploy::{parse_duration, RollbackScope, StrategyKi
 
 pub(super) use super::analysis::{self, QueryContext, Verdict};
 pub(super) use super::health::Probe;
+pub(super) use super::hostop::HostOpError;
 pub(super) use super::hoststate::{
     self as hs, HistoryEntry, HostState, LockRecord, PlanStep, RolloutState, RolloutStatus,
 };
+pub(super) use super::hoststate::{Action, Outcome};
 pub(super) use super::ops::{self, Op};
 pub(super) use super::target::{Host, HostError};
 pub(super) use super::verify::Release;
-pub(super) use super::{render, Actor, DeployError, Environment, Event};
+pub(super) use super::{render, Actor, DeployError, Environment, Event, MixedHost};
 
 pub(super) use super::plan::build_plan;
-pub use super::rollback::previous_good;
+pub use super::rollback::choose_target;
 
 pub(super) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -69,6 +71,9 @@ pub struct RolloutPlan {
     pub version: String,
     pub steps: Vec<PlanStep>,
     pub hosts: Vec<HostPreflight>,
+    /// The release is marked bad in the environment: the newest mark, and where it was found.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bad: Option<hs::HostBadMark>,
 }
 
 impl RolloutPlan {
@@ -94,12 +99,35 @@ pub struct HostMove {
 /// What `tug rollback` will do.
 #[derive(Debug, Clone, Serialize)]
 pub struct RollbackPlan {
+    /// The one release every host goes to (or `--to V`).
+    pub target: String,
+    /// Why this target: `--to`, the newest release that ran healthy on every host, or the
+    /// target an earlier rollback that left hosts out recorded.
+    pub why: String,
     pub moves: Vec<HostMove>,
     /// Hosts that did not answer and are left as they are (`--skip-unreachable`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unreachable: Vec<HostResult>,
+    /// Operations a killed tug left unrecorded on the hosts (resolved by this rollback).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interrupted: Vec<HistoryEntry>,
+    /// The release being left (marked bad where it runs).
+    #[serde(skip)]
+    pub(super) leaving: Option<String>,
     #[serde(skip)]
     pub(super) records: BTreeMap<String, (String, String, u64)>,
+}
+
+/// How a rollback went (when every host reached its target).
+#[derive(Debug, Clone, Serialize)]
+pub struct RollbackReport {
+    pub target: String,
+    /// Hosts switched to the target.
+    pub moved: Vec<HostResult>,
+    /// Hosts that already ran the target.
+    pub already: Vec<String>,
+    /// Hosts left out (unreachable): the next `tug rollback` moves them to the same target.
+    pub left_out: Vec<String>,
 }
 
 /// The result of a rollback per host.
@@ -114,12 +142,16 @@ pub struct HostResult {
 #[derive(Debug, Clone, Serialize)]
 pub struct HostStatus {
     pub host: String,
-    pub reachable: Result<(), String>,
+    pub reachable: bool,
+    /// Why it is not reachable.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
     pub current: Option<String>,
-    /// None: no health check configured (or host unreachable).
-    pub health: Option<Result<(), String>>,
+    /// `None`: no health check configured (or host unreachable).
+    pub health: Option<Health>,
     pub lock: Option<LockRecord>,
     pub diverges: bool,
+    /// Why the release it runs is marked bad (anywhere in the environment).
     pub bad_current: Option<String>,
     pub releases: Vec<String>,
     /// Blue-green: the live slot.
@@ -128,12 +160,31 @@ pub struct HostStatus {
     /// Blue-green: the other slot and what it runs (`blue: 1.0.0`), warm for a switch back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub standby: Option<String>,
+    /// Operations a killed tug announced here and never recorded the end of.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub interrupted: Vec<HistoryEntry>,
+    /// The last operation on this host failed and left it on another release than intended.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failed: Option<String>,
+}
+
+/// The result of a health probe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "error", rename_all = "kebab-case")]
+pub enum Health {
+    Healthy,
+    Unhealthy(String),
 }
 
 /// `tug status`.
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusReport {
     pub hosts: Vec<HostStatus>,
+    /// The releases marked bad in the environment, with where and why.
+    pub bad: BTreeMap<String, hs::HostBadMark>,
+    /// A rollback that left hosts out: their target.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending_rollback: Option<hs::PendingRollback>,
     /// The version most hosts run.
     pub fleet_version: Option<String>,
     pub rollout: Option<RolloutState>,
@@ -146,10 +197,10 @@ impl StatusReport {
     pub fn converged(&self) -> bool {
         self.rollout.is_none()
             && self.hosts.iter().all(|h| {
-                h.reachable.is_ok()
+                h.reachable
                     && !h.diverges
                     && h.current.is_some()
-                    && !matches!(h.health, Some(Err(_)))
+                    && !matches!(h.health, Some(Health::Unhealthy(_)))
             })
     }
 }
@@ -170,14 +221,51 @@ pub enum Continuation {
     Abort,
 }
 
+/// Whether a failed rollout is the release's fault: then it is marked bad in the environment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blame {
+    /// A health check, an analysis, a hook or the restart failed.
+    Release,
+    /// Something else stopped it (a host unreachable, a config error, a person's abort).
+    NotTheRelease,
+}
+
 /// Runs operations on one environment as one actor, reporting progress.
 pub struct Deployer<'a> {
-    pub env: &'a Environment,
+    pub env: Environment,
     pub actor: Actor,
-    pub progress: &'a (dyn Fn(Event) + Sync),
+    pub progress: Box<dyn Fn(Event) + Sync + 'a>,
+    /// The environment variables of this run, for `{{ env.NAME }}` in deploy templates (the
+    /// engine never reads the process environment itself).
+    pub vars: BTreeMap<String, String>,
+    http: std::sync::OnceLock<super::health::HttpClient>,
+}
+
+impl<'a> Deployer<'a> {
+    pub fn new(
+        env: Environment,
+        actor: Actor,
+        vars: BTreeMap<String, String>,
+        progress: impl Fn(Event) + Sync + 'a,
+    ) -> Deployer<'a> {
+        Deployer {
+            env,
+            actor,
+            progress: Box::new(progress),
+            vars,
+            http: std::sync::OnceLock::new(),
+        }
+    }
 }
 
 impl Deployer<'_> {
+    /// The HTTP client of this run (health probes, Prometheus), made on first use.
+    pub(super) fn http(&self) -> &super::health::HttpClient {
+        self.http.get_or_init(|| {
+            super::health::HttpClient::new().expect("a current-thread tokio runtime starts")
+        })
+    }
+
     pub(super) fn host(&self, i: usize) -> &dyn Host {
         self.env.hosts[i].as_ref()
     }
@@ -227,17 +315,28 @@ impl Deployer<'_> {
         })
     }
 
-    /// Run operations on a host; a failure becomes an error with its stderr.
-    pub(super) fn run(&self, i: usize, ops: &[Op]) -> Result<String, String> {
-        let out = self.host(i).run(ops).map_err(|e| e.to_string())?;
+    /// Run operations on a host; a failure becomes an error with its exit code and stderr.
+    pub(super) fn run(&self, i: usize, ops: &[Op]) -> Result<String, HostOpError> {
+        let started = std::time::Instant::now();
+        let out = self.host(i).run(ops)?;
+        tracing::debug!(
+            host = self.host(i).name(),
+            ops = ops.len(),
+            status = out.status,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "host operations"
+        );
         if out.ok() {
             Ok(out.stdout)
         } else {
             let err = out.stderr.trim();
-            Err(if err.is_empty() {
-                format!("exited {}", out.status)
-            } else {
-                err.to_string()
+            Err(HostOpError::Failed {
+                code: out.status,
+                message: if err.is_empty() {
+                    format!("exited {}", out.status)
+                } else {
+                    err.to_string()
+                },
             })
         }
     }
@@ -253,6 +352,14 @@ impl Deployer<'_> {
         })
     }
 
+    /// [`Self::read_state`] inside a host operation.
+    pub(super) fn read_state_op(&self, i: usize) -> Result<HostState, HostOpError> {
+        self.read_state(i).map_err(|e| match e {
+            DeployError::Host(h) => HostOpError::Unreachable(h),
+            other => HostOpError::State(other.to_string()),
+        })
+    }
+
     /// Every host's state; the first unreachable host is an error.
     pub(super) fn read_states(&self) -> Result<Vec<HostState>, DeployError> {
         self.par(&self.all(), |i| self.read_state(i))
@@ -260,25 +367,32 @@ impl Deployer<'_> {
             .collect()
     }
 
-    pub(super) fn history_entry(&self, i: usize, action: &str, outcome: &str) -> HistoryEntry {
+    pub(super) fn history_entry(&self, i: usize, action: Action, outcome: Outcome) -> HistoryEntry {
         HistoryEntry {
             time: now(),
             actor: self.actor.id(),
-            action: action.into(),
+            action,
             host: self.host(i).name().to_string(),
             from: None,
             to: None,
             digest: None,
-            outcome: outcome.into(),
+            outcome,
             reason: None,
             id: None,
+            step: None,
             insecure_skip_verify: false,
         }
     }
 
     /// The history line of rollout `st` moving host `i` (from where the rollout found it).
-    pub(super) fn rollout_entry(&self, i: usize, st: &RolloutState, outcome: &str) -> HistoryEntry {
-        let mut e = self.history_entry(i, "rollout", outcome);
+    pub(super) fn rollout_entry(
+        &self,
+        i: usize,
+        st: &RolloutState,
+        outcome: Outcome,
+    ) -> HistoryEntry {
+        let mut e = self.history_entry(i, Action::Rollout, outcome);
+        e.step = Some(st.next_step + 1);
         e.from = st.from.get(self.host(i).name()).cloned().flatten();
         e.to = Some(st.version.clone());
         e.digest = Some(st.sha256.clone());

@@ -24,69 +24,120 @@ impl Deployer<'_> {
         self.lock_hosts(&self.all(), id, operation)
     }
 
-    /// Take the lock on the hosts `idx`, or on none of them.
+    /// Take the lock on the hosts `idx`, or on none of them. A lock whose holder is provably gone
+    /// (this machine, its pid not running) is taken over, recorded in history; any other holder
+    /// stops it (exit 5 naming the holder).
     pub(super) fn lock_hosts(
         &self,
         idx: &[usize],
         id: &str,
         operation: &str,
     ) -> Result<(), DeployError> {
+        let _span =
+            tracing::info_span!("lock", environment = %self.env.name, id, operation).entered();
         let lock = self.lock_record(id, operation);
-        let op = [Op::AcquireLock(lock)];
-        let results = self.par(idx, |i| self.host(i).run(&op));
+        let results = self.par(idx, |i| self.acquire(i, &lock));
         let mut failure = None;
-        for (i, r) in idx.iter().copied().zip(results) {
-            match r {
-                Ok(out) if out.ok() => {}
-                Ok(out) if out.status == ops::LOCK_HELD => {
-                    let body = out
-                        .stdout
-                        .split_once("@@held")
-                        .map(|x| x.1)
-                        .unwrap_or("")
-                        .trim();
-                    let err = match serde_json::from_str::<LockRecord>(body) {
-                        Ok(holder) => DeployError::LockHeld {
-                            host: self.host(i).name().into(),
-                            stale: holder.is_stale(&self.actor.machine),
-                            holder: Box::new(holder),
-                        },
-                        Err(_) => DeployError::Failed(format!(
-                            "{}: .tug/lock exists but is unreadable; remove it with `tug unlock {} --force --reason TEXT`",
-                            self.host(i).name(),
-                            self.env.name
-                        )),
-                    };
-                    failure.get_or_insert(err);
-                }
-                Ok(out) => {
-                    failure.get_or_insert(DeployError::Failed(format!(
-                        "{}: cannot take the lock: {}",
-                        self.host(i).name(),
-                        out.stderr.trim()
-                    )));
-                }
-                Err(e) => {
-                    failure.get_or_insert(e.into());
-                }
+        for r in results {
+            if let Err(err) = r {
+                failure.get_or_insert(err);
             }
         }
         if let Some(err) = failure {
+            tracing::info!(error = %err, "lock not taken");
             self.unlock_hosts(idx, id);
             return Err(err);
         }
+        tracing::debug!(hosts = idx.len(), "locked");
         Ok(())
+    }
+
+    /// Take `lock` on host `i`, taking over from a holder that is provably gone.
+    fn acquire(&self, i: usize, lock: &LockRecord) -> Result<(), DeployError> {
+        let name = self.host(i).name();
+        let op = [Op::AcquireLock(lock.clone())];
+        let mut taken_over = false;
+        loop {
+            let out = self.host(i).run(&op)?;
+            if out.ok() {
+                return Ok(());
+            }
+            if out.status != ops::LOCK_HELD {
+                return Err(DeployError::Failed(format!(
+                    "{name}: cannot take the lock: {}",
+                    out.stderr.trim()
+                )));
+            }
+            let body = out
+                .stdout
+                .split_once("@@held")
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim();
+            let Ok(holder) = serde_json::from_str::<LockRecord>(body) else {
+                return Err(DeployError::Failed(format!(
+                    "{name}: .tug/lock exists but is unreadable; remove it with `tug unlock {} --force --reason TEXT`",
+                    self.env.name
+                )));
+            };
+            let liveness = holder.liveness(&self.actor.machine);
+            if liveness != hs::LockLiveness::HolderGone || taken_over {
+                return Err(DeployError::LockHeld {
+                    host: name.into(),
+                    stale: liveness != hs::LockLiveness::Held,
+                    holder: Box::new(holder),
+                });
+            }
+            // Remove it only if it still is that holder's (a second tug taking over at the same
+            // moment loses the O_EXCL race above), and say so in history.
+            let mut e = self.history_entry(i, Action::Unlock, Outcome::TakenOver);
+            e.id = Some(lock.id.clone());
+            e.reason = Some(format!(
+                "lock held by {} whose process is gone; taken over for {}",
+                holder.describe(),
+                lock.operation
+            ));
+            tracing::info!(host = name, holder = %holder.describe(), "taking over a lock whose holder is gone");
+            self.run(
+                i,
+                &[
+                    Op::ReleaseLock {
+                        id: holder.id.clone(),
+                    },
+                    Op::AppendHistory(e),
+                ],
+            )
+            .map_err(|e| DeployError::Failed(format!("{name}: cannot take over the lock: {e}")))?;
+            self.on_host(
+                i,
+                format!(
+                    "took over the lock of {} (its process is gone)",
+                    holder.describe()
+                ),
+            );
+            taken_over = true;
+        }
     }
 
     /// Overwrite the lock with ours (only for continuing the rollout that holds it).
     pub(super) fn take_over_lock(&self, id: &str, operation: &str) -> Result<(), DeployError> {
         let lock = self.lock_record(id, operation);
+        tracing::info!(environment = %self.env.name, id, operation, "taking over the rollout's lock");
         let op = [Op::WriteFile {
             path: ".tug/lock".into(),
-            contents: serde_json::to_string(&lock).unwrap(),
+            contents: serde_json::to_string(&lock).expect("a lock record serializes"),
         }];
-        for r in self.par(&self.all(), |i| self.run(i, &op)) {
-            r.map_err(DeployError::Failed)?;
+        for (i, r) in self
+            .par(&self.all(), |i| self.run(i, &op))
+            .into_iter()
+            .enumerate()
+        {
+            r.map_err(|e| {
+                DeployError::Failed(format!(
+                    "{}: cannot take the lock: {e}",
+                    self.host(i).name()
+                ))
+            })?;
         }
         Ok(())
     }
@@ -110,6 +161,7 @@ impl Deployer<'_> {
     }
 
     pub(super) fn unlock_hosts(&self, idx: &[usize], id: &str) {
+        tracing::debug!(environment = %self.env.name, id, hosts = idx.len(), "unlock");
         let op = [Op::ReleaseLock { id: id.into() }];
         for (i, r) in idx.iter().copied().zip(self.par(idx, |i| self.run(i, &op))) {
             if let Err(e) = r {

@@ -129,6 +129,7 @@ for d in releases/*/; do
 done
 printf '@@lock\n'; cat .tug/lock 2>/dev/null; echo
 printf '@@rollout\n'; cat .tug/rollout.json 2>/dev/null; echo
+printf '@@rollback\n'; cat .tug/rollback.json 2>/dev/null; echo
 printf '@@pause\n'; [ -f .tug/pause ] && echo yes
 printf '@@free\n'; df -Pk . 2>/dev/null | awk 'NR==2 {print $4}'
 printf '@@history\n'; tail -n 2000 .tug/history.jsonl 2>/dev/null
@@ -335,13 +336,8 @@ fn read_lossy(path: &Path) -> Option<String> {
 }
 
 fn free_kib(path: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return None;
-    }
-    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64) / 1024)
+    let st = nix::sys::statvfs::statvfs(path).ok()?;
+    Some((st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64) / 1024)
 }
 
 /// The last `n` lines of a file (reading only its tail when it is large).
@@ -419,6 +415,11 @@ fn read_state(root: &Path, out: &mut String) {
         out,
         "@@rollout\n{}",
         read_lossy(&root.join(".tug/rollout.json")).unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "@@rollback\n{}",
+        read_lossy(&root.join(".tug/rollback.json")).unwrap_or_default()
     );
     out.push_str("@@pause\n");
     if root.join(".tug/pause").is_file() {
@@ -832,14 +833,15 @@ mod tests {
         let entry = HistoryEntry {
             time: "t".into(),
             actor: "a@m".into(),
-            action: "rollout".into(),
+            action: crate::deploy::hoststate::Action::Rollout,
             host: "h".into(),
             from: None,
             to: Some("1.0.0".into()),
             digest: None,
-            outcome: "success".into(),
+            outcome: crate::deploy::hoststate::Outcome::Success,
             reason: Some("it's \"quoted\" $(x)".into()),
             id: Some("one".into()),
+            step: Some(2),
             insecure_skip_verify: false,
         };
         let mark = BadMark {

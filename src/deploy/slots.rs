@@ -34,11 +34,8 @@ impl Deployer<'_> {
             .map(|(slot, _)| slot.clone())
     }
 
-    /// Point the idle slot of host `i` at `version`, restart it and wait until it is healthy;
-    /// `current` does not move. Returns the slot.
-    pub(super) fn prepare_slot(&self, i: usize, version: &str) -> Result<String, String> {
-        let state = self.read_state(i).map_err(|e| e.to_string())?;
-        let slot = self.idle_slot(&state);
+    /// The ops that point `slot` of host `i` at `version` and restart its instance.
+    fn slot_ops(&self, i: usize, slot: &str, version: &str) -> Result<Vec<Op>, HostOpError> {
         let mut ops = vec![Op::Switch {
             link: format!("slots/{slot}"),
             to: Some(format!("../releases/{version}")),
@@ -49,24 +46,91 @@ impl Deployer<'_> {
                 command: render(
                     "restart",
                     restart,
-                    self.host_context(i, version, Some(&slot)),
-                )?,
+                    self.host_context(i, version, Some(slot)),
+                )
+                .map_err(HostOpError::Template)?,
                 dir: None,
-                env: self.command_env(i, version, Some(&slot)),
+                env: self.command_env(i, version, Some(slot)),
                 timeout: None,
                 code: ops::RESTART_FAILED,
             });
         }
-        self.run(i, &ops)?;
-        self.on_host(i, format!("slot {slot} runs {version}, restarted"));
-        if let Some(probe) = self.probe(i, version, Some(&slot))? {
-            let cfg = self.env.config.health_check.as_ref().expect("probe");
-            probe
-                .wait_healthy(self.host(i), cfg)
-                .map_err(|e| format!("health check failed: {e}"))?;
-            self.on_host(i, format!("slot {slot} healthy"));
+        Ok(ops)
+    }
+
+    /// Point the idle slot of host `i` at `version`, restart it and wait until it is healthy;
+    /// `current` does not move. Returns the slot. When that fails, the slot is given back its
+    /// previous release (restarted, health-checked) so the warm way back stays; if even that
+    /// fails, the slot's link is removed, so neither `status` nor a rollback takes it for warm.
+    pub(super) fn prepare_slot(
+        &self,
+        i: usize,
+        version: &str,
+    ) -> Result<(String, Option<String>), HostOpError> {
+        let state = self.read_state_op(i)?;
+        let slot = self.idle_slot(&state);
+        let previous = state.slots.get(&slot).cloned();
+        let res = (|| {
+            self.run(i, &self.slot_ops(i, &slot, version)?)?;
+            self.on_host(i, format!("slot {slot} runs {version}, restarted"));
+            if let Some(probe) = self.probe(i, version, Some(&slot))? {
+                self.wait_healthy(i, &probe)?;
+                self.on_host(i, format!("slot {slot} healthy"));
+            }
+            Ok(())
+        })();
+        if let Err(e) = res {
+            self.restore_slot(i, &slot, previous.as_deref(), version);
+            return Err(e);
         }
-        Ok(slot)
+        Ok((slot, previous))
+    }
+
+    /// After a failed prepare: bring `slot` back to `previous` (warm again), or unlink it.
+    pub(super) fn restore_slot(&self, i: usize, slot: &str, previous: Option<&str>, failed: &str) {
+        let restored = previous.filter(|p| *p != failed).map(|p| {
+            (|| {
+                self.run(i, &self.slot_ops(i, slot, p)?)?;
+                if let Some(probe) = self.probe(i, p, Some(slot))? {
+                    self.wait_healthy(i, &probe)?;
+                }
+                Ok::<_, HostOpError>(())
+            })()
+        });
+        match restored {
+            Some(Ok(())) => self.on_host(
+                i,
+                format!(
+                    "slot {slot} runs {} again, warm",
+                    previous.unwrap_or_default()
+                ),
+            ),
+            other => {
+                let unlink = [Op::Switch {
+                    link: format!("slots/{slot}"),
+                    to: None,
+                }];
+                let why = match other {
+                    Some(Err(e)) => format!(
+                        "cannot bring back {} in slot {slot} ({})",
+                        previous.unwrap_or_default(),
+                        e.line()
+                    ),
+                    _ => format!("slot {slot} ran nothing before"),
+                };
+                match self.run(i, &unlink) {
+                    Ok(_) => self.warn(format!(
+                        "{}: {why}: slot {slot} is not warm (unlinked)",
+                        self.host(i).name()
+                    )),
+                    Err(e) => self.warn(format!(
+                        "{}: {why}, and cannot unlink it: {}",
+                        self.host(i).name(),
+                        e.line()
+                    )),
+                }
+            }
+        }
     }
 
     /// The operations that bring `version` back to life on a blue-green host without a restart:
@@ -77,7 +141,7 @@ impl Deployer<'_> {
         i: usize,
         state: &HostState,
         version: Option<&str>,
-    ) -> Result<Vec<Op>, String> {
+    ) -> Result<Vec<Op>, HostOpError> {
         let Some(version) = version else {
             return Ok(vec![Op::Switch {
                 link: "current".into(),

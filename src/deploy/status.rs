@@ -12,6 +12,12 @@ impl Deployer<'_> {
             .iter()
             .filter_map(|s| s.as_ref().ok().cloned())
             .collect();
+        let ok_names: Vec<String> = states
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.is_ok())
+            .map(|(i, _)| self.host(i).name().to_string())
+            .collect();
         let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
         for s in &ok_states {
             if let Some(c) = &s.current {
@@ -27,25 +33,35 @@ impl Deployer<'_> {
             let cur = s.current.as_ref()?;
             let probe = match self.probe(i, cur, s.live_slot.as_deref()) {
                 Ok(p) => p?,
-                Err(e) => return Some(Err(e)),
+                Err(e) => return Some(Health::Unhealthy(e.line())),
             };
-            let timeout = self
-                .env
-                .config
-                .health_check
-                .as_ref()
-                .map(|h| h.timeout())
-                .unwrap_or(Duration::from_secs(5));
-            Some(probe.once(self.host(i), timeout))
+            Some(match self.probe_once(i, &probe) {
+                Ok(()) => Health::Healthy,
+                Err(e) => Health::Unhealthy(e),
+            })
         });
         let stored = self.stored_rollout(&ok_states);
+        let mut bad = BTreeMap::new();
+        for s in &ok_states {
+            for v in s.bad.keys() {
+                if !bad.contains_key(v) {
+                    if let Some(m) = hs::bad_mark(&ok_states, v, |k| {
+                        ok_names.get(k).map(String::as_str).unwrap_or("?")
+                    }) {
+                        bad.insert(v.clone(), m);
+                    }
+                }
+            }
+        }
+        let pending_rollback = ok_states.iter().find_map(|s| s.pending_rollback.clone());
         let hosts = states
             .iter()
             .enumerate()
             .map(|(i, s)| match s {
                 Ok(s) => HostStatus {
                     host: self.host(i).name().into(),
-                    reachable: Ok(()),
+                    reachable: true,
+                    error: None,
                     current: s.current.clone(),
                     health: health[i].clone(),
                     lock: s.lock.clone(),
@@ -53,8 +69,8 @@ impl Deployer<'_> {
                     bad_current: s
                         .current
                         .as_ref()
-                        .and_then(|c| s.bad.get(c))
-                        .map(|b| b.reason.clone()),
+                        .and_then(|c| bad.get(c))
+                        .map(|b: &hs::HostBadMark| b.mark.reason.clone()),
                     releases: s.releases.keys().cloned().collect(),
                     live_slot: s.live_slot.clone(),
                     standby: s
@@ -63,10 +79,38 @@ impl Deployer<'_> {
                         .filter(|(k, _)| Some(k.as_str()) != s.live_slot.as_deref())
                         .map(|(k, v)| format!("{k}: {v}"))
                         .next(),
+                    interrupted: hs::dangling_intents(&s.history)
+                        .into_iter()
+                        .filter(|e| {
+                            // A rollout in progress (its lock is live) is not interrupted.
+                            !s.lock.as_ref().is_some_and(|l| {
+                                Some(&l.id) == e.id.as_ref() && !l.is_stale(&self.actor.machine)
+                            })
+                        })
+                        .cloned()
+                        .collect(),
+                    failed: s
+                        .history
+                        .iter()
+                        .rev()
+                        .find(|e| e.outcome != Outcome::Intent)
+                        .filter(|e| {
+                            e.outcome == Outcome::Failed
+                                && matches!(e.action, Action::Revert | Action::Rollback)
+                        })
+                        .map(|e| {
+                            format!(
+                                "{} to {} failed: {}",
+                                e.action,
+                                e.to.as_deref().unwrap_or("no release"),
+                                e.reason.as_deref().unwrap_or("")
+                            )
+                        }),
                 },
                 Err(e) => HostStatus {
                     host: self.host(i).name().into(),
-                    reachable: Err(e.to_string()),
+                    reachable: false,
+                    error: Some(e.to_string()),
                     current: None,
                     health: None,
                     lock: None,
@@ -75,11 +119,15 @@ impl Deployer<'_> {
                     releases: Vec::new(),
                     live_slot: None,
                     standby: None,
+                    interrupted: Vec::new(),
+                    failed: None,
                 },
             })
             .collect();
         StatusReport {
             hosts,
+            bad,
+            pending_rollback,
             fleet_version,
             rollout_interrupted: stored.as_ref().is_some_and(|(_, i)| *i),
             rollout: stored.map(|(s, _)| s),
@@ -91,13 +139,29 @@ impl Deployer<'_> {
         let states = self.read_states()?;
         let mut merged: Vec<MergedHistory> = Vec::new();
         let mut index: BTreeMap<String, usize> = BTreeMap::new();
-        let mut all: Vec<HistoryEntry> = states.into_iter().flat_map(|s| s.history).collect();
+        let mut all: Vec<HistoryEntry> = Vec::new();
+        for s in states {
+            // An intent followed by its outcome says nothing more; one left open was cut short.
+            let dangling: Vec<HistoryEntry> = hs::dangling_intents(&s.history)
+                .into_iter()
+                .cloned()
+                .collect();
+            all.extend(s.history.into_iter().filter_map(|mut e| {
+                if e.outcome != Outcome::Intent {
+                    return Some(e);
+                }
+                dangling.contains(&e).then(|| {
+                    e.outcome = Outcome::Interrupted;
+                    e
+                })
+            }));
+        }
         all.sort_by(|a, b| a.time.cmp(&b.time));
         for e in all {
             let key = match &e.id {
                 Some(id) => format!(
-                    "{id}|{}|{}|{:?}|{:?}|{:?}",
-                    e.action, e.outcome, e.from, e.to, e.reason
+                    "{id}|{}|{}|{:?}|{:?}|{:?}|{:?}",
+                    e.action, e.outcome, e.from, e.to, e.reason, e.step
                 ),
                 None => format!("{}|{}|{}|{}", e.time, e.action, e.outcome, e.host),
             };
@@ -124,7 +188,7 @@ impl Deployer<'_> {
         let mut removed = Vec::new();
         for (i, s) in states.iter().enumerate() {
             if let Some(l) = &s.lock {
-                let mut e = self.history_entry(i, "unlock", "forced");
+                let mut e = self.history_entry(i, Action::Unlock, Outcome::Forced);
                 e.reason = Some(format!("{reason} (lock held by {})", l.describe()));
                 e.id = Some(l.id.clone());
                 self.run(
@@ -134,7 +198,12 @@ impl Deployer<'_> {
                         Op::AppendHistory(e),
                     ],
                 )
-                .map_err(DeployError::Failed)?;
+                .map_err(|e| {
+                    DeployError::Failed(format!(
+                        "{}: cannot remove the lock: {e}",
+                        self.host(i).name()
+                    ))
+                })?;
                 removed.push((self.host(i).name().to_string(), l.clone()));
             }
         }

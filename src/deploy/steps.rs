@@ -3,11 +3,19 @@
 #[allow(unused_imports)]
 use super::engine::*;
 
-impl Deployer<'_> {
-    // ---------------------------------------------------------------- rollout
+/// A host whose switch failed, and how switching it back went.
+pub(super) struct StepFailure {
+    pub error: HostOpError,
+    pub reverted: Result<(), HostOpError>,
+}
 
+impl Deployer<'_> {
     /// Preflight and plan a rollout of `release` (nothing is changed).
     pub fn plan(&self, release: &Release) -> Result<(RolloutPlan, Vec<HostState>), DeployError> {
+        self.plan_states(release)
+    }
+
+    fn plan_states(&self, release: &Release) -> Result<(RolloutPlan, Vec<HostState>), DeployError> {
         self.phase("preflight");
         let states = self.read_states()?;
         if let Some((st, interrupted)) = self.stored_rollout(&states) {
@@ -81,22 +89,32 @@ impl Deployer<'_> {
             });
         }
         let steps = build_plan(&self.env.config.strategy, &pending);
+        let bad = hs::bad_mark(&states, &release.version, |k| self.host(k).name());
         Ok((
             RolloutPlan {
                 version: release.version.clone(),
                 steps,
                 hosts,
+                bad,
             },
             states,
         ))
     }
 
-    /// Roll `release` out to the environment.
-    pub fn rollout(&self, release: &Release) -> Result<RolloutOutcome, DeployError> {
+    /// Roll `release` out to the environment; a release marked bad in the environment is refused
+    /// unless `force`.
+    pub fn rollout(&self, release: &Release, force: bool) -> Result<RolloutOutcome, DeployError> {
         let (plan, states) = self.plan(release)?;
         let problems = plan.problems();
         if !problems.is_empty() {
             return Err(DeployError::Preflight(problems));
+        }
+        if let (Some(bad), false) = (&plan.bad, force) {
+            return Err(DeployError::MarkedBad {
+                version: release.version.clone(),
+                host: bad.host.clone(),
+                mark: bad.mark.clone(),
+            });
         }
         if plan.steps.is_empty() {
             return Ok(RolloutOutcome::NothingToDo {
@@ -133,12 +151,15 @@ impl Deployer<'_> {
             artifact: release.artifact.clone(),
             sha256: release.sha256.clone(),
         }];
-        let staged = self.par(&self.all(), |i| -> Result<(), String> {
+        let staged = self.par(&self.all(), |i| -> Result<(), HostOpError> {
             if plan.hosts[i].upload {
-                let out = self.host(i).run(&receive).map_err(|e| e.to_string())?;
-                if !out.ok() {
-                    return Err(format!("upload failed: {}", out.stderr.trim()));
-                }
+                self.run(i, &receive).map_err(|e| match e {
+                    HostOpError::Failed { code, message } => HostOpError::Failed {
+                        code,
+                        message: format!("upload failed: {message}"),
+                    },
+                    other => other,
+                })?;
                 self.on_host(i, "uploaded, digest verified");
             } else {
                 self.run(i, &verify)?;
@@ -183,13 +204,14 @@ impl Deployer<'_> {
             prepared: Vec::new(),
             canary: Vec::new(),
             in_flight: Vec::new(),
+            standby_before: BTreeMap::new(),
             started_by: self.actor.id(),
             started_at: now(),
             updated_at: now(),
             insecure_skip_verify: release.insecure_skip_verify,
         };
         if release.insecure_skip_verify {
-            let mut e = self.history_entry(0, "rollout", "started");
+            let mut e = self.history_entry(0, Action::Rollout, Outcome::Started);
             e.to = Some(release.version.clone());
             e.id = Some(id.clone());
             e.insecure_skip_verify = true;
@@ -231,7 +253,7 @@ impl Deployer<'_> {
         self.par(&self.all(), |i| {
             let _ = self.run(i, &[Op::RemoveFiles(vec![".tug/pause".into()])]);
         });
-        let mut e = self.history_entry(0, "rollout", "paused");
+        let mut e = self.history_entry(0, Action::Rollout, Outcome::Paused);
         e.to = Some(st.version.clone());
         e.id = Some(st.id.clone());
         e.reason = Some(reason.clone());
@@ -272,17 +294,16 @@ impl Deployer<'_> {
                     ));
                     st.in_flight = self.names(&todo);
                     self.save_state(st);
-                    let switch_one = |i: usize| {
-                        let e = self.rollout_entry(i, st, "switched");
-                        let res = self
-                            .activate(i, &st.version, vec![Op::AppendHistory(e)])
-                            .map_err(|why| one_line(&why));
-                        if let Err(why) = &res {
-                            // Switch a failing host back at once.
-                            self.on_host(i, format!("failed: {why}"));
-                            let _ = self.revert_host(i, st, why);
-                        }
-                        res
+                    let switch_one = |i: usize| -> Result<(), StepFailure> {
+                        let intent = self.rollout_entry(i, st, Outcome::Intent);
+                        let healthy = self.rollout_entry(i, st, Outcome::Healthy);
+                        let Err(e) = self.activate(i, &st.version, intent, healthy) else {
+                            return Ok(());
+                        };
+                        // Switch a failing host back at once.
+                        self.on_host(i, format!("failed: {}", e.line()));
+                        let reverted = self.revert_host(i, st, &e.line());
+                        Err(StepFailure { error: e, reverted })
                     };
                     // At most `limit` hosts at a time; a failure stops the batch there.
                     let mut results = Vec::new();
@@ -295,7 +316,6 @@ impl Deployer<'_> {
                         }
                     }
                     let mut failures = Vec::new();
-                    let mut failed_hosts = Vec::new();
                     for (i, r) in results {
                         let name = self.host(i).name().to_string();
                         match r {
@@ -303,22 +323,12 @@ impl Deployer<'_> {
                                 st.switched.push(name.clone());
                                 st.canary.push(name);
                             }
-                            Err(e) => {
-                                failures.push(format!("{name}: {e}"));
-                                failed_hosts.push(name);
-                            }
+                            Err(f) => failures.push((name, f)),
                         }
                     }
                     st.in_flight.clear();
                     if !failures.is_empty() {
-                        let reason = failures.join("; ");
-                        let hosts = st.switched.clone();
-                        let mut outcome = self.fail(st, &hosts, &reason);
-                        // The failed hosts were switched back at once: they count as reverted.
-                        if let RolloutOutcome::RolledBack { reverted, .. } = &mut outcome {
-                            reverted.extend(failed_hosts);
-                        }
-                        return Ok(outcome);
+                        return self.fail_step(st, failures);
                     }
                 }
                 PlanStep::Prepare(hosts) => {
@@ -332,31 +342,34 @@ impl Deployer<'_> {
                         n + 1,
                         self.names(&todo).join(", ")
                     ));
-                    let results = self.par(&todo, |i| {
-                        self.prepare_slot(i, &st.version).map_err(|e| one_line(&e))
-                    });
+                    let results = self.par(&todo, |i| self.prepare_slot(i, &st.version));
                     let mut failures = Vec::new();
-                    let mut failed = Vec::new();
+                    let mut blame = Blame::NotTheRelease;
                     for (k, r) in results.into_iter().enumerate() {
                         let name = self.host(todo[k]).name().to_string();
                         match r {
-                            Ok(_) => st.prepared.push(name),
+                            Ok((_, previous)) => {
+                                st.standby_before.insert(name.clone(), previous);
+                                st.prepared.push(name);
+                            }
                             Err(e) => {
-                                self.on_host(todo[k], format!("failed: {e}"));
-                                failures.push(format!("{name}: {e}"));
-                                failed.push(name);
+                                self.on_host(todo[k], format!("failed: {}", e.line()));
+                                if e.blames_release() {
+                                    blame = Blame::Release;
+                                }
+                                failures.push(format!("{name}: {}", e.line()));
                             }
                         }
                     }
                     if !failures.is_empty() {
                         // Nothing was switched: the live slots never stopped serving. The failed
-                        // hosts' idle slots are abandoned (marked bad) with the prepared ones.
-                        st.prepared.extend(failed);
+                        // hosts' idle slots were given their previous release back; the prepared
+                        // ones are abandoned (and given theirs back) by `fail`.
                         let reason = format!(
                             "preparing the idle slot failed, no host was switched: {}",
                             failures.join("; ")
                         );
-                        return Ok(self.fail(st, &[], &reason));
+                        return self.fail(st, &[], &reason, blame);
                     }
                 }
                 PlanStep::Switch(hosts) => {
@@ -372,48 +385,54 @@ impl Deployer<'_> {
                     ));
                     st.in_flight = self.names(&todo);
                     self.save_state(st);
-                    let results = self.par(&todo, |i| -> Result<(), String> {
-                        let state = self.read_state(i).map_err(|e| e.to_string())?;
-                        let e = self.rollout_entry(i, st, "switched");
-                        let res = if state.live_slot.is_some()
-                            && state.current.as_deref() == Some(st.version.as_str())
-                        {
-                            Ok(()) // switched before an interruption
-                        } else {
-                            match self.standby_slot(&state, &st.version) {
-                                None => Err(format!(
+                    let results = self.par(&todo, |i| -> Result<(), StepFailure> {
+                        let res = (|| {
+                            let state = self.read_state_op(i)?;
+                            if state.live_slot.is_some()
+                                && state.current.as_deref() == Some(st.version.as_str())
+                            {
+                                return Ok(()); // switched before an interruption
+                            }
+                            let Some(slot) = self.standby_slot(&state, &st.version) else {
+                                return Err(HostOpError::State(format!(
                                     "no idle slot runs {} (it was prepared, then changed)",
                                     st.version
-                                )),
-                                Some(slot) => {
-                                    let mut ops = self.switch_ops(i, &st.version, Some(&slot))?;
-                                    ops.push(Op::AppendHistory(e));
-                                    self.run(i, &ops)
-                                        .map(|_| {
-                                            self.on_host(i, format!("live slot is now {slot}"))
-                                        })
-                                        .map_err(|e| one_line(&e))
-                                }
-                            }
+                                )));
+                            };
+                            let mut ops = vec![Op::AppendHistory(self.rollout_entry(
+                                i,
+                                st,
+                                Outcome::Intent,
+                            ))];
+                            ops.extend(self.switch_ops(i, &st.version, Some(&slot))?);
+                            ops.push(Op::AppendHistory(self.rollout_entry(
+                                i,
+                                st,
+                                Outcome::Healthy,
+                            )));
+                            self.run(i, &ops)?;
+                            self.on_host(i, format!("live slot is now {slot}"));
+                            Ok(())
+                        })();
+                        let Err(e) = res else {
+                            return Ok(());
                         };
-                        if let Err(why) = &res {
-                            self.on_host(i, format!("failed: {why}"));
-                            let _ = self.revert_host(i, st, &format!("switch failed: {why}"));
-                        }
-                        res
+                        self.on_host(i, format!("failed: {}", e.line()));
+                        let reverted =
+                            self.revert_host(i, st, &format!("switch failed: {}", e.line()));
+                        Err(StepFailure { error: e, reverted })
                     });
                     let mut failures = Vec::new();
                     for (k, r) in results.into_iter().enumerate() {
                         let name = self.host(todo[k]).name().to_string();
                         match r {
                             Ok(()) => st.switched.push(name),
-                            Err(e) => failures.push(format!("{name}: {e}")),
+                            Err(f) => failures.push((name, f)),
                         }
                     }
                     st.in_flight.clear();
                     if !failures.is_empty() {
-                        let hosts = st.switched.clone();
-                        return Ok(self.fail(st, &hosts, &failures.join("; ")));
+                        return self.fail_step(st, failures);
                     }
                 }
                 PlanStep::Pause(p) if p == "manual" => {
@@ -469,7 +488,7 @@ impl Deployer<'_> {
                             .join("|"),
                         window: cfg.window.clone().unwrap_or_else(|| "1m".into()),
                     };
-                    let verdict = analysis::run(cfg, &ctx, &|k, v| {
+                    let verdict = analysis::run(self.http(), cfg, &ctx, &|k, v| {
                         let text = match v {
                             Verdict::Pass => "pass".to_string(),
                             Verdict::Fail { reason, .. } => format!("fail: {reason}"),
@@ -484,11 +503,12 @@ impl Deployer<'_> {
                                 RollbackScope::All => st.switched.clone(),
                                 RollbackScope::Canary => st.canary.clone(),
                             };
-                            return Ok(self.fail(
+                            return self.fail(
                                 st,
                                 &hosts,
                                 &format!("analysis {name} failed: {reason}"),
-                            ));
+                                Blame::Release,
+                            );
                         }
                         Ok(Verdict::Inconclusive { reason }) => {
                             return Ok(
@@ -518,77 +538,145 @@ impl Deployer<'_> {
         Ok(self.finish(st))
     }
 
-    /// Switch one host back to what it ran before the rollout and mark the release bad there.
+    /// Switch one host back to what it ran before the rollout (recorded before, as an intent, and
+    /// after), and wait until it is healthy there. The release is not marked bad here: `fail`
+    /// does that on every host of the environment when the release is to blame.
     pub(super) fn revert_host(
         &self,
         i: usize,
         st: &RolloutState,
         reason: &str,
-    ) -> Result<(), String> {
+    ) -> Result<(), HostOpError> {
         let name = self.host(i).name().to_string();
         let from = st.from.get(&name).cloned().flatten();
-        let state = self.read_state(i).map_err(|e| e.to_string())?;
-        // A host that never left (its switch failed before `current` moved) is not touched:
-        // re-running its hooks and restart would only take it down for nothing.
-        let restarts = !self.blue_green() && state.current != from;
-        let mut ops = if self.blue_green() {
-            self.switch_back_ops(i, &state, from.as_deref())?
-        } else if restarts {
-            self.activate_ops(i, from.as_deref())?
-        } else {
-            Vec::new()
-        };
-        ops.push(Op::MarkBad {
-            version: st.version.clone(),
-            mark: hs::BadMark {
-                time: now(),
-                actor: self.actor.id(),
-                reason: reason.into(),
-            },
-        });
-        let mut e = self.history_entry(i, "revert", "reverted");
-        e.from = Some(st.version.clone());
-        e.to = from.clone();
-        e.reason = Some(reason.into());
-        e.id = Some(st.id.clone());
-        ops.push(Op::AppendHistory(e));
-        let res = self.run(i, &ops);
+        let res = (|| -> Result<(), HostOpError> {
+            let state = self.read_state_op(i)?;
+            // A host that never left (its switch failed before `current` moved) is not touched:
+            // re-running its hooks and restart would only take it down for nothing.
+            let restarts = !self.blue_green() && state.current != from;
+            let mut ops = Vec::new();
+            let switch = if self.blue_green() {
+                self.switch_back_ops(i, &state, from.as_deref())?
+            } else if restarts {
+                self.activate_ops(i, from.as_deref())?
+            } else {
+                Vec::new()
+            };
+            let mut e = self.history_entry(i, Action::Revert, Outcome::Intent);
+            e.from = state.current.clone();
+            e.to = from.clone();
+            e.reason = Some(reason.into());
+            e.id = Some(st.id.clone());
+            let moves = !switch.is_empty();
+            if moves {
+                ops.push(Op::AppendHistory(e.clone()));
+            }
+            ops.extend(switch);
+            e.outcome = Outcome::Reverted;
+            let probe = match (restarts, from.as_deref()) {
+                (true, Some(v)) => self.probe(i, v, None)?,
+                _ => None,
+            };
+            if probe.is_none() {
+                ops.push(Op::AppendHistory(e.clone()));
+            }
+            self.run(i, &ops)?;
+            // Restarted on the old release: reverted means serving again, so wait for it.
+            if let (Some(probe), Some(v)) = (probe, from.as_deref()) {
+                self.wait_healthy(i, &probe)?;
+                self.on_host(i, format!("healthy on {v}"));
+                self.run(i, &[Op::AppendHistory(e)])?;
+            }
+            Ok(())
+        })();
         match &res {
-            Ok(_) => self.on_host(
+            Ok(()) => self.on_host(
                 i,
-                format!("reverted to {}", from.as_deref().unwrap_or("nothing")),
+                format!(
+                    "reverted to {}",
+                    from.as_deref().unwrap_or("no release (its first)")
+                ),
             ),
-            Err(e) => self.warn(format!("{name}: revert failed: {e}")),
-        }
-        res?;
-        // Restarted on the old release: reverted means serving again, so wait for it.
-        if let (true, Some(v)) = (restarts, from.as_deref()) {
-            if let Some(probe) = self.probe(i, v, None)? {
-                let cfg = self.env.config.health_check.as_ref().expect("probe");
-                match probe.wait_healthy(self.host(i), cfg) {
-                    Ok(()) => self.on_host(i, format!("healthy on {v}")),
-                    Err(e) => self.warn(format!("{name}: back on {v} but not healthy: {e}")),
-                }
+            Err(err) => {
+                self.warn(format!("{name}: revert failed: {}", err.line()));
+                // Record the failure, if the host still takes a line.
+                let mut e = self.history_entry(i, Action::Revert, Outcome::Failed);
+                e.to = from.clone();
+                e.reason = Some(format!("{reason}; the revert failed: {}", err.line()));
+                e.id = Some(st.id.clone());
+                let _ = self.run(i, &[Op::AppendHistory(e)]);
             }
         }
-        Ok(())
+        res
     }
 
-    /// Revert `hosts` in parallel, end the rollout, release the lock.
+    /// A switching step failed on `failures` (each already switched back, or not): revert the
+    /// other hosts this rollout switched and end it.
+    fn fail_step(
+        &self,
+        st: &mut RolloutState,
+        failures: Vec<(String, StepFailure)>,
+    ) -> Result<RolloutOutcome, DeployError> {
+        let reason = failures
+            .iter()
+            .map(|(h, f)| format!("{h}: {}", f.error.line()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let blame = if failures.iter().any(|(_, f)| f.error.blames_release()) {
+            Blame::Release
+        } else {
+            Blame::NotTheRelease
+        };
+        let hosts = st.switched.clone();
+        let at_once = failures.into_iter().map(|(h, f)| (h, f.reverted)).collect();
+        self.fail_with(st, &hosts, &reason, blame, at_once)
+    }
+
+    /// Revert `hosts` in parallel, mark the release bad on every host when it is to blame, end the
+    /// rollout, release the lock. A revert that fails anywhere is an error (exit 7) naming each
+    /// such host and what it runs.
     pub(super) fn fail(
         &self,
         st: &mut RolloutState,
         hosts: &[String],
         reason: &str,
-    ) -> RolloutOutcome {
+        blame: Blame,
+    ) -> Result<RolloutOutcome, DeployError> {
+        self.fail_with(st, hosts, reason, blame, Vec::new())
+    }
+
+    /// [`Self::fail`], with the hosts whose own switch failed and that were switched back at once
+    /// (`at_once`: how that went).
+    fn fail_with(
+        &self,
+        st: &mut RolloutState,
+        hosts: &[String],
+        reason: &str,
+        blame: Blame,
+        at_once: Vec<(String, Result<(), HostOpError>)>,
+    ) -> Result<RolloutOutcome, DeployError> {
         self.phase(if hosts.is_empty() {
             format!("stopping, no other host to switch back: {reason}")
         } else {
             format!("rolling back {}: {reason}", hosts.join(", "))
         });
         let idx: Vec<usize> = hosts.iter().filter_map(|h| self.index(h)).collect();
-        self.par(&idx, |i| self.revert_host(i, st, reason));
-        // Blue-green: idle slots prepared with the release that will not go live.
+        let results = self.par(&idx, |i| self.revert_host(i, st, reason));
+        let mut reverted = Vec::new();
+        let mut failed = Vec::new();
+        let all = idx
+            .iter()
+            .map(|&i| self.host(i).name().to_string())
+            .zip(results)
+            .chain(at_once);
+        for (host, r) in all {
+            match r {
+                Ok(()) => reverted.push(host),
+                Err(e) => failed.push((host, e)),
+            }
+        }
+        // Blue-green: idle slots prepared with the release that will not go live get their
+        // previous release back, so the way back stays warm.
         let abandoned: Vec<usize> = st
             .prepared
             .iter()
@@ -596,25 +684,24 @@ impl Deployer<'_> {
             .filter_map(|h| self.index(h))
             .collect();
         self.par(&abandoned, |i| {
-            let mut e = self.history_entry(i, "prepare", "abandoned");
+            let name = self.host(i).name();
+            if let Ok(state) = self.read_state_op(i) {
+                if let Some(slot) = self.standby_slot(&state, &st.version) {
+                    let previous = st.standby_before.get(name).cloned().flatten();
+                    self.restore_slot(i, &slot, previous.as_deref(), &st.version);
+                }
+            }
+            let mut e = self.history_entry(i, Action::Prepare, Outcome::Abandoned);
             e.to = Some(st.version.clone());
             e.reason = Some(reason.into());
             e.id = Some(st.id.clone());
-            let ops = [
-                Op::MarkBad {
-                    version: st.version.clone(),
-                    mark: hs::BadMark {
-                        time: now(),
-                        actor: self.actor.id(),
-                        reason: reason.into(),
-                    },
-                },
-                Op::AppendHistory(e),
-            ];
-            if let Err(err) = self.run(i, &ops) {
-                self.warn(format!("{}: {err}", self.host(i).name()));
+            if let Err(err) = self.run(i, &[Op::AppendHistory(e)]) {
+                self.warn(format!("{name}: {err}"));
             }
         });
+        if blame == Blame::Release {
+            self.mark_bad_everywhere(&st.version, reason);
+        }
         let kept: Vec<String> = st
             .switched
             .iter()
@@ -623,7 +710,7 @@ impl Deployer<'_> {
             .collect();
         self.end(st, |i, name| {
             kept.contains(&name.to_string()).then(|| {
-                let mut e = self.history_entry(i, "rollout", "stopped");
+                let mut e = self.history_entry(i, Action::Rollout, Outcome::Stopped);
                 e.to = Some(st.version.clone());
                 e.reason = Some(format!(
                     "kept {}: only canary hosts were rolled back ({reason})",
@@ -633,22 +720,65 @@ impl Deployer<'_> {
                 e
             })
         });
-        RolloutOutcome::RolledBack {
+        if !failed.is_empty() {
+            return Err(DeployError::NotReverted {
+                what: format!("rollout of {} failed ({reason})", st.version),
+                hosts: self.mixed_hosts(failed),
+            });
+        }
+        Ok(RolloutOutcome::RolledBack {
             version: st.version.clone(),
             reason: reason.into(),
-            reverted: hosts.to_vec(),
+            reverted,
             kept,
-        }
+        })
     }
 
-    pub(super) fn finish(&self, st: &mut RolloutState) -> RolloutOutcome {
+    /// Each failed host with what it runs now (read again; `None` if it cannot be read).
+    pub(super) fn mixed_hosts(&self, failed: Vec<(String, HostOpError)>) -> Vec<MixedHost> {
+        let idx: Vec<usize> = failed.iter().filter_map(|(h, _)| self.index(h)).collect();
+        let running = self.par(&idx, |i| self.read_state(i).ok().and_then(|s| s.current));
+        failed
+            .into_iter()
+            .zip(running)
+            .map(|((host, e), running)| MixedHost {
+                host,
+                running,
+                error: e.line(),
+            })
+            .collect()
+    }
+
+    /// Mark `version` bad on every host of the environment that holds it, with the reason (a
+    /// host that cannot be reached gets a warning; the marks on the others still tell).
+    pub(super) fn mark_bad_everywhere(&self, version: &str, reason: &str) {
+        let mark = hs::BadMark {
+            time: now(),
+            actor: self.actor.id(),
+            reason: reason.into(),
+        };
+        let ops = [Op::MarkBad {
+            version: version.into(),
+            mark,
+        }];
+        self.run_all_or_warn(&ops, &format!("mark {version} bad"));
+    }
+
+    fn finish(&self, st: &mut RolloutState) -> RolloutOutcome {
         self.phase(format!("done: {} on every host", st.version));
         let keep = self.env.config.keep_releases;
         self.end(st, |i, name| {
             st.switched
                 .contains(&name.to_string())
-                .then(|| self.rollout_entry(i, st, "success"))
+                .then(|| self.rollout_entry(i, st, Outcome::Success))
         });
+        // It ran healthy everywhere: an old bad mark (a `--force` rollout) no longer holds.
+        self.run_all_or_warn(
+            &[Op::ClearBad {
+                version: st.version.clone(),
+            }],
+            "clear the bad mark",
+        );
         // Prune old releases, never the current one or the one before it.
         self.par(&self.all(), |i| {
             let Ok(state) = self.read_state(i) else {

@@ -122,7 +122,7 @@ pub struct SshHost {
 
 /// The directory holding ControlMaster sockets (short: unix socket paths are limited to 108 bytes).
 fn control_dir() -> PathBuf {
-    let uid = unsafe { libc::getuid() };
+    let uid = nix::unistd::getuid();
     let dir = std::env::temp_dir().join(format!("tug-ssh-{uid}"));
     let _ = std::fs::create_dir_all(&dir);
     #[cfg(unix)]

@@ -382,7 +382,7 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
         .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
     let h = fleet.history(0);
     for needle in [
-        "\"outcome\":\"switched\"",
+        "\"outcome\":\"healthy\"",
         "\"action\":\"abort\"",
         "\"action\":\"revert\"",
         "rollout aborted by",
