@@ -20,7 +20,7 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
         args.env, plan.target, plan.why
     ));
     for m in &plan.moves {
-        let moves = m.from.as_deref() != Some(m.to.as_str());
+        let moves = m.moves();
         ctx.printer.info(format!(
             "  {}: {}{}",
             m.host,
@@ -52,11 +52,7 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
             e.id.as_deref().unwrap_or("?")
         ));
     }
-    let moving = plan
-        .moves
-        .iter()
-        .filter(|m| m.from.as_deref() != Some(m.to.as_str()))
-        .count();
+    let moving = plan.moves.iter().filter(|m| m.moves()).count();
     if !ctx.global.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::usage("refusing to roll back without confirmation")

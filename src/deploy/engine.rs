@@ -94,6 +94,17 @@ pub struct HostMove {
     /// Blue-green: the standby slot that still runs `to` (a switch back without a restart).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slot: Option<String>,
+    /// Already on `to`, but an interrupted operation switched it there and never recorded how it
+    /// ended (its restart may not have run): done again.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub redo: bool,
+}
+
+impl HostMove {
+    /// Whether this host is switched (and restarted) at all.
+    pub fn moves(&self) -> bool {
+        self.redo || self.from.as_deref() != Some(self.to.as_str())
+    }
 }
 
 /// What `tug rollback` will do.

@@ -93,14 +93,15 @@ pub struct MixedHost {
 }
 
 impl MixedHost {
-    /// `h2 runs 2.0.0: restart command exited 1`.
+    /// `h2: current -> 2.0.0: restart command exited 1` (what its `current` link leads to; the
+    /// process serving may be another one, since what failed is what should have restarted it).
     pub fn describe(&self) -> String {
         format!(
-            "{} runs {}: {}",
+            "{}: current -> {}: {}",
             self.host,
             self.running
                 .as_deref()
-                .unwrap_or("no release (or cannot be read)"),
+                .unwrap_or("no release (or it cannot be read)"),
             self.error
         )
     }

@@ -48,7 +48,18 @@ impl Deployer<'_> {
             .collect();
         let bad: BTreeSet<String> = states.iter().flat_map(|s| s.bad.keys().cloned()).collect();
         let pending = states.iter().find_map(|s| s.pending_rollback.clone());
+        // A rollback killed half way is finished, to the release it was going to.
+        let unfinished: BTreeSet<(String, String)> = states
+            .iter()
+            .flat_map(|s| hs::dangling_intents(&s.history))
+            .filter(|e| e.action == Action::Rollback)
+            .filter_map(|e| Some((e.to.clone()?, e.id.clone()?)))
+            .collect();
         let (target, why) = match (to, &pending) {
+            (None, None) if unfinished.len() == 1 => {
+                let (v, id) = unfinished.iter().next().cloned().expect("one");
+                (v, format!("finishing the interrupted rollback {id}"))
+            }
             (Some(v), _) => {
                 let v = v
                     .strip_prefix('v')
@@ -91,7 +102,11 @@ impl Deployer<'_> {
         let mut interrupted = Vec::new();
         for (name, s) in names.iter().zip(&states) {
             let name = name.clone();
-            interrupted.extend(hs::dangling_intents(&s.history).into_iter().cloned());
+            let dangling = hs::dangling_intents(&s.history);
+            let redo = dangling
+                .iter()
+                .any(|e| e.to.as_deref() == Some(target.as_str()));
+            interrupted.extend(dangling.into_iter().cloned());
             let Some(rec) = s.releases.get(&target) else {
                 problems.push(format!(
                     "{name}: release {target} is not on the host (kept: {})",
@@ -113,6 +128,7 @@ impl Deployer<'_> {
                 from: s.current.clone(),
                 to: target.clone(),
                 slot,
+                redo,
             });
         }
         if !problems.is_empty() {
@@ -158,15 +174,11 @@ impl Deployer<'_> {
             (Some(r), false) => Some(format!("{r}; unreachable, not rolled back: {skipped}")),
             (None, false) => Some(format!("unreachable, not rolled back: {skipped}")),
         };
-        let todo: Vec<&HostMove> = plan
-            .moves
-            .iter()
-            .filter(|m| m.from.as_deref() != Some(m.to.as_str()))
-            .collect();
+        let todo: Vec<&HostMove> = plan.moves.iter().filter(|m| m.moves()).collect();
         let already: Vec<String> = plan
             .moves
             .iter()
-            .filter(|m| m.from.as_deref() == Some(m.to.as_str()))
+            .filter(|m| !m.moves())
             .map(|m| m.host.clone())
             .collect();
         let idx: Vec<usize> = todo.iter().filter_map(|m| self.index(&m.host)).collect();

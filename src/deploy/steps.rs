@@ -563,7 +563,7 @@ impl Deployer<'_> {
                 Vec::new()
             };
             let mut e = self.history_entry(i, Action::Revert, Outcome::Intent);
-            e.from = state.current.clone();
+            e.from = Some(st.version.clone());
             e.to = from.clone();
             e.reason = Some(reason.into());
             e.id = Some(st.id.clone());

@@ -12,4 +12,5 @@ mod deploy;
 mod environment;
 mod publish;
 mod release;
+mod rollback;
 mod sign;

@@ -1,0 +1,301 @@
+//! Rollback you can trust (issue #11), end to end on local hosts running the real demo service:
+//! the way back is a release that ran healthy (never one only staged, never one marked bad), bad
+//! marks are environment-wide and only for the release's own failures, a revert or rollback that
+//! fails on a host exits 7 naming it, and a killed rollback leaves intent records that status and
+//! history show and the next rollback resolves. Every test asserts what is on the hosts' disks.
+
+use std::time::{Duration, Instant};
+
+use crate::harness::fleet::{all, rollout, serving, Fleet, ALL_AT_ONCE};
+use crate::harness::service::{free_port, release, Variant, RESTART};
+use crate::harness::*;
+
+const V1: Variant = Variant::good("1.0.0");
+const V13: Variant = Variant::good("1.3.0");
+const V13_UNHEALTHY: Variant = Variant {
+    version: "1.3.0",
+    fail_rate: 0.0,
+    latency_ms: 0,
+    healthy: false,
+};
+const V21: Variant = Variant::good("2.1.0");
+
+/// The test's restart command with two faults a test can switch on per host: a file
+/// `fail-restart` naming a version makes the restart of that version fail, and `slow-restart`
+/// (seconds) makes every restart wait first.
+fn faulty_restart() -> String {
+    format!(
+        "if [ -f fail-restart ] && [ \"$TUG_VERSION\" = \"$(cat fail-restart)\" ]; then echo \"injected restart failure\" >&2; exit 1; fi\nif [ -f slow-restart ]; then sleep $(cat slow-restart); fi\n{RESTART}"
+    )
+}
+
+fn outcomes(fleet: &Fleet, i: usize, action: &str) -> Vec<String> {
+    fleet
+        .history_lines(i)
+        .iter()
+        .filter(|l| l["action"] == action)
+        .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The issue's canary: 1.3.0 fails its health check on host 1, hosts 2-5 only staged it. The
+/// release is marked bad on every host with the reason; a new rollout of it is refused (and the
+/// dry run shows the mark); `tug rollback --yes` does not move hosts 2-5 onto it.
+#[test]
+fn a_failed_canary_is_bad_everywhere_and_never_the_way_back() {
+    let fleet = Fleet::local(5);
+    let cwd = fleet.root().join("work");
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: manual\n";
+    fleet.write_config(
+        &cwd,
+        &[
+            fleet.env("init", ALL_AT_ONCE, ""),
+            fleet.env("prod", canary, ""),
+        ],
+    );
+    let out = rollout(&cwd, "init", &release(V1));
+    assert_eq!(out.code, 0, "{out:?}");
+
+    let out = rollout(&cwd, "prod", &release(V13_UNHEALTHY));
+    assert_eq!(out.code, 4, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 5));
+    assert_eq!(fleet.served(), serving("1.0.0", 5));
+    for i in 0..5 {
+        assert!(
+            fleet.paths[i].join("releases/1.3.0/release.json").exists(),
+            "h{} has 1.3.0 staged",
+            i + 1
+        );
+        let mark = fleet.bad(i, "1.3.0").unwrap_or_default();
+        assert!(mark.contains("health check failed"), "h{}: {mark:?}", i + 1);
+        assert!(fleet.bad(i, "1.0.0").is_none());
+    }
+    // h1 has one line per step: the intent before the switch, then the revert.
+    assert_eq!(
+        outcomes(&fleet, 0, "rollout"),
+        ["intent", "healthy", "success", "intent"]
+    );
+    assert_eq!(outcomes(&fleet, 0, "revert"), ["intent", "reverted"]);
+
+    // Refused again, with who, when and why; the dry run shows the mark too.
+    let out = rollout(&cwd, "prod", &release(V13_UNHEALTHY));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("release 1.3.0 is marked bad in this environment")
+            && out.stderr.contains("health check failed")
+            && out.stderr.contains("--force"),
+        "{}",
+        out.stderr
+    );
+    let dry = run(tug(&cwd)
+        .args(["rollout", "prod", "--dry-run", "--dist"])
+        .arg(release(V13_UNHEALTHY)));
+    assert_eq!(dry.code, 1, "{dry:?}");
+    assert!(dry.stdout.contains("marked bad: 1.3.0"), "{dry:?}");
+    let status = ok(tug(&cwd).args(["status", "prod"]));
+    assert!(status.contains("bad: 1.3.0"), "{status}");
+    assert!(fleet.paths.iter().all(|p| !p.join(".tug/lock").exists()));
+
+    // Nothing ran healthy before 1.0.0 on these hosts: no way back, and nothing moves.
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("no previous good release"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("1.0.0", 5));
+    assert!((0..5).all(|i| outcomes(&fleet, i, "rollback").is_empty()));
+}
+
+/// A rollout stopped for another cause (Prometheus unreachable, then aborted with a reason) does
+/// not mark the release bad; and a release that ran healthy only on the canary host is no way
+/// back for the hosts that only staged it: the rollback names them and changes nothing.
+#[test]
+fn a_release_only_staged_is_no_way_back_and_an_abort_is_not_a_bad_mark() {
+    let fleet = Fleet::local(5);
+    let cwd = fleet.root().join("work");
+    let dead = free_port("127.0.0.1");
+    let analysis = format!(
+        "    analyses:\n      errors:\n        prometheus: http://127.0.0.1:{dead}\n        query: 'sum(rate(http_requests_total[1m]))'\n        failure:\n          - condition: result > 100\n"
+    );
+    let canary =
+        "      type: canary\n      steps:\n        - hosts: 1\n        - analysis: errors\n";
+    fleet.write_config(
+        &cwd,
+        &[
+            fleet.env("init", ALL_AT_ONCE, ""),
+            fleet.env("prod", canary, &analysis),
+        ],
+    );
+    assert_eq!(rollout(&cwd, "init", &release(V1)).code, 0);
+    let out = rollout(&cwd, "prod", &release(V13));
+    assert_eq!(out.code, 6, "{out:?}");
+    assert!(out.stderr.contains("could not run"), "{}", out.stderr);
+    assert_eq!(fleet.current(0).as_deref(), Some("1.3.0"));
+
+    let out = run(tug(&cwd).args(["rollout", "abort", "prod", "--reason", "prometheus is down"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("reverted h1"), "{}", out.stderr);
+    assert_eq!(fleet.currents(), all("1.0.0", 5));
+    assert!(
+        (0..5).all(|i| fleet.bad(i, "1.3.0").is_none()),
+        "not the release's fault"
+    );
+    assert!(fleet.history(0).contains("prometheus is down"));
+
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    for h in ["h2", "h3", "h4", "h5"] {
+        assert!(
+            out.stderr
+                .contains(&format!("{h}: cannot go back to 1.3.0")),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(out.stderr.contains("only staged"), "{}", out.stderr);
+    assert!(!out.stderr.contains("h1: cannot"), "{}", out.stderr);
+    assert_eq!(fleet.currents(), all("1.0.0", 5), "nothing moved");
+    // The release was never bad: it may be rolled out again without --force.
+    let dry = run(tug(&cwd)
+        .args(["rollout", "prod", "--dry-run", "--dist"])
+        .arg(release(V13)));
+    assert_eq!(dry.code, 0, "{dry:?}");
+}
+
+/// A revert whose restart fails (the old release's restart command fails on h2) is not a
+/// success: exit 7 naming the host, what it runs and the error; status marks it; the others
+/// are back and serving.
+#[test]
+fn a_failed_revert_exits_7_naming_the_host() {
+    let fleet = Fleet::local(3);
+    let cwd = fleet.root().join("work");
+    let env = fleet.env_with_restart("prod", ALL_AT_ONCE, "", &faulty_restart());
+    fleet.write_config(&cwd, &[env]);
+    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
+    std::fs::write(fleet.paths[1].join("fail-restart"), "1.0.0").unwrap();
+
+    let out = rollout(&cwd, "prod", &release(V13_UNHEALTHY));
+    assert_eq!(out.code, 7, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("was not fully reverted: the environment is mixed")
+            && out.stderr.contains(
+                "h2: current -> 1.0.0: injected restart failure; restart command exited 1"
+            ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("reverted: h1, h2"), "{}", out.stderr);
+    assert_eq!(fleet.currents(), all("1.0.0", 3));
+    let served = fleet.served();
+    assert_eq!(served[0], "hello from demo-service 1.0.0");
+    assert_eq!(served[2], "hello from demo-service 1.0.0");
+    assert_ne!(
+        served[1], "hello from demo-service 1.0.0",
+        "its restart failed"
+    );
+    assert_eq!(outcomes(&fleet, 1, "revert"), ["intent", "failed"]);
+    assert_eq!(outcomes(&fleet, 0, "revert"), ["intent", "reverted"]);
+    assert!(fleet.paths.iter().all(|p| !p.join(".tug/lock").exists()));
+    let status = run(tug(&cwd).args(["status", "prod"]));
+    assert!(
+        status.stdout.contains("MIXED: revert to 1.0.0 failed"),
+        "{status:?}"
+    );
+
+    // A rollback that fails on a host is exit 7 too, and says which.
+    std::fs::remove_file(fleet.paths[1].join("fail-restart")).unwrap();
+    let out = rollout(&cwd, "prod", &release(V21));
+    assert_eq!(out.code, 0, "{out:?}");
+    std::fs::write(fleet.paths[2].join("fail-restart"), "1.0.0").unwrap();
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 7, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the rollback to 1.0.0 failed on 1 of 3 host(s)")
+            && out.stderr.contains(
+                "h3: current -> 1.0.0: injected restart failure; restart command exited 1"
+            ),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(outcomes(&fleet, 2, "rollback"), ["intent", "failed"]);
+    assert_eq!(outcomes(&fleet, 0, "rollback"), ["intent", "success"]);
+    assert!(fleet.paths.iter().all(|p| !p.join(".tug/lock").exists()));
+}
+
+/// `kill -9` of `tug rollback` in the middle: the hosts carry intent lines without an outcome,
+/// status and history show them as interrupted, the lock of the dead process is taken over
+/// (recorded), and the next rollback finishes the job and records the interruption.
+#[test]
+fn a_killed_rollback_leaves_a_readable_trail_and_the_next_one_finishes_it() {
+    let fleet = Fleet::local(3);
+    let cwd = fleet.root().join("work");
+    let env = fleet.env_with_restart("prod", ALL_AT_ONCE, "", &faulty_restart());
+    fleet.write_config(&cwd, &[env]);
+    for v in [V1, V21] {
+        assert_eq!(rollout(&cwd, "prod", &release(v)).code, 0);
+    }
+    for p in &fleet.paths {
+        std::fs::write(p.join("slow-restart"), "30").unwrap();
+    }
+    let mut child = tug(&cwd)
+        .args(["rollback", "prod", "--yes"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while (0..3).any(|i| fleet.current(i).as_deref() != Some("1.0.0")) {
+        assert!(start.elapsed() < Duration::from_secs(60), "never switched");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap(); // SIGKILL, while every host sleeps in its restart
+    child.wait().unwrap();
+    for p in &fleet.paths {
+        std::fs::remove_file(p.join("slow-restart")).unwrap();
+        assert!(
+            p.join(".tug/lock").exists(),
+            "the dead rollback's lock stays"
+        );
+    }
+    assert!((0..3).all(|i| outcomes(&fleet, i, "rollback") == ["intent"]));
+
+    let status = ok(tug(&cwd).args(["status", "prod"]));
+    assert!(
+        status.contains("interrupted rollback 2.1.0 -> 1.0.0"),
+        "{status}"
+    );
+    let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
+    assert!(
+        hist.contains("rollback interrupted 2.1.0 -> 1.0.0 on h1,h2,h3"),
+        "{hist}"
+    );
+
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("to 1.0.0 (finishing the interrupted rollback"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("took over the lock"), "{}", out.stderr);
+    assert_eq!(fleet.currents(), all("1.0.0", 3));
+    assert_eq!(fleet.served(), serving("1.0.0", 3));
+    for i in 0..3 {
+        assert_eq!(
+            outcomes(&fleet, i, "rollback"),
+            ["intent", "interrupted", "intent", "success"],
+            "{}",
+            fleet.history(i)
+        );
+        assert_eq!(outcomes(&fleet, i, "unlock"), ["taken-over"]);
+        assert!(!fleet.paths[i].join(".tug/lock").exists());
+    }
+    let status = ok(tug(&cwd).args(["status", "prod"]));
+    assert!(!status.contains("interrupted"), "{status}");
+}
