@@ -18,6 +18,7 @@ pub fn run(ctx: &Context, args: HistoryArgs) -> anyhow::Result<ExitCode> {
         let change = match (&e.from, &e.to) {
             (None, None) => String::new(),
             (None, Some(t)) if e.action == Action::Rollout => format!(" {t} (first release)"),
+            (None, Some(t)) => format!(" {t}"),
             (f, t) => format!(
                 " {} -> {}",
                 f.as_deref().unwrap_or("no release"),

@@ -125,8 +125,9 @@ pub struct RollbackPlan {
     /// The release being left (marked bad where it runs).
     #[serde(skip)]
     pub(super) leaving: Option<String>,
+    /// Each host's record of the target release.
     #[serde(skip)]
-    pub(super) records: BTreeMap<String, (String, String, u64)>,
+    pub(super) records: BTreeMap<String, hs::ReleaseRecord>,
 }
 
 /// How a rollback went (when every host reached its target).

@@ -31,6 +31,11 @@ pub struct ReleaseRecord {
     /// Who uploaded it, and when (RFC 3339).
     pub uploaded_by: String,
     pub uploaded_at: String,
+    /// The SHA-256 of every file of the release directory as unpacked (the artifact and, for
+    /// an archive, each file in it), by path relative to `releases/<v>/`; computed by tug from
+    /// the verified artifact at upload. Empty in records written by an older tug.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
 }
 
 /// `releases/<v>/bad.json`.

@@ -19,6 +19,7 @@ pub mod engine;
 pub mod health;
 pub mod hostop;
 pub mod hoststate;
+pub mod integrity;
 mod lock;
 pub mod ops;
 mod plan;
@@ -77,6 +78,13 @@ pub enum DeployError {
         version: String,
         host: String,
         mark: hoststate::BadMark,
+    },
+    /// The files of the release to upload could not be listed.
+    #[error("cannot list the files of {artifact}")]
+    Integrity {
+        artifact: String,
+        #[source]
+        source: std::io::Error,
     },
     /// A revert or rollback failed on some hosts: the environment runs a mix of releases.
     #[error("{what}, and was not fully reverted: the environment is mixed:\n  {}", hosts.iter().map(MixedHost::describe).collect::<Vec<_>>().join("\n  "))]

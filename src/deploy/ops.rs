@@ -65,6 +65,12 @@ pub enum Op {
         artifact: String,
         sha256: String,
     },
+    /// Check every file of `releases/<v>/` against its recorded SHA-256 ([`RELEASE_DAMAGED`],
+    /// naming the first file that differs or is missing).
+    VerifyFiles {
+        version: String,
+        files: std::collections::BTreeMap<String, String>,
+    },
     /// Check that `releases/<v>/<artifact>` has the recorded size ([`RELEASE_DAMAGED`]).
     CheckSize {
         version: String,
@@ -218,6 +224,18 @@ fn script_of(op: &Op) -> String {
                 "got=$(sha256sum {f} 2>/dev/null | cut -d' ' -f1); if [ \"$got\" != {s} ]; then echo {f}\": sha256 ${{got:-missing}}, expected \"{s} >&2; exit {RELEASE_DAMAGED}; fi",
                 s = shquote(sha256)
             )
+        }
+        Op::VerifyFiles { version, files } => {
+            let mut s = String::from(":");
+            for (path, sha256) in files {
+                let f = shquote(&format!("releases/{version}/{path}"));
+                let _ = write!(
+                    s,
+                    "\ngot=$(sha256sum {f} 2>/dev/null | cut -d' ' -f1); if [ \"$got\" != {sum} ]; then echo {f}\": sha256 ${{got:-missing}}, expected \"{sum} >&2; exit {RELEASE_DAMAGED}; fi",
+                    sum = shquote(sha256)
+                );
+            }
+            s
         }
         Op::CheckSize {
             version,
@@ -696,6 +714,21 @@ fn run_native(
                 ))
             }
         }
+        Op::VerifyFiles { version, files } => {
+            for (path, sha256) in files {
+                let rel = format!("releases/{version}/{path}");
+                let got = crate::fsutil::sha256_file(&root.join(&rel))
+                    .map(|(s, _)| s)
+                    .unwrap_or_else(|_| "missing".into());
+                if &got != sha256 {
+                    return Err((
+                        RELEASE_DAMAGED,
+                        format!("{rel}: sha256 {got}, expected {sha256}"),
+                    ));
+                }
+            }
+            Ok(())
+        }
         Op::CheckSize {
             version,
             artifact,
@@ -794,6 +827,7 @@ mod tests {
             size,
             uploaded_by: "me@here".into(),
             uploaded_at: "2026-01-01T00:00:00Z".into(),
+            files: Default::default(),
         }
     }
 
@@ -926,6 +960,24 @@ mod tests {
                     size: r1.size,
                 }],
                 0,
+            ),
+            (
+                vec![Op::VerifyFiles {
+                    version: "2.0.0".into(),
+                    files: [("svc".to_string(), r1.sha256.clone())].into(),
+                }],
+                0,
+            ),
+            (
+                vec![Op::VerifyFiles {
+                    version: "2.0.0".into(),
+                    files: [
+                        ("svc".to_string(), r1.sha256.clone()),
+                        ("it's gone".to_string(), r1.sha256.clone()),
+                    ]
+                    .into(),
+                }],
+                RELEASE_DAMAGED,
             ),
             (
                 vec![Op::CheckSize {

@@ -114,10 +114,7 @@ impl Deployer<'_> {
                 ));
                 continue;
             };
-            records.insert(
-                name.clone(),
-                (rec.artifact.clone(), rec.sha256.clone(), rec.size),
-            );
+            records.insert(name.clone(), rec.clone());
             let slot = if self.blue_green() {
                 self.standby_slot(s, &target)
             } else {
@@ -187,7 +184,7 @@ impl Deployer<'_> {
             let mut e = self.history_entry(i, Action::Rollback, Outcome::Intent);
             e.from = m.from.clone();
             e.to = Some(m.to.clone());
-            e.digest = Some(plan.records[&m.host].1.clone());
+            e.digest = Some(plan.records[&m.host].sha256.clone());
             e.reason = why.clone();
             e.id = Some(id.clone());
             let res = self.rollback_host(i, m, plan, &e, why.as_deref());
@@ -274,17 +271,21 @@ impl Deployer<'_> {
         intent: &HistoryEntry,
         reason: Option<&str>,
     ) -> Result<String, HostOpError> {
-        let (artifact, _, size) = &plan.records[&m.host];
+        let rec = &plan.records[&m.host];
         let mut done = intent.clone();
         done.outcome = Outcome::Success;
-        // The fast path checks presence and size; the full digest of the release to roll back
-        // to is checked by every rollout's preflight.
+        // The fast path checks the archive's size and the digest of every file it unpacked to
+        // (what will run); the archive's own digest is checked by every rollout's preflight.
         let mut ops = vec![
             Op::AppendHistory(intent.clone()),
             Op::CheckSize {
                 version: m.to.clone(),
-                artifact: artifact.clone(),
-                size: *size,
+                artifact: rec.artifact.clone(),
+                size: rec.size,
+            },
+            Op::VerifyFiles {
+                version: m.to.clone(),
+                files: rec.files.clone(),
             },
         ];
         if let Some(leaving) = &plan.leaving {
@@ -466,6 +467,7 @@ mod tests {
             size: 1,
             uploaded_by: "me".into(),
             uploaded_at: format!("2026-01-01T00:00:0{}Z", v.as_bytes()[0] - b'0'),
+            files: Default::default(),
         }
     }
 

@@ -44,11 +44,17 @@ impl Deployer<'_> {
                     Some(r) => {
                         if let Err(e) = self.run(
                             i,
-                            &[Op::VerifyDigest {
-                                version: cur.clone(),
-                                artifact: r.artifact.clone(),
-                                sha256: r.sha256.clone(),
-                            }],
+                            &[
+                                Op::VerifyDigest {
+                                    version: cur.clone(),
+                                    artifact: r.artifact.clone(),
+                                    sha256: r.sha256.clone(),
+                                },
+                                Op::VerifyFiles {
+                                    version: cur.clone(),
+                                    files: r.files.clone(),
+                                },
+                            ],
                         ) {
                             problems.push(format!("the release to roll back to is damaged: {e}"));
                         }
@@ -121,12 +127,24 @@ impl Deployer<'_> {
                 version: release.version.clone(),
             });
         }
+        let files = super::integrity::release_files(&release.path, &release.artifact).map_err(
+            |source| DeployError::Integrity {
+                artifact: release.artifact.clone(),
+                source,
+            },
+        )?;
         let id = format!(
             "{}-{}",
             chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
             self.actor.pid
         );
         self.lock_all(&id, &format!("rollout {}", release.version))?;
+        let dangling: Vec<HistoryEntry> = states
+            .iter()
+            .flat_map(|s| hs::dangling_intents(&s.history))
+            .cloned()
+            .collect();
+        self.resolve_interrupted(&dangling, &id);
         // Stage the release on every host that will run it, before switching any.
         self.phase(format!(
             "upload {} to {} host(s)",
@@ -141,15 +159,22 @@ impl Deployer<'_> {
             size: release.size,
             uploaded_by: self.actor.id(),
             uploaded_at: now(),
+            files,
         };
+        let verify = [
+            Op::VerifyDigest {
+                version: release.version.clone(),
+                artifact: release.artifact.clone(),
+                sha256: release.sha256.clone(),
+            },
+            Op::VerifyFiles {
+                version: release.version.clone(),
+                files: record.files.clone(),
+            },
+        ];
         let receive = [Op::Receive {
             record,
             source: release.path.clone(),
-        }];
-        let verify = [Op::VerifyDigest {
-            version: release.version.clone(),
-            artifact: release.artifact.clone(),
-            sha256: release.sha256.clone(),
         }];
         let staged = self.par(&self.all(), |i| -> Result<(), HostOpError> {
             if plan.hosts[i].upload {
@@ -162,8 +187,23 @@ impl Deployer<'_> {
                 })?;
                 self.on_host(i, "uploaded, digest verified");
             } else {
-                self.run(i, &verify)?;
-                self.on_host(i, "already has this release, digest verified");
+                match self.run(i, &verify) {
+                    Ok(_) => self.on_host(i, "already has this release, every file verified"),
+                    // Changed on the host (a file replaced or gone): upload it again.
+                    Err(HostOpError::Failed {
+                        code: ops::RELEASE_DAMAGED,
+                        message,
+                    }) => {
+                        self.warn(format!(
+                            "{}: the release on the host was modified ({}): uploading it again",
+                            self.host(i).name(),
+                            one_line(&message)
+                        ));
+                        self.run(i, &receive)?;
+                        self.on_host(i, "uploaded again, digest verified");
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             Ok(())
         });
@@ -356,6 +396,14 @@ impl Deployer<'_> {
                                 self.on_host(todo[k], format!("failed: {}", e.line()));
                                 if e.blames_release() {
                                     blame = Blame::Release;
+                                }
+                                let mut line =
+                                    self.history_entry(todo[k], Action::Prepare, Outcome::Failed);
+                                line.to = Some(st.version.clone());
+                                line.reason = Some(e.line());
+                                line.id = Some(st.id.clone());
+                                if let Err(err) = self.run(todo[k], &[Op::AppendHistory(line)]) {
+                                    self.warn(format!("{name}: cannot record: {}", err.line()));
                                 }
                                 failures.push(format!("{name}: {}", e.line()));
                             }
