@@ -408,6 +408,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
             cand --wait 'Wait until every host runs the same release, healthy, with no rollout in progress'
+            cand --verify 'Check every file of each host''s current release against the digests recorded when it was uploaded (exit 1 naming each changed file)'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'

@@ -265,6 +265,7 @@ complete -c tug -n "__fish_tug_using_subcommand status" -l timeout -d 'How long 
 complete -c tug -n "__fish_tug_using_subcommand status" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand status" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand status" -l wait -d 'Wait until every host runs the same release, healthy, with no rollout in progress'
+complete -c tug -n "__fish_tug_using_subcommand status" -l verify -d 'Check every file of each host\'s current release against the digests recorded when it was uploaded (exit 1 naming each changed file)'
 complete -c tug -n "__fish_tug_using_subcommand status" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand status" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand status" -l json -d 'Print one JSON event per line on stdout instead of human output'

@@ -5,7 +5,7 @@ use super::rollout::deployer;
 use super::Context;
 use crate::cli::status::StatusArgs;
 use crate::config::deploy::parse_duration;
-use crate::deploy::engine::{Health, StatusReport};
+use crate::deploy::engine::{Health, Integrity, StatusReport};
 use crate::error::{Error, ExitCode};
 
 fn print(ctx: &Context, env: &str, r: &StatusReport) {
@@ -19,6 +19,12 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
         let mut notes = Vec::new();
         if let Some(e) = &h.error {
             notes.push(format!("unreachable: {e}"));
+        }
+        match &h.integrity {
+            Some(Integrity::Modified(e)) => notes.push(format!("MODIFIED: {e}")),
+            Some(Integrity::Unrecorded) => notes
+                .push("files not verified (no digests recorded: uploaded by an older tug)".into()),
+            Some(Integrity::Intact) | None => {}
         }
         if let Some(f) = &h.failed {
             notes.push(format!("MIXED: {f}"));
@@ -124,8 +130,25 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
 pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let d = deployer(ctx, &args.env)?;
     if !args.wait {
-        let r = d.status();
+        let r = d.status(args.verify);
         print(ctx, &args.env, &r);
+        let modified: Vec<&str> = r
+            .hosts
+            .iter()
+            .filter(|h| matches!(h.integrity, Some(Integrity::Modified(_))))
+            .map(|h| h.host.as_str())
+            .collect();
+        if !modified.is_empty() {
+            return Err(Error::failure(format!(
+                "the current release was modified on {}",
+                modified.join(", ")
+            ))
+            .with_hint(format!(
+                "roll back to another release (`tug rollback {}`); a later rollout of this one uploads it again",
+                args.env
+            ))
+            .into());
+        }
         return Ok(if r.hosts.iter().all(|h| h.reachable) {
             ExitCode::Success
         } else {
@@ -136,7 +159,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
         parse_duration(&args.timeout).map_err(|e| Error::usage(format!("--timeout: {e}")))?;
     let deadline = std::time::Instant::now() + timeout;
     loop {
-        let r = d.status();
+        let r = d.status(args.verify);
         if r.converged() {
             print(ctx, &args.env, &r);
             return Ok(ExitCode::Success);

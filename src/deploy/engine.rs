@@ -178,6 +178,21 @@ pub struct HostStatus {
     /// The last operation on this host failed and left it on another release than intended.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failed: Option<String>,
+    /// `tug status --verify`: whether the current release's files match their recorded digests.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub integrity: Option<Integrity>,
+}
+
+/// What `tug status --verify` found in a host's current release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "error", rename_all = "kebab-case")]
+pub enum Integrity {
+    /// Every recorded file has its digest.
+    Intact,
+    /// A file differs or is missing (the first one found).
+    Modified(String),
+    /// The release record holds no file digests (uploaded by an older tug).
+    Unrecorded,
 }
 
 /// The result of a health probe.

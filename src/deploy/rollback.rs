@@ -274,20 +274,22 @@ impl Deployer<'_> {
         let rec = &plan.records[&m.host];
         let mut done = intent.clone();
         done.outcome = Outcome::Success;
-        // The fast path checks the archive's size and the digest of every file it unpacked to
-        // (what will run); the archive's own digest is checked by every rollout's preflight.
-        let mut ops = vec![
-            Op::AppendHistory(intent.clone()),
-            Op::CheckSize {
+        // The fast path checks the digest of every file the release unpacked to (what will run);
+        // the archive's own digest is checked by every rollout's preflight.
+        let mut ops = vec![Op::AppendHistory(intent.clone())];
+        if rec.files.is_empty() {
+            // Recorded by an older tug: the archive's size is what there is to check.
+            ops.push(Op::CheckSize {
                 version: m.to.clone(),
                 artifact: rec.artifact.clone(),
                 size: rec.size,
-            },
-            Op::VerifyFiles {
+            });
+        } else {
+            ops.push(Op::VerifyFiles {
                 version: m.to.clone(),
                 files: rec.files.clone(),
-            },
-        ];
+            });
+        }
         if let Some(leaving) = &plan.leaving {
             ops.push(Op::MarkBad {
                 version: leaving.clone(),

@@ -6,7 +6,8 @@ use super::engine::*;
 impl Deployer<'_> {
     // ---------------------------------------------------------------- status, history, unlock
 
-    pub fn status(&self) -> StatusReport {
+    /// Each host's state; with `verify`, also whether its current release's files are intact.
+    pub fn status(&self, verify: bool) -> StatusReport {
         let states = self.par(&self.all(), |i| self.read_state(i));
         let ok_states: Vec<HostState> = states
             .iter()
@@ -38,6 +39,21 @@ impl Deployer<'_> {
             Some(match self.probe_once(i, &probe) {
                 Ok(()) => Health::Healthy,
                 Err(e) => Health::Unhealthy(e),
+            })
+        });
+        let integrity = self.par(&self.all(), |i| {
+            let s = states[i].as_ref().ok().filter(|_| verify)?;
+            let rec = s.releases.get(s.current.as_ref()?)?;
+            if rec.files.is_empty() {
+                return Some(Integrity::Unrecorded);
+            }
+            let op = [Op::VerifyFiles {
+                version: rec.version.clone(),
+                files: rec.files.clone(),
+            }];
+            Some(match self.run(i, &op) {
+                Ok(_) => Integrity::Intact,
+                Err(e) => Integrity::Modified(e.line()),
             })
         });
         let stored = self.stored_rollout(&ok_states);
@@ -106,6 +122,7 @@ impl Deployer<'_> {
                                 e.reason.as_deref().unwrap_or("")
                             )
                         }),
+                    integrity: integrity[i].clone(),
                 },
                 Err(e) => HostStatus {
                     host: self.host(i).name().into(),
@@ -121,6 +138,7 @@ impl Deployer<'_> {
                     standby: None,
                     interrupted: Vec::new(),
                     failed: None,
+                    integrity: None,
                 },
             })
             .collect();

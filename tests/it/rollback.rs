@@ -299,3 +299,95 @@ fn a_killed_rollback_leaves_a_readable_trail_and_the_next_one_finishes_it() {
     let status = ok(tug(&cwd).args(["status", "prod"]));
     assert!(!status.contains("interrupted"), "{status}");
 }
+
+/// Replace a file under a host's directory by another one (a new inode, as an attacker or a
+/// careless hand would; a running binary cannot be written in place).
+/// The new contents have the old size: only a digest tells them apart.
+fn replace(path: &std::path::Path, contents: &[u8]) {
+    let tmp = path.with_extension("replaced");
+    let size = std::fs::metadata(path).unwrap().len() as usize;
+    let mut padded = contents.to_vec();
+    padded.resize(size.max(contents.len()), b'#');
+    std::fs::write(&tmp, padded).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+/// Host-side integrity over ssh: a binary replaced in an unpacked release is found by
+/// `status --verify`, stops a rollback to that release on that host (exit 7 naming the file,
+/// the host stays where it was), and a staged copy that was changed is uploaded again.
+#[test]
+fn a_modified_release_on_a_host_is_found_before_it_runs() {
+    let fleet = Fleet::over_ssh();
+    let n = fleet.names.len();
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    for v in [V1, V21] {
+        assert_eq!(rollout(&cwd, "prod", &release(v)).code, 0);
+    }
+    let record: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fleet.paths[0].join("releases/2.1.0/release.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        record["files"]["demo"], record["sha256"],
+        "every file's digest is recorded: {record}"
+    );
+    replace(
+        &fleet.paths[0].join("releases/1.0.0/demo"),
+        b"#!/bin/sh\necho evil\n",
+    );
+    replace(
+        &fleet.paths[1].join("releases/2.1.0/demo"),
+        b"#!/bin/sh\necho evil\n",
+    );
+
+    let status = run(tug(&cwd).args(["status", "prod", "--verify"]));
+    assert_eq!(status.code, 1, "{status:?}");
+    let h2 = status
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("h2 "))
+        .unwrap();
+    assert!(
+        h2.contains("MODIFIED: releases/2.1.0/demo: sha256"),
+        "{}",
+        status.stdout
+    );
+    assert!(
+        status
+            .stderr
+            .contains("the current release was modified on h2"),
+        "{status:?}"
+    );
+
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 7, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("h1: current -> 2.1.0: releases/1.0.0/demo: sha256"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fleet.current(0).as_deref(),
+        Some("2.1.0"),
+        "h1 did not switch"
+    );
+    assert!((1..n).all(|i| fleet.current(i).as_deref() == Some("1.0.0")));
+
+    // 2.1.0 again (it was rolled back: --force): h2's changed copy is uploaded again.
+    let out = run(tug(&cwd)
+        .args(["rollout", "prod", "--force", "--dist"])
+        .arg(release(V21)));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("h2: the release on the host was modified (releases/2.1.0/demo: sha256"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("2.1.0", n));
+    assert_eq!(fleet.served(), serving("2.1.0", n));
+    let (sha, _) = tug::fsutil::sha256_file(&fleet.paths[1].join("releases/2.1.0/demo")).unwrap();
+    assert_eq!(serde_json::Value::from(sha), record["sha256"]);
+}
