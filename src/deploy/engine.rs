@@ -344,15 +344,7 @@ impl Deployer<'_> {
 
     /// Run operations on a host; a failure becomes an error with its exit code and stderr.
     pub(super) fn run(&self, i: usize, ops: &[Op]) -> Result<String, HostOpError> {
-        let started = std::time::Instant::now();
         let out = self.host(i).run(ops)?;
-        tracing::debug!(
-            host = self.host(i).name(),
-            ops = ops.len(),
-            status = out.status,
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "host operations"
-        );
         if out.ok() {
             Ok(out.stdout)
         } else {

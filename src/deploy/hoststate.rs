@@ -142,6 +142,53 @@ fn pid_alive(pid: u32) -> bool {
     }
 }
 
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    fn lock(host: &str, pid: u32, expires: &str) -> LockRecord {
+        LockRecord {
+            id: "x".into(),
+            owner: "a".into(),
+            host: host.into(),
+            pid,
+            operation: "rollback".into(),
+            started: "t".into(),
+            expires: expires.into(),
+        }
+    }
+
+    #[test]
+    fn only_a_dead_pid_on_this_machine_proves_the_holder_gone() {
+        let me = std::process::id();
+        assert_eq!(
+            lock("here", me, "2999-01-01T00:00:00Z").liveness("here"),
+            LockLiveness::Held
+        );
+        // pid 2^22 + 1 is above Linux's pid_max: never running.
+        let dead = (1 << 22) + 1;
+        assert_eq!(
+            lock("here", dead, "2999-01-01T00:00:00Z").liveness("here"),
+            LockLiveness::HolderGone
+        );
+        assert_eq!(
+            lock("elsewhere", dead, "2999-01-01T00:00:00Z").liveness("here"),
+            LockLiveness::Held,
+            "another machine's pid proves nothing"
+        );
+        assert_eq!(
+            lock("elsewhere", me, "2000-01-01T00:00:00Z").liveness("here"),
+            LockLiveness::Expired
+        );
+        let unreadable = lock("elsewhere", me, "next tuesday");
+        assert_eq!(unreadable.liveness("here"), LockLiveness::ExpiryUnreadable);
+        assert!(
+            unreadable.is_stale("here"),
+            "an unreadable expiry is not a live lock"
+        );
+    }
+}
+
 /// One step of a rollout plan, as stored on the hosts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

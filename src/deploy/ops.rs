@@ -97,6 +97,30 @@ pub enum Op {
     FileExists(String),
 }
 
+impl Op {
+    /// The operation's name, for logs (without its arguments).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::ReadState => "read-state",
+            Op::AcquireLock(_) => "acquire-lock",
+            Op::ReleaseLock { .. } => "release-lock",
+            Op::WriteFile { .. } => "write-file",
+            Op::RemoveFiles(_) => "remove-files",
+            Op::RemoveReleases(_) => "remove-releases",
+            Op::MarkBad { .. } => "mark-bad",
+            Op::ClearBad { .. } => "clear-bad",
+            Op::AppendHistory(_) => "append-history",
+            Op::Switch { .. } => "switch",
+            Op::VerifyDigest { .. } => "verify-digest",
+            Op::VerifyFiles { .. } => "verify-files",
+            Op::CheckSize { .. } => "check-size",
+            Op::Receive { .. } => "receive",
+            Op::Shell { .. } => "shell",
+            Op::FileExists(_) => "file-exists",
+        }
+    }
+}
+
 /// What a list of operations printed and how it ended.
 #[derive(Debug, Clone)]
 pub struct ExecOutput {

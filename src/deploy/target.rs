@@ -43,6 +43,17 @@ pub trait Host: Send + Sync {
     fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError>;
 }
 
+/// One event per host operation list: which operations (by kind, never their contents: a
+/// command line or a file may hold a secret), how it ended, how long it took.
+fn trace_run(ops: &[Op], out: &Result<&ExecOutput, &HostError>, started: std::time::Instant) {
+    let kinds: Vec<&str> = ops.iter().map(Op::kind).collect();
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match out {
+        Ok(o) => tracing::debug!(ops = ?kinds, status = o.status, elapsed_ms, "host operations"),
+        Err(e) => tracing::debug!(ops = ?kinds, error = %e, elapsed_ms, "host unreachable"),
+    }
+}
+
 /// Quote a string for a POSIX shell: `'...'` with embedded quotes as `'\''`.
 pub fn shquote(s: &str) -> String {
     if !s.is_empty()
@@ -98,7 +109,11 @@ impl Host for LocalHost {
         &self.root
     }
     fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError> {
-        Ok(ops::run_local(Path::new(&self.root), ops))
+        let _span = tracing::debug_span!("host", host = %self.name, target = "local").entered();
+        let started = std::time::Instant::now();
+        let out = ops::run_local(Path::new(&self.root), ops);
+        trace_run(ops, &Ok(&out), started);
+        Ok(out)
     }
 }
 
@@ -281,7 +296,11 @@ impl Host for SshHost {
         &self.root
     }
     fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError> {
-        self.exec(&ops::script(ops), ops::stdin_source(ops))
+        let _span = tracing::debug_span!("host", host = %self.name, target = "ssh").entered();
+        let started = std::time::Instant::now();
+        let out = self.exec(&ops::script(ops), ops::stdin_source(ops));
+        trace_run(ops, &out.as_ref(), started);
+        out
     }
 }
 
