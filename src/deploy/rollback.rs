@@ -187,7 +187,7 @@ impl Deployer<'_> {
             e.digest = Some(plan.records[&m.host].sha256.clone());
             e.reason = why.clone();
             e.id = Some(id.clone());
-            let res = self.rollback_host(i, m, plan, &e, why.as_deref());
+            let res = self.rollback_host(i, m, plan, &e, reason);
             if let Err(err) = &res {
                 e.outcome = Outcome::Failed;
                 e.reason = Some(match &why {

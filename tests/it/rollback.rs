@@ -391,3 +391,65 @@ fn a_modified_release_on_a_host_is_found_before_it_runs() {
     let (sha, _) = tug::fsutil::sha256_file(&fleet.paths[1].join("releases/2.1.0/demo")).unwrap();
     assert_eq!(serde_json::Value::from(sha), record["sha256"]);
 }
+
+/// `--skip-unreachable` records the environment's target on the hosts it rolled back; once the
+/// straggler answers, the next `tug rollback` moves only it, to that same release, and the record
+/// is removed.
+#[test]
+fn the_next_rollback_moves_only_the_stragglers_to_the_recorded_target() {
+    let fleet = Fleet::over_ssh();
+    let n = fleet.names.len();
+    let last = n - 1;
+    let cwd = fleet.root().join("work");
+    let env = fleet.env("prod", ALL_AT_ONCE, "");
+    fleet.write_config(&cwd, std::slice::from_ref(&env));
+    for v in [V1, V13, V21] {
+        assert_eq!(rollout(&cwd, "prod", &release(v)).code, 0);
+    }
+    // The last host stops answering (its entry points at a port nobody listens on).
+    let port = fleet.ssh.as_ref().unwrap().0[last];
+    let dead = free_port("127.0.0.1");
+    let cut = env.replacen(&format!("port: {port},"), &format!("port: {dead},"), 1);
+    assert_ne!(cut, env);
+    fleet.write_config(&cwd, &[cut]);
+    let out = run(tug(&cwd).args([
+        "rollback",
+        "prod",
+        "--yes",
+        "--skip-unreachable",
+        "--to",
+        "1.0.0",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("to 1.0.0 (--to)"), "{}", out.stderr);
+    for i in 0..last {
+        assert_eq!(fleet.current(i).as_deref(), Some("1.0.0"));
+        let pending = std::fs::read_to_string(fleet.paths[i].join(".tug/rollback.json")).unwrap();
+        assert!(
+            pending.contains("\"target\":\"1.0.0\"") && pending.contains(&fleet.names[last]),
+            "{pending}"
+        );
+    }
+    assert_eq!(fleet.current(last).as_deref(), Some("2.1.0"));
+    let status = run(tug(&cwd).args(["status", "prod"]));
+    assert!(status.stdout.contains("moves them to 1.0.0"), "{status:?}");
+
+    // It answers again. Without the record, the hosts on 1.3.0 would be "rolled back" further
+    // (to 1.0.0); with it, only the straggler moves, to 1.3.0.
+    fleet.write_config(&cwd, &[env]);
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "Rolled back 1 host(s) to 1.0.0, {last} already on 1.0.0"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| !p.join(".tug/rollback.json").exists()));
+}
