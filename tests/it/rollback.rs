@@ -434,8 +434,9 @@ fn the_next_rollback_moves_only_the_stragglers_to_the_recorded_target() {
     let status = run(tug(&cwd).args(["status", "prod"]));
     assert!(status.stdout.contains("moves them to 1.0.0"), "{status:?}");
 
-    // It answers again. Without the record, the hosts on 1.3.0 would be "rolled back" further
-    // (to 1.0.0); with it, only the straggler moves, to 1.3.0.
+    // It answers again. Without the record, the newest release that ran healthy everywhere
+    // (1.3.0) would be chosen, moving the hosts already rolled back forward again; with it, only
+    // the straggler moves, to 1.0.0.
     fleet.write_config(&cwd, &[env]);
     let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
     assert_eq!(out.code, 0, "{out:?}");
