@@ -4,7 +4,7 @@
 use super::rollout::deployer;
 use super::Context;
 use crate::cli::status::StatusArgs;
-use crate::config::deploy::parse_duration;
+use crate::config::types::Duration;
 use crate::deploy::engine::{Health, Integrity, StatusReport};
 use crate::error::{Error, ExitCode};
 
@@ -155,8 +155,11 @@ pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
             ExitCode::Failure
         });
     }
-    let timeout =
-        parse_duration(&args.timeout).map_err(|e| Error::usage(format!("--timeout: {e}")))?;
+    let timeout = args
+        .timeout
+        .parse::<Duration>()
+        .map_err(|e| Error::usage(format!("--timeout: {e}")).with_hint("e.g. --timeout 30s or 5m"))?
+        .get();
     let deadline = std::time::Instant::now() + timeout;
     loop {
         let r = d.status(args.verify);

@@ -11,7 +11,7 @@ pub(super) use std::time::Duration;
 pub(super) use serde::Serialize;
 pub(super) use serde_json::json;
 
-pub(super) use crate::config::deploy::{parse_duration, RollbackScope, StrategyKind};
+pub(super) use crate::config::deploy::{RollbackScope, StrategyKind};
 
 pub(super) use super::analysis::{self, QueryContext, Verdict};
 pub(super) use super::health::Probe;

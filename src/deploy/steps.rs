@@ -488,7 +488,10 @@ impl Deployer<'_> {
                     return Ok(self.pause(st, format!("manual pause at step {}/{total}", n + 1)));
                 }
                 PlanStep::Pause(p) => {
-                    let d = parse_duration(&p).map_err(DeployError::Config)?;
+                    let d = p
+                        .parse::<crate::config::types::Duration>()
+                        .map_err(|e| DeployError::Config(format!("pause: {e}")))?
+                        .get();
                     self.phase(format!("step {}/{total}: pause {p}", n + 1));
                     let end = std::time::Instant::now() + d;
                     while std::time::Instant::now() < end {
