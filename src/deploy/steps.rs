@@ -26,10 +26,15 @@ impl Deployer<'_> {
         }
         for (i, s) in states.iter().enumerate() {
             if let Some(l) = &s.lock {
+                let liveness = l.liveness(&self.actor.machine);
+                // A holder that is provably gone is taken over when the rollout locks.
+                if liveness == hs::LockLiveness::HolderGone {
+                    continue;
+                }
                 return Err(DeployError::LockHeld {
                     host: self.host(i).name().into(),
                     holder: Box::new(l.clone()),
-                    stale: l.is_stale(&self.actor.machine),
+                    stale: liveness != hs::LockLiveness::Held,
                 });
             }
         }

@@ -298,6 +298,16 @@ fn a_killed_rollback_leaves_a_readable_trail_and_the_next_one_finishes_it() {
     }
     let status = ok(tug(&cwd).args(["status", "prod"]));
     assert!(!status.contains("interrupted"), "{status}");
+    // --json shapes a script can use.
+    let json = ok(tug(&cwd).args(["--json", "status", "prod"]));
+    let event: serde_json::Value = json
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|e| e.get("hosts").is_some() || e["data"].get("hosts").is_some())
+        .expect("a status event");
+    let hosts = event.get("hosts").unwrap_or(&event["data"]["hosts"]);
+    assert_eq!(hosts[0]["reachable"], true, "{json}");
+    assert_eq!(hosts[0]["health"]["state"], "healthy", "{json}");
 }
 
 /// Replace a file under a host's directory by another one (a new inode, as an attacker or a
