@@ -178,32 +178,6 @@ impl Deployer<'_> {
             .filter(|m| !m.moves())
             .map(|m| m.host.clone())
             .collect();
-        let idx: Vec<usize> = todo.iter().filter_map(|m| self.index(&m.host)).collect();
-        let results = self.par(&idx, |i| {
-            let m = todo[idx.iter().position(|&k| k == i).expect("planned")];
-            let mut e = self.history_entry(i, Action::Rollback, Outcome::Intent);
-            e.from = m.from.clone();
-            e.to = Some(m.to.clone());
-            e.digest = Some(plan.records[&m.host].sha256.clone());
-            e.reason = why.clone();
-            e.id = Some(id.clone());
-            let res = self.rollback_host(i, m, plan, &e, reason);
-            if let Err(err) = &res {
-                e.outcome = Outcome::Failed;
-                e.reason = Some(match &why {
-                    Some(r) => format!("{r}; {}", err.line()),
-                    None => err.line(),
-                });
-                if let Err(rec) = self.run(i, &[Op::AppendHistory(e)]) {
-                    self.warn(format!(
-                        "{}: cannot record the failed rollback: {}",
-                        self.host(i).name(),
-                        rec.line()
-                    ));
-                }
-            }
-            res
-        });
         // The intended target, for the stragglers; removed once every host is on it.
         let record = if left_out.is_empty() {
             Op::RemoveFiles(vec![".tug/rollback.json".into()])
@@ -220,8 +194,44 @@ impl Deployer<'_> {
                 contents: serde_json::to_string(&pending).expect("a rollback record serializes"),
             }
         };
-        self.par(&reachable, |i| {
-            if let Err(e) = self.run(i, &[record.clone(), Op::ReleaseLock { id: id.clone() }]) {
+        // Appended to each host's last script: the record and the unlock ride along.
+        let finish = [record, Op::ReleaseLock { id: id.clone() }];
+        let idx: Vec<usize> = todo.iter().filter_map(|m| self.index(&m.host)).collect();
+        let results = self.par(&idx, |i| {
+            let m = todo[idx.iter().position(|&k| k == i).expect("planned")];
+            let mut e = self.history_entry(i, Action::Rollback, Outcome::Intent);
+            e.from = m.from.clone();
+            e.to = Some(m.to.clone());
+            e.digest = Some(plan.records[&m.host].sha256.clone());
+            e.reason = why.clone();
+            e.id = Some(id.clone());
+            let res = self.rollback_host(i, m, plan, &e, reason, &finish);
+            if let Err(err) = &res {
+                e.outcome = Outcome::Failed;
+                e.reason = Some(match &why {
+                    Some(r) => format!("{r}; {}", err.line()),
+                    None => err.line(),
+                });
+                let mut ops = vec![Op::AppendHistory(e)];
+                ops.extend(finish.iter().cloned());
+                if let Err(rec) = self.run(i, &ops) {
+                    self.warn(format!(
+                        "{}: cannot record the failed rollback: {}",
+                        self.host(i).name(),
+                        rec.line()
+                    ));
+                }
+            }
+            res
+        });
+        // Hosts with nothing to do still hold our lock (and get the record).
+        let idle: Vec<usize> = reachable
+            .iter()
+            .copied()
+            .filter(|i| !idx.contains(i))
+            .collect();
+        self.par(&idle, |i| {
+            if let Err(e) = self.run(i, &finish) {
                 self.warn(format!(
                     "{}: cannot finish the rollback: {}",
                     self.host(i).name(),
@@ -270,6 +280,7 @@ impl Deployer<'_> {
         plan: &RollbackPlan,
         intent: &HistoryEntry,
         reason: Option<&str>,
+        finish: &[Op],
     ) -> Result<String, HostOpError> {
         let rec = &plan.records[&m.host];
         let mut done = intent.clone();
@@ -315,6 +326,7 @@ impl Deployer<'_> {
                     Ok(()) => {
                         ops.extend(self.switch_ops(i, &m.to, Some(slot))?);
                         ops.push(Op::AppendHistory(done));
+                        ops.extend(finish.iter().cloned());
                         self.run(i, &ops)?;
                         return Ok(format!("{moved} (standby slot {slot}, no restart)"));
                     }
@@ -328,19 +340,23 @@ impl Deployer<'_> {
             let (slot, _) = self.prepare_slot(i, &m.to)?;
             let mut ops = self.switch_ops(i, &m.to, Some(&slot))?;
             ops.push(Op::AppendHistory(done));
+            ops.extend(finish.iter().cloned());
             self.run(i, &ops)?;
             return Ok(format!("{moved} (slot {slot} restarted)"));
         }
         ops.extend(self.activate_ops(i, Some(&m.to))?);
         let Some(probe) = self.probe(i, &m.to, None)? else {
-            // Nothing to wait for: record in the same round trip.
+            // Nothing to wait for: record and unlock in the same round trip.
             ops.push(Op::AppendHistory(done));
+            ops.extend(finish.iter().cloned());
             self.run(i, &ops)?;
             return Ok(moved);
         };
         self.run(i, &ops)?;
         self.wait_healthy(i, &probe)?;
-        self.run(i, &[Op::AppendHistory(done)])?;
+        let mut ops = vec![Op::AppendHistory(done)];
+        ops.extend(finish.iter().cloned());
+        self.run(i, &ops)?;
         Ok(moved)
     }
 
