@@ -464,3 +464,45 @@ fn the_next_rollback_moves_only_the_stragglers_to_the_recorded_target() {
         .iter()
         .all(|p| !p.join(".tug/rollback.json").exists()));
 }
+
+/// Analysis against the real Prometheus: a query returning several series is an error naming
+/// their label sets, and a query Prometheus rejects shows Prometheus's own message; either way
+/// the analysis could not run, so the rollout pauses (exit 6) and nothing is marked bad.
+#[test]
+fn analysis_errors_name_the_series_and_show_the_servers_message() {
+    let prom = crate::harness::prometheus::prometheus();
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let analysis = |query: &str| {
+        format!(
+            "    analyses:\n      a:\n        prometheus: {}\n        query: '{query}'\n        failure:\n          - condition: result > 100\n",
+            prom.url
+        )
+    };
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - analysis: a\n";
+    for (query, expected) in [
+        (
+            r#"vector(1) or label_replace(vector(2), "x", "y", "", "")"#,
+            r#"returned 2 series, not one number: {}, {x="y"}"#,
+        ),
+        ("sum(", "parse error"),
+    ] {
+        fleet.write_config(&cwd, &[fleet.env("prod", canary, &analysis(query))]);
+        let out = rollout(&cwd, "prod", &release(V1));
+        assert_eq!(out.code, 6, "{out:?}");
+        assert!(
+            out.stderr.contains("analysis a could not run") && out.stderr.contains(expected),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("%28"),
+            "not the URL-encoded query: {}",
+            out.stderr
+        );
+        let out = run(tug(&cwd).args(["rollout", "abort", "prod"]));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert_eq!(fleet.currents(), all("none", 2));
+        assert!(fleet.bad(0, "1.0.0").is_none());
+    }
+}
