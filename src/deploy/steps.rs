@@ -316,268 +316,16 @@ impl Deployer<'_> {
                 return Ok(self.pause(st, "paused by `tug rollout pause`".into()));
             }
             let n = st.next_step;
-            match st.steps[n].clone() {
-                PlanStep::Deploy(hosts) => {
-                    let todo: Vec<usize> = hosts
-                        .iter()
-                        .filter(|h| !st.switched.contains(h))
-                        .filter_map(|h| self.index(h))
-                        .collect();
-                    let limit = match self.switch_limit(st, &todo) {
-                        Ok(limit) => limit,
-                        Err(why) => return Ok(self.pause(st, why)),
-                    };
-                    self.phase(format!(
-                        "step {}/{total}: switch {}{}",
-                        n + 1,
-                        self.names(&todo).join(", "),
-                        if limit < todo.len() {
-                            format!(" ({limit} at a time: max_unavailable)")
-                        } else {
-                            String::new()
-                        }
-                    ));
-                    st.in_flight = self.names(&todo);
-                    self.save_state(st);
-                    let switch_one = |i: usize| -> Result<(), StepFailure> {
-                        let intent = self.rollout_entry(i, st, Outcome::Intent);
-                        let healthy = self.rollout_entry(i, st, Outcome::Healthy);
-                        let Err(e) = self.activate(i, &st.version, intent, healthy) else {
-                            return Ok(());
-                        };
-                        // Switch a failing host back at once.
-                        self.on_host(i, format!("failed: {}", e.line()));
-                        let reverted = self.revert_host(i, st, &e.line());
-                        Err(StepFailure { error: e, reverted })
-                    };
-                    // At most `limit` hosts at a time; a failure stops the batch there.
-                    let mut results = Vec::new();
-                    for chunk in todo.chunks(limit) {
-                        let chunk_results = self.par(chunk, switch_one);
-                        let failed = chunk_results.iter().any(|r| r.is_err());
-                        results.extend(chunk.iter().copied().zip(chunk_results));
-                        if failed {
-                            break;
-                        }
-                    }
-                    let mut failures = Vec::new();
-                    for (i, r) in results {
-                        let name = self.host(i).name().to_string();
-                        match r {
-                            Ok(()) => {
-                                st.switched.push(name.clone());
-                                st.canary.push(name);
-                            }
-                            Err(f) => failures.push((name, f)),
-                        }
-                    }
-                    st.in_flight.clear();
-                    if !failures.is_empty() {
-                        return self.fail_step(st, failures);
-                    }
-                }
-                PlanStep::Prepare(hosts) => {
-                    let todo: Vec<usize> = hosts
-                        .iter()
-                        .filter(|h| !st.prepared.contains(h) && !st.switched.contains(h))
-                        .filter_map(|h| self.index(h))
-                        .collect();
-                    self.phase(format!(
-                        "step {}/{total}: prepare the idle slot on {}",
-                        n + 1,
-                        self.names(&todo).join(", ")
-                    ));
-                    let results = self.par(&todo, |i| self.prepare_slot(i, &st.version));
-                    let mut failures = Vec::new();
-                    let mut blame = Blame::NotTheRelease;
-                    for (k, r) in results.into_iter().enumerate() {
-                        let name = self.host(todo[k]).name().to_string();
-                        match r {
-                            Ok((_, previous)) => {
-                                st.standby_before.insert(name.clone(), previous);
-                                st.prepared.push(name);
-                            }
-                            Err(e) => {
-                                self.on_host(todo[k], format!("failed: {}", e.line()));
-                                if e.blames_release() {
-                                    blame = Blame::Release;
-                                }
-                                let mut line =
-                                    self.history_entry(todo[k], Action::Prepare, Outcome::Failed);
-                                line.to = Some(st.version.clone());
-                                line.reason = Some(e.line());
-                                line.id = Some(st.id.clone());
-                                if let Err(err) = self.run(todo[k], &[Op::AppendHistory(line)]) {
-                                    self.warn(format!("{name}: cannot record: {}", err.line()));
-                                }
-                                failures.push(format!("{name}: {}", e.line()));
-                            }
-                        }
-                    }
-                    if !failures.is_empty() {
-                        // Nothing was switched: the live slots never stopped serving. The failed
-                        // hosts' idle slots were given their previous release back; the prepared
-                        // ones are abandoned (and given theirs back) by `fail`.
-                        let reason = format!(
-                            "preparing the idle slot failed, no host was switched: {}",
-                            failures.join("; ")
-                        );
-                        return self.fail(st, &[], &reason, blame);
-                    }
-                }
-                PlanStep::Switch(hosts) => {
-                    let todo: Vec<usize> = hosts
-                        .iter()
-                        .filter(|h| !st.switched.contains(h))
-                        .filter_map(|h| self.index(h))
-                        .collect();
-                    self.phase(format!(
-                        "step {}/{total}: switch {} to the prepared slot",
-                        n + 1,
-                        self.names(&todo).join(", ")
-                    ));
-                    st.in_flight = self.names(&todo);
-                    self.save_state(st);
-                    let results = self.par(&todo, |i| -> Result<(), StepFailure> {
-                        let res = (|| {
-                            let state = self.read_state_op(i)?;
-                            if state.live_slot.is_some()
-                                && state.current.as_deref() == Some(st.version.as_str())
-                            {
-                                return Ok(()); // switched before an interruption
-                            }
-                            let Some(slot) = self.standby_slot(&state, &st.version) else {
-                                return Err(HostOpError::State(format!(
-                                    "no idle slot runs {} (it was prepared, then changed)",
-                                    st.version
-                                )));
-                            };
-                            let mut ops = vec![Op::AppendHistory(self.rollout_entry(
-                                i,
-                                st,
-                                Outcome::Intent,
-                            ))];
-                            ops.extend(self.switch_ops(i, &st.version, Some(&slot))?);
-                            ops.push(Op::AppendHistory(self.rollout_entry(
-                                i,
-                                st,
-                                Outcome::Healthy,
-                            )));
-                            self.run(i, &ops)?;
-                            self.on_host(i, format!("live slot is now {slot}"));
-                            Ok(())
-                        })();
-                        let Err(e) = res else {
-                            return Ok(());
-                        };
-                        self.on_host(i, format!("failed: {}", e.line()));
-                        let reverted =
-                            self.revert_host(i, st, &format!("switch failed: {}", e.line()));
-                        Err(StepFailure { error: e, reverted })
-                    });
-                    let mut failures = Vec::new();
-                    for (k, r) in results.into_iter().enumerate() {
-                        let name = self.host(todo[k]).name().to_string();
-                        match r {
-                            Ok(()) => st.switched.push(name),
-                            Err(f) => failures.push((name, f)),
-                        }
-                    }
-                    st.in_flight.clear();
-                    if !failures.is_empty() {
-                        return self.fail_step(st, failures);
-                    }
-                }
-                PlanStep::Pause(p) if p == "manual" => {
-                    self.phase(format!("step {}/{total}: pause until promoted", n + 1));
-                    return Ok(self.pause(st, format!("manual pause at step {}/{total}", n + 1)));
-                }
-                PlanStep::Pause(p) => {
-                    let d = p
-                        .parse::<crate::config::types::Duration>()
-                        .map_err(|e| DeployError::Config(format!("pause: {e}")))?
-                        .get();
-                    self.phase(format!("step {}/{total}: pause {p}", n + 1));
-                    let end = std::time::Instant::now() + d;
-                    while std::time::Instant::now() < end {
-                        std::thread::sleep(
-                            Duration::from_millis(500).min(end - std::time::Instant::now()),
-                        );
-                        if self.pause_requested() {
-                            return Ok(self.pause(st, "paused by `tug rollout pause`".into()));
-                        }
-                    }
-                }
-                PlanStep::Analysis(name) => {
-                    self.phase(format!(
-                        "step {}/{total}: analysis {name} on {}",
-                        n + 1,
-                        if self.blue_green() && st.switched.is_empty() {
-                            st.prepared.join(", ")
-                        } else {
-                            st.canary.join(", ")
-                        }
-                    ));
-                    let cfg =
-                        self.env.config.analyses.get(&name).ok_or_else(|| {
-                            DeployError::Config(format!("unknown analysis {name:?}"))
-                        })?;
-                    // Blue-green analyses run before the switch, on the prepared idle slots.
-                    let targets = if self.blue_green() && st.switched.is_empty() {
-                        &st.prepared
-                    } else {
-                        &st.canary
-                    };
-                    let canary: Vec<usize> = targets.iter().filter_map(|h| self.index(h)).collect();
-                    let ctx = QueryContext {
-                        version: st.version.clone(),
-                        environment: self.env.name.clone(),
-                        hosts: canary
-                            .iter()
-                            .map(|&i| regex_escape(self.host(i).name()))
-                            .collect::<Vec<_>>()
-                            .join("|"),
-                        addresses: canary
-                            .iter()
-                            .map(|&i| regex_escape(self.host(i).address()))
-                            .collect::<Vec<_>>()
-                            .join("|"),
-                        window: cfg.window.clone().unwrap_or_else(|| "1m".into()),
-                    };
-                    let verdict = analysis::run(self.http(), cfg, &ctx, &|k, v| {
-                        let text = match v {
-                            Verdict::Pass => "pass".to_string(),
-                            Verdict::Fail { reason, .. } => format!("fail: {reason}"),
-                            Verdict::Inconclusive { reason } => format!("inconclusive: {reason}"),
-                        };
-                        self.phase(format!("analysis {name}: measurement {k}: {text}"));
-                    });
-                    match verdict {
-                        Ok(Verdict::Pass) => st.canary.clear(),
-                        Ok(Verdict::Fail { scope, reason }) => {
-                            let hosts = match scope {
-                                RollbackScope::All => st.switched.clone(),
-                                RollbackScope::Canary => st.canary.clone(),
-                            };
-                            return self.fail(
-                                st,
-                                &hosts,
-                                &format!("analysis {name} failed: {reason}"),
-                                Blame::Release,
-                            );
-                        }
-                        Ok(Verdict::Inconclusive { reason }) => {
-                            return Ok(
-                                self.pause(st, format!("analysis {name} inconclusive: {reason}"))
-                            );
-                        }
-                        Err(e) => {
-                            return Ok(
-                                self.pause(st, format!("analysis {name} could not run: {e}"))
-                            );
-                        }
-                    }
-                }
+            let stop = match st.steps[n].clone() {
+                PlanStep::Deploy(hosts) => self.step_deploy(st, hosts, n, total)?,
+                PlanStep::Prepare(hosts) => self.step_prepare(st, hosts, n, total)?,
+                PlanStep::Switch(hosts) => self.step_switch(st, hosts, n, total)?,
+                PlanStep::Pause(p) if p == "manual" => Some(self.step_manual_pause(st, n, total)),
+                PlanStep::Pause(p) => self.step_pause(st, p, n, total)?,
+                PlanStep::Analysis(name) => self.step_analysis(st, name, n, total)?,
+            };
+            if let Some(outcome) = stop {
+                return Ok(outcome);
             }
             st.next_step += 1;
             // A switching step saves the state before it starts, and the end of the rollout
@@ -592,6 +340,320 @@ impl Deployer<'_> {
             }
         }
         Ok(self.finish(st))
+    }
+
+    /// A switching step: switch these hosts (at most `max_unavailable` at a time), restart and
+    /// health-check them; a failing host is switched back at once and the rollout fails.
+    /// `Some(outcome)` when the rollout stops here.
+    fn step_deploy(
+        &self,
+        st: &mut RolloutState,
+        hosts: Vec<String>,
+        n: usize,
+        total: usize,
+    ) -> Result<Option<RolloutOutcome>, DeployError> {
+        let todo: Vec<usize> = hosts
+            .iter()
+            .filter(|h| !st.switched.contains(h))
+            .filter_map(|h| self.index(h))
+            .collect();
+        let limit = match self.switch_limit(st, &todo) {
+            Ok(limit) => limit,
+            Err(why) => return Ok(Some(self.pause(st, why))),
+        };
+        self.phase(format!(
+            "step {}/{total}: switch {}{}",
+            n + 1,
+            self.names(&todo).join(", "),
+            if limit < todo.len() {
+                format!(" ({limit} at a time: max_unavailable)")
+            } else {
+                String::new()
+            }
+        ));
+        st.in_flight = self.names(&todo);
+        self.save_state(st);
+        let switch_one = |i: usize| -> Result<(), StepFailure> {
+            let intent = self.rollout_entry(i, st, Outcome::Intent);
+            let healthy = self.rollout_entry(i, st, Outcome::Healthy);
+            let Err(e) = self.activate(i, &st.version, intent, healthy) else {
+                return Ok(());
+            };
+            // Switch a failing host back at once.
+            self.on_host(i, format!("failed: {}", e.line()));
+            let reverted = self.revert_host(i, st, &e.line());
+            Err(StepFailure { error: e, reverted })
+        };
+        // At most `limit` hosts at a time; a failure stops the batch there.
+        let mut results = Vec::new();
+        for chunk in todo.chunks(limit) {
+            let chunk_results = self.par(chunk, switch_one);
+            let failed = chunk_results.iter().any(|r| r.is_err());
+            results.extend(chunk.iter().copied().zip(chunk_results));
+            if failed {
+                break;
+            }
+        }
+        let mut failures = Vec::new();
+        for (i, r) in results {
+            let name = self.host(i).name().to_string();
+            match r {
+                Ok(()) => {
+                    st.switched.push(name.clone());
+                    st.canary.push(name);
+                }
+                Err(f) => failures.push((name, f)),
+            }
+        }
+        st.in_flight.clear();
+        if !failures.is_empty() {
+            return self.fail_step(st, failures).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// Blue-green: prepare the idle slot on every host (restart, health check); any failure
+    /// stops the rollout before any host switches. `Some(outcome)` when it stops here.
+    fn step_prepare(
+        &self,
+        st: &mut RolloutState,
+        hosts: Vec<String>,
+        n: usize,
+        total: usize,
+    ) -> Result<Option<RolloutOutcome>, DeployError> {
+        let todo: Vec<usize> = hosts
+            .iter()
+            .filter(|h| !st.prepared.contains(h) && !st.switched.contains(h))
+            .filter_map(|h| self.index(h))
+            .collect();
+        self.phase(format!(
+            "step {}/{total}: prepare the idle slot on {}",
+            n + 1,
+            self.names(&todo).join(", ")
+        ));
+        let results = self.par(&todo, |i| self.prepare_slot(i, &st.version));
+        let mut failures = Vec::new();
+        let mut blame = Blame::NotTheRelease;
+        for (k, r) in results.into_iter().enumerate() {
+            let name = self.host(todo[k]).name().to_string();
+            match r {
+                Ok((_, previous)) => {
+                    st.standby_before.insert(name.clone(), previous);
+                    st.prepared.push(name);
+                }
+                Err(e) => {
+                    self.on_host(todo[k], format!("failed: {}", e.line()));
+                    if e.blames_release() {
+                        blame = Blame::Release;
+                    }
+                    let mut line = self.history_entry(todo[k], Action::Prepare, Outcome::Failed);
+                    line.to = Some(st.version.clone());
+                    line.reason = Some(e.line());
+                    line.id = Some(st.id.clone());
+                    if let Err(err) = self.run(todo[k], &[Op::AppendHistory(line)]) {
+                        self.warn(format!("{name}: cannot record: {}", err.line()));
+                    }
+                    failures.push(format!("{name}: {}", e.line()));
+                }
+            }
+        }
+        if !failures.is_empty() {
+            // Nothing was switched: the live slots never stopped serving. The failed
+            // hosts' idle slots were given their previous release back; the prepared
+            // ones are abandoned (and given theirs back) by `fail`.
+            let reason = format!(
+                "preparing the idle slot failed, no host was switched: {}",
+                failures.join("; ")
+            );
+            return self.fail(st, &[], &reason, blame).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// Blue-green: switch `current` to the prepared slot on every host (one rename each).
+    /// `Some(outcome)` when the rollout stops here.
+    fn step_switch(
+        &self,
+        st: &mut RolloutState,
+        hosts: Vec<String>,
+        n: usize,
+        total: usize,
+    ) -> Result<Option<RolloutOutcome>, DeployError> {
+        let todo: Vec<usize> = hosts
+            .iter()
+            .filter(|h| !st.switched.contains(h))
+            .filter_map(|h| self.index(h))
+            .collect();
+        self.phase(format!(
+            "step {}/{total}: switch {} to the prepared slot",
+            n + 1,
+            self.names(&todo).join(", ")
+        ));
+        st.in_flight = self.names(&todo);
+        self.save_state(st);
+        let results = self.par(&todo, |i| -> Result<(), StepFailure> {
+            let res = (|| {
+                let state = self.read_state_op(i)?;
+                if state.live_slot.is_some()
+                    && state.current.as_deref() == Some(st.version.as_str())
+                {
+                    return Ok(()); // switched before an interruption
+                }
+                let Some(slot) = self.standby_slot(&state, &st.version) else {
+                    return Err(HostOpError::State(format!(
+                        "no idle slot runs {} (it was prepared, then changed)",
+                        st.version
+                    )));
+                };
+                let mut ops = vec![Op::AppendHistory(self.rollout_entry(
+                    i,
+                    st,
+                    Outcome::Intent,
+                ))];
+                ops.extend(self.switch_ops(i, &st.version, Some(&slot))?);
+                ops.push(Op::AppendHistory(self.rollout_entry(
+                    i,
+                    st,
+                    Outcome::Healthy,
+                )));
+                self.run(i, &ops)?;
+                self.on_host(i, format!("live slot is now {slot}"));
+                Ok(())
+            })();
+            let Err(e) = res else {
+                return Ok(());
+            };
+            self.on_host(i, format!("failed: {}", e.line()));
+            let reverted = self.revert_host(i, st, &format!("switch failed: {}", e.line()));
+            Err(StepFailure { error: e, reverted })
+        });
+        let mut failures = Vec::new();
+        for (k, r) in results.into_iter().enumerate() {
+            let name = self.host(todo[k]).name().to_string();
+            match r {
+                Ok(()) => st.switched.push(name),
+                Err(f) => failures.push((name, f)),
+            }
+        }
+        st.in_flight.clear();
+        if !failures.is_empty() {
+            return self.fail_step(st, failures).map(Some);
+        }
+        Ok(None)
+    }
+
+    /// A manual pause: the rollout stops until `tug rollout promote`.
+    fn step_manual_pause(&self, st: &mut RolloutState, n: usize, total: usize) -> RolloutOutcome {
+        self.phase(format!("step {}/{total}: pause until promoted", n + 1));
+        self.pause(st, format!("manual pause at step {}/{total}", n + 1))
+    }
+
+    /// A timed pause (a pause request stops it). `Some(outcome)` when the rollout stops here.
+    fn step_pause(
+        &self,
+        st: &mut RolloutState,
+        p: String,
+        n: usize,
+        total: usize,
+    ) -> Result<Option<RolloutOutcome>, DeployError> {
+        let d = p
+            .parse::<crate::config::types::Duration>()
+            .map_err(|e| DeployError::Config(format!("pause: {e}")))?
+            .get();
+        self.phase(format!("step {}/{total}: pause {p}", n + 1));
+        let end = std::time::Instant::now() + d;
+        while std::time::Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(500).min(end - std::time::Instant::now()));
+            if self.pause_requested() {
+                return Ok(Some(self.pause(st, "paused by `tug rollout pause`".into())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// A Prometheus analysis of the canary hosts (the prepared slots under blue-green): pass
+    /// continues, fail rolls back, inconclusive or an error pauses. `Some(outcome)` when the
+    /// rollout stops here.
+    fn step_analysis(
+        &self,
+        st: &mut RolloutState,
+        name: String,
+        n: usize,
+        total: usize,
+    ) -> Result<Option<RolloutOutcome>, DeployError> {
+        self.phase(format!(
+            "step {}/{total}: analysis {name} on {}",
+            n + 1,
+            if self.blue_green() && st.switched.is_empty() {
+                st.prepared.join(", ")
+            } else {
+                st.canary.join(", ")
+            }
+        ));
+        let cfg = self
+            .env
+            .config
+            .analyses
+            .get(&name)
+            .ok_or_else(|| DeployError::Config(format!("unknown analysis {name:?}")))?;
+        // Blue-green analyses run before the switch, on the prepared idle slots.
+        let targets = if self.blue_green() && st.switched.is_empty() {
+            &st.prepared
+        } else {
+            &st.canary
+        };
+        let canary: Vec<usize> = targets.iter().filter_map(|h| self.index(h)).collect();
+        let ctx = QueryContext {
+            version: st.version.clone(),
+            environment: self.env.name.clone(),
+            hosts: canary
+                .iter()
+                .map(|&i| regex_escape(self.host(i).name()))
+                .collect::<Vec<_>>()
+                .join("|"),
+            addresses: canary
+                .iter()
+                .map(|&i| regex_escape(self.host(i).address()))
+                .collect::<Vec<_>>()
+                .join("|"),
+            window: cfg.window.clone().unwrap_or_else(|| "1m".into()),
+        };
+        let verdict = analysis::run(self.http(), cfg, &ctx, &|k, v| {
+            let text = match v {
+                Verdict::Pass => "pass".to_string(),
+                Verdict::Fail { reason, .. } => format!("fail: {reason}"),
+                Verdict::Inconclusive { reason } => format!("inconclusive: {reason}"),
+            };
+            self.phase(format!("analysis {name}: measurement {k}: {text}"));
+        });
+        match verdict {
+            Ok(Verdict::Pass) => st.canary.clear(),
+            Ok(Verdict::Fail { scope, reason }) => {
+                let hosts = match scope {
+                    RollbackScope::All => st.switched.clone(),
+                    RollbackScope::Canary => st.canary.clone(),
+                };
+                return self
+                    .fail(
+                        st,
+                        &hosts,
+                        &format!("analysis {name} failed: {reason}"),
+                        Blame::Release,
+                    )
+                    .map(Some);
+            }
+            Ok(Verdict::Inconclusive { reason }) => {
+                return Ok(Some(
+                    self.pause(st, format!("analysis {name} inconclusive: {reason}")),
+                ));
+            }
+            Err(e) => {
+                return Ok(Some(
+                    self.pause(st, format!("analysis {name} could not run: {e}")),
+                ));
+            }
+        }
+        Ok(None)
     }
 
     /// Switch one host back to what it ran before the rollout (recorded before, as an intent, and
