@@ -136,11 +136,10 @@ impl Deployer<'_> {
                 .into_iter()
                 .enumerate()
             {
-                r.map_err(|e| {
-                    DeployError::Failed(format!(
-                        "{}: cannot request the pause: {e}",
-                        self.host(i).name()
-                    ))
+                r.map_err(|source| DeployError::HostOp {
+                    host: self.host(i).name().to_string(),
+                    doing: "request the pause",
+                    source,
                 })?;
             }
         }

@@ -107,7 +107,11 @@ impl Deployer<'_> {
                     Op::AppendHistory(e),
                 ],
             )
-            .map_err(|e| DeployError::Failed(format!("{name}: cannot take over the lock: {e}")))?;
+            .map_err(|source| DeployError::HostOp {
+                host: name.to_string(),
+                doing: "take over the lock",
+                source,
+            })?;
             self.on_host(
                 i,
                 format!(
@@ -132,11 +136,10 @@ impl Deployer<'_> {
             .into_iter()
             .enumerate()
         {
-            r.map_err(|e| {
-                DeployError::Failed(format!(
-                    "{}: cannot take the lock: {e}",
-                    self.host(i).name()
-                ))
+            r.map_err(|source| DeployError::HostOp {
+                host: self.host(i).name().to_string(),
+                doing: "take the lock",
+                source,
             })?;
         }
         Ok(())

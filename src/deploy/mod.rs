@@ -79,6 +79,21 @@ pub enum DeployError {
         host: String,
         mark: hoststate::BadMark,
     },
+    /// An operation on one host failed (its cause kept).
+    #[error("{host}: cannot {doing}")]
+    HostOp {
+        host: String,
+        doing: &'static str,
+        #[source]
+        source: hostop::HostOpError,
+    },
+    /// The environment's `public_key` file cannot be read.
+    #[error("public_key {}: cannot read it", path.display())]
+    PublicKey {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The files of the release to upload could not be listed.
     #[error("cannot list the files of {artifact}")]
     Integrity {
@@ -218,7 +233,7 @@ impl DeployError {
     pub fn exit_code(&self) -> crate::ExitCode {
         use crate::ExitCode;
         match self {
-            DeployError::Config(_) => ExitCode::Usage,
+            DeployError::Config(_) | DeployError::PublicKey { .. } => ExitCode::Usage,
             DeployError::LockHeld { .. } => ExitCode::LockHeld,
             DeployError::NotReverted { .. } => ExitCode::Mixed,
             // Held by a live process, or paused (waiting for a human by design).
@@ -366,7 +381,7 @@ impl Environment {
                 let p = self.base_dir.join(path);
                 std::fs::read_to_string(&p)
                     .map(Some)
-                    .map_err(|e| DeployError::Config(format!("public_key {}: {e}", p.display())))
+                    .map_err(|source| DeployError::PublicKey { path: p, source })
             }
         }
     }
@@ -374,5 +389,49 @@ impl Environment {
     /// The configured release source directory, if any.
     pub fn source_dir(&self) -> Option<PathBuf> {
         self.config.source.as_ref().map(|s| self.base_dir.join(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_errors_keep_their_causes_and_name_the_environment_in_the_hint() {
+        let err = DeployError::HostOp {
+            host: "h1".into(),
+            doing: "remove the lock",
+            source: hostop::HostOpError::Failed {
+                code: 26,
+                message: "cannot remove .tug/lock: permission denied".into(),
+            },
+        };
+        let err = anyhow::Error::from(crate::Error::from(err.in_env("prod")));
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert_eq!(
+            chain,
+            [
+                "h1: cannot remove the lock",
+                "cannot remove .tug/lock: permission denied"
+            ]
+        );
+        let held = DeployError::LockHeld {
+            host: "h1".into(),
+            holder: Box::new(LockRecord {
+                id: "x".into(),
+                owner: "bob".into(),
+                host: "ci".into(),
+                pid: 7,
+                operation: "rollback".into(),
+                started: "t".into(),
+                expires: "2000-01-01T00:00:00Z".into(),
+            }),
+            stale: true,
+        };
+        let (code, hint) = crate::error::classify(&anyhow::Error::from(crate::Error::from(
+            held.in_env("prod"),
+        )));
+        assert_eq!(code, crate::ExitCode::LockHeld);
+        assert!(hint.unwrap().contains("tug unlock prod --force"));
     }
 }

@@ -216,11 +216,10 @@ impl Deployer<'_> {
                         Op::AppendHistory(e),
                     ],
                 )
-                .map_err(|e| {
-                    DeployError::Failed(format!(
-                        "{}: cannot remove the lock: {e}",
-                        self.host(i).name()
-                    ))
+                .map_err(|source| DeployError::HostOp {
+                    host: self.host(i).name().to_string(),
+                    doing: "remove the lock",
+                    source,
                 })?;
                 removed.push((self.host(i).name().to_string(), l.clone()));
             }
