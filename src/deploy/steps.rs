@@ -840,7 +840,7 @@ impl Deployer<'_> {
         });
         if !failed.is_empty() {
             return Err(DeployError::NotReverted {
-                what: format!("rollout of {} failed ({reason})", st.version),
+                what: format!("rollout of {} stopped ({reason})", st.version),
                 hosts: self.mixed_hosts(failed),
             });
         }

@@ -506,3 +506,43 @@ fn analysis_errors_name_the_series_and_show_the_servers_message() {
         assert!(fleet.bad(0, "1.0.0").is_none());
     }
 }
+
+/// `tug rollout abort` whose switch back fails does not say "reverted": exit 7 naming the host.
+#[test]
+fn an_abort_that_cannot_switch_a_host_back_exits_7() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: manual\n";
+    fleet.write_config(
+        &cwd,
+        &[
+            fleet.env_with_restart("init", ALL_AT_ONCE, "", &faulty_restart()),
+            fleet.env_with_restart("prod", canary, "", &faulty_restart()),
+        ],
+    );
+    assert_eq!(rollout(&cwd, "init", &release(V1)).code, 0);
+    let out = rollout(&cwd, "prod", &release(V13));
+    assert_eq!(out.code, 6, "{out:?}");
+    assert_eq!(fleet.currents(), ["1.3.0", "1.0.0"]);
+    std::fs::write(fleet.paths[0].join("fail-restart"), "1.0.0").unwrap();
+
+    let out = run(tug(&cwd).args(["rollout", "abort", "prod", "--reason", "changed my mind"]));
+    assert_eq!(out.code, 7, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("h1: current -> 1.0.0: injected restart failure"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Aborted"), "{}", out.stderr);
+    assert_eq!(outcomes(&fleet, 0, "revert"), ["intent", "failed"]);
+    assert!(fleet.history(0).contains("changed my mind"));
+    assert!(fleet
+        .paths
+        .iter()
+        .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
+    assert!(
+        (0..2).all(|i| fleet.bad(i, "1.3.0").is_none()),
+        "an abort is no bad mark"
+    );
+}
