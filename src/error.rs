@@ -111,11 +111,7 @@ impl Error {
     pub fn message(&self) -> String {
         match &self.message {
             Some(m) => m.clone(),
-            None => self
-                .source
-                .as_ref()
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
+            None => self.source.as_ref().map(|s| s.to_string()).unwrap_or_default(),
         }
     }
 
