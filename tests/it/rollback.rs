@@ -232,7 +232,17 @@ fn a_failed_revert_exits_7_naming_the_host() {
 /// (recorded), and the next rollback finishes the job and records the interruption.
 #[test]
 fn a_killed_rollback_leaves_a_readable_trail_and_the_next_one_finishes_it() {
-    let fleet = Fleet::local(3);
+    killed_rollback(Fleet::local(3));
+}
+
+/// The same over ssh (the hosts' shells are remote; the lock's pid is this machine's).
+#[test]
+fn a_killed_rollback_over_ssh_leaves_a_readable_trail_too() {
+    killed_rollback(Fleet::over_ssh());
+}
+
+fn killed_rollback(fleet: Fleet) {
+    let n = fleet.names.len();
     let cwd = fleet.root().join("work");
     let env = fleet.env_with_restart("prod", ALL_AT_ONCE, "", &faulty_restart());
     fleet.write_config(&cwd, &[env]);
@@ -249,7 +259,7 @@ fn a_killed_rollback_leaves_a_readable_trail_and_the_next_one_finishes_it() {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    while (0..3).any(|i| fleet.current(i).as_deref() != Some("1.0.0")) {
+    while (0..n).any(|i| fleet.current(i).as_deref() != Some("1.0.0")) {
         assert!(start.elapsed() < Duration::from_secs(60), "never switched");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -262,7 +272,7 @@ fn a_killed_rollback_leaves_a_readable_trail_and_the_next_one_finishes_it() {
             "the dead rollback's lock stays"
         );
     }
-    assert!((0..3).all(|i| outcomes(&fleet, i, "rollback") == ["intent"]));
+    assert!((0..n).all(|i| outcomes(&fleet, i, "rollback") == ["intent"]));
 
     let status = ok(tug(&cwd).args(["status", "prod"]));
     assert!(
@@ -271,7 +281,10 @@ fn a_killed_rollback_leaves_a_readable_trail_and_the_next_one_finishes_it() {
     );
     let hist = ok(tug(&cwd).args(["history", "prod", "-n", "1"]));
     assert!(
-        hist.contains("rollback interrupted 2.1.0 -> 1.0.0 on h1,h2,h3"),
+        hist.contains(&format!(
+            "rollback interrupted 2.1.0 -> 1.0.0 on {}",
+            fleet.names.join(",")
+        )),
         "{hist}"
     );
 
@@ -284,9 +297,9 @@ fn a_killed_rollback_leaves_a_readable_trail_and_the_next_one_finishes_it() {
         out.stderr
     );
     assert!(out.stderr.contains("took over the lock"), "{}", out.stderr);
-    assert_eq!(fleet.currents(), all("1.0.0", 3));
-    assert_eq!(fleet.served(), serving("1.0.0", 3));
-    for i in 0..3 {
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
+    for i in 0..n {
         assert_eq!(
             outcomes(&fleet, i, "rollback"),
             ["intent", "interrupted", "intent", "success"],
