@@ -479,40 +479,38 @@ fn the_next_rollback_moves_only_the_stragglers_to_the_recorded_target() {
 }
 
 /// Analysis against the real Prometheus: a query returning several series is an error naming
-/// their label sets, and a query Prometheus rejects shows Prometheus's own message; either way
-/// the analysis could not run, so the rollout pauses (exit 6) and nothing is marked bad.
+/// their label sets, and a query Prometheus rejects shows Prometheus's own message (the analysis
+/// could not run); a measurement with fewer `samples` than `min_samples` is inconclusive. Each
+/// pauses the rollout (exit 6) and nothing is marked bad.
 #[test]
 fn analysis_errors_name_the_series_and_show_the_servers_message() {
     let prom = crate::harness::prometheus::prometheus();
     let fleet = Fleet::local(2);
     let cwd = fleet.root().join("work");
-    let analysis = |query: &str| {
+    let analysis = |query: &str, extra: &str| {
         format!(
-            "    analyses:\n      a:\n        prometheus: {}\n        query: '{query}'\n        failure:\n          - condition: result > 100\n",
+            "    analyses:\n      a:\n        prometheus: {}\n        query: '{query}'\n        failure:\n          - condition: result > 100\n{extra}",
             prom.url
         )
     };
     let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - analysis: a\n";
-    for (query, expected) in [
+    let thin = "        samples: 'vector(3)'\n        min_samples: 10\n";
+    for (query, extra, expected) in [
         (
             r#"vector(1) or label_replace(vector(2), "x", "y", "", "")"#,
-            r#"returned 2 series, not one number: {}, {x="y"}"#,
+            "",
+            r#"analysis a could not run: query vector(1) or label_replace(vector(2), "x", "y", "", ""): returned 2 series, not one number: {}, {x="y"}"#,
         ),
-        ("sum(", "parse error"),
+        ("sum(", "", "analysis a could not run: prometheus"),
+        ("sum(", "", "parse error"),
+        // Too little traffic: inconclusive, whatever the conditions say.
+        ("vector(1)", thin, "analysis a inconclusive: 1 of 1 measurements inconclusive: only 3 samples, min_samples is 10"),
     ] {
-        fleet.write_config(&cwd, &[fleet.env("prod", canary, &analysis(query))]);
+        fleet.write_config(&cwd, &[fleet.env("prod", canary, &analysis(query, extra))]);
         let out = rollout(&cwd, "prod", &release(V1));
         assert_eq!(out.code, 6, "{out:?}");
-        assert!(
-            out.stderr.contains("analysis a could not run") && out.stderr.contains(expected),
-            "{}",
-            out.stderr
-        );
-        assert!(
-            !out.stderr.contains("%28"),
-            "not the URL-encoded query: {}",
-            out.stderr
-        );
+        assert!(out.stderr.contains(expected), "{expected}\n{}", out.stderr);
+        assert!(!out.stderr.contains("%28"), "not the URL-encoded query: {}", out.stderr);
         let out = run(tug(&cwd).args(["rollout", "abort", "prod"]));
         assert_eq!(out.code, 0, "{out:?}");
         assert_eq!(fleet.currents(), all("none", 2));
