@@ -2,8 +2,9 @@
 //! return, and the helpers every operation shares: reaching a host, running host operations in
 //! parallel (one thread per host: each host operation is a blocking process, a local `sh` or an
 //! `ssh` over a shared connection), reading host state and writing history lines. The operations
-//! themselves live one job per file beside it: `lock`, `activate`, `slots`, `steps` (a rollout),
-//! `continuation`, `rollback`, `status`; `plan` is the pure planning they use.
+//! themselves live one job per file beside it: `lock`, `activate`, `slots`, `preflight`, `steps`
+//! (a rollout), `revert`, `continuation`, `rollback`, `status`; `plan` is the pure planning they
+//! use, `hostop` the typed error of one host operation, `integrity` the release's file digests.
 
 pub(super) use std::collections::{BTreeMap, BTreeSet};
 pub(super) use std::time::Duration;

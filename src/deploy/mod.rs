@@ -23,6 +23,8 @@ pub mod integrity;
 mod lock;
 pub mod ops;
 mod plan;
+mod preflight;
+mod revert;
 mod rollback;
 mod slots;
 mod status;
