@@ -1,8 +1,16 @@
 //! Activation and probes: the template values, hooks, switch and restart of one host, and its
 //! health probe.
 
-#[allow(unused_imports)]
-use super::engine::*;
+use std::time::Duration;
+
+use serde_json::json;
+
+use super::engine::Deployer;
+use super::health::Probe;
+use super::hostop::HostOpError;
+use super::hoststate::{HistoryEntry, RolloutState};
+use super::ops::Op;
+use super::{ops, render};
 
 impl Deployer<'_> {
     /// Template values for host `i` running `version` (in `slot`, under blue-green): the slot's

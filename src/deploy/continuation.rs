@@ -1,8 +1,12 @@
 //! The stored rollout (`.tug/rollout.json`): finding it, saving it, and continuing it from any
 //! machine (promote, resume, abort, pause).
 
-#[allow(unused_imports)]
-use super::engine::*;
+use serde_json::json;
+
+use super::engine::{now, Blame, Continuation, Deployer, RolloutOutcome};
+use super::hoststate::{Action, HostState, Outcome, PlanStep, RolloutState, RolloutStatus};
+use super::ops::Op;
+use super::DeployError;
 
 impl Deployer<'_> {
     /// The newest stored rollout on any host, and whether its process is gone.

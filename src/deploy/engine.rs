@@ -6,28 +6,17 @@
 //! (a rollout), `revert`, `continuation`, `rollback`, `status`; `plan` is the pure planning they
 //! use, `hostop` the typed error of one host operation, `integrity` the release's file digests.
 
-pub(super) use std::collections::{BTreeMap, BTreeSet};
-pub(super) use std::time::Duration;
+use std::collections::BTreeMap;
 
-pub(super) use serde::Serialize;
-pub(super) use serde_json::json;
+use serde::Serialize;
 
-pub(super) use crate::config::deploy::{RollbackScope, StrategyKind};
-
-pub(super) use super::analysis::{self, QueryContext, Verdict};
-pub(super) use super::health::Probe;
-pub(super) use super::hostop::HostOpError;
-pub(super) use super::hoststate::{
-    self as hs, HistoryEntry, HostState, LockRecord, PlanStep, RolloutState, RolloutStatus,
+use super::hostop::HostOpError;
+use super::hoststate::{
+    self as hs, Action, HistoryEntry, HostState, LockRecord, Outcome, PlanStep, RolloutState,
 };
-pub(super) use super::hoststate::{Action, Outcome};
-pub(super) use super::ops::{self, Op};
-pub(super) use super::target::{Host, HostError};
-pub(super) use super::verify::Release;
-pub(super) use super::{render, Actor, DeployError, Environment, Event, MixedHost};
-
-pub(super) use super::plan::build_plan;
-pub use super::rollback::choose_target;
+use super::ops::Op;
+use super::target::Host;
+use super::{Actor, DeployError, Environment, Event};
 
 pub(super) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -1,7 +1,10 @@
 //! Locking: every host's `.tug/lock`, taken on all hosts or none, released by operation id.
 
-#[allow(unused_imports)]
-use super::engine::*;
+use super::engine::Deployer;
+use super::hoststate as hs;
+use super::hoststate::{Action, LockRecord, Outcome};
+use super::ops::Op;
+use super::{ops, DeployError};
 
 impl Deployer<'_> {
     pub(super) fn lock_record(&self, id: &str, operation: &str) -> LockRecord {

@@ -2,8 +2,13 @@
 //! to checked intact (archive and files), disk space, a different build of the same version, the
 //! release's bad mark, and the steps for the hosts that need it. Nothing is changed.
 
-#[allow(unused_imports)]
-use super::engine::*;
+use super::engine::{Deployer, HostPreflight, RolloutPlan};
+use super::hoststate as hs;
+use super::hoststate::HostState;
+use super::ops::Op;
+use super::plan::build_plan;
+use super::verify::Release;
+use super::DeployError;
 
 impl Deployer<'_> {
     /// Preflight and plan a rollout of `release` (nothing is changed).

@@ -2,9 +2,13 @@
 //! the release bad in the environment when it is to blame, giving blue-green idle slots their
 //! previous release back, and reporting hosts that could not be switched back (exit 7).
 
-#[allow(unused_imports)]
-use super::engine::*;
+use super::engine::{now, Blame, Deployer, RolloutOutcome};
+use super::hostop::HostOpError;
+use super::hoststate as hs;
+use super::hoststate::{Action, Outcome, RolloutState};
+use super::ops::Op;
 use super::steps::StepFailure;
+use super::{DeployError, MixedHost};
 
 impl Deployer<'_> {
     /// Switch one host back to what it ran before the rollout (recorded before, as an intent, and

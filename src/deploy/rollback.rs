@@ -1,7 +1,14 @@
 //! `tug rollback`: the rollback plan (which release each host goes back to) and its fast path.
 
-#[allow(unused_imports)]
-use super::engine::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::engine::{keys, now, Deployer, HostMove, HostResult, RollbackPlan, RollbackReport};
+use super::hostop::HostOpError;
+use super::hoststate as hs;
+use super::hoststate::{Action, HistoryEntry, HostState, Outcome};
+use super::ops::Op;
+use super::target::HostError;
+use super::DeployError;
 
 impl Deployer<'_> {
     // ---------------------------------------------------------------- rollback

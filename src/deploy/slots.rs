@@ -1,7 +1,12 @@
 //! Blue-green slots: which slot is idle or warm, preparing the idle slot, switching back to it.
 
-#[allow(unused_imports)]
-use super::engine::*;
+use crate::config::deploy::StrategyKind;
+
+use super::engine::Deployer;
+use super::hostop::HostOpError;
+use super::hoststate::HostState;
+use super::ops::Op;
+use super::{ops, render};
 
 impl Deployer<'_> {
     // ---------------------------------------------------------------- blue-green

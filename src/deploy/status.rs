@@ -1,7 +1,12 @@
 //! Read-only views and repairs: status, merged history, forced unlock.
 
-#[allow(unused_imports)]
-use super::engine::*;
+use std::collections::BTreeMap;
+
+use super::engine::{Deployer, Health, HostStatus, Integrity, MergedHistory, StatusReport};
+use super::hoststate as hs;
+use super::hoststate::{Action, HistoryEntry, HostState, LockRecord, Outcome};
+use super::ops::Op;
+use super::DeployError;
 
 impl Deployer<'_> {
     // ---------------------------------------------------------------- status, history, unlock

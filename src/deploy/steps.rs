@@ -1,8 +1,19 @@
 //! A rollout: staging the release on every host, the plan's steps (one function each), pauses,
 //! and the end (history, pruning). Its preflight is in `preflight`, its failure in `revert`.
 
-#[allow(unused_imports)]
-use super::engine::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::config::deploy::RollbackScope;
+
+use super::analysis::{QueryContext, Verdict};
+use super::engine::{now, one_line, regex_escape, Blame, Deployer, RolloutOutcome};
+use super::hostop::HostOpError;
+use super::hoststate as hs;
+use super::hoststate::{Action, HistoryEntry, Outcome, PlanStep, RolloutState, RolloutStatus};
+use super::ops::Op;
+use super::verify::Release;
+use super::{analysis, ops, DeployError};
 
 /// A host whose switch failed, and how switching it back went.
 pub(super) struct StepFailure {
