@@ -48,7 +48,12 @@ pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
                 .into(),
         );
     };
-    Ok(Environment::new(name, env_cfg, &settings.root).map_err(|e| Error::from(e.in_env(name)))?)
+    let temp_dir = ctx
+        .env
+        .path("TMPDIR")
+        .unwrap_or_else(|| std::path::PathBuf::from("/tmp"));
+    Ok(Environment::new(name, env_cfg, &settings.root, &temp_dir)
+        .map_err(|e| Error::from(e.in_env(name)))?)
 }
 
 /// The deploy engine for environment `name`: this run's actor and environment variables, its

@@ -317,11 +317,14 @@ pub struct Environment {
 
 impl Environment {
     /// Build the hosts from the config; relative paths are relative to `base_dir` (tug.yaml's).
+    /// `temp_dir` (this run's `TMPDIR`) holds the ssh ControlMaster sockets.
     pub fn new(
         name: &str,
         config: EnvironmentConfig,
         base_dir: &Path,
+        temp_dir: &Path,
     ) -> Result<Environment, DeployError> {
+        let control_dir = target::control_dir(temp_dir);
         let rel = |p: &str| -> PathBuf {
             let p = PathBuf::from(p);
             if p.is_absolute() {
@@ -355,6 +358,7 @@ impl Environment {
                         config.target.ssh_config.as_deref().map(rel),
                         config.target.known_hosts.as_deref().map(rel),
                         config.target.identity_file.as_deref().map(rel),
+                        control_dir.clone(),
                     )))
                 }
             }

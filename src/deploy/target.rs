@@ -130,15 +130,19 @@ pub struct SshHost {
     pub ssh_config: Option<PathBuf>,
     pub known_hosts: Option<PathBuf>,
     pub identity_file: Option<PathBuf>,
+    /// Where the ControlMaster sockets live (see [`control_dir`]).
+    control_dir: PathBuf,
     master: OnceLock<Result<(), String>>,
     /// The shell this process keeps open on the host (see [`Session`]).
     session: Mutex<Option<Session>>,
 }
 
-/// The directory holding ControlMaster sockets (short: unix socket paths are limited to 108 bytes).
-fn control_dir() -> PathBuf {
+/// The directory holding ControlMaster sockets under `temp_dir` (this run's `TMPDIR`, passed
+/// down, never read here): `tug-ssh-<uid>`, mode 0700, short because unix socket paths are
+/// limited to 108 bytes.
+pub fn control_dir(temp_dir: &Path) -> PathBuf {
     let uid = nix::unistd::getuid();
-    let dir = std::env::temp_dir().join(format!("tug-ssh-{uid}"));
+    let dir = temp_dir.join(format!("tug-ssh-{uid}"));
     let _ = std::fs::create_dir_all(&dir);
     #[cfg(unix)]
     {
@@ -159,6 +163,7 @@ impl SshHost {
         ssh_config: Option<PathBuf>,
         known_hosts: Option<PathBuf>,
         identity_file: Option<PathBuf>,
+        control_dir: PathBuf,
     ) -> Self {
         SshHost {
             name,
@@ -169,6 +174,7 @@ impl SshHost {
             ssh_config,
             known_hosts,
             identity_file,
+            control_dir,
             master: OnceLock::new(),
             session: Mutex::new(None),
         }
@@ -197,7 +203,7 @@ impl SshHost {
             "LogLevel=ERROR",
         ]);
         cmd.arg("-o")
-            .arg(format!("ControlPath={}/%C", control_dir().display()));
+            .arg(format!("ControlPath={}/%C", self.control_dir.display()));
         if let Some(k) = &self.known_hosts {
             cmd.arg("-o")
                 .arg(format!("UserKnownHostsFile={}", k.display()));
