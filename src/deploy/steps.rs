@@ -574,12 +574,16 @@ impl Deployer<'_> {
                 .contains(&name.to_string())
                 .then(|| self.rollout_entry(i, st, Outcome::Success))
         });
-        // It ran healthy everywhere: an old bad mark (a `--force` rollout) no longer holds.
+        // It ran healthy everywhere: an old bad mark (a `--force` rollout) no longer holds, and
+        // the target of an earlier rollback that left hosts out is superseded.
         self.run_all_or_warn(
-            &[Op::ClearBad {
-                version: st.version.clone(),
-            }],
-            "clear the bad mark",
+            &[
+                Op::ClearBad {
+                    version: st.version.clone(),
+                },
+                Op::RemoveFiles(vec![".tug/rollback.json".into()]),
+            ],
+            "clear the bad mark and the rollback record",
         );
         // Prune old releases, never the current one or the one before it.
         self.par(&self.all(), |i| {
