@@ -922,7 +922,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__rollout)
-            opts="-c -v -q -y -h --version --from --dry-run --insecure-skip-verify --config --dist --verbose --quiet --json --no-progress --no-color --yes --help promote pause resume abort help"
+            opts="-c -v -q -y -h --version --from --dry-run --insecure-skip-verify --force --config --dist --verbose --quiet --json --no-progress --no-color --yes --help promote pause resume abort help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -956,12 +956,16 @@ _tug() {
             return 0
             ;;
         tug__subcmd__rollout__subcmd__abort)
-            opts="-c -v -q -y -h --config --dist --verbose --quiet --json --no-progress --no-color --yes --help"
+            opts="-c -v -q -y -h --reason --config --dist --verbose --quiet --json --no-progress --no-color --yes --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --reason)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1204,7 +1208,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__status)
-            opts="-c -v -q -y -h -V --wait --timeout --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h -V --wait --verify --timeout --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -281,6 +281,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --dist 'Read and write the release in this directory [default: dist]'
             cand --dry-run 'Print the plan and the preflight, change nothing'
             cand --insecure-skip-verify 'Deploy without checking the signature (recorded in history; never in production)'
+            cand --force 'Roll out a release marked bad in this environment anyway (the mark is cleared once it runs healthy on every host)'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -295,7 +296,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand promote 'Continue a paused rollout past its pause or inconclusive analysis'
             cand pause 'Ask the running rollout to pause at its next step'
             cand resume 'Continue a paused or interrupted rollout where it stopped'
-            cand abort 'Stop the rollout and switch every host it changed back'
+            cand abort 'Stop the rollout and switch every host it changed back (the release is not marked bad)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;rollout;promote'= {
@@ -347,6 +348,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --help 'Print help'
         }
         &'tug;rollout;abort'= {
+            cand --reason 'Why (recorded in history on every host)'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
@@ -366,7 +368,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand promote 'Continue a paused rollout past its pause or inconclusive analysis'
             cand pause 'Ask the running rollout to pause at its next step'
             cand resume 'Continue a paused or interrupted rollout where it stopped'
-            cand abort 'Stop the rollout and switch every host it changed back'
+            cand abort 'Stop the rollout and switch every host it changed back (the release is not marked bad)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;rollout;help;promote'= {
@@ -380,12 +382,12 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;rollout;help;help'= {
         }
         &'tug;rollback'= {
-            cand --to 'Go back to this version instead of each host''s previous good release'
+            cand --to 'Go back to this version instead of the newest one that ran healthy on every host'
             cand --reason 'Why (recorded in history on every host)'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
-            cand --skip-unreachable 'Roll back the hosts that answer and leave the ones that cannot be reached as they are (listed, and recorded in history); a host key problem still stops the rollback'
+            cand --skip-unreachable 'Roll back the hosts that answer and leave the ones that cannot be reached as they are (listed, and recorded in history, with the target: the next `tug rollback` moves only them, to the same release); a host key problem still stops the rollback'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -406,6 +408,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
             cand --wait 'Wait until every host runs the same release, healthy, with no rollout in progress'
+            cand --verify 'Check every file of each host''s current release against the digests recorded when it was uploaded (exit 1 naming each changed file)'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -541,7 +544,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand promote 'Continue a paused rollout past its pause or inconclusive analysis'
             cand pause 'Ask the running rollout to pause at its next step'
             cand resume 'Continue a paused or interrupted rollout where it stopped'
-            cand abort 'Stop the rollout and switch every host it changed back'
+            cand abort 'Stop the rollout and switch every host it changed back (the release is not marked bad)'
         }
         &'tug;help;rollout;promote'= {
         }

@@ -193,6 +193,7 @@ complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_sub
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -l dry-run -d 'Print the plan and the preflight, change nothing'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -l insecure-skip-verify -d 'Deploy without checking the signature (recorded in history; never in production)'
+complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -l force -d 'Roll out a release marked bad in this environment anyway (the mark is cleared once it runs healthy on every host)'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -l json -d 'Print one JSON event per line on stdout instead of human output'
@@ -203,7 +204,7 @@ complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_sub
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -a "promote" -d 'Continue a paused rollout past its pause or inconclusive analysis'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -a "pause" -d 'Ask the running rollout to pause at its next step'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -a "resume" -d 'Continue a paused or interrupted rollout where it stopped'
-complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -a "abort" -d 'Stop the rollout and switch every host it changed back'
+complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -a "abort" -d 'Stop the rollout and switch every host it changed back (the release is not marked bad)'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and not __fish_seen_subcommand_from promote pause resume abort help" -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from promote" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from promote" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
@@ -232,6 +233,7 @@ complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcomm
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from resume" -l no-color -d 'Never use colour (also: NO_COLOR)'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from resume" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from resume" -s h -l help -d 'Print help'
+complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from abort" -l reason -d 'Why (recorded in history on every host)' -r
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from abort" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from abort" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from abort" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
@@ -244,13 +246,13 @@ complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcomm
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "promote" -d 'Continue a paused rollout past its pause or inconclusive analysis'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "pause" -d 'Ask the running rollout to pause at its next step'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "resume" -d 'Continue a paused or interrupted rollout where it stopped'
-complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Stop the rollout and switch every host it changed back'
+complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "abort" -d 'Stop the rollout and switch every host it changed back (the release is not marked bad)'
 complete -c tug -n "__fish_tug_using_subcommand rollout; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tug -n "__fish_tug_using_subcommand rollback" -l to -d 'Go back to this version instead of each host\'s previous good release' -r
+complete -c tug -n "__fish_tug_using_subcommand rollback" -l to -d 'Go back to this version instead of the newest one that ran healthy on every host' -r
 complete -c tug -n "__fish_tug_using_subcommand rollback" -l reason -d 'Why (recorded in history on every host)' -r
 complete -c tug -n "__fish_tug_using_subcommand rollback" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand rollback" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand rollback" -l skip-unreachable -d 'Roll back the hosts that answer and leave the ones that cannot be reached as they are (listed, and recorded in history); a host key problem still stops the rollback'
+complete -c tug -n "__fish_tug_using_subcommand rollback" -l skip-unreachable -d 'Roll back the hosts that answer and leave the ones that cannot be reached as they are (listed, and recorded in history, with the target: the next `tug rollback` moves only them, to the same release); a host key problem still stops the rollback'
 complete -c tug -n "__fish_tug_using_subcommand rollback" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand rollback" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand rollback" -l json -d 'Print one JSON event per line on stdout instead of human output'
@@ -263,6 +265,7 @@ complete -c tug -n "__fish_tug_using_subcommand status" -l timeout -d 'How long 
 complete -c tug -n "__fish_tug_using_subcommand status" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand status" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand status" -l wait -d 'Wait until every host runs the same release, healthy, with no rollout in progress'
+complete -c tug -n "__fish_tug_using_subcommand status" -l verify -d 'Check every file of each host\'s current release against the digests recorded when it was uploaded (exit 1 naming each changed file)'
 complete -c tug -n "__fish_tug_using_subcommand status" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand status" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand status" -l json -d 'Print one JSON event per line on stdout instead of human output'
@@ -336,4 +339,4 @@ complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "promote" -d 'Continue a paused rollout past its pause or inconclusive analysis'
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "pause" -d 'Ask the running rollout to pause at its next step'
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "resume" -d 'Continue a paused or interrupted rollout where it stopped'
-complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "abort" -d 'Stop the rollout and switch every host it changed back'
+complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "abort" -d 'Stop the rollout and switch every host it changed back (the release is not marked bad)'

@@ -6,8 +6,9 @@ use clap::{Args, Subcommand};
 ///
 /// Verifies the release (digest and signature), runs a preflight on every host (reachable, lock
 /// free, disk space, the release to roll back to is intact), then follows the environment's
-/// strategy. A failed health check or analysis switches every host back (exit 4); a pause waits
-/// for `tug rollout promote` from any machine (exit 6).
+/// strategy. A failed health check or analysis switches every host back (exit 4) and marks the
+/// release bad in the environment (a later rollout of it needs `--force`); a pause waits for
+/// `tug rollout promote` from any machine (exit 6); a revert that fails anywhere exits 7.
 #[derive(Debug, Args)]
 #[command(
     args_conflicts_with_subcommands = true,
@@ -37,6 +38,11 @@ pub struct RolloutArgs {
     /// Deploy without checking the signature (recorded in history; never in production)
     #[arg(long)]
     pub insecure_skip_verify: bool,
+
+    /// Roll out a release marked bad in this environment anyway (the mark is cleared once it
+    /// runs healthy on every host)
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Continue, pause or abort the rollout stored on the hosts of ENV
@@ -48,8 +54,19 @@ pub enum RolloutAction {
     Pause(RolloutTarget),
     /// Continue a paused or interrupted rollout where it stopped
     Resume(RolloutTarget),
-    /// Stop the rollout and switch every host it changed back
-    Abort(RolloutTarget),
+    /// Stop the rollout and switch every host it changed back (the release is not marked bad)
+    Abort(AbortArgs),
+}
+
+/// The rollout to abort, and why
+#[derive(Debug, Args)]
+pub struct AbortArgs {
+    /// The environment
+    pub env: String,
+
+    /// Why (recorded in history on every host)
+    #[arg(long, value_name = "TEXT")]
+    pub reason: Option<String>,
 }
 
 /// The environment whose rollout to act on

@@ -10,6 +10,11 @@ pub struct StatusArgs {
     #[arg(long)]
     pub wait: bool,
 
+    /// Check every file of each host's current release against the digests recorded when it
+    /// was uploaded (exit 1 naming each changed file)
+    #[arg(long)]
+    pub verify: bool,
+
     /// How long --wait waits before giving up (exit 1)
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub timeout: String,

@@ -3,34 +3,35 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use super::rollout::{deploy_error, load_env, progress};
+use super::rollout::{deploy_error, deployer};
 use super::Context;
 use crate::cli::rollback::RollbackArgs;
-use crate::deploy::{Actor, Deployer};
 use crate::error::{Error, ExitCode};
 
 pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
-    let env = load_env(ctx, &args.env)?;
-    let progress = progress(&ctx.printer);
-    let d = Deployer {
-        env: &env,
-        actor: Actor::current(),
-        progress: &progress,
-    };
+    let d = deployer(ctx, &args.env)?;
     let plan = d
         .plan_rollback(args.to.as_deref(), args.skip_unreachable)
         .map_err(|e| deploy_error(e, &args.env))?;
     ctx.printer
         .event("plan", serde_json::to_value(&plan).unwrap_or_default());
-    ctx.printer.info(format!("rollback plan for {}:", args.env));
+    ctx.printer.info(format!(
+        "rollback plan for {}: to {} ({})",
+        args.env, plan.target, plan.why
+    ));
     for m in &plan.moves {
+        let moves = m.moves();
         ctx.printer.info(format!(
-            "  {}: {} -> {}{}",
+            "  {}: {}{}",
             m.host,
-            m.from.as_deref().unwrap_or("nothing"),
-            m.to,
+            if moves {
+                format!("{} -> {}", m.from.as_deref().unwrap_or("no release"), m.to)
+            } else {
+                format!("already on {}", m.to)
+            },
             m.slot
                 .as_ref()
+                .filter(|_| moves)
                 .map(|s| format!(" (standby slot {s}: a switch, no restart)"))
                 .unwrap_or_default()
         ));
@@ -41,6 +42,17 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
             u.host, u.message
         ));
     }
+    for e in &plan.interrupted {
+        ctx.printer.warn(format!(
+            "{}: an interrupted {} ({} -> {}, {}) left no outcome; this rollback records it",
+            e.host,
+            e.action,
+            e.from.as_deref().unwrap_or("no release"),
+            e.to.as_deref().unwrap_or("no release"),
+            e.id.as_deref().unwrap_or("?")
+        ));
+    }
+    let moving = plan.moves.iter().filter(|m| m.moves()).count();
     if !ctx.global.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::usage("refusing to roll back without confirmation")
@@ -48,7 +60,7 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
                 .into());
         }
         ctx.printer
-            .info(format!("Roll back {} host(s)? [y/N]", plan.moves.len()));
+            .info(format!("Roll back {moving} host(s)? [y/N]"));
         let mut line = String::new();
         std::io::stdin().lock().read_line(&mut line)?;
         if !matches!(line.trim(), "y" | "Y" | "yes") {
@@ -56,41 +68,29 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::Failure);
         }
     }
-    let results = d
+    let report = d
         .rollback(&plan, args.reason.as_deref())
         .map_err(|e| deploy_error(e, &args.env))?;
-    let mut failed = 0;
-    for r in &results {
+    for r in &report.moved {
         ctx.printer
             .event("host", serde_json::to_value(r).unwrap_or_default());
-        if r.ok {
-            ctx.printer.status(&r.host, &r.message);
-        } else {
-            failed += 1;
-            ctx.printer.warn(format!("{}: {}", r.host, r.message));
-        }
+        ctx.printer.status(&r.host, &r.message);
     }
-    if failed > 0 {
-        return Err(Error::failure(format!(
-            "rollback failed on {failed} of {} host(s)",
-            results.len()
-        ))
-        .with_hint(format!(
-            "see `tug status {}` and `tug history {}`",
-            args.env, args.env
-        ))
-        .into());
+    ctx.printer.event(
+        "rollback",
+        serde_json::to_value(&report).unwrap_or_default(),
+    );
+    let mut summary = format!("{} host(s) to {}", report.moved.len(), report.target);
+    if !report.already.is_empty() {
+        summary += &format!(", {} already on {}", report.already.len(), report.target);
     }
-    ctx.printer
-        .status("Rolled back", format!("{} host(s)", results.len()));
-    if !plan.unreachable.is_empty() {
+    ctx.printer.status("Rolled back", summary);
+    if !report.left_out.is_empty() {
         ctx.printer.warn(format!(
-            "not rolled back (unreachable): {}; run the rollback again once they answer",
-            plan.unreachable
-                .iter()
-                .map(|u| u.host.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            "not rolled back (unreachable): {}; once they answer, `tug rollback {}` moves them to {} too",
+            report.left_out.join(", "),
+            args.env,
+            report.target
         ));
     }
     Ok(ExitCode::Success)

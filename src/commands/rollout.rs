@@ -48,16 +48,29 @@ pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
                 .into(),
         );
     };
-    Environment::new(name, env_cfg, &settings.root).map_err(|e| deploy_error(e, name))
+    let temp_dir = ctx
+        .env
+        .path("TMPDIR")
+        .unwrap_or_else(|| std::path::PathBuf::from("/tmp"));
+    Ok(Environment::new(name, env_cfg, &settings.root, &temp_dir)
+        .map_err(|e| Error::from(e.in_env(name)))?)
 }
 
-/// Turn an engine error into a user error with its exit code and hint.
+/// The deploy engine for environment `name`: this run's actor and environment variables, its
+/// progress shown by the printer. The one setup every deploy command shares.
+pub fn deployer<'a>(ctx: &'a Context, name: &str) -> anyhow::Result<Deployer<'a>> {
+    let env = load_env(ctx, name)?;
+    Ok(Deployer::new(
+        env,
+        Actor::current(&ctx.env),
+        ctx.env.vars().clone(),
+        progress(&ctx.printer),
+    ))
+}
+
+/// An engine error in environment `env`, with its exit code, hint and causes.
 pub fn deploy_error(err: DeployError, env: &str) -> anyhow::Error {
-    let mut e = Error::new(err.exit_code(), err.to_string());
-    if let Some(h) = err.hint(env) {
-        e = e.with_hint(h);
-    }
-    e.into()
+    Error::from(err.in_env(env)).into()
 }
 
 /// The progress callback: status lines on stderr, events in --json mode.
@@ -142,7 +155,11 @@ pub fn report(ctx: &Context, env: &str, outcome: RolloutOutcome) -> anyhow::Resu
         RolloutOutcome::Aborted { version, reverted } => {
             p.status(
                 "Aborted",
-                format!("rollout of {version}; reverted {}", reverted.join(", ")),
+                if reverted.is_empty() {
+                    format!("rollout of {version}; no host needed switching back")
+                } else {
+                    format!("rollout of {version}; reverted {}", reverted.join(", "))
+                },
             );
             ExitCode::Success
         }
@@ -151,24 +168,18 @@ pub fn report(ctx: &Context, env: &str, outcome: RolloutOutcome) -> anyhow::Resu
 
 pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
     if let Some(action) = args.action {
-        let (env_name, how) = match action {
-            RolloutAction::Promote(t) => (t.env, Some(Continuation::Promote)),
-            RolloutAction::Resume(t) => (t.env, Some(Continuation::Resume)),
-            RolloutAction::Abort(t) => (t.env, Some(Continuation::Abort)),
-            RolloutAction::Pause(t) => (t.env, None),
+        let (env_name, how, reason) = match action {
+            RolloutAction::Promote(t) => (t.env, Some(Continuation::Promote), None),
+            RolloutAction::Resume(t) => (t.env, Some(Continuation::Resume), None),
+            RolloutAction::Abort(t) => (t.env, Some(Continuation::Abort), t.reason),
+            RolloutAction::Pause(t) => (t.env, None, None),
         };
-        let env = load_env(ctx, &env_name)?;
-        let progress = progress(&ctx.printer);
-        let d = Deployer {
-            env: &env,
-            actor: Actor::current(),
-            progress: &progress,
-        };
+        let d = deployer(ctx, &env_name)?;
         return match how {
             Some(how) => report(
                 ctx,
                 &env_name,
-                d.continue_rollout(how)
+                d.continue_rollout(how, reason.as_deref())
                     .map_err(|e| deploy_error(e, &env_name))?,
             ),
             None => {
@@ -182,7 +193,8 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
         };
     }
     let env_name = args.env.expect("clap requires ENV");
-    let env = load_env(ctx, &env_name)?;
+    let d = deployer(ctx, &env_name)?;
+    let env = &d.env;
     let source = args
         .from
         .map(|f| ctx.cwd.join(f))
@@ -218,12 +230,6 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
             ),
         );
     }
-    let progress = progress(&ctx.printer);
-    let d = Deployer {
-        env: &env,
-        actor: Actor::current(),
-        progress: &progress,
-    };
     if args.dry_run {
         let (plan, _) = d.plan(&release).map_err(|e| deploy_error(e, &env_name))?;
         ctx.printer
@@ -246,7 +252,7 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
             ctx.printer.data(format!(
                 "  {}: current {}, {}, {state}",
                 h.host,
-                h.current.as_deref().unwrap_or("none"),
+                h.current.as_deref().unwrap_or("no release yet"),
                 if h.upload {
                     "upload"
                 } else {
@@ -254,13 +260,38 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
                 }
             ));
         }
+        if let Some(b) = &plan.bad {
+            ctx.printer.data(format!(
+                "marked bad: {} (on {}, by {} at {}): {}{}",
+                plan.version,
+                b.host,
+                b.mark.actor,
+                b.mark.time,
+                b.mark.reason,
+                if args.force {
+                    "; --force rolls it out anyway"
+                } else {
+                    ""
+                }
+            ));
+        }
         let problems = plan.problems();
         if !problems.is_empty() {
             return Err(deploy_error(DeployError::Preflight(problems), &env_name));
         }
+        if let (Some(b), false) = (plan.bad, args.force) {
+            return Err(deploy_error(
+                DeployError::MarkedBad {
+                    version: plan.version,
+                    host: b.host,
+                    mark: b.mark,
+                },
+                &env_name,
+            ));
+        }
         return Ok(ExitCode::Success);
     }
-    let outcome = match d.rollout(&release) {
+    let outcome = match d.rollout(&release, args.force) {
         Err(DeployError::Unfinished { state, interrupted })
             if interrupted && state.status != RolloutStatus::Paused && can_ask(ctx) =>
         {
@@ -345,7 +376,8 @@ fn offer_recovery(
     let code = report(
         ctx,
         env,
-        d.continue_rollout(how).map_err(|e| deploy_error(e, env))?,
+        d.continue_rollout(how, None)
+            .map_err(|e| deploy_error(e, env))?,
     )?;
     if requested != version || how == Continuation::Abort {
         ctx.printer.info(format!(

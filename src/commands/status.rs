@@ -1,12 +1,11 @@
 //! `tug status ENV`: per host the current release, health, lock and divergence from the fleet,
 //! plus any unfinished rollout; `--wait` polls until the environment has converged.
 
-use super::rollout::{load_env, progress};
+use super::rollout::deployer;
 use super::Context;
 use crate::cli::status::StatusArgs;
-use crate::config::deploy::parse_duration;
-use crate::deploy::engine::StatusReport;
-use crate::deploy::{Actor, Deployer};
+use crate::config::types::Duration;
+use crate::deploy::engine::{Health, Integrity, StatusReport};
 use crate::error::{Error, ExitCode};
 
 fn print(ctx: &Context, env: &str, r: &StatusReport) {
@@ -18,13 +17,32 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
     ));
     for h in &r.hosts {
         let mut notes = Vec::new();
-        if let Err(e) = &h.reachable {
+        if let Some(e) = &h.error {
             notes.push(format!("unreachable: {e}"));
+        }
+        match &h.integrity {
+            Some(Integrity::Modified(e)) => notes.push(format!("MODIFIED: {e}")),
+            Some(Integrity::Unrecorded) => notes
+                .push("files not verified (no digests recorded: uploaded by an older tug)".into()),
+            Some(Integrity::Intact) | None => {}
+        }
+        if let Some(f) = &h.failed {
+            notes.push(format!("MIXED: {f}"));
+        }
+        for e in &h.interrupted {
+            notes.push(format!(
+                "interrupted {} {} -> {} ({}, by {}): its outcome was never recorded",
+                e.action,
+                e.from.as_deref().unwrap_or("no release"),
+                e.to.as_deref().unwrap_or("no release"),
+                e.id.as_deref().unwrap_or("?"),
+                e.actor
+            ));
         }
         if let Some(l) = &h.lock {
             notes.push(format!("locked by {}", l.describe()));
         }
-        if h.diverges && h.reachable.is_ok() {
+        if h.diverges && h.reachable {
             notes.push(format!(
                 "diverges from the fleet ({})",
                 r.fleet_version.as_deref().unwrap_or("none")
@@ -44,8 +62,8 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
         }
         let health = match &h.health {
             None => "-".to_string(),
-            Some(Ok(())) => "healthy".to_string(),
-            Some(Err(e)) => {
+            Some(Health::Healthy) => "healthy".to_string(),
+            Some(Health::Unhealthy(e)) => {
                 notes.push(e.clone());
                 "unhealthy".to_string()
             }
@@ -53,9 +71,28 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
         p.data(format!(
             "{:<16} {:<14} {:<10} {}",
             h.host,
-            h.current.as_deref().unwrap_or("none"),
+            match (&h.current, h.reachable) {
+                (Some(c), _) => c.as_str(),
+                (None, true) => "-",
+                (None, false) => "?",
+            },
             health,
             notes.join("; ")
+        ));
+    }
+    for (v, b) in &r.bad {
+        p.data(format!(
+            "bad: {v} (marked on {} by {} at {}): {}",
+            b.host, b.mark.actor, b.mark.time, b.mark.reason
+        ));
+    }
+    if let Some(pr) = &r.pending_rollback {
+        p.data(format!(
+            "rollback {} to {} left out {}: `tug rollback {env}` moves them to {}",
+            pr.id,
+            pr.target,
+            pr.left_out.join(", "),
+            pr.target
         ));
     }
     if let Some(st) = &r.rollout {
@@ -91,27 +128,41 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
 }
 
 pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
-    let env = load_env(ctx, &args.env)?;
-    let progress = progress(&ctx.printer);
-    let d = Deployer {
-        env: &env,
-        actor: Actor::current(),
-        progress: &progress,
-    };
+    let d = deployer(ctx, &args.env)?;
     if !args.wait {
-        let r = d.status();
+        let r = d.status(args.verify);
         print(ctx, &args.env, &r);
-        return Ok(if r.hosts.iter().all(|h| h.reachable.is_ok()) {
+        let modified: Vec<&str> = r
+            .hosts
+            .iter()
+            .filter(|h| matches!(h.integrity, Some(Integrity::Modified(_))))
+            .map(|h| h.host.as_str())
+            .collect();
+        if !modified.is_empty() {
+            return Err(Error::failure(format!(
+                "the current release was modified on {}",
+                modified.join(", ")
+            ))
+            .with_hint(format!(
+                "roll back to another release (`tug rollback {}`); a later rollout of this one uploads it again",
+                args.env
+            ))
+            .into());
+        }
+        return Ok(if r.hosts.iter().all(|h| h.reachable) {
             ExitCode::Success
         } else {
             ExitCode::Failure
         });
     }
-    let timeout =
-        parse_duration(&args.timeout).map_err(|e| Error::usage(format!("--timeout: {e}")))?;
+    let timeout = args
+        .timeout
+        .parse::<Duration>()
+        .map_err(|e| Error::usage(format!("--timeout: {e}")).with_hint("e.g. --timeout 30s or 5m"))?
+        .get();
     let deadline = std::time::Instant::now() + timeout;
     loop {
-        let r = d.status();
+        let r = d.status(args.verify);
         if r.converged() {
             print(ctx, &args.env, &r);
             return Ok(ExitCode::Success);

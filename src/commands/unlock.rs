@@ -1,19 +1,12 @@
 //! `tug unlock ENV --force --reason TEXT`: remove a stuck lock by hand, recorded in history.
 
-use super::rollout::{deploy_error, load_env, progress};
+use super::rollout::{deploy_error, deployer};
 use super::Context;
 use crate::cli::unlock::UnlockArgs;
-use crate::deploy::{Actor, Deployer};
 use crate::error::ExitCode;
 
 pub fn run(ctx: &Context, args: UnlockArgs) -> anyhow::Result<ExitCode> {
-    let env = load_env(ctx, &args.env)?;
-    let progress = progress(&ctx.printer);
-    let d = Deployer {
-        env: &env,
-        actor: Actor::current(),
-        progress: &progress,
-    };
+    let d = deployer(ctx, &args.env)?;
     let removed = d
         .force_unlock(&args.reason)
         .map_err(|e| deploy_error(e, &args.env))?;

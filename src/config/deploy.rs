@@ -3,10 +3,10 @@
 //! Read by the deploy engine (`src/deploy/`); validated here with file:line:col diagnostics.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::types::Duration;
 use super::{Spanned, Validator};
 
 fn default_keep_releases() -> usize {
@@ -55,8 +55,7 @@ pub struct EnvironmentConfig {
     pub source: Option<String>,
     /// How long a lock is valid before another tug may treat it as stale (default 1h).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub lock_timeout: Option<Spanned<String>>,
+    pub lock_timeout: Option<Duration>,
 }
 
 /// The kind of target.
@@ -281,19 +280,16 @@ pub struct HealthCheckConfig {
     pub command: Option<String>,
     /// Time allowed for one attempt (default 5s).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub timeout: Option<Spanned<String>>,
+    pub timeout: Option<Duration>,
     /// Further attempts after a failed one (default 10).
     #[serde(default)]
     pub retries: Option<u32>,
     /// Wait between attempts (default 500ms).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub interval: Option<Spanned<String>>,
+    pub interval: Option<Duration>,
     /// After the first success the host must stay healthy this long (checked every interval).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub min_healthy_time: Option<Spanned<String>>,
+    pub min_healthy_time: Option<Duration>,
 }
 
 /// What to do when a measurement has no data (an empty result or NaN).
@@ -361,15 +357,13 @@ pub struct AnalysisConfig {
     pub failure: Vec<FailureCondition>,
     /// Wait between measurements (default 10s).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub interval: Option<Spanned<String>>,
+    pub interval: Option<Duration>,
     /// Number of measurements (default 1).
     #[serde(default)]
     pub count: Option<u32>,
     /// Wait before the first measurement (default 0s).
     #[serde(default)]
-    #[schemars(with = "Option<String>")]
-    pub initial_delay: Option<Spanned<String>>,
+    pub initial_delay: Option<Duration>,
     /// Failed measurements tolerated; one more fails the analysis (default 0).
     #[serde(default)]
     pub failure_limit: Option<u32>,
@@ -382,6 +376,14 @@ pub struct AnalysisConfig {
     /// The value of `{{ window }}` in queries (default `1m`).
     #[serde(default)]
     pub window: Option<String>,
+    /// A query counting the requests a measurement is based on (templated like `query`), e.g.
+    /// `sum(increase(http_requests_total{host=~"{{ hosts }}"}[{{ window }}]))`.
+    #[serde(default)]
+    pub samples: Option<String>,
+    /// With `samples`: a measurement over fewer requests than this is inconclusive (too little
+    /// traffic to judge), whatever the conditions say.
+    #[serde(default)]
+    pub min_samples: Option<u64>,
 }
 
 /// Shell commands run on the hosts.
@@ -396,27 +398,21 @@ pub struct HooksConfig {
     pub after_switch: Option<String>,
 }
 
-/// Parse a duration (`30s`, `500ms`, `2m`) from the config.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text.trim()).map_err(|e| format!("{text:?} is not a duration: {e}"))
-}
-
-fn duration_or(value: &Option<Spanned<String>>, default: Duration) -> Duration {
-    value
-        .as_ref()
-        .and_then(|s| parse_duration(&s.value).ok())
-        .unwrap_or(default)
+/// The value of an optional duration setting, or its default (parsed at load: a bad value is
+/// a located config error, never silently the default).
+fn or(value: Option<Duration>, default: std::time::Duration) -> std::time::Duration {
+    value.map_or(default, Duration::get)
 }
 
 impl HealthCheckConfig {
-    pub fn timeout(&self) -> Duration {
-        duration_or(&self.timeout, Duration::from_secs(5))
+    pub fn timeout(&self) -> std::time::Duration {
+        or(self.timeout, std::time::Duration::from_secs(5))
     }
-    pub fn interval(&self) -> Duration {
-        duration_or(&self.interval, Duration::from_millis(500))
+    pub fn interval(&self) -> std::time::Duration {
+        or(self.interval, std::time::Duration::from_millis(500))
     }
-    pub fn min_healthy_time(&self) -> Duration {
-        duration_or(&self.min_healthy_time, Duration::ZERO)
+    pub fn min_healthy_time(&self) -> std::time::Duration {
+        or(self.min_healthy_time, std::time::Duration::ZERO)
     }
     pub fn retries(&self) -> u32 {
         self.retries.unwrap_or(10)
@@ -424,33 +420,22 @@ impl HealthCheckConfig {
 }
 
 impl AnalysisConfig {
-    pub fn interval(&self) -> Duration {
-        duration_or(&self.interval, Duration::from_secs(10))
+    pub fn interval(&self) -> std::time::Duration {
+        or(self.interval, std::time::Duration::from_secs(10))
     }
-    pub fn initial_delay(&self) -> Duration {
-        duration_or(&self.initial_delay, Duration::ZERO)
+    pub fn initial_delay(&self) -> std::time::Duration {
+        or(self.initial_delay, std::time::Duration::ZERO)
     }
 }
 
 impl EnvironmentConfig {
-    pub fn lock_timeout(&self) -> Duration {
-        duration_or(&self.lock_timeout, Duration::from_secs(3600))
+    pub fn lock_timeout(&self) -> std::time::Duration {
+        or(self.lock_timeout, std::time::Duration::from_secs(3600))
     }
 
     /// Report every problem in this environment, located at the offending value.
     pub fn validate(&self, name: &str, v: &mut Validator) {
         let unknown = super::Location::UNKNOWN;
-        let dur = |v: &mut Validator, s: &Option<Spanned<String>>, what: &str| {
-            if let Some(s) = s {
-                if let Err(e) = parse_duration(&s.value) {
-                    v.error(
-                        s.referenced,
-                        format!("{what}: {e}"),
-                        Some("write it like 500ms, 30s or 2m".into()),
-                    );
-                }
-            }
-        };
         if self.target.hosts.is_empty() {
             v.error(
                 unknown,
@@ -479,7 +464,6 @@ impl EnvironmentConfig {
                 );
             }
         }
-        dur(v, &self.lock_timeout, "lock_timeout");
         if let Some(h) = &self.health_check {
             let kinds = [h.http.is_some(), h.tcp.is_some(), h.command.is_some()];
             if kinds.iter().filter(|k| **k).count() != 1 {
@@ -489,9 +473,6 @@ impl EnvironmentConfig {
                     None,
                 );
             }
-            dur(v, &h.timeout, "health_check.timeout");
-            dur(v, &h.interval, "health_check.interval");
-            dur(v, &h.min_healthy_time, "health_check.min_healthy_time");
         }
         match self.strategy.kind {
             StrategyKind::Rolling if self.strategy.batch.is_none() => v.error(
@@ -579,7 +560,7 @@ impl EnvironmentConfig {
             }
             if let Some(p) = &step.pause {
                 if p.value != "manual" {
-                    if let Err(e) = parse_duration(&p.value) {
+                    if let Err(e) = p.value.parse::<Duration>() {
                         v.error(
                             p.referenced,
                             format!("pause: {e}"),
@@ -606,6 +587,13 @@ impl EnvironmentConfig {
             if a.query.is_none() && a.queries.is_empty() {
                 v.error(unknown, format!("analysis {aname:?} has no query"), None);
             }
+            if a.min_samples.is_some() && a.samples.is_none() {
+                v.error(
+                    unknown,
+                    format!("analysis {aname:?}: `min_samples` needs a `samples` query"),
+                    Some("e.g. samples: 'sum(increase(http_requests_total{host=~\"{{ hosts }}\"}[{{ window }}]))'".into()),
+                );
+            }
             if a.success.is_none() && a.failure.is_empty() {
                 v.error(
                     unknown,
@@ -613,8 +601,6 @@ impl EnvironmentConfig {
                     None,
                 );
             }
-            dur(v, &a.interval, "interval");
-            dur(v, &a.initial_delay, "initial_delay");
             let env = minijinja::Environment::new();
             let mut check = |expr: &Spanned<String>| {
                 if let Err(e) = env.compile_expression(&expr.value) {
@@ -654,6 +640,18 @@ mod tests {
         assert_eq!(HostCount::parse("5").unwrap().of(3), 3);
         assert!(HostCount::parse("0").is_err());
         assert!(HostCount::parse("150%").is_err());
+    }
+
+    #[test]
+    fn a_bad_duration_is_an_error_at_load_not_the_default() {
+        let yaml = "target:\n  hosts: [{path: a}]\nhealth_check:\n  http: x\n  timeout: soon\n";
+        let err = serde_saphyr::from_str::<EnvironmentConfig>(yaml).unwrap_err();
+        assert!(err.to_string().contains("invalid duration `soon`"), "{err}");
+        let yaml = "target:\n  hosts: [{path: a}]\nhealth_check:\n  http: x\n  timeout: 2s\n";
+        let env: EnvironmentConfig = serde_saphyr::from_str(yaml).unwrap();
+        let hc = env.health_check.unwrap();
+        assert_eq!(hc.timeout(), std::time::Duration::from_secs(2));
+        assert_eq!(hc.interval(), std::time::Duration::from_millis(500));
     }
 
     #[test]

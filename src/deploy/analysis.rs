@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 
 use crate::config::deploy::{AnalysisConfig, NoDataPolicy, RollbackScope};
 
+use super::health::HttpClient;
+
 /// The verdict of one measurement or of a whole analysis.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Verdict {
@@ -36,42 +38,49 @@ pub struct QueryContext {
 
 /// Run an instant query; `None` when there is no data (empty result or NaN).
 pub fn instant_query(
+    http: &HttpClient,
     prometheus: &str,
     query: &str,
     timeout: std::time::Duration,
 ) -> Result<Option<f64>, String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
     let url = format!("{}/api/v1/query", prometheus.trim_end_matches('/'));
-    let body: serde_json::Value = rt.block_on(async {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(|e| e.to_string())?;
-        let resp = client
+    let (status, text) = http.block_on(async {
+        let resp = http
+            .client()
             .get(&url)
             .query(&[("query", query)])
+            .timeout(timeout)
             .send()
             .await
             .map_err(|e| format!("prometheus {prometheus}: {e}"))?;
         let status = resp.status();
-        let body: serde_json::Value = resp
-            .json()
+        let text = resp
+            .text()
             .await
             .map_err(|e| format!("prometheus {prometheus}: {e}"))?;
-        if !status.is_success() {
-            return Err(format!(
-                "prometheus rejected the query {query:?}: {}",
-                body.get("error")
-                    .and_then(|e| e.as_str())
-                    .unwrap_or(status.as_str())
-            ));
-        }
-        Ok(body)
+        Ok::<_, String>((status, text))
     })?;
-    parse_result(&body)
+    tracing::debug!(
+        prometheus,
+        query,
+        status = status.as_u16(),
+        "prometheus query"
+    );
+    let body: Option<serde_json::Value> = serde_json::from_str(&text).ok();
+    if !status.is_success() {
+        // The server's own message (`parse error at char 5: ...`), not the encoded URL.
+        let why = body
+            .as_ref()
+            .and_then(|b| b.get("error"))
+            .and_then(|e| e.as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("HTTP {status}: {}", text.trim()));
+        return Err(format!(
+            "prometheus {prometheus} rejected the query {query}: {why}"
+        ));
+    }
+    let body = body.ok_or_else(|| format!("prometheus {prometheus}: the reply is not JSON"))?;
+    parse_result(&body).map_err(|e| format!("query {query}: {e}"))
 }
 
 fn parse_result(body: &serde_json::Value) -> Result<Option<f64>, String> {
@@ -79,6 +88,14 @@ fn parse_result(body: &serde_json::Value) -> Result<Option<f64>, String> {
     let value = match data["resultType"].as_str() {
         Some("vector") => match data["result"].as_array() {
             Some(v) if v.is_empty() => return Ok(None),
+            Some(v) if v.len() > 1 => {
+                let labels: Vec<String> = v.iter().map(|s| label_set(&s["metric"])).collect();
+                return Err(format!(
+                    "returned {} series, not one number: {}; aggregate it (sum, max, avg ...)",
+                    v.len(),
+                    labels.join(", ")
+                ));
+            }
             Some(v) => v[0]["value"][1].clone(),
             None => return Err("malformed vector result".into()),
         },
@@ -94,6 +111,19 @@ fn parse_result(body: &serde_json::Value) -> Result<Option<f64>, String> {
         .and_then(|s| s.parse().ok())
         .ok_or("malformed sample value")?;
     Ok(if n.is_nan() { None } else { Some(n) })
+}
+
+/// `{host="h1", version="2.0.0"}`.
+fn label_set(metric: &serde_json::Value) -> String {
+    let pairs: Vec<String> = metric
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={:?}", v.as_str().unwrap_or_default()))
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("{{{}}}", pairs.join(", "))
 }
 
 /// Judge one measurement: `values` maps `result` and each named query to its value.
@@ -171,13 +201,29 @@ pub fn render_queries(
     Ok(out)
 }
 
+/// Whether a measurement saw enough traffic: the `samples` query against `min_samples`.
+fn thin_traffic(cfg: &AnalysisConfig, samples: Option<f64>) -> Option<Verdict> {
+    let min = cfg.min_samples?;
+    let got = samples.unwrap_or(0.0);
+    (got < min as f64).then(|| Verdict::Inconclusive {
+        reason: format!("only {got:.0} samples, min_samples is {min}"),
+    })
+}
+
 /// Run the whole analysis, reporting each measurement through `on_measure`.
 pub fn run(
+    http: &HttpClient,
     cfg: &AnalysisConfig,
     ctx: &QueryContext,
     on_measure: &dyn Fn(u32, &Verdict),
 ) -> Result<Verdict, String> {
     let queries = render_queries(cfg, ctx)?;
+    let samples = cfg
+        .samples
+        .as_ref()
+        .map(|q| super::render("samples", q, ctx))
+        .transpose()?;
+    let timeout = std::time::Duration::from_secs(10);
     std::thread::sleep(cfg.initial_delay());
     let count = cfg.count.unwrap_or(1).max(1);
     let (mut failed, mut inconclusive) = (0u32, 0u32);
@@ -186,14 +232,23 @@ pub fn run(
         if i > 0 {
             std::thread::sleep(cfg.interval());
         }
-        let mut values = BTreeMap::new();
-        for (name, q) in &queries {
-            values.insert(
-                name.clone(),
-                instant_query(&cfg.prometheus, q, std::time::Duration::from_secs(10))?,
-            );
-        }
-        let verdict = judge(cfg, &values)?;
+        let thin = match &samples {
+            Some(q) => thin_traffic(cfg, instant_query(http, &cfg.prometheus, q, timeout)?),
+            None => None,
+        };
+        let verdict = match thin {
+            Some(v) => v,
+            None => {
+                let mut values = BTreeMap::new();
+                for (name, q) in &queries {
+                    values.insert(
+                        name.clone(),
+                        instant_query(http, &cfg.prometheus, q, timeout)?,
+                    );
+                }
+                judge(cfg, &values)?
+            }
+        };
         on_measure(i + 1, &verdict);
         match verdict {
             Verdict::Pass => {}
@@ -279,5 +334,35 @@ no_data: inconclusive
         assert_eq!(parse_result(&e).unwrap(), None);
         let n = serde_json::json!({"status":"success","data":{"resultType":"scalar","result":[1,"NaN"]}});
         assert_eq!(parse_result(&n).unwrap(), None);
+    }
+
+    #[test]
+    fn several_series_are_an_error_naming_their_labels() {
+        let v = serde_json::json!({"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"host":"h1"},"value":[1,"0.1"]},
+            {"metric":{"host":"h2"},"value":[1,"0.9"]}]}});
+        let err = parse_result(&v).unwrap_err();
+        assert!(err.contains("returned 2 series"), "{err}");
+        assert!(err.contains(r#"{host="h1"}, {host="h2"}"#), "{err}");
+    }
+
+    #[test]
+    fn thin_traffic_is_inconclusive() {
+        let mut cfg: AnalysisConfig = serde_saphyr::from_str(POLICY).unwrap();
+        assert_eq!(
+            thin_traffic(&cfg, Some(3.0)),
+            None,
+            "no min_samples: no guard"
+        );
+        cfg.min_samples = Some(50);
+        assert!(matches!(
+            thin_traffic(&cfg, Some(49.0)),
+            Some(Verdict::Inconclusive { reason }) if reason.contains("only 49 samples")
+        ));
+        assert!(matches!(
+            thin_traffic(&cfg, None),
+            Some(Verdict::Inconclusive { .. })
+        ));
+        assert_eq!(thin_traffic(&cfg, Some(50.0)), None);
     }
 }

@@ -18,34 +18,65 @@ pub enum Probe {
     Command { script: String },
 }
 
-/// One GET with a timeout, returning the status code and body.
-pub fn http_get(url: &str, timeout: Duration) -> Result<(u16, String), String> {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| e.to_string())?;
-    rt.block_on(async {
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
+/// The HTTP client of one run: one runtime and one connection pool for every probe and query
+/// (building them per request cost more than the request).
+pub struct HttpClient {
+    rt: tokio::runtime::Runtime,
+    client: reqwest::Client,
+}
+
+impl HttpClient {
+    pub fn new() -> Result<HttpClient, String> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
-            .map_err(|e| e.to_string())?;
-        let resp = client
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| format!("GET {url}: {e}"))?;
-        let status = resp.status().as_u16();
-        let body = resp.text().await.map_err(|e| format!("GET {url}: {e}"))?;
-        Ok((status, body))
-    })
+            .map_err(|e| format!("cannot start the HTTP runtime: {e}"))?;
+        let client = reqwest::Client::builder()
+            .build()
+            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+        Ok(HttpClient { rt, client })
+    }
+
+    /// Run a request future on this client's runtime (callable from several threads at once).
+    pub fn block_on<T>(&self, f: impl std::future::Future<Output = T>) -> T {
+        self.rt.block_on(f)
+    }
+
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// One GET with a timeout, returning the status code and body.
+    pub fn get(&self, url: &str, timeout: Duration) -> Result<(u16, String), String> {
+        self.block_on(async {
+            let resp = self
+                .client
+                .get(url)
+                .timeout(timeout)
+                .send()
+                .await
+                .map_err(|e| format!("GET {url}: {e}"))?;
+            let status = resp.status().as_u16();
+            let body = resp.text().await.map_err(|e| format!("GET {url}: {e}"))?;
+            tracing::debug!(url, status, bytes = body.len(), "health GET");
+            Ok((status, body))
+        })
+    }
 }
 
 impl Probe {
     /// One attempt.
-    pub fn once(&self, host: &dyn Host, timeout: Duration) -> Result<(), String> {
+    pub fn once(
+        &self,
+        host: &dyn Host,
+        http: &HttpClient,
+        timeout: Duration,
+    ) -> Result<(), String> {
         match self {
             Probe::Http { url, expect } => {
-                let (status, _) = http_get(url, timeout).map_err(|e| without_source_noise(&e))?;
+                let (status, _) = http
+                    .get(url, timeout)
+                    .map_err(|e| without_source_noise(&e))?;
                 if status == *expect {
                     Ok(())
                 } else {
@@ -90,7 +121,12 @@ impl Probe {
     }
 
     /// Retry until healthy (then hold for `min_healthy_time`), or fail with the last error.
-    pub fn wait_healthy(&self, host: &dyn Host, cfg: &HealthCheckConfig) -> Result<(), String> {
+    pub fn wait_healthy(
+        &self,
+        host: &dyn Host,
+        http: &HttpClient,
+        cfg: &HealthCheckConfig,
+    ) -> Result<(), String> {
         let timeout = cfg.timeout();
         let mut last = String::new();
         let mut healthy = false;
@@ -98,7 +134,7 @@ impl Probe {
             if attempt > 0 {
                 std::thread::sleep(cfg.interval());
             }
-            match self.once(host, timeout) {
+            match self.once(host, http, timeout) {
                 Ok(()) => {
                     healthy = true;
                     break;
@@ -116,7 +152,7 @@ impl Probe {
         let start = Instant::now();
         while start.elapsed() < hold {
             std::thread::sleep(cfg.interval().min(hold.saturating_sub(start.elapsed())));
-            self.once(host, timeout)
+            self.once(host, http, timeout)
                 .map_err(|e| format!("healthy, then failed within min_healthy_time: {e}"))?;
         }
         Ok(())

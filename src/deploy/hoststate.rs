@@ -11,6 +11,7 @@
 //! .tug/history.jsonl           one HistoryEntry per line, append-only
 //! .tug/lock                    LockRecord, created exclusively (O_EXCL)
 //! .tug/rollout.json            RolloutState of the unfinished (running or paused) rollout
+//! .tug/rollback.json           PendingRollback: the target of a rollback that left hosts out
 //! .tug/pause                   a pause request from `tug rollout pause`
 //! ```
 
@@ -30,6 +31,11 @@ pub struct ReleaseRecord {
     /// Who uploaded it, and when (RFC 3339).
     pub uploaded_by: String,
     pub uploaded_at: String,
+    /// The SHA-256 of every file of the release directory as unpacked (the artifact and, for
+    /// an archive, each file in it), by path relative to `releases/<v>/`; computed by tug from
+    /// the verified artifact at upload. Empty in records written by an older tug.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub files: BTreeMap<String, String>,
 }
 
 /// `releases/<v>/bad.json`.
@@ -38,6 +44,32 @@ pub struct BadMark {
     pub time: String,
     pub actor: String,
     pub reason: String,
+}
+
+/// A bad mark and the host it was found on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostBadMark {
+    pub host: String,
+    #[serde(flatten)]
+    pub mark: BadMark,
+}
+
+/// Bad marks are environment-wide: `version` is bad if any host of the environment marks it. The
+/// newest mark (by time) is returned, with the host (`name(k)` names host `k` of `states`).
+pub fn bad_mark<'a>(
+    states: &[HostState],
+    version: &str,
+    name: impl Fn(usize) -> &'a str,
+) -> Option<HostBadMark> {
+    states
+        .iter()
+        .enumerate()
+        .filter_map(|(k, s)| s.bad.get(version).map(|m| (k, m)))
+        .max_by(|a, b| a.1.time.cmp(&b.1.time))
+        .map(|(k, m)| HostBadMark {
+            host: name(k).to_string(),
+            mark: m.clone(),
+        })
 }
 
 /// `.tug/lock`.
@@ -65,20 +97,96 @@ impl LockRecord {
         )
     }
 
-    /// A lock whose holder is gone: expired, or held by a dead process on this very machine.
+    /// Whether the holder is still there, as far as this machine can tell.
+    pub fn liveness(&self, this_machine: &str) -> LockLiveness {
+        if self.host == this_machine && !pid_alive(self.pid) {
+            return LockLiveness::HolderGone;
+        }
+        match chrono::DateTime::parse_from_rfc3339(&self.expires) {
+            Ok(t) if t < chrono::Utc::now() => LockLiveness::Expired,
+            Ok(_) => LockLiveness::Held,
+            // An expiry nobody can read proves nothing either way: treated as expired, so the
+            // hint offers `tug unlock --force`, but never taken over automatically.
+            Err(_) => LockLiveness::ExpiryUnreadable,
+        }
+    }
+
+    /// A lock whose holder looks gone: expired, unreadable expiry, or held by a dead process on
+    /// this very machine.
     pub fn is_stale(&self, this_machine: &str) -> bool {
-        let expired = chrono::DateTime::parse_from_rfc3339(&self.expires)
-            .map(|t| t < chrono::Utc::now())
-            .unwrap_or(false);
-        let dead = self.host == this_machine && !pid_alive(self.pid);
-        expired || dead
+        self.liveness(this_machine) != LockLiveness::Held
     }
 }
 
+/// What tug can tell about a lock's holder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockLiveness {
+    /// Held, and not expired.
+    Held,
+    /// Its process is provably gone: same machine, pid not running. Taken over automatically.
+    HolderGone,
+    /// Past its expiry; the holder may still run on another machine.
+    Expired,
+    /// Its `expires` is not an RFC 3339 time (treated like an expired lock).
+    ExpiryUnreadable,
+}
+
 fn pid_alive(pid: u32) -> bool {
-    // kill(pid, 0): ESRCH means no such process.
-    let r = unsafe { libc::kill(pid as libc::pid_t, 0) };
-    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    // kill(pid, 0): ESRCH means no such process (EPERM: it exists, owned by someone else).
+    match nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), None) {
+        Ok(()) => true,
+        Err(e) => e != nix::errno::Errno::ESRCH,
+    }
+}
+
+#[cfg(test)]
+mod lock_tests {
+    use super::*;
+
+    fn lock(host: &str, pid: u32, expires: &str) -> LockRecord {
+        LockRecord {
+            id: "x".into(),
+            owner: "a".into(),
+            host: host.into(),
+            pid,
+            operation: "rollback".into(),
+            started: "t".into(),
+            expires: expires.into(),
+        }
+    }
+
+    #[test]
+    fn only_a_dead_pid_on_this_machine_proves_the_holder_gone() {
+        let me = std::process::id();
+        assert_eq!(
+            lock("here", me, "2999-01-01T00:00:00Z").liveness("here"),
+            LockLiveness::Held
+        );
+        // pid 2^22 + 1 is above Linux's pid_max: never running.
+        let dead = (1 << 22) + 1;
+        assert_eq!(
+            lock("here", dead, "2999-01-01T00:00:00Z").liveness("here"),
+            LockLiveness::HolderGone
+        );
+        assert_eq!(
+            lock("elsewhere", dead, "2999-01-01T00:00:00Z").liveness("here"),
+            LockLiveness::Held,
+            "another machine's pid proves nothing"
+        );
+        assert_eq!(
+            lock("elsewhere", me, "2000-01-01T00:00:00Z").liveness("here"),
+            LockLiveness::Expired
+        );
+        let unreadable = lock("elsewhere", me, "next tuesday");
+        assert_eq!(unreadable.liveness("here"), LockLiveness::ExpiryUnreadable);
+        assert!(
+            unreadable.is_stale("here"),
+            "an unreadable expiry is not a live lock"
+        );
+    }
 }
 
 /// One step of a rollout plan, as stored on the hosts.
@@ -132,11 +240,139 @@ pub struct RolloutState {
     pub canary: Vec<String>,
     /// Hosts being switched right now (they may or may not be switched after a crash).
     pub in_flight: Vec<String>,
+    /// Blue-green: the release each prepared host's idle slot ran before it was prepared (to give
+    /// it back if the rollout is abandoned, so the way back stays warm).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub standby_before: BTreeMap<String, Option<String>>,
     pub started_by: String,
     pub started_at: String,
     pub updated_at: String,
     #[serde(default)]
     pub insecure_skip_verify: bool,
+}
+
+/// What a history line records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// A rollout switching this host (or a rollout-wide event: started, paused, stopped).
+    Rollout,
+    /// Blue-green: preparing the idle slot.
+    Prepare,
+    /// A failed rollout switching this host back.
+    Revert,
+    /// `tug rollback`.
+    Rollback,
+    Promote,
+    Resume,
+    Abort,
+    Pause,
+    /// `tug unlock --force`, or a lock taken over from a holder that is gone.
+    Unlock,
+    /// Marking a release bad (environment-wide).
+    MarkBad,
+    /// A line written by a newer tug.
+    #[serde(other)]
+    Other,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Rollout => "rollout",
+            Action::Prepare => "prepare",
+            Action::Revert => "revert",
+            Action::Rollback => "rollback",
+            Action::Promote => "promote",
+            Action::Resume => "resume",
+            Action::Abort => "abort",
+            Action::Pause => "pause",
+            Action::Unlock => "unlock",
+            Action::MarkBad => "mark-bad",
+            Action::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Action {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the recorded action ended (or, for [`Outcome::Intent`], that it is about to happen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Written before a host is switched; the line with the outcome follows it. An intent with no
+    /// later line of the same operation on that host means tug was killed in between.
+    Intent,
+    /// An operation started (promote, resume; a rollout without signature verification).
+    Started,
+    /// Switched (older tug: written with the switch, before the health check).
+    Switched,
+    /// Switched, restarted and passed its health check (or none is configured).
+    Healthy,
+    /// The rollout finished with this host on the release; a rollback switched it and it passed
+    /// its health check.
+    Success,
+    Failed,
+    /// Switched back to what it ran before the rollout.
+    Reverted,
+    Paused,
+    /// A canary-only rollback stopped the rollout; this host keeps the release.
+    Stopped,
+    /// Blue-green: an idle slot prepared with a release that will not go live.
+    Abandoned,
+    /// A lock removed by `tug unlock --force`.
+    Forced,
+    /// A lock taken over because its holder is provably gone.
+    TakenOver,
+    /// A dangling intent resolved by a later command (the process that wrote it was gone).
+    Interrupted,
+    /// A release marked bad (see `reason`).
+    Marked,
+    #[serde(other)]
+    Other,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Intent => "intent",
+            Outcome::Started => "started",
+            Outcome::Switched => "switched",
+            Outcome::Healthy => "healthy",
+            Outcome::Success => "success",
+            Outcome::Failed => "failed",
+            Outcome::Reverted => "reverted",
+            Outcome::Paused => "paused",
+            Outcome::Stopped => "stopped",
+            Outcome::Abandoned => "abandoned",
+            Outcome::Forced => "forced",
+            Outcome::TakenOver => "taken-over",
+            Outcome::Interrupted => "interrupted",
+            Outcome::Marked => "marked",
+            Outcome::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `.tug/rollback.json`: the target of a rollback that left unreachable hosts out, so that the
+/// next `tug rollback` moves only them, to the same release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRollback {
+    pub id: String,
+    pub target: String,
+    pub actor: String,
+    pub time: String,
+    pub left_out: Vec<String>,
 }
 
 /// One line of `.tug/history.jsonl`.
@@ -145,8 +381,7 @@ pub struct HistoryEntry {
     pub time: String,
     /// `user@machine`.
     pub actor: String,
-    /// rollout, switch, revert, rollback, abort, promote, resume, unlock, pause.
-    pub action: String,
+    pub action: Action,
     pub host: String,
     #[serde(default)]
     pub from: Option<String>,
@@ -154,15 +389,52 @@ pub struct HistoryEntry {
     pub to: Option<String>,
     #[serde(default)]
     pub digest: Option<String>,
-    /// success, failed, reverted, rolled-back, paused, aborted, ...
-    pub outcome: String,
+    pub outcome: Outcome,
     #[serde(default)]
     pub reason: Option<String>,
     /// The operation id (groups the lines of one rollout across hosts).
     #[serde(default)]
     pub id: Option<String>,
+    /// The rollout step (1-based) that switched this host: one history entry per host per step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step: Option<usize>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub insecure_skip_verify: bool,
+}
+
+impl HistoryEntry {
+    /// This line records a release that ran healthy on the host: a switch to `to` that passed
+    /// its health check (a rollout step, a finished rollout, a rollback, a revert).
+    pub fn ran_healthy(&self) -> Option<&str> {
+        let healthy = matches!(
+            (self.action, self.outcome),
+            (Action::Rollout, Outcome::Healthy | Outcome::Success)
+                | (Action::Rollback, Outcome::Success)
+                | (Action::Revert, Outcome::Reverted | Outcome::Healthy)
+        );
+        if healthy {
+            self.to.as_deref()
+        } else {
+            None
+        }
+    }
+
+    /// Whether `later` is a line of the same operation on the same host (closing an intent).
+    fn closes(&self, later: &HistoryEntry) -> bool {
+        later.host == self.host && later.id.is_some() && later.id == self.id
+    }
+}
+
+/// The intents in `history` (oldest first) with no later line of the same operation on that
+/// host: tug was killed between announcing a switch and recording how it ended.
+pub fn dangling_intents(history: &[HistoryEntry]) -> Vec<&HistoryEntry> {
+    history
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.outcome == Outcome::Intent)
+        .filter(|(k, e)| !history[k + 1..].iter().any(|l| e.closes(l)))
+        .map(|(_, e)| e)
+        .collect()
 }
 
 /// Everything tug reads from a host in one round trip.
@@ -178,6 +450,8 @@ pub struct HostState {
     pub bad: BTreeMap<String, BadMark>,
     pub lock: Option<LockRecord>,
     pub rollout: Option<RolloutState>,
+    /// A rollback that left hosts out (`.tug/rollback.json`).
+    pub pending_rollback: Option<PendingRollback>,
     pub pause_requested: bool,
     /// Free space in the host directory's file system, in KiB.
     pub free_kib: Option<u64>,
@@ -185,6 +459,21 @@ pub struct HostState {
     pub history: Vec<HistoryEntry>,
     /// Problems reading the files (a damaged release.json, ...).
     pub problems: Vec<String>,
+}
+
+impl HostState {
+    /// The releases that last ran healthy on this host, newest first by when they did.
+    pub fn ran_healthy(&self) -> Vec<String> {
+        let mut seen = Vec::new();
+        for e in self.history.iter().rev() {
+            if let Some(v) = e.ran_healthy() {
+                if !seen.iter().any(|s: &String| s == v) {
+                    seen.push(v.to_string());
+                }
+            }
+        }
+        seen
+    }
 }
 
 /// Parse the output of [`Op::ReadState`](super::ops::Op::ReadState).
@@ -237,6 +526,12 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
                 Err(e) => state
                     .problems
                     .push(format!(".tug/rollout.json is not readable: {e}")),
+            },
+            "rollback" if !body.is_empty() => match serde_json::from_str(body) {
+                Ok(r) => state.pending_rollback = Some(r),
+                Err(e) => state
+                    .problems
+                    .push(format!(".tug/rollback.json is not readable: {e}")),
             },
             "pause" => state.pause_requested = body == "yes",
             "free" => state.free_kib = body.parse().ok(),

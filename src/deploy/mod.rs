@@ -12,11 +12,23 @@ use serde::Serialize;
 
 use crate::config::deploy::{host_name, EnvironmentConfig, TargetKind};
 
+mod activate;
 pub mod analysis;
+mod continuation;
 pub mod engine;
 pub mod health;
+pub mod hostop;
 pub mod hoststate;
+pub mod integrity;
+mod lock;
 pub mod ops;
+mod plan;
+mod preflight;
+mod revert;
+mod rollback;
+mod slots;
+mod status;
+mod steps;
 pub mod target;
 pub mod verify;
 
@@ -62,6 +74,101 @@ pub enum DeployError {
     NoRollout(String),
     #[error("{0}")]
     Failed(String),
+    /// The release failed in this environment before; rolling it out again needs `--force`.
+    #[error("release {version} is marked bad in this environment (on {host}, by {} at {}): {}", mark.actor, mark.time, mark.reason)]
+    MarkedBad {
+        version: String,
+        host: String,
+        mark: hoststate::BadMark,
+    },
+    /// An operation on one host failed (its cause kept).
+    #[error("{host}: cannot {doing}")]
+    HostOp {
+        host: String,
+        doing: &'static str,
+        #[source]
+        source: hostop::HostOpError,
+    },
+    /// The environment's `public_key` file cannot be read.
+    #[error("public_key {}: cannot read it", path.display())]
+    PublicKey {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The files of the release to upload could not be listed.
+    #[error("cannot list the files of {artifact}")]
+    Integrity {
+        artifact: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A revert or rollback failed on some hosts: the environment runs a mix of releases.
+    #[error("{what}, and was not fully reverted: the environment is mixed:\n  {}", hosts.iter().map(MixedHost::describe).collect::<Vec<_>>().join("\n  "))]
+    NotReverted { what: String, hosts: Vec<MixedHost> },
+}
+
+/// A host left on another release than planned, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct MixedHost {
+    pub host: String,
+    /// What its `current` leads to now, as far as tug could read it.
+    pub running: Option<String>,
+    pub error: String,
+}
+
+impl MixedHost {
+    /// `h2: current -> 2.0.0: restart command exited 1` (what its `current` link leads to; the
+    /// process serving may be another one, since what failed is what should have restarted it).
+    pub fn describe(&self) -> String {
+        format!(
+            "{}: current -> {}: {}",
+            self.host,
+            self.running
+                .as_deref()
+                .unwrap_or("no release (or it cannot be read)"),
+            self.error
+        )
+    }
+}
+
+/// A [`DeployError`] with the environment it happened in, which its hint names. Converts into
+/// `crate::Error` with `?`, keeping the engine error and its causes as the cause chain.
+#[derive(Debug)]
+pub struct EnvError {
+    pub environment: String,
+    pub error: DeployError,
+}
+
+impl DeployError {
+    /// This error, in environment `env`.
+    pub fn in_env(self, env: &str) -> EnvError {
+        EnvError {
+            environment: env.to_string(),
+            error: self,
+        }
+    }
+}
+
+impl std::fmt::Display for EnvError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.error, f)
+    }
+}
+
+impl std::error::Error for EnvError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.error)
+    }
+}
+
+impl crate::error::Diagnostic for EnvError {
+    fn exit_code(&self) -> crate::ExitCode {
+        self.error.exit_code()
+    }
+    fn hint(&self) -> Option<String> {
+        self.error.hint(&self.environment)
+    }
 }
 
 fn unfinished_why(state: &RolloutState, interrupted: bool) -> String {
@@ -111,6 +218,12 @@ impl DeployError {
                 "check the host's key out of band, then fix known_hosts (ssh-keygen -R HOST; ssh-keyscan)".into(),
             ),
             DeployError::NoRollout(_) => Some(format!("start one with `tug rollout {env}`")),
+            DeployError::MarkedBad { .. } => Some(
+                "release a fixed version, or pass --force to roll this one out anyway (the mark is cleared once it runs healthy)".into(),
+            ),
+            DeployError::NotReverted { .. } => Some(format!(
+                "`tug status {env}` marks these hosts; fix them, then `tug rollback {env} --to VERSION`"
+            )),
             DeployError::Host(HostError::Connect { .. }) => Some(format!(
                 "`tug status {env}` shows which hosts answer; `tug rollback {env} --skip-unreachable` rolls back the others"
             )),
@@ -122,8 +235,9 @@ impl DeployError {
     pub fn exit_code(&self) -> crate::ExitCode {
         use crate::ExitCode;
         match self {
-            DeployError::Config(_) => ExitCode::Usage,
+            DeployError::Config(_) | DeployError::PublicKey { .. } => ExitCode::Usage,
             DeployError::LockHeld { .. } => ExitCode::LockHeld,
+            DeployError::NotReverted { .. } => ExitCode::Mixed,
             // Held by a live process, or paused (waiting for a human by design).
             DeployError::Unfinished { state, interrupted } => {
                 if !interrupted || state.status == hoststate::RolloutStatus::Paused {
@@ -145,37 +259,23 @@ pub struct Actor {
     pub pid: u32,
 }
 
-/// The user name of this process's uid from the password database (CI jobs often have no $USER).
-fn login_name() -> Option<String> {
-    let mut buf = vec![0 as libc::c_char; 4096];
-    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
-    let mut result: *mut libc::passwd = std::ptr::null_mut();
-    // SAFETY: getpwuid_r writes into `pwd` and `buf`, both live for the call; `result` is
-    // either null or points at `pwd`, whose `pw_name` points into `buf`.
-    let rc = unsafe {
-        libc::getpwuid_r(
-            libc::getuid(),
-            &mut pwd,
-            buf.as_mut_ptr(),
-            buf.len(),
-            &mut result,
-        )
-    };
-    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-        return None;
-    }
-    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
-    Some(name.to_string_lossy().into_owned()).filter(|n| !n.is_empty())
-}
-
 impl Actor {
-    pub fn current() -> Actor {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .ok()
-            .filter(|u| !u.is_empty())
-            .or_else(login_name)
-            .unwrap_or_else(|| format!("uid{}", unsafe { libc::getuid() }));
+    /// Who runs this process: `$USER` (or `$LOGNAME`) from the environment of the run, else the
+    /// name of the process's uid in the password database (CI jobs often have no `$USER`).
+    pub fn current(env: &crate::config::env::EnvSnapshot) -> Actor {
+        let uid = nix::unistd::getuid();
+        let user = env
+            .non_empty("USER")
+            .or_else(|| env.non_empty("LOGNAME"))
+            .map(str::to_string)
+            .or_else(|| {
+                nix::unistd::User::from_uid(uid)
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+                    .filter(|n| !n.is_empty())
+            })
+            .unwrap_or_else(|| format!("uid{uid}"));
         Actor {
             user,
             machine: machine_name(),
@@ -189,15 +289,13 @@ impl Actor {
     }
 }
 
-/// This machine's host name.
+/// This machine's host name (`localhost` if it cannot be read).
 pub fn machine_name() -> String {
-    let mut buf = [0u8; 256];
-    let r = unsafe { libc::gethostname(buf.as_mut_ptr() as *mut libc::c_char, buf.len()) };
-    if r != 0 {
-        return "localhost".into();
-    }
-    let end = buf.iter().position(|b| *b == 0).unwrap_or(buf.len());
-    String::from_utf8_lossy(&buf[..end]).into_owned()
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "localhost".into())
 }
 
 /// Render a deploy template strictly through the shared environment (an unknown variable is an
@@ -219,11 +317,14 @@ pub struct Environment {
 
 impl Environment {
     /// Build the hosts from the config; relative paths are relative to `base_dir` (tug.yaml's).
+    /// `temp_dir` (this run's `TMPDIR`) holds the ssh ControlMaster sockets.
     pub fn new(
         name: &str,
         config: EnvironmentConfig,
         base_dir: &Path,
+        temp_dir: &Path,
     ) -> Result<Environment, DeployError> {
+        let control_dir = target::control_dir(temp_dir);
         let rel = |p: &str| -> PathBuf {
             let p = PathBuf::from(p);
             if p.is_absolute() {
@@ -257,6 +358,7 @@ impl Environment {
                         config.target.ssh_config.as_deref().map(rel),
                         config.target.known_hosts.as_deref().map(rel),
                         config.target.identity_file.as_deref().map(rel),
+                        control_dir.clone(),
                     )))
                 }
             }
@@ -285,7 +387,7 @@ impl Environment {
                 let p = self.base_dir.join(path);
                 std::fs::read_to_string(&p)
                     .map(Some)
-                    .map_err(|e| DeployError::Config(format!("public_key {}: {e}", p.display())))
+                    .map_err(|source| DeployError::PublicKey { path: p, source })
             }
         }
     }
@@ -293,5 +395,49 @@ impl Environment {
     /// The configured release source directory, if any.
     pub fn source_dir(&self) -> Option<PathBuf> {
         self.config.source.as_ref().map(|s| self.base_dir.join(s))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_errors_keep_their_causes_and_name_the_environment_in_the_hint() {
+        let err = DeployError::HostOp {
+            host: "h1".into(),
+            doing: "remove the lock",
+            source: hostop::HostOpError::Failed {
+                code: 26,
+                message: "cannot remove .tug/lock: permission denied".into(),
+            },
+        };
+        let err = anyhow::Error::from(crate::Error::from(err.in_env("prod")));
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert_eq!(
+            chain,
+            [
+                "h1: cannot remove the lock",
+                "cannot remove .tug/lock: permission denied"
+            ]
+        );
+        let held = DeployError::LockHeld {
+            host: "h1".into(),
+            holder: Box::new(LockRecord {
+                id: "x".into(),
+                owner: "bob".into(),
+                host: "ci".into(),
+                pid: 7,
+                operation: "rollback".into(),
+                started: "t".into(),
+                expires: "2000-01-01T00:00:00Z".into(),
+            }),
+            stale: true,
+        };
+        let (code, hint) = crate::error::classify(&anyhow::Error::from(crate::Error::from(
+            held.in_env("prod"),
+        )));
+        assert_eq!(code, crate::ExitCode::LockHeld);
+        assert!(hint.unwrap().contains("tug unlock prod --force"));
     }
 }

@@ -65,6 +65,12 @@ pub enum Op {
         artifact: String,
         sha256: String,
     },
+    /// Check every file of `releases/<v>/` against its recorded SHA-256 ([`RELEASE_DAMAGED`],
+    /// naming the first file that differs or is missing).
+    VerifyFiles {
+        version: String,
+        files: std::collections::BTreeMap<String, String>,
+    },
     /// Check that `releases/<v>/<artifact>` has the recorded size ([`RELEASE_DAMAGED`]).
     CheckSize {
         version: String,
@@ -89,6 +95,30 @@ pub enum Op {
     },
     /// Succeed if the file exists, else exit 1.
     FileExists(String),
+}
+
+impl Op {
+    /// The operation's name, for logs (without its arguments).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Op::ReadState => "read-state",
+            Op::AcquireLock(_) => "acquire-lock",
+            Op::ReleaseLock { .. } => "release-lock",
+            Op::WriteFile { .. } => "write-file",
+            Op::RemoveFiles(_) => "remove-files",
+            Op::RemoveReleases(_) => "remove-releases",
+            Op::MarkBad { .. } => "mark-bad",
+            Op::ClearBad { .. } => "clear-bad",
+            Op::AppendHistory(_) => "append-history",
+            Op::Switch { .. } => "switch",
+            Op::VerifyDigest { .. } => "verify-digest",
+            Op::VerifyFiles { .. } => "verify-files",
+            Op::CheckSize { .. } => "check-size",
+            Op::Receive { .. } => "receive",
+            Op::Shell { .. } => "shell",
+            Op::FileExists(_) => "file-exists",
+        }
+    }
 }
 
 /// What a list of operations printed and how it ended.
@@ -129,6 +159,7 @@ for d in releases/*/; do
 done
 printf '@@lock\n'; cat .tug/lock 2>/dev/null; echo
 printf '@@rollout\n'; cat .tug/rollout.json 2>/dev/null; echo
+printf '@@rollback\n'; cat .tug/rollback.json 2>/dev/null; echo
 printf '@@pause\n'; [ -f .tug/pause ] && echo yes
 printf '@@free\n'; df -Pk . 2>/dev/null | awk 'NR==2 {print $4}'
 printf '@@history\n'; tail -n 2000 .tug/history.jsonl 2>/dev/null
@@ -217,6 +248,18 @@ fn script_of(op: &Op) -> String {
                 "got=$(sha256sum {f} 2>/dev/null | cut -d' ' -f1); if [ \"$got\" != {s} ]; then echo {f}\": sha256 ${{got:-missing}}, expected \"{s} >&2; exit {RELEASE_DAMAGED}; fi",
                 s = shquote(sha256)
             )
+        }
+        Op::VerifyFiles { version, files } => {
+            let mut s = String::from(":");
+            for (path, sha256) in files {
+                let f = shquote(&format!("releases/{version}/{path}"));
+                let _ = write!(
+                    s,
+                    "\ngot=$(sha256sum {f} 2>/dev/null | cut -d' ' -f1); if [ \"$got\" != {sum} ]; then echo {f}\": sha256 ${{got:-missing}}, expected \"{sum} >&2; exit {RELEASE_DAMAGED}; fi",
+                    sum = shquote(sha256)
+                );
+            }
+            s
         }
         Op::CheckSize {
             version,
@@ -335,13 +378,8 @@ fn read_lossy(path: &Path) -> Option<String> {
 }
 
 fn free_kib(path: &Path) -> Option<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).ok()?;
-    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
-        return None;
-    }
-    Some((st.f_bavail as u64).saturating_mul(st.f_frsize as u64) / 1024)
+    let st = nix::sys::statvfs::statvfs(path).ok()?;
+    Some((st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64) / 1024)
 }
 
 /// The last `n` lines of a file (reading only its tail when it is large).
@@ -419,6 +457,11 @@ fn read_state(root: &Path, out: &mut String) {
         out,
         "@@rollout\n{}",
         read_lossy(&root.join(".tug/rollout.json")).unwrap_or_default()
+    );
+    let _ = writeln!(
+        out,
+        "@@rollback\n{}",
+        read_lossy(&root.join(".tug/rollback.json")).unwrap_or_default()
     );
     out.push_str("@@pause\n");
     if root.join(".tug/pause").is_file() {
@@ -695,6 +738,21 @@ fn run_native(
                 ))
             }
         }
+        Op::VerifyFiles { version, files } => {
+            for (path, sha256) in files {
+                let rel = format!("releases/{version}/{path}");
+                let got = crate::fsutil::sha256_file(&root.join(&rel))
+                    .map(|(s, _)| s)
+                    .unwrap_or_else(|_| "missing".into());
+                if &got != sha256 {
+                    return Err((
+                        RELEASE_DAMAGED,
+                        format!("{rel}: sha256 {got}, expected {sha256}"),
+                    ));
+                }
+            }
+            Ok(())
+        }
         Op::CheckSize {
             version,
             artifact,
@@ -793,6 +851,7 @@ mod tests {
             size,
             uploaded_by: "me@here".into(),
             uploaded_at: "2026-01-01T00:00:00Z".into(),
+            files: Default::default(),
         }
     }
 
@@ -832,14 +891,15 @@ mod tests {
         let entry = HistoryEntry {
             time: "t".into(),
             actor: "a@m".into(),
-            action: "rollout".into(),
+            action: crate::deploy::hoststate::Action::Rollout,
             host: "h".into(),
             from: None,
             to: Some("1.0.0".into()),
             digest: None,
-            outcome: "success".into(),
+            outcome: crate::deploy::hoststate::Outcome::Success,
             reason: Some("it's \"quoted\" $(x)".into()),
             id: Some("one".into()),
+            step: Some(2),
             insecure_skip_verify: false,
         };
         let mark = BadMark {
@@ -924,6 +984,24 @@ mod tests {
                     size: r1.size,
                 }],
                 0,
+            ),
+            (
+                vec![Op::VerifyFiles {
+                    version: "2.0.0".into(),
+                    files: [("svc".to_string(), r1.sha256.clone())].into(),
+                }],
+                0,
+            ),
+            (
+                vec![Op::VerifyFiles {
+                    version: "2.0.0".into(),
+                    files: [
+                        ("svc".to_string(), r1.sha256.clone()),
+                        ("it's gone".to_string(), r1.sha256.clone()),
+                    ]
+                    .into(),
+                }],
+                RELEASE_DAMAGED,
             ),
             (
                 vec![Op::CheckSize {

@@ -43,6 +43,17 @@ pub trait Host: Send + Sync {
     fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError>;
 }
 
+/// One event per host operation list: which operations (by kind, never their contents: a
+/// command line or a file may hold a secret), how it ended, how long it took.
+fn trace_run(ops: &[Op], out: &Result<&ExecOutput, &HostError>, started: std::time::Instant) {
+    let kinds: Vec<&str> = ops.iter().map(Op::kind).collect();
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    match out {
+        Ok(o) => tracing::debug!(ops = ?kinds, status = o.status, elapsed_ms, "host operations"),
+        Err(e) => tracing::debug!(ops = ?kinds, error = %e, elapsed_ms, "host unreachable"),
+    }
+}
+
 /// Quote a string for a POSIX shell: `'...'` with embedded quotes as `'\''`.
 pub fn shquote(s: &str) -> String {
     if !s.is_empty()
@@ -98,7 +109,11 @@ impl Host for LocalHost {
         &self.root
     }
     fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError> {
-        Ok(ops::run_local(Path::new(&self.root), ops))
+        let _span = tracing::debug_span!("host", host = %self.name, target = "local").entered();
+        let started = std::time::Instant::now();
+        let out = ops::run_local(Path::new(&self.root), ops);
+        trace_run(ops, &Ok(&out), started);
+        Ok(out)
     }
 }
 
@@ -115,15 +130,19 @@ pub struct SshHost {
     pub ssh_config: Option<PathBuf>,
     pub known_hosts: Option<PathBuf>,
     pub identity_file: Option<PathBuf>,
+    /// Where the ControlMaster sockets live (see [`control_dir`]).
+    control_dir: PathBuf,
     master: OnceLock<Result<(), String>>,
     /// The shell this process keeps open on the host (see [`Session`]).
     session: Mutex<Option<Session>>,
 }
 
-/// The directory holding ControlMaster sockets (short: unix socket paths are limited to 108 bytes).
-fn control_dir() -> PathBuf {
-    let uid = unsafe { libc::getuid() };
-    let dir = std::env::temp_dir().join(format!("tug-ssh-{uid}"));
+/// The directory holding ControlMaster sockets under `temp_dir` (this run's `TMPDIR`, passed
+/// down, never read here): `tug-ssh-<uid>`, mode 0700, short because unix socket paths are
+/// limited to 108 bytes.
+pub fn control_dir(temp_dir: &Path) -> PathBuf {
+    let uid = nix::unistd::getuid();
+    let dir = temp_dir.join(format!("tug-ssh-{uid}"));
     let _ = std::fs::create_dir_all(&dir);
     #[cfg(unix)]
     {
@@ -144,6 +163,7 @@ impl SshHost {
         ssh_config: Option<PathBuf>,
         known_hosts: Option<PathBuf>,
         identity_file: Option<PathBuf>,
+        control_dir: PathBuf,
     ) -> Self {
         SshHost {
             name,
@@ -154,6 +174,7 @@ impl SshHost {
             ssh_config,
             known_hosts,
             identity_file,
+            control_dir,
             master: OnceLock::new(),
             session: Mutex::new(None),
         }
@@ -182,7 +203,7 @@ impl SshHost {
             "LogLevel=ERROR",
         ]);
         cmd.arg("-o")
-            .arg(format!("ControlPath={}/%C", control_dir().display()));
+            .arg(format!("ControlPath={}/%C", self.control_dir.display()));
         if let Some(k) = &self.known_hosts {
             cmd.arg("-o")
                 .arg(format!("UserKnownHostsFile={}", k.display()));
@@ -281,7 +302,11 @@ impl Host for SshHost {
         &self.root
     }
     fn run(&self, ops: &[Op]) -> Result<ExecOutput, HostError> {
-        self.exec(&ops::script(ops), ops::stdin_source(ops))
+        let _span = tracing::debug_span!("host", host = %self.name, target = "ssh").entered();
+        let started = std::time::Instant::now();
+        let out = self.exec(&ops::script(ops), ops::stdin_source(ops));
+        trace_run(ops, &out.as_ref(), started);
+        out
     }
 }
 

@@ -266,12 +266,38 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
             && !h.path.join(".tug/lock").exists()
             && !h.path.join(".tug/rollout.json").exists()));
     let hist = ok(tug(&cwd).args(["history", "prod"]));
-    assert!(hist.contains("prepare abandoned"), "{hist}");
+    assert!(
+        hist.contains("prepare failed 3.0.0 on h1: health check failed")
+            && hist.contains("prepare failed 3.0.0 on h2: health check failed"),
+        "{hist}"
+    );
+    // The failed prepare gave the standby slot its previous release back, warm: the way back
+    // was not lost.
+    assert_eq!(
+        fleet.served("green"),
+        vec!["hello from demo-service 2.1.0"; 2]
+    );
+    assert!(fleet
+        .hosts
+        .iter()
+        .all(|h| std::fs::read_link(h.path.join("slots/green")).unwrap()
+            == Path::new("../releases/2.1.0")));
+    let status = ok(tug(&cwd).args(["status", "prod"]));
+    assert!(status.contains("standby green: 2.1.0"), "{status}");
 
-    // A good release after that takes the green slot again (2.1.0 is marked bad, 2.1.0's
-    // successor would too); 1.0.0 stays warm in blue.
+    // 2.1.0 is marked bad (it was rolled back): a rollout of it is refused without --force.
     let out = rollout(&cwd, &release(V2));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("marked bad"), "{}", out.stderr);
+    // With --force it takes the green slot again; 1.0.0 stays warm in blue.
+    let out = run(tug(&cwd)
+        .args(["rollout", "prod", "--force", "--dist"])
+        .arg(release(V2)));
     assert_eq!(out.code, 0, "{out:?}");
+    assert!(fleet
+        .hosts
+        .iter()
+        .all(|h| !h.path.join("releases/2.1.0/bad.json").exists()));
     assert_eq!(fleet.live(), vec!["slots/green"; 2]);
     assert_eq!(
         fleet.served("green"),

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::harness::fleet::{all, rollout, serving, Fleet, ALL_AT_ONCE};
 use crate::harness::prometheus::prometheus;
-use crate::harness::service::{self, free_port, get, release, stop_services, Variant, RESTART};
+use crate::harness::service::{self, free_port, get, release, Variant};
 use crate::harness::sshd;
 use crate::harness::*;
 
@@ -39,162 +40,6 @@ const V3_UNHEALTHY: Variant = Variant {
     latency_ms: 0,
     healthy: false,
 };
-
-/// Hosts of one test: directories (local, or behind the shared sshd servers) and service ports.
-struct Fleet {
-    dir: tempfile::TempDir,
-    names: Vec<String>,
-    paths: Vec<PathBuf>,
-    ips: Vec<String>,
-    ports: Vec<u16>,
-    ssh: Option<(Vec<u16>, PathBuf)>,
-}
-
-impl Drop for Fleet {
-    fn drop(&mut self) {
-        stop_services(&self.paths);
-    }
-}
-
-impl Fleet {
-    fn local(n: usize) -> Fleet {
-        let dir = tempdir();
-        let names: Vec<String> = (1..=n).map(|i| format!("h{i}")).collect();
-        let paths = names
-            .iter()
-            .map(|h| dir.path().join("hosts").join(h))
-            .collect();
-        let ports = (0..n).map(|_| free_port("127.0.0.1")).collect();
-        Fleet {
-            names,
-            paths,
-            ips: vec!["127.0.0.1".into(); n],
-            ports,
-            ssh: None,
-            dir,
-        }
-    }
-
-    fn over_ssh() -> Fleet {
-        let f = sshd::fleet();
-        let dir = tempdir();
-        let n = f.hosts.len();
-        let names: Vec<String> = (1..=n).map(|i| format!("h{i}")).collect();
-        let paths: Vec<PathBuf> = names
-            .iter()
-            .map(|h| dir.path().join("hosts").join(h))
-            .collect();
-        for p in &paths {
-            sshd::give_to_login_user(p);
-        }
-        let ips: Vec<String> = f.hosts.iter().map(|h| h.ip.clone()).collect();
-        let ports = ips.iter().map(|ip| free_port(ip)).collect();
-        let ssh_ports = f.hosts.iter().map(|h| h.port).collect();
-        Fleet {
-            names,
-            paths,
-            ips,
-            ports,
-            ssh: Some((ssh_ports, f.ssh_config.clone())),
-            dir,
-        }
-    }
-
-    fn root(&self) -> &Path {
-        self.dir.path()
-    }
-
-    /// The `target:` block.
-    fn target(&self) -> String {
-        let mut out = String::new();
-        match &self.ssh {
-            Some((_, cfg)) => {
-                out += &format!("      type: ssh\n      ssh_config: {}\n", cfg.display())
-            }
-            None => out += "      type: local\n",
-        }
-        out += "      hosts:\n";
-        for i in 0..self.names.len() {
-            let port = self
-                .ssh
-                .as_ref()
-                .map(|(p, _)| format!(", port: {}", p[i]))
-                .unwrap_or_default();
-            out += &format!(
-                "        - {{name: {}, address: {}{port}, path: {}, vars: {{port: \"{}\"}}}}\n",
-                self.names[i],
-                self.ips[i],
-                self.paths[i].display(),
-                self.ports[i]
-            );
-        }
-        out
-    }
-
-    /// One environment `name` with the given strategy (and extra keys).
-    fn env(&self, name: &str, strategy: &str, extra: &str) -> String {
-        let restart = RESTART
-            .lines()
-            .map(|l| format!("      {l}\n"))
-            .collect::<String>();
-        format!(
-            "  {name}:\n    target:\n{}    restart: |\n{restart}    health_check:\n      http: \"http://{{{{ address }}}}:{{{{ vars.port }}}}/healthz\"\n      timeout: 2s\n      retries: 40\n      interval: 100ms\n    public_key: {}\n    strategy:\n{strategy}{extra}",
-            self.target(),
-            service::signing_key().1.display()
-        )
-    }
-
-    fn write_config(&self, dir: &Path, envs: &[String]) {
-        std::fs::create_dir_all(dir).unwrap();
-        std::fs::write(
-            dir.join("tug.yaml"),
-            format!("version: 1\nenvironments:\n{}", envs.concat()),
-        )
-        .unwrap();
-    }
-
-    fn current(&self, i: usize) -> Option<String> {
-        std::fs::read_link(self.paths[i].join("current"))
-            .ok()
-            .map(|p| p.file_name().unwrap().to_string_lossy().into())
-    }
-
-    fn currents(&self) -> Vec<String> {
-        (0..self.paths.len())
-            .map(|i| self.current(i).unwrap_or_else(|| "none".into()))
-            .collect()
-    }
-
-    /// What each host's service answers (`hello from demo-service X`).
-    fn served(&self) -> Vec<String> {
-        (0..self.paths.len())
-            .map(|i| {
-                get(&format!("{}:{}", self.ips[i], self.ports[i]), "/")
-                    .map(|(_, b)| b.trim().to_string())
-                    .unwrap_or_else(|e| format!("down: {e}"))
-            })
-            .collect()
-    }
-
-    fn history(&self, i: usize) -> String {
-        std::fs::read_to_string(self.paths[i].join(".tug/history.jsonl")).unwrap_or_default()
-    }
-}
-
-fn rollout(cwd: &Path, env: &str, dist: &Path) -> Outcome {
-    run(tug(cwd).args(["rollout", env, "--dist"]).arg(dist))
-}
-
-fn all(v: &str, n: usize) -> Vec<String> {
-    vec![v.to_string(); n]
-}
-
-/// What `n` hosts running version `v` answer on `/`.
-fn serving(v: &str, n: usize) -> Vec<String> {
-    all(&format!("hello from demo-service {v}"), n)
-}
-
-const ALL_AT_ONCE: &str = "      type: all-at-once\n";
 
 #[test]
 fn refuses_unsigned_and_tampered_releases() {
@@ -382,7 +227,7 @@ fn kill_during_rollout_then_recovery_and_concurrent_lock() {
         .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
     let h = fleet.history(0);
     for needle in [
-        "\"outcome\":\"switched\"",
+        "\"outcome\":\"healthy\"",
         "\"action\":\"abort\"",
         "\"action\":\"revert\"",
         "rollout aborted by",
@@ -514,9 +359,11 @@ fn ssh_canary_analysis_promote_and_rollback() {
         status
             .lines()
             .skip(1)
+            .filter(|l| !l.starts_with("bad: "))
             .all(|l| l.contains("2.1.0") && l.contains("healthy")),
         "{status}"
     );
+    assert!(status.contains("bad: 2.0.0 (marked on h"), "{status}");
 
     // Rollback: every host to 1.0.0 (2.0.0 is bad), recorded with its reason.
     let out = run(tug(&cwd).args(["rollback", "prod", "--yes", "--reason", "customer reports"]));
@@ -927,7 +774,7 @@ fn rollback_asks_at_a_terminal_and_refuses_without_one() {
         exit: 2
         --- stdout
         --- stderr
-        rollback plan for prod:
+        rollback plan for prod: to 1.0.0 (the newest release that ran healthy on every host)
           h1: 2.1.0 -> 1.0.0
           h2: 2.1.0 -> 1.0.0
         error: refusing to roll back without confirmation
@@ -942,7 +789,7 @@ fn rollback_asks_at_a_terminal_and_refuses_without_one() {
     insta::assert_snapshot!(out.snapshot(&[(fleet.root(), "[TMP]")]), @r"
         exit: 1
         --- stdout
-        rollback plan for prod:
+        rollback plan for prod: to 1.0.0 (the newest release that ran healthy on every host)
           h1: 2.1.0 -> 1.0.0
           h2: 2.1.0 -> 1.0.0
         Roll back 2 host(s)? [y/N]
@@ -1055,7 +902,7 @@ fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
         [r]esume it, [a]bort it (switch back every host it changed), or [q]uit? [r/a/q]
             Aborting the interrupted rollout of 1.0.0
               Deploy rolling back h1: rollout aborted by [ACTOR]
-                  h1 reverted to nothing
+                  h1 reverted to no release (its first)
              Aborted rollout of 1.0.0; reverted h1
         the rollout of 2.1.0 was not started: run `tug rollout prod` again for it
         --- stderr

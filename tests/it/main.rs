@@ -27,4 +27,5 @@ mod environment;
 mod publish;
 #[cfg(feature = "test-go")]
 mod release;
+mod rollback;
 mod sign;

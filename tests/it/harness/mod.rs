@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod fleet;
 pub mod github_fake;
 pub mod prometheus;
 pub mod registry;

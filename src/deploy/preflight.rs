@@ -1,0 +1,118 @@
+//! A rollout's preflight and plan: every host's state read in parallel, the release to roll back
+//! to checked intact (archive and files), disk space, a different build of the same version, the
+//! release's bad mark, and the steps for the hosts that need it. Nothing is changed.
+
+use super::engine::{Deployer, HostPreflight, RolloutPlan};
+use super::hoststate as hs;
+use super::hoststate::HostState;
+use super::ops::Op;
+use super::plan::build_plan;
+use super::verify::Release;
+use super::DeployError;
+
+impl Deployer<'_> {
+    /// Preflight and plan a rollout of `release` (nothing is changed).
+    pub fn plan(&self, release: &Release) -> Result<(RolloutPlan, Vec<HostState>), DeployError> {
+        self.plan_states(release)
+    }
+
+    pub(super) fn plan_states(
+        &self,
+        release: &Release,
+    ) -> Result<(RolloutPlan, Vec<HostState>), DeployError> {
+        self.phase("preflight");
+        let states = self.read_states()?;
+        if let Some((st, interrupted)) = self.stored_rollout(&states) {
+            return Err(DeployError::Unfinished {
+                state: Box::new(st),
+                interrupted,
+            });
+        }
+        for (i, s) in states.iter().enumerate() {
+            if let Some(l) = &s.lock {
+                let liveness = l.liveness(&self.actor.machine);
+                // A holder that is provably gone is taken over when the rollout locks.
+                if liveness == hs::LockLiveness::HolderGone {
+                    continue;
+                }
+                return Err(DeployError::LockHeld {
+                    host: self.host(i).name().into(),
+                    holder: Box::new(l.clone()),
+                    stale: liveness != hs::LockLiveness::Held,
+                });
+            }
+        }
+        let intact = self.par(&self.all(), |i| {
+            let s = &states[i];
+            let mut problems = s.problems.clone();
+            if let Some(cur) = &s.current {
+                match s.releases.get(cur) {
+                    None => problems.push(format!(
+                        "current points to {cur}, which has no release.json"
+                    )),
+                    Some(r) => {
+                        if let Err(e) = self.run(
+                            i,
+                            &[
+                                Op::VerifyDigest {
+                                    version: cur.clone(),
+                                    artifact: r.artifact.clone(),
+                                    sha256: r.sha256.clone(),
+                                },
+                                Op::VerifyFiles {
+                                    version: cur.clone(),
+                                    files: r.files.clone(),
+                                },
+                            ],
+                        ) {
+                            problems.push(format!("the release to roll back to is damaged: {e}"));
+                        }
+                    }
+                }
+            }
+            problems
+        });
+        let mut hosts = Vec::new();
+        let mut pending = Vec::new();
+        for (i, s) in states.iter().enumerate() {
+            let mut problems = intact[i].clone();
+            let existing = s.releases.get(&release.version);
+            if let Some(r) = existing {
+                if r.sha256 != release.sha256 {
+                    problems.push(format!(
+                        "holds a different build of {} (sha256 {}); refusing to replace it",
+                        release.version, r.sha256
+                    ));
+                }
+            }
+            let upload = existing.is_none_or(|r| r.sha256 != release.sha256);
+            let need_kib = release.size.saturating_mul(3) / 1024 + 1024;
+            if upload && s.free_kib.is_some_and(|f| f < need_kib) {
+                problems.push(format!(
+                    "not enough disk space: {} KiB free, {need_kib} KiB needed",
+                    s.free_kib.unwrap_or(0)
+                ));
+            }
+            if s.current.as_deref() != Some(release.version.as_str()) {
+                pending.push(self.host(i).name().to_string());
+            }
+            hosts.push(HostPreflight {
+                host: self.host(i).name().into(),
+                current: s.current.clone(),
+                upload,
+                problems,
+            });
+        }
+        let steps = build_plan(&self.env.config.strategy, &pending);
+        let bad = hs::bad_mark(&states, &release.version, |k| self.host(k).name());
+        Ok((
+            RolloutPlan {
+                version: release.version.clone(),
+                steps,
+                hosts,
+                bad,
+            },
+            states,
+        ))
+    }
+}
