@@ -259,7 +259,7 @@ fn bad_wrong_type_mapping() {
         exit: 2
         --- stdout
         --- stderr
-        error: tug.yaml:2:10: wrong type for `project`: expected a mapping (`key: value` pairs), found `[hello]`
+        error: tug.yaml:2:10: wrong type for `project`: expected a mapping (`key: value` pairs), found a list
           |
         2 | project: [hello]
           |          ^^^^^^^
