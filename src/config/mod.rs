@@ -24,6 +24,7 @@ pub mod deploy;
 pub mod detect;
 pub mod diag;
 pub mod env;
+pub mod files;
 pub mod locate;
 pub mod project;
 pub mod publish;
@@ -31,6 +32,7 @@ pub mod schema_check;
 pub mod secret;
 pub mod settings;
 pub mod sign;
+pub mod targets;
 pub mod templates;
 pub mod tree;
 pub mod types;
@@ -391,6 +393,9 @@ fn semantic(config: &Config, tree: &tree::Node, source: &str, v: &mut Validator)
     config.validate(v);
     templates::check(config, tree, v);
     conditions::check(config, tree, v);
+    targets::check(config, tree, &targets::Platforms::Builtin, v);
+    let base = v.file().parent().unwrap_or(Path::new("")).to_path_buf();
+    files::check_values(config, tree, &base, v);
     locate::place_unlocated(config, tree, &mut v.diagnostics);
 }
 
@@ -635,6 +640,7 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
         width,
         message,
         hint,
+        redact: false,
     }
 }
 
