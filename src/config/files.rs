@@ -177,7 +177,15 @@ pub fn check_files(
         let (k, at) = spanned_or(&s.key, super::sign::DEFAULT_KEY, "key");
         file(v, "sign.key (the signing key)", &k, at, true);
         let (k, at) = spanned_or(&s.public_key, super::sign::DEFAULT_PUBLIC_KEY, "public_key");
+        let start = v.diagnostics.len();
         file(v, "sign.public_key", &k, at, false);
+        if s.public_key.is_none() {
+            // Only `tug verify` needs the default public key; signing works without it.
+            for d in &mut v.diagnostics[start..] {
+                d.severity = super::Severity::Warning;
+                d.message.push_str(" (the default; `tug verify` needs it)");
+            }
+        }
         if let Some(pw) = &s.password {
             file(
                 v,

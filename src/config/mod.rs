@@ -281,17 +281,47 @@ pub fn load(explicit: Option<(&Path, &'static str)>, cwd: &Path) -> Result<Loade
 
 /// Load and validate one file.
 pub fn load_file(path: &Path) -> Result<Loaded, ConfigError> {
-    let source = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+    let bytes = std::fs::read(path).map_err(|e| ConfigError::Read {
         path: path.to_path_buf(),
         source: e,
     })?;
-    let (config, warnings) = parse(&display_path(path), &source)?;
+    let shown = display_path(path);
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => return Err(not_utf8(&shown, e)),
+    };
+    let (config, warnings) = parse(&shown, &source)?;
     Ok(Loaded {
         config,
         path: Some(path.to_path_buf()),
         source,
         warnings,
     })
+}
+
+/// A file that is not UTF-8 text: located at the first invalid byte (the text before it is
+/// shown, the bytes themselves are not).
+fn not_utf8(file: &Path, e: std::string::FromUtf8Error) -> ConfigError {
+    let bytes = e.as_bytes();
+    let valid = &bytes[..e.utf8_error().valid_up_to()];
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let before = std::str::from_utf8(valid).unwrap_or_default();
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
+    ConfigError::Invalid {
+        file: file.to_path_buf(),
+        source_text: text,
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            file: file.to_path_buf(),
+            line,
+            column,
+            width: 1,
+            message: "tug.yaml must be UTF-8 text: invalid byte here".into(),
+            hint: Some("save the file as UTF-8 (without a byte-order mark is fine)".into()),
+            redact: false,
+        }],
+    }
 }
 
 /// How a config path is shown in diagnostics: relative to the current directory when inside it.
