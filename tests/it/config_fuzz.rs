@@ -318,3 +318,36 @@ fn invalid_utf8_and_a_10_mb_file_are_located_errors() {
         started.elapsed()
     );
 }
+
+#[test]
+fn fifty_mistakes_are_fifty_errors_in_one_run() {
+    // The same file bench/config times.
+    let mut text = String::from("version: 1\nbuilds:\n");
+    for i in 0..20 {
+        text.push_str(&format!("  - id: b{i}\n    ldflag{i}: x\n"));
+    }
+    text.push_str("environments:\n");
+    for i in 0..15 {
+        text.push_str(&format!(
+            "  e{i}:\n    target:\n      hosts: [{{name: h, path: h{i}}}]\n    restart: \"run {{{{ adress }}}}\"\n    health_check:\n      tcp: \"{{{{ hots }}}}:80\"\n"
+        ));
+    }
+    let err = tug::config::parse(Path::new("tug.yaml"), &text).unwrap_err();
+    assert_eq!(err.diagnostics().len(), 50, "{err}");
+    let started = std::time::Instant::now();
+    let dir = tempdir();
+    std::fs::write(dir.path().join("tug.yaml"), &text).unwrap();
+    let out = run(tug(dir.path()).arg("check"));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr.matches("\nerror: tug.yaml:").count() + 1,
+        50,
+        "{}",
+        out.stderr
+    );
+    assert!(
+        started.elapsed().as_millis() < 2000,
+        "{:?}",
+        started.elapsed()
+    );
+}
