@@ -98,6 +98,22 @@ fn machine_checks(
     let mut v = Validator::with_source(&shown_path, source);
     let base = path.parent().unwrap_or(Path::new("."));
     config::files::check_files(&settings.config, &tree, base, &ctx.env, &mut v);
+    let project_env: Vec<&str> = settings
+        .config
+        .project
+        .env
+        .iter()
+        .filter_map(|e| e.value.split_once('=').map(|(k, _)| k))
+        .collect();
+    for (field, var, at) in config::templates::env_references(&tree) {
+        if ctx.env.get(&var).is_none() && !project_env.contains(&var.as_str()) {
+            v.warn(
+                at,
+                format!("`env.{var}` in `{field}` is not set in this run: the command that renders it will stop there"),
+                Some(format!("export {var} where that command runs, or set it in `project.env`")),
+            );
+        }
+    }
     let go_builds = settings
         .config
         .builds

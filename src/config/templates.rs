@@ -217,6 +217,35 @@ fn host_vars(config: &Config, env: &str) -> Vec<(String, BTreeSet<String>)> {
         .collect()
 }
 
+/// Every `{{ env.NAME }}` a templated field uses: (field, NAME, where). The environment is only
+/// known to the command that renders the field, so the caller checks these against its run's
+/// environment (`tug check` warns about unset ones).
+pub fn env_references(tree: &Node) -> Vec<(String, String, super::Location)> {
+    let mut all = Vec::new();
+    leaves(tree, &mut Vec::new(), &mut all);
+    let mut out = Vec::new();
+    for (path, node) in all {
+        let templated = FIELDS.iter().any(|(p, _)| matches(p, &path))
+            || matches("project.env[*]", &path)
+            || matches("project.snapshot.version_template", &path);
+        let text = node.as_str().unwrap_or_default();
+        if !templated || !text.contains("env.") {
+            continue;
+        }
+        let Ok(tmpl) = crate::template::environment().template_from_str(text) else {
+            continue;
+        };
+        let mut used: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
+        used.sort();
+        for name in used {
+            if let Some(var) = name.strip_prefix("env.") {
+                out.push((render_path(&path), var.to_string(), node.at));
+            }
+        }
+    }
+    out
+}
+
 /// Check every templated field of the file.
 pub fn check(config: &Config, tree: &Node, v: &mut Validator) {
     let mut all = Vec::new();

@@ -665,3 +665,20 @@ fn rollout_with_a_bad_restart_template_touches_no_host() {
     );
     assert!(!dir.path().join("hosts").exists(), "no host was touched");
 }
+
+#[test]
+fn check_names_env_variables_templates_need_that_this_run_lacks() {
+    let dir = tempdir();
+    let yaml = "version: 1\npublish:\n  - type: http\n    url: http://127.0.0.1:9/x\n    headers:\n      Authorization: \"Bearer {{ env.NEXUS_TOKEN }}\"\n";
+    std::fs::write(dir.path().join("tug.yaml"), yaml).unwrap();
+    let out = run(tug(dir.path()).arg("check"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("warning: tug.yaml:6:22: `env.NEXUS_TOKEN` in `publish[0].headers.Authorization` is not set in this run"),
+        "{}",
+        out.stderr
+    );
+    let out = run(tug(dir.path()).arg("check").env("NEXUS_TOKEN", "t"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("NEXUS_TOKEN"), "{}", out.stderr);
+}
