@@ -27,6 +27,28 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = match load_config(&ctx.global, &ctx.cwd, &ctx.env) {
         Ok(loaded) => loaded,
         Err(err) => {
+            // The targets are checked from the text, so they join the other problems.
+            let err = match err {
+                ConfigError::Invalid {
+                    file,
+                    source_text,
+                    mut diagnostics,
+                } => {
+                    if let Ok(tree) = config::tree::parse(&source_text) {
+                        let mut v = Validator::with_source(&file, &source_text);
+                        target_checks(ctx, &tree, &mut v);
+                        diagnostics.extend(v.diagnostics);
+                        diagnostics.sort_by_key(|d| (d.line, d.column));
+                        diagnostics.dedup_by(|a, b| a.line == b.line && a.message == b.message);
+                    }
+                    ConfigError::Invalid {
+                        file,
+                        source_text,
+                        diagnostics,
+                    }
+                }
+                other => other,
+            };
             for d in err.diagnostics() {
                 ctx.printer.event("diagnostic", serde_json::to_value(d)?);
             }
@@ -114,35 +136,7 @@ fn machine_checks(
             );
         }
     }
-    let go_builds = settings
-        .config
-        .builds
-        .iter()
-        .filter(|b| b.builder == config::build::Builder::Go)
-        .collect::<Vec<_>>();
-    if !go_builds.is_empty() {
-        let go = go_builds
-            .iter()
-            .find_map(|b| b.gobinary.clone())
-            .unwrap_or_else(|| "go".into());
-        match find_on_path(&go, ctx.env.get("PATH")) {
-            Some(bin) => match crate::build::target::GoPlatforms::load(&bin) {
-                Ok(p) => {
-                    let platforms = config::targets::Platforms::Go {
-                        version: p.go_version,
-                        platforms: p.platforms,
-                    };
-                    config::targets::check(&settings.config, &tree, &platforms, &mut v);
-                }
-                Err(e) => ctx.printer.warn(format!(
-                    "cannot list the Go toolchain's targets ({e}); they were checked against tug's built-in list"
-                )),
-            },
-            None => ctx.printer.warn(format!(
-                "`{go}` not found: build targets were checked against tug's built-in list (Go 1.27), not the toolchain's `go tool dist list`"
-            )),
-        }
-    }
+    target_checks(ctx, &tree, &mut v);
     v.diagnostics.sort_by_key(|d| (d.line, d.column));
     for d in v
         .diagnostics
@@ -179,4 +173,46 @@ fn find_on_path(name: &str, path: Option<&str>) -> Option<PathBuf> {
     std::env::split_paths(path?)
         .map(|d| d.join(name))
         .find(|p| p.is_file())
+}
+
+/// Go build targets against the installed toolchain's `go tool dist list` (the first
+/// `gobinary` of the builds, else `go` on the run's PATH), or tug's built-in list with a warning.
+fn target_checks(ctx: &Context, tree: &config::tree::Node, v: &mut Validator) {
+    use config::targets::{check, Platforms};
+    let builds = tree
+        .find("builds")
+        .map(config::tree::Node::items)
+        .unwrap_or_default();
+    let go_builds: Vec<_> = builds
+        .iter()
+        .filter(|b| b.get("builder").and_then(|n| n.as_str()).unwrap_or("go") == "go")
+        .collect();
+    if go_builds.is_empty() {
+        return;
+    }
+    let go = go_builds
+        .iter()
+        .find_map(|b| b.get("gobinary").and_then(|n| n.as_str()))
+        .unwrap_or("go");
+    let platforms = match find_on_path(go, ctx.env.get("PATH")) {
+        Some(bin) => match crate::build::target::GoPlatforms::load(&bin) {
+            Ok(p) => Platforms::Go {
+                version: p.go_version,
+                platforms: p.platforms,
+            },
+            Err(e) => {
+                ctx.printer.warn(format!(
+                    "cannot list the Go toolchain's targets ({e}); they were checked against tug's built-in list"
+                ));
+                Platforms::Builtin
+            }
+        },
+        None => {
+            ctx.printer.warn(format!(
+                "`{go}` not found: build targets were checked against tug's built-in list (Go 1.27), not the toolchain's `go tool dist list`"
+            ));
+            Platforms::Builtin
+        }
+    };
+    check(tree, &platforms, v);
 }

@@ -423,7 +423,7 @@ fn semantic(config: &Config, tree: &tree::Node, source: &str, v: &mut Validator)
     config.validate(v);
     templates::check(config, tree, v);
     conditions::check(config, tree, v);
-    targets::check(config, tree, &targets::Platforms::Builtin, v);
+    targets::check_syntax(config, v);
     let base = v.file().parent().unwrap_or(Path::new("")).to_path_buf();
     files::check_values(config, tree, &base, v);
     locate::place_unlocated(config, tree, &mut v.diagnostics);
@@ -555,7 +555,12 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
         .location()
         .or_else(|| inner.location())
         .unwrap_or(Location::UNKNOWN);
-    let path = diag::yaml_path_at(source, loc.line(), loc.column());
+    // The located tree knows flow mappings (`hosts: [{name: a, port: x}]`); the indentation
+    // heuristic is the fallback when the text is not even YAML.
+    let path = match tree::parse(source) {
+        Ok(t) => t.path_at(loc.line(), loc.column()),
+        Err(_) => diag::yaml_path_at(source, loc.line(), loc.column()),
+    };
     let (in_path, for_path) = if path.is_empty() {
         (String::new(), String::new())
     } else {

@@ -312,9 +312,13 @@ pub fn check(config: &Config, tree: &Node, v: &mut Validator) {
                         .iter()
                         .flat_map(|(_, k)| k.iter().map(String::as_str))
                         .collect();
-                    let near = did_you_mean(var, known.iter().copied())
+                    let near = did_you_mean(var, known.iter().copied().filter(|k| *k != var))
+                        .filter(|_| !known.contains(var))
                         .map(|s| format!("did you mean `vars.{s}`? "))
                         .unwrap_or_default();
+                    // No host sets it: a typo or missing vars, an error. Some hosts lack it: a
+                    // warning (a rollout reaching them stops at this field).
+                    let partial = lacking.len() < hosts.len();
                     v.error_at_text(
                         node.at,
                         &name,
@@ -327,6 +331,11 @@ pub fn check(config: &Config, tree: &Node, v: &mut Validator) {
                             "{near}add `vars: {{{var}: ...}}` to each host of environment `{env}`"
                         )),
                     );
+                    if partial {
+                        if let Some(d) = v.diagnostics.last_mut() {
+                            d.severity = super::Severity::Warning;
+                        }
+                    }
                 }
             }
         }

@@ -117,6 +117,48 @@ impl Node {
         at
     }
 
+    /// The dotted path of the value at 1-based `line:column` (`publish[0].retry.initial_delay`);
+    /// a position on a key gives the mapping holding it (`builds[0]` for an unknown key there).
+    pub fn path_at(&self, line: u64, column: u64) -> String {
+        let pos = (line, column);
+        let before = |at: Location| (at.line(), at.column()) <= pos && at.line() > 0;
+        let mut out = String::new();
+        let mut node = self;
+        loop {
+            match &node.value {
+                Value::Map(entries) => {
+                    let Some((key, value)) = entries.iter().rev().find(|(k, _)| before(k.at))
+                    else {
+                        break;
+                    };
+                    if (key.at.line(), key.at.column()) == pos {
+                        break;
+                    }
+                    if !out.is_empty() {
+                        out.push('.');
+                    }
+                    out.push_str(&key.name);
+                    node = value;
+                }
+                Value::Seq(items) => {
+                    let Some((i, item)) =
+                        items.iter().enumerate().rev().find(|(_, n)| before(n.at))
+                    else {
+                        break;
+                    };
+                    // A scalar item is named by its list (`targets`), as the messages always did.
+                    if !matches!(item.value, Value::Seq(_) | Value::Map(_)) {
+                        break;
+                    }
+                    out.push_str(&format!("[{i}]"));
+                    node = item;
+                }
+                _ => break,
+            }
+        }
+        out
+    }
+
     /// The node at a path, if it exists.
     pub fn find(&self, path: &str) -> Option<&Node> {
         let mut node = self;
@@ -276,6 +318,9 @@ mod tests {
         // A missing tail stops at the deepest part that exists.
         let at = t.locate("environments.prod.health_check");
         assert_eq!((at.line(), at.column()), (3, 3));
+        assert_eq!(t.path_at(7, 12), "environments.prod.target.hosts[1]");
+        assert_eq!(t.path_at(7, 18), "environments.prod.target.hosts[1].name");
+        assert_eq!(t.path_at(4, 5), "environments.prod");
         assert_eq!(
             t.find("environments.prod.target.hosts[0].path")
                 .and_then(Node::as_str),

@@ -28,29 +28,39 @@ fn corpus(dir: &str) -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// Load `text` in-process; `Err` holds the rendered errors. Panics if any error is unlocated
-/// or located outside the file.
+/// Load `text` in-process as `tug check` does without Go (the loader, then the targets against
+/// tug's built-in list); `Err` holds the rendered problems. Panics if any is unlocated or
+/// located outside the file.
 fn load(text: &str) -> Result<(), String> {
-    match tug::config::parse(Path::new("tug.yaml"), text) {
-        Ok(_) => Ok(()),
-        Err(e) => {
-            let lines = text.lines().count() as u64 + 1;
-            let diags = e.diagnostics();
-            assert!(!diags.is_empty(), "an invalid config without diagnostics");
-            for d in diags {
-                assert!(
-                    d.line >= 1 && d.line <= lines && d.column >= 1,
-                    "unlocated or out-of-file diagnostic {d:?} for:\n{}",
-                    preview(text)
-                );
-            }
-            Err(diags
-                .iter()
-                .map(|d| d.render(text))
-                .collect::<Vec<_>>()
-                .join("\n"))
-        }
+    let mut diags = match tug::config::parse(Path::new("tug.yaml"), text) {
+        Ok((_, warnings)) => warnings,
+        Err(e) => e.diagnostics().to_vec(),
+    };
+    if let Ok(tree) = tug::config::tree::parse(text) {
+        let mut v = tug::config::Validator::with_source(Path::new("tug.yaml"), text);
+        tug::config::targets::check(&tree, &tug::config::targets::Platforms::Builtin, &mut v);
+        diags.extend(v.diagnostics);
     }
+    let errors: Vec<_> = diags
+        .iter()
+        .filter(|d| d.severity == tug::config::Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let lines = text.lines().count() as u64 + 1;
+    for d in &errors {
+        assert!(
+            d.line >= 1 && d.line <= lines && d.column >= 1,
+            "unlocated or out-of-file diagnostic {d:?} for:\n{}",
+            preview(text)
+        );
+    }
+    Err(errors
+        .iter()
+        .map(|d| d.render(text))
+        .collect::<Vec<_>>()
+        .join("\n"))
 }
 
 fn preview(text: &str) -> String {
