@@ -107,12 +107,18 @@ impl Config {
         }
         v.scoped("checks", |v| self.checks.validate(v));
         v.scoped("publish", |v| publish::validate(&self.publish, v));
-        let tree = v.source().and_then(|s| tree::parse(s).ok());
+        let mut tree = None;
         for (name, e) in &self.environments {
             let start = v.diagnostics.len();
             v.scoped(format!("environments.{name}"), |v| e.validate(name, v));
-            if let Some(tree) = &tree {
-                locate::place_environment(name, e, tree, &mut v.diagnostics[start..]);
+            if v.diagnostics[start..].iter().any(|d| d.line == 0) {
+                // Read the located tree only when a problem needs placing.
+                if tree.is_none() {
+                    tree = v.source().and_then(|s| tree::parse(s).ok());
+                }
+                if let Some(tree) = &tree {
+                    locate::place_environment(name, e, tree, &mut v.diagnostics[start..]);
+                }
             }
         }
         if let Some(s) = &self.sign {
