@@ -28,6 +28,9 @@ pub struct Diagnostic {
     pub width: usize,
     pub message: String,
     pub hint: Option<String>,
+    /// The value under the caret may be a secret: the source line is shown with it masked.
+    #[serde(skip)]
+    pub redact: bool,
 }
 
 /// The length of the YAML token starting at `rest`: a quoted scalar up to its closing quote, a
@@ -174,6 +177,20 @@ impl Diagnostic {
                 } else {
                     token_width(&rest)
                 };
+                let text: String = if self.redact {
+                    text.chars()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            if i >= caret_at && i < caret_at + width {
+                                '*'
+                            } else {
+                                c
+                            }
+                        })
+                        .collect()
+                } else {
+                    text.to_string()
+                };
                 let _ = write!(
                     out,
                     "\n{pad} |\n{gutter} | {text}\n{pad} | {}{}",
@@ -274,6 +291,7 @@ impl Validator {
             width: 0,
             message,
             hint,
+            redact: false,
         });
     }
 
@@ -293,12 +311,27 @@ impl Validator {
             width: 0,
             message: message.into(),
             hint,
+            redact: false,
         });
     }
 
     /// An error at a location (use `spanned.referenced` of the offending value).
     pub fn error(&mut self, at: Location, message: impl Into<String>, hint: Option<String>) {
         self.push(Severity::Error, at, message.into(), hint);
+    }
+
+    /// An error about a value that may be a secret: neither the message (the caller's job) nor
+    /// the rendered source line shows it (the caret's token is masked).
+    pub fn error_redacted(
+        &mut self,
+        at: Location,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.push(Severity::Error, at, message.into(), hint);
+        if let Some(d) = self.diagnostics.last_mut() {
+            d.redact = true;
+        }
     }
 
     pub fn warn(&mut self, at: Location, message: impl Into<String>, hint: Option<String>) {
@@ -421,6 +454,7 @@ mod tests {
             width: 0,
             message: "unknown key `ldflag`".into(),
             hint: Some("did you mean `ldflags`?".into()),
+            redact: false,
         };
         let src = "builds:\n  ldflag: -s\n";
         assert_eq!(

@@ -19,15 +19,22 @@ use serde::{Deserialize, Serialize};
 
 pub mod build;
 pub mod checks;
+pub mod conditions;
 pub mod deploy;
 pub mod detect;
 pub mod diag;
 pub mod env;
+pub mod files;
+pub mod locate;
 pub mod project;
 pub mod publish;
+pub mod schema_check;
 pub mod secret;
 pub mod settings;
 pub mod sign;
+pub mod targets;
+pub mod templates;
+pub mod tree;
 pub mod types;
 
 pub use diag::{Diagnostic, Location, Severity, Spanned, Validator};
@@ -100,8 +107,19 @@ impl Config {
         }
         v.scoped("checks", |v| self.checks.validate(v));
         v.scoped("publish", |v| publish::validate(&self.publish, v));
+        let mut tree = None;
         for (name, e) in &self.environments {
+            let start = v.diagnostics.len();
             v.scoped(format!("environments.{name}"), |v| e.validate(name, v));
+            if v.diagnostics[start..].iter().any(|d| d.line == 0) {
+                // Read the located tree only when a problem needs placing.
+                if tree.is_none() {
+                    tree = v.source().and_then(|s| tree::parse(s).ok());
+                }
+                if let Some(tree) = &tree {
+                    locate::place_environment(name, e, tree, &mut v.diagnostics[start..]);
+                }
+            }
         }
         if let Some(s) = &self.sign {
             v.scoped("sign", |v| s.validate(v));
@@ -269,17 +287,47 @@ pub fn load(explicit: Option<(&Path, &'static str)>, cwd: &Path) -> Result<Loade
 
 /// Load and validate one file.
 pub fn load_file(path: &Path) -> Result<Loaded, ConfigError> {
-    let source = std::fs::read_to_string(path).map_err(|e| ConfigError::Read {
+    let bytes = std::fs::read(path).map_err(|e| ConfigError::Read {
         path: path.to_path_buf(),
         source: e,
     })?;
-    let (config, warnings) = parse(&display_path(path), &source)?;
+    let shown = display_path(path);
+    let source = match String::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => return Err(not_utf8(&shown, e)),
+    };
+    let (config, warnings) = parse(&shown, &source)?;
     Ok(Loaded {
         config,
         path: Some(path.to_path_buf()),
         source,
         warnings,
     })
+}
+
+/// A file that is not UTF-8 text: located at the first invalid byte (the text before it is
+/// shown, the bytes themselves are not).
+fn not_utf8(file: &Path, e: std::string::FromUtf8Error) -> ConfigError {
+    let bytes = e.as_bytes();
+    let valid = &bytes[..e.utf8_error().valid_up_to()];
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let before = std::str::from_utf8(valid).unwrap_or_default();
+    let line = before.matches('\n').count() as u64 + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() as u64 + 1;
+    ConfigError::Invalid {
+        file: file.to_path_buf(),
+        source_text: text,
+        diagnostics: vec![Diagnostic {
+            severity: Severity::Error,
+            file: file.to_path_buf(),
+            line,
+            column,
+            width: 1,
+            message: "tug.yaml must be UTF-8 text: invalid byte here".into(),
+            hint: Some("save the file as UTF-8 (without a byte-order mark is fine)".into()),
+            redact: false,
+        }],
+    }
 }
 
 /// How a config path is shown in diagnostics: relative to the current directory when inside it.
@@ -295,6 +343,11 @@ fn display_path(path: &Path) -> PathBuf {
 
 /// Parse and validate config text; `file` is only used in diagnostics. Returns the config and
 /// its warnings, or every problem found.
+///
+/// Every problem in one run: the schema walk ([`schema_check`]) reports every unknown key,
+/// wrong type and missing key; the top-level sections it found broken are blanked (lines kept,
+/// so locations stay right) and the rest of the file is deserialized and validated
+/// semantically, so a typo in `builds` does not hide a bad template in `environments`.
 pub fn parse(file: &Path, source: &str) -> Result<(Config, Vec<Diagnostic>), ConfigError> {
     let invalid = |diagnostics| ConfigError::Invalid {
         file: file.to_path_buf(),
@@ -304,23 +357,106 @@ pub fn parse(file: &Path, source: &str) -> Result<(Config, Vec<Diagnostic>), Con
     let only_comments = source
         .lines()
         .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'));
-    let config: Config = if only_comments {
-        Config::default()
-    } else {
-        match serde_saphyr::from_str(source) {
-            Ok(c) => c,
-            Err(e) => return Err(invalid(vec![diagnostic_from_serde(file, source, &e)])),
+    if only_comments {
+        let config = Config::default();
+        let mut v = Validator::with_source(file, source);
+        check_version(&config, source, &mut v);
+        return Err(invalid(v.diagnostics));
+    }
+    let mut v = Validator::with_source(file, source);
+    let config = match serde_saphyr::from_str::<Config>(source) {
+        Ok(c) => c,
+        Err(e) => {
+            let serde_diag = diagnostic_from_serde(file, source, &e);
+            let Ok(tree) = tree::parse(source) else {
+                // Not even YAML (syntax, duplicate keys, budget): the parser's one error.
+                return Err(invalid(vec![serde_diag]));
+            };
+            for p in schema_check::check(&tree) {
+                v.error(p.at, p.message, p.hint);
+            }
+            if !v.diagnostics.iter().any(|d| d.line == serde_diag.line) {
+                v.diagnostics.push(serde_diag);
+            }
+            let broken = broken_sections(&tree, source, &v.diagnostics);
+            let blanked: String = source
+                .lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    if broken.iter().any(|r| r.contains(&(i as u64 + 1))) {
+                        ""
+                    } else {
+                        l
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            if let Ok(partial) = serde_saphyr::from_str::<Config>(&blanked) {
+                let mut sub = Validator::with_source(file, source);
+                semantic(&partial, &tree, source, &mut sub);
+                v.diagnostics.extend(
+                    sub.diagnostics
+                        .into_iter()
+                        .filter(|d| !broken.iter().any(|r| r.contains(&d.line))),
+                );
+            }
+            v.diagnostics.sort_by_key(|d| (d.line, d.column));
+            v.diagnostics
+                .dedup_by(|a, b| a.line == b.line && a.message == b.message);
+            return Err(invalid(v.diagnostics));
         }
     };
-    let mut v = Validator::with_source(file, source);
-    check_version(&config, source, &mut v);
-    config.validate(&mut v);
+    match tree::parse(source) {
+        Ok(tree) => semantic(&config, &tree, source, &mut v),
+        Err(_) => {
+            check_version(&config, source, &mut v);
+            config.validate(&mut v);
+        }
+    }
     v.diagnostics.sort_by_key(|d| (d.line, d.column));
     if v.has_errors() {
         Err(invalid(v.diagnostics))
     } else {
         Ok((config, v.diagnostics))
     }
+}
+
+/// The semantic checks of a deserialized config: the version, each section's own `validate`,
+/// templates against the variables each field sees, analysis conditions; diagnostics a section
+/// could not locate are placed with the tree.
+fn semantic(config: &Config, tree: &tree::Node, source: &str, v: &mut Validator) {
+    check_version(config, source, v);
+    config.validate(v);
+    templates::check(config, tree, v);
+    conditions::check(config, tree, v);
+    targets::check_syntax(config, v);
+    let base = v.file().parent().unwrap_or(Path::new("")).to_path_buf();
+    files::check_values(config, tree, &base, v);
+    locate::place_unlocated(config, tree, &mut v.diagnostics);
+}
+
+/// The line ranges of the top-level sections holding a diagnostic.
+fn broken_sections(
+    tree: &tree::Node,
+    source: &str,
+    diagnostics: &[Diagnostic],
+) -> Vec<std::ops::RangeInclusive<u64>> {
+    let entries = tree.entries();
+    let last = source.lines().count() as u64;
+    let mut out = Vec::new();
+    for (i, (key, _)) in entries.iter().enumerate() {
+        let start = key.at.line();
+        let end = entries
+            .get(i + 1)
+            .map(|(k, _)| k.at.line().saturating_sub(1))
+            .unwrap_or(last)
+            .max(start);
+        let range = start..=end;
+        if diagnostics.iter().any(|d| range.contains(&d.line)) {
+            out.push(range);
+        }
+    }
+    out
 }
 
 /// Deserialize a YAML fragment into any config type with the loader's located diagnostic on
@@ -425,7 +561,12 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
         .location()
         .or_else(|| inner.location())
         .unwrap_or(Location::UNKNOWN);
-    let path = diag::yaml_path_at(source, loc.line(), loc.column());
+    // The located tree knows flow mappings (`hosts: [{name: a, port: x}]`); the indentation
+    // heuristic is the fallback when the text is not even YAML.
+    let path = match tree::parse(source) {
+        Ok(t) => t.path_at(loc.line(), loc.column()),
+        Err(_) => diag::yaml_path_at(source, loc.line(), loc.column()),
+    };
     let (in_path, for_path) = if path.is_empty() {
         (String::new(), String::new())
     } else {
@@ -540,6 +681,7 @@ fn diagnostic_from_serde(file: &Path, source: &str, err: &serde_saphyr::Error) -
         width,
         message,
         hint,
+        redact: false,
     }
 }
 

@@ -259,7 +259,7 @@ fn bad_wrong_type_mapping() {
         exit: 2
         --- stdout
         --- stderr
-        error: tug.yaml:2:10: wrong type for `project`: expected a mapping (`key: value` pairs), found `[hello]`
+        error: tug.yaml:2:10: wrong type for `project`: expected a mapping (`key: value` pairs), found a list
           |
         2 | project: [hello]
           |          ^^^^^^^
@@ -434,4 +434,251 @@ fn bad_config_as_json_events() {
         (Some(3), Some(3))
     );
     assert_eq!(first["message"], "unknown key `tag_prefx` in `project`");
+}
+
+/// `tug check` on `yaml` in a fresh directory: (exit code, stderr).
+fn check_all(yaml: &str) -> (i32, String) {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("tug.yaml"), yaml).unwrap();
+    let out = run(tug(dir.path()).arg("check"));
+    (out.code, out.stderr)
+}
+
+/// Every `file:line:col` location printed, in order.
+fn locations(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|l| {
+            let l = l.strip_prefix("error: ").unwrap_or(l);
+            let rest = l.strip_prefix("tug.yaml:")?;
+            let mut parts = rest.splitn(3, ':');
+            let (line, col) = (parts.next()?, parts.next()?);
+            (line.parse::<u32>().is_ok() && col.parse::<u32>().is_ok())
+                .then(|| format!("{line}:{col}"))
+        })
+        .collect()
+}
+
+#[test]
+fn six_typos_in_an_environment_are_reported_in_one_run() {
+    let yaml = "version: 1\nenvironments:\n  prod:\n    targt: {}\n    stratgy:\n      type: canary\n    health_chek:\n      http: x\n    restrat: x\n    keep_release: 2\n    hoks: {}\n";
+    let (code, err) = check_all(yaml);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        locations(&err),
+        vec!["3:3", "4:5", "5:5", "7:5", "9:5", "10:5", "11:5"],
+        "{err}"
+    );
+    for (typo, fix) in [
+        ("targt", "target"),
+        ("stratgy", "strategy"),
+        ("health_chek", "health_check"),
+        ("restrat", "restart"),
+        ("keep_release", "keep_releases"),
+        ("hoks", "hooks"),
+    ] {
+        assert!(
+            err.contains(&format!("unknown key `{typo}` in `environments.prod`")),
+            "{typo}: {err}"
+        );
+        assert!(
+            err.contains(&format!("did you mean `{fix}`?")),
+            "{fix}: {err}"
+        );
+    }
+    assert!(
+        err.contains("missing required key `target` in `environments.prod`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn schema_and_semantic_problems_of_different_sections_come_together() {
+    // A schema error in `builds` and a template error in `environments` in the same run.
+    let yaml = "version: 1\nbuilds:\n  - ldflag: x\nenvironments:\n  prod:\n    target:\n      hosts:\n        - {name: h1, path: a}\n        - {name: h1, path: b}\n    restart: \"kill {{ adress }}\"\n    health_check: {timeout: 5s}\n";
+    let (code, err) = check_all(yaml);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        locations(&err),
+        vec!["3:5", "9:12", "10:23", "11:5"],
+        "{err}"
+    );
+    assert!(err.contains("unknown key `ldflag` in `builds[0]`"), "{err}");
+    assert!(err.contains("host name \"h1\" appears twice"), "{err}");
+    assert!(
+        err.contains("unknown template variable `adress` in `environments.prod.restart`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `address`?"), "{err}");
+    assert!(err.contains("health_check needs exactly one of"), "{err}");
+    // The caret sits under the offending key in a flow mapping, not the list item.
+    assert!(
+        err.contains("9 |         - {name: h1, path: b}\n  |            ^^^^"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_issues_template_condition_and_target_mistakes_fail_check() {
+    let yaml = "version: 1
+builds:
+  - targets: [linux/amd65, plan9/arm64, linux/arm/9]
+    binary: \"{{ projct }}\"
+    ldflags: [\"-X main.v={{ versoin }}\"]
+archives:
+  - name_template: \"{{ version\"
+environments:
+  prod:
+    target:
+      hosts: [{path: a}]
+    restart: \"run {{ adress }} --port {{ vars.port }}\"
+    analyses:
+      errors:
+        prometheus: http://127.0.0.1:9090
+        queries: {error_rate: \"sum(x)\"}
+        failure:
+          - condition: eror_rate > 0.15
+";
+    let (code, err) = check_all(yaml);
+    assert_eq!(code, 2, "{err}");
+    for needle in [
+        "tug.yaml:3:15: unknown target `linux/amd65`",
+        "did you mean `linux/amd64`?",
+        "tug.yaml:3:28: unknown target `plan9/arm64`",
+        "tug.yaml:3:41: unknown variant `9` in target `linux/arm/9`",
+        "tug.yaml:4:17: unknown template variable `projct` in `builds[0].binary`",
+        "tug.yaml:5:29: unknown template variable `versoin` in `builds[0].ldflags[0]`",
+        "tug.yaml:7:20: invalid template in `archives[0].name_template`",
+        "tug.yaml:12:22: unknown template variable `adress` in `environments.prod.restart`",
+        "tug.yaml:12:42: `vars.port` in `environments.prod.restart` is not set for host a",
+        "tug.yaml:18:24: unknown name `eror_rate`",
+        "did you mean `error_rate`?",
+    ] {
+        assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn check_finds_missing_files_and_hides_a_literal_password() {
+    let dir = tempdir();
+    let yaml = "version: 1\nsign:\n  key: keys/cosign.key\n  public_key: cosign.pub\nrelease_notes:\n  template: notes.md.j2\nenvironments:\n  prod:\n    target: {hosts: [{path: a}]}\n    public_key: prod.pub\n";
+    std::fs::write(dir.path().join("tug.yaml"), yaml).unwrap();
+    std::fs::write(dir.path().join("cosign.pub"), "pem").unwrap();
+    let out = run(tug(dir.path()).arg("check"));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert_eq!(
+        locations(&out.stderr),
+        vec!["3:8", "6:13", "10:17"],
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("sign.key (the signing key): cannot read `keys/cosign.key`: no such file"),
+        "{}",
+        out.stderr
+    );
+    // With the files in place the same config is valid.
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    for f in ["keys/cosign.key", "notes.md.j2", "prod.pub"] {
+        std::fs::write(dir.path().join(f), "x").unwrap();
+    }
+    let out = run(tug(dir.path()).arg("check"));
+    assert_eq!(out.code, 0, "{out:?}");
+
+    // A password written into the file: every command refuses it, and never prints it.
+    let secret = "hunter2hunter2";
+    std::fs::write(
+        dir.path().join("tug.yaml"),
+        format!("version: 1\nsign:\n  password: {secret}\n"),
+    )
+    .unwrap();
+    for args in [vec!["check"], vec!["sign"], vec!["check", "--json"]] {
+        let out = run(tug(dir.path()).args(&args));
+        assert_eq!(out.code, 2, "{args:?} {out:?}");
+        assert!(
+            !out.stderr.contains(secret) && !out.stdout.contains(secret),
+            "{args:?} {out:?}"
+        );
+        if args == ["check"] {
+            assert!(
+                out.stderr
+                    .contains("tug.yaml:3:13: `sign.password` looks like a password"),
+                "{}",
+                out.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn publish_with_a_bad_template_in_the_last_publisher_uploads_nothing() {
+    use tug::manifest::ArtifactKind;
+    let dir = tempdir();
+    let project = dir.path();
+    let dist = project.join("dist");
+    let bin = write_artifact(
+        &dist,
+        "hello_linux_amd64",
+        "hello_linux_amd64/hello",
+        ArtifactKind::Binary,
+        b"binary",
+    );
+    let mut m = manifest("hello", "1.0.0", &["linux/amd64"], vec![bin]);
+    m.write(&dist).unwrap();
+    let good = "version: 1\nproject: {name: hello}\npublish:\n  - type: dir\n    path: published\n";
+    let bad = format!("{good}  - type: http\n    url: \"http://127.0.0.1:9/{{{{ project }}}}/{{{{ versoin }}}}/{{{{ artifact }}}}\"\n");
+    std::fs::write(project.join("tug.yaml"), &bad).unwrap();
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("tug.yaml:7:47: unknown template variable `versoin` in `publish[1].url`"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !project.join("published").exists(),
+        "the first publisher must not have run"
+    );
+    // The same dist publishes once the config is fixed (so the refusal above was the template).
+    std::fs::write(project.join("tug.yaml"), good).unwrap();
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(project
+        .join("published/hello/1.0.0/manifest.json")
+        .is_file());
+}
+
+#[test]
+fn rollout_with_a_bad_restart_template_touches_no_host() {
+    let dir = tempdir();
+    let yaml = "version: 1\nenvironments:\n  prod:\n    target:\n      hosts: [{name: h1, path: hosts/h1}]\n    restart: \"./current/app --port {{ vars.port }}\"\n";
+    std::fs::write(dir.path().join("tug.yaml"), yaml).unwrap();
+    let out = run(tug(dir.path()).args(["rollout", "prod", "--version", "1.0.0", "--yes"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("`vars.port` in `environments.prod.restart` is not set for host h1"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("hosts").exists(), "no host was touched");
+}
+
+#[test]
+fn check_names_env_variables_templates_need_that_this_run_lacks() {
+    let dir = tempdir();
+    let yaml = "version: 1\npublish:\n  - type: http\n    url: http://127.0.0.1:9/x\n    headers:\n      Authorization: \"Bearer {{ env.NEXUS_TOKEN }}\"\n";
+    std::fs::write(dir.path().join("tug.yaml"), yaml).unwrap();
+    let out = run(tug(dir.path()).arg("check"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("warning: tug.yaml:6:22: `env.NEXUS_TOKEN` in `publish[0].headers.Authorization` is not set in this run"),
+        "{}",
+        out.stderr
+    );
+    let out = run(tug(dir.path()).arg("check").env("NEXUS_TOKEN", "t"));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("NEXUS_TOKEN"), "{}", out.stderr);
 }

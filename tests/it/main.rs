@@ -15,6 +15,7 @@ mod build;
 mod checks;
 mod cli;
 mod config;
+mod config_fuzz;
 #[cfg(all(
     feature = "test-go",
     feature = "test-sshd",
