@@ -195,7 +195,10 @@ fn target_checks(ctx: &Context, tree: &config::tree::Node, v: &mut Validator) {
         .find_map(|b| b.get("gobinary").and_then(|n| n.as_str()))
         .unwrap_or("go");
     let platforms = match find_on_path(go, ctx.env.get("PATH")) {
-        Some(bin) => match crate::build::target::GoPlatforms::load(&bin) {
+        Some(bin) => match crate::build::target::GoPlatforms::load(
+            &bin,
+            crate::build::toolchain::tug_cache_dir(&ctx.env).as_deref(),
+        ) {
             Ok(p) => Platforms::Go {
                 version: p.go_version,
                 platforms: p.platforms,
