@@ -246,6 +246,53 @@ pub fn env_references(tree: &Node) -> Vec<(String, String, super::Location)> {
     out
 }
 
+/// Refuse to start a command that would stop halfway: every `{{ env.NAME }}` used by a templated
+/// field under `section` (a field-path prefix: `publish`, `environments.prod`) must be set in this
+/// run's environment or defined in `project.env`. Returns one located error per unset variable,
+/// as one `ConfigError::Invalid` (exit 2), so nothing is uploaded or switched first.
+pub fn require_env(
+    settings: &super::settings::Settings,
+    env: &super::env::EnvSnapshot,
+    section: &str,
+) -> Result<(), super::ConfigError> {
+    let Some(path) = &settings.config_path else {
+        return Ok(()); // the embedded defaults use no environment variables
+    };
+    let Ok(tree) = super::tree::parse(&settings.source) else {
+        return Ok(()); // loading already reported the file
+    };
+    let defined: Vec<&str> = settings
+        .config
+        .project
+        .env
+        .iter()
+        .filter_map(|e| e.value.split_once('=').map(|(k, _)| k))
+        .collect();
+    let mut v = Validator::with_source(path, &settings.source);
+    for (field, var, at) in env_references(&tree) {
+        let in_section = field == section
+            || field.starts_with(&format!("{section}."))
+            || field.starts_with(&format!("{section}["));
+        if in_section && env.get(&var).is_none() && !defined.contains(&var.as_str()) {
+            v.error(
+                at,
+                format!("`env.{var}` in `{field}` is not set in this run"),
+                Some(format!(
+                    "export {var} (or define it in `project.env`) and run the command again: nothing was started"
+                )),
+            );
+        }
+    }
+    if !v.has_errors() {
+        return Ok(());
+    }
+    Err(super::ConfigError::Invalid {
+        file: path.clone(),
+        source_text: settings.source.clone(),
+        diagnostics: v.diagnostics,
+    })
+}
+
 /// Check every templated field of the file.
 pub fn check(config: &Config, tree: &Node, v: &mut Validator) {
     let mut all = Vec::new();
