@@ -188,6 +188,24 @@ pub struct OciPublisher {
     pub concurrency: usize,
     #[serde(default)]
     pub retry: RetryConfig,
+    /// How the images and the release artifact are signed in the registry when the release is
+    /// signed (`tug sign` ran): `classic` (default), cosign's `sha256-<digest>.sig` tag with
+    /// simple-signing layers, which `cosign verify --key` reads; `none`: no registry signatures.
+    #[serde(default)]
+    pub signatures: OciSignatures,
+}
+
+/// `signatures:` of an `oci` publisher: the registry signature layout tug writes.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum OciSignatures {
+    /// cosign's classic layout: tag `sha256-<digest>.sig`, one simple-signing layer per signature.
+    #[default]
+    Classic,
+    /// No signatures in the registry (the release's blob signatures are still its layers).
+    None,
 }
 
 fn default_chunk_size() -> u64 {

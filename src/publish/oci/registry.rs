@@ -500,6 +500,19 @@ impl Repo {
         reference: &str,
         media_type: &str,
     ) -> Result<Option<String>, Failure> {
+        Ok(self
+            .manifest_head(reference, media_type)
+            .await?
+            .map(|(digest, _)| digest))
+    }
+
+    /// HEAD a manifest: its digest and size (`Content-Length`, when the registry sends one) when
+    /// the reference exists.
+    pub async fn manifest_head(
+        &self,
+        reference: &str,
+        media_type: &str,
+    ) -> Result<Option<(String, Option<u64>)>, Failure> {
         let url = self.url(&format!("manifests/{reference}"));
         let resp = self
             .send(&|| {
@@ -512,11 +525,18 @@ impl Repo {
             return Err(t);
         }
         match resp.status() {
-            StatusCode::OK => Ok(resp
-                .headers()
-                .get("docker-content-digest")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)),
+            StatusCode::OK => {
+                let size = resp
+                    .headers()
+                    .get(reqwest::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok());
+                Ok(resp
+                    .headers()
+                    .get("docker-content-digest")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|d| (d.to_string(), size)))
+            }
             StatusCode::NOT_FOUND => Ok(None),
             _ => Err(retry::unexpected(&format!("checking {reference}"), "HEAD", resp).await),
         }
