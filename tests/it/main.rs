@@ -15,6 +15,7 @@ mod build;
 mod checks;
 mod cli;
 mod config;
+mod cosign;
 #[cfg(all(
     feature = "test-go",
     feature = "test-sshd",
