@@ -55,8 +55,14 @@ fn go_binaries() -> &'static PathBuf {
 }
 
 /// A dist/ as `tug build` + `tug sign` would leave it: two real binaries, an archive, notes, a
-/// signature, and the checksums file.
+/// signature, and the checksums file; and the release key (`cosign.key`, `cosign.pub`, with the
+/// empty password in `key-password`, which [`oci_config`] names), since `tug publish` signs the
+/// images of a signed release with it.
 fn make_dist(project: &Path, big: usize) -> Manifest {
+    ok(tug(project)
+        .args(["keys", "generate"])
+        .env("COSIGN_PASSWORD", ""));
+    std::fs::write(project.join("key-password"), "").unwrap();
     let dist = project.join("dist");
     let bins = go_binaries();
     let mut artifacts = Vec::new();
@@ -120,7 +126,7 @@ const FAST_RETRY: &str = "retry: { attempts: 4, initial_delay: 20ms, max_delay: 
 
 fn oci_config(addr: &str, repo: &str, images: bool, extra: &str) -> String {
     let mut yaml = format!(
-        "version: 1\npublish:\n  - type: oci\n    name: registry\n    repository: {addr}/acme/{repo}\n    chunk_size: 1048576\n    {FAST_RETRY}\n"
+        "version: 1\nsign:\n  password: key-password\npublish:\n  - type: oci\n    name: registry\n    repository: {addr}/acme/{repo}\n    chunk_size: 1048576\n    {FAST_RETRY}\n"
     );
     if images {
         yaml.push_str(&format!(
@@ -309,14 +315,36 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
         .output()
         .unwrap();
     let release_digest = sha256(&raw.stdout);
+    // The release artifact is signed in cosign's classic layout: one simple-signing layer whose
+    // payload names the repository and the artifact's digest, the signature in its annotation.
     let sig = inspect_raw(&format!(
         "{}/acme/hello:sha256-{release_digest}.sig",
         reg.addr
     ));
-    assert_eq!(sig["subject"]["digest"], format!("sha256:{release_digest}"));
+    let layers = sig["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 1, "{sig}");
     assert_eq!(
-        sig["layers"][0]["annotations"]["dev.tug.signs"],
-        "hello_1.0.0_linux_amd64.tar.gz"
+        layers[0]["mediaType"],
+        "application/vnd.dev.cosign.simplesigning.v1+json"
+    );
+    assert!(layers[0]["annotations"]["dev.cosignproject.cosign/signature"].is_string());
+    let payload = Command::new("curl")
+        .arg("-sf")
+        .arg(format!(
+            "http://{}/v2/acme/hello/blobs/{}",
+            reg.addr,
+            layers[0]["digest"].as_str().unwrap()
+        ))
+        .output()
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&payload.stdout).unwrap();
+    assert_eq!(
+        payload["critical"]["identity"]["docker-reference"],
+        format!("{}/acme/hello", reg.addr)
+    );
+    assert_eq!(
+        payload["critical"]["image"]["docker-manifest-digest"],
+        format!("sha256:{release_digest}")
     );
 
     // The multi-platform index.
@@ -338,6 +366,52 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
         })
         .collect();
     assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+
+    // The real cosign accepts the signatures of the release artifact, the index and each
+    // platform image, with the release key; with another key it refuses them.
+    let index_digest = format!(
+        "sha256:{}",
+        sha256(
+            skopeo(&[
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                &format!("docker://{}/acme/hello-image:1.0.0", reg.addr),
+            ])
+            .as_bytes()
+        )
+    );
+    let mut signed = vec![
+        format!("{}/acme/hello@sha256:{release_digest}", reg.addr),
+        format!("{}/acme/hello-image@{index_digest}", reg.addr),
+    ];
+    for m in index["manifests"].as_array().unwrap() {
+        signed.push(format!(
+            "{}/acme/hello-image@{}",
+            reg.addr,
+            m["digest"].as_str().unwrap()
+        ));
+    }
+    for reference in &signed {
+        let out = run(crate::cosign::cosign(project)
+            .args(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"])
+            .args(["--allow-insecure-registry", reference]));
+        assert_eq!(out.code, 0, "cosign verify {reference}: {out:?}");
+        let verified: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(
+            verified[0]["critical"]["image"]["docker-manifest-digest"],
+            reference.rsplit('@').next().unwrap()
+        );
+    }
+    let stranger = tempdir();
+    ok(crate::cosign::cosign(stranger.path()).arg("generate-key-pair"));
+    let refused = run(crate::cosign::cosign(stranger.path())
+        .args(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"])
+        .args(["--allow-insecure-registry", &signed[1]]));
+    assert_ne!(
+        refused.code, 0,
+        "another key verified tug's signature: {refused:?}"
+    );
 
     // skopeo copies the linux/amd64 image; its layers have the digests the registry lists.
     let image = copy_amd64_image(&format!("docker://{}/acme/hello-image:1.0.0", reg.addr));
@@ -462,7 +536,7 @@ fn registry_killed_halfway_then_restarted_resumes_without_reuploading() {
         .unwrap()
         .len();
     assert!(
-        (2..7).contains(&confirmed),
+        (2..9).contains(&confirmed),
         "blobs uploaded before the kill are confirmed: {state}"
     );
 
@@ -470,7 +544,7 @@ fn registry_killed_halfway_then_restarted_resumes_without_reuploading() {
     proxy.clear_log();
     let second = run(tug(project).arg("publish"));
     assert_eq!(second.code, 0, "{}", second.stderr);
-    let total_blobs = 7; // config + 6 files
+    let total_blobs = 9; // config + 6 files + the signature's payload and config
     let uploads = proxy
         .count(|l| l.starts_with("PUT ") && l.contains("/blobs/uploads/") && l.ends_with(" 201"));
     assert!(
