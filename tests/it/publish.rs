@@ -1222,3 +1222,122 @@ fn registry_with_basic_auth_takes_docker_config_or_env_credentials() {
         .unwrap();
     assert!(!anon.status.success());
 }
+
+/// The blobs the registry stores (distribution's filesystem layout), by hex digest.
+fn stored_blobs(reg: &Registry) -> std::collections::BTreeSet<String> {
+    let root = reg.storage.join("docker/registry/v2/blobs/sha256");
+    let mut found = std::collections::BTreeSet::new();
+    for prefix in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for blob in std::fs::read_dir(prefix.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            found.insert(blob.file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn a_manifest_deleted_after_publish_is_restored_by_the_next_run() {
+    let reg = Registry::start();
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&reg.addr, "hello", false, ""),
+    )
+    .unwrap();
+    ok(tug(project).arg("publish"));
+    let digest = manifest_digest(&reg.addr, "hello");
+    let delete = run(Command::new("curl")
+        .args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "DELETE",
+        ])
+        .arg(format!(
+            "http://{}/v2/acme/hello/manifests/sha256:{digest}",
+            reg.addr
+        )));
+    assert_eq!(delete.stdout, "202", "{delete:?}");
+    let gone = run(Command::new("curl")
+        .arg("-sf")
+        .arg(format!("http://{}/v2/acme/hello/manifests/1.0.0", reg.addr)));
+    assert_ne!(
+        gone.code, 0,
+        "the registry still serves the deleted manifest"
+    );
+
+    // The state file says everything is published; the registry says otherwise and wins.
+    let again = run(tug(project).arg("publish"));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("Uploaded registry: release artifact (1.0.0)"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(manifest_digest(&reg.addr, "hello"), digest);
+}
+
+#[test]
+fn a_tag_holding_another_release_is_refused_before_any_blob_is_uploaded() {
+    let reg = Registry::start();
+    let proxy = FlakyProxy::start(&reg.addr);
+    let first = tempdir();
+    make_dist(first.path(), 1000);
+    std::fs::write(
+        first.path().join("tug.yaml"),
+        oci_config(&proxy.addr, "hello", false, ""),
+    )
+    .unwrap();
+    ok(tug(first.path()).arg("publish"));
+    let published = manifest_digest(&reg.addr, "hello");
+
+    // Same version, other bytes (another archive size): the 1.0.0 tag is taken.
+    let second = tempdir();
+    let m = make_dist(second.path(), 3000);
+    std::fs::write(
+        second.path().join("tug.yaml"),
+        oci_config(&proxy.addr, "hello", false, ""),
+    )
+    .unwrap();
+    let before = stored_blobs(&reg);
+    proxy.clear_log();
+    let refused = run(tug(second.path()).arg("publish"));
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("already exists with different content"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("--replace"), "{}", refused.stderr);
+    assert_eq!(
+        proxy.count(|l| l.contains("/blobs/uploads/")),
+        0,
+        "no upload was started"
+    );
+    assert_eq!(stored_blobs(&reg), before, "no blob reached the registry");
+    let archive = m
+        .artifacts
+        .iter()
+        .find(|a| a.kind == ArtifactKind::Archive)
+        .unwrap();
+    assert!(!before.contains(&archive.sha256));
+    assert_eq!(manifest_digest(&reg.addr, "hello"), published);
+
+    // --replace moves the tag.
+    ok(tug(second.path()).args(["publish", "--replace"]));
+    assert_ne!(manifest_digest(&reg.addr, "hello"), published);
+    assert!(stored_blobs(&reg).contains(&archive.sha256));
+}
