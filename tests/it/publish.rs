@@ -1341,3 +1341,115 @@ fn a_tag_holding_another_release_is_refused_before_any_blob_is_uploaded() {
     assert_ne!(manifest_digest(&reg.addr, "hello"), published);
     assert!(stored_blobs(&reg).contains(&archive.sha256));
 }
+
+/// The digest of what `reference` (a tag) points to, as the registry serves it.
+fn digest_of(reference: &str) -> String {
+    format!(
+        "sha256:{}",
+        sha256(
+            skopeo(&[
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                &format!("docker://{reference}")
+            ])
+            .as_bytes()
+        )
+    )
+}
+
+#[test]
+fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
+    let reg = Registry::shared();
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    let config = oci_config(&reg.addr, "both", true, "");
+    let unsigned = config.replace(
+        "    chunk_size: 1048576\n",
+        "    chunk_size: 1048576\n    signatures: none\n",
+    );
+    assert_ne!(config, unsigned);
+    std::fs::write(project.join("tug.yaml"), &unsigned).unwrap();
+    ok(tug(project).arg("publish"));
+    let index = format!(
+        "{}/acme/both-image@{}",
+        reg.addr,
+        digest_of(&format!("{}/acme/both-image:1.0.0", reg.addr))
+    );
+    let verify = |key: &str| run(tug(project).args(["verify", "--key", key, "--image", &index]));
+
+    // `signatures: none`: nothing in the registry to verify.
+    let none = verify("cosign.pub");
+    assert_eq!(none.code, 1, "{none:?}");
+    assert!(
+        none.stderr.contains("has no cosign signatures"),
+        "{}",
+        none.stderr
+    );
+
+    // cosign signs the index with its own key (the classic layout); tug verifies it.
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    ok(crate::cosign::cosign(&other).arg("generate-key-pair"));
+    ok(crate::cosign::cosign(&other)
+        .args([
+            "sign",
+            "--yes",
+            "--key",
+            "cosign.key",
+            "--allow-insecure-registry",
+        ])
+        .args(["--tlog-upload=false", "--use-signing-config=false"])
+        .args(["--new-bundle-format=false", &index]));
+    let by_cosign = verify("other/cosign.pub");
+    assert_eq!(by_cosign.code, 0, "{by_cosign:?}");
+    assert!(
+        by_cosign.stderr.contains("1 of 1 signature(s) valid"),
+        "{}",
+        by_cosign.stderr
+    );
+    // The release key did not sign it.
+    let wrong = verify("cosign.pub");
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+    assert!(
+        wrong.stderr.contains("none of the 1 signature(s)"),
+        "{}",
+        wrong.stderr
+    );
+
+    // Now tug signs: its signature is added beside cosign's, which stays valid.
+    std::fs::write(project.join("tug.yaml"), &config).unwrap();
+    ok(tug(project).arg("publish"));
+    for key in ["cosign.pub", "other/cosign.pub"] {
+        let out = verify(key);
+        assert_eq!(out.code, 0, "{key}: {out:?}");
+        assert!(
+            out.stderr.contains("1 of 2 signature(s) valid"),
+            "{key}: {}",
+            out.stderr
+        );
+        let cosign = run(crate::cosign::cosign(project)
+            .args(["verify", "--key", key, "--insecure-ignore-tlog"])
+            .args(["--allow-insecure-registry", &index]));
+        assert_eq!(cosign.code, 0, "cosign verify --key {key}: {cosign:?}");
+    }
+    // A re-run finds its signature there and pushes nothing.
+    let again = run(tug(project).arg("publish"));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(!again.stderr.contains("Uploaded"), "{}", again.stderr);
+    assert!(verify("other/cosign.pub").stderr.contains("1 of 2"));
+
+    // A tag instead of a digest is a usage error.
+    let tag = run(tug(project).args([
+        "verify",
+        "--image",
+        &format!("{}/acme/both-image:1.0.0", reg.addr),
+    ]));
+    assert_eq!(tag.code, 2, "{tag:?}");
+    assert!(
+        tag.stderr.contains("hint: name the image by digest"),
+        "{}",
+        tag.stderr
+    );
+}

@@ -33,6 +33,7 @@ pub mod base;
 pub mod cosign;
 pub mod image;
 pub mod registry;
+pub mod verify;
 
 use image::{descriptor, MANIFEST_MEDIA_TYPE};
 use registry::{BlobSource, Repo, RepoRef};
