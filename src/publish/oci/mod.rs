@@ -401,7 +401,7 @@ pub async fn publish(
             for tag in doc.tags.iter().filter(|t| !t.starts_with("sha256:")) {
                 let what = format!("{}: checking {}:{tag}", shared.publisher, repo.reference);
                 let found = retry::retry(&shared, &what, || async {
-                    Ok(repo.manifest_head(tag, doc.media_type).await?)
+                    repo.manifest_head(tag, doc.media_type).await
                 })
                 .await?;
                 if let Some((digest, _)) = found.filter(|(d, _)| *d != want) {

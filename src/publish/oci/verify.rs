@@ -40,7 +40,7 @@ pub enum ImageVerifyError {
     Registry {
         reference: String,
         #[source]
-        source: PublishError,
+        source: Box<PublishError>,
     },
 }
 
@@ -63,7 +63,7 @@ impl crate::error::Diagnostic for ImageVerifyError {
                 "check that --key / sign.public_key is the key the image was signed with".into()
             }
             ImageVerifyError::Registry { source, .. } => {
-                return crate::error::Diagnostic::hint(source)
+                return crate::error::Diagnostic::hint(source.as_ref())
             }
             ImageVerifyError::NotFound(_) => return None,
         })
@@ -127,7 +127,7 @@ pub fn verify_image(
     let shown = format!("{repo_ref}@{digest}");
     let registry = |source: PublishError| ImageVerifyError::Registry {
         reference: shown.clone(),
-        source,
+        source: Box::new(source),
     };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -157,7 +157,7 @@ pub fn verify_image(
         let repo = Repo::new(repo_ref.clone(), insecure, &shared).map_err(registry)?;
         let what = format!("checking {shown}");
         let found = retry::retry(&shared, &what, || async {
-            Ok(repo.manifest_head(&digest, ACCEPT).await?)
+            repo.manifest_head(&digest, ACCEPT).await
         })
         .await
         .map_err(registry)?;
@@ -167,7 +167,7 @@ pub fn verify_image(
         let tag = signature_tag(&digest);
         let what = format!("fetching {repo_ref}:{tag}");
         let sig = retry::retry(&shared, &what, || async {
-            Ok(repo.get_manifest(&tag, MANIFEST_MEDIA_TYPE).await?)
+            repo.get_manifest(&tag, MANIFEST_MEDIA_TYPE).await
         })
         .await
         .map_err(registry)?;
@@ -191,7 +191,7 @@ pub fn verify_image(
             let layer_digest = layer["digest"].as_str().unwrap_or_default().to_string();
             let what = format!("fetching signature payload {layer_digest}");
             let payload = retry::retry(&shared, &what, || async {
-                Ok(repo.get_blob(&layer_digest).await?)
+                repo.get_blob(&layer_digest).await
             })
             .await
             .map_err(registry)?;
