@@ -15,6 +15,7 @@ mod build;
 mod checks;
 mod cli;
 mod config;
+#[cfg(any(feature = "test-checkers", feature = "test-registry"))]
 mod cosign;
 #[cfg(all(
     feature = "test-go",
