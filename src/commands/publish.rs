@@ -74,7 +74,7 @@ pub(crate) fn run_with(
     Ok(ExitCode::Success)
 }
 
-/// The release key, when an `oci` publisher signs in the registry (`signatures: classic`) and the
+/// The release key, when an `oci` publisher signs in the registry (`signatures` not `none`) and the
 /// release is signed: what `tug sign` signed, `tug publish` signs too, with the same key from the
 /// same place (`sign.key`, `sign.password` / `COSIGN_PASSWORD`).
 fn signing_key(
@@ -89,7 +89,7 @@ fn signing_key(
         .iter()
         .any(|a| matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle));
     let Some(name) = publishers.iter().find_map(|p| match p {
-        PublisherConfig::Oci(o) if o.signatures == OciSignatures::Classic => Some(p.name()),
+        PublisherConfig::Oci(o) if o.signatures != OciSignatures::None => Some(p.name()),
         _ => None,
     }) else {
         return Ok(None);

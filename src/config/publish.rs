@@ -189,8 +189,10 @@ pub struct OciPublisher {
     #[serde(default)]
     pub retry: RetryConfig,
     /// How the images and the release artifact are signed in the registry when the release is
-    /// signed (`tug sign` ran): `classic` (default), cosign's `sha256-<digest>.sig` tag with
-    /// simple-signing layers, which `cosign verify --key` reads; `none`: no registry signatures.
+    /// signed (`tug sign` ran): `bundle` (default, what cosign 3 writes), a Sigstore bundle
+    /// attached as an OCI 1.1 referrer (with the `sha256-<digest>` tag-schema fallback index);
+    /// `classic`, cosign's `sha256-<digest>.sig` tag with simple-signing layers (cosign 2);
+    /// `none`: no registry signatures. `cosign verify --key` reads both layouts.
     #[serde(default)]
     pub signatures: OciSignatures,
 }
@@ -201,8 +203,10 @@ pub struct OciPublisher {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum OciSignatures {
-    /// cosign's classic layout: tag `sha256-<digest>.sig`, one simple-signing layer per signature.
+    /// cosign 3's layout: a Sigstore bundle (DSSE) as an OCI 1.1 referrer of the image.
     #[default]
+    Bundle,
+    /// cosign's classic layout: tag `sha256-<digest>.sig`, one simple-signing layer per signature.
     Classic,
     /// No signatures in the registry (the release's blob signatures are still its layers).
     None,

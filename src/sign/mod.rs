@@ -19,6 +19,7 @@ use crate::manifest::ManifestError;
 
 pub mod bundle;
 pub mod dist;
+pub mod dsse;
 pub mod keyfile;
 pub mod keys;
 pub mod simplesigning;

@@ -315,36 +315,31 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
         .output()
         .unwrap();
     let release_digest = sha256(&raw.stdout);
-    // The release artifact is signed in cosign's classic layout: one simple-signing layer whose
-    // payload names the repository and the artifact's digest, the signature in its annotation.
-    let sig = inspect_raw(&format!(
-        "{}/acme/hello:sha256-{release_digest}.sig",
-        reg.addr
+    // The release artifact is signed as cosign 3 does by default: a Sigstore bundle referrer,
+    // listed (this registry has no Referrers API) in the `sha256-<hex>` fallback index.
+    let fallback = inspect_raw(&format!("{}/acme/hello:sha256-{release_digest}", reg.addr));
+    assert_eq!(
+        fallback["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    let entries = fallback["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{fallback}");
+    assert_eq!(
+        entries[0]["artifactType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    let referrer = inspect_raw(&format!(
+        "{}/acme/hello@{}",
+        reg.addr,
+        entries[0]["digest"].as_str().unwrap()
     ));
-    let layers = sig["layers"].as_array().unwrap();
-    assert_eq!(layers.len(), 1, "{sig}");
     assert_eq!(
-        layers[0]["mediaType"],
-        "application/vnd.dev.cosign.simplesigning.v1+json"
-    );
-    assert!(layers[0]["annotations"]["dev.cosignproject.cosign/signature"].is_string());
-    let payload = Command::new("curl")
-        .arg("-sf")
-        .arg(format!(
-            "http://{}/v2/acme/hello/blobs/{}",
-            reg.addr,
-            layers[0]["digest"].as_str().unwrap()
-        ))
-        .output()
-        .unwrap();
-    let payload: serde_json::Value = serde_json::from_slice(&payload.stdout).unwrap();
-    assert_eq!(
-        payload["critical"]["identity"]["docker-reference"],
-        format!("{}/acme/hello", reg.addr)
-    );
-    assert_eq!(
-        payload["critical"]["image"]["docker-manifest-digest"],
+        referrer["subject"]["digest"],
         format!("sha256:{release_digest}")
+    );
+    assert_eq!(
+        referrer["layers"][0]["mediaType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
     );
 
     // The multi-platform index.
@@ -1364,11 +1359,13 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
     let tmp = tempdir();
     let project = tmp.path();
     make_dist(project, 1000);
-    let config = oci_config(&reg.addr, "both", true, "");
-    let unsigned = config.replace(
-        "    chunk_size: 1048576\n",
-        "    chunk_size: 1048576\n    signatures: none\n",
-    );
+    let layout = |signatures: &str| {
+        oci_config(&reg.addr, "both", true, "").replace(
+            "    chunk_size: 1048576\n",
+            &format!("    chunk_size: 1048576\n    signatures: {signatures}\n"),
+        )
+    };
+    let (config, unsigned) = (layout("classic"), layout("none"));
     assert_ne!(config, unsigned);
     std::fs::write(project.join("tug.yaml"), &unsigned).unwrap();
     ok(tug(project).arg("publish"));
@@ -1421,6 +1418,38 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
     // Now tug signs: its signature is added beside cosign's, which stays valid.
     std::fs::write(project.join("tug.yaml"), &config).unwrap();
     ok(tug(project).arg("publish"));
+    let index_hex = index.rsplit(':').next().unwrap();
+    let sig = inspect_raw(&format!(
+        "{}/acme/both-image:sha256-{index_hex}.sig",
+        reg.addr
+    ));
+    let layers = sig["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2, "cosign's and tug's: {sig}");
+    for layer in layers {
+        assert_eq!(
+            layer["mediaType"],
+            "application/vnd.dev.cosign.simplesigning.v1+json"
+        );
+        assert!(layer["annotations"]["dev.cosignproject.cosign/signature"].is_string());
+    }
+    let payload = Command::new("curl")
+        .arg("-sf")
+        .arg(format!(
+            "http://{}/v2/acme/both-image/blobs/{}",
+            reg.addr,
+            layers[1]["digest"].as_str().unwrap()
+        ))
+        .output()
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&payload.stdout).unwrap();
+    assert_eq!(
+        payload["critical"]["identity"]["docker-reference"],
+        format!("{}/acme/both-image", reg.addr)
+    );
+    assert_eq!(
+        payload["critical"]["image"]["docker-manifest-digest"],
+        index.rsplit('@').next().unwrap()
+    );
     for key in ["cosign.pub", "other/cosign.pub"] {
         let out = verify(key);
         assert_eq!(out.code, 0, "{key}: {out:?}");
@@ -1439,6 +1468,73 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(!again.stderr.contains("Uploaded"), "{}", again.stderr);
     assert!(verify("other/cosign.pub").stderr.contains("1 of 2"));
+
+    // cosign 3's default layout (a bundle referrer) from `cosign sign`, and tug's own bundle
+    // (`signatures: bundle`): tug reads both layouts, and cosign verifies tug's bundle.
+    let third = tmp.path().join("third");
+    std::fs::create_dir_all(&third).unwrap();
+    ok(crate::cosign::cosign(&third).arg("generate-key-pair"));
+    ok(crate::cosign::cosign(&third)
+        .args([
+            "sign",
+            "--yes",
+            "--key",
+            "cosign.key",
+            "--allow-insecure-registry",
+        ])
+        .args(["--tlog-upload=false", "--use-signing-config=false", &index]));
+    let bundle_by_cosign = verify("third/cosign.pub");
+    assert_eq!(bundle_by_cosign.code, 0, "{bundle_by_cosign:?}");
+    assert!(
+        bundle_by_cosign
+            .stderr
+            .contains("1 of 3 signature(s) valid"),
+        "{}",
+        bundle_by_cosign.stderr
+    );
+    std::fs::write(project.join("tug.yaml"), layout("bundle")).unwrap();
+    ok(tug(project).arg("publish"));
+    let fallback = inspect_raw(&format!("{}/acme/both-image:sha256-{index_hex}", reg.addr));
+    assert_eq!(
+        fallback["manifests"].as_array().unwrap().len(),
+        2,
+        "cosign's referrer is kept beside tug's: {fallback}"
+    );
+    // The release key made the classic and the bundle signature; cosign's key one bundle.
+    for (key, valid) in [("cosign.pub", "2 of 4"), ("third/cosign.pub", "1 of 4")] {
+        let out = verify(key);
+        assert_eq!(out.code, 0, "{key}: {out:?}");
+        assert!(out.stderr.contains(valid), "{key}: {}", out.stderr);
+    }
+    // cosign finds tug's bundle without the classic signature: only the bundle layout
+    // is signed by the release key in a fresh repository.
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&reg.addr, "bundled", true, ""),
+    )
+    .unwrap();
+    ok(tug(project).arg("publish"));
+    let bundled = format!(
+        "{}/acme/bundled-image@{}",
+        reg.addr,
+        digest_of(&format!("{}/acme/bundled-image:1.0.0", reg.addr))
+    );
+    let cosign = run(crate::cosign::cosign(project)
+        .args(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"])
+        .args(["--allow-insecure-registry", &bundled]));
+    assert_eq!(cosign.code, 0, "cosign verify of tug's bundle: {cosign:?}");
+    let tampered = run(crate::cosign::cosign(project)
+        .args([
+            "verify",
+            "--key",
+            "third/cosign.pub",
+            "--insecure-ignore-tlog",
+        ])
+        .args(["--allow-insecure-registry", &bundled]));
+    assert_ne!(
+        tampered.code, 0,
+        "another key verified tug's bundle: {tampered:?}"
+    );
 
     // A tag instead of a digest is a usage error.
     let tag = run(tug(project).args([

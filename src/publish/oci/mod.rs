@@ -6,9 +6,9 @@
 //! ([`MANIFEST_CONFIG_TYPE`]) and every file of the release is one layer titled with its name
 //! (`org.opencontainers.image.title`); the blob signatures `tug sign` made are layers too,
 //! verifiable with `cosign verify-blob`. With a signing key (the release is signed and
-//! `signatures: classic`), every manifest tug pushes (each platform image, the index and the
-//! release artifact) is also signed in cosign's classic layout ([`cosign`]), so `cosign verify
-//! --key` accepts them.
+//! `signatures` is not `none`), every manifest tug pushes (each platform image, the index and the
+//! release artifact) is also signed, as a cosign 3 bundle referrer ([`referrers`], the default)
+//! or in cosign's classic `.sig` layout ([`cosign`]), so `cosign verify --key` accepts them.
 //!
 //! Blobs already in the registry are not uploaded again (HEAD first); blobs larger than the chunk
 //! size go up in PATCH chunks; after each upload the registry's size for the digest is checked,
@@ -32,6 +32,7 @@ use crate::sign::PrivateKey;
 pub mod base;
 pub mod cosign;
 pub mod image;
+pub mod referrers;
 pub mod registry;
 pub mod verify;
 
@@ -71,6 +72,9 @@ pub enum ManifestRole {
     /// A cosign signature manifest holding this one layer: a tag with other signatures gets the
     /// layer added (as `cosign sign` does), not replaced.
     CosignSignature { layer: Value },
+    /// A Sigstore-bundle referrer of the manifest `subject` (pushed by digest): listed in the
+    /// `sha256-<hex>` fallback index when the registry has no Referrers API.
+    Referrer { subject: String },
 }
 
 impl PlanManifest {
@@ -330,6 +334,48 @@ pub fn plan(
         role: ManifestRole::Content,
     });
 
+    // cosign 3's bundle referrers of every manifest above, in the same repository.
+    if let Some(key) = key.filter(|_| config.signatures == OciSignatures::Bundle) {
+        let signed: Vec<(usize, String, String, &'static str, u64)> = manifests
+            .iter()
+            .map(|d| {
+                (
+                    d.repo,
+                    d.item.clone(),
+                    d.sha256(),
+                    d.media_type,
+                    d.bytes.len() as u64,
+                )
+            })
+            .collect();
+        for (repo, item, sha, media_type, size) in signed {
+            let digest = format!("sha256:{sha}");
+            let bundle = crate::sign::dsse::sign(key, &digest);
+            let subject = descriptor(media_type, &sha, size);
+            let referrer = referrers::manifest(&bundle, &subject, &m.commit_time);
+            for (what, blob) in [
+                ("config", referrers::EMPTY_CONFIG.to_vec()),
+                ("bundle", bundle),
+            ] {
+                blobs.push(PlanBlob {
+                    repo,
+                    item: format!("signature of {item} {what}"),
+                    sha256: sha256_hex(&blob),
+                    size: blob.len() as u64,
+                    source: BlobSource::Memory(Arc::new(blob)),
+                });
+            }
+            manifests.push(PlanManifest {
+                repo,
+                item: format!("signature of {item}"),
+                media_type: MANIFEST_MEDIA_TYPE,
+                tags: vec![format!("sha256:{}", sha256_hex(&referrer))],
+                bytes: Arc::new(referrer),
+                role: ManifestRole::Referrer { subject: digest },
+            });
+        }
+    }
+
     // cosign's classic signatures of every manifest above, in the same repository.
     if let Some(key) = key.filter(|_| config.signatures == OciSignatures::Classic) {
         let signed: Vec<(usize, String, String)> = manifests
@@ -467,6 +513,9 @@ pub async fn publish(
                     ManifestRole::Content => push_manifest(&shared, repo, doc, tag, &sha).await?,
                     ManifestRole::CosignSignature { layer } => {
                         push_signature(&shared, repo, doc, tag, layer, config.chunk_size).await?
+                    }
+                    ManifestRole::Referrer { subject } => {
+                        push_referrer(&shared, repo, doc, &sha, subject).await?
                     }
                 };
                 shared.confirm(
@@ -631,6 +680,74 @@ async fn push_signature(
             }));
         }
         Ok(ItemOutcome::Uploaded)
+    })
+    .await
+}
+
+/// Push a bundle referrer by digest and make it findable: a registry with the Referrers API
+/// indexes it itself (`OCI-Subject` on the PUT, or listed by `GET .../referrers/<subject>`);
+/// otherwise it is added to the `sha256-<hex>` fallback index, keeping the entries there.
+async fn push_referrer(
+    shared: &Shared,
+    repo: &Repo,
+    doc: &PlanManifest,
+    sha: &str,
+    subject: &str,
+) -> Result<ItemOutcome, PublishError> {
+    let want = format!("sha256:{sha}");
+    let what = format!(
+        "{}: {} {}@{want}",
+        shared.publisher, doc.item, repo.reference
+    );
+    let size = doc.bytes.len() as u64;
+    retry::retry(shared, &what, || async {
+        let mut outcome = ItemOutcome::AlreadyPublished;
+        let mut indexed = false;
+        let present = repo
+            .manifest_head(&want, MANIFEST_MEDIA_TYPE)
+            .await?
+            .is_some_and(|(d, s)| d == want && s.is_none_or(|s| s == size));
+        if !present {
+            let (reported, subject_header) = repo
+                .put_manifest_full(&want, MANIFEST_MEDIA_TYPE, &doc.bytes)
+                .await?;
+            if reported.as_deref().is_some_and(|r| r != want) {
+                return Err(Failure::Fatal(PublishError::Verify {
+                    what: what.clone(),
+                    message: format!("the registry reports {reported:?}, expected {want}"),
+                }));
+            }
+            indexed = subject_header;
+            outcome = ItemOutcome::Uploaded;
+        }
+        if !indexed {
+            if let Some(index) = repo.referrers(subject).await? {
+                let listed: Value = serde_json::from_slice(&index).unwrap_or_default();
+                indexed = listed["manifests"]
+                    .as_array()
+                    .is_some_and(|m| m.iter().any(|e| e["digest"] == json!(want)));
+            }
+        }
+        if !indexed {
+            let tag = referrers::fallback_tag(subject);
+            let existing = repo.get_manifest(&tag, image::INDEX_MEDIA_TYPE).await?;
+            let entry = referrers::index_entry(&doc.bytes);
+            match referrers::add_to_index(existing.as_ref().map(|(b, _)| b.as_slice()), &entry) {
+                Ok(None) => {}
+                Ok(Some(index)) => {
+                    repo.put_manifest(&tag, image::INDEX_MEDIA_TYPE, &index)
+                        .await?;
+                    outcome = ItemOutcome::Uploaded;
+                }
+                Err(why) => {
+                    return Err(Failure::Fatal(PublishError::Conflict {
+                        what: format!("{}:{tag}", repo.reference),
+                        detail: why,
+                    }))
+                }
+            }
+        }
+        Ok(outcome)
     })
     .await
 }

@@ -625,6 +625,42 @@ impl Repo {
         media_type: &str,
         bytes: &[u8],
     ) -> Result<Option<String>, Failure> {
+        Ok(self
+            .put_manifest_full(reference, media_type, bytes)
+            .await?
+            .0)
+    }
+
+    /// The Referrers API's index of `digest` (`GET /v2/<name>/referrers/<digest>`): `None` when
+    /// the registry does not implement it (404), so the tag-schema fallback applies.
+    pub async fn referrers(&self, digest: &str) -> Result<Option<Vec<u8>>, Failure> {
+        let url = self.url(&format!("referrers/{digest}"));
+        let resp = self.send(&|| self.client.get(&url)).await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        let is_index = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/vnd.oci.image.index.v1+json"));
+        match resp.status() {
+            StatusCode::OK if is_index => Ok(Some(resp.bytes().await?.to_vec())),
+            StatusCode::OK | StatusCode::NOT_FOUND => Ok(None),
+            _ => {
+                Err(retry::unexpected(&format!("listing referrers of {digest}"), "GET", resp).await)
+            }
+        }
+    }
+
+    /// PUT a manifest; returns the digest the registry reports and whether it answered with an
+    /// `OCI-Subject` header (it indexed the manifest's `subject` for the Referrers API).
+    pub async fn put_manifest_full(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<(Option<String>, bool), Failure> {
         let url = self.url(&format!("manifests/{reference}"));
         let resp = self
             .send(&|| {
@@ -640,11 +676,13 @@ impl Repo {
         if resp.status() != StatusCode::CREATED {
             return Err(retry::unexpected(&format!("pushing {reference}"), "PUT", resp).await);
         }
-        Ok(resp
+        let subject = resp.headers().contains_key("oci-subject");
+        let digest = resp
             .headers()
             .get("docker-content-digest")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string))
+            .map(str::to_string);
+        Ok((digest, subject))
     }
 }
 

@@ -1,8 +1,10 @@
 //! `tug verify --image`: check an image (or a release artifact) in a registry, by digest, against
-//! the cosign signatures stored beside it in the classic layout ([`super::cosign`]).
+//! the cosign signatures stored beside it, in both of cosign's layouts: Sigstore-bundle referrers
+//! ([`super::referrers`], cosign 3's default; from the Referrers API or the `sha256-<hex>`
+//! fallback index) and the classic `sha256-<hex>.sig` tag ([`super::cosign`]).
 //!
-//! The manifest must exist under its digest, and at least one simple-signing layer under the
-//! `sha256-<hex>.sig` tag must verify with the public key and name that digest. Signatures cosign
+//! The manifest must exist under its digest, and at least one signature must verify with the
+//! public key and name that digest. Signatures cosign
 //! made (`cosign sign --key`) and ones tug pushed are the same format, so both verify. Every
 //! signature layer is reported, valid or not, so a user sees which signer failed. Like
 //! `cosign verify --insecure-ignore-tlog`, no transparency log is consulted.
@@ -13,14 +15,16 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use super::cosign::signature_tag;
-use super::image::MANIFEST_MEDIA_TYPE;
+use super::image::{INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE};
+use super::referrers::fallback_tag;
 use super::registry::{Repo, RepoRef};
 use crate::config::env::EnvSnapshot;
 use crate::error::ExitCode;
 use crate::publish::retry;
 use crate::publish::{client, Options, PublishError, PublishState, Shared};
+use crate::sign::bundle::BUNDLE_MEDIA_TYPE;
 use crate::sign::simplesigning::{self, PayloadError, MEDIA_TYPE, SIGNATURE_ANNOTATION};
-use crate::sign::PublicKey;
+use crate::sign::{dsse, PublicKey};
 
 /// Every manifest type an image reference can resolve to.
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json, application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json";
@@ -32,7 +36,7 @@ pub enum ImageVerifyError {
     Reference { reference: String, detail: String },
     #[error("{0} is not in the registry")]
     NotFound(String),
-    #[error("{reference} has no cosign signatures (no {tag} tag)")]
+    #[error("{reference} has no cosign signatures (no bundle referrers, no {tag} tag)")]
     Unsigned { reference: String, tag: String },
     #[error("none of the {count} signature(s) of {reference} verify with the public key")]
     NoValidSignature { reference: String, count: usize },
@@ -164,6 +168,56 @@ pub fn verify_image(
         if found.is_none_or(|(d, _)| d != digest) {
             return Err(ImageVerifyError::NotFound(shown.clone()));
         }
+        let mut signatures = Vec::new();
+        // cosign 3's layout: bundle referrers, from the Referrers API or its fallback tag.
+        let what = format!("listing the referrers of {shown}");
+        let index = retry::retry(&shared, &what, || async {
+            match repo.referrers(&digest).await? {
+                Some(index) => Ok(Some(index)),
+                None => Ok(repo
+                    .get_manifest(&fallback_tag(&digest), INDEX_MEDIA_TYPE)
+                    .await?
+                    .map(|(bytes, _)| bytes)),
+            }
+        })
+        .await
+        .map_err(registry)?;
+        let index: Value = index
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        for entry in index["manifests"].as_array().into_iter().flatten() {
+            if entry["artifactType"] != BUNDLE_MEDIA_TYPE {
+                continue;
+            }
+            let referrer = entry["digest"].as_str().unwrap_or_default().to_string();
+            let what = format!("fetching signature {referrer}");
+            let bundle = retry::retry(&shared, &what, || async {
+                let Some((bytes, _)) = repo.get_manifest(&referrer, MANIFEST_MEDIA_TYPE).await?
+                else {
+                    return Ok(None);
+                };
+                let doc: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                match doc["layers"][0]["digest"].as_str() {
+                    Some(layer) if doc["layers"][0]["mediaType"] == BUNDLE_MEDIA_TYPE => {
+                        Ok(Some(repo.get_blob(layer).await?))
+                    }
+                    _ => Ok(None),
+                }
+            })
+            .await
+            .map_err(registry)?;
+            signatures.push(SignatureCheck {
+                layer: referrer,
+                result: match bundle {
+                    Some(bundle) => dsse::verify(key, &bundle, &digest),
+                    None => Err(PayloadError::Malformed(
+                        "the referrer holds no Sigstore bundle".into(),
+                    )),
+                },
+            });
+        }
+
+        // The classic layout: simple-signing layers under the `.sig` tag.
         let tag = signature_tag(&digest);
         let what = format!("fetching {repo_ref}:{tag}");
         let sig = retry::retry(&shared, &what, || async {
@@ -171,19 +225,21 @@ pub fn verify_image(
         })
         .await
         .map_err(registry)?;
-        let Some((bytes, _)) = sig else {
+        if sig.is_none() && signatures.is_empty() {
             return Err(ImageVerifyError::Unsigned {
                 reference: shown.clone(),
                 tag: format!("{repo_ref}:{tag}"),
             });
+        }
+        let doc: Value = match sig {
+            None => Value::Null,
+            Some((bytes, _)) => serde_json::from_slice(&bytes).map_err(|e| {
+                registry(PublishError::Verify {
+                    what: format!("{repo_ref}:{tag}"),
+                    message: format!("not a JSON manifest: {e}"),
+                })
+            })?,
         };
-        let doc: Value = serde_json::from_slice(&bytes).map_err(|e| {
-            registry(PublishError::Verify {
-                what: format!("{repo_ref}:{tag}"),
-                message: format!("not a JSON manifest: {e}"),
-            })
-        })?;
-        let mut signatures = Vec::new();
         for layer in doc["layers"].as_array().into_iter().flatten() {
             if layer["mediaType"] != MEDIA_TYPE {
                 continue;
