@@ -1216,6 +1216,69 @@ fn registry_with_basic_auth_takes_docker_config_or_env_credentials() {
         .output()
         .unwrap();
     assert!(!anon.status.success());
+
+    // A Docker credential helper (the real protocol: `get`, the server on stdin, JSON out), named
+    // by `credsStore`, or by `credHelpers` for this registry, which wins over `credsStore`.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = tmp.path().join("helper.log");
+    let helper = |name: &str, body: &str| {
+        let path = bin.join(format!("docker-credential-{name}"));
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    helper(
+        "tugtest",
+        &format!(
+            "read server\necho \"$1 $server\" >> {}\nif [ \"$server\" = \"{}\" ]; then printf '{{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"s3cret pass\"}}' \"$server\"; else echo 'credentials not found in native keychain'; exit 1; fi",
+            log.display(),
+            reg.addr
+        ),
+    );
+    helper("broken", "echo 'helper exploded' >&2; exit 3");
+    let path = test_env()
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let mut paths = vec![bin.clone()];
+    paths.extend(std::env::split_paths(&path));
+    let path = std::env::join_paths(paths).unwrap();
+    let with_config = |json: String| {
+        std::fs::write(docker.join("config.json"), json).unwrap();
+        run(tug(project)
+            .arg("publish")
+            .env("DOCKER_CONFIG", &docker)
+            .env("PATH", &path))
+    };
+    let out = with_config(r#"{"credsStore": "tugtest"}"#.into());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!("get {}\n", reg.addr)
+    );
+    let out = with_config(format!(
+        r#"{{"credsStore": "broken", "credHelpers": {{"{}": "tugtest"}}}}"#,
+        reg.addr
+    ));
+    assert_eq!(out.code, 0, "{out:?}");
+    // A failing helper is an error naming it, not anonymous access.
+    let out = with_config(r#"{"credsStore": "broken"}"#.into());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("docker-credential-broken") && out.stderr.contains("helper exploded"),
+        "{}",
+        out.stderr
+    );
+    // A malformed config.json is an error naming the file.
+    let out = with_config(r#"{"credsStore": "tugtest""#.into());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("config.json") && out.stderr.contains("not valid JSON"),
+        "{}",
+        out.stderr
+    );
 }
 
 /// The blobs the registry stores (distribution's filesystem layout), by hex digest.

@@ -81,8 +81,9 @@ pub struct Credentials {
 }
 
 /// Username and password for a registry, from `env` (the run's environment):
-/// `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else `auths.<host>.auth` of
-/// `$DOCKER_CONFIG/config.json` or `$HOME/.docker/config.json`. A missing Docker config means
+/// `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else `$DOCKER_CONFIG/config.json` or
+/// `$HOME/.docker/config.json` as Docker reads it: the credential helper of `credHelpers.<host>`
+/// or `credsStore` when one is named, else `auths.<host>.auth`. A missing Docker config means
 /// "no credentials" (anonymous access); one that exists but cannot be read is an error.
 pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentials>, PublishError> {
     if let (Some(user), Some(password)) = (
@@ -115,11 +116,15 @@ pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentia
         }
         Err(e) => return Err(PublishError::io("reading the Docker config", &file, e)),
     };
+    let malformed = |message| PublishError::Other {
+        what: format!("reading the Docker config {}", file.display()),
+        message,
+    };
+    if let Some(helper) = docker_config_helper(&text, registry).map_err(malformed)? {
+        return credential_helper(&helper, registry, env);
+    }
     let found = docker_config_auth(&text, registry)
-        .map_err(|message| PublishError::Other {
-            what: format!("reading the Docker config {}", file.display()),
-            message,
-        })?
+        .map_err(malformed)?
         .map(|(user, password)| Credentials {
             user,
             password,
@@ -132,6 +137,109 @@ pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentia
         "registry credentials from the Docker config"
     );
     Ok(found)
+}
+
+/// The credential helper a Docker config names for `registry`, as Docker picks it:
+/// `credHelpers.<registry>`, else `credsStore`. Malformed entries are errors.
+pub fn docker_config_helper(config_json: &str, registry: &str) -> Result<Option<String>, String> {
+    let config: serde_json::Value = serde_json::from_str(config_json)
+        .map_err(|e| format!("not valid JSON (line {}, column {})", e.line(), e.column()))?;
+    if let Some(helpers) = config.get("credHelpers") {
+        let helpers = helpers
+            .as_object()
+            .ok_or("`credHelpers` is not an object")?;
+        if let Some(name) = helpers.get(registry) {
+            return name
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .map(|n| Some(n.to_string()))
+                .ok_or_else(|| format!("`credHelpers.{registry}` is not a helper name"));
+        }
+    }
+    match config.get("credsStore") {
+        None => Ok(None),
+        Some(serde_json::Value::String(n)) if n.is_empty() => Ok(None),
+        Some(serde_json::Value::String(n)) => Ok(Some(n.clone())),
+        Some(_) => Err("`credsStore` is not a helper name".into()),
+    }
+}
+
+/// Ask `docker-credential-<helper> get` for `registry`'s credentials (the Docker credential
+/// helper protocol: the server on stdin, `{"Username", "Secret"}` JSON on stdout). The helper
+/// runs with the run's environment only. "credentials not found" means anonymous access.
+fn credential_helper(
+    helper: &str,
+    registry: &str,
+    env: &EnvSnapshot,
+) -> Result<Option<Credentials>, PublishError> {
+    use std::io::Write as _;
+    let program = format!("docker-credential-{helper}");
+    let what = format!("asking the Docker credential helper {program} for {registry}");
+    let fail = |message: String| PublishError::Other {
+        what: what.clone(),
+        message,
+    };
+    // Docker Hub's credentials are stored under its legacy index URL.
+    let server = if registry == "registry-1.docker.io" {
+        "https://index.docker.io/v1/"
+    } else {
+        registry
+    };
+    let mut child = std::process::Command::new(&program)
+        .arg("get")
+        .env_clear()
+        .envs(env.vars())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| PublishError::io(&what, std::path::Path::new(&program), e))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(server.as_bytes())
+            .map_err(|e| PublishError::io(&what, std::path::Path::new(&program), e))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| PublishError::io(&what, std::path::Path::new(&program), e))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        if stdout.contains("credentials not found") {
+            tracing::debug!(registry, helper, "credential helper has nothing: anonymous");
+            return Ok(None);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let said = [stdout.trim(), stderr.trim()]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .unwrap_or("no output")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        return Err(fail(format!("it failed ({}): {said}", out.status)));
+    }
+    let reply: serde_json::Value = serde_json::from_str(&stdout)
+        .map_err(|_| fail("its answer is not the helper protocol's JSON".into()))?;
+    let (Some(user), Some(secret)) = (reply["Username"].as_str(), reply["Secret"].as_str()) else {
+        return Err(fail("its answer has no Username and Secret".into()));
+    };
+    if user == "<token>" {
+        return Err(fail(
+            "it holds an identity token, which tug cannot exchange yet: use a user name and password".into(),
+        ));
+    }
+    tracing::debug!(
+        registry,
+        helper,
+        user,
+        "registry credentials from a credential helper"
+    );
+    Ok(Some(Credentials {
+        user: user.to_string(),
+        password: secret.to_string(),
+        source: program,
+    }))
 }
 
 /// The credentials for `registry` in a Docker config file's `auths`: `Ok(None)` when the file
@@ -784,6 +892,30 @@ mod tests {
             })
         );
         assert_eq!(parse_challenge("Negotiate"), None);
+    }
+
+    #[test]
+    fn picks_the_credential_helper_as_docker_does() {
+        let cfg = r#"{"credsStore": "desktop", "credHelpers": {"ghcr.io": "gh"}}"#;
+        assert_eq!(
+            docker_config_helper(cfg, "ghcr.io").unwrap(),
+            Some("gh".into())
+        );
+        assert_eq!(
+            docker_config_helper(cfg, "quay.io").unwrap(),
+            Some("desktop".into())
+        );
+        assert_eq!(
+            docker_config_helper(r#"{"auths": {}}"#, "quay.io").unwrap(),
+            None
+        );
+        assert_eq!(
+            docker_config_helper(r#"{"credsStore": ""}"#, "quay.io").unwrap(),
+            None
+        );
+        assert!(docker_config_helper(r#"{"credsStore": 1}"#, "quay.io").is_err());
+        assert!(docker_config_helper(r#"{"credHelpers": {"quay.io": ""}}"#, "quay.io").is_err());
+        assert!(docker_config_helper("{", "quay.io").is_err());
     }
 
     #[test]
