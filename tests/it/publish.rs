@@ -1612,3 +1612,120 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
         tag.stderr
     );
 }
+
+#[test]
+fn a_chunked_upload_resumes_from_the_confirmed_offset_and_abandoned_sessions_are_cancelled() {
+    let reg = Registry::start();
+    let proxy = FlakyProxy::start(&reg.addr);
+    let tmp = tempdir();
+    let project = tmp.path();
+    // 64 KiB chunks: every file of the release above that goes up in PATCHes.
+    let m = make_dist(project, 1 << 20);
+    let chunk = 64 << 10;
+    let chunks: u64 = m
+        .artifacts
+        .iter()
+        .filter(|a| a.size > chunk)
+        .map(|a| a.size.div_ceil(chunk))
+        .sum();
+    let config = oci_config(&proxy.addr, "resume", false, "    concurrency: 1\n")
+        .replace("chunk_size: 1048576", &format!("chunk_size: {chunk}"));
+    std::fs::write(project.join("tug.yaml"), &config).unwrap();
+    // After the first blob (the small config), the final PUT of the next one, the first binary
+    // (chunked), fails twice: all its chunks are already on the registry.
+    let faults = proxy.faults.clone();
+    proxy.faults.hook_after.store(1, Ordering::SeqCst);
+    *proxy.faults.after_uploads.lock().unwrap() = Some(Box::new(move || {
+        faults.fail_blob_puts.store(2, Ordering::SeqCst)
+    }));
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.matches("retrying in").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+    // Each chunk went up once (no restart from byte 0: bytes sent <= size + one chunk), and each
+    // retry asked the registry for the confirmed offset first.
+    let patches = proxy.count(|l| l.starts_with("PATCH ") && l.ends_with(" 202")) as u64;
+    assert!(
+        patches <= chunks + 1,
+        "{patches} PATCHes for {chunks} chunks: the upload restarted"
+    );
+    assert!(
+        proxy.count(|l| l.starts_with("GET ")
+            && l.contains("/blobs/uploads/")
+            && l.ends_with(" 204"))
+            >= 1,
+        "the offset was asked for"
+    );
+    assert_eq!(
+        manifest_digest(&proxy.addr, "resume").len(),
+        64,
+        "the release is complete"
+    );
+
+    // A blob that never goes through: its session is cancelled, nothing is left on the registry.
+    let tmp2 = tempdir();
+    make_dist(tmp2.path(), 1 << 20);
+    std::fs::write(
+        tmp2.path().join("tug.yaml"),
+        config.replace("acme/resume", "acme/abandoned"),
+    )
+    .unwrap();
+    proxy.clear_log();
+    proxy
+        .faults
+        .fail_blob_puts
+        .store(usize::MAX, Ordering::SeqCst);
+    let out = run(tug(tmp2.path()).arg("publish"));
+    proxy.faults.fail_blob_puts.store(0, Ordering::SeqCst);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        proxy.count(|l| l.starts_with("DELETE ")
+            && l.contains("/blobs/uploads/")
+            && l.ends_with(" 204"))
+            >= 1,
+        "no session cancelled: {:?}",
+        proxy.log.lock().unwrap()
+    );
+    // The registry no longer knows any of the sessions (GET on a cancelled upload URL is 404),
+    // and holds none of their bytes.
+    let sessions: Vec<String> = proxy
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.strip_prefix("DELETE "))
+        .map(|l| l.rsplit_once(' ').unwrap().0.to_string())
+        .collect();
+    assert!(!sessions.is_empty());
+    for path in &sessions {
+        let status = run(Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+            .arg(format!("http://{}{path}", reg.addr)));
+        assert_eq!(status.stdout, "404", "{path} is still open");
+    }
+    let uploads = reg
+        .storage
+        .join("docker/registry/v2/repositories/acme/abandoned/_uploads");
+    let data: Vec<PathBuf> = walk_files(&uploads)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "data"))
+        .collect();
+    assert!(data.is_empty(), "partial uploads left behind: {data:?}");
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}

@@ -544,7 +544,9 @@ async fn push_blob(
 ) -> Result<ItemOutcome, PublishError> {
     let digest = format!("sha256:{}", blob.sha256);
     let what = format!("{}: blob {} ({})", shared.publisher, blob.item, digest);
-    retry::retry(shared, &what, || async {
+    // The upload session, kept across tries so a chunked upload resumes where it stopped.
+    let session = std::sync::Mutex::new(None::<String>);
+    let result = retry::retry(shared, &what, || async {
         if repo.blob_size(&digest).await? == Some(blob.size) {
             return Ok(ItemOutcome::AlreadyPublished);
         }
@@ -569,8 +571,10 @@ async fn push_blob(
             item: blob.item.clone(),
             size: blob.size,
         });
-        repo.upload_blob(shared, &blob.item, &digest, source, blob.size, chunk)
-            .await?;
+        repo.upload_blob(
+            shared, &blob.item, &digest, source, blob.size, chunk, &session,
+        )
+        .await?;
         match repo.blob_size(&digest).await? {
             Some(size) if size == blob.size => Ok(ItemOutcome::Uploaded),
             found => Err(Failure::Fatal(PublishError::Verify {
@@ -582,7 +586,13 @@ async fn push_blob(
             })),
         }
     })
-    .await
+    .await;
+    // Given up: cancel the session rather than leave its partial bytes on the registry.
+    let abandoned = session.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let (Err(_), Some(location)) = (&result, abandoned) {
+        repo.cancel_upload(&location).await;
+    }
+    result
 }
 
 async fn push_manifest(
@@ -654,8 +664,11 @@ async fn push_signature(
                     if repo.blob_size(&digest).await? != Some(config.len() as u64) {
                         let size = config.len() as u64;
                         let source = BlobSource::Memory(Arc::new(config));
-                        repo.upload_blob(shared, &doc.item, &digest, &source, size, chunk)
-                            .await?;
+                        let session = std::sync::Mutex::new(None);
+                        repo.upload_blob(
+                            shared, &doc.item, &digest, &source, size, chunk, &session,
+                        )
+                        .await?;
                     }
                     bytes
                 }

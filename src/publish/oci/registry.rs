@@ -195,9 +195,14 @@ fn credential_helper(
         .spawn()
         .map_err(|e| PublishError::io(&what, std::path::Path::new(&program), e))?;
     if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(server.as_bytes())
-            .map_err(|e| PublishError::io(&what, std::path::Path::new(&program), e))?;
+        // A helper that exits without reading (it failed) closes the pipe: its exit status and
+        // output below say why, not the broken pipe.
+        match stdin.write_all(server.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(PublishError::io(&what, std::path::Path::new(&program), e))
+            }
+            _ => {}
+        }
     }
     let out = child
         .wait_with_output()
@@ -533,7 +538,43 @@ impl Repo {
             })
     }
 
+    /// How much of an upload session the registry holds (`GET` on its URL: `204` with
+    /// `Range: 0-<last>`): the session's current URL and the next offset, `None` when the
+    /// session is gone.
+    async fn upload_offset(&self, location: &str) -> Result<Option<(String, u64)>, Failure> {
+        let resp = self.send(&|| self.client.get(location)).await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        if resp.status() != StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        let offset = resp
+            .headers()
+            .get(reqwest::header::RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| r.rsplit_once('-'))
+            .and_then(|(_, last)| last.trim().parse::<u64>().ok())
+            .map_or(0, |last| last + 1);
+        let location = location_of(&resp)
+            .map(|l| self.absolute(&l))
+            .unwrap_or_else(|| location.to_string());
+        Ok(Some((location, offset)))
+    }
+
+    /// Cancel an upload session (`DELETE` on its URL), best effort: an abandoned session would
+    /// otherwise hold its partial bytes on the registry until it expires.
+    pub async fn cancel_upload(&self, location: &str) {
+        match self.send(&|| self.client.delete(location)).await {
+            Ok(resp) => tracing::debug!(status = %resp.status(), "cancelled an upload session"),
+            Err(_) => tracing::debug!("could not cancel an upload session"),
+        }
+    }
+
     /// Upload one blob (monolithic PUT when it fits one chunk, else PATCH chunks + PUT), one try.
+    /// `session` carries the upload URL across tries: a chunked upload that failed resumes from
+    /// the offset the registry confirms instead of from byte 0.
+    #[allow(clippy::too_many_arguments)]
     pub async fn upload_blob(
         &self,
         shared: &Shared,
@@ -542,10 +583,28 @@ impl Repo {
         source: &BlobSource,
         size: u64,
         chunk_size: u64,
+        session: &Mutex<Option<String>>,
     ) -> Result<(), Failure> {
         let what = format!("uploading {item}");
-        let mut location = self.start_upload(&what).await?;
-        let mut offset = 0u64;
+        let previous = session.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let resumed = match &previous {
+            Some(location) if size > chunk_size => self.upload_offset(location).await?,
+            _ => None,
+        };
+        if let (Some(old), None) = (&previous, &resumed) {
+            // Not resumable (a single-PUT blob, or the registry lost it): cancel, start afresh.
+            self.cancel_upload(old).await;
+        }
+        let (mut location, mut offset) = match resumed {
+            Some((location, offset)) if offset <= size => {
+                tracing::debug!(item, offset, "resuming an upload");
+                (location, offset)
+            }
+            _ => (self.start_upload(&what).await?, 0),
+        };
+        let remember =
+            |l: &str| *session.lock().unwrap_or_else(|e| e.into_inner()) = Some(l.into());
+        remember(&location);
         if size > chunk_size {
             while offset < size {
                 let len = chunk_size.min(size - offset);
@@ -570,11 +629,12 @@ impl Repo {
                 location = location_of(&resp)
                     .map(|l| self.absolute(&l))
                     .unwrap_or(location);
+                remember(&location);
                 offset += len;
                 progress(shared, item, len);
             }
         }
-        let body = if offset == 0 {
+        let body = if size <= chunk_size {
             source.read(0, size).await?
         } else {
             Vec::new()
@@ -596,6 +656,7 @@ impl Repo {
         if resp.status() != StatusCode::CREATED {
             return Err(retry::unexpected(&what, "PUT", resp).await);
         }
+        *session.lock().unwrap_or_else(|e| e.into_inner()) = None;
         if len > 0 {
             progress(shared, item, len);
         }
