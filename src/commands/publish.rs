@@ -102,10 +102,11 @@ fn signing_key(
     super::sign::load_key(ctx, &setup, &source)
         .map(Some)
         .map_err(|e| {
-            let hint = crate::error::classify(&e).1;
+            let (code, hint) = crate::error::classify(&e);
             Error::failure(format!(
                 "publisher {name} signs the images it pushes with the release key ({source})"
             ))
+            .with_code(code)
             .with_source(e.into_boxed_dyn_error())
             .with_hint(format!(
                 "{}; or set `signatures: none` on the publisher",

@@ -1729,3 +1729,48 @@ fn walk_files(dir: &Path) -> Vec<PathBuf> {
     }
     out
 }
+
+#[test]
+fn a_signed_release_is_not_published_unsigned_when_the_key_is_missing() {
+    let reg = Registry::shared();
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    std::fs::remove_file(project.join("cosign.key")).unwrap();
+    let config = oci_config(&reg.addr, "keyless", false, "");
+    std::fs::write(project.join("tug.yaml"), &config).unwrap();
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: publisher registry signs the images it pushes with the release key"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("signatures: none"), "{}", out.stderr);
+    assert!(
+        !reg.storage
+            .join("docker/registry/v2/repositories/acme/keyless")
+            .exists(),
+        "nothing was pushed"
+    );
+    // Saying so publishes it without registry signatures.
+    std::fs::write(
+        project.join("tug.yaml"),
+        config.replace(
+            "    chunk_size: 1048576\n",
+            "    chunk_size: 1048576\n    signatures: none\n",
+        ),
+    )
+    .unwrap();
+    ok(tug(project).arg("publish"));
+    let digest = manifest_digest(&reg.addr, "keyless");
+    let unsigned = run(Command::new("curl").arg("-sf").arg(format!(
+        "http://{}/v2/acme/keyless/manifests/sha256-{digest}",
+        reg.addr
+    )));
+    assert_ne!(
+        unsigned.code, 0,
+        "no referrers index for an unsigned publish"
+    );
+}
