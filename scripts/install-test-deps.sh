@@ -136,6 +136,17 @@ if [ ! -x "$cosign_dir/bin/cosign" ]; then
   mv "$cosign_dir/bin.tmp" "$cosign_dir/bin"
 fi
 
+# --- publish: oras (an independent OCI client that lists referrers: `oras discover`) ----------
+oras_version=v1.3.6
+oras_dir="$root/.tools/oras-$oras_version"
+if [ ! -x "$oras_dir/bin/oras" ]; then
+  log "go install oras.land/oras/cmd/oras@$oras_version"
+  go_bin=$(bash "$root/scripts/go.sh")
+  GOBIN="$oras_dir/bin.tmp" GOFLAGS="-trimpath -p=2" "$go_bin" install \
+    "oras.land/oras/cmd/oras@$oras_version"
+  mv "$oras_dir/bin.tmp" "$oras_dir/bin"
+fi
+
 # --- deploy e2e: `script` (util-linux, Debian bsdutils) runs tug under a pseudo-terminal -------
 command -v script >/dev/null 2>&1 || apt_install bsdutils
 

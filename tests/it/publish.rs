@@ -216,6 +216,17 @@ fn copy_amd64_image(reference: &str) -> CopiedImage {
     }
 }
 
+/// oras (pinned, built by scripts/install-test-deps.sh under .tools/).
+fn oras_bin() -> PathBuf {
+    let bin = repo_root().join(".tools/oras-v1.3.6/bin/oras");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/install-test-deps.sh",
+        bin.display()
+    );
+    bin
+}
+
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     tug::fsutil::hex(&sha2::Sha256::digest(bytes))
@@ -398,6 +409,19 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
             reference.rsplit('@').next().unwrap()
         );
     }
+    // oras, an independent client, finds the signature through the referrers fallback.
+    let discovered = ok(hermetic(&mut Command::new(oras_bin()))
+        .args(["discover", "--plain-http", "--format", "json"])
+        .arg(&signed[0]));
+    let discovered: serde_json::Value = serde_json::from_str(&discovered).unwrap();
+    assert_eq!(
+        discovered["referrers"][0]["artifactType"], "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "{discovered}"
+    );
+    assert_eq!(
+        discovered["referrers"][0]["digest"], entries[0]["digest"],
+        "{discovered}"
+    );
     let stranger = tempdir();
     ok(crate::cosign::cosign(stranger.path()).arg("generate-key-pair"));
     let refused = run(crate::cosign::cosign(stranger.path())
