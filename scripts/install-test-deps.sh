@@ -123,6 +123,30 @@ fi
 # # --- sign: ... ---
 # apt_install some-package
 
+# --- sign/publish: the real cosign (independent verifier and signer of tug's formats) -------------
+# Built from the Go module proxy into .tools/cosign-<version>/bin; skipped when that version is
+# already there. The tests (tests/it/cosign.rs) find it through harness::cosign().
+cosign_version=v3.1.3
+cosign_dir="$root/.tools/cosign-$cosign_version"
+if [ ! -x "$cosign_dir/bin/cosign" ]; then
+  log "go install github.com/sigstore/cosign/v3/cmd/cosign@$cosign_version (takes minutes)"
+  go_bin=$(bash "$root/scripts/go.sh")
+  GOBIN="$cosign_dir/bin.tmp" GOFLAGS="-trimpath -p=2" "$go_bin" install \
+    "github.com/sigstore/cosign/v3/cmd/cosign@$cosign_version"
+  mv "$cosign_dir/bin.tmp" "$cosign_dir/bin"
+fi
+
+# --- publish: oras (an independent OCI client that lists referrers: `oras discover`) ----------
+oras_version=v1.3.6
+oras_dir="$root/.tools/oras-$oras_version"
+if [ ! -x "$oras_dir/bin/oras" ]; then
+  log "go install oras.land/oras/cmd/oras@$oras_version"
+  go_bin=$(bash "$root/scripts/go.sh")
+  GOBIN="$oras_dir/bin.tmp" GOFLAGS="-trimpath -p=2" "$go_bin" install \
+    "oras.land/oras/cmd/oras@$oras_version"
+  mv "$oras_dir/bin.tmp" "$oras_dir/bin"
+fi
+
 # --- deploy e2e: `script` (util-linux, Debian bsdutils) runs tug under a pseudo-terminal -------
 command -v script >/dev/null 2>&1 || apt_install bsdutils
 

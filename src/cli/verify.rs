@@ -8,6 +8,8 @@ use clap::Args;
 /// file, every .sig and .sigstore.json against the public key, and that each artifact is signed
 /// or listed in a signed checksums file. Reports every problem by name and exits 1 if any.
 /// With --signature or --bundle, verifies one FILE outside any dist, like `cosign verify-blob`.
+/// With --image, verifies an image in a registry by digest against its cosign signatures, like
+/// `cosign verify --key KEY --insecure-ignore-tlog`.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]
@@ -21,6 +23,16 @@ pub struct VerifyArgs {
     /// Verify FILE with this Sigstore bundle
     #[arg(long, value_name = "BUNDLE")]
     pub bundle: Option<PathBuf>,
+
+    /// Verify the image (or release artifact) REF in its registry: REF is
+    /// host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by
+    /// `tug publish` or `cosign sign --key`) must include one valid with the key
+    #[arg(long, value_name = "REF", conflicts_with_all = ["signature", "bundle", "artifacts"])]
+    pub image: Option<String>,
+
+    /// With --image: use plain HTTP for a registry that is not on loopback
+    #[arg(long, requires = "image")]
+    pub insecure: bool,
 
     /// Artifact names from the manifest [default: all]; with --signature/--bundle, the one FILE
     #[arg(value_name = "ARTIFACT")]

@@ -6,10 +6,12 @@ use std::sync::Arc;
 
 use super::Context;
 use crate::cli::publish::PublishArgs;
-use crate::config::publish::{OciPublisher, PublisherConfig, RetryConfig};
+use crate::config::publish::{OciPublisher, OciSignatures, PublisherConfig, RetryConfig};
 use crate::config::settings::{Overrides, Settings};
 use crate::error::{Error, ExitCode};
+use crate::manifest::ArtifactKind;
 use crate::publish::{self, Options, PublishError, Release};
+use crate::sign::PrivateKey;
 use crate::ui::reporters::PublishReporter;
 
 pub fn run(ctx: &Context, args: PublishArgs) -> anyhow::Result<ExitCode> {
@@ -52,11 +54,13 @@ pub(crate) fn run_with(
         return write_layout(ctx, &release, &publishers, &ctx.cwd.join(dir));
     }
 
+    let signing_key = signing_key(ctx, settings, &release, &publishers)?.map(Arc::new);
     let options = Options {
         dry_run: args.dry_run,
         replace: args.replace,
         root: root.clone(),
         env: ctx.env.clone(),
+        signing_key,
     };
     let total: u64 = release.manifest.artifacts.iter().map(|a| a.size).sum();
     let reporter = PublishReporter::new(ctx.printer.clone(), total);
@@ -68,6 +72,48 @@ pub(crate) fn run_with(
         }
     }
     Ok(ExitCode::Success)
+}
+
+/// The release key, when an `oci` publisher signs in the registry (`signatures` not `none`) and the
+/// release is signed: what `tug sign` signed, `tug publish` signs too, with the same key from the
+/// same place (`sign.key`, `sign.password` / `COSIGN_PASSWORD`).
+fn signing_key(
+    ctx: &Context,
+    settings: &Settings,
+    release: &Release,
+    publishers: &[PublisherConfig],
+) -> anyhow::Result<Option<PrivateKey>> {
+    let signed = release
+        .manifest
+        .artifacts
+        .iter()
+        .any(|a| matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle));
+    let Some(name) = publishers.iter().find_map(|p| match p {
+        PublisherConfig::Oci(o) if o.signatures != OciSignatures::None => Some(p.name()),
+        _ => None,
+    }) else {
+        return Ok(None);
+    };
+    if !signed {
+        return Ok(None);
+    }
+    let setup = super::sign::setup(settings);
+    let source = setup.config.key_source(&setup.base);
+    super::sign::load_key(ctx, &setup, &source)
+        .map(Some)
+        .map_err(|e| {
+            let (code, hint) = crate::error::classify(&e);
+            Error::failure(format!(
+                "publisher {name} signs the images it pushes with the release key ({source})"
+            ))
+            .with_code(code)
+            .with_source(e.into_boxed_dyn_error())
+            .with_hint(format!(
+                "{}; or set `signatures: none` on the publisher",
+                hint.unwrap_or_else(|| "make the key that signed the release available".into())
+            ))
+            .into()
+        })
 }
 
 /// `--oci-layout DIR`: the oci publishers' plans (or the release alone, as `<project>:<version>`)
@@ -99,12 +145,13 @@ fn write_layout(
                 chunk_size: 16 << 20,
                 concurrency: 1,
                 retry: RetryConfig::default(),
+                signatures: Default::default(),
             },
         ));
     }
     let mut plans = Vec::new();
     for (name, oci) in &ocis {
-        plans.push(publish::oci::plan(release, oci, &vars, name, None).map_err(Error::from)?);
+        plans.push(publish::oci::plan(release, oci, &vars, name, None, None).map_err(Error::from)?);
     }
     let refs = publish::oci::write_layout(&plans, dir).map_err(Error::from)?;
     for r in &refs {

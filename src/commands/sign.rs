@@ -11,7 +11,7 @@ use crate::config::settings::{Overrides, Settings};
 use crate::config::sign::{SignArtifacts, SignConfig};
 use crate::error::{Error, ExitCode};
 use crate::manifest::Manifest;
-use crate::sign::{keyfile, sign_dist, KeyError, KeySource, SignError, SignEvent};
+use crate::sign::{keyfile, sign_dist, KeyError, KeySource, PrivateKey, SignError, SignEvent};
 
 /// The `sign:` section and the directory relative references resolve against.
 pub(crate) struct SignSetup {
@@ -36,6 +36,32 @@ pub(crate) fn flag_source(ctx: &Context, flag: &str) -> anyhow::Result<KeySource
             .with_hint("pass a file path or env://VAR")
             .into()
     })
+}
+
+/// Read and decrypt the release key the way `tug sign` does (the password from `sign.password`,
+/// `COSIGN_PASSWORD` or a prompt); `tug publish` signs images with the same key.
+pub(crate) fn load_key(
+    ctx: &Context,
+    setup: &SignSetup,
+    key_source: &KeySource,
+) -> anyhow::Result<PrivateKey> {
+    let key_pem = key_source.read(&ctx.env).map_err(Error::from)?;
+    let key_text = String::from_utf8(key_pem).map_err(|_| {
+        Error::from(KeyError::NotPem {
+            what: key_source.to_string(),
+            detail: "not UTF-8 text".into(),
+            source: None,
+        })
+    })?;
+    let password = super::keys::password(
+        &ctx.env,
+        setup.config.password_source(&setup.base).as_ref(),
+        false,
+    )?;
+    let key =
+        keyfile::decrypt(&key_text, &password, &key_source.to_string()).map_err(Error::from)?;
+    drop(password);
+    Ok(key)
 }
 
 pub fn run(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
@@ -64,22 +90,7 @@ pub(crate) fn run_with(
     // Read the manifest and the key before asking for a password, so a missing dist or key
     // fails fast instead of after a prompt.
     let manifest = Manifest::read(&setup.dist).map_err(|e| Error::from(SignError::from(e)))?;
-    let key_pem = key_source.read(&ctx.env).map_err(Error::from)?;
-    let key_text = String::from_utf8(key_pem).map_err(|_| {
-        Error::from(KeyError::NotPem {
-            what: key_source.to_string(),
-            detail: "not UTF-8 text".into(),
-            source: None,
-        })
-    })?;
-    let password = super::keys::password(
-        &ctx.env,
-        setup.config.password_source(&setup.base).as_ref(),
-        false,
-    )?;
-    let key =
-        keyfile::decrypt(&key_text, &password, &key_source.to_string()).map_err(Error::from)?;
-    drop(password);
+    let key = load_key(ctx, &setup, &key_source)?;
 
     let total = crate::sign::dist::bytes_to_sign(&manifest, selection);
     let bar = ctx.printer.bytes_bar(total, "Signing");

@@ -1,5 +1,6 @@
 //! `tug verify`: check a release's digests, checksums file and signatures (engine:
-//! `crate::sign::dist`), or one file with a `.sig` / bundle as `cosign verify-blob` would.
+//! `crate::sign::dist`), one file with a `.sig` / bundle as `cosign verify-blob` would, or an
+//! image in a registry by its cosign signatures (`crate::publish::oci::verify`).
 
 use std::path::PathBuf;
 
@@ -18,6 +19,9 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let key = PublicKey::load(&key_source, &ctx.env).map_err(Error::from)?;
 
+    if let Some(reference) = &args.image {
+        return verify_image(ctx, &key, reference, args.insecure);
+    }
     if args.signature.is_some() || args.bundle.is_some() {
         return verify_one_file(ctx, &key, args);
     }
@@ -70,6 +74,44 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .with_hint("rebuild and re-sign the release, or fetch it again from where it was published")
         .into())
     }
+}
+
+/// `--image REF`: the image's cosign signatures in its registry.
+fn verify_image(
+    ctx: &Context,
+    key: &PublicKey,
+    reference: &str,
+    insecure: bool,
+) -> anyhow::Result<ExitCode> {
+    let spinner = ctx.printer.spinner("Verifying");
+    let result = crate::publish::oci::verify::verify_image(reference, key, &ctx.env, insecure);
+    spinner.finish_and_clear();
+    let report = result.map_err(Error::from)?;
+    for check in &report.signatures {
+        if let Err(e) = &check.result {
+            ctx.printer
+                .data(format!("INVALID  signature {}: {e}", check.layer));
+        }
+        ctx.printer.event(
+            "verified-signature",
+            serde_json::json!({
+                "image": report.reference, "layer": check.layer, "ok": check.result.is_ok(),
+                "error": check.result.as_ref().err().map(|e| e.to_string()),
+            }),
+        );
+    }
+    ctx.printer.status(
+        "Verified",
+        format!(
+            "{} ({} of {} signature(s) valid with key hint {})",
+            report.reference,
+            report.valid(),
+            report.signatures.len(),
+            key.hint()
+        ),
+    );
+    ctx.printer.data(report.reference.clone());
+    Ok(ExitCode::Success)
 }
 
 fn verify_one_file(ctx: &Context, key: &PublicKey, args: VerifyArgs) -> anyhow::Result<ExitCode> {

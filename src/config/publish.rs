@@ -179,6 +179,28 @@ pub struct OciPublisher {
     pub concurrency: usize,
     #[serde(default)]
     pub retry: RetryConfig,
+    /// How the images and the release artifact are signed in the registry when the release is
+    /// signed (`tug sign` ran): `bundle` (default, what cosign 3 writes), a Sigstore bundle
+    /// attached as an OCI 1.1 referrer (with the `sha256-<digest>` tag-schema fallback index);
+    /// `classic`, cosign's `sha256-<digest>.sig` tag with simple-signing layers (cosign 2);
+    /// `none`: no registry signatures. `cosign verify --key` reads both layouts.
+    #[serde(default)]
+    pub signatures: OciSignatures,
+}
+
+/// `signatures:` of an `oci` publisher: the registry signature layout tug writes.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum OciSignatures {
+    /// cosign 3's layout: a Sigstore bundle (DSSE) as an OCI 1.1 referrer of the image.
+    #[default]
+    Bundle,
+    /// cosign's classic layout: tag `sha256-<digest>.sig`, one simple-signing layer per signature.
+    Classic,
+    /// No signatures in the registry (the release's blob signatures are still its layers).
+    None,
 }
 
 fn default_chunk_size() -> u64 {

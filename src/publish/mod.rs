@@ -73,6 +73,9 @@ pub struct Options {
     /// The run's environment: registry credentials (`TUG_REGISTRY_*`, `DOCKER_CONFIG`, `HOME`),
     /// the GitHub token, and `{{ env.NAME }}` in templates. Never read from the process.
     pub env: crate::config::env::EnvSnapshot,
+    /// The release key, when the release is signed: `oci` publishers sign what they push with it
+    /// (cosign's image signatures). `None`: no registry signatures.
+    pub signing_key: Option<Arc<crate::sign::PrivateKey>>,
 }
 
 /// What happened to one item (file, blob or manifest) of a publisher.

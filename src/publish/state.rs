@@ -1,8 +1,10 @@
 //! `dist/publish-state.json`: what each publisher has confirmed for this release.
 //!
 //! An item (a file, a blob, a manifest, an asset) is recorded only after the remote side was
-//! checked to hold the expected digest and size. A re-run trusts these records and uploads only
-//! what is missing, so a publish that died halfway resumes instead of starting over. The state
+//! checked to hold the expected digest and size. A re-run uploads only what is missing, so a
+//! publish that died halfway resumes instead of starting over. The records are notes, not proof:
+//! the `oci` publisher confirms every recorded item with the registry again (a HEAD of its digest
+//! and size) and uploads what the registry lost. The state
 //! belongs to one exact manifest (by SHA-256): a rebuilt or re-signed dist starts fresh, and a
 //! publisher whose rendered target changed (another registry, another directory) starts fresh too.
 

@@ -19,8 +19,10 @@ use crate::manifest::ManifestError;
 
 pub mod bundle;
 pub mod dist;
+pub mod dsse;
 pub mod keyfile;
 pub mod keys;
+pub mod simplesigning;
 
 pub use bundle::{verify_bundle, verify_sig, Bundle, SignatureError};
 pub use dist::{sign_dist, verify_dist, Problem, SignEvent, SignReport, VerifyReport};

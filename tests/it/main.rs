@@ -16,6 +16,8 @@ mod checks;
 mod cli;
 mod config;
 mod config_fuzz;
+#[cfg(any(feature = "test-checkers", feature = "test-registry"))]
+mod cosign;
 #[cfg(all(
     feature = "test-go",
     feature = "test-sshd",

@@ -55,8 +55,14 @@ fn go_binaries() -> &'static PathBuf {
 }
 
 /// A dist/ as `tug build` + `tug sign` would leave it: two real binaries, an archive, notes, a
-/// signature, and the checksums file.
+/// signature, and the checksums file; and the release key (`cosign.key`, `cosign.pub`, with the
+/// empty password in `key-password`, which [`oci_config`] names), since `tug publish` signs the
+/// images of a signed release with it.
 fn make_dist(project: &Path, big: usize) -> Manifest {
+    ok(tug(project)
+        .args(["keys", "generate"])
+        .env("COSIGN_PASSWORD", ""));
+    std::fs::write(project.join("key-password"), "").unwrap();
     let dist = project.join("dist");
     let bins = go_binaries();
     let mut artifacts = Vec::new();
@@ -120,7 +126,7 @@ const FAST_RETRY: &str = "retry: { attempts: 4, initial_delay: 20ms, max_delay: 
 
 fn oci_config(addr: &str, repo: &str, images: bool, extra: &str) -> String {
     let mut yaml = format!(
-        "version: 1\npublish:\n  - type: oci\n    name: registry\n    repository: {addr}/acme/{repo}\n    chunk_size: 1048576\n    {FAST_RETRY}\n"
+        "version: 1\nsign:\n  password: key-password\npublish:\n  - type: oci\n    name: registry\n    repository: {addr}/acme/{repo}\n    chunk_size: 1048576\n    {FAST_RETRY}\n"
     );
     if images {
         yaml.push_str(&format!(
@@ -208,6 +214,17 @@ fn copy_amd64_image(reference: &str) -> CopiedImage {
         config,
         rootfs,
     }
+}
+
+/// oras (pinned, built by scripts/install-test-deps.sh under .tools/).
+fn oras_bin() -> PathBuf {
+    let bin = repo_root().join(".tools/oras-v1.3.6/bin/oras");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/install-test-deps.sh",
+        bin.display()
+    );
+    bin
 }
 
 fn sha256(bytes: &[u8]) -> String {
@@ -309,14 +326,31 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
         .output()
         .unwrap();
     let release_digest = sha256(&raw.stdout);
-    let sig = inspect_raw(&format!(
-        "{}/acme/hello:sha256-{release_digest}.sig",
-        reg.addr
-    ));
-    assert_eq!(sig["subject"]["digest"], format!("sha256:{release_digest}"));
+    // The release artifact is signed as cosign 3 does by default: a Sigstore bundle referrer,
+    // listed (this registry has no Referrers API) in the `sha256-<hex>` fallback index.
+    let fallback = inspect_raw(&format!("{}/acme/hello:sha256-{release_digest}", reg.addr));
     assert_eq!(
-        sig["layers"][0]["annotations"]["dev.tug.signs"],
-        "hello_1.0.0_linux_amd64.tar.gz"
+        fallback["mediaType"],
+        "application/vnd.oci.image.index.v1+json"
+    );
+    let entries = fallback["manifests"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{fallback}");
+    assert_eq!(
+        entries[0]["artifactType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
+    );
+    let referrer = inspect_raw(&format!(
+        "{}/acme/hello@{}",
+        reg.addr,
+        entries[0]["digest"].as_str().unwrap()
+    ));
+    assert_eq!(
+        referrer["subject"]["digest"],
+        format!("sha256:{release_digest}")
+    );
+    assert_eq!(
+        referrer["layers"][0]["mediaType"],
+        "application/vnd.dev.sigstore.bundle.v0.3+json"
     );
 
     // The multi-platform index.
@@ -338,6 +372,65 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
         })
         .collect();
     assert_eq!(platforms, ["linux/amd64", "linux/arm64"]);
+
+    // The real cosign accepts the signatures of the release artifact, the index and each
+    // platform image, with the release key; with another key it refuses them.
+    let index_digest = format!(
+        "sha256:{}",
+        sha256(
+            skopeo(&[
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                &format!("docker://{}/acme/hello-image:1.0.0", reg.addr),
+            ])
+            .as_bytes()
+        )
+    );
+    let mut signed = vec![
+        format!("{}/acme/hello@sha256:{release_digest}", reg.addr),
+        format!("{}/acme/hello-image@{index_digest}", reg.addr),
+    ];
+    for m in index["manifests"].as_array().unwrap() {
+        signed.push(format!(
+            "{}/acme/hello-image@{}",
+            reg.addr,
+            m["digest"].as_str().unwrap()
+        ));
+    }
+    for reference in &signed {
+        let out = run(crate::cosign::cosign(project)
+            .args(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"])
+            .args(["--allow-insecure-registry", reference]));
+        assert_eq!(out.code, 0, "cosign verify {reference}: {out:?}");
+        let verified: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
+        assert_eq!(
+            verified[0]["critical"]["image"]["docker-manifest-digest"],
+            reference.rsplit('@').next().unwrap()
+        );
+    }
+    // oras, an independent client, finds the signature through the referrers fallback.
+    let discovered = ok(hermetic(&mut Command::new(oras_bin()))
+        .args(["discover", "--plain-http", "--format", "json"])
+        .arg(&signed[0]));
+    let discovered: serde_json::Value = serde_json::from_str(&discovered).unwrap();
+    assert_eq!(
+        discovered["referrers"][0]["artifactType"], "application/vnd.dev.sigstore.bundle.v0.3+json",
+        "{discovered}"
+    );
+    assert_eq!(
+        discovered["referrers"][0]["digest"], entries[0]["digest"],
+        "{discovered}"
+    );
+    let stranger = tempdir();
+    ok(crate::cosign::cosign(stranger.path()).arg("generate-key-pair"));
+    let refused = run(crate::cosign::cosign(stranger.path())
+        .args(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"])
+        .args(["--allow-insecure-registry", &signed[1]]));
+    assert_ne!(
+        refused.code, 0,
+        "another key verified tug's signature: {refused:?}"
+    );
 
     // skopeo copies the linux/amd64 image; its layers have the digests the registry lists.
     let image = copy_amd64_image(&format!("docker://{}/acme/hello-image:1.0.0", reg.addr));
@@ -462,7 +555,7 @@ fn registry_killed_halfway_then_restarted_resumes_without_reuploading() {
         .unwrap()
         .len();
     assert!(
-        (2..7).contains(&confirmed),
+        (2..9).contains(&confirmed),
         "blobs uploaded before the kill are confirmed: {state}"
     );
 
@@ -470,7 +563,7 @@ fn registry_killed_halfway_then_restarted_resumes_without_reuploading() {
     proxy.clear_log();
     let second = run(tug(project).arg("publish"));
     assert_eq!(second.code, 0, "{}", second.stderr);
-    let total_blobs = 7; // config + 6 files
+    let total_blobs = 9; // config + 6 files + the signature's payload and config
     let uploads = proxy
         .count(|l| l.starts_with("PUT ") && l.contains("/blobs/uploads/") && l.ends_with(" 201"));
     assert!(
@@ -1147,4 +1240,561 @@ fn registry_with_basic_auth_takes_docker_config_or_env_credentials() {
         .output()
         .unwrap();
     assert!(!anon.status.success());
+
+    // A Docker credential helper (the real protocol: `get`, the server on stdin, JSON out), named
+    // by `credsStore`, or by `credHelpers` for this registry, which wins over `credsStore`.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let log = tmp.path().join("helper.log");
+    let helper = |name: &str, body: &str| {
+        let path = bin.join(format!("docker-credential-{name}"));
+        std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).unwrap();
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    };
+    helper(
+        "tugtest",
+        &format!(
+            "read server\necho \"$1 $server\" >> {}\nif [ \"$server\" = \"{}\" ]; then printf '{{\"ServerURL\":\"%s\",\"Username\":\"alice\",\"Secret\":\"s3cret pass\"}}' \"$server\"; else echo 'credentials not found in native keychain'; exit 1; fi",
+            log.display(),
+            reg.addr
+        ),
+    );
+    helper("broken", "echo 'helper exploded' >&2; exit 3");
+    let path = test_env()
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let mut paths = vec![bin.clone()];
+    paths.extend(std::env::split_paths(&path));
+    let path = std::env::join_paths(paths).unwrap();
+    let with_config = |json: String| {
+        std::fs::write(docker.join("config.json"), json).unwrap();
+        run(tug(project)
+            .arg("publish")
+            .env("DOCKER_CONFIG", &docker)
+            .env("PATH", &path))
+    };
+    let out = with_config(r#"{"credsStore": "tugtest"}"#.into());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(&log).unwrap(),
+        format!("get {}\n", reg.addr)
+    );
+    let out = with_config(format!(
+        r#"{{"credsStore": "broken", "credHelpers": {{"{}": "tugtest"}}}}"#,
+        reg.addr
+    ));
+    assert_eq!(out.code, 0, "{out:?}");
+    // A failing helper is an error naming it, not anonymous access.
+    let out = with_config(r#"{"credsStore": "broken"}"#.into());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("docker-credential-broken") && out.stderr.contains("helper exploded"),
+        "{}",
+        out.stderr
+    );
+    // A malformed config.json is an error naming the file.
+    let out = with_config(r#"{"credsStore": "tugtest""#.into());
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("config.json") && out.stderr.contains("not valid JSON"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// The blobs the registry stores (distribution's filesystem layout), by hex digest.
+fn stored_blobs(reg: &Registry) -> std::collections::BTreeSet<String> {
+    let root = reg.storage.join("docker/registry/v2/blobs/sha256");
+    let mut found = std::collections::BTreeSet::new();
+    for prefix in std::fs::read_dir(&root).into_iter().flatten().flatten() {
+        for blob in std::fs::read_dir(prefix.path())
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            found.insert(blob.file_name().to_string_lossy().into_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn a_manifest_deleted_after_publish_is_restored_by_the_next_run() {
+    let reg = Registry::start();
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&reg.addr, "hello", false, ""),
+    )
+    .unwrap();
+    ok(tug(project).arg("publish"));
+    let digest = manifest_digest(&reg.addr, "hello");
+    let delete = run(Command::new("curl")
+        .args([
+            "-sf",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "DELETE",
+        ])
+        .arg(format!(
+            "http://{}/v2/acme/hello/manifests/sha256:{digest}",
+            reg.addr
+        )));
+    assert_eq!(delete.stdout, "202", "{delete:?}");
+    let gone = run(Command::new("curl")
+        .arg("-sf")
+        .arg(format!("http://{}/v2/acme/hello/manifests/1.0.0", reg.addr)));
+    assert_ne!(
+        gone.code, 0,
+        "the registry still serves the deleted manifest"
+    );
+
+    // The state file says everything is published; the registry says otherwise and wins.
+    let again = run(tug(project).arg("publish"));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(
+        again
+            .stderr
+            .contains("Uploaded registry: release artifact (1.0.0)"),
+        "{}",
+        again.stderr
+    );
+    assert_eq!(manifest_digest(&reg.addr, "hello"), digest);
+}
+
+#[test]
+fn a_tag_holding_another_release_is_refused_before_any_blob_is_uploaded() {
+    let reg = Registry::start();
+    let proxy = FlakyProxy::start(&reg.addr);
+    let first = tempdir();
+    make_dist(first.path(), 1000);
+    std::fs::write(
+        first.path().join("tug.yaml"),
+        oci_config(&proxy.addr, "hello", false, ""),
+    )
+    .unwrap();
+    ok(tug(first.path()).arg("publish"));
+    let published = manifest_digest(&reg.addr, "hello");
+
+    // Same version, other bytes (another archive size): the 1.0.0 tag is taken.
+    let second = tempdir();
+    let m = make_dist(second.path(), 3000);
+    std::fs::write(
+        second.path().join("tug.yaml"),
+        oci_config(&proxy.addr, "hello", false, ""),
+    )
+    .unwrap();
+    let before = stored_blobs(&reg);
+    proxy.clear_log();
+    let refused = run(tug(second.path()).arg("publish"));
+    assert_eq!(refused.code, 1, "{}", refused.stderr);
+    assert!(
+        refused
+            .stderr
+            .contains("already exists with different content"),
+        "{}",
+        refused.stderr
+    );
+    assert!(refused.stderr.contains("--replace"), "{}", refused.stderr);
+    assert_eq!(
+        proxy.count(|l| l.contains("/blobs/uploads/")),
+        0,
+        "no upload was started"
+    );
+    assert_eq!(stored_blobs(&reg), before, "no blob reached the registry");
+    let archive = m
+        .artifacts
+        .iter()
+        .find(|a| a.kind == ArtifactKind::Archive)
+        .unwrap();
+    assert!(!before.contains(&archive.sha256));
+    assert_eq!(manifest_digest(&reg.addr, "hello"), published);
+
+    // --replace moves the tag.
+    ok(tug(second.path()).args(["publish", "--replace"]));
+    assert_ne!(manifest_digest(&reg.addr, "hello"), published);
+    assert!(stored_blobs(&reg).contains(&archive.sha256));
+}
+
+/// The digest of what `reference` (a tag) points to, as the registry serves it.
+fn digest_of(reference: &str) -> String {
+    format!(
+        "sha256:{}",
+        sha256(
+            skopeo(&[
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                &format!("docker://{reference}")
+            ])
+            .as_bytes()
+        )
+    )
+}
+
+#[test]
+fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
+    let reg = Registry::shared();
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    let layout = |signatures: &str| {
+        oci_config(&reg.addr, "both", true, "").replace(
+            "    chunk_size: 1048576\n",
+            &format!("    chunk_size: 1048576\n    signatures: {signatures}\n"),
+        )
+    };
+    let (config, unsigned) = (layout("classic"), layout("none"));
+    assert_ne!(config, unsigned);
+    std::fs::write(project.join("tug.yaml"), &unsigned).unwrap();
+    ok(tug(project).arg("publish"));
+    let index = format!(
+        "{}/acme/both-image@{}",
+        reg.addr,
+        digest_of(&format!("{}/acme/both-image:1.0.0", reg.addr))
+    );
+    let verify = |key: &str| run(tug(project).args(["verify", "--key", key, "--image", &index]));
+
+    // `signatures: none`: nothing in the registry to verify.
+    let none = verify("cosign.pub");
+    assert_eq!(none.code, 1, "{none:?}");
+    assert!(
+        none.stderr.contains("has no cosign signatures"),
+        "{}",
+        none.stderr
+    );
+
+    // cosign signs the index with its own key (the classic layout); tug verifies it.
+    let other = tmp.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    ok(crate::cosign::cosign(&other).arg("generate-key-pair"));
+    ok(crate::cosign::cosign(&other)
+        .args([
+            "sign",
+            "--yes",
+            "--key",
+            "cosign.key",
+            "--allow-insecure-registry",
+        ])
+        .args(["--tlog-upload=false", "--use-signing-config=false"])
+        .args(["--new-bundle-format=false", &index]));
+    let by_cosign = verify("other/cosign.pub");
+    assert_eq!(by_cosign.code, 0, "{by_cosign:?}");
+    assert!(
+        by_cosign.stderr.contains("1 of 1 signature(s) valid"),
+        "{}",
+        by_cosign.stderr
+    );
+    // The release key did not sign it.
+    let wrong = verify("cosign.pub");
+    assert_eq!(wrong.code, 1, "{wrong:?}");
+    assert!(
+        wrong.stderr.contains("none of the 1 signature(s)"),
+        "{}",
+        wrong.stderr
+    );
+
+    // Now tug signs: its signature is added beside cosign's, which stays valid.
+    std::fs::write(project.join("tug.yaml"), &config).unwrap();
+    ok(tug(project).arg("publish"));
+    let index_hex = index.rsplit(':').next().unwrap();
+    let sig = inspect_raw(&format!(
+        "{}/acme/both-image:sha256-{index_hex}.sig",
+        reg.addr
+    ));
+    let layers = sig["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2, "cosign's and tug's: {sig}");
+    for layer in layers {
+        assert_eq!(
+            layer["mediaType"],
+            "application/vnd.dev.cosign.simplesigning.v1+json"
+        );
+        assert!(layer["annotations"]["dev.cosignproject.cosign/signature"].is_string());
+    }
+    let payload = Command::new("curl")
+        .arg("-sf")
+        .arg(format!(
+            "http://{}/v2/acme/both-image/blobs/{}",
+            reg.addr,
+            layers[1]["digest"].as_str().unwrap()
+        ))
+        .output()
+        .unwrap();
+    let payload: serde_json::Value = serde_json::from_slice(&payload.stdout).unwrap();
+    assert_eq!(
+        payload["critical"]["identity"]["docker-reference"],
+        format!("{}/acme/both-image", reg.addr)
+    );
+    assert_eq!(
+        payload["critical"]["image"]["docker-manifest-digest"],
+        index.rsplit('@').next().unwrap()
+    );
+    for key in ["cosign.pub", "other/cosign.pub"] {
+        let out = verify(key);
+        assert_eq!(out.code, 0, "{key}: {out:?}");
+        assert!(
+            out.stderr.contains("1 of 2 signature(s) valid"),
+            "{key}: {}",
+            out.stderr
+        );
+        let cosign = run(crate::cosign::cosign(project)
+            .args(["verify", "--key", key, "--insecure-ignore-tlog"])
+            .args(["--allow-insecure-registry", &index]));
+        assert_eq!(cosign.code, 0, "cosign verify --key {key}: {cosign:?}");
+    }
+    // A re-run finds its signature there and pushes nothing.
+    let again = run(tug(project).arg("publish"));
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(!again.stderr.contains("Uploaded"), "{}", again.stderr);
+    assert!(verify("other/cosign.pub").stderr.contains("1 of 2"));
+
+    // cosign 3's default layout (a bundle referrer) from `cosign sign`, and tug's own bundle
+    // (`signatures: bundle`): tug reads both layouts, and cosign verifies tug's bundle.
+    let third = tmp.path().join("third");
+    std::fs::create_dir_all(&third).unwrap();
+    ok(crate::cosign::cosign(&third).arg("generate-key-pair"));
+    ok(crate::cosign::cosign(&third)
+        .args([
+            "sign",
+            "--yes",
+            "--key",
+            "cosign.key",
+            "--allow-insecure-registry",
+        ])
+        .args(["--tlog-upload=false", "--use-signing-config=false", &index]));
+    let bundle_by_cosign = verify("third/cosign.pub");
+    assert_eq!(bundle_by_cosign.code, 0, "{bundle_by_cosign:?}");
+    assert!(
+        bundle_by_cosign
+            .stderr
+            .contains("1 of 3 signature(s) valid"),
+        "{}",
+        bundle_by_cosign.stderr
+    );
+    std::fs::write(project.join("tug.yaml"), layout("bundle")).unwrap();
+    ok(tug(project).arg("publish"));
+    let fallback = inspect_raw(&format!("{}/acme/both-image:sha256-{index_hex}", reg.addr));
+    assert_eq!(
+        fallback["manifests"].as_array().unwrap().len(),
+        2,
+        "cosign's referrer is kept beside tug's: {fallback}"
+    );
+    // The release key made the classic and the bundle signature; cosign's key one bundle.
+    for (key, valid) in [("cosign.pub", "2 of 4"), ("third/cosign.pub", "1 of 4")] {
+        let out = verify(key);
+        assert_eq!(out.code, 0, "{key}: {out:?}");
+        assert!(out.stderr.contains(valid), "{key}: {}", out.stderr);
+    }
+    // cosign finds tug's bundle without the classic signature: only the bundle layout
+    // is signed by the release key in a fresh repository.
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&reg.addr, "bundled", true, ""),
+    )
+    .unwrap();
+    ok(tug(project).arg("publish"));
+    let bundled = format!(
+        "{}/acme/bundled-image@{}",
+        reg.addr,
+        digest_of(&format!("{}/acme/bundled-image:1.0.0", reg.addr))
+    );
+    let cosign = run(crate::cosign::cosign(project)
+        .args(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"])
+        .args(["--allow-insecure-registry", &bundled]));
+    assert_eq!(cosign.code, 0, "cosign verify of tug's bundle: {cosign:?}");
+    let tampered = run(crate::cosign::cosign(project)
+        .args([
+            "verify",
+            "--key",
+            "third/cosign.pub",
+            "--insecure-ignore-tlog",
+        ])
+        .args(["--allow-insecure-registry", &bundled]));
+    assert_ne!(
+        tampered.code, 0,
+        "another key verified tug's bundle: {tampered:?}"
+    );
+
+    // A tag instead of a digest is a usage error.
+    let tag = run(tug(project).args([
+        "verify",
+        "--image",
+        &format!("{}/acme/both-image:1.0.0", reg.addr),
+    ]));
+    assert_eq!(tag.code, 2, "{tag:?}");
+    assert!(
+        tag.stderr.contains("hint: name the image by digest"),
+        "{}",
+        tag.stderr
+    );
+}
+
+#[test]
+fn a_chunked_upload_resumes_from_the_confirmed_offset_and_abandoned_sessions_are_cancelled() {
+    let reg = Registry::start();
+    let proxy = FlakyProxy::start(&reg.addr);
+    let tmp = tempdir();
+    let project = tmp.path();
+    // 64 KiB chunks: every file of the release above that goes up in PATCHes.
+    let m = make_dist(project, 1 << 20);
+    let chunk = 64 << 10;
+    let chunks: u64 = m
+        .artifacts
+        .iter()
+        .filter(|a| a.size > chunk)
+        .map(|a| a.size.div_ceil(chunk))
+        .sum();
+    let config = oci_config(&proxy.addr, "resume", false, "    concurrency: 1\n")
+        .replace("chunk_size: 1048576", &format!("chunk_size: {chunk}"));
+    std::fs::write(project.join("tug.yaml"), &config).unwrap();
+    // After the first blob (the small config), the final PUT of the next one, the first binary
+    // (chunked), fails twice: all its chunks are already on the registry.
+    let faults = proxy.faults.clone();
+    proxy.faults.hook_after.store(1, Ordering::SeqCst);
+    *proxy.faults.after_uploads.lock().unwrap() = Some(Box::new(move || {
+        faults.fail_blob_puts.store(2, Ordering::SeqCst)
+    }));
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.matches("retrying in").count(),
+        2,
+        "{}",
+        out.stderr
+    );
+    // Each chunk went up once (no restart from byte 0: bytes sent <= size + one chunk), and each
+    // retry asked the registry for the confirmed offset first.
+    let patches = proxy.count(|l| l.starts_with("PATCH ") && l.ends_with(" 202")) as u64;
+    assert!(
+        patches <= chunks + 1,
+        "{patches} PATCHes for {chunks} chunks: the upload restarted"
+    );
+    assert!(
+        proxy.count(|l| l.starts_with("GET ")
+            && l.contains("/blobs/uploads/")
+            && l.ends_with(" 204"))
+            >= 1,
+        "the offset was asked for"
+    );
+    assert_eq!(
+        manifest_digest(&proxy.addr, "resume").len(),
+        64,
+        "the release is complete"
+    );
+
+    // A blob that never goes through: its session is cancelled, nothing is left on the registry.
+    let tmp2 = tempdir();
+    make_dist(tmp2.path(), 1 << 20);
+    std::fs::write(
+        tmp2.path().join("tug.yaml"),
+        config.replace("acme/resume", "acme/abandoned"),
+    )
+    .unwrap();
+    proxy.clear_log();
+    proxy
+        .faults
+        .fail_blob_puts
+        .store(usize::MAX, Ordering::SeqCst);
+    let out = run(tug(tmp2.path()).arg("publish"));
+    proxy.faults.fail_blob_puts.store(0, Ordering::SeqCst);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        proxy.count(|l| l.starts_with("DELETE ")
+            && l.contains("/blobs/uploads/")
+            && l.ends_with(" 204"))
+            >= 1,
+        "no session cancelled: {:?}",
+        proxy.log.lock().unwrap()
+    );
+    // The registry no longer knows any of the sessions (GET on a cancelled upload URL is 404),
+    // and holds none of their bytes.
+    let sessions: Vec<String> = proxy
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter_map(|l| l.strip_prefix("DELETE "))
+        .map(|l| l.rsplit_once(' ').unwrap().0.to_string())
+        .collect();
+    assert!(!sessions.is_empty());
+    for path in &sessions {
+        let status = run(Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+            .arg(format!("http://{}{path}", reg.addr)));
+        assert_eq!(status.stdout, "404", "{path} is still open");
+    }
+    let uploads = reg
+        .storage
+        .join("docker/registry/v2/repositories/acme/abandoned/_uploads");
+    let data: Vec<PathBuf> = walk_files(&uploads)
+        .into_iter()
+        .filter(|p| p.file_name().is_some_and(|n| n == "data"))
+        .collect();
+    assert!(data.is_empty(), "partial uploads left behind: {data:?}");
+}
+
+fn walk_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            out.extend(walk_files(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[test]
+fn a_signed_release_is_not_published_unsigned_when_the_key_is_missing() {
+    let reg = Registry::shared();
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1000);
+    std::fs::remove_file(project.join("cosign.key")).unwrap();
+    let config = oci_config(&reg.addr, "keyless", false, "");
+    std::fs::write(project.join("tug.yaml"), &config).unwrap();
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: publisher registry signs the images it pushes with the release key"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("signatures: none"), "{}", out.stderr);
+    assert!(
+        !reg.storage
+            .join("docker/registry/v2/repositories/acme/keyless")
+            .exists(),
+        "nothing was pushed"
+    );
+    // Saying so publishes it without registry signatures.
+    std::fs::write(
+        project.join("tug.yaml"),
+        config.replace(
+            "    chunk_size: 1048576\n",
+            "    chunk_size: 1048576\n    signatures: none\n",
+        ),
+    )
+    .unwrap();
+    ok(tug(project).arg("publish"));
+    let digest = manifest_digest(&reg.addr, "keyless");
+    let unsigned = run(Command::new("curl").arg("-sf").arg(format!(
+        "http://{}/v2/acme/keyless/manifests/sha256-{digest}",
+        reg.addr
+    )));
+    assert_ne!(
+        unsigned.code, 0,
+        "no referrers index for an unsigned publish"
+    );
 }

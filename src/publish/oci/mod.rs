@@ -4,11 +4,11 @@
 //! The release artifact is one image manifest with `artifactType`
 //! [`RELEASE_ARTIFACT_TYPE`]; its config is the exact `dist/manifest.json` bytes
 //! ([`MANIFEST_CONFIG_TYPE`]) and every file of the release is one layer titled with its name
-//! (`org.opencontainers.image.title`). When the release has signatures or bundles, they are also
-//! attached to the artifact where clients look for them: a manifest with a `subject` pointing at
-//! the artifact (OCI 1.1 referrers) tagged with cosign's `sha256-<digest>.sig` convention (so
-//! registries without the referrers API, like distribution 2.8, still list it). Those signatures
-//! are the blob signatures `tug sign` made over each file, verifiable with `cosign verify-blob`.
+//! (`org.opencontainers.image.title`); the blob signatures `tug sign` made are layers too,
+//! verifiable with `cosign verify-blob`. With a signing key (the release is signed and
+//! `signatures` is not `none`), every manifest tug pushes (each platform image, the index and the
+//! release artifact) is also signed, as a cosign 3 bundle referrer ([`referrers`], the default)
+//! or in cosign's classic `.sig` layout ([`cosign`]), so `cosign verify --key` accepts them.
 //!
 //! Blobs already in the registry are not uploaded again (HEAD first); blobs larger than the chunk
 //! size go up in PATCH chunks; after each upload the registry's size for the digest is checked,
@@ -25,21 +25,23 @@ use super::template::Vars;
 use super::{
     sha256_hex, Event, ItemOutcome, PublishError, PublisherSummary, Release, Shared, Tally,
 };
-use crate::config::publish::OciPublisher;
+use crate::config::publish::{OciPublisher, OciSignatures};
 use crate::manifest::ArtifactKind;
+use crate::sign::PrivateKey;
 
 pub mod base;
+pub mod cosign;
 pub mod image;
+pub mod referrers;
 pub mod registry;
+pub mod verify;
 
 use image::{descriptor, MANIFEST_MEDIA_TYPE};
 use registry::{BlobSource, Repo, RepoRef};
 
 pub const RELEASE_ARTIFACT_TYPE: &str = "application/vnd.tug.release.v1+json";
 pub const MANIFEST_CONFIG_TYPE: &str = "application/vnd.tug.manifest.v1+json";
-pub const SIGNATURES_ARTIFACT_TYPE: &str = "application/vnd.tug.signatures.v1+json";
 pub const FILE_MEDIA_TYPE: &str = "application/octet-stream";
-pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
 
 /// A blob to push into one of the plan's repositories.
 #[derive(Debug, Clone)]
@@ -59,6 +61,20 @@ pub struct PlanManifest {
     pub media_type: &'static str,
     pub bytes: Arc<Vec<u8>>,
     pub tags: Vec<String>,
+    pub role: ManifestRole,
+}
+
+/// What a manifest of the plan is, which decides how an existing tag is treated.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ManifestRole {
+    /// An image, index or the release artifact: a tag with other content is a conflict.
+    Content,
+    /// A cosign signature manifest holding this one layer: a tag with other signatures gets the
+    /// layer added (as `cosign sign` does), not replaced.
+    CosignSignature { layer: Value },
+    /// A Sigstore-bundle referrer of the manifest `subject` (pushed by digest): listed in the
+    /// `sha256-<hex>` fallback index when the registry has no Referrers API.
+    Referrer { subject: String },
 }
 
 impl PlanManifest {
@@ -138,6 +154,7 @@ pub fn plan(
     vars: &Vars,
     publisher: &str,
     base: Option<&base::ResolvedBase>,
+    key: Option<&PrivateKey>,
 ) -> Result<Plan, PublishError> {
     let m = &release.manifest;
     let repo_text = vars.render(publisher, "repository", &config.repository)?;
@@ -252,6 +269,7 @@ pub fn plan(
                 media_type: MANIFEST_MEDIA_TYPE,
                 bytes: Arc::new(img.manifest.clone()),
                 tags: vec![digest],
+                role: ManifestRole::Content,
             });
         }
         let index = image::build_index(&built, &annotations);
@@ -265,6 +283,7 @@ pub fn plan(
             media_type: image::INDEX_MEDIA_TYPE,
             bytes: Arc::new(index),
             tags,
+            role: ManifestRole::Content,
         });
     }
 
@@ -277,7 +296,6 @@ pub fn plan(
         source: BlobSource::Memory(Arc::new(release.manifest_bytes.clone())),
     });
     let mut layers = Vec::new();
-    let mut signatures = Vec::new();
     for a in &m.artifacts {
         blobs.push(PlanBlob {
             repo: 0,
@@ -292,9 +310,6 @@ pub fn plan(
             ann["dev.tug.signs"] = json!(signs);
         }
         d["annotations"] = ann;
-        if matches!(a.kind, ArtifactKind::Signature | ArtifactKind::Bundle) {
-            signatures.push(d.clone());
-        }
         layers.push(d);
     }
     let release_manifest = serde_json::to_vec(&json!({
@@ -306,7 +321,6 @@ pub fn plan(
         "annotations": annotations,
     }))
     .expect("manifest serializes");
-    let release_sha = sha256_hex(&release_manifest);
     let mut tags = Vec::new();
     for t in &config.tags {
         tags.push(vars.render(publisher, "tags", t)?);
@@ -315,35 +329,81 @@ pub fn plan(
         repo: 0,
         item: "release artifact".into(),
         media_type: MANIFEST_MEDIA_TYPE,
-        bytes: Arc::new(release_manifest.clone()),
+        bytes: Arc::new(release_manifest),
         tags,
+        role: ManifestRole::Content,
     });
 
-    if !signatures.is_empty() {
-        blobs.push(PlanBlob {
-            repo: 0,
-            item: "empty config".into(),
-            sha256: sha256_hex(b"{}"),
-            size: 2,
-            source: BlobSource::Memory(Arc::new(b"{}".to_vec())),
-        });
-        let sig_manifest = serde_json::to_vec(&json!({
-            "schemaVersion": 2,
-            "mediaType": MANIFEST_MEDIA_TYPE,
-            "artifactType": SIGNATURES_ARTIFACT_TYPE,
-            "config": descriptor(EMPTY_MEDIA_TYPE, &sha256_hex(b"{}"), 2),
-            "layers": signatures,
-            "subject": descriptor(MANIFEST_MEDIA_TYPE, &release_sha, release_manifest.len() as u64),
-            "annotations": { "org.opencontainers.image.created": m.commit_time },
-        }))
-        .expect("manifest serializes");
-        manifests.push(PlanManifest {
-            repo: 0,
-            item: "signatures".into(),
-            media_type: MANIFEST_MEDIA_TYPE,
-            bytes: Arc::new(sig_manifest),
-            tags: vec![format!("sha256-{release_sha}.sig")],
-        });
+    // cosign 3's bundle referrers of every manifest above, in the same repository.
+    if let Some(key) = key.filter(|_| config.signatures == OciSignatures::Bundle) {
+        let signed: Vec<(usize, String, String, &'static str, u64)> = manifests
+            .iter()
+            .map(|d| {
+                (
+                    d.repo,
+                    d.item.clone(),
+                    d.sha256(),
+                    d.media_type,
+                    d.bytes.len() as u64,
+                )
+            })
+            .collect();
+        for (repo, item, sha, media_type, size) in signed {
+            let digest = format!("sha256:{sha}");
+            let bundle = crate::sign::dsse::sign(key, &digest);
+            let subject = descriptor(media_type, &sha, size);
+            let referrer = referrers::manifest(&bundle, &subject, &m.commit_time);
+            for (what, blob) in [
+                ("config", referrers::EMPTY_CONFIG.to_vec()),
+                ("bundle", bundle),
+            ] {
+                blobs.push(PlanBlob {
+                    repo,
+                    item: format!("signature of {item} {what}"),
+                    sha256: sha256_hex(&blob),
+                    size: blob.len() as u64,
+                    source: BlobSource::Memory(Arc::new(blob)),
+                });
+            }
+            manifests.push(PlanManifest {
+                repo,
+                item: format!("signature of {item}"),
+                media_type: MANIFEST_MEDIA_TYPE,
+                tags: vec![format!("sha256:{}", sha256_hex(&referrer))],
+                bytes: Arc::new(referrer),
+                role: ManifestRole::Referrer { subject: digest },
+            });
+        }
+    }
+
+    // cosign's classic signatures of every manifest above, in the same repository.
+    if let Some(key) = key.filter(|_| config.signatures == OciSignatures::Classic) {
+        let signed: Vec<(usize, String, String)> = manifests
+            .iter()
+            .map(|d| (d.repo, d.item.clone(), d.sha256()))
+            .collect();
+        for (repo, item, sha) in signed {
+            let digest = format!("sha256:{sha}");
+            let sig = cosign::sign(key, &repos[repo].to_string(), &digest);
+            let (config_blob, bytes) = cosign::manifest(std::slice::from_ref(&sig.layer));
+            for (what, blob) in [("payload", sig.payload), ("config", config_blob)] {
+                blobs.push(PlanBlob {
+                    repo,
+                    item: format!("signature of {item} {what}"),
+                    sha256: sha256_hex(&blob),
+                    size: blob.len() as u64,
+                    source: BlobSource::Memory(Arc::new(blob)),
+                });
+            }
+            manifests.push(PlanManifest {
+                repo,
+                item: format!("signature of {item}"),
+                media_type: MANIFEST_MEDIA_TYPE,
+                bytes: Arc::new(bytes),
+                tags: vec![cosign::signature_tag(&digest)],
+                role: ManifestRole::CosignSignature { layer: sig.layer },
+            });
+        }
     }
     Ok(Plan {
         repos,
@@ -360,11 +420,44 @@ pub async fn publish(
     shared: Arc<Shared>,
 ) -> Result<PublisherSummary, PublishError> {
     let base = resolve_base(release, config, vars, &shared).await?;
-    let plan = plan(release, config, vars, &shared.publisher, base.as_ref())?;
+    let key = shared.options.signing_key.clone();
+    let plan = plan(
+        release,
+        config,
+        vars,
+        &shared.publisher,
+        base.as_ref(),
+        key.as_deref(),
+    )?;
     let tally = Arc::new(Tally::default());
     let mut repos = Vec::new();
     for r in &plan.repos {
         repos.push(Repo::new(r.clone(), config.insecure, &shared)?);
+    }
+
+    // Tags that hold another release are refused before any blob is uploaded.
+    if !shared.options.replace {
+        for doc in plan
+            .manifests
+            .iter()
+            .filter(|d| d.role == ManifestRole::Content)
+        {
+            let repo = &repos[doc.repo];
+            let want = format!("sha256:{}", doc.sha256());
+            for tag in doc.tags.iter().filter(|t| !t.starts_with("sha256:")) {
+                let what = format!("{}: checking {}:{tag}", shared.publisher, repo.reference);
+                let found = retry::retry(&shared, &what, || async {
+                    repo.manifest_head(tag, doc.media_type).await
+                })
+                .await?;
+                if let Some((digest, _)) = found.filter(|(d, _)| *d != want) {
+                    return Err(PublishError::Conflict {
+                        what: format!("{}:{tag}", repo.reference),
+                        detail: format!("it points to {digest}, this release is {want}"),
+                    });
+                }
+            }
+        }
     }
 
     // Blobs, deduplicated per repository, with bounded concurrency.
@@ -375,12 +468,9 @@ pub async fn publish(
         .iter()
         .filter(|b| seen.insert((b.repo, b.sha256.clone())))
     {
+        // The state file is a record, not proof: every item is confirmed with a HEAD (push_blob
+        // checks the registry's digest and size first) and uploaded again when it is gone.
         let key = format!("blob {} sha256:{}", plan.repos[blob.repo], blob.sha256);
-        if shared.is_confirmed(&key, &blob.sha256) {
-            shared.done(&blob.item, ItemOutcome::AlreadyPublished, blob.size);
-            tally.add(ItemOutcome::AlreadyPublished, 0);
-            continue;
-        }
         if shared.options.dry_run {
             shared.done(&blob.item, ItemOutcome::WouldUpload, blob.size);
             tally.add(ItemOutcome::WouldUpload, blob.size);
@@ -416,12 +506,18 @@ pub async fn publish(
         for tag in &doc.tags {
             let key = format!("manifest {}:{tag}", repo.reference);
             let item = format!("{} ({tag})", doc.item);
-            let outcome = if shared.is_confirmed(&key, &sha) {
-                ItemOutcome::AlreadyPublished
-            } else if shared.options.dry_run {
+            let outcome = if shared.options.dry_run {
                 ItemOutcome::WouldUpload
             } else {
-                let outcome = push_manifest(&shared, repo, doc, tag, &sha).await?;
+                let outcome = match &doc.role {
+                    ManifestRole::Content => push_manifest(&shared, repo, doc, tag, &sha).await?,
+                    ManifestRole::CosignSignature { layer } => {
+                        push_signature(&shared, repo, doc, tag, layer, config.chunk_size).await?
+                    }
+                    ManifestRole::Referrer { subject } => {
+                        push_referrer(&shared, repo, doc, &sha, subject).await?
+                    }
+                };
                 shared.confirm(
                     &key,
                     &sha,
@@ -448,7 +544,9 @@ async fn push_blob(
 ) -> Result<ItemOutcome, PublishError> {
     let digest = format!("sha256:{}", blob.sha256);
     let what = format!("{}: blob {} ({})", shared.publisher, blob.item, digest);
-    retry::retry(shared, &what, || async {
+    // The upload session, kept across tries so a chunked upload resumes where it stopped.
+    let session = std::sync::Mutex::new(None::<String>);
+    let result = retry::retry(shared, &what, || async {
         if repo.blob_size(&digest).await? == Some(blob.size) {
             return Ok(ItemOutcome::AlreadyPublished);
         }
@@ -473,8 +571,10 @@ async fn push_blob(
             item: blob.item.clone(),
             size: blob.size,
         });
-        repo.upload_blob(shared, &blob.item, &digest, source, blob.size, chunk)
-            .await?;
+        repo.upload_blob(
+            shared, &blob.item, &digest, source, blob.size, chunk, &session,
+        )
+        .await?;
         match repo.blob_size(&digest).await? {
             Some(size) if size == blob.size => Ok(ItemOutcome::Uploaded),
             found => Err(Failure::Fatal(PublishError::Verify {
@@ -486,7 +586,13 @@ async fn push_blob(
             })),
         }
     })
-    .await
+    .await;
+    // Given up: cancel the session rather than leave its partial bytes on the registry.
+    let abandoned = session.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let (Err(_), Some(location)) = (&result, abandoned) {
+        repo.cancel_upload(&location).await;
+    }
+    result
 }
 
 async fn push_manifest(
@@ -501,10 +607,13 @@ async fn push_manifest(
         "{}: {} {}:{tag}",
         shared.publisher, doc.item, repo.reference
     );
+    let size = doc.bytes.len() as u64;
     retry::retry(shared, &what, || async {
-        match repo.manifest_digest(tag, doc.media_type).await? {
-            Some(d) if d == want => return Ok(ItemOutcome::AlreadyPublished),
-            Some(d) if !shared.options.replace && !tag.starts_with("sha256:") => {
+        match repo.manifest_head(tag, doc.media_type).await? {
+            Some((d, s)) if d == want && s.is_none_or(|s| s == size) => {
+                return Ok(ItemOutcome::AlreadyPublished)
+            }
+            Some((d, _)) if d != want && !shared.options.replace && !tag.starts_with("sha256:") => {
                 return Err(Failure::Fatal(PublishError::Conflict {
                     what: format!("{}:{tag}", repo.reference),
                     detail: format!("it points to {d}, this release is {want}"),
@@ -525,6 +634,133 @@ async fn push_manifest(
             }));
         }
         Ok(ItemOutcome::Uploaded)
+    })
+    .await
+}
+
+/// Push a cosign signature manifest under its `sha256-<digest>.sig` tag. A tag that already
+/// holds signatures keeps them: tug's layer is added (nothing is pushed when it is there). A tag
+/// holding something that is not a signature manifest is a conflict unless `--replace`.
+async fn push_signature(
+    shared: &Shared,
+    repo: &Repo,
+    doc: &PlanManifest,
+    tag: &str,
+    layer: &Value,
+    chunk: u64,
+) -> Result<ItemOutcome, PublishError> {
+    let what = format!(
+        "{}: {} {}:{tag}",
+        shared.publisher, doc.item, repo.reference
+    );
+    retry::retry(shared, &what, || async {
+        let bytes = match repo.get_manifest(tag, MANIFEST_MEDIA_TYPE).await? {
+            None => doc.bytes.to_vec(),
+            Some((existing, _)) => match cosign::merge(&existing, layer) {
+                Ok(None) => return Ok(ItemOutcome::AlreadyPublished),
+                Ok(Some(layers)) => {
+                    let (config, bytes) = cosign::manifest(&layers);
+                    let digest = format!("sha256:{}", sha256_hex(&config));
+                    if repo.blob_size(&digest).await? != Some(config.len() as u64) {
+                        let size = config.len() as u64;
+                        let source = BlobSource::Memory(Arc::new(config));
+                        let session = std::sync::Mutex::new(None);
+                        repo.upload_blob(
+                            shared, &doc.item, &digest, &source, size, chunk, &session,
+                        )
+                        .await?;
+                    }
+                    bytes
+                }
+                Err(_) if shared.options.replace => doc.bytes.to_vec(),
+                Err(why) => {
+                    return Err(Failure::Fatal(PublishError::Conflict {
+                        what: format!("{}:{tag}", repo.reference),
+                        detail: why,
+                    }))
+                }
+            },
+        };
+        let want = format!("sha256:{}", sha256_hex(&bytes));
+        let reported = repo.put_manifest(tag, MANIFEST_MEDIA_TYPE, &bytes).await?;
+        let confirmed = repo.manifest_head(tag, MANIFEST_MEDIA_TYPE).await?;
+        if reported.as_deref().is_some_and(|r| r != want)
+            || confirmed.as_ref().map(|(d, _)| d.as_str()) != Some(want.as_str())
+        {
+            return Err(Failure::Fatal(PublishError::Verify {
+                what: what.clone(),
+                message: format!("the registry holds {confirmed:?}, expected {want}"),
+            }));
+        }
+        Ok(ItemOutcome::Uploaded)
+    })
+    .await
+}
+
+/// Push a bundle referrer by digest and make it findable: a registry with the Referrers API
+/// indexes it itself (`OCI-Subject` on the PUT, or listed by `GET .../referrers/<subject>`);
+/// otherwise it is added to the `sha256-<hex>` fallback index, keeping the entries there.
+async fn push_referrer(
+    shared: &Shared,
+    repo: &Repo,
+    doc: &PlanManifest,
+    sha: &str,
+    subject: &str,
+) -> Result<ItemOutcome, PublishError> {
+    let want = format!("sha256:{sha}");
+    let what = format!(
+        "{}: {} {}@{want}",
+        shared.publisher, doc.item, repo.reference
+    );
+    let size = doc.bytes.len() as u64;
+    retry::retry(shared, &what, || async {
+        let mut outcome = ItemOutcome::AlreadyPublished;
+        let mut indexed = false;
+        let present = repo
+            .manifest_head(&want, MANIFEST_MEDIA_TYPE)
+            .await?
+            .is_some_and(|(d, s)| d == want && s.is_none_or(|s| s == size));
+        if !present {
+            let (reported, subject_header) = repo
+                .put_manifest_full(&want, MANIFEST_MEDIA_TYPE, &doc.bytes)
+                .await?;
+            if reported.as_deref().is_some_and(|r| r != want) {
+                return Err(Failure::Fatal(PublishError::Verify {
+                    what: what.clone(),
+                    message: format!("the registry reports {reported:?}, expected {want}"),
+                }));
+            }
+            indexed = subject_header;
+            outcome = ItemOutcome::Uploaded;
+        }
+        if !indexed {
+            if let Some(index) = repo.referrers(subject).await? {
+                let listed: Value = serde_json::from_slice(&index).unwrap_or_default();
+                indexed = listed["manifests"]
+                    .as_array()
+                    .is_some_and(|m| m.iter().any(|e| e["digest"] == json!(want)));
+            }
+        }
+        if !indexed {
+            let tag = referrers::fallback_tag(subject);
+            let existing = repo.get_manifest(&tag, image::INDEX_MEDIA_TYPE).await?;
+            let entry = referrers::index_entry(&doc.bytes);
+            match referrers::add_to_index(existing.as_ref().map(|(b, _)| b.as_slice()), &entry) {
+                Ok(None) => {}
+                Ok(Some(index)) => {
+                    repo.put_manifest(&tag, image::INDEX_MEDIA_TYPE, &index)
+                        .await?;
+                    outcome = ItemOutcome::Uploaded;
+                }
+                Err(why) => {
+                    return Err(Failure::Fatal(PublishError::Conflict {
+                        what: format!("{}:{tag}", repo.reference),
+                        detail: why,
+                    }))
+                }
+            }
+        }
+        Ok(outcome)
     })
     .await
 }

@@ -81,8 +81,9 @@ pub struct Credentials {
 }
 
 /// Username and password for a registry, from `env` (the run's environment):
-/// `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else `auths.<host>.auth` of
-/// `$DOCKER_CONFIG/config.json` or `$HOME/.docker/config.json`. A missing Docker config means
+/// `TUG_REGISTRY_USERNAME`/`TUG_REGISTRY_PASSWORD`, else `$DOCKER_CONFIG/config.json` or
+/// `$HOME/.docker/config.json` as Docker reads it: the credential helper of `credHelpers.<host>`
+/// or `credsStore` when one is named, else `auths.<host>.auth`. A missing Docker config means
 /// "no credentials" (anonymous access); one that exists but cannot be read is an error.
 pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentials>, PublishError> {
     if let (Some(user), Some(password)) = (
@@ -115,11 +116,15 @@ pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentia
         }
         Err(e) => return Err(PublishError::io("reading the Docker config", &file, e)),
     };
+    let malformed = |message| PublishError::Other {
+        what: format!("reading the Docker config {}", file.display()),
+        message,
+    };
+    if let Some(helper) = docker_config_helper(&text, registry).map_err(malformed)? {
+        return credential_helper(&helper, registry, env);
+    }
     let found = docker_config_auth(&text, registry)
-        .map_err(|message| PublishError::Other {
-            what: format!("reading the Docker config {}", file.display()),
-            message,
-        })?
+        .map_err(malformed)?
         .map(|(user, password)| Credentials {
             user,
             password,
@@ -132,6 +137,114 @@ pub fn credentials(registry: &str, env: &EnvSnapshot) -> Result<Option<Credentia
         "registry credentials from the Docker config"
     );
     Ok(found)
+}
+
+/// The credential helper a Docker config names for `registry`, as Docker picks it:
+/// `credHelpers.<registry>`, else `credsStore`. Malformed entries are errors.
+pub fn docker_config_helper(config_json: &str, registry: &str) -> Result<Option<String>, String> {
+    let config: serde_json::Value = serde_json::from_str(config_json)
+        .map_err(|e| format!("not valid JSON (line {}, column {})", e.line(), e.column()))?;
+    if let Some(helpers) = config.get("credHelpers") {
+        let helpers = helpers
+            .as_object()
+            .ok_or("`credHelpers` is not an object")?;
+        if let Some(name) = helpers.get(registry) {
+            return name
+                .as_str()
+                .filter(|n| !n.is_empty())
+                .map(|n| Some(n.to_string()))
+                .ok_or_else(|| format!("`credHelpers.{registry}` is not a helper name"));
+        }
+    }
+    match config.get("credsStore") {
+        None => Ok(None),
+        Some(serde_json::Value::String(n)) if n.is_empty() => Ok(None),
+        Some(serde_json::Value::String(n)) => Ok(Some(n.clone())),
+        Some(_) => Err("`credsStore` is not a helper name".into()),
+    }
+}
+
+/// Ask `docker-credential-<helper> get` for `registry`'s credentials (the Docker credential
+/// helper protocol: the server on stdin, `{"Username", "Secret"}` JSON on stdout). The helper
+/// runs with the run's environment only. "credentials not found" means anonymous access.
+fn credential_helper(
+    helper: &str,
+    registry: &str,
+    env: &EnvSnapshot,
+) -> Result<Option<Credentials>, PublishError> {
+    use std::io::Write as _;
+    let program = format!("docker-credential-{helper}");
+    let what = format!("asking the Docker credential helper {program} for {registry}");
+    let fail = |message: String| PublishError::Other {
+        what: what.clone(),
+        message,
+    };
+    // Docker Hub's credentials are stored under its legacy index URL.
+    let server = if registry == "registry-1.docker.io" {
+        "https://index.docker.io/v1/"
+    } else {
+        registry
+    };
+    let mut child = std::process::Command::new(&program)
+        .arg("get")
+        .env_clear()
+        .envs(env.vars())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|e| PublishError::io(&what, std::path::Path::new(&program), e))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        // A helper that exits without reading (it failed) closes the pipe: its exit status and
+        // output below say why, not the broken pipe.
+        match stdin.write_all(server.as_bytes()) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(PublishError::io(&what, std::path::Path::new(&program), e))
+            }
+            _ => {}
+        }
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| PublishError::io(&what, std::path::Path::new(&program), e))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        if stdout.contains("credentials not found") {
+            tracing::debug!(registry, helper, "credential helper has nothing: anonymous");
+            return Ok(None);
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let said = [stdout.trim(), stderr.trim()]
+            .into_iter()
+            .find(|s| !s.is_empty())
+            .unwrap_or("no output")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        return Err(fail(format!("it failed ({}): {said}", out.status)));
+    }
+    let reply: serde_json::Value = serde_json::from_str(&stdout)
+        .map_err(|_| fail("its answer is not the helper protocol's JSON".into()))?;
+    let (Some(user), Some(secret)) = (reply["Username"].as_str(), reply["Secret"].as_str()) else {
+        return Err(fail("its answer has no Username and Secret".into()));
+    };
+    if user == "<token>" {
+        return Err(fail(
+            "it holds an identity token, which tug cannot exchange yet: use a user name and password".into(),
+        ));
+    }
+    tracing::debug!(
+        registry,
+        helper,
+        user,
+        "registry credentials from a credential helper"
+    );
+    Ok(Some(Credentials {
+        user: user.to_string(),
+        password: secret.to_string(),
+        source: program,
+    }))
 }
 
 /// The credentials for `registry` in a Docker config file's `auths`: `Ok(None)` when the file
@@ -425,7 +538,43 @@ impl Repo {
             })
     }
 
+    /// How much of an upload session the registry holds (`GET` on its URL: `204` with
+    /// `Range: 0-<last>`): the session's current URL and the next offset, `None` when the
+    /// session is gone.
+    async fn upload_offset(&self, location: &str) -> Result<Option<(String, u64)>, Failure> {
+        let resp = self.send(&|| self.client.get(location)).await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        if resp.status() != StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        let offset = resp
+            .headers()
+            .get(reqwest::header::RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|r| r.rsplit_once('-'))
+            .and_then(|(_, last)| last.trim().parse::<u64>().ok())
+            .map_or(0, |last| last + 1);
+        let location = location_of(&resp)
+            .map(|l| self.absolute(&l))
+            .unwrap_or_else(|| location.to_string());
+        Ok(Some((location, offset)))
+    }
+
+    /// Cancel an upload session (`DELETE` on its URL), best effort: an abandoned session would
+    /// otherwise hold its partial bytes on the registry until it expires.
+    pub async fn cancel_upload(&self, location: &str) {
+        match self.send(&|| self.client.delete(location)).await {
+            Ok(resp) => tracing::debug!(status = %resp.status(), "cancelled an upload session"),
+            Err(_) => tracing::debug!("could not cancel an upload session"),
+        }
+    }
+
     /// Upload one blob (monolithic PUT when it fits one chunk, else PATCH chunks + PUT), one try.
+    /// `session` carries the upload URL across tries: a chunked upload that failed resumes from
+    /// the offset the registry confirms instead of from byte 0.
+    #[allow(clippy::too_many_arguments)]
     pub async fn upload_blob(
         &self,
         shared: &Shared,
@@ -434,10 +583,28 @@ impl Repo {
         source: &BlobSource,
         size: u64,
         chunk_size: u64,
+        session: &Mutex<Option<String>>,
     ) -> Result<(), Failure> {
         let what = format!("uploading {item}");
-        let mut location = self.start_upload(&what).await?;
-        let mut offset = 0u64;
+        let previous = session.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let resumed = match &previous {
+            Some(location) if size > chunk_size => self.upload_offset(location).await?,
+            _ => None,
+        };
+        if let (Some(old), None) = (&previous, &resumed) {
+            // Not resumable (a single-PUT blob, or the registry lost it): cancel, start afresh.
+            self.cancel_upload(old).await;
+        }
+        let (mut location, mut offset) = match resumed {
+            Some((location, offset)) if offset <= size => {
+                tracing::debug!(item, offset, "resuming an upload");
+                (location, offset)
+            }
+            _ => (self.start_upload(&what).await?, 0),
+        };
+        let remember =
+            |l: &str| *session.lock().unwrap_or_else(|e| e.into_inner()) = Some(l.into());
+        remember(&location);
         if size > chunk_size {
             while offset < size {
                 let len = chunk_size.min(size - offset);
@@ -462,11 +629,12 @@ impl Repo {
                 location = location_of(&resp)
                     .map(|l| self.absolute(&l))
                     .unwrap_or(location);
+                remember(&location);
                 offset += len;
                 progress(shared, item, len);
             }
         }
-        let body = if offset == 0 {
+        let body = if size <= chunk_size {
             source.read(0, size).await?
         } else {
             Vec::new()
@@ -488,6 +656,7 @@ impl Repo {
         if resp.status() != StatusCode::CREATED {
             return Err(retry::unexpected(&what, "PUT", resp).await);
         }
+        *session.lock().unwrap_or_else(|e| e.into_inner()) = None;
         if len > 0 {
             progress(shared, item, len);
         }
@@ -500,6 +669,19 @@ impl Repo {
         reference: &str,
         media_type: &str,
     ) -> Result<Option<String>, Failure> {
+        Ok(self
+            .manifest_head(reference, media_type)
+            .await?
+            .map(|(digest, _)| digest))
+    }
+
+    /// HEAD a manifest: its digest and size (`Content-Length`, when the registry sends one) when
+    /// the reference exists.
+    pub async fn manifest_head(
+        &self,
+        reference: &str,
+        media_type: &str,
+    ) -> Result<Option<(String, Option<u64>)>, Failure> {
         let url = self.url(&format!("manifests/{reference}"));
         let resp = self
             .send(&|| {
@@ -512,11 +694,18 @@ impl Repo {
             return Err(t);
         }
         match resp.status() {
-            StatusCode::OK => Ok(resp
-                .headers()
-                .get("docker-content-digest")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string)),
+            StatusCode::OK => {
+                let size = resp
+                    .headers()
+                    .get(reqwest::header::CONTENT_LENGTH)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok());
+                Ok(resp
+                    .headers()
+                    .get("docker-content-digest")
+                    .and_then(|v| v.to_str().ok())
+                    .map(|d| (d.to_string(), size)))
+            }
             StatusCode::NOT_FOUND => Ok(None),
             _ => Err(retry::unexpected(&format!("checking {reference}"), "HEAD", resp).await),
         }
@@ -605,6 +794,42 @@ impl Repo {
         media_type: &str,
         bytes: &[u8],
     ) -> Result<Option<String>, Failure> {
+        Ok(self
+            .put_manifest_full(reference, media_type, bytes)
+            .await?
+            .0)
+    }
+
+    /// The Referrers API's index of `digest` (`GET /v2/<name>/referrers/<digest>`): `None` when
+    /// the registry does not implement it (404), so the tag-schema fallback applies.
+    pub async fn referrers(&self, digest: &str) -> Result<Option<Vec<u8>>, Failure> {
+        let url = self.url(&format!("referrers/{digest}"));
+        let resp = self.send(&|| self.client.get(&url)).await?;
+        if let Some(t) = retry::transient_status(&resp) {
+            return Err(t);
+        }
+        let is_index = resp
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("application/vnd.oci.image.index.v1+json"));
+        match resp.status() {
+            StatusCode::OK if is_index => Ok(Some(resp.bytes().await?.to_vec())),
+            StatusCode::OK | StatusCode::NOT_FOUND => Ok(None),
+            _ => {
+                Err(retry::unexpected(&format!("listing referrers of {digest}"), "GET", resp).await)
+            }
+        }
+    }
+
+    /// PUT a manifest; returns the digest the registry reports and whether it answered with an
+    /// `OCI-Subject` header (it indexed the manifest's `subject` for the Referrers API).
+    pub async fn put_manifest_full(
+        &self,
+        reference: &str,
+        media_type: &str,
+        bytes: &[u8],
+    ) -> Result<(Option<String>, bool), Failure> {
         let url = self.url(&format!("manifests/{reference}"));
         let resp = self
             .send(&|| {
@@ -620,11 +845,13 @@ impl Repo {
         if resp.status() != StatusCode::CREATED {
             return Err(retry::unexpected(&format!("pushing {reference}"), "PUT", resp).await);
         }
-        Ok(resp
+        let subject = resp.headers().contains_key("oci-subject");
+        let digest = resp
             .headers()
             .get("docker-content-digest")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string))
+            .map(str::to_string);
+        Ok((digest, subject))
     }
 }
 
@@ -726,6 +953,30 @@ mod tests {
             })
         );
         assert_eq!(parse_challenge("Negotiate"), None);
+    }
+
+    #[test]
+    fn picks_the_credential_helper_as_docker_does() {
+        let cfg = r#"{"credsStore": "desktop", "credHelpers": {"ghcr.io": "gh"}}"#;
+        assert_eq!(
+            docker_config_helper(cfg, "ghcr.io").unwrap(),
+            Some("gh".into())
+        );
+        assert_eq!(
+            docker_config_helper(cfg, "quay.io").unwrap(),
+            Some("desktop".into())
+        );
+        assert_eq!(
+            docker_config_helper(r#"{"auths": {}}"#, "quay.io").unwrap(),
+            None
+        );
+        assert_eq!(
+            docker_config_helper(r#"{"credsStore": ""}"#, "quay.io").unwrap(),
+            None
+        );
+        assert!(docker_config_helper(r#"{"credsStore": 1}"#, "quay.io").is_err());
+        assert!(docker_config_helper(r#"{"credHelpers": {"quay.io": ""}}"#, "quay.io").is_err());
+        assert!(docker_config_helper("{", "quay.io").is_err());
     }
 
     #[test]
