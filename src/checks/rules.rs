@@ -21,6 +21,7 @@ use super::{
     buildinfo, govulncheck, ApiReport, CheckId, CheckLevel, ChecksError, FileLocation, Finding,
     ReleaseInput, Report, Severity,
 };
+use crate::git::TagScheme;
 use crate::gomod::path::check_major_matches;
 use crate::gomod::{check_module_path, parse_tag_version, split_path_version, GoMod};
 
@@ -95,10 +96,13 @@ struct Git {
     subdir: PathBuf,
     /// The tag prefix the module directory implies (`sub/dir/`).
     dir_prefix: String,
-    /// The tag prefix in use (configured, else `dir_prefix`).
-    prefix: String,
+    /// The tag scheme in use: the directory prefix (configured, else `dir_prefix`), then
+    /// `project.tag_prefix`.
+    scheme: TagScheme,
     /// Tags of this module that are releases.
     releases: Vec<Release>,
+    /// Tags that are not releases of the scheme (other modules', other schemes'), sorted.
+    skipped: Vec<String>,
     /// Every tag on HEAD.
     head_tags: Vec<String>,
 }
@@ -154,44 +158,47 @@ impl Facts {
                     .unwrap_or(Path::new(""))
                     .to_path_buf();
                 let dir_prefix = tag_prefix_for(&subdir, module_path.as_deref());
-                let prefix = match &input.config.tag_prefix {
+                let dir = match &input.config.tag_prefix {
                     Some(p) => normalize_prefix(p),
                     None => dir_prefix.clone(),
                 };
+                let scheme = TagScheme::new(&dir, input.tag_prefix.as_deref().unwrap_or("v"));
                 let tags = repo.tags()?;
                 let head_tags = tags
                     .iter()
                     .filter(|t| t.commit == head)
                     .map(|t| t.name.clone())
                     .collect();
-                let releases = tags
-                    .into_iter()
-                    .filter_map(|TagInfo { name, commit }| {
-                        let v = parse_tag_version(name.strip_prefix(&prefix)?).ok()?;
-                        Some(Release {
+                let mut releases = Vec::new();
+                let mut skipped = Vec::new();
+                for TagInfo { name, commit } in tags {
+                    match parse_release_tag(&scheme, &name) {
+                        Some(version) => releases.push(Release {
                             tag: name,
-                            version: v,
+                            version,
                             commit,
-                        })
-                    })
-                    .collect();
+                        }),
+                        None => skipped.push(name),
+                    }
+                }
+                skipped.sort();
                 Ok(Some(Git {
                     repo,
                     head,
                     subdir,
                     dir_prefix,
-                    prefix,
+                    scheme,
                     releases,
+                    skipped,
                     head_tags,
                 }))
             })
             .transpose()?
             .flatten();
-        let prefix = git.as_ref().map(|g| g.prefix.as_str()).unwrap_or("");
-        let requested = input
-            .version
-            .as_ref()
-            .map(|r| parse_tag_version(r.strip_prefix(prefix).unwrap_or(r)));
+        let requested = input.version.as_ref().map(|r| {
+            let scheme = git.as_ref().map(|g| g.scheme.clone()).unwrap_or_default();
+            parse_requested(&scheme, r)
+        });
         let version = match (&requested, &git) {
             (Some(r), _) => r.as_ref().ok().cloned(),
             (None, Some(g)) => g
@@ -299,14 +306,28 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         vulns: None,
     };
     let version = run.facts.version.as_ref().map(vstr);
-    let prefix = run
-        .facts
-        .git
-        .as_ref()
-        .map(|g| g.prefix.clone())
-        .unwrap_or_default();
-    if run.facts.git.is_some() {
-        run.report.tag = version.as_ref().map(|v| format!("{prefix}{v}"));
+    if let Some(g) = &run.facts.git {
+        // The tag as it is named on HEAD (`release-2.2`), else as the scheme names the version.
+        run.report.tag = run.facts.version.as_ref().map(|v| {
+            g.releases
+                .iter()
+                .find(|r| r.commit == g.head && r.version == *v)
+                .map(|r| r.tag.clone())
+                .unwrap_or_else(|| g.scheme.tag(v))
+        });
+        if !g.skipped.is_empty() {
+            let mut names: Vec<&str> = g.skipped.iter().take(5).map(String::as_str).collect();
+            if g.skipped.len() > 5 {
+                names.push("...");
+            }
+            run.report.notes.push(format!(
+                "{} tag{} not of this release scheme ({}) skipped: {}",
+                g.skipped.len(),
+                if g.skipped.len() == 1 { "" } else { "s" },
+                g.scheme.pattern(),
+                names.join(", ")
+            ));
+        }
     }
     run.report.version = version;
     run.report.previous_tag = run.facts.previous.as_ref().map(|r| r.tag.clone());
@@ -513,9 +534,19 @@ fn clean_tree(run: &mut Run) -> Result<(), ChecksError> {
     let Some(git) = &run.facts.git else {
         return Ok(());
     };
+    let outputs = &run.input.outputs;
     let dirty = match git.repo.dirty_files() {
-        Ok(d) if d.is_empty() => return Ok(()),
-        Ok(d) => d,
+        Ok(d) => {
+            // tug's own output (the dist, staging directories) is never a change.
+            let d: Vec<_> = d
+                .into_iter()
+                .filter(|(p, _)| !crate::git::is_tug_output(&git.repo.root, outputs, p))
+                .collect();
+            if d.is_empty() {
+                return Ok(());
+            }
+            d
+        }
         Err(e) => {
             // Not knowing is not clean: say so instead of passing.
             let f = run
@@ -528,10 +559,13 @@ fn clean_tree(run: &mut Run) -> Result<(), ChecksError> {
     let in_dist = dirty
         .iter()
         .any(|(p, _)| p.starts_with("dist/") || p.contains("/dist/"));
-    let hint = if in_dist {
-        "add dist/ to .gitignore; commit or stash the other changes (git stash -u)"
+    let paths: Vec<&str> = dirty.iter().map(|(p, _)| p.as_str()).collect();
+    let hint = if paths.iter().any(|p| crate::git::looks_like_private_key(p)) {
+        crate::git::clean_tree_hint(&paths)
+    } else if in_dist {
+        "add dist/ to .gitignore; commit or stash the other changes (git stash -u)".to_string()
     } else {
-        "commit or stash the changes (git stash -u) before releasing"
+        "commit or stash the changes (git stash -u) before releasing".to_string()
     };
     let n = dirty.len();
     let f = run
@@ -554,12 +588,12 @@ fn tag_syntax(run: &mut Run) -> Result<(), ChecksError> {
         &run.input.config.tag_prefix,
         run.facts.is_go(),
     ) {
-        if g.prefix != g.dir_prefix {
+        if g.scheme.dir != g.dir_prefix {
             let dir_prefix = &g.dir_prefix;
             found.push(
                 run.finding(format!(
                     "tag prefix '{}' does not match the module directory: the go command only finds tags named '{dir_prefix}vX.Y.Z'",
-                    g.prefix
+                    g.scheme.dir
                 ))
                 .hint(if dir_prefix.is_empty() {
                     "remove checks.tag_prefix from tug.yaml".to_string()
@@ -570,22 +604,36 @@ fn tag_syntax(run: &mut Run) -> Result<(), ChecksError> {
         }
     }
     match (&run.facts.requested, &run.facts.git) {
-        (Some(Err(e)), _) => found.push(
-            run.finding(format!("version {e}"))
-                .hint("use canonical semver with a v and all three numbers: v1.2.0, v1.2.0-rc.1"),
-        ),
+        (Some(Err(e)), g) => {
+            let example = g
+                .as_ref()
+                .map(|g| g.scheme.example())
+                .unwrap_or_else(|| "v0.1.0".into());
+            found.push(run.finding(format!("version {e}")).hint(format!(
+                "use canonical semver with all three numbers, as this project's tags: {example}, or v1.2.0-rc.1"
+            )))
+        }
         (None, Some(g)) if run.facts.version.is_none() => {
-            let prefix = &g.prefix;
             if let Some(bad) = bad_head_tag(g) {
-                let why = match parse_tag_version(bad.strip_prefix(prefix.as_str()).unwrap_or(bad))
-                {
-                    Err(e) => e.to_string(),
-                    Ok(_) => format!("it does not start with the tag prefix '{prefix}'"),
+                let scheme = &g.scheme;
+                let rest = bad.strip_prefix(scheme.dir.as_str()).unwrap_or(bad);
+                let why = match rest.strip_prefix(scheme.prefix.as_str()) {
+                    None => format!(
+                        "it does not start with the tag prefix '{}{}'",
+                        scheme.dir, scheme.prefix
+                    ),
+                    Some(_) if scheme.is_go_module() => match parse_tag_version(rest) {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "it is not a release version".into(),
+                    },
+                    Some(v) => format!("'{v}' is not MAJOR.MINOR.PATCH"),
                 };
                 found.push(
                     run.finding(format!("tag '{bad}' on HEAD is not a release tag: {why}"))
                         .hint(format!(
-                            "tag releases as {prefix}vMAJOR.MINOR.PATCH, e.g. {prefix}v1.2.0"
+                            "tag releases as {}, e.g. {}",
+                            scheme.pattern(),
+                            scheme.tag(&semver::Version::new(1, 2, 0))
                         )),
                 );
             }
@@ -600,7 +648,10 @@ fn tag_syntax(run: &mut Run) -> Result<(), ChecksError> {
 fn bad_head_tag(g: &Git) -> Option<&str> {
     g.head_tags
         .iter()
-        .find(|t| t.starts_with(&g.prefix) || g.prefix.is_empty())
+        .find(|t| {
+            let full = format!("{}{}", g.scheme.dir, g.scheme.prefix);
+            t.starts_with(&full) || full.is_empty()
+        })
         .map(String::as_str)
 }
 
@@ -609,7 +660,7 @@ fn tag_reused(run: &mut Run) -> Result<(), ChecksError> {
     let (Some(Ok(v)), Some(g)) = (&run.facts.requested, &run.facts.git) else {
         return Ok(());
     };
-    let tag = format!("{}{}", g.prefix, vstr(v));
+    let tag = g.scheme.tag(v);
     match g.releases.iter().find(|r| r.tag == tag) {
         Some(r) if r.commit != g.head => {
             let f = run
@@ -639,10 +690,14 @@ fn tag_on_head(run: &mut Run) -> Result<(), ChecksError> {
     }
     let hint = match g.head_tags.first() {
         Some(t) => format!(
-            "HEAD is tagged '{t}', but this module's tags look like '{}v1.2.3'",
-            g.prefix
+            "HEAD is tagged '{t}', but this module's tags look like '{}'",
+            g.scheme.tag(&semver::Version::new(1, 2, 3))
         ),
-        None => "tag it: git tag -a <version> -m <version>, or pass --version to check a version before tagging".into(),
+        None => format!(
+            "tag it: git tag -a {tag} -m {tag} (this project's tags are {}), or pass --version to check a version before tagging",
+            g.scheme.pattern(),
+            tag = g.scheme.example()
+        ),
     };
     let f = run
         .finding(format!(
@@ -656,6 +711,15 @@ fn tag_on_head(run: &mut Run) -> Result<(), ChecksError> {
 
 /// The major version matches the module path's `/vN` suffix.
 fn major_version(run: &mut Run) -> Result<(), ChecksError> {
+    if let Some(g) = run.facts.git.as_ref().filter(|g| !g.scheme.is_go_module()) {
+        // The go command reads only `v` tags as module versions: the /vN rule is not about these.
+        let note = format!(
+            "tags {} are not Go module versions, so the module path's major version is not checked against them",
+            g.scheme.pattern()
+        );
+        run.report.notes.push(note);
+        return Ok(());
+    }
     let (Some(v), Some(m)) = (
         &run.facts.version,
         run.facts.gomod().and_then(|g| g.module.as_ref()),
@@ -684,6 +748,13 @@ fn version_monotonic(run: &mut Run) -> Result<(), ChecksError> {
         return Ok(());
     };
     let others = run.facts.others();
+    let tag_of = |v: &semver::Version| {
+        run.facts
+            .git
+            .as_ref()
+            .map(|g| g.scheme.tag(v))
+            .unwrap_or_else(|| vstr(v))
+    };
     let latest_of = |keep: &dyn Fn(&semver::Version) -> bool| {
         others
             .iter()
@@ -712,10 +783,12 @@ fn version_monotonic(run: &mut Run) -> Result<(), ChecksError> {
             line_latest.tag
         ))
         .hint(format!(
-            "release v{}.{}.{}",
-            v.major,
-            v.minor,
-            line_latest.version.patch + 1
+            "release {}",
+            tag_of(&semver::Version::new(
+                v.major,
+                v.minor,
+                line_latest.version.patch + 1
+            ))
         ))
     } else {
         run.finding(format!(
@@ -726,7 +799,7 @@ fn version_monotonic(run: &mut Run) -> Result<(), ChecksError> {
         ))
         .hint(format!(
             "release {} or newer, or pass --backport for a patch on an older line",
-            vstr(&semver::Version::new(
+            tag_of(&semver::Version::new(
                 latest.version.major,
                 latest.version.minor,
                 latest.version.patch + 1
@@ -895,7 +968,13 @@ fn build_info(run: &mut Run) -> Result<(), ChecksError> {
         return Ok(());
     }
     if let Some(v) = &run.facts.version {
-        let found = check_binaries(&run.input.binaries, &vstr(v));
+        let go_tags = run
+            .facts
+            .git
+            .as_ref()
+            .is_some_and(|g| g.scheme.is_go_module());
+        let version = vstr(v);
+        let found = check_binaries(&run.input.binaries, go_tags.then_some(version.as_str()));
         run.report.findings.extend(found);
     }
     Ok(())
@@ -956,6 +1035,35 @@ fn push_vulns(run: &mut Run, id: CheckId) {
         .cloned()
         .collect();
     run.report.findings.extend(mine);
+}
+
+/// A tag's version under `scheme`: for Go's `v` scheme the canonical semver the go command reads
+/// (no build metadata), otherwise what [`TagScheme::parse`] accepts.
+fn parse_release_tag(scheme: &TagScheme, name: &str) -> Option<semver::Version> {
+    if scheme.is_go_module() {
+        parse_tag_version(name.strip_prefix(&scheme.dir)?).ok()
+    } else {
+        scheme.parse(name).map(|t| t.version)
+    }
+}
+
+/// `--version` under `scheme`: the full tag, or the version alone (`v1.2.3`, or `1.2.3` for a
+/// scheme without `v`).
+fn parse_requested(
+    scheme: &TagScheme,
+    requested: &str,
+) -> Result<semver::Version, crate::gomod::version::VersionError> {
+    let rest = requested.strip_prefix(&scheme.dir).unwrap_or(requested);
+    if scheme.is_go_module() {
+        return parse_tag_version(rest);
+    }
+    let full = format!("{}{}", scheme.dir, rest);
+    if let Some(v) = parse_release_tag(scheme, &full) {
+        return Ok(v);
+    }
+    let bare = rest.strip_prefix(&scheme.prefix).unwrap_or(rest);
+    let with_v = format!("v{}", bare.strip_prefix('v').unwrap_or(bare));
+    parse_tag_version(&with_v)
 }
 
 /// The tag prefix the go command expects for a module in `subdir`: the directory with `/`, minus
@@ -1061,7 +1169,7 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
     }
     let diff = apidiff::diff(&old, &new);
     let suggested = apidiff::suggest(&prev.version, &diff);
-    report.suggested_tag = Some(format!("{}{}", git.prefix, vstr(&suggested)));
+    report.suggested_tag = Some(git.scheme.tag(&suggested));
     report.api = Some(ApiReport {
         previous_tag: prev.tag.clone(),
         packages: diff.packages,
@@ -1342,8 +1450,10 @@ pub(super) fn vuln_findings(vulns: &[govulncheck::Vuln]) -> Vec<Finding> {
 }
 
 /// 10: every Go binary says it is `version` of its main module and was built from a clean tree.
-/// Non-Go files are skipped (a cargo or command build).
-pub fn check_binaries(binaries: &[PathBuf], version: &str) -> Vec<Finding> {
+/// Non-Go files are skipped (a cargo or command build). `version` is `None` when the release tags
+/// are not Go module versions (`release-2.2`): the go command cannot stamp those, so only the
+/// clean tree is checked.
+pub fn check_binaries(binaries: &[PathBuf], version: Option<&str>) -> Vec<Finding> {
     let mut out = Vec::new();
     for path in binaries {
         let name = path.display().to_string();
@@ -1357,10 +1467,13 @@ pub fn check_binaries(binaries: &[PathBuf], version: &str) -> Vec<Finding> {
         };
         let hint = "build from a clean checkout of the tag (go stamps the version from git; needs Go 1.24+ and -buildvcs)";
         match &info.main_module {
-            Some((module, v)) if v != version => out.push(
+            Some((module, v)) if version.is_some_and(|want| v != want) => out.push(
                 Finding::error(
                     CheckId::BuildInfo,
-                    format!("{name}: embedded version of {module} is {v}, expected {version}"),
+                    format!(
+                        "{name}: embedded version of {module} is {v}, expected {}",
+                        version.unwrap_or_default()
+                    ),
                 )
                 .hint(hint),
             ),

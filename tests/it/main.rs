@@ -28,3 +28,5 @@ mod publish;
 #[cfg(feature = "test-go")]
 mod release;
 mod sign;
+#[cfg(feature = "test-go")]
+mod tags;
