@@ -249,3 +249,58 @@ fn a_second_tagged_build_in_the_same_clone_works() {
     );
     assert!(!out.stdout.contains("dist/"), "{}", out.stdout);
 }
+
+#[test]
+fn init_ignores_the_dist_and_keys_generate_keeps_the_private_key_out_of_git() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    write(
+        dir,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.22\n"),
+            ("main.go", MAIN_GO),
+            (".gitignore", "*.log\n"),
+        ],
+    );
+    git_init_commit(dir, None);
+    let out = tug_in(dir, &["init"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("Updated .gitignore: added /dist/"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".gitignore")).unwrap(),
+        "*.log\n# tug's output (tug build)\n/dist/\n"
+    );
+    // Once only.
+    let out = tug_in(dir, &["init", "--force"]);
+    assert!(!out.stderr.contains(".gitignore"), "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".gitignore"))
+            .unwrap()
+            .matches("/dist/")
+            .count(),
+        1
+    );
+
+    let out = run(tug(dir)
+        .args(["keys", "generate"])
+        .env("COSIGN_PASSWORD", "pw"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("added /cosign.key to .git/info/exclude so git never tracks the private key"),
+        "{}",
+        out.stderr
+    );
+    let status = ok(git(dir).args(["status", "--porcelain", "--untracked-files=all"]));
+    assert!(!status.contains("cosign.key"), "{status}");
+    assert!(status.contains("cosign.pub"), "{status}");
+    let status = ok(git(dir).args(["add", "-A", "--dry-run"]));
+    assert!(
+        !status.contains("cosign.key"),
+        "git add -A would add the key: {status}"
+    );
+}
