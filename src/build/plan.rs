@@ -509,6 +509,20 @@ pub(crate) fn prepare(
             if reproducible {
                 args.push("-trimpath".into());
             }
+            // A vendored module whose go.mod predates go 1.14 builds from vendor/ only when told;
+            // the user's own GOFLAGS `-mod=` (or the build's flags) win.
+            let user_mod = plan
+                .release
+                .env
+                .get("GOFLAGS")
+                .is_some_and(|f| f.split_whitespace().any(|w| w.starts_with("-mod=")))
+                || env_t.get("GOFLAGS").is_some_and(|f| f.contains("-mod="))
+                || flags.iter().any(|f| f.starts_with("-mod="));
+            if let Some(flag) = crate::gomod::vendor::ModMode::detect_dir(&r.dir).build_flag() {
+                if !user_mod {
+                    args.push(flag.into());
+                }
+            }
             args.extend([
                 "-p".into(),
                 cpu_share.to_string(),

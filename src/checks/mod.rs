@@ -190,6 +190,10 @@ pub struct ReleaseInput {
     /// tug's own output directories (the dist; absolute or relative to the repository root): never
     /// a change for the clean-tree check.
     pub outputs: Vec<PathBuf>,
+    /// The user's GOFLAGS (from the run's environment): every go command the checks run keeps
+    /// them. The other go variables (GOPROXY, GONOPROXY, GOPRIVATE, GONOSUMDB, GOTOOLCHAIN...)
+    /// reach the go commands unchanged.
+    pub goflags: Option<String>,
     /// tug's cache directory (the API helper and cached APIs live under it), as the command
     /// resolved it from the environment; `None` uses a directory under the system temp dir.
     pub cache_dir: Option<PathBuf>,

@@ -396,6 +396,9 @@ fn go_mod(run: &mut Run) -> Result<(), ChecksError> {
                     }
                 }
             }
+            if let Some(f) = vendor_consistency(run, g) {
+                out.push(f);
+            }
             if g.go.is_none() {
                 out.push(
                     run.finding("go.mod has no go directive")
@@ -408,6 +411,44 @@ fn go_mod(run: &mut Run) -> Result<(), ChecksError> {
     };
     run.report.findings.extend(f);
     Ok(())
+}
+
+/// A vendored module's vendor/modules.txt agrees with go.mod: otherwise every go build of the
+/// release fails with `go: inconsistent vendoring`. Asked of the go command itself
+/// (`go list -mod=vendor`), offline.
+fn vendor_consistency(run: &Run, g: &GoMod) -> Option<Finding> {
+    let dir = &run.facts.module_dir;
+    if !crate::gomod::vendor::ModMode::detect_dir(dir).is_vendored() {
+        return None;
+    }
+    let go = GoTool::find().ok()?;
+    let goflags = crate::gomod::vendor::goflags(run.input.goflags.as_deref(), None);
+    let started = std::time::Instant::now();
+    let out = Command::new(&go.bin)
+        .current_dir(dir)
+        .args(["list", "-mod=vendor", "./..."])
+        .env("GOWORK", "off")
+        .env("GOFLAGS", &goflags)
+        .output()
+        .ok()?;
+    tracing::debug!(command = "go list -mod=vendor ./...", status = %out.status, elapsed_ms = started.elapsed().as_millis() as u64, "checked vendoring");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !stderr.contains("inconsistent vendoring") {
+        return None;
+    }
+    let line = g.requires.first().map(|r| r.line).unwrap_or(1);
+    Some(
+        run.finding("go.mod and vendor/modules.txt disagree (inconsistent vendoring): every build would fail")
+            .at(FileLocation::new("go.mod", line, 1))
+            .details(
+                go_output_details(&stderr)
+                    .into_iter()
+                    .filter(|l| l.starts_with('\t') && l.contains('@'))
+                    .map(|l| format!("vendor/modules.txt: {}", l.trim()))
+                    .collect(),
+            )
+            .hint("run `go mod vendor` and commit vendor/"),
+    )
 }
 
 /// No `replace` directive.
@@ -957,7 +998,10 @@ fn api_compat(run: &mut Run) -> Result<(), ChecksError> {
     let go = run.go()?;
     if !run.off(CheckId::Tidy) {
         let (go, dir) = (go.clone(), run.facts.module_dir.clone());
-        run.tidy = Some(std::thread::spawn(move || tidy_result(&go, &dir)));
+        let goflags = run.input.goflags.clone();
+        run.tidy = Some(std::thread::spawn(move || {
+            tidy_result(&go, &dir, goflags.as_deref())
+        }));
     }
     api_check(run, &go)
 }
@@ -989,7 +1033,7 @@ fn tidy(run: &mut Run) -> Result<(), ChecksError> {
         Some(handle) => handle.join().expect("tidy thread"),
         None => {
             let go = run.go()?;
-            tidy_result(&go, &run.facts.module_dir)
+            tidy_result(&go, &run.facts.module_dir, run.input.goflags.as_deref())
         }
     };
     push_tidy(run, result);
@@ -1121,6 +1165,7 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
             return Ok(());
         }
     }
+    let goflags = run.input.goflags.as_deref();
     let cache_root = apidiff::cache_root(run.input.cache_dir.as_deref());
     let helper = apidiff::ensure_helper(&cache_root, go)?;
     // A tag's tree never changes, so its API is cached per helper build, commit and directory.
@@ -1131,7 +1176,10 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
         &git.subdir,
     );
     let (old, new) = match apidiff::read_cached(&cached) {
-        Some(old) => (Ok(old), apidiff::module_api(&helper, go, module_dir)),
+        Some(old) => (
+            Ok(old),
+            apidiff::module_api(&helper, go, module_dir, goflags),
+        ),
         None => {
             let old_tree = tempfile::Builder::new()
                 .prefix("tug-api-")
@@ -1148,8 +1196,8 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
                 return Ok(());
             }
             let (old, new) = std::thread::scope(|s| {
-                let old = s.spawn(|| apidiff::module_api(&helper, go, old_tree.path()));
-                let new = apidiff::module_api(&helper, go, module_dir);
+                let old = s.spawn(|| apidiff::module_api(&helper, go, old_tree.path(), goflags));
+                let new = apidiff::module_api(&helper, go, module_dir, goflags);
                 (old.join().expect("api thread"), new)
             });
             if let Ok(api) = &old {
@@ -1269,14 +1317,68 @@ enum TidyError {
     /// The go command failed: the first line of its stderr.
     #[error("{0}")]
     Go(String),
+    /// The go command needed modules it could not download: no network, or no proxy
+    /// (`GOPROXY=off`). `reason` is stable; `output` is what the go command said.
+    #[error("{reason}")]
+    Offline {
+        reason: &'static str,
+        output: String,
+    },
+}
+
+/// Whether a failed go command's stderr says it needed the network or a proxy it did not have,
+/// and the stable reason why.
+fn offline_reason(stderr: &str) -> Option<&'static str> {
+    if stderr.contains("GOPROXY=off") {
+        Some("modules missing from the module cache cannot be downloaded with GOPROXY=off")
+    } else if stderr.contains("GOFLAGS=-mod=vendor")
+        || stderr.contains("-mod=vendor") && stderr.contains("cannot")
+    {
+        Some("the module graph cannot be loaded from the vendor directory alone")
+    } else if [
+        "dial tcp",
+        "no such host",
+        "connection refused",
+        "i/o timeout",
+        "proxyconnect",
+        "network is unreachable",
+        "TLS handshake timeout",
+    ]
+    .iter()
+    .any(|s| stderr.contains(s))
+    {
+        Some("the module proxy cannot be reached (no network)")
+    } else {
+        None
+    }
+}
+
+/// A go command's stderr as finding details: without the `go: downloading ...` progress lines
+/// (which change every run), at most 10 lines.
+fn go_output_details(stderr: &str) -> Vec<String> {
+    let mut lines: Vec<String> = stderr
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("go: downloading "))
+        .map(str::to_string)
+        .collect();
+    if lines.len() > 10 {
+        lines.truncate(10);
+        lines.push("...".into());
+    }
+    lines
 }
 
 /// `Ok(None)` when tidy, `Ok(Some(diff))` when not, `Err` when it could not be determined.
-fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
+fn tidy_result(
+    go: &GoTool,
+    dir: &Path,
+    goflags: Option<&str>,
+) -> Result<Option<String>, TidyError> {
     if go.go_version().is_some_and(|v| v.at_least(1, 23)) {
-        tidy_diff(go, dir)
+        tidy_diff(go, dir, goflags)
     } else {
-        tidy_copy(go, dir)
+        tidy_copy(go, dir, goflags)
     }
 }
 
@@ -1295,6 +1397,11 @@ fn push_tidy(run: &mut Run, result: Result<Option<String>, TidyError>) {
                     .hint("run `go mod tidy` and commit the result"),
             );
         }
+        Err(TidyError::Offline { reason, output }) => run.push(
+            Finding::warn(CheckId::Tidy, format!("tidiness not checked: {reason}"))
+                .details(go_output_details(&output))
+                .hint("run `go mod tidy -diff` where the module proxy is reachable, or fill the module cache (`go mod download`); set checks.severity.tidy to error to require it, or off to skip it"),
+        ),
         Err(e) => run.push(
             Finding::error(CheckId::Tidy, format!("could not check tidiness: {e}"))
                 .hint("run `go mod tidy` yourself to see the problem (a missing module cache entry needs network access)"),
@@ -1302,17 +1409,37 @@ fn push_tidy(run: &mut Run, result: Result<Option<String>, TidyError>) {
     }
 }
 
-fn go_command(go: &GoTool, dir: &Path) -> Command {
+/// A go command in `dir` with the user's GOFLAGS kept (and `-mod=mod` unless they choose a mode).
+fn go_command(go: &GoTool, dir: &Path, goflags: Option<&str>) -> Command {
     let mut cmd = Command::new(&go.bin);
-    cmd.current_dir(dir)
-        .env("GOWORK", "off")
-        .env("GOFLAGS", "-mod=mod");
+    cmd.current_dir(dir).env("GOWORK", "off").env(
+        "GOFLAGS",
+        crate::gomod::vendor::goflags(goflags, Some("-mod=mod")),
+    );
     cmd
 }
 
+/// The go command's error for a failed tidy run: offline (a warning) or anything else.
+fn tidy_error(stderr: &str, what: &str) -> TidyError {
+    if let Some(reason) = offline_reason(stderr) {
+        return TidyError::Offline {
+            reason,
+            output: stderr.to_string(),
+        };
+    }
+    TidyError::Go(
+        stderr
+            .trim()
+            .lines()
+            .find(|l| !l.starts_with("go: downloading "))
+            .unwrap_or(what)
+            .to_string(),
+    )
+}
+
 /// `go mod tidy -diff`: exit 0 tidy, exit 1 with a diff on stdout when untidy.
-fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
-    let out = go_command(go, dir)
+fn tidy_diff(go: &GoTool, dir: &Path, goflags: Option<&str>) -> Result<Option<String>, TidyError> {
+    let out = go_command(go, dir, goflags)
         .args(["mod", "tidy", "-diff"])
         .output()
         .map_err(TidyError::Spawn)?;
@@ -1323,35 +1450,27 @@ fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
     if !stdout.trim().is_empty() {
         return Ok(Some(stdout));
     }
-    Err(TidyError::Go(
-        String::from_utf8_lossy(&out.stderr)
-            .trim()
-            .lines()
-            .next()
-            .unwrap_or("go mod tidy -diff failed")
-            .to_string(),
+    Err(tidy_error(
+        &String::from_utf8_lossy(&out.stderr),
+        "go mod tidy -diff failed",
     ))
 }
 
 /// Go < 1.23: tidy a temporary copy of the module and compare go.mod and go.sum.
-fn tidy_copy(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
+fn tidy_copy(go: &GoTool, dir: &Path, goflags: Option<&str>) -> Result<Option<String>, TidyError> {
     let tmp = tempfile::Builder::new()
         .prefix("tug-tidy-")
         .tempdir()
         .map_err(TidyError::Copy)?;
     copy_module(dir, tmp.path()).map_err(TidyError::Copy)?;
-    let out = go_command(go, tmp.path())
+    let out = go_command(go, tmp.path(), goflags)
         .args(["mod", "tidy"])
         .output()
         .map_err(TidyError::Spawn)?;
     if !out.status.success() {
-        return Err(TidyError::Go(
-            String::from_utf8_lossy(&out.stderr)
-                .trim()
-                .lines()
-                .next()
-                .unwrap_or("go mod tidy failed")
-                .to_string(),
+        return Err(tidy_error(
+            &String::from_utf8_lossy(&out.stderr),
+            "go mod tidy failed",
         ));
     }
     let mut diff = String::new();

@@ -117,6 +117,7 @@ pub(crate) fn run_with(
             binaries: Vec::new(),
             tag_prefix: Some(config.project.tag_prefix.clone()),
             outputs: vec![dist.clone()],
+            goflags: ctx.env.get("GOFLAGS").map(str::to_string),
             cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
         };
         let spinner = printer.spinner("running release checks");

@@ -53,6 +53,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         binaries: Vec::new(),
         tag_prefix: Some(loaded.tag_prefix.clone()),
         outputs: vec![loaded.dist.clone()],
+        goflags: ctx.env.get("GOFLAGS").map(str::to_string),
         cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
     };
     let spinner = ctx.printer.spinner("running release checks");

@@ -30,3 +30,5 @@ mod release;
 mod sign;
 #[cfg(feature = "test-go")]
 mod tags;
+#[cfg(feature = "test-go")]
+mod vendoring;

@@ -154,14 +154,29 @@ pub fn write_cached(path: &Path, api: &ModuleApi) {
     }
 }
 
-/// Run the helper on a module directory.
-pub fn module_api(helper: &Path, go: &GoTool, dir: &Path) -> Result<ModuleApi, ApiError> {
+/// Run the helper on a module directory. `user_goflags` is the user's GOFLAGS: kept, with
+/// `-mod=vendor` for a vendored module (its dependencies are only there) or `-mod=mod` otherwise,
+/// unless the user's flags choose a `-mod` themselves.
+pub fn module_api(
+    helper: &Path,
+    go: &GoTool,
+    dir: &Path,
+    user_goflags: Option<&str>,
+) -> Result<ModuleApi, ApiError> {
+    let mode = crate::gomod::vendor::ModMode::detect_dir(dir);
+    let default_mod = if mode.is_vendored() {
+        "-mod=vendor"
+    } else {
+        "-mod=mod"
+    };
+    let goflags = crate::gomod::vendor::goflags(user_goflags, Some(default_mod));
+    tracing::debug!(helper = %helper.display(), dir = %dir.display(), goflags = %goflags, "running the API helper");
     let out = Command::new(helper)
         .arg(dir)
         .current_dir(dir)
         .env("GOROOT", &go.goroot)
         .env("GOWORK", "off")
-        .env("GOFLAGS", "-mod=mod")
+        .env("GOFLAGS", goflags)
         .output()
         .map_err(|source| ApiError::Spawn {
             helper: helper.to_path_buf(),
