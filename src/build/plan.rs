@@ -136,6 +136,8 @@ pub struct BuildPlan {
     /// Settings every hook and build command runs with (for the second build of
     /// `--verify-reproducible`); empty for an ordinary build.
     pub children: ChildSetup,
+    /// Whether release binaries must carry the values their `-ldflags -X` inject.
+    pub embed_check: super::embed::EmbedCheck,
 }
 
 /// Extra settings for every child process: how `--verify-reproducible` makes its second build
@@ -668,6 +670,7 @@ mod tests {
 
     fn plan_with(cfg: BuildConfig) -> BuildPlan {
         BuildPlan {
+            embed_check: Default::default(),
             release: release(),
             root: PathBuf::from("/src"),
             builds: vec![cfg],

@@ -239,6 +239,11 @@ pub(crate) fn run_with(
         staging_parent,
         host: build::HostPaths::from_env(&ctx.env),
         children: Default::default(),
+        embed_check: match config.checks.level(crate::checks::CheckId::BuildInfo) {
+            Some(crate::checks::CheckLevel::Off) => build::embed::EmbedCheck::Off,
+            Some(crate::checks::CheckLevel::Warn) => build::embed::EmbedCheck::Warn,
+            _ => build::embed::EmbedCheck::Error,
+        },
     };
 
     build::check_dist(&dist, args.clean).map_err(Error::from)?;
@@ -259,6 +264,10 @@ pub(crate) fn run_with(
         Err(e) => return Err(Error::from(e).into()),
     };
 
+    for m in &report.not_embedded {
+        printer.warn(format!("build-info: {m}"));
+        printer.event("not-embedded", serde_json::to_value(m).unwrap_or_default());
+    }
     reporters::build_summary(printer, &report);
     let m = &report.manifest;
     printer.status(

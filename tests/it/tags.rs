@@ -304,3 +304,53 @@ fn init_ignores_the_dist_and_keys_generate_keeps_the_private_key_out_of_git() {
         "git add -A would add the key: {status}"
     );
 }
+
+#[test]
+fn a_version_that_is_a_const_is_caught_after_a_tagged_build() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    cli(dir, "v");
+    write(
+        dir,
+        &[(
+            "main.go",
+            "package main\n\nimport \"fmt\"\n\nconst version = \"0.9.0\"\n\nfunc main() { fmt.Println(\"app\", version) }\n",
+        )],
+    );
+    git_init_commit(dir, Some("v1.0.0"));
+    let out = tug_in(dir, &["build"]);
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "app (linux/amd64): main.version is not \"1.0.0\" in the binary: main.version is a const or does not exist, so -X had no effect"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("var version = \"dev\""),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.join("dist").exists(), "no dist is left behind");
+
+    // The severity is configurable: a warning lets the build through and says why.
+    let yaml = std::fs::read_to_string(dir.join("tug.yaml")).unwrap();
+    write(
+        dir,
+        &[(
+            "tug.yaml",
+            &format!("{yaml}checks:\n  severity:\n    build-info: warn\n"),
+        )],
+    );
+    ok(git(dir).args(["commit", "-qam", "chore: warn only"]));
+    ok(git(dir).args(["tag", "-a", "v1.0.1", "-m", "v1.0.1"]));
+    let out = tug_in(dir, &["build"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("main.version is not \"1.0.1\""),
+        "{}",
+        out.stderr
+    );
+    assert!(dir.join("dist/manifest.json").is_file());
+}
