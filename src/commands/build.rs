@@ -55,9 +55,7 @@ pub(crate) fn run_with(
     // and for the go command's VCS stamping (which runs `git status`), the dist is excluded in
     // this clone when nothing ignores it yet.
     if let Some(line) = crate::git::exclude_locally(&dist).map_err(Error::from)? {
-        printer.info(format!(
-            "note: added {line} to .git/info/exclude: tug's output is not a change to the source (add it to .gitignore to share that)"
-        ));
+        tracing::info!(line = %line, "added the dist to .git/info/exclude (tug's output is not a change to the source)");
     }
     let outputs = vec![dist.clone()];
     let dirty: Vec<&String> = facts
@@ -74,7 +72,13 @@ pub(crate) fn run_with(
             "the working tree has uncommitted changes: {}",
             list.join(", ")
         ))
-        .with_hint(crate::git::clean_tree_hint(&dirty))
+        .with_hint(
+            if dirty.iter().any(|f| crate::git::looks_like_private_key(f)) {
+                crate::git::clean_tree_hint(&dirty)
+            } else {
+                "commit or stash them, or pass --snapshot for a local build".to_string()
+            },
+        )
         .into());
     }
     let (version, snapshot) = match (&facts.tag, snapshot_requested) {
