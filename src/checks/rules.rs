@@ -1314,9 +1314,9 @@ enum TidyError {
     Spawn(std::io::Error),
     #[error("cannot copy the module to tidy it: {0}")]
     Copy(std::io::Error),
-    /// The go command failed: the first line of its stderr.
-    #[error("{0}")]
-    Go(String),
+    /// The go command failed: the first line of its stderr, and all of it.
+    #[error("{first}")]
+    Go { first: String, output: String },
     /// The go command needed modules it could not download: no network, or no proxy
     /// (`GOPROXY=off`). `reason` is stable; `output` is what the go command said.
     #[error("{reason}")]
@@ -1404,6 +1404,10 @@ fn push_tidy(run: &mut Run, result: Result<Option<String>, TidyError>) {
         ),
         Err(e) => run.push(
             Finding::error(CheckId::Tidy, format!("could not check tidiness: {e}"))
+                .details(match &e {
+                    TidyError::Go { output, .. } => go_output_details(output),
+                    _ => Vec::new(),
+                })
                 .hint("run `go mod tidy` yourself to see the problem (a missing module cache entry needs network access)"),
         ),
     }
@@ -1427,14 +1431,15 @@ fn tidy_error(stderr: &str, what: &str) -> TidyError {
             output: stderr.to_string(),
         };
     }
-    TidyError::Go(
-        stderr
+    TidyError::Go {
+        first: stderr
             .trim()
             .lines()
             .find(|l| !l.starts_with("go: downloading "))
             .unwrap_or(what)
             .to_string(),
-    )
+        output: stderr.to_string(),
+    }
 }
 
 /// `go mod tidy -diff`: exit 0 tidy, exit 1 with a diff on stdout when untidy.
