@@ -154,10 +154,13 @@ pub(crate) fn run_with(
             Some(m) if !m.mains.is_empty() => m.default_builds(),
             Some(_) => {
                 return Err(Error::usage(format!(
-                    "{}: no main package (root or cmd/*)",
+                    "{} is a library module: it has no main package, so there is nothing to build",
                     root.join("go.mod").display()
                 ))
-                .with_hint("add `builds:` with `main:` to tug.yaml")
+                .with_hint(format!(
+                    "a library is released by its tag alone: `tug check --release` checks it, then push the tag ({}); add `builds:` with `main:` to tug.yaml if a command should be built",
+                    scheme.pattern()
+                ))
                 .into())
             }
             None => {

@@ -22,6 +22,8 @@ mod config;
 ))]
 mod deploy;
 mod diagnostics;
+#[cfg(feature = "test-go")]
+mod discovery;
 mod environment;
 #[cfg(all(feature = "test-go", feature = "test-registry"))]
 mod publish;
