@@ -1208,7 +1208,12 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
     };
     let (old, new) = (old?, new?);
     for (api, at) in [(&old, prev.tag.as_str()), (&new, "HEAD")] {
-        if let Some(first) = api.errors.as_ref().and_then(|e| e.first()) {
+        if let Some(first) = api
+            .errors
+            .as_ref()
+            .and_then(|e| e.first())
+            .map(|e| e.lines().next().unwrap_or_default().trim().to_string())
+        {
             let n = api.errors.as_ref().map_or(0, Vec::len);
             report.notes.push(format!(
                 "the API at {at} has {n} type error(s), so some signatures may be incomplete; first: {first}"
