@@ -354,3 +354,39 @@ fn a_version_that_is_a_const_is_caught_after_a_tagged_build() {
     );
     assert!(dir.join("dist/manifest.json").is_file());
 }
+
+#[test]
+fn snapshot_notes_of_a_tagged_head_start_at_its_own_tag() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    cli(dir, "v");
+    git_init_commit(dir, Some("v1.0.0"));
+    write(dir, &[("README.md", "x\n")]);
+    commit(dir, "feat: in v1.1.0");
+    tag(dir, "v1.1.0");
+    let out = tug_in(dir, &["build", "--snapshot"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let notes = std::fs::read_to_string(dir.join("dist/RELEASE_NOTES.md")).unwrap();
+    assert!(
+        !notes.contains("in v1.1.0"),
+        "already released in v1.1.0:\n{notes}"
+    );
+    let m = manifest_json(dir);
+    assert!(
+        m["version"]
+            .as_str()
+            .unwrap()
+            .starts_with("1.1.1-snapshot+"),
+        "{m}"
+    );
+    // After one more commit, the notes are that commit.
+    write(dir, &[("README.md", "y\n")]);
+    commit(dir, "fix: after v1.1.0");
+    let out = tug_in(dir, &["build", "--snapshot", "--clean"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let notes = std::fs::read_to_string(dir.join("dist/RELEASE_NOTES.md")).unwrap();
+    assert!(
+        notes.contains("after v1.1.0") && !notes.contains("in v1.1.0"),
+        "{notes}"
+    );
+}
