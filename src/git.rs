@@ -3,8 +3,10 @@
 //! and the commits between two tags (for release notes).
 //!
 //! Read with libgit2 (no `git` process), once, into a plain [`RepoFacts`] value that commands pass
-//! to the engines. Tags are read as semantic versions with an optional `v` prefix; when several
-//! tags point at HEAD the highest version wins. An untagged HEAD gets a snapshot version:
+//! to the engines. Which tags are releases is the project's [`TagScheme`]: the module's directory
+//! (`sub/` for a Go module in `sub/`, as the go command requires) then `project.tag_prefix` (`v`,
+//! `release-`, or nothing for bare semver) then the version; tags that do not fit are not
+//! releases and are never mixed in. When several tags point at HEAD the highest version wins. An untagged HEAD gets a snapshot version:
 //! the next patch after the last reachable tag (or `0.0.0`), `-snapshot+<short commit>`.
 
 use std::collections::HashMap;
@@ -33,6 +35,12 @@ pub enum GitError {
         #[source]
         source: git2::Error,
     },
+    #[error("cannot update {}", path.display())]
+    Exclude {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("the commit time of {commit} ({seconds} s since 1970) is not a valid date")]
     BadCommitTime { commit: String, seconds: i64 },
 }
@@ -48,6 +56,9 @@ impl GitError {
             GitError::BadCommitTime { .. } => Some(
                 "the commit was written with a broken clock; amend it (`git commit --amend --date=now`)",
             ),
+            GitError::Exclude { .. } => {
+                Some("check the permissions of .git/info/, or add tug's dist to .gitignore yourself")
+            }
             GitError::Git { .. } => None,
         }
     }
@@ -67,7 +78,7 @@ impl crate::error::Diagnostic for GitError {
     }
 }
 
-/// A tag whose name parses as a semantic version (`v1.2.3` or `1.2.3`).
+/// A release tag: its full name and the version it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VersionTag {
     pub name: String,
@@ -75,13 +86,142 @@ pub struct VersionTag {
 }
 
 impl VersionTag {
-    /// Parse a tag name; `None` when it is not a (optionally `v`-prefixed) semantic version.
+    /// Parse a tag name of the default scheme (`v1.2.3`, `1.2.3` also accepted); `None` when it
+    /// is not one.
     pub fn parse(name: &str) -> Option<VersionTag> {
         let bare = name.strip_prefix('v').unwrap_or(name);
         semver::Version::parse(bare).ok().map(|version| VersionTag {
             name: name.to_string(),
             version,
         })
+    }
+}
+
+/// How this project's release tags are named: `<dir><prefix><version>`, e.g. `v1.2.3`,
+/// `sub/v1.2.3` (a Go module in `sub/`), `release-2.2.0` or bare `5.1.0`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagScheme {
+    /// The module's directory in the repository, with a trailing `/` (`""` at the root).
+    pub dir: String,
+    /// `project.tag_prefix`: what comes between the directory and the version (`v` by default).
+    pub prefix: String,
+}
+
+impl Default for TagScheme {
+    fn default() -> Self {
+        TagScheme {
+            dir: String::new(),
+            prefix: "v".into(),
+        }
+    }
+}
+
+impl TagScheme {
+    pub fn new(dir: &str, prefix: &str) -> TagScheme {
+        let dir = dir.trim_matches('/');
+        TagScheme {
+            dir: if dir.is_empty() {
+                String::new()
+            } else {
+                format!("{dir}/")
+            },
+            prefix: prefix.to_string(),
+        }
+    }
+
+    /// The scheme of a module in `module_dir` of the repository at `repo_root`: the directory
+    /// prefix the go command expects (minus a final `vN` element when the module path ends in
+    /// the same `/vN`, the major-subdirectory layout), unless `dir_override` names one.
+    pub fn for_module(
+        repo_root: &Path,
+        module_dir: &Path,
+        module_path: Option<&str>,
+        prefix: &str,
+        dir_override: Option<&str>,
+    ) -> TagScheme {
+        if let Some(dir) = dir_override {
+            return TagScheme::new(dir, prefix);
+        }
+        let rel = module_dir
+            .canonicalize()
+            .ok()
+            .zip(repo_root.canonicalize().ok())
+            .and_then(|(m, r)| m.strip_prefix(&r).ok().map(Path::to_path_buf))
+            .unwrap_or_default();
+        let mut parts: Vec<String> = rel
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        if let (Some(last), Some(path)) = (parts.last(), module_path) {
+            if let Some(n) = path.rsplit('/').next().and_then(|e| e.strip_prefix('v')) {
+                if n.parse::<u64>().is_ok_and(|n| n >= 2) && *last == format!("v{n}") {
+                    parts.pop();
+                }
+            }
+        }
+        TagScheme::new(&parts.join("/"), prefix)
+    }
+
+    /// The scheme of the module in `module_dir`, whose repository is found from there (see
+    /// [`TagScheme::for_module`]); outside a repository, no directory prefix.
+    pub fn discover(
+        module_dir: &Path,
+        module_path: Option<&str>,
+        prefix: &str,
+        dir_override: Option<&str>,
+    ) -> TagScheme {
+        match Repository::discover(module_dir)
+            .ok()
+            .and_then(|r| r.workdir().map(Path::to_path_buf))
+        {
+            Some(root) => {
+                TagScheme::for_module(&root, module_dir, module_path, prefix, dir_override)
+            }
+            None => TagScheme::new(dir_override.unwrap_or(""), prefix),
+        }
+    }
+
+    /// True for the Go module scheme (`v` then the version): tags must be canonical
+    /// `vMAJOR.MINOR.PATCH`, as the go command reads them.
+    pub fn is_go_module(&self) -> bool {
+        self.prefix == "v"
+    }
+
+    /// `name` as a release tag of this scheme. Besides full semver, a project scheme other than
+    /// Go's `v` accepts `MAJOR.MINOR` as `MAJOR.MINOR.0` (`release-2.2`).
+    pub fn parse(&self, name: &str) -> Option<VersionTag> {
+        let rest = name.strip_prefix(&self.dir)?.strip_prefix(&self.prefix)?;
+        let version = match semver::Version::parse(rest) {
+            Ok(v) => v,
+            Err(_) if !self.is_go_module() => {
+                let (major, minor) = rest.split_once('.')?;
+                let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                if !digits(major) || !digits(minor) {
+                    return None;
+                }
+                semver::Version::new(major.parse().ok()?, minor.parse().ok()?, 0)
+            }
+            Err(_) => return None,
+        };
+        Some(VersionTag {
+            name: name.to_string(),
+            version,
+        })
+    }
+
+    /// The tag naming `version` in this scheme.
+    pub fn tag(&self, version: &semver::Version) -> String {
+        format!("{}{}{version}", self.dir, self.prefix)
+    }
+
+    /// The scheme as a pattern for messages: `sub/vMAJOR.MINOR.PATCH`.
+    pub fn pattern(&self) -> String {
+        format!("{}{}MAJOR.MINOR.PATCH", self.dir, self.prefix)
+    }
+
+    /// The first release's tag, for hints: `release-0.1.0`.
+    pub fn example(&self) -> String {
+        self.tag(&semver::Version::new(0, 1, 0))
     }
 }
 
@@ -120,12 +260,19 @@ pub struct RepoFacts {
     pub dirty_files: Vec<String>,
     /// True for a shallow clone: previous tags and release notes may be incomplete.
     pub shallow: bool,
+    /// Tags that are not releases of this scheme (sorted), for a note.
+    pub skipped_tags: Vec<String>,
 }
 
 impl RepoFacts {
-    /// Read the facts of the repository containing `path`.
-    #[tracing::instrument(level = "debug", skip_all, fields(path = %path.display()))]
+    /// Read the facts of the repository containing `path`, with the default tag scheme.
     pub fn discover(path: &Path) -> Result<RepoFacts, GitError> {
+        RepoFacts::discover_with(path, &TagScheme::default())
+    }
+
+    /// Read the facts of the repository containing `path`; release tags are those of `scheme`.
+    #[tracing::instrument(level = "debug", skip_all, fields(path = %path.display()))]
+    pub fn discover_with(path: &Path, scheme: &TagScheme) -> Result<RepoFacts, GitError> {
         let started = std::time::Instant::now();
         let repo = Repository::discover(path).map_err(|e| {
             if e.code() == git2::ErrorCode::NotFound {
@@ -164,7 +311,7 @@ impl RepoFacts {
             None
         };
 
-        let tags = version_tags(&repo)?;
+        let (tags, skipped_tags) = version_tags(&repo, scheme)?;
         let tag = tags
             .get(&head_id)
             .and_then(|ts| ts.iter().max_by(|a, b| a.version.cmp(&b.version)).cloned());
@@ -194,6 +341,7 @@ impl RepoFacts {
             branch,
             dirty_files,
             shallow: repo.is_shallow(),
+            skipped_tags,
         };
         tracing::debug!(
             root = %facts.root.display(),
@@ -285,6 +433,134 @@ impl RepoFacts {
     }
 }
 
+/// Whether `path` (relative to the work tree root `root`, `/`-separated) is tug's own output: under
+/// one of the `outputs` directories (the dist, absolute or relative to `root`), or inside one of
+/// tug's staging directories (`.tug-build-*`, `.tug-merge-*`). Such files are never a change to the
+/// source, for the clean-tree checks.
+pub fn is_tug_output(root: &Path, outputs: &[PathBuf], path: &str) -> bool {
+    if path
+        .split('/')
+        .any(|c| c.starts_with(".tug-build-") || c.starts_with(".tug-merge-"))
+    {
+        return true;
+    }
+    let root_c = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    outputs.iter().any(|out| {
+        let abs = if out.is_absolute() {
+            out.clone()
+        } else {
+            root.join(out)
+        };
+        // The dist may not exist yet; compare through its parent when it does not.
+        let abs = abs.canonicalize().unwrap_or_else(|_| {
+            match (
+                abs.parent().and_then(|p| p.canonicalize().ok()),
+                abs.file_name(),
+            ) {
+                (Some(p), Some(n)) => p.join(n),
+                _ => abs.clone(),
+            }
+        });
+        let Ok(rel) = abs.strip_prefix(&root_c) else {
+            return false;
+        };
+        let rel = rel.to_string_lossy().replace('\\', "/");
+        !rel.is_empty() && (path == rel || path.starts_with(&format!("{rel}/")))
+    })
+}
+
+/// Make git ignore `path` (a file or directory in the work tree containing it) in this clone only,
+/// by adding it to `.git/info/exclude`, unless git ignores it already. Returns the line added, or
+/// `None` when nothing had to change (already ignored, or outside any work tree). tug does this for
+/// its own output (the dist, a generated private key), so neither `git status` nor the go
+/// command's VCS stamping (`vcs.modified`) sees it as a change.
+pub fn exclude_locally(path: &Path) -> Result<Option<String>, GitError> {
+    let Ok(repo) = Repository::discover(path.parent().unwrap_or(path)) else {
+        return Ok(None);
+    };
+    let Some(workdir) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
+        return Ok(None);
+    };
+    let abs = match path.canonicalize() {
+        Ok(p) => p,
+        Err(_) => match (
+            path.parent().and_then(|p| p.canonicalize().ok()),
+            path.file_name(),
+        ) {
+            (Some(p), Some(n)) => p.join(n),
+            _ => return Ok(None),
+        },
+    };
+    let Ok(rel) = abs.strip_prefix(&workdir) else {
+        return Ok(None);
+    };
+    let rel = rel.to_string_lossy().replace('\\', "/");
+    if rel.is_empty() {
+        return Ok(None);
+    }
+    let err = |source| GitError::Git {
+        path: workdir.clone(),
+        source,
+    };
+    // A directory that does not exist yet may be ignored as `dist/`: probe a path inside too.
+    if repo.is_path_ignored(&rel).map_err(err)?
+        || repo.is_path_ignored(format!("{rel}/x")).map_err(err)?
+    {
+        return Ok(None);
+    }
+    let line = if abs.is_dir() || path.extension().is_none() && !abs.is_file() {
+        format!("/{rel}/")
+    } else {
+        format!("/{rel}")
+    };
+    let exclude = repo.commondir().join("info").join("exclude");
+    let io = |source| GitError::Exclude {
+        path: exclude.clone(),
+        source,
+    };
+    let mut text = match std::fs::read_to_string(&exclude) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(io(e)),
+    };
+    if text.lines().any(|l| l.trim() == line) {
+        return Ok(None);
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "# tug's own output, never a change to the source\n{line}\n"
+    ));
+    std::fs::create_dir_all(exclude.parent().expect("info/")).map_err(io)?;
+    crate::fsutil::write_atomic(&exclude, text.as_bytes()).map_err(io)?;
+    tracing::debug!(line = %line, file = %exclude.display(), "excluded from git locally");
+    Ok(Some(line))
+}
+
+/// Whether a dirty file looks like a private signing key (`cosign.key`, `*.key`, `*.pem` holding
+/// a private key by name): a hint must never tell the user to commit it.
+pub fn looks_like_private_key(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".key") || name.ends_with("_key") || name == "id_ed25519" || name == "id_rsa"
+}
+
+/// The hint for a dirty tree: commit or stash, but never a private key.
+pub fn clean_tree_hint<S: AsRef<str>>(dirty: &[S]) -> String {
+    let keys: Vec<&str> = dirty
+        .iter()
+        .map(|s| s.as_ref())
+        .filter(|p| looks_like_private_key(p))
+        .collect();
+    if keys.is_empty() {
+        return "commit or stash the changes (git stash -u) before releasing, or pass --snapshot for a local build".into();
+    }
+    format!(
+        "never commit a private key: move {} out of the work tree or add it to .git/info/exclude; commit or stash the other changes (git stash -u)",
+        keys.join(", ")
+    )
+}
+
 /// Unix seconds as RFC 3339 UTC with a `Z` suffix. [`RepoFacts::discover`] refuses a commit
 /// time outside chrono's range, so for a commit time this never falls back.
 pub fn rfc3339(secs: i64) -> String {
@@ -334,15 +610,23 @@ pub fn commit_tags(repo: &Repository) -> Result<Vec<(String, Oid)>, GitError> {
     Ok(out)
 }
 
-/// Every semver tag, grouped by the commit it points at.
-fn version_tags(repo: &Repository) -> Result<HashMap<Oid, Vec<VersionTag>>, GitError> {
-    let mut out: HashMap<Oid, Vec<VersionTag>> = HashMap::new();
+/// Every release tag of `scheme`, grouped by the commit it points at, and the names of the tags
+/// that are not releases of it.
+type TagsByCommit = HashMap<Oid, Vec<VersionTag>>;
+fn version_tags(
+    repo: &Repository,
+    scheme: &TagScheme,
+) -> Result<(TagsByCommit, Vec<String>), GitError> {
+    let mut out: TagsByCommit = HashMap::new();
+    let mut skipped = Vec::new();
     for (name, commit) in commit_tags(repo)? {
-        if let Some(tag) = VersionTag::parse(&name) {
-            out.entry(commit).or_default().push(tag);
+        match scheme.parse(&name) {
+            Some(tag) => out.entry(commit).or_default().push(tag),
+            None => skipped.push(name),
         }
     }
-    Ok(out)
+    skipped.sort();
+    Ok((out, skipped))
 }
 
 /// The highest tag reachable from HEAD (excluding HEAD's own tags) that is lower than `current`.
@@ -554,6 +838,100 @@ mod tests {
     }
 
     #[test]
+    fn tag_schemes_parse_their_own_tags_only() {
+        let go = TagScheme::default();
+        assert_eq!(
+            go.parse("v1.2.3").unwrap().version,
+            semver::Version::new(1, 2, 3)
+        );
+        assert!(go.parse("1.2.3").is_none() && go.parse("v1.2").is_none());
+        let rel = TagScheme::new("", "release-");
+        assert_eq!(
+            rel.parse("release-2.2").unwrap().version.to_string(),
+            "2.2.0"
+        );
+        assert!(rel.parse("v2.2.0").is_none() && rel.parse("release-2").is_none());
+        assert_eq!(rel.pattern(), "release-MAJOR.MINOR.PATCH");
+        let bare = TagScheme::new("", "");
+        assert_eq!(bare.parse("5.1.0").unwrap().version.to_string(), "5.1.0");
+        assert!(bare.parse("v5.1.0").is_none());
+        let sub = TagScheme::new("sub/", "v");
+        assert!(sub.parse("v1.0.0").is_none());
+        assert_eq!(sub.tag(&semver::Version::new(1, 1, 0)), "sub/v1.1.0");
+        assert_eq!(sub.example(), "sub/v0.1.0");
+    }
+
+    #[test]
+    fn the_scheme_of_a_nested_module_and_the_major_subdirectory() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for sub in ["sub", "lib/v3"] {
+            std::fs::create_dir_all(d.join(sub)).unwrap();
+        }
+        let s = TagScheme::for_module(d, &d.join("sub"), Some("example.com/m/sub"), "v", None);
+        assert_eq!(s.dir, "sub/");
+        let s = TagScheme::for_module(
+            d,
+            &d.join("lib/v3"),
+            Some("example.com/m/lib/v3"),
+            "v",
+            None,
+        );
+        assert_eq!(
+            s.dir, "lib/",
+            "a /vN directory is the same module's major line"
+        );
+        let s = TagScheme::for_module(d, d, Some("example.com/m"), "v", Some("app/"));
+        assert_eq!(s.tag(&semver::Version::new(1, 0, 0)), "app/v1.0.0");
+    }
+
+    #[test]
+    fn tug_output_and_private_keys_in_the_dirty_list() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let outputs = [d.join("dist")];
+        assert!(is_tug_output(d, &outputs, "dist/manifest.json"));
+        assert!(is_tug_output(d, &outputs, "dist"));
+        assert!(!is_tug_output(d, &outputs, "distro/x"));
+        assert!(is_tug_output(d, &outputs, "a/.tug-build-x1/y"));
+        assert!(!is_tug_output(d, &outputs, "main.go"));
+        assert!(clean_tree_hint(&["main.go"]).starts_with("commit or stash"));
+        let hint = clean_tree_hint(&["cosign.key", "main.go"]);
+        assert!(
+            hint.contains("never commit a private key: move cosign.key"),
+            "{hint}"
+        );
+    }
+
+    #[test]
+    fn exclude_locally_adds_the_dist_once_and_not_when_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        git(d, &["init", "-q", "-b", "main"]);
+        let line = exclude_locally(&d.join("dist")).unwrap();
+        assert_eq!(line.as_deref(), Some("/dist/"));
+        assert_eq!(exclude_locally(&d.join("dist")).unwrap(), None, "only once");
+        let text = std::fs::read_to_string(d.join(".git/info/exclude")).unwrap();
+        assert_eq!(text.matches("/dist/").count(), 1, "{text}");
+        std::fs::write(d.join(".gitignore"), "out/\n").unwrap();
+        assert_eq!(
+            exclude_locally(&d.join("out")).unwrap(),
+            None,
+            "already ignored"
+        );
+        std::fs::write(d.join("cosign.key"), "k").unwrap();
+        assert_eq!(
+            exclude_locally(&d.join("cosign.key")).unwrap().as_deref(),
+            Some("/cosign.key")
+        );
+        let repo = Repository::open(d).unwrap();
+        assert!(dirty_files(&repo)
+            .unwrap()
+            .iter()
+            .all(|f| f != "cosign.key"));
+    }
+
+    #[test]
     fn prerelease_snapshot_base_and_not_a_repo() {
         let t = VersionTag::parse("v1.3.0-rc.1").unwrap();
         let f = RepoFacts {
@@ -566,6 +944,7 @@ mod tests {
             branch: None,
             dirty_files: vec![],
             shallow: false,
+            skipped_tags: vec![],
         };
         assert_eq!(f.snapshot_version(), "1.3.0-snapshot+0000000");
         assert!(VersionTag::parse("release-1").is_none());

@@ -1,6 +1,6 @@
 //! The embedded defaults that let `tug build` work on a Go module with no tug.yaml at all: the
-//! project is named after the module path, and each main package (the root, or each `cmd/*`) is
-//! one build for linux/darwin/windows × amd64/arm64.
+//! project is named after the module path, and each main package of the module (anywhere but testdata,
+//! examples, vendor and nested modules; see `config::detect::go_main_packages`) is one build for linux/darwin/windows × amd64/arm64.
 
 use std::path::Path;
 
@@ -34,19 +34,8 @@ impl GoModule {
                 message: format!("{} has no `module` line", gomod.display()),
                 hint: None,
             })?;
-        let mut mains = Vec::new();
-        if is_main_package(root) {
-            mains.push(".".to_string());
-        }
-        if let Ok(rd) = std::fs::read_dir(root.join("cmd")) {
-            let mut dirs: Vec<String> = rd
-                .flatten()
-                .filter(|e| e.path().is_dir() && is_main_package(&e.path()))
-                .map(|e| format!("./cmd/{}", e.file_name().to_string_lossy()))
-                .collect();
-            dirs.sort();
-            mains.extend(dirs);
-        }
+        // Every main package of the module (the same walk `tug init` uses).
+        let mains = crate::config::detect::go_main_packages(root);
         Ok(Some(GoModule { module, mains }))
     }
 
@@ -83,22 +72,6 @@ impl GoModule {
             })
             .collect()
     }
-}
-
-/// Does `dir` hold a non-test Go file declaring `package main`?
-fn is_main_package(dir: &Path) -> bool {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    rd.flatten().any(|e| {
-        let name = e.file_name().to_string_lossy().into_owned();
-        name.ends_with(".go")
-            && !name.ends_with("_test.go")
-            && std::fs::read_to_string(e.path()).is_ok_and(|src| {
-                src.lines()
-                    .any(|l| l.trim() == "package main" || l.trim().starts_with("package main "))
-            })
-    })
 }
 
 #[cfg(test)]

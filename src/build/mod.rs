@@ -27,6 +27,7 @@ use crate::manifest::{Manifest, ManifestError, SCHEMA_VERSION};
 pub mod archive;
 pub mod defaults;
 pub mod digest;
+pub mod embed;
 pub mod invoke;
 pub mod merge;
 pub mod notes;
@@ -92,6 +93,17 @@ pub enum BuildError {
     /// The second build of `--verify-reproducible` failed where the first succeeded.
     #[error("the second build (from a copy of the source, with an empty build cache) failed")]
     SecondBuild { source: Box<BuildError> },
+    /// A release binary does not carry a value its `-ldflags -X` inject (see [`embed`]).
+    #[error("{} injected value{} missing from the release binaries: {}", missing.len(),
+            if missing.len() == 1 { " is" } else { "s are" },
+            missing.iter().map(|m| m.to_string()).collect::<Vec<_>>().join("; "))]
+    NotEmbedded { missing: Vec<embed::NotEmbedded> },
+    /// Reading a built binary for the embedding check.
+    #[error("cannot read the built binary {}", path.display())]
+    ReadBinary {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
     /// Making the copy of the source for the second build of `--verify-reproducible`.
     #[error("copying the source for a second build: {action}")]
     SourceCopy {
@@ -138,6 +150,7 @@ impl crate::error::Diagnostic for BuildError {
                 ..
             } => crate::ExitCode::Usage,
             // A build that works here but not from a copy of the repository is not reproducible.
+            BuildError::NotEmbedded { .. } => crate::ExitCode::ChecksFailed,
             BuildError::SecondBuild { source } => match source.as_ref() {
                 BuildError::TargetsFailed { .. } => crate::ExitCode::ChecksFailed,
                 inner => inner.exit_code(),
@@ -178,6 +191,10 @@ impl crate::error::Diagnostic for BuildError {
                 Some("run the reproduce command above to see the full output".into())
             }
             BuildError::Manifest(m) => m.hint().map(str::to_string),
+            BuildError::NotEmbedded { missing } => Some(format!(
+                "declare it as a package-level string variable (`var {} = \"dev\"`, not a const or a function call), or fix the `-X` name in the build's ldflags; checks.severity.build-info: warn lets such a build through",
+                missing[0].variable.rsplit('.').next().unwrap_or("version")
+            )),
             BuildError::SecondBuild { source } => match source.as_ref() {
                 BuildError::TargetsFailed { failures, .. } => {
                     let f = &failures[0];
@@ -256,6 +273,8 @@ pub struct TargetRow {
 pub struct BuildReport {
     pub manifest: Manifest,
     pub rows: Vec<TargetRow>,
+    /// Injected values missing from binaries, when the embedding check only warns.
+    pub not_embedded: Vec<embed::NotEmbedded>,
 }
 
 /// Build the plan into `dist` (replacing whatever is there: call [`check_dist`] first).
@@ -302,6 +321,18 @@ pub fn run(
         });
     }
 
+    // A release binary that does not carry its version fails here, before the dist is replaced.
+    let not_embedded = if plan.release.snapshot || plan.embed_check == embed::EmbedCheck::Off {
+        Vec::new()
+    } else {
+        not_embedded(&prepared, &results, &plan.release.version)?
+    };
+    if !not_embedded.is_empty() && plan.embed_check == embed::EmbedCheck::Error {
+        return Err(BuildError::NotEmbedded {
+            missing: not_embedded,
+        });
+    }
+
     let packaged = package::package(plan, &resolved, &targets, &prepared, &results, stage, on)?;
 
     let release = &plan.release;
@@ -327,5 +358,40 @@ pub fn run(
     Ok(BuildReport {
         manifest,
         rows: packaged.rows,
+        not_embedded,
     })
+}
+
+/// The `-X` values containing the version that are missing from the Go binaries just built.
+fn not_embedded(
+    prepared: &[plan::Prepared],
+    results: &[schedule::JobResult],
+    version: &str,
+) -> Result<Vec<embed::NotEmbedded>, BuildError> {
+    let mut out = Vec::new();
+    for (job, result) in prepared.iter().zip(results) {
+        let is_go = Path::new(&job.main.program)
+            .file_name()
+            .is_some_and(|n| n == "go" || n == "go.exe");
+        if !is_go || !matches!(result, schedule::JobResult::Built { .. }) {
+            continue;
+        }
+        let missing = embed::check(&job.out, &job.main.args, version).map_err(|source| {
+            BuildError::ReadBinary {
+                path: job.out.clone(),
+                source,
+            }
+        })?;
+        out.extend(
+            missing
+                .into_iter()
+                .map(|(variable, value)| embed::NotEmbedded {
+                    build: job.build.clone(),
+                    target: job.target.name.clone(),
+                    variable,
+                    value,
+                }),
+        );
+    }
+    Ok(out)
 }

@@ -136,6 +136,8 @@ pub struct BuildPlan {
     /// Settings every hook and build command runs with (for the second build of
     /// `--verify-reproducible`); empty for an ordinary build.
     pub children: ChildSetup,
+    /// Whether release binaries must carry the values their `-ldflags -X` inject.
+    pub embed_check: super::embed::EmbedCheck,
 }
 
 /// Extra settings for every child process: how `--verify-reproducible` makes its second build
@@ -509,6 +511,20 @@ pub(crate) fn prepare(
             if reproducible {
                 args.push("-trimpath".into());
             }
+            // A vendored module whose go.mod predates go 1.14 builds from vendor/ only when told;
+            // the user's own GOFLAGS `-mod=` (or the build's flags) win.
+            let user_mod = plan
+                .release
+                .env
+                .get("GOFLAGS")
+                .is_some_and(|f| f.split_whitespace().any(|w| w.starts_with("-mod=")))
+                || env_t.get("GOFLAGS").is_some_and(|f| f.contains("-mod="))
+                || flags.iter().any(|f| f.starts_with("-mod="));
+            if let Some(flag) = crate::gomod::vendor::ModMode::detect_dir(&r.dir).build_flag() {
+                if !user_mod {
+                    args.push(flag.into());
+                }
+            }
             args.extend([
                 "-p".into(),
                 cpu_share.to_string(),
@@ -654,6 +670,7 @@ mod tests {
 
     fn plan_with(cfg: BuildConfig) -> BuildPlan {
         BuildPlan {
+            embed_check: Default::default(),
             release: release(),
             root: PathBuf::from("/src"),
             builds: vec![cfg],

@@ -39,6 +39,35 @@ impl ToolPaths {
     }
 }
 
+/// What a tool printed on stderr when it failed, kept as the last cause of the error chain (so
+/// the human output and `--json` `causes` show it). `go: downloading ...` progress lines are
+/// dropped: they change from run to run and never explain the failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolOutput(pub String);
+
+impl ToolOutput {
+    pub fn new(stderr: &[u8]) -> ToolOutput {
+        let text = String::from_utf8_lossy(stderr);
+        let kept: Vec<&str> = text
+            .lines()
+            .filter(|l| !l.starts_with("go: downloading "))
+            .collect();
+        ToolOutput(kept.join("\n").trim().to_string())
+    }
+}
+
+impl std::fmt::Display for ToolOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.0.is_empty() {
+            f.write_str("(no output on stderr)")
+        } else {
+            f.write_str(&self.0)
+        }
+    }
+}
+
+impl std::error::Error for ToolOutput {}
+
 /// A located, working `go` command.
 #[derive(Debug, Clone)]
 pub struct GoTool {

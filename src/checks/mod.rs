@@ -184,6 +184,16 @@ pub struct ReleaseInput {
     pub snapshot: bool,
     /// Built Go binaries whose embedded build info must carry the version.
     pub binaries: Vec<PathBuf>,
+    /// `project.tag_prefix`: what release tags carry before the version after the module's
+    /// directory (`None`: `v`, Go's own; `""`: bare semver).
+    pub tag_prefix: Option<String>,
+    /// tug's own output directories (the dist; absolute or relative to the repository root): never
+    /// a change for the clean-tree check.
+    pub outputs: Vec<PathBuf>,
+    /// The user's GOFLAGS (from the run's environment): every go command the checks run keeps
+    /// them. The other go variables (GOPROXY, GONOPROXY, GOPRIVATE, GONOSUMDB, GOTOOLCHAIN...)
+    /// reach the go commands unchanged.
+    pub goflags: Option<String>,
     /// tug's cache directory (the API helper and cached APIs live under it), as the command
     /// resolved it from the environment; `None` uses a directory under the system temp dir.
     pub cache_dir: Option<PathBuf>,

@@ -21,6 +21,7 @@ use super::{
     buildinfo, govulncheck, ApiReport, CheckId, CheckLevel, ChecksError, FileLocation, Finding,
     ReleaseInput, Report, Severity,
 };
+use crate::git::TagScheme;
 use crate::gomod::path::check_major_matches;
 use crate::gomod::{check_module_path, parse_tag_version, split_path_version, GoMod};
 
@@ -95,10 +96,13 @@ struct Git {
     subdir: PathBuf,
     /// The tag prefix the module directory implies (`sub/dir/`).
     dir_prefix: String,
-    /// The tag prefix in use (configured, else `dir_prefix`).
-    prefix: String,
+    /// The tag scheme in use: the directory prefix (configured, else `dir_prefix`), then
+    /// `project.tag_prefix`.
+    scheme: TagScheme,
     /// Tags of this module that are releases.
     releases: Vec<Release>,
+    /// Tags that are not releases of the scheme (other modules', other schemes'), sorted.
+    skipped: Vec<String>,
     /// Every tag on HEAD.
     head_tags: Vec<String>,
 }
@@ -154,44 +158,47 @@ impl Facts {
                     .unwrap_or(Path::new(""))
                     .to_path_buf();
                 let dir_prefix = tag_prefix_for(&subdir, module_path.as_deref());
-                let prefix = match &input.config.tag_prefix {
+                let dir = match &input.config.tag_prefix {
                     Some(p) => normalize_prefix(p),
                     None => dir_prefix.clone(),
                 };
+                let scheme = TagScheme::new(&dir, input.tag_prefix.as_deref().unwrap_or("v"));
                 let tags = repo.tags()?;
                 let head_tags = tags
                     .iter()
                     .filter(|t| t.commit == head)
                     .map(|t| t.name.clone())
                     .collect();
-                let releases = tags
-                    .into_iter()
-                    .filter_map(|TagInfo { name, commit }| {
-                        let v = parse_tag_version(name.strip_prefix(&prefix)?).ok()?;
-                        Some(Release {
+                let mut releases = Vec::new();
+                let mut skipped = Vec::new();
+                for TagInfo { name, commit } in tags {
+                    match parse_release_tag(&scheme, &name) {
+                        Some(version) => releases.push(Release {
                             tag: name,
-                            version: v,
+                            version,
                             commit,
-                        })
-                    })
-                    .collect();
+                        }),
+                        None => skipped.push(name),
+                    }
+                }
+                skipped.sort();
                 Ok(Some(Git {
                     repo,
                     head,
                     subdir,
                     dir_prefix,
-                    prefix,
+                    scheme,
                     releases,
+                    skipped,
                     head_tags,
                 }))
             })
             .transpose()?
             .flatten();
-        let prefix = git.as_ref().map(|g| g.prefix.as_str()).unwrap_or("");
-        let requested = input
-            .version
-            .as_ref()
-            .map(|r| parse_tag_version(r.strip_prefix(prefix).unwrap_or(r)));
+        let requested = input.version.as_ref().map(|r| {
+            let scheme = git.as_ref().map(|g| g.scheme.clone()).unwrap_or_default();
+            parse_requested(&scheme, r)
+        });
         let version = match (&requested, &git) {
             (Some(r), _) => r.as_ref().ok().cloned(),
             (None, Some(g)) => g
@@ -299,14 +306,28 @@ pub(super) fn run(input: &ReleaseInput) -> Result<Report, ChecksError> {
         vulns: None,
     };
     let version = run.facts.version.as_ref().map(vstr);
-    let prefix = run
-        .facts
-        .git
-        .as_ref()
-        .map(|g| g.prefix.clone())
-        .unwrap_or_default();
-    if run.facts.git.is_some() {
-        run.report.tag = version.as_ref().map(|v| format!("{prefix}{v}"));
+    if let Some(g) = &run.facts.git {
+        // The tag as it is named on HEAD (`release-2.2`), else as the scheme names the version.
+        run.report.tag = run.facts.version.as_ref().map(|v| {
+            g.releases
+                .iter()
+                .find(|r| r.commit == g.head && r.version == *v)
+                .map(|r| r.tag.clone())
+                .unwrap_or_else(|| g.scheme.tag(v))
+        });
+        if !g.skipped.is_empty() {
+            let mut names: Vec<&str> = g.skipped.iter().take(5).map(String::as_str).collect();
+            if g.skipped.len() > 5 {
+                names.push("...");
+            }
+            run.report.notes.push(format!(
+                "{} tag{} not of this release scheme ({}) skipped: {}",
+                g.skipped.len(),
+                if g.skipped.len() == 1 { "" } else { "s" },
+                g.scheme.pattern(),
+                names.join(", ")
+            ));
+        }
     }
     run.report.version = version;
     run.report.previous_tag = run.facts.previous.as_ref().map(|r| r.tag.clone());
@@ -375,6 +396,9 @@ fn go_mod(run: &mut Run) -> Result<(), ChecksError> {
                     }
                 }
             }
+            if let Some(f) = vendor_consistency(run, g) {
+                out.push(f);
+            }
             if g.go.is_none() {
                 out.push(
                     run.finding("go.mod has no go directive")
@@ -387,6 +411,44 @@ fn go_mod(run: &mut Run) -> Result<(), ChecksError> {
     };
     run.report.findings.extend(f);
     Ok(())
+}
+
+/// A vendored module's vendor/modules.txt agrees with go.mod: otherwise every go build of the
+/// release fails with `go: inconsistent vendoring`. Asked of the go command itself
+/// (`go list -mod=vendor`), offline.
+fn vendor_consistency(run: &Run, g: &GoMod) -> Option<Finding> {
+    let dir = &run.facts.module_dir;
+    if !crate::gomod::vendor::ModMode::detect_dir(dir).is_vendored() {
+        return None;
+    }
+    let go = GoTool::find().ok()?;
+    let goflags = crate::gomod::vendor::goflags(run.input.goflags.as_deref(), None);
+    let started = std::time::Instant::now();
+    let out = Command::new(&go.bin)
+        .current_dir(dir)
+        .args(["list", "-mod=vendor", "./..."])
+        .env("GOWORK", "off")
+        .env("GOFLAGS", &goflags)
+        .output()
+        .ok()?;
+    tracing::debug!(command = "go list -mod=vendor ./...", status = %out.status, elapsed_ms = started.elapsed().as_millis() as u64, "checked vendoring");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || !stderr.contains("inconsistent vendoring") {
+        return None;
+    }
+    let line = g.requires.first().map(|r| r.line).unwrap_or(1);
+    Some(
+        run.finding("go.mod and vendor/modules.txt disagree (inconsistent vendoring): every build would fail")
+            .at(FileLocation::new("go.mod", line, 1))
+            .details(
+                go_output_details(&stderr)
+                    .into_iter()
+                    .filter(|l| l.starts_with('\t') && l.contains('@'))
+                    .map(|l| format!("vendor/modules.txt: {}", l.trim()))
+                    .collect(),
+            )
+            .hint("run `go mod vendor` and commit vendor/"),
+    )
 }
 
 /// No `replace` directive.
@@ -513,9 +575,19 @@ fn clean_tree(run: &mut Run) -> Result<(), ChecksError> {
     let Some(git) = &run.facts.git else {
         return Ok(());
     };
+    let outputs = &run.input.outputs;
     let dirty = match git.repo.dirty_files() {
-        Ok(d) if d.is_empty() => return Ok(()),
-        Ok(d) => d,
+        Ok(d) => {
+            // tug's own output (the dist, staging directories) is never a change.
+            let d: Vec<_> = d
+                .into_iter()
+                .filter(|(p, _)| !crate::git::is_tug_output(&git.repo.root, outputs, p))
+                .collect();
+            if d.is_empty() {
+                return Ok(());
+            }
+            d
+        }
         Err(e) => {
             // Not knowing is not clean: say so instead of passing.
             let f = run
@@ -528,10 +600,13 @@ fn clean_tree(run: &mut Run) -> Result<(), ChecksError> {
     let in_dist = dirty
         .iter()
         .any(|(p, _)| p.starts_with("dist/") || p.contains("/dist/"));
-    let hint = if in_dist {
-        "add dist/ to .gitignore; commit or stash the other changes (git stash -u)"
+    let paths: Vec<&str> = dirty.iter().map(|(p, _)| p.as_str()).collect();
+    let hint = if paths.iter().any(|p| crate::git::looks_like_private_key(p)) {
+        crate::git::clean_tree_hint(&paths)
+    } else if in_dist {
+        "add dist/ to .gitignore; commit or stash the other changes (git stash -u)".to_string()
     } else {
-        "commit or stash the changes (git stash -u) before releasing"
+        "commit or stash the changes (git stash -u) before releasing".to_string()
     };
     let n = dirty.len();
     let f = run
@@ -554,12 +629,12 @@ fn tag_syntax(run: &mut Run) -> Result<(), ChecksError> {
         &run.input.config.tag_prefix,
         run.facts.is_go(),
     ) {
-        if g.prefix != g.dir_prefix {
+        if g.scheme.dir != g.dir_prefix {
             let dir_prefix = &g.dir_prefix;
             found.push(
                 run.finding(format!(
                     "tag prefix '{}' does not match the module directory: the go command only finds tags named '{dir_prefix}vX.Y.Z'",
-                    g.prefix
+                    g.scheme.dir
                 ))
                 .hint(if dir_prefix.is_empty() {
                     "remove checks.tag_prefix from tug.yaml".to_string()
@@ -570,22 +645,36 @@ fn tag_syntax(run: &mut Run) -> Result<(), ChecksError> {
         }
     }
     match (&run.facts.requested, &run.facts.git) {
-        (Some(Err(e)), _) => found.push(
-            run.finding(format!("version {e}"))
-                .hint("use canonical semver with a v and all three numbers: v1.2.0, v1.2.0-rc.1"),
-        ),
+        (Some(Err(e)), g) => {
+            let example = g
+                .as_ref()
+                .map(|g| g.scheme.example())
+                .unwrap_or_else(|| "v0.1.0".into());
+            found.push(run.finding(format!("version {e}")).hint(format!(
+                "use canonical semver with all three numbers, as this project's tags: {example}, or v1.2.0-rc.1"
+            )))
+        }
         (None, Some(g)) if run.facts.version.is_none() => {
-            let prefix = &g.prefix;
             if let Some(bad) = bad_head_tag(g) {
-                let why = match parse_tag_version(bad.strip_prefix(prefix.as_str()).unwrap_or(bad))
-                {
-                    Err(e) => e.to_string(),
-                    Ok(_) => format!("it does not start with the tag prefix '{prefix}'"),
+                let scheme = &g.scheme;
+                let rest = bad.strip_prefix(scheme.dir.as_str()).unwrap_or(bad);
+                let why = match rest.strip_prefix(scheme.prefix.as_str()) {
+                    None => format!(
+                        "it does not start with the tag prefix '{}{}'",
+                        scheme.dir, scheme.prefix
+                    ),
+                    Some(_) if scheme.is_go_module() => match parse_tag_version(rest) {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "it is not a release version".into(),
+                    },
+                    Some(v) => format!("'{v}' is not MAJOR.MINOR.PATCH"),
                 };
                 found.push(
                     run.finding(format!("tag '{bad}' on HEAD is not a release tag: {why}"))
                         .hint(format!(
-                            "tag releases as {prefix}vMAJOR.MINOR.PATCH, e.g. {prefix}v1.2.0"
+                            "tag releases as {}, e.g. {}",
+                            scheme.pattern(),
+                            scheme.tag(&semver::Version::new(1, 2, 0))
                         )),
                 );
             }
@@ -600,7 +689,10 @@ fn tag_syntax(run: &mut Run) -> Result<(), ChecksError> {
 fn bad_head_tag(g: &Git) -> Option<&str> {
     g.head_tags
         .iter()
-        .find(|t| t.starts_with(&g.prefix) || g.prefix.is_empty())
+        .find(|t| {
+            let full = format!("{}{}", g.scheme.dir, g.scheme.prefix);
+            t.starts_with(&full) || full.is_empty()
+        })
         .map(String::as_str)
 }
 
@@ -609,7 +701,7 @@ fn tag_reused(run: &mut Run) -> Result<(), ChecksError> {
     let (Some(Ok(v)), Some(g)) = (&run.facts.requested, &run.facts.git) else {
         return Ok(());
     };
-    let tag = format!("{}{}", g.prefix, vstr(v));
+    let tag = g.scheme.tag(v);
     match g.releases.iter().find(|r| r.tag == tag) {
         Some(r) if r.commit != g.head => {
             let f = run
@@ -639,10 +731,14 @@ fn tag_on_head(run: &mut Run) -> Result<(), ChecksError> {
     }
     let hint = match g.head_tags.first() {
         Some(t) => format!(
-            "HEAD is tagged '{t}', but this module's tags look like '{}v1.2.3'",
-            g.prefix
+            "HEAD is tagged '{t}', but this module's tags look like '{}'",
+            g.scheme.tag(&semver::Version::new(1, 2, 3))
         ),
-        None => "tag it: git tag -a <version> -m <version>, or pass --version to check a version before tagging".into(),
+        None => format!(
+            "tag it: git tag -a {tag} -m {tag} (this project's tags are {}), or pass --version to check a version before tagging",
+            g.scheme.pattern(),
+            tag = g.scheme.example()
+        ),
     };
     let f = run
         .finding(format!(
@@ -656,6 +752,15 @@ fn tag_on_head(run: &mut Run) -> Result<(), ChecksError> {
 
 /// The major version matches the module path's `/vN` suffix.
 fn major_version(run: &mut Run) -> Result<(), ChecksError> {
+    if let Some(g) = run.facts.git.as_ref().filter(|g| !g.scheme.is_go_module()) {
+        // The go command reads only `v` tags as module versions: the /vN rule is not about these.
+        let note = format!(
+            "tags {} are not Go module versions, so the module path's major version is not checked against them",
+            g.scheme.pattern()
+        );
+        run.report.notes.push(note);
+        return Ok(());
+    }
     let (Some(v), Some(m)) = (
         &run.facts.version,
         run.facts.gomod().and_then(|g| g.module.as_ref()),
@@ -684,6 +789,13 @@ fn version_monotonic(run: &mut Run) -> Result<(), ChecksError> {
         return Ok(());
     };
     let others = run.facts.others();
+    let tag_of = |v: &semver::Version| {
+        run.facts
+            .git
+            .as_ref()
+            .map(|g| g.scheme.tag(v))
+            .unwrap_or_else(|| vstr(v))
+    };
     let latest_of = |keep: &dyn Fn(&semver::Version) -> bool| {
         others
             .iter()
@@ -712,10 +824,12 @@ fn version_monotonic(run: &mut Run) -> Result<(), ChecksError> {
             line_latest.tag
         ))
         .hint(format!(
-            "release v{}.{}.{}",
-            v.major,
-            v.minor,
-            line_latest.version.patch + 1
+            "release {}",
+            tag_of(&semver::Version::new(
+                v.major,
+                v.minor,
+                line_latest.version.patch + 1
+            ))
         ))
     } else {
         run.finding(format!(
@@ -726,7 +840,7 @@ fn version_monotonic(run: &mut Run) -> Result<(), ChecksError> {
         ))
         .hint(format!(
             "release {} or newer, or pass --backport for a patch on an older line",
-            vstr(&semver::Version::new(
+            tag_of(&semver::Version::new(
                 latest.version.major,
                 latest.version.minor,
                 latest.version.patch + 1
@@ -884,7 +998,10 @@ fn api_compat(run: &mut Run) -> Result<(), ChecksError> {
     let go = run.go()?;
     if !run.off(CheckId::Tidy) {
         let (go, dir) = (go.clone(), run.facts.module_dir.clone());
-        run.tidy = Some(std::thread::spawn(move || tidy_result(&go, &dir)));
+        let goflags = run.input.goflags.clone();
+        run.tidy = Some(std::thread::spawn(move || {
+            tidy_result(&go, &dir, goflags.as_deref())
+        }));
     }
     api_check(run, &go)
 }
@@ -895,7 +1012,13 @@ fn build_info(run: &mut Run) -> Result<(), ChecksError> {
         return Ok(());
     }
     if let Some(v) = &run.facts.version {
-        let found = check_binaries(&run.input.binaries, &vstr(v));
+        let go_tags = run
+            .facts
+            .git
+            .as_ref()
+            .is_some_and(|g| g.scheme.is_go_module());
+        let version = vstr(v);
+        let found = check_binaries(&run.input.binaries, go_tags.then_some(version.as_str()));
         run.report.findings.extend(found);
     }
     Ok(())
@@ -910,7 +1033,7 @@ fn tidy(run: &mut Run) -> Result<(), ChecksError> {
         Some(handle) => handle.join().expect("tidy thread"),
         None => {
             let go = run.go()?;
-            tidy_result(&go, &run.facts.module_dir)
+            tidy_result(&go, &run.facts.module_dir, run.input.goflags.as_deref())
         }
     };
     push_tidy(run, result);
@@ -956,6 +1079,35 @@ fn push_vulns(run: &mut Run, id: CheckId) {
         .cloned()
         .collect();
     run.report.findings.extend(mine);
+}
+
+/// A tag's version under `scheme`: for Go's `v` scheme the canonical semver the go command reads
+/// (no build metadata), otherwise what [`TagScheme::parse`] accepts.
+fn parse_release_tag(scheme: &TagScheme, name: &str) -> Option<semver::Version> {
+    if scheme.is_go_module() {
+        parse_tag_version(name.strip_prefix(&scheme.dir)?).ok()
+    } else {
+        scheme.parse(name).map(|t| t.version)
+    }
+}
+
+/// `--version` under `scheme`: the full tag, or the version alone (`v1.2.3`, or `1.2.3` for a
+/// scheme without `v`).
+fn parse_requested(
+    scheme: &TagScheme,
+    requested: &str,
+) -> Result<semver::Version, crate::gomod::version::VersionError> {
+    let rest = requested.strip_prefix(&scheme.dir).unwrap_or(requested);
+    if scheme.is_go_module() {
+        return parse_tag_version(rest);
+    }
+    let full = format!("{}{}", scheme.dir, rest);
+    if let Some(v) = parse_release_tag(scheme, &full) {
+        return Ok(v);
+    }
+    let bare = rest.strip_prefix(&scheme.prefix).unwrap_or(rest);
+    let with_v = format!("v{}", bare.strip_prefix('v').unwrap_or(bare));
+    parse_tag_version(&with_v)
 }
 
 /// The tag prefix the go command expects for a module in `subdir`: the directory with `/`, minus
@@ -1013,6 +1165,7 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
             return Ok(());
         }
     }
+    let goflags = run.input.goflags.as_deref();
     let cache_root = apidiff::cache_root(run.input.cache_dir.as_deref());
     let helper = apidiff::ensure_helper(&cache_root, go)?;
     // A tag's tree never changes, so its API is cached per helper build, commit and directory.
@@ -1023,7 +1176,10 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
         &git.subdir,
     );
     let (old, new) = match apidiff::read_cached(&cached) {
-        Some(old) => (Ok(old), apidiff::module_api(&helper, go, module_dir)),
+        Some(old) => (
+            Ok(old),
+            apidiff::module_api(&helper, go, module_dir, goflags),
+        ),
         None => {
             let old_tree = tempfile::Builder::new()
                 .prefix("tug-api-")
@@ -1040,8 +1196,8 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
                 return Ok(());
             }
             let (old, new) = std::thread::scope(|s| {
-                let old = s.spawn(|| apidiff::module_api(&helper, go, old_tree.path()));
-                let new = apidiff::module_api(&helper, go, module_dir);
+                let old = s.spawn(|| apidiff::module_api(&helper, go, old_tree.path(), goflags));
+                let new = apidiff::module_api(&helper, go, module_dir, goflags);
                 (old.join().expect("api thread"), new)
             });
             if let Ok(api) = &old {
@@ -1052,7 +1208,12 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
     };
     let (old, new) = (old?, new?);
     for (api, at) in [(&old, prev.tag.as_str()), (&new, "HEAD")] {
-        if let Some(first) = api.errors.as_ref().and_then(|e| e.first()) {
+        if let Some(first) = api
+            .errors
+            .as_ref()
+            .and_then(|e| e.first())
+            .map(|e| e.lines().next().unwrap_or_default().trim().to_string())
+        {
             let n = api.errors.as_ref().map_or(0, Vec::len);
             report.notes.push(format!(
                 "the API at {at} has {n} type error(s), so some signatures may be incomplete; first: {first}"
@@ -1061,7 +1222,7 @@ fn api_check(run: &mut Run, go: &GoTool) -> Result<(), ChecksError> {
     }
     let diff = apidiff::diff(&old, &new);
     let suggested = apidiff::suggest(&prev.version, &diff);
-    report.suggested_tag = Some(format!("{}{}", git.prefix, vstr(&suggested)));
+    report.suggested_tag = Some(git.scheme.tag(&suggested));
     report.api = Some(ApiReport {
         previous_tag: prev.tag.clone(),
         packages: diff.packages,
@@ -1158,17 +1319,71 @@ enum TidyError {
     Spawn(std::io::Error),
     #[error("cannot copy the module to tidy it: {0}")]
     Copy(std::io::Error),
-    /// The go command failed: the first line of its stderr.
-    #[error("{0}")]
-    Go(String),
+    /// The go command failed: the first line of its stderr, and all of it.
+    #[error("{first}")]
+    Go { first: String, output: String },
+    /// The go command needed modules it could not download: no network, or no proxy
+    /// (`GOPROXY=off`). `reason` is stable; `output` is what the go command said.
+    #[error("{reason}")]
+    Offline {
+        reason: &'static str,
+        output: String,
+    },
+}
+
+/// Whether a failed go command's stderr says it needed the network or a proxy it did not have,
+/// and the stable reason why.
+fn offline_reason(stderr: &str) -> Option<&'static str> {
+    if stderr.contains("GOPROXY=off") {
+        Some("modules missing from the module cache cannot be downloaded with GOPROXY=off")
+    } else if stderr.contains("GOFLAGS=-mod=vendor")
+        || stderr.contains("-mod=vendor") && stderr.contains("cannot")
+    {
+        Some("the module graph cannot be loaded from the vendor directory alone")
+    } else if [
+        "dial tcp",
+        "no such host",
+        "connection refused",
+        "i/o timeout",
+        "proxyconnect",
+        "network is unreachable",
+        "TLS handshake timeout",
+    ]
+    .iter()
+    .any(|s| stderr.contains(s))
+    {
+        Some("the module proxy cannot be reached (no network)")
+    } else {
+        None
+    }
+}
+
+/// A go command's stderr as finding details: without the `go: downloading ...` progress lines
+/// (which change every run), at most 10 lines.
+fn go_output_details(stderr: &str) -> Vec<String> {
+    let mut lines: Vec<String> = stderr
+        .lines()
+        .map(str::trim_end)
+        .filter(|l| !l.trim().is_empty() && !l.starts_with("go: downloading "))
+        .map(str::to_string)
+        .collect();
+    if lines.len() > 10 {
+        lines.truncate(10);
+        lines.push("...".into());
+    }
+    lines
 }
 
 /// `Ok(None)` when tidy, `Ok(Some(diff))` when not, `Err` when it could not be determined.
-fn tidy_result(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
+fn tidy_result(
+    go: &GoTool,
+    dir: &Path,
+    goflags: Option<&str>,
+) -> Result<Option<String>, TidyError> {
     if go.go_version().is_some_and(|v| v.at_least(1, 23)) {
-        tidy_diff(go, dir)
+        tidy_diff(go, dir, goflags)
     } else {
-        tidy_copy(go, dir)
+        tidy_copy(go, dir, goflags)
     }
 }
 
@@ -1187,24 +1402,54 @@ fn push_tidy(run: &mut Run, result: Result<Option<String>, TidyError>) {
                     .hint("run `go mod tidy` and commit the result"),
             );
         }
+        Err(TidyError::Offline { reason, output }) => run.push(
+            Finding::warn(CheckId::Tidy, format!("tidiness not checked: {reason}"))
+                .details(go_output_details(&output))
+                .hint("run `go mod tidy -diff` where the module proxy is reachable, or fill the module cache (`go mod download`); set checks.severity.tidy to error to require it, or off to skip it"),
+        ),
         Err(e) => run.push(
             Finding::error(CheckId::Tidy, format!("could not check tidiness: {e}"))
+                .details(match &e {
+                    TidyError::Go { output, .. } => go_output_details(output),
+                    _ => Vec::new(),
+                })
                 .hint("run `go mod tidy` yourself to see the problem (a missing module cache entry needs network access)"),
         ),
     }
 }
 
-fn go_command(go: &GoTool, dir: &Path) -> Command {
+/// A go command in `dir` with the user's GOFLAGS kept (and `-mod=mod` unless they choose a mode).
+fn go_command(go: &GoTool, dir: &Path, goflags: Option<&str>) -> Command {
     let mut cmd = Command::new(&go.bin);
-    cmd.current_dir(dir)
-        .env("GOWORK", "off")
-        .env("GOFLAGS", "-mod=mod");
+    cmd.current_dir(dir).env("GOWORK", "off").env(
+        "GOFLAGS",
+        crate::gomod::vendor::goflags(goflags, Some("-mod=mod")),
+    );
     cmd
 }
 
+/// The go command's error for a failed tidy run: offline (a warning) or anything else.
+fn tidy_error(stderr: &str, what: &str) -> TidyError {
+    if let Some(reason) = offline_reason(stderr) {
+        return TidyError::Offline {
+            reason,
+            output: stderr.to_string(),
+        };
+    }
+    TidyError::Go {
+        first: stderr
+            .trim()
+            .lines()
+            .find(|l| !l.starts_with("go: downloading "))
+            .unwrap_or(what)
+            .to_string(),
+        output: stderr.to_string(),
+    }
+}
+
 /// `go mod tidy -diff`: exit 0 tidy, exit 1 with a diff on stdout when untidy.
-fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
-    let out = go_command(go, dir)
+fn tidy_diff(go: &GoTool, dir: &Path, goflags: Option<&str>) -> Result<Option<String>, TidyError> {
+    let out = go_command(go, dir, goflags)
         .args(["mod", "tidy", "-diff"])
         .output()
         .map_err(TidyError::Spawn)?;
@@ -1215,35 +1460,27 @@ fn tidy_diff(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
     if !stdout.trim().is_empty() {
         return Ok(Some(stdout));
     }
-    Err(TidyError::Go(
-        String::from_utf8_lossy(&out.stderr)
-            .trim()
-            .lines()
-            .next()
-            .unwrap_or("go mod tidy -diff failed")
-            .to_string(),
+    Err(tidy_error(
+        &String::from_utf8_lossy(&out.stderr),
+        "go mod tidy -diff failed",
     ))
 }
 
 /// Go < 1.23: tidy a temporary copy of the module and compare go.mod and go.sum.
-fn tidy_copy(go: &GoTool, dir: &Path) -> Result<Option<String>, TidyError> {
+fn tidy_copy(go: &GoTool, dir: &Path, goflags: Option<&str>) -> Result<Option<String>, TidyError> {
     let tmp = tempfile::Builder::new()
         .prefix("tug-tidy-")
         .tempdir()
         .map_err(TidyError::Copy)?;
     copy_module(dir, tmp.path()).map_err(TidyError::Copy)?;
-    let out = go_command(go, tmp.path())
+    let out = go_command(go, tmp.path(), goflags)
         .args(["mod", "tidy"])
         .output()
         .map_err(TidyError::Spawn)?;
     if !out.status.success() {
-        return Err(TidyError::Go(
-            String::from_utf8_lossy(&out.stderr)
-                .trim()
-                .lines()
-                .next()
-                .unwrap_or("go mod tidy failed")
-                .to_string(),
+        return Err(tidy_error(
+            &String::from_utf8_lossy(&out.stderr),
+            "go mod tidy failed",
         ));
     }
     let mut diff = String::new();
@@ -1342,8 +1579,10 @@ pub(super) fn vuln_findings(vulns: &[govulncheck::Vuln]) -> Vec<Finding> {
 }
 
 /// 10: every Go binary says it is `version` of its main module and was built from a clean tree.
-/// Non-Go files are skipped (a cargo or command build).
-pub fn check_binaries(binaries: &[PathBuf], version: &str) -> Vec<Finding> {
+/// Non-Go files are skipped (a cargo or command build). `version` is `None` when the release tags
+/// are not Go module versions (`release-2.2`): the go command cannot stamp those, so only the
+/// clean tree is checked.
+pub fn check_binaries(binaries: &[PathBuf], version: Option<&str>) -> Vec<Finding> {
     let mut out = Vec::new();
     for path in binaries {
         let name = path.display().to_string();
@@ -1357,10 +1596,13 @@ pub fn check_binaries(binaries: &[PathBuf], version: &str) -> Vec<Finding> {
         };
         let hint = "build from a clean checkout of the tag (go stamps the version from git; needs Go 1.24+ and -buildvcs)";
         match &info.main_module {
-            Some((module, v)) if v != version => out.push(
+            Some((module, v)) if version.is_some_and(|want| v != want) => out.push(
                 Finding::error(
                     CheckId::BuildInfo,
-                    format!("{name}: embedded version of {module} is {v}, expected {version}"),
+                    format!(
+                        "{name}: embedded version of {module} is {v}, expected {}",
+                        version.unwrap_or_default()
+                    ),
                 )
                 .hint(hint),
             ),

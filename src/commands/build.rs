@@ -8,7 +8,7 @@ use crate::build::{self, defaults::GoModule, BuildError, BuildPlan, NotesInput, 
 use crate::cli::build::BuildArgs;
 use crate::config::settings::{Overrides, Settings};
 use crate::error::{Error, ExitCode};
-use crate::git::RepoFacts;
+use crate::git::{RepoFacts, TagScheme};
 use crate::ui::reporters::{self, BuildReporter};
 
 /// The settings overrides `tug build`'s own flags make.
@@ -43,24 +43,25 @@ pub(crate) fn run_with(
         .transpose()
         .map_err(|m| Error::usage(format!("--shard {m}")).with_hint("e.g. --shard 1/4"))?;
 
-    let facts = RepoFacts::discover(&root).map_err(Error::from)?;
-    // The dist and tug's own staging directories are output, not changes to the source.
-    let dist_rel = dist
-        .strip_prefix(&facts.root)
-        .ok()
-        .map(|p| p.to_string_lossy().replace('\\', "/"));
+    let gomod = GoModule::detect(&root).map_err(Error::from)?;
+    let scheme = TagScheme::discover(
+        &root,
+        gomod.as_ref().map(|m| m.module.as_str()),
+        &config.project.tag_prefix,
+        config.checks.tag_prefix.as_deref(),
+    );
+    let facts = RepoFacts::discover_with(&root, &scheme).map_err(Error::from)?;
+    // The dist and tug's own staging directories are output, not changes to the source: for git,
+    // and for the go command's VCS stamping (which runs `git status`), the dist is excluded in
+    // this clone when nothing ignores it yet.
+    if let Some(line) = crate::git::exclude_locally(&dist).map_err(Error::from)? {
+        tracing::info!(line = %line, "added the dist to .git/info/exclude (tug's output is not a change to the source)");
+    }
+    let outputs = vec![dist.clone()];
     let dirty: Vec<&String> = facts
         .dirty_files
         .iter()
-        .filter(|f| {
-            !dist_rel
-                .as_ref()
-                .is_some_and(|d| f.starts_with(&format!("{d}/")) || **f == *d)
-        })
-        .filter(|f| {
-            !f.split('/')
-                .any(|c| c.starts_with(".tug-build-") || c.starts_with(".tug-merge-"))
-        })
+        .filter(|f| !crate::git::is_tug_output(&facts.root, &outputs, f))
         .collect();
     if !dirty.is_empty() && !snapshot_requested {
         let mut list: Vec<&str> = dirty.iter().take(10).map(|s| s.as_str()).collect();
@@ -71,7 +72,13 @@ pub(crate) fn run_with(
             "the working tree has uncommitted changes: {}",
             list.join(", ")
         ))
-        .with_hint("commit or stash them, or pass --snapshot for a local build")
+        .with_hint(
+            if dirty.iter().any(|f| crate::git::looks_like_private_key(f)) {
+                crate::git::clean_tree_hint(&dirty)
+            } else {
+                "commit or stash them, or pass --snapshot for a local build".to_string()
+            },
+        )
         .into());
     }
     let (version, snapshot) = match (&facts.tag, snapshot_requested) {
@@ -80,7 +87,19 @@ pub(crate) fn run_with(
         (None, false) => {
             return Err(
                 Error::usage(format!("HEAD ({}) has no version tag", facts.short_commit))
-                    .with_hint("tag the release (`git tag v0.1.0`) or pass --snapshot")
+                    .with_hint(format!(
+                        "tag the release (`git tag -a {tag} -m {tag}`; this project's tags are {}) or pass --snapshot",
+                        scheme.pattern(),
+                        tag = facts
+                            .previous_tag
+                            .as_ref()
+                            .map(|t| scheme.tag(&semver::Version::new(
+                                t.version.major,
+                                t.version.minor,
+                                t.version.patch + 1
+                            )))
+                            .unwrap_or_else(|| scheme.example())
+                    ))
                     .into(),
             )
         }
@@ -100,6 +119,9 @@ pub(crate) fn run_with(
             retraction_only: false,
             snapshot: false,
             binaries: Vec::new(),
+            tag_prefix: Some(config.project.tag_prefix.clone()),
+            outputs: vec![dist.clone()],
+            goflags: ctx.env.get("GOFLAGS").map(str::to_string),
             cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
         };
         let spinner = printer.spinner("running release checks");
@@ -124,7 +146,6 @@ pub(crate) fn run_with(
         }
     }
 
-    let gomod = GoModule::detect(&root).map_err(Error::from)?;
     let project = settings.project_name().to_string();
     let builds = if !config.builds.is_empty() {
         config.builds.clone()
@@ -133,10 +154,13 @@ pub(crate) fn run_with(
             Some(m) if !m.mains.is_empty() => m.default_builds(),
             Some(_) => {
                 return Err(Error::usage(format!(
-                    "{}: no main package (root or cmd/*)",
+                    "{} is a library module: it has no main package, so there is nothing to build",
                     root.join("go.mod").display()
                 ))
-                .with_hint("add `builds:` with `main:` to tug.yaml")
+                .with_hint(format!(
+                    "a library is released by its tag alone: `tug check --release` checks it, then push the tag ({}); add `builds:` with `main:` to tug.yaml if a command should be built",
+                    scheme.pattern()
+                ))
                 .into())
             }
             None => {
@@ -173,7 +197,14 @@ pub(crate) fn run_with(
             })?),
             None => None,
         };
-        let since = facts.previous_tag.as_ref().map(|t| t.name.as_str());
+        // A snapshot's notes are what came after the newest release (HEAD's own tag included);
+        // a release's, what came after the previous one.
+        let since = if snapshot {
+            facts.tag.as_ref().or(facts.previous_tag.as_ref())
+        } else {
+            facts.previous_tag.as_ref()
+        }
+        .map(|t| t.name.as_str());
         Some(NotesInput {
             config: config.release_notes.clone(),
             template,
@@ -215,6 +246,11 @@ pub(crate) fn run_with(
         staging_parent,
         host: build::HostPaths::from_env(&ctx.env),
         children: Default::default(),
+        embed_check: match config.checks.level(crate::checks::CheckId::BuildInfo) {
+            Some(crate::checks::CheckLevel::Off) => build::embed::EmbedCheck::Off,
+            Some(crate::checks::CheckLevel::Warn) => build::embed::EmbedCheck::Warn,
+            _ => build::embed::EmbedCheck::Error,
+        },
     };
 
     build::check_dist(&dist, args.clean).map_err(Error::from)?;
@@ -235,6 +271,10 @@ pub(crate) fn run_with(
         Err(e) => return Err(Error::from(e).into()),
     };
 
+    for m in &report.not_embedded {
+        printer.warn(format!("build-info: {m}"));
+        printer.event("not-embedded", serde_json::to_value(m).unwrap_or_default());
+    }
     reporters::build_summary(printer, &report);
     let m = &report.manifest;
     printer.status(

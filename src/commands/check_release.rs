@@ -16,6 +16,10 @@ pub struct LoadedChecks {
     /// The project root: the directory of tug.yaml, or the current directory.
     pub root: PathBuf,
     pub checks: ChecksConfig,
+    /// `project.tag_prefix`.
+    pub tag_prefix: String,
+    /// The resolved dist directory (tug's output, never a change to the source).
+    pub dist: PathBuf,
 }
 
 /// The resolved settings' checks section (tug.yaml with every layer applied; without one, the
@@ -26,6 +30,8 @@ pub fn load_checks_config(ctx: &Context) -> anyhow::Result<LoadedChecks> {
         path: settings.config_path.clone(),
         root: settings.root.clone(),
         checks: settings.config.checks.clone(),
+        tag_prefix: settings.config.project.tag_prefix.clone(),
+        dist: settings.dist.clone(),
     })
 }
 
@@ -45,6 +51,9 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         retraction_only: args.retraction_only,
         snapshot: false,
         binaries: Vec::new(),
+        tag_prefix: Some(loaded.tag_prefix.clone()),
+        outputs: vec![loaded.dist.clone()],
+        goflags: ctx.env.get("GOFLAGS").map(str::to_string),
         cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
     };
     let spinner = ctx.printer.spinner("running release checks");
@@ -58,12 +67,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
     })?;
 
     // Binaries of this very release in dist/: their build info must carry the version.
-    let dist = ctx
-        .global
-        .dist
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("dist"));
-    let dist = loaded.root.join(dist);
+    let dist = loaded.dist.clone();
     if let (Some(tag), Ok(manifest)) = (&report.tag, Manifest::read(&dist)) {
         if manifest.tag.as_deref() == Some(tag.as_str()) && !manifest.snapshot {
             let binaries: Vec<PathBuf> = manifest
@@ -71,9 +75,10 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
                 .map(|a| dist.join(&a.path))
                 .collect();
             let version = report.version.clone().unwrap_or_default();
-            report
-                .findings
-                .extend(checks::check_binaries(&binaries, &version));
+            report.findings.extend(checks::check_binaries(
+                &binaries,
+                (loaded.tag_prefix == "v").then_some(version.as_str()),
+            ));
             checks::finalize(&mut report, &input.config, input.strict, input.snapshot);
         }
     }

@@ -65,12 +65,63 @@ pub fn run(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
         None => "(no go.mod or Cargo.toml found)".to_string(),
     };
     ctx.printer.status("Created", format!("{shown} {what}"));
+    if let Some(line) = ignore_output(root, std::path::Path::new("dist"))? {
+        ctx.printer.status(
+            "Updated",
+            format!(".gitignore: added {line} (tug's output)"),
+        );
+    }
     ctx.printer.info("next: review it, then run `tug check`");
     ctx.printer.event(
         "created",
         serde_json::json!({ "path": path, "project": name }),
     );
     Ok(ExitCode::Success)
+}
+
+/// Add tug's output directory `dist` (relative to `root`) to `root/.gitignore` unless git (or the
+/// file, outside a repository) already ignores it. Returns the line added.
+fn ignore_output(root: &std::path::Path, dist: &std::path::Path) -> anyhow::Result<Option<String>> {
+    let rel = dist.to_string_lossy().trim_matches('/').to_string();
+    let line = format!("/{rel}/");
+    let path = root.join(".gitignore");
+    let mut text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(
+                crate::Error::failure(format!("cannot read {}", path.display()))
+                    .with_source(e)
+                    .into(),
+            )
+        }
+    };
+    let listed = text
+        .lines()
+        .map(str::trim)
+        .any(|l| [rel.as_str(), &format!("{rel}/"), &format!("/{rel}"), &line].contains(&l));
+    let ignored = git2::Repository::discover(root).ok().is_some_and(|repo| {
+        let Some(rel_root) = repo
+            .workdir()
+            .and_then(|w| w.canonicalize().ok())
+            .zip(root.canonicalize().ok())
+            .and_then(|(w, r)| r.strip_prefix(&w).ok().map(|p| p.join(&rel)))
+        else {
+            return false;
+        };
+        repo.is_path_ignored(rel_root.join("x")).unwrap_or(false)
+    });
+    if listed || ignored {
+        return Ok(None);
+    }
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!("# tug's output (tug build)\n{line}\n"));
+    crate::fsutil::write_atomic(&path, text.as_bytes()).map_err(|e| {
+        crate::Error::failure(format!("cannot write {}", path.display())).with_source(e)
+    })?;
+    Ok(Some(line))
 }
 
 #[cfg(test)]

@@ -35,6 +35,9 @@ fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
     let key = PrivateKey::generate();
     let pem = keyfile::encrypt(&key, &password);
     let public = key.public_key();
+    // In a work tree, git must never be able to pick up the private key: it is excluded in this
+    // clone (.git/info/exclude) before it exists.
+    let excluded = crate::git::exclude_locally(&private_path).map_err(Error::from)?;
     write_with_mode(&private_path, pem.as_bytes(), 0o600).map_err(|source| {
         Error::from(KeyError::Write {
             path: private_path.clone(),
@@ -54,11 +57,17 @@ fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
     );
     ctx.printer
         .status("Generated", format!("{} (public)", shown(&public_path)));
+    if let Some(line) = &excluded {
+        ctx.printer.info(format!(
+            "note: added {line} to .git/info/exclude so git never tracks the private key; keep it out of commits (store it as a CI secret)"
+        ));
+    }
     ctx.printer.data(public.to_pem().trim_end());
     ctx.printer.event(
         "keys-generated",
         serde_json::json!({
             "private_key": private_path, "public_key": public_path, "hint": public.hint(),
+            "excluded_from_git": excluded,
         }),
     );
     Ok(ExitCode::Success)

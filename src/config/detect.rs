@@ -1,5 +1,7 @@
-//! What kind of project lives in a directory: a Go module (its module path and `package main`
-//! directories) or a Cargo package (its name and binaries). `tug init` writes a tug.yaml from
+//! What kind of project lives in a directory: a Go module (its module path and every
+//! `package main` directory of the module, found by walking it the way `go list ./...` does:
+//! skipping `testdata`, `vendor`, directories starting with `.` or `_`, nested modules, and
+//! example directories) or a Cargo package (its name and binaries). `tug init` writes a tug.yaml from
 //! this, and the settings use it for the default project name.
 
 use std::path::Path;
@@ -95,6 +97,55 @@ fn is_go_main_dir(dir: &Path) -> bool {
     })
 }
 
+/// Directories `go list ./...` never matches, plus examples (not what a release ships).
+fn skipped_dir(name: &str) -> bool {
+    name.starts_with('.')
+        || name.starts_with('_')
+        || matches!(
+            name,
+            "testdata" | "vendor" | "examples" | "example" | "_examples"
+        )
+}
+
+/// Every directory of the Go module at `root` holding a `package main`, as `go build` arguments
+/// (`.`, `./cmd/tool`, `./goserver`), sorted with `.` first. Nested modules (a directory with its
+/// own go.mod) are not part of this module and are skipped.
+pub fn go_main_packages(root: &Path) -> Vec<String> {
+    fn walk(dir: &Path, rel: &str, out: &mut Vec<String>, depth: usize) {
+        if depth > 32 {
+            return;
+        }
+        if is_go_main_dir(dir) {
+            out.push(if rel.is_empty() {
+                ".".to_string()
+            } else {
+                format!("./{rel}")
+            });
+        }
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut subdirs: Vec<(String, std::path::PathBuf)> = entries
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+            .filter(|(name, path)| !skipped_dir(name) && !path.join("go.mod").is_file())
+            .collect();
+        subdirs.sort();
+        for (name, path) in subdirs {
+            let rel = if rel.is_empty() {
+                name
+            } else {
+                format!("{rel}/{name}")
+            };
+            walk(&path, &rel, out, depth + 1);
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, "", &mut out, 0);
+    out
+}
+
 /// Parse `[package] name` and `[[bin]] name` out of Cargo.toml text (enough for init; not TOML).
 fn parse_cargo(toml: &str) -> Option<(String, Vec<String>)> {
     let mut section = String::new();
@@ -126,19 +177,7 @@ fn parse_cargo(toml: &str) -> Option<(String, Vec<String>)> {
 pub fn detect(root: &Path) -> Option<ProjectKind> {
     if let Ok(go_mod) = std::fs::read_to_string(root.join("go.mod")) {
         let module = parse_go_module(&go_mod)?;
-        let mut mains = Vec::new();
-        if is_go_main_dir(root) {
-            mains.push(".".to_string());
-        }
-        if let Ok(entries) = std::fs::read_dir(root.join("cmd")) {
-            let mut dirs: Vec<String> = entries
-                .flatten()
-                .filter(|e| e.path().is_dir() && is_go_main_dir(&e.path()))
-                .map(|e| format!("./cmd/{}", e.file_name().to_string_lossy()))
-                .collect();
-            dirs.sort();
-            mains.extend(dirs);
-        }
+        let mains = go_main_packages(root);
         return Some(ProjectKind::Go { module, mains });
     }
     if let Ok(toml) = std::fs::read_to_string(root.join("Cargo.toml")) {
@@ -221,5 +260,39 @@ mod tests {
         );
         let empty = tempfile::tempdir().unwrap();
         assert_eq!(detect(empty.path()), None);
+    }
+
+    #[test]
+    fn every_main_package_of_the_module_but_not_testdata_examples_or_nested_modules() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let files = [
+            ("go.mod", "module example.com/multi\n"),
+            ("lib.go", "package multi\n"),
+            ("goserver/main.go", "package main\n"),
+            ("embed/tool/main.go", "package main\n"),
+            ("cmd/cli/main.go", "package main\n"),
+            ("testdata/fixture/main.go", "package main\n"),
+            ("examples/demo/main.go", "package main\n"),
+            ("_old/main.go", "package main\n"),
+            ("vendor/x/main.go", "package main\n"),
+            ("nested/go.mod", "module example.com/nested\n"),
+            ("nested/main.go", "package main\n"),
+            ("internal/util/util.go", "package util\n"),
+        ];
+        for (name, text) in files {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        assert_eq!(
+            go_main_packages(root),
+            ["./cmd/cli", "./embed/tool", "./goserver"]
+        );
+        // A library: no main package at all.
+        std::fs::remove_dir_all(root.join("goserver")).unwrap();
+        std::fs::remove_dir_all(root.join("embed")).unwrap();
+        std::fs::remove_dir_all(root.join("cmd")).unwrap();
+        assert!(go_main_packages(root).is_empty());
     }
 }

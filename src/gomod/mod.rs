@@ -7,6 +7,7 @@
 //! command itself would refuse it.
 
 pub mod path;
+pub mod vendor;
 pub mod version;
 
 use std::fmt;

@@ -635,7 +635,7 @@ fn verify_reproducible_fails_when_the_output_depends_on_the_source_path() {
     assert_no_leftovers(&dir);
 }
 
-const EMBED_MAIN: &str = "package main\n\nimport (\n\t_ \"embed\"\n\t\"fmt\"\n)\n\n//go:embed stamp.txt\nvar stamp string\n\nfunc main() { fmt.Print(stamp) }\n";
+const EMBED_MAIN: &str = "package main\n\nimport (\n\t_ \"embed\"\n\t\"fmt\"\n)\n\n//go:embed stamp.txt\nvar stamp string\n\nvar version = \"dev\"\n\nfunc main() { fmt.Print(stamp, version) }\n";
 
 #[test]
 fn verify_reproducible_fails_when_a_hook_embeds_the_time() {

@@ -229,8 +229,10 @@ fn build_info_from_real_binaries() {
         assert_eq!(info.path.as_deref(), Some("example.com/app/cmd/app"));
         assert_eq!(info.setting("vcs.modified"), Some("false"), "{goos}");
         assert_eq!(info.setting("GOOS"), Some(goos));
-        assert!(tug::checks::check_binaries(std::slice::from_ref(&out_path), "v1.4.2").is_empty());
-        let wrong = tug::checks::check_binaries(std::slice::from_ref(&out_path), "v1.5.0");
+        assert!(
+            tug::checks::check_binaries(std::slice::from_ref(&out_path), Some("v1.4.2")).is_empty()
+        );
+        let wrong = tug::checks::check_binaries(std::slice::from_ref(&out_path), Some("v1.5.0"));
         assert_eq!(
             wrong[0].message,
             format!(

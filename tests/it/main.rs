@@ -25,6 +25,8 @@ mod cosign;
 ))]
 mod deploy;
 mod diagnostics;
+#[cfg(feature = "test-go")]
+mod discovery;
 mod environment;
 #[cfg(all(feature = "test-go", feature = "test-registry"))]
 mod publish;
@@ -32,3 +34,7 @@ mod publish;
 mod release;
 mod rollback;
 mod sign;
+#[cfg(feature = "test-go")]
+mod tags;
+#[cfg(feature = "test-go")]
+mod vendoring;

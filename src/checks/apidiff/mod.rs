@@ -47,15 +47,23 @@ pub enum ApiError {
     Cache(PathBuf, #[source] std::io::Error),
     #[error("cannot run {go} to build the API helper")]
     BuildSpawn { go: String, source: std::io::Error },
-    #[error("building the API helper with {go} failed:\n{stderr}")]
-    Build { go: String, stderr: String },
+    #[error("building the API helper with {go} failed")]
+    Build {
+        go: String,
+        #[source]
+        stderr: super::gotool::ToolOutput,
+    },
     #[error("cannot run the API helper {}", helper.display())]
     Spawn {
         helper: PathBuf,
         source: std::io::Error,
     },
-    #[error("running the API helper on {} failed: {message}", dir.display())]
-    Run { dir: PathBuf, message: String },
+    #[error("running the API helper on {} failed", dir.display())]
+    Run {
+        dir: PathBuf,
+        #[source]
+        stderr: super::gotool::ToolOutput,
+    },
     #[error("the API helper printed output tug cannot read for {}", dir.display())]
     Output {
         dir: PathBuf,
@@ -123,7 +131,7 @@ pub fn ensure_helper(cache_root: &Path, go: &GoTool) -> Result<PathBuf, ApiError
     if !out.status.success() {
         return Err(ApiError::Build {
             go: go.bin.display().to_string(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            stderr: super::gotool::ToolOutput::new(&out.stderr),
         });
     }
     // Atomic publish: a concurrent tug either sees no helper or a complete one.
@@ -154,14 +162,29 @@ pub fn write_cached(path: &Path, api: &ModuleApi) {
     }
 }
 
-/// Run the helper on a module directory.
-pub fn module_api(helper: &Path, go: &GoTool, dir: &Path) -> Result<ModuleApi, ApiError> {
+/// Run the helper on a module directory. `user_goflags` is the user's GOFLAGS: kept, with
+/// `-mod=vendor` for a vendored module (its dependencies are only there) or `-mod=mod` otherwise,
+/// unless the user's flags choose a `-mod` themselves.
+pub fn module_api(
+    helper: &Path,
+    go: &GoTool,
+    dir: &Path,
+    user_goflags: Option<&str>,
+) -> Result<ModuleApi, ApiError> {
+    let mode = crate::gomod::vendor::ModMode::detect_dir(dir);
+    let default_mod = if mode.is_vendored() {
+        "-mod=vendor"
+    } else {
+        "-mod=mod"
+    };
+    let goflags = crate::gomod::vendor::goflags(user_goflags, Some(default_mod));
+    tracing::debug!(helper = %helper.display(), dir = %dir.display(), goflags = %goflags, "running the API helper");
     let out = Command::new(helper)
         .arg(dir)
         .current_dir(dir)
         .env("GOROOT", &go.goroot)
         .env("GOWORK", "off")
-        .env("GOFLAGS", "-mod=mod")
+        .env("GOFLAGS", goflags)
         .output()
         .map_err(|source| ApiError::Spawn {
             helper: helper.to_path_buf(),
@@ -170,7 +193,7 @@ pub fn module_api(helper: &Path, go: &GoTool, dir: &Path) -> Result<ModuleApi, A
     if !out.status.success() {
         return Err(ApiError::Run {
             dir: dir.to_path_buf(),
-            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            stderr: super::gotool::ToolOutput::new(&out.stderr),
         });
     }
     serde_json::from_slice(&out.stdout).map_err(|source| ApiError::Output {
@@ -295,6 +318,43 @@ pub fn suggest(previous: &semver::Version, diff: &ApiDiff) -> semver::Version {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_helper_keeps_its_stderr_as_the_last_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let helper = dir.path().join("helper.sh");
+        std::fs::write(
+            &helper,
+            "#!/bin/sh\necho 'go: downloading golang.org/x/net v0.1.0' >&2\necho 'could not import golang.org/x/net/http2' >&2\nexit 1\n",
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let go = GoTool {
+            bin: PathBuf::from("go"),
+            version: "go1.22.0".into(),
+            goroot: PathBuf::from("/nonexistent"),
+        };
+        let err = module_api(&helper, &go, dir.path(), None).unwrap_err();
+        let err = crate::checks::ChecksError::from(err);
+        let err = anyhow::Error::from(
+            crate::Error::failure("release checks could not run").with_source(err),
+        );
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        assert_eq!(chain[0], "release checks could not run");
+        assert!(
+            chain.contains(&"computing the API failed".to_string()),
+            "{chain:?}"
+        );
+        assert_eq!(
+            chain.last().unwrap(),
+            "could not import golang.org/x/net/http2",
+            "the tool's stderr, without download progress: {chain:?}"
+        );
+    }
 
     type Decl<'a> = (&'a str, &'a str, &'a str);
 
