@@ -50,6 +50,17 @@ pub(crate) fn run_with(
         publishers.retain(|p| args.only.iter().any(|n| n == p.name()));
     }
 
+    // A publisher whose templates need an unset variable would stop after the ones before it had
+    // uploaded: refuse before any of them starts.
+    let sections: Vec<String> = config
+        .publish
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| publishers.iter().any(|q| q.name() == p.name()))
+        .map(|(i, _)| format!("publish[{i}]"))
+        .collect();
+    crate::config::templates::require_env(settings, &ctx.env, &sections).map_err(Error::from)?;
+
     if let Some(dir) = &args.oci_layout {
         return write_layout(ctx, &release, &publishers, &ctx.cwd.join(dir));
     }

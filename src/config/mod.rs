@@ -331,7 +331,7 @@ fn not_utf8(file: &Path, e: std::string::FromUtf8Error) -> ConfigError {
 }
 
 /// How a config path is shown in diagnostics: relative to the current directory when inside it.
-fn display_path(path: &Path) -> PathBuf {
+pub(crate) fn display_path(path: &Path) -> PathBuf {
     match std::env::current_dir() {
         Ok(cwd) => path
             .strip_prefix(&cwd)

@@ -247,13 +247,13 @@ pub fn env_references(tree: &Node) -> Vec<(String, String, super::Location)> {
 }
 
 /// Refuse to start a command that would stop halfway: every `{{ env.NAME }}` used by a templated
-/// field under `section` (a field-path prefix: `publish`, `environments.prod`) must be set in this
-/// run's environment or defined in `project.env`. Returns one located error per unset variable,
+/// field under one of `sections` (field-path prefixes: `publish[2]`, `environments.prod`) must be
+/// set in this run's environment or defined in `project.env`. Returns one located error per unset variable,
 /// as one `ConfigError::Invalid` (exit 2), so nothing is uploaded or switched first.
 pub fn require_env(
     settings: &super::settings::Settings,
     env: &super::env::EnvSnapshot,
-    section: &str,
+    sections: &[String],
 ) -> Result<(), super::ConfigError> {
     let Some(path) = &settings.config_path else {
         return Ok(()); // the embedded defaults use no environment variables
@@ -268,11 +268,14 @@ pub fn require_env(
         .iter()
         .filter_map(|e| e.value.split_once('=').map(|(k, _)| k))
         .collect();
-    let mut v = Validator::with_source(path, &settings.source);
+    let shown = super::display_path(path);
+    let mut v = Validator::with_source(&shown, &settings.source);
     for (field, var, at) in env_references(&tree) {
-        let in_section = field == section
-            || field.starts_with(&format!("{section}."))
-            || field.starts_with(&format!("{section}["));
+        let in_section = sections.iter().any(|section| {
+            field == *section
+                || field.starts_with(&format!("{section}."))
+                || field.starts_with(&format!("{section}["))
+        });
         if in_section && env.get(&var).is_none() && !defined.contains(&var.as_str()) {
             v.error(
                 at,
@@ -287,7 +290,7 @@ pub fn require_env(
         return Ok(());
     }
     Err(super::ConfigError::Invalid {
-        file: path.clone(),
+        file: shown,
         source_text: settings.source.clone(),
         diagnostics: v.diagnostics,
     })

@@ -651,6 +651,45 @@ fn publish_with_a_bad_template_in_the_last_publisher_uploads_nothing() {
 }
 
 #[test]
+fn publish_refuses_an_unset_env_variable_of_its_last_publisher_before_the_first_runs() {
+    use tug::manifest::ArtifactKind;
+    let dir = tempdir();
+    let project = dir.path();
+    let dist = project.join("dist");
+    let bin = write_artifact(
+        &dist,
+        "hello_linux_amd64",
+        "hello_linux_amd64/hello",
+        ArtifactKind::Binary,
+        b"binary",
+    );
+    manifest("hello", "1.0.0", &["linux/amd64"], vec![bin])
+        .write(&dist)
+        .unwrap();
+    let yaml = "version: 1\nproject: {name: hello}\npublish:\n  - type: dir\n    path: published\n  - type: http\n    name: nexus\n    url: http://127.0.0.1:9/x\n    headers:\n      Authorization: \"Bearer {{ env.NEXUS_TOKEN }}\"\n";
+    std::fs::write(project.join("tug.yaml"), yaml).unwrap();
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(
+        out.stderr.contains(
+            "tug.yaml:10:22: `env.NEXUS_TOKEN` in `publish[1].headers.Authorization` is not set in this run"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !project.join("published").exists(),
+        "the first publisher must not have run"
+    );
+    // Publishing only the publisher that needs nothing is allowed.
+    let out = run(tug(project).args(["publish", "--only", "dir"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(project
+        .join("published/hello/1.0.0/manifest.json")
+        .is_file());
+}
+
+#[test]
 fn rollout_with_a_bad_restart_template_touches_no_host() {
     let dir = tempdir();
     let yaml = "version: 1\nenvironments:\n  prod:\n    target:\n      hosts: [{name: h1, path: hosts/h1}]\n    restart: \"./current/app --port {{ vars.port }}\"\n";
