@@ -26,17 +26,6 @@ impl ToolPaths {
             path: env.get("PATH").map(OsString::from),
         }
     }
-
-    /// `TUG_GO` and `PATH` of the process. Only for callers that do not get the run's
-    /// environment passed down yet (`checks::rules`); new code uses [`ToolPaths::from_env`].
-    pub fn from_process() -> Self {
-        ToolPaths {
-            tug_go: std::env::var_os("TUG_GO")
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from),
-            path: std::env::var_os("PATH"),
-        }
-    }
 }
 
 /// What a tool printed on stderr when it failed, kept as the last cause of the error chain (so
@@ -88,11 +77,6 @@ pub enum GoToolError {
 }
 
 impl GoTool {
-    /// Find `go` via `TUG_GO` or `PATH` of the process (see [`ToolPaths::from_process`]).
-    pub fn find() -> Result<GoTool, GoToolError> {
-        Self::locate(&ToolPaths::from_process())
-    }
-
     /// Find `go` via `paths` (`TUG_GO`, else `PATH`) and ask it for `GOVERSION` and `GOROOT`.
     pub fn locate(paths: &ToolPaths) -> Result<GoTool, GoToolError> {
         let bin = paths
@@ -139,11 +123,6 @@ impl GoTool {
     pub fn go_version(&self) -> Option<GoVersion> {
         GoVersion::parse(self.version.split_whitespace().next().unwrap_or(""))
     }
-}
-
-/// The first executable called `name` on the process's PATH (see [`ToolPaths::from_process`]).
-pub fn find_on_path(name: &str) -> Option<PathBuf> {
-    find_on_path_in(name, ToolPaths::from_process().path.as_deref())
 }
 
 /// The first executable called `name` in `path` (a `PATH` value).

@@ -197,6 +197,8 @@ pub struct ReleaseInput {
     /// tug's cache directory (the API helper and cached APIs live under it), as the command
     /// resolved it from the environment; `None` uses a directory under the system temp dir.
     pub cache_dir: Option<PathBuf>,
+    /// Where to find `go` (`TUG_GO`, else `PATH`, of the run's environment).
+    pub go: gotool::ToolPaths,
 }
 
 /// Why the checks could not run at all (exit 1, as opposed to findings: exit 3).

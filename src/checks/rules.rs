@@ -15,7 +15,7 @@ use std::process::Command;
 use globset::Glob;
 
 use super::apidiff::{self, ApiDiff};
-use super::gotool::{find_on_path, GoTool};
+use super::gotool::{find_on_path_in, GoTool};
 use super::repo::{Repo, TagInfo};
 use super::{
     buildinfo, govulncheck, ApiReport, CheckId, CheckLevel, ChecksError, FileLocation, Finding,
@@ -284,7 +284,7 @@ impl Run<'_> {
 
     fn go(&mut self) -> Result<GoTool, ChecksError> {
         if self.go.is_none() {
-            self.go = Some(GoTool::find()?);
+            self.go = Some(GoTool::locate(&self.input.go)?);
         }
         Ok(self.go.clone().expect("found above"))
     }
@@ -421,7 +421,7 @@ fn vendor_consistency(run: &Run, g: &GoMod) -> Option<Finding> {
     if !crate::gomod::vendor::ModMode::detect_dir(dir).is_vendored() {
         return None;
     }
-    let go = GoTool::find().ok()?;
+    let go = GoTool::locate(&run.input.go).ok()?;
     let goflags = crate::gomod::vendor::goflags(run.input.goflags.as_deref(), None);
     let started = std::time::Instant::now();
     let out = Command::new(&go.bin)
@@ -1059,17 +1059,19 @@ fn push_vulns(run: &mut Run, id: CheckId) {
         return;
     }
     if run.vulns.is_none() {
-        run.vulns = Some(match find_on_path("govulncheck") {
-            None => {
-                run.report.notes.push("govulncheck is not installed: vulnerabilities not checked (go install golang.org/x/vuln/cmd/govulncheck@latest)".into());
-                Vec::new()
-            }
-            Some(bin) => match govulncheck::run(&bin, &run.facts.module_dir) {
-                Err(e) => vec![Finding::warn(CheckId::Vuln, e.to_string())
-                    .hint("run govulncheck ./... to see the problem")],
-                Ok(vulns) => vuln_findings(&vulns),
+        run.vulns = Some(
+            match find_on_path_in("govulncheck", run.input.go.path.as_deref()) {
+                None => {
+                    run.report.notes.push("govulncheck is not installed: vulnerabilities not checked (go install golang.org/x/vuln/cmd/govulncheck@latest)".into());
+                    Vec::new()
+                }
+                Some(bin) => match govulncheck::run(&bin, &run.facts.module_dir) {
+                    Err(e) => vec![Finding::warn(CheckId::Vuln, e.to_string())
+                        .hint("run govulncheck ./... to see the problem")],
+                    Ok(vulns) => vuln_findings(&vulns),
+                },
             },
-        });
+        );
     }
     let mine: Vec<Finding> = run
         .vulns

@@ -123,6 +123,7 @@ pub(crate) fn run_with(
             outputs: vec![dist.clone()],
             goflags: ctx.env.get("GOFLAGS").map(str::to_string),
             cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
+            go: crate::checks::gotool::ToolPaths::from_env(&ctx.env),
         };
         let spinner = printer.spinner("running release checks");
         let report = crate::checks::run_release_checks(&input);
