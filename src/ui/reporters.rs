@@ -41,8 +41,14 @@ impl BuildReporter {
                 p.status(
                     "Building",
                     format!(
-                        "{jobs} binaries for {} targets ({parallelism} at a time, {cpu_share} CPU{} each)",
+                        "{jobs} {} for {} {} ({parallelism} at a time, {cpu_share} CPU{} each)",
+                        if jobs == 1 { "binary" } else { "binaries" },
                         targets.len(),
+                        if targets.len() == 1 {
+                            "target"
+                        } else {
+                            "targets"
+                        },
                         if cpu_share == 1 { "" } else { "s" }
                     ),
                 );

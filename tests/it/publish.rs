@@ -931,12 +931,12 @@ fn http_publisher_puts_with_checksums_and_confirms_with_head() {
         "{}",
         again.stderr
     );
-    // An unknown template variable names the field; a refused key is a clear failure.
+    // An unset variable a template needs is refused before anything is sent, naming the field.
     let out = run(tug(project).arg("publish").env_remove("NEXUS_KEY"));
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
-            .contains("nexus: template in `headers.X-Api-Key`"),
+            .contains("`env.NEXUS_KEY` in `publish[0].headers.X-Api-Key` is not set in this run"),
         "{}",
         out.stderr
     );
