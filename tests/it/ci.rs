@@ -572,3 +572,45 @@ fn a_failing_shard_fails_the_pipeline() {
     assert!(!result.artifacts.contains_key("dist"));
     assert!(!hosts.exists(), "a rollout ran");
 }
+
+#[test]
+fn a_paused_rollout_passes_and_a_failed_one_fails_the_job() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("hello");
+    project(&repo, &tmp.path().join("hosts"), "cosign.pub");
+    let workflow: Value = serde_saphyr::from_str(&generate(&repo, "github")).unwrap();
+    let gitlab: Value = serde_saphyr::from_str(&generate(&repo, "gitlab")).unwrap();
+    let github_script = workflow["jobs"]["rollout-staging"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|s| s["run"].as_str().filter(|r| r.contains("tug rollout")))
+        .unwrap()
+        .to_string();
+    let gitlab_script = gitlab["rollout:staging"]["script"][1]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A stand-in `tug` that exits with the code under test, first on PATH.
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("tug"), "#!/bin/sh\nexit \"$TUG_EXIT\"\n").unwrap();
+    let mut perms = std::fs::metadata(bin.join("tug")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(bin.join("tug"), perms).unwrap();
+    for script in [&github_script, &gitlab_script] {
+        for (tug_exit, job_exit) in [(0, 0), (6, 0), (4, 4), (7, 7), (1, 1)] {
+            let out = run(Command::new("sh")
+                .args(["-e", "-c", script])
+                .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .env("TUG_EXIT", tug_exit.to_string()));
+            assert_eq!(out.code, job_exit, "tug exit {tug_exit}: {out:?}\n{script}");
+            if tug_exit == 6 {
+                assert!(
+                    out.stdout.contains("tug rollout promote staging"),
+                    "{out:?}"
+                );
+            }
+        }
+    }
+}
