@@ -172,7 +172,7 @@ pub fn count_targets(config: &Config) -> Result<usize, CiError> {
                 for os in or(&cfg.goos, &["linux", "darwin", "windows"]) {
                     for arch in or(&cfg.goarch, &["amd64", "arm64"]) {
                         let name = format!("{os}/{arch}");
-                        if !cfg.ignore.iter().any(|i| *i == name) {
+                        if !cfg.ignore.contains(&name) {
                             v.push(name);
                         }
                     }
