@@ -6,9 +6,10 @@
 //! is extracted into `path` itself). `uses:` steps other than the artifact actions (checkout,
 //! setup-go, cache) are no-ops here: the fresh copy is the checkout, and the real Go is on PATH.
 //!
-//! The GitLab file is checked structurally (jobs, needs, parallel, manual production rollout,
-//! the signing environment): GitLab's CI JSON schema could not be obtained here, so it is not
-//! validated against it.
+//! The GitLab file's jobs are run the same way (`script:` lines, `artifacts: paths:` of the jobs
+//! a job `needs:`), and its structure is checked (needs, parallel, manual production rollout, the
+//! signing environment). It is NOT validated against GitLab's CI JSON schema: that schema is not
+//! kept in this repository.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -612,5 +613,113 @@ fn a_paused_rollout_passes_and_a_failed_one_fails_the_job() {
                 );
             }
         }
+    }
+}
+
+/// Run the generated GitLab pipeline's `script:` lines for real: jobs in `needs:` order (the
+/// `parallel: N` build as N jobs with `CI_NODE_INDEX`/`CI_NODE_TOTAL`), each in a fresh copy of
+/// the repository holding only the artifacts (`artifacts: paths:`) of the jobs it needs; the
+/// signing variables are given to the job in the `signing` environment only (as environment-scoped
+/// CI/CD variables would be).
+#[test]
+fn the_generated_gitlab_pipeline_runs_for_real() {
+    let tmp = tempdir();
+    let (key, public) = keys(&tmp.path().join("keys"));
+    let hosts = tmp.path().join("hosts");
+    let repo = tmp.path().join("hello");
+    project(&repo, &hosts, &public.display().to_string());
+    let doc: Value = serde_saphyr::from_str(&generate(&repo, "gitlab")).unwrap();
+    let jobs: Vec<(&String, &Value)> = doc
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| v.get("script").is_some())
+        .collect();
+    let path = std::env::join_paths(
+        std::iter::once(tug_dir()).chain(std::env::split_paths(
+            &test_env()
+                .iter()
+                .find(|(k, _)| k == "PATH")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        )),
+    )
+    .unwrap();
+    // job name -> the artifact directories it produced (one per parallel instance)
+    let mut produced: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
+    let mut ran = Vec::new();
+    while ran.len() < jobs.len() {
+        let before = ran.len();
+        for (name, job) in &jobs {
+            if ran.contains(*name) {
+                continue;
+            }
+            let needs: Vec<String> = job["needs"]
+                .as_array()
+                .map(|a| a.iter().map(|v| v.as_str().unwrap().to_string()).collect())
+                .unwrap_or_default();
+            if !needs.iter().all(|n| ran.contains(n)) {
+                continue;
+            }
+            let total = job["parallel"].as_u64().unwrap_or(1);
+            for index in 1..=total {
+                let dir = tmp
+                    .path()
+                    .join("gitlab")
+                    .join(format!("{}-{index}", name.replace(':', "_")));
+                copy_tree(&repo, &dir);
+                for need in &needs {
+                    for artifact in &produced[need] {
+                        let name = artifact.file_name().unwrap();
+                        copy_tree(artifact, &dir.join(name));
+                    }
+                }
+                let mut cmd = Command::new("bash");
+                hermetic(&mut cmd);
+                let script: Vec<&str> = job["script"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|l| l.as_str().unwrap())
+                    .collect();
+                cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c"])
+                    .arg(script.join("\n"))
+                    .current_dir(&dir)
+                    .env("PATH", &path)
+                    .env("CI_NODE_INDEX", index.to_string())
+                    .env("CI_NODE_TOTAL", total.to_string());
+                if job["environment"]["name"] == "signing" {
+                    cmd.env("CI_TEST_COSIGN_KEY", &key)
+                        .env("CI_TEST_COSIGN_PASSWORD", PASSWORD);
+                }
+                let out = run(&mut cmd);
+                assert_eq!(out.code, 0, "{name} #{index}: {out:?}");
+                for p in job["artifacts"]["paths"].as_array().into_iter().flatten() {
+                    let rel = p
+                        .as_str()
+                        .unwrap()
+                        .replace("$CI_NODE_INDEX", &index.to_string());
+                    let from = dir.join(rel.trim_end_matches('/'));
+                    assert!(from.is_dir(), "{name}: no artifact {rel}");
+                    let keep = tmp
+                        .path()
+                        .join("gitlab-artifacts")
+                        .join(format!("{}-{index}", name.replace(':', "_")))
+                        .join(from.file_name().unwrap());
+                    copy_tree(&from, &keep);
+                    produced.entry(name.to_string()).or_default().push(keep);
+                }
+                produced.entry(name.to_string()).or_default();
+            }
+            ran.push(name.to_string());
+        }
+        assert!(ran.len() > before, "needs: cycle");
+    }
+    let signed = &produced["sign"][0];
+    assert!(signed.join("hello_1.2.3_checksums.txt.sig").is_file());
+    assert_eq!(produced["build"].len(), 3);
+    for env in ["staging", "prod"] {
+        let current = std::fs::read_link(hosts.join(env).join("current")).unwrap();
+        assert!(current.ends_with("releases/1.2.3"), "{env}: {current:?}");
     }
 }
