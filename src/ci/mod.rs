@@ -316,6 +316,49 @@ mod tests {
     }
 
     #[test]
+    fn targets_follow_the_build_defaults() {
+        let mut config = Config::default();
+        assert_eq!(count_targets(&config).unwrap(), 6);
+        config.builds.push(crate::config::build::BuildConfig {
+            goos: vec!["linux".into()],
+            ignore: vec!["linux/arm64".into()],
+            ..Default::default()
+        });
+        assert_eq!(count_targets(&config).unwrap(), 1);
+        config.builds.push(crate::config::build::BuildConfig {
+            targets: Some(vec![
+                crate::config::unlocated("linux/amd64".to_string()),
+                crate::config::unlocated("linux/arm/7".to_string()),
+            ]),
+            ..Default::default()
+        });
+        // linux/amd64 is shared with the first build
+        assert_eq!(count_targets(&config).unwrap(), 2);
+    }
+
+    #[test]
+    fn production_waits_for_a_human_and_file_keys_are_refused() {
+        let yaml = "version: 1\nenvironments:\n  prod: {target: {type: local, hosts: [{name: a, path: a}]}}\n  qa: {target: {type: local, hosts: [{name: a, path: a}]}}\n  staging: {target: {type: local, hosts: [{name: a, path: a}]}}\n";
+        let mut config: Config = serde_saphyr::from_str(yaml).unwrap();
+        let options = Options {
+            install: "true".into(),
+            manual: vec!["qa".into()],
+            image: "x".into(),
+        };
+        let p = plan(&config, "hello", &options).unwrap();
+        let approvals: Vec<_> = p.rollouts.iter().map(|r| r.approval).collect();
+        assert_eq!(
+            approvals,
+            [Approval::Manual, Approval::Manual, Approval::Automatic]
+        );
+        config.sign = Some(Default::default());
+        assert!(matches!(
+            plan(&config, "hello", &options),
+            Err(CiError::KeyNotEnv(k)) if k == "cosign.key"
+        ));
+    }
+
+    #[test]
     fn env_refs() {
         assert_eq!(env_var("env://COSIGN_KEY"), Some("COSIGN_KEY"));
         assert_eq!(env_var("cosign.key"), None);
