@@ -297,6 +297,24 @@ fn job_order(workflow: &Value) -> Vec<(String, Vec<JobRun>)> {
     out
 }
 
+/// Copy a tree without its hidden files, as upload-artifact does by default
+/// (`include-hidden-files: false`), so the emulation cannot pass on what GitHub would drop.
+fn copy_visible(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_name().to_string_lossy().starts_with('.') {
+            continue;
+        }
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_visible(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
 /// What one pipeline run did.
 struct PipelineRun {
     /// The job that failed, if one did (the pipeline stops there).
@@ -373,7 +391,7 @@ fn run_pipeline(
                         );
                         let to = store.join(&name);
                         assert!(!to.exists(), "artifact {name} uploaded twice");
-                        copy_tree(&from, &to);
+                        copy_visible(&from, &to);
                         result.artifacts.insert(name, to);
                     } else if uses.starts_with("actions/download-artifact@") {
                         let path = dir.join(with("path").unwrap_or_else(|| ".".into()));
