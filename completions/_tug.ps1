@@ -53,6 +53,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Remove a stuck lock from every host of an environment (recorded in history)')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of tug.yaml on stdout')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for SHELL on stdout')
+            [CompletionResult]::new('ci', 'ci', [CompletionResultType]::ParameterValue, 'Write the CI pipeline that builds, merges, signs, publishes and rolls out a release')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -536,6 +537,95 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'tug;ci' {
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
+            [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON event per line on stdout instead of human output')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never use colour (also: NO_COLOR)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('github', 'github', [CompletionResultType]::ParameterValue, 'GitHub Actions: .github/workflows/release.yml (actions pinned by commit SHA)')
+            [CompletionResult]::new('gitlab', 'gitlab', [CompletionResultType]::ParameterValue, 'GitLab CI: .gitlab-ci.yml')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tug;ci;github' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]')
+            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'The shell command every job runs to put tug on PATH')
+            [CompletionResult]::new('--manual', '--manual', [CompletionResultType]::ParameterName, 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'GitLab: the jobs'' image (it must hold Go and what --install uses)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
+            [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Do not write: compare the existing file with what would be written, print a unified diff and exit 1 when it is stale or missing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing file that tug did not generate')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON event per line on stdout instead of human output')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never use colour (also: NO_COLOR)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tug;ci;gitlab' {
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]')
+            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'The shell command every job runs to put tug on PATH')
+            [CompletionResult]::new('--manual', '--manual', [CompletionResultType]::ParameterName, 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'GitLab: the jobs'' image (it must hold Go and what --install uses)')
+            [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
+            [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
+            [CompletionResult]::new('--check', '--check', [CompletionResultType]::ParameterName, 'Do not write: compare the existing file with what would be written, print a unified diff and exit 1 when it is stale or missing')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing file that tug did not generate')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON event per line on stdout instead of human output')
+            [CompletionResult]::new('--no-progress', '--no-progress', [CompletionResultType]::ParameterName, 'Never draw progress bars')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'Never use colour (also: NO_COLOR)')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Answer yes to every confirmation prompt')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'tug;ci;help' {
+            [CompletionResult]::new('github', 'github', [CompletionResultType]::ParameterValue, 'GitHub Actions: .github/workflows/release.yml (actions pinned by commit SHA)')
+            [CompletionResult]::new('gitlab', 'gitlab', [CompletionResultType]::ParameterValue, 'GitLab CI: .gitlab-ci.yml')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'tug;ci;help;github' {
+            break
+        }
+        'tug;ci;help;gitlab' {
+            break
+        }
+        'tug;ci;help;help' {
+            break
+        }
         'tug;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Write a commented tug.yaml for the project in the current directory')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Validate tug.yaml, or with --release run the release checks on the module')
@@ -553,6 +643,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('unlock', 'unlock', [CompletionResultType]::ParameterValue, 'Remove a stuck lock from every host of an environment (recorded in history)')
             [CompletionResult]::new('schema', 'schema', [CompletionResultType]::ParameterValue, 'Print the JSON Schema of tug.yaml on stdout')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print the shell completion script for SHELL on stdout')
+            [CompletionResult]::new('ci', 'ci', [CompletionResultType]::ParameterValue, 'Write the CI pipeline that builds, merges, signs, publishes and rolls out a release')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -622,6 +713,17 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;help;completions' {
+            break
+        }
+        'tug;help;ci' {
+            [CompletionResult]::new('github', 'github', [CompletionResultType]::ParameterValue, 'GitHub Actions: .github/workflows/release.yml (actions pinned by commit SHA)')
+            [CompletionResult]::new('gitlab', 'gitlab', [CompletionResultType]::ParameterValue, 'GitLab CI: .gitlab-ci.yml')
+            break
+        }
+        'tug;help;ci;github' {
+            break
+        }
+        'tug;help;ci;gitlab' {
             break
         }
         'tug;help;help' {

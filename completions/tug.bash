@@ -22,6 +22,9 @@ _tug() {
             tug,check)
                 cmd="tug__subcmd__check"
                 ;;
+            tug,ci)
+                cmd="tug__subcmd__ci"
+                ;;
             tug,completions)
                 cmd="tug__subcmd__completions"
                 ;;
@@ -67,11 +70,32 @@ _tug() {
             tug,verify)
                 cmd="tug__subcmd__verify"
                 ;;
+            tug__subcmd__ci,github)
+                cmd="tug__subcmd__ci__subcmd__github"
+                ;;
+            tug__subcmd__ci,gitlab)
+                cmd="tug__subcmd__ci__subcmd__gitlab"
+                ;;
+            tug__subcmd__ci,help)
+                cmd="tug__subcmd__ci__subcmd__help"
+                ;;
+            tug__subcmd__ci__subcmd__help,github)
+                cmd="tug__subcmd__ci__subcmd__help__subcmd__github"
+                ;;
+            tug__subcmd__ci__subcmd__help,gitlab)
+                cmd="tug__subcmd__ci__subcmd__help__subcmd__gitlab"
+                ;;
+            tug__subcmd__ci__subcmd__help,help)
+                cmd="tug__subcmd__ci__subcmd__help__subcmd__help"
+                ;;
             tug__subcmd__help,build)
                 cmd="tug__subcmd__help__subcmd__build"
                 ;;
             tug__subcmd__help,check)
                 cmd="tug__subcmd__help__subcmd__check"
+                ;;
+            tug__subcmd__help,ci)
+                cmd="tug__subcmd__help__subcmd__ci"
                 ;;
             tug__subcmd__help,completions)
                 cmd="tug__subcmd__help__subcmd__completions"
@@ -117,6 +141,12 @@ _tug() {
                 ;;
             tug__subcmd__help,verify)
                 cmd="tug__subcmd__help__subcmd__verify"
+                ;;
+            tug__subcmd__help__subcmd__ci,github)
+                cmd="tug__subcmd__help__subcmd__ci__subcmd__github"
+                ;;
+            tug__subcmd__help__subcmd__ci,gitlab)
+                cmd="tug__subcmd__help__subcmd__ci__subcmd__gitlab"
                 ;;
             tug__subcmd__help__subcmd__keys,generate)
                 cmd="tug__subcmd__help__subcmd__keys__subcmd__generate"
@@ -182,7 +212,7 @@ _tug() {
 
     case "${cmd}" in
         tug)
-            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help"
+            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version init check build merge keys sign verify publish release rollout rollback status history unlock schema completions ci help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -279,6 +309,180 @@ _tug() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        tug__subcmd__ci)
+            opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version github gitlab help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dist)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__ci__subcmd__github)
+            opts="-o -c -v -q -y -h -V --output --check --install --manual --image --force --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --install)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manual)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dist)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__ci__subcmd__gitlab)
+            opts="-o -c -v -q -y -h -V --output --check --install --manual --image --force --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --install)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --manual)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --image)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -c)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --dist)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__ci__subcmd__help)
+            opts="github gitlab help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__ci__subcmd__help__subcmd__github)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__ci__subcmd__help__subcmd__gitlab)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__ci__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         tug__subcmd__completions)
             opts="-c -v -q -y -h -V --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -306,7 +510,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__help)
-            opts="init check build merge keys sign verify publish release rollout rollback status history unlock schema completions help"
+            opts="init check build merge keys sign verify publish release rollout rollback status history unlock schema completions ci help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -336,6 +540,48 @@ _tug() {
         tug__subcmd__help__subcmd__check)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__help__subcmd__ci)
+            opts="github gitlab"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__help__subcmd__ci__subcmd__github)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        tug__subcmd__help__subcmd__ci__subcmd__gitlab)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -50,6 +50,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand unlock 'Remove a stuck lock from every host of an environment (recorded in history)'
             cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand completions 'Print the shell completion script for SHELL on stdout'
+            cand ci 'Write the CI pipeline that builds, merges, signs, publishes and rolls out a release'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;init'= {
@@ -502,6 +503,88 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'tug;ci'= {
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand github 'GitHub Actions: .github/workflows/release.yml (actions pinned by commit SHA)'
+            cand gitlab 'GitLab CI: .gitlab-ci.yml'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tug;ci;github'= {
+            cand -o 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]'
+            cand --output 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]'
+            cand --install 'The shell command every job runs to put tug on PATH'
+            cand --manual 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)'
+            cand --image 'GitLab: the jobs'' image (it must hold Go and what --install uses)'
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --check 'Do not write: compare the existing file with what would be written, print a unified diff and exit 1 when it is stale or missing'
+            cand --force 'Replace an existing file that tug did not generate'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;ci;gitlab'= {
+            cand -o 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]'
+            cand --output 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]'
+            cand --install 'The shell command every job runs to put tug on PATH'
+            cand --manual 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)'
+            cand --image 'GitLab: the jobs'' image (it must hold Go and what --install uses)'
+            cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
+            cand --dist 'Read and write the release in this directory [default: dist]'
+            cand --check 'Do not write: compare the existing file with what would be written, print a unified diff and exit 1 when it is stale or missing'
+            cand --force 'Replace an existing file that tug did not generate'
+            cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
+            cand -q 'Print only warnings and errors on stderr'
+            cand --quiet 'Print only warnings and errors on stderr'
+            cand --json 'Print one JSON event per line on stdout instead of human output'
+            cand --no-progress 'Never draw progress bars'
+            cand --no-color 'Never use colour (also: NO_COLOR)'
+            cand -y 'Answer yes to every confirmation prompt'
+            cand --yes 'Answer yes to every confirmation prompt'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'tug;ci;help'= {
+            cand github 'GitHub Actions: .github/workflows/release.yml (actions pinned by commit SHA)'
+            cand gitlab 'GitLab CI: .gitlab-ci.yml'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'tug;ci;help;github'= {
+        }
+        &'tug;ci;help;gitlab'= {
+        }
+        &'tug;ci;help;help'= {
+        }
         &'tug;help'= {
             cand init 'Write a commented tug.yaml for the project in the current directory'
             cand check 'Validate tug.yaml, or with --release run the release checks on the module'
@@ -519,6 +602,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand unlock 'Remove a stuck lock from every host of an environment (recorded in history)'
             cand schema 'Print the JSON Schema of tug.yaml on stdout'
             cand completions 'Print the shell completion script for SHELL on stdout'
+            cand ci 'Write the CI pipeline that builds, merges, signs, publishes and rolls out a release'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;help;init'= {
@@ -567,6 +651,14 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;help;schema'= {
         }
         &'tug;help;completions'= {
+        }
+        &'tug;help;ci'= {
+            cand github 'GitHub Actions: .github/workflows/release.yml (actions pinned by commit SHA)'
+            cand gitlab 'GitLab CI: .gitlab-ci.yml'
+        }
+        &'tug;help;ci;github'= {
+        }
+        &'tug;help;ci;gitlab'= {
         }
         &'tug;help;help'= {
         }

@@ -150,4 +150,14 @@ fi
 # --- deploy e2e: `script` (util-linux, Debian bsdutils) runs tug under a pseudo-terminal -------
 command -v script >/dev/null 2>&1 || apt_install bsdutils
 
+# --- ci: actionlint checks the workflow `tug ci github` writes (tests/it/ci.rs) ----------------
+# Built from the Go module proxy at a pinned version into .tools/bin; skipped when that version is
+# already there.
+actionlint_version=v1.7.7
+if ! "$root/.tools/bin/actionlint" -version 2>/dev/null | head -n1 | grep -qx "$actionlint_version"; then
+  log "go install github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
+  GOBIN="$root/.tools/bin" GOFLAGS=-mod=mod "$(bash "$root/scripts/go.sh")" install \
+    "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
+fi
+
 log "done"

@@ -5,6 +5,7 @@
 
 pub mod build;
 pub mod checks;
+pub mod ci;
 pub mod cli;
 pub mod commands;
 pub mod config;

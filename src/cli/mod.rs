@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 
 pub mod build;
 pub mod check;
+pub mod ci;
 pub mod completions;
 pub mod history;
 pub mod init;
@@ -130,4 +131,5 @@ pub enum Command {
     Unlock(unlock::UnlockArgs),
     Schema(schema::SchemaArgs),
     Completions(completions::CompletionsArgs),
+    Ci(ci::CiArgs),
 }

@@ -12,6 +12,7 @@ use crate::ui::Printer;
 pub mod build;
 pub mod check;
 pub mod check_release;
+pub mod ci;
 pub mod completions;
 pub mod history;
 pub mod init;
@@ -74,6 +75,7 @@ fn name(command: &Command) -> &'static str {
         Command::Status(_) => "status",
         Command::History(_) => "history",
         Command::Unlock(_) => "unlock",
+        Command::Ci(_) => "ci",
     }
 }
 
@@ -124,5 +126,6 @@ fn dispatch(ctx: &Context, command: Command) -> anyhow::Result<ExitCode> {
         Command::Status(args) => status::run(ctx, args),
         Command::History(args) => history::run(ctx, args),
         Command::Unlock(args) => unlock::run(ctx, args),
+        Command::Ci(args) => ci::run(ctx, args),
     }
 }

@@ -66,6 +66,7 @@ fn help_lists_commands_global_flags_and_exit_codes() {
           unlock       Remove a stuck lock from every host of an environment (recorded in history)
           schema       Print the JSON Schema of tug.yaml on stdout
           completions  Print the shell completion script for SHELL on stdout
+          ci           Write the CI pipeline that builds, merges, signs, publishes and rolls out a release
           help         Print this message or the help of the given subcommand(s)
 
         Options:

@@ -13,6 +13,8 @@ mod bluegreen;
 mod build;
 #[cfg(feature = "test-go")]
 mod checks;
+#[cfg(feature = "test-go")]
+mod ci;
 mod cli;
 mod config;
 mod config_fuzz;
