@@ -103,6 +103,10 @@ pub enum DeployError {
         #[source]
         source: std::io::Error,
     },
+    /// Templates of the environment use `{{ env.NAME }}` variables this run does not have:
+    /// (field, NAME) pairs. Found before any host is touched.
+    #[error("{}", env_unset_message(.0))]
+    EnvUnset(Vec<(String, String)>),
     /// A revert or rollback failed on some hosts: the environment runs a mix of releases.
     #[error("{what}, and was not fully reverted: the environment is mixed:\n  {}", hosts.iter().map(MixedHost::describe).collect::<Vec<_>>().join("\n  "))]
     NotReverted { what: String, hosts: Vec<MixedHost> },
@@ -196,6 +200,17 @@ fn unfinished_why(state: &RolloutState, interrupted: bool) -> String {
     }
 }
 
+fn env_unset_message(refs: &[(String, String)]) -> String {
+    let lines: Vec<String> = refs
+        .iter()
+        .map(|(field, var)| format!("`{field}` uses {{{{ env.{var} }}}}, which is not set"))
+        .collect();
+    format!(
+        "templates use environment variables this run does not have (nothing was touched):\n  {}",
+        lines.join("\n  ")
+    )
+}
+
 impl DeployError {
     /// How a person fixes it.
     pub fn hint(&self, env: &str) -> Option<String> {
@@ -218,6 +233,14 @@ impl DeployError {
                 "check the host's key out of band, then fix known_hosts (ssh-keygen -R HOST; ssh-keyscan)".into(),
             ),
             DeployError::NoRollout(_) => Some(format!("start one with `tug rollout {env}`")),
+            DeployError::EnvUnset(refs) => {
+                let mut vars: Vec<&str> = refs.iter().map(|(_, v)| v.as_str()).collect();
+                vars.dedup();
+                Some(format!(
+                    "set {} in the environment of this command, or remove it from the template; `tug check` lists these",
+                    vars.join(", ")
+                ))
+            }
             DeployError::MarkedBad { .. } => Some(
                 "release a fixed version, or pass --force to roll this one out anyway (the mark is cleared once it runs healthy)".into(),
             ),
@@ -235,7 +258,9 @@ impl DeployError {
     pub fn exit_code(&self) -> crate::ExitCode {
         use crate::ExitCode;
         match self {
-            DeployError::Config(_) | DeployError::PublicKey { .. } => ExitCode::Usage,
+            DeployError::Config(_) | DeployError::PublicKey { .. } | DeployError::EnvUnset(_) => {
+                ExitCode::Usage
+            }
             DeployError::LockHeld { .. } => ExitCode::LockHeld,
             DeployError::NotReverted { .. } => ExitCode::Mixed,
             // Held by a live process, or paused (waiting for a human by design).

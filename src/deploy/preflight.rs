@@ -21,6 +21,7 @@ impl Deployer<'_> {
         release: &Release,
     ) -> Result<(RolloutPlan, Vec<HostState>), DeployError> {
         self.phase("preflight");
+        self.check_env_references()?;
         let states = self.read_states()?;
         if let Some((st, interrupted)) = self.stored_rollout(&states) {
             return Err(DeployError::Unfinished {
@@ -114,5 +115,87 @@ impl Deployer<'_> {
             },
             states,
         ))
+    }
+
+    /// Every templated field of the environment (restart, hooks, health check, analysis
+    /// queries) whose `{{ env.NAME }}` variables are all set in this run; an unset one would
+    /// only fail once hosts are switched, so it stops the operation before any host is touched.
+    /// (`tug check` only warns: the run that deploys may have the variable.)
+    pub fn check_env_references(&self) -> Result<(), DeployError> {
+        let missing: Vec<(String, String)> = self
+            .templated_fields()
+            .into_iter()
+            .flat_map(|(field, text)| {
+                env_variables(&text)
+                    .into_iter()
+                    .filter(|v| !self.vars.contains_key(v))
+                    .map(move |v| (field.clone(), v))
+            })
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(DeployError::EnvUnset(missing))
+        }
+    }
+
+    /// (field path, template text) of every field the engine renders.
+    fn templated_fields(&self) -> Vec<(String, String)> {
+        let c = &self.env.config;
+        let base = format!("environments.{}", self.env.name);
+        let mut out = Vec::new();
+        let mut add = |field: String, t: &Option<String>| {
+            if let Some(t) = t {
+                out.push((format!("{base}.{field}"), t.clone()));
+            }
+        };
+        add("restart".into(), &c.restart);
+        add("hooks.before_switch".into(), &c.hooks.before_switch);
+        add("hooks.after_switch".into(), &c.hooks.after_switch);
+        if let Some(h) = &c.health_check {
+            add("health_check.http".into(), &h.http);
+            add("health_check.tcp".into(), &h.tcp);
+            add("health_check.command".into(), &h.command);
+        }
+        for (name, a) in &c.analyses {
+            add(format!("analyses.{name}.query"), &a.query);
+            add(format!("analyses.{name}.samples"), &a.samples);
+            for (q, text) in &a.queries {
+                add(format!("analyses.{name}.queries.{q}"), &Some(text.clone()));
+            }
+        }
+        out
+    }
+}
+
+/// The `NAME`s of the `{{ env.NAME }}` variables a template uses, sorted (a template that does
+/// not parse uses none here: rendering reports it, with its field).
+fn env_variables(text: &str) -> Vec<String> {
+    if !text.contains("env.") {
+        return Vec::new();
+    }
+    let Ok(tmpl) = crate::template::environment().template_from_str(text) else {
+        return Vec::new();
+    };
+    let mut used: Vec<String> = tmpl
+        .undeclared_variables(true)
+        .into_iter()
+        .filter_map(|n| n.strip_prefix("env.").map(str::to_string))
+        .collect();
+    used.sort();
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::env_variables;
+
+    #[test]
+    fn env_variables_are_found_in_nested_templates() {
+        assert_eq!(
+            env_variables("curl -H 'X: {{ env.TOKEN }}' {% if env.B %}{{ version }}{% endif %}"),
+            ["B", "TOKEN"]
+        );
+        assert!(env_variables("echo {{ version }} env.X").is_empty());
     }
 }

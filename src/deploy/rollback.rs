@@ -23,6 +23,7 @@ impl Deployer<'_> {
         to: Option<&str>,
         skip_unreachable: bool,
     ) -> Result<RollbackPlan, DeployError> {
+        self.check_env_references()?;
         let mut unreachable = Vec::new();
         let mut states = Vec::new();
         for (i, r) in self

@@ -315,10 +315,10 @@ impl SshHost {
     /// local file on stdin, over the shared connection: through this process's [`Session`] with
     /// the host, or (to feed a file) as a command of its own.
     fn exec(&self, script: &str, stdin: Option<&Path>) -> Result<ExecOutput, HostError> {
-        self.connect()?;
         if stdin.is_none() {
             return self.exec_in_session(&with_root(&self.root, script));
         }
+        self.connect()?;
         let remote = format!("sh -c {}", shquote(&with_root(&self.root, script)));
         let out = self
             .ssh()
@@ -345,8 +345,12 @@ impl SshHost {
     fn exec_in_session(&self, script: &str) -> Result<ExecOutput, HostError> {
         let mut guard = self.session.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
+            // One spawn per host: the session joins the master connection a previous run left
+            // (ControlPersist), or becomes it (the master detaches into the background with its
+            // stdio on /dev/null, so it holds none of our pipes). No `ssh -O check` first: on a
+            // loaded machine that second process per host was most of a rollback's time.
             let mut cmd = self.ssh();
-            cmd.args(["-o", "ControlMaster=no", "-T"])
+            cmd.args(["-o", "ControlMaster=auto", "-o", "ControlPersist=120", "-T"])
                 .arg(&self.destination)
                 .arg("--")
                 .arg("sh");

@@ -1044,3 +1044,56 @@ fn rollback_can_leave_an_unreachable_host_out() {
         fleet.history(0)
     );
 }
+
+/// A template using `{{ env.X }}` that this run does not have: `tug check` only warns (the run
+/// that deploys may have it), but the rollout refuses before touching any host, exit 2, naming
+/// the field and the variable; the rollback too. With the variable set the same config deploys.
+#[test]
+fn a_rollout_whose_templates_use_an_unset_env_variable_touches_no_host() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let restart = format!(
+        "echo \"{{{{ env.TUG_TEST_DEPLOY_TOKEN }}}}\" > token.txt\n{}",
+        service::RESTART
+    );
+    fleet.write_config(
+        &cwd,
+        &[fleet.env_with_restart("prod", ALL_AT_ONCE, "", &restart)],
+    );
+    for args in [
+        vec!["rollout", "prod", "--dist"],
+        vec!["rollout", "prod", "--dry-run", "--dist"],
+    ] {
+        let out = run(tug(&cwd).args(&args).arg(release(V1)));
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr
+                .contains("`environments.prod.restart` uses {{ env.TUG_TEST_DEPLOY_TOKEN }}, which is not set")
+                && out.stderr.contains("hint: set TUG_TEST_DEPLOY_TOKEN"),
+            "{}",
+            out.stderr
+        );
+    }
+    for p in &fleet.paths {
+        assert!(
+            !p.join(".tug").exists() && !p.join("releases").exists() && !p.join("current").exists(),
+            "{} was touched",
+            p.display()
+        );
+    }
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 2, "{out:?}");
+
+    let out = run(tug(&cwd)
+        .env("TUG_TEST_DEPLOY_TOKEN", "t0ken")
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(V1)));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    for p in &fleet.paths {
+        assert_eq!(
+            std::fs::read_to_string(p.join("token.txt")).unwrap(),
+            "t0ken\n"
+        );
+    }
+}

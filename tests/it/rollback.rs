@@ -557,3 +557,59 @@ fn an_abort_that_cannot_switch_a_host_back_exits_7() {
         "an abort is no bad mark"
     );
 }
+
+/// A host that stops taking operations in the middle of a revert: h2's restart of 1.3.0 makes
+/// its whole directory unwritable for the ssh user (after the switch, before the revert), so the
+/// revert cannot write its intent nor move `current`. Exit 7 naming h2 with the release it still
+/// runs; the other hosts are back on 1.0.0 on disk, with their revert recorded.
+#[test]
+fn a_host_lost_in_the_middle_of_a_revert_exits_7_and_the_others_are_back() {
+    let fleet = Fleet::over_ssh();
+    let cwd = fleet.root().join("work");
+    let freeze = format!(
+        "{}\nif [ -f freeze ] && [ \"$TUG_VERSION\" = \"$(cat freeze)\" ]; then rm -f freeze; chmod -R a-w .; fi",
+        faulty_restart()
+    );
+    let env = fleet.env_with_restart("prod", ALL_AT_ONCE, "", &freeze);
+    fleet.write_config(&cwd, &[env]);
+    let out = rollout(&cwd, "prod", &release(V1));
+    assert_eq!(out.code, 0, "{out:?}");
+    let n = fleet.names.len();
+    std::fs::write(fleet.paths[1].join("freeze"), "1.3.0").unwrap();
+
+    let out = rollout(&cwd, "prod", &release(V13_UNHEALTHY));
+    // Root (the test) gives the directory back, so the fleet can be cleaned up and read.
+    let _ = std::process::Command::new("chmod")
+        .args(["-R", "u+w"])
+        .arg(&fleet.paths[1])
+        .status();
+    assert_eq!(out.code, 7, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("was not fully reverted: the environment is mixed")
+            && out.stderr.contains("h2: current -> 1.3.0: "),
+        "{}",
+        out.stderr
+    );
+    let mut expected = all("1.0.0", n);
+    expected[1] = "1.3.0".into();
+    assert_eq!(
+        fleet.currents(),
+        expected,
+        "h2 is still on 1.3.0, the others are back"
+    );
+    for i in (0..n).filter(|&i| i != 1) {
+        assert_eq!(
+            outcomes(&fleet, i, "revert"),
+            ["intent", "reverted"],
+            "h{}",
+            i + 1
+        );
+        assert!(!fleet.paths[i].join(".tug/lock").exists());
+    }
+    // h2 could take no line: its last record is the rollout's intent, its lock is still there.
+    assert!(outcomes(&fleet, 1, "revert").is_empty());
+    assert!(fleet.paths[1].join(".tug/lock").exists());
+    let status = run(tug(&cwd).args(["status", "prod"]));
+    assert!(status.stdout.contains("h2"), "{status:?}");
+}
