@@ -114,10 +114,15 @@ impl Fixture {
         for id in [CheckId::Tidy, CheckId::ApiCompat] {
             config.severity.insert(id, CheckLevel::Off);
         }
+        setup_go();
         ReleaseInput {
             module_dir: self.dir().join(sub),
             config,
             cache_dir: Some(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/tmp/tug-cache")),
+            // The checks find go through the run's TUG_GO/PATH; here that is the test process's.
+            go: crate::checks::gotool::ToolPaths::from_env(
+                &crate::config::env::EnvSnapshot::capture(),
+            ),
             ..Default::default()
         }
     }
