@@ -27,7 +27,8 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
     let loaded = match load_config(&ctx.global, &ctx.cwd, &ctx.env) {
         Ok(loaded) => loaded,
         Err(err) => {
-            // The targets are checked from the text, so they join the other problems.
+            // The targets are checked from the text, and the files from the part of the config
+            // that can be read, so they join the other problems: one run reports them all.
             let err = match err {
                 ConfigError::Invalid {
                     file,
@@ -37,6 +38,11 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
                     if let Ok(tree) = config::tree::parse(&source_text) {
                         let mut v = Validator::with_source(&file, &source_text);
                         target_checks(ctx, &tree, &mut v);
+                        if let Some(partial) = config::readable_part(&source_text, &diagnostics) {
+                            let path = ctx.cwd.join(&file);
+                            let base = path.parent().unwrap_or(Path::new("."));
+                            config::files::check_files(&partial, &tree, base, &ctx.env, &mut v);
+                        }
                         diagnostics.extend(v.diagnostics);
                         diagnostics.sort_by_key(|d| (d.line, d.column));
                         diagnostics.dedup_by(|a, b| a.line == b.line && a.message == b.message);

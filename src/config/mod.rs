@@ -379,19 +379,7 @@ pub fn parse(file: &Path, source: &str) -> Result<(Config, Vec<Diagnostic>), Con
                 v.diagnostics.push(serde_diag);
             }
             let broken = broken_sections(&tree, source, &v.diagnostics);
-            let blanked: String = source
-                .lines()
-                .enumerate()
-                .map(|(i, l)| {
-                    if broken.iter().any(|r| r.contains(&(i as u64 + 1))) {
-                        ""
-                    } else {
-                        l
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("\n");
-            if let Ok(partial) = serde_saphyr::from_str::<Config>(&blanked) {
+            if let Some(partial) = partial_config(source, &broken) {
                 let mut sub = Validator::with_source(file, source);
                 semantic(&partial, &tree, source, &mut sub);
                 v.diagnostics.extend(
@@ -419,6 +407,36 @@ pub fn parse(file: &Path, source: &str) -> Result<(Config, Vec<Diagnostic>), Con
     } else {
         Ok((config, v.diagnostics))
     }
+}
+
+/// The config without the `broken` sections (line ranges blanked, so every other line keeps its
+/// number), when the rest deserializes: what the semantic checks, and `tug check`'s file and
+/// toolchain checks, still look at when some sections are broken.
+fn partial_config(source: &str, broken: &[std::ops::RangeInclusive<u64>]) -> Option<Config> {
+    let blanked: String = source
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if broken.iter().any(|r| r.contains(&(i as u64 + 1))) {
+                ""
+            } else {
+                l
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    serde_saphyr::from_str::<Config>(&blanked).ok()
+}
+
+/// The config of a file that failed to load, as far as it can be read: the whole file when only
+/// semantic checks failed, else the sections the `diagnostics` do not fall in. `None` when not
+/// even that deserializes.
+pub fn readable_part(source: &str, diagnostics: &[Diagnostic]) -> Option<Config> {
+    if let Ok(config) = serde_saphyr::from_str::<Config>(source) {
+        return Some(config);
+    }
+    let tree = tree::parse(source).ok()?;
+    partial_config(source, &broken_sections(&tree, source, diagnostics))
 }
 
 /// The semantic checks of a deserialized config: the version, each section's own `validate`,

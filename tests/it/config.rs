@@ -559,6 +559,24 @@ environments:
 }
 
 #[test]
+fn missing_files_come_in_the_same_run_as_schema_and_template_errors() {
+    let dir = tempdir();
+    // An unknown key in builds (a schema error that stops deserialization), a template typo in
+    // an environment, and a signing key that does not exist: one run names all three.
+    let yaml = "version: 1\nbuilds:\n  - id: hello\n    mian: ./cmd/hello\nsign:\n  key: keys/cosign.key\nenvironments:\n  prod:\n    target: {hosts: [{path: a}]}\n    restart: \"echo {{ versoin }}\"\n";
+    std::fs::write(dir.path().join("tug.yaml"), yaml).unwrap();
+    let out = run(tug(dir.path()).arg("check"));
+    assert_eq!(out.code, 2, "{out:?}");
+    for want in [
+        "tug.yaml:4:5",
+        "tug.yaml:6:8: sign.key (the signing key): cannot read `keys/cosign.key`",
+        "versoin",
+    ] {
+        assert!(out.stderr.contains(want), "{want}\n{}", out.stderr);
+    }
+}
+
+#[test]
 fn check_finds_missing_files_and_hides_a_literal_password() {
     let dir = tempdir();
     let yaml = "version: 1\nsign:\n  key: keys/cosign.key\n  public_key: cosign.pub\nrelease_notes:\n  template: notes.md.j2\nenvironments:\n  prod:\n    target: {hosts: [{path: a}]}\n    public_key: prod.pub\n";
