@@ -41,7 +41,16 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
                         if let Some(partial) = config::readable_part(&source_text, &diagnostics) {
                             let path = ctx.cwd.join(&file);
                             let base = path.parent().unwrap_or(Path::new("."));
-                            config::files::check_files(&partial, &tree, base, &ctx.env, &mut v);
+                            let mut files = Validator::with_source(&file, &source_text);
+                            config::files::check_files(&partial, &tree, base, &ctx.env, &mut files);
+                            // A line loading already reported is not reported again: its value
+                            // is wrong (a literal password is no path, and is never shown).
+                            v.diagnostics.extend(
+                                files
+                                    .diagnostics
+                                    .into_iter()
+                                    .filter(|f| !diagnostics.iter().any(|d| d.line == f.line)),
+                            );
                         }
                         diagnostics.extend(v.diagnostics);
                         diagnostics.sort_by_key(|d| (d.line, d.column));
