@@ -107,6 +107,14 @@ pub fn run(ctx: &Context, args: CheckArgs) -> anyhow::Result<ExitCode> {
         }),
     );
     if args.show {
+        // What `tug build` will use: without `builds:`, one default build per main package.
+        let mut shown_settings = settings.clone();
+        if shown_settings.config.builds.is_empty() {
+            if let Ok(Some(m)) = crate::build::defaults::GoModule::detect(&settings.root) {
+                shown_settings.config.builds = m.default_builds();
+            }
+        }
+        let settings = &shown_settings;
         if ctx.printer.is_json() {
             ctx.printer
                 .event("config", serde_json::to_value(&settings.config)?);

@@ -115,7 +115,30 @@ fn check_show_prints_the_resolved_config() {
             version_template: "{{ version }}-snapshot+{{ short_commit }}"
           env:
           - CGO_ENABLED=0
-        builds: []
+        builds:
+        - id: hello
+          builder: go
+          main: ./cmd/hello
+          dir: null
+          binary: hello
+          targets: null
+          goos: []
+          goarch: []
+          ignore: []
+          env: null
+          flags: []
+          tags: []
+          ldflags: null
+          gcflags: []
+          asmflags: []
+          overrides: []
+          hooks:
+            before: []
+            after: []
+          command: null
+          output: null
+          reproducible: null
+          gobinary: null
         archives: []
         checksum:
           name_template: null
@@ -555,6 +578,32 @@ environments:
         "did you mean `error_rate`?",
     ] {
         assert!(err.contains(needle), "missing {needle:?} in:\n{err}");
+    }
+}
+
+#[test]
+fn check_show_prints_the_default_builds_it_will_use() {
+    let dir = tempdir();
+    let root = dir.path();
+    std::fs::write(root.join("go.mod"), "module example.com/tools\n\ngo 1.22\n").unwrap();
+    for main in ["cmd/alpha", "cmd/beta"] {
+        std::fs::create_dir_all(root.join(main)).unwrap();
+        std::fs::write(
+            root.join(main).join("main.go"),
+            "package main\n\nfunc main() {}\n",
+        )
+        .unwrap();
+    }
+    let out = run(tug(root).args(["check", "--show"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stdout.contains("builds: []"), "{}", out.stdout);
+    for want in [
+        "- id: alpha",
+        "main: ./cmd/alpha",
+        "- id: beta",
+        "main: ./cmd/beta",
+    ] {
+        assert!(out.stdout.contains(want), "{want}\n{}", out.stdout);
     }
 }
 
