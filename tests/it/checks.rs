@@ -9,19 +9,6 @@ use crate::harness::*;
 const GOMOD: &str = "module example.com/app\n\ngo 1.22\n";
 const APP_V1: &str = "package app\n\n// Client talks to the service.\ntype Client struct{ Name string }\n\n// Close releases the client.\nfunc (c *Client) Close() error { return nil }\n\n// Parse reads s.\nfunc Parse(s string) error { return nil }\n";
 
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
-fn commit(dir: &Path, msg: &str) {
-    ok(git(dir).args(["add", "-A"]));
-    ok(git(dir).args(["commit", "-q", "-m", msg]));
-}
-
 /// `tug check --release` with the helper cache kept under the target directory.
 fn check(dir: &Path, args: &[&str]) -> Outcome {
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tug-cache");
@@ -36,7 +23,7 @@ fn check(dir: &Path, args: &[&str]) -> Outcome {
 fn clean_tagged_module_passes() {
     let tmp = tempdir();
     let dir = tmp.path();
-    write(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
+    write_files(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
     git_init_commit(dir, Some("v1.0.0"));
     let out = check(dir, &[]);
     insta::assert_snapshot!(out.snapshot(&[(dir, "[TMP]")]), @r#"
@@ -53,11 +40,11 @@ fn clean_tagged_module_passes() {
 fn api_break_fails_and_suggests_the_next_major() {
     let tmp = tempdir();
     let dir = tmp.path();
-    write(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
+    write_files(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
     git_init_commit(dir, Some("v1.2.0"));
     let broken = "package app\n\n// Options tunes Parse.\ntype Options struct{ Strict bool }\n\n// Client talks to the service.\ntype Client struct{ Name string }\n\n// Parse reads s.\nfunc Parse(s string, o Options) error { return nil }\n";
-    write(dir, &[("app.go", broken)]);
-    commit(dir, "feat!: Parse takes options");
+    write_files(dir, &[("app.go", broken)]);
+    commit_all(dir, "feat!: Parse takes options");
     let out = check(dir, &["--version", "v1.3.0"]);
     insta::assert_snapshot!(out.snapshot(&[(dir, "[TMP]")]), @r#"
         exit: 3
@@ -94,10 +81,10 @@ fn api_break_fails_and_suggests_the_next_major() {
 fn added_function_suggests_the_next_minor_and_json_events() {
     let tmp = tempdir();
     let dir = tmp.path();
-    write(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
+    write_files(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
     git_init_commit(dir, Some("v1.2.0"));
-    write(dir, &[("version.go", "package app\n\n// Version reports the version.\nfunc Version() string { return \"\" }\n")]);
-    commit(dir, "feat: Version");
+    write_files(dir, &[("version.go", "package app\n\n// Version reports the version.\nfunc Version() string { return \"\" }\n")]);
+    commit_all(dir, "feat: Version");
     let out = check(dir, &["--json", "--version", "v1.2.1"]);
     assert_eq!(out.code, 3, "{}", out.stderr);
     let events: Vec<serde_json::Value> = out
@@ -122,7 +109,7 @@ fn config_severities_and_strict() {
     let tmp = tempdir();
     let dir = tmp.path();
     let gomod = "module example.com/app\n\ngo 1.22\n\nexclude example.com/bad v0.3.0\n";
-    write(
+    write_files(
         dir,
         &[
             ("go.mod", gomod),
@@ -164,7 +151,7 @@ fn config_severities_and_strict() {
 fn go_missing_is_exit_1() {
     let tmp = tempdir();
     let dir = tmp.path();
-    write(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
+    write_files(dir, &[("go.mod", GOMOD), ("app.go", APP_V1)]);
     git_init_commit(dir, Some("v1.0.0"));
     // tug reads git with git2, so a PATH without any programs leaves only Go missing.
     let empty = tempdir();
@@ -187,7 +174,7 @@ fn go_missing_is_exit_1() {
 fn build_info_from_real_binaries() {
     let tmp = tempdir();
     let dir = tmp.path();
-    write(
+    write_files(
         dir,
         &[
             ("go.mod", GOMOD),

@@ -2,17 +2,7 @@
 //! and `cmd/*`), skip testdata and examples, and a library module gets a usable config that says
 //! why there is nothing to build.
 
-use std::path::Path;
-
 use crate::harness::*;
-
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
 
 const MAIN: &str = "package main\n\nimport \"fmt\"\n\nvar version = \"dev\"\n\nfunc main() { fmt.Println(version) }\n";
 
@@ -20,7 +10,7 @@ const MAIN: &str = "package main\n\nimport \"fmt\"\n\nvar version = \"dev\"\n\nf
 fn main_packages_in_several_directories_are_each_one_build() {
     let tmp = tempdir();
     let dir = tmp.path();
-    write(
+    write_files(
         dir,
         &[
             ("go.mod", "module example.com/multi\n\ngo 1.22\n"),
@@ -75,7 +65,7 @@ fn main_packages_in_several_directories_are_each_one_build() {
 fn a_library_module_gets_a_usable_config_and_a_clear_build_error() {
     let tmp = tempdir();
     let dir = tmp.path();
-    write(
+    write_files(
         dir,
         &[
             ("go.mod", "module example.com/lib/v3\n\ngo 1.22\n"),

@@ -9,19 +9,6 @@ use crate::harness::*;
 
 const MAIN_GO: &str = "package main\n\nimport \"fmt\"\n\nvar version = \"dev\"\n\nfunc main() { fmt.Println(\"app\", version) }\n";
 
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
-fn commit(dir: &Path, msg: &str) {
-    ok(git(dir).args(["add", "-A"]));
-    ok(git(dir).args(["commit", "-q", "-m", msg]));
-}
-
 fn tag(dir: &Path, name: &str) {
     ok(git(dir).args(["tag", "-a", name, "-m", name]));
 }
@@ -36,7 +23,7 @@ fn tug_in(dir: &Path, args: &[&str]) -> Outcome {
 
 /// A CLI module with one native target and `project.tag_prefix: <prefix>`.
 fn cli(dir: &Path, prefix: &str) {
-    write(
+    write_files(
         dir,
         &[
             ("go.mod", "module example.com/app\n\ngo 1.22\n"),
@@ -62,8 +49,8 @@ fn a_release_prefix_is_honoured_by_build_checks_and_notes() {
     let dir = tmp.path();
     cli(dir, "release-");
     git_init_commit(dir, Some("release-2.1"));
-    write(dir, &[("main.go", &MAIN_GO.replace("app", "app2"))]);
-    commit(dir, "feat: say app2");
+    write_files(dir, &[("main.go", &MAIN_GO.replace("app", "app2"))]);
+    commit_all(dir, "feat: say app2");
     tag(dir, "release-2.2");
     // A tag of another scheme is not mixed in: it would be the highest version.
     tag(dir, "v9.9.9");
@@ -89,8 +76,8 @@ fn a_release_prefix_is_honoured_by_build_checks_and_notes() {
     assert!(!notes.contains("initial commit"), "{notes}");
 
     // An untagged HEAD: the hint names this project's tag form, not `git tag v0.1.0`.
-    write(dir, &[("README.md", "x\n")]);
-    commit(dir, "docs: readme");
+    write_files(dir, &[("README.md", "x\n")]);
+    commit_all(dir, "docs: readme");
     let out = tug_in(dir, &["build"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
@@ -116,8 +103,8 @@ fn bare_semver_tags_release_with_an_empty_prefix() {
     let dir = tmp.path();
     cli(dir, "");
     git_init_commit(dir, Some("5.0.0"));
-    write(dir, &[("README.md", "x\n")]);
-    commit(dir, "fix: readme");
+    write_files(dir, &[("README.md", "x\n")]);
+    commit_all(dir, "fix: readme");
     tag(dir, "5.1.0");
     let out = tug_in(dir, &["check", "--release"]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -141,8 +128,8 @@ fn bare_semver_tags_release_with_an_empty_prefix() {
     assert_eq!(m["previous_tag"], "5.0.0");
 
     // A version going backwards is caught in this scheme too, and the hint names its tag form.
-    write(dir, &[("README.md", "y\n")]);
-    commit(dir, "fix: again");
+    write_files(dir, &[("README.md", "y\n")]);
+    commit_all(dir, "fix: again");
     tag(dir, "5.0.1");
     let out = tug_in(dir, &["check", "--release"]);
     assert_eq!(out.code, 3, "{}", out.stdout);
@@ -162,12 +149,12 @@ fn bare_semver_tags_release_with_an_empty_prefix() {
 fn a_nested_module_is_released_by_its_directory_tags() {
     let tmp = tempdir();
     let root = tmp.path();
-    write(
+    write_files(
         root,
         &[("README.md", "monorepo\n"), (".gitignore", "dist/\n")],
     );
     let sub = root.join("sub");
-    write(
+    write_files(
         &sub,
         &[
             ("go.mod", "module example.com/mono/sub\n\ngo 1.22\n"),
@@ -179,8 +166,8 @@ fn a_nested_module_is_released_by_its_directory_tags() {
         ],
     );
     git_init_commit(root, Some("sub/v1.0.0"));
-    write(&sub, &[("extra.go", "package main\n\nfunc helper() {}\n")]);
-    commit(root, "feat: helper");
+    write_files(&sub, &[("extra.go", "package main\n\nfunc helper() {}\n")]);
+    commit_all(root, "feat: helper");
     tag(root, "sub/v1.1.0");
     // The root module's tag is another module's release, never this one's.
     tag(root, "v3.0.0");
@@ -220,7 +207,7 @@ fn a_second_tagged_build_in_the_same_clone_works() {
     assert!(!out.stderr.contains("uncommitted"), "{}", out.stderr);
 
     // A real change is still one, and a private key in the tree is never suggested for commit.
-    write(
+    write_files(
         dir,
         &[
             ("cosign.key", "secret\n"),
@@ -254,7 +241,7 @@ fn a_second_tagged_build_in_the_same_clone_works() {
 fn init_ignores_the_dist_and_keys_generate_keeps_the_private_key_out_of_git() {
     let tmp = tempdir();
     let dir = tmp.path();
-    write(
+    write_files(
         dir,
         &[
             ("go.mod", "module example.com/app\n\ngo 1.22\n"),
@@ -310,7 +297,7 @@ fn a_version_that_is_a_const_is_caught_after_a_tagged_build() {
     let tmp = tempdir();
     let dir = tmp.path();
     cli(dir, "v");
-    write(
+    write_files(
         dir,
         &[(
             "main.go",
@@ -336,7 +323,7 @@ fn a_version_that_is_a_const_is_caught_after_a_tagged_build() {
 
     // The severity is configurable: a warning lets the build through and says why.
     let yaml = std::fs::read_to_string(dir.join("tug.yaml")).unwrap();
-    write(
+    write_files(
         dir,
         &[(
             "tug.yaml",
@@ -361,8 +348,8 @@ fn snapshot_notes_of_a_tagged_head_start_at_its_own_tag() {
     let dir = tmp.path();
     cli(dir, "v");
     git_init_commit(dir, Some("v1.0.0"));
-    write(dir, &[("README.md", "x\n")]);
-    commit(dir, "feat: in v1.1.0");
+    write_files(dir, &[("README.md", "x\n")]);
+    commit_all(dir, "feat: in v1.1.0");
     tag(dir, "v1.1.0");
     let out = tug_in(dir, &["build", "--snapshot"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -380,8 +367,8 @@ fn snapshot_notes_of_a_tagged_head_start_at_its_own_tag() {
         "{m}"
     );
     // After one more commit, the notes are that commit.
-    write(dir, &[("README.md", "y\n")]);
-    commit(dir, "fix: after v1.1.0");
+    write_files(dir, &[("README.md", "y\n")]);
+    commit_all(dir, "fix: after v1.1.0");
     let out = tug_in(dir, &["build", "--snapshot", "--clean"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let notes = std::fs::read_to_string(dir.join("dist/RELEASE_NOTES.md")).unwrap();

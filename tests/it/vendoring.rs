@@ -7,14 +7,6 @@ use std::path::Path;
 
 use crate::harness::*;
 
-fn write(dir: &Path, files: &[(&str, &str)]) {
-    for (name, text) in files {
-        let path = dir.join(name);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, text).unwrap();
-    }
-}
-
 fn tug_offline(dir: &Path, args: &[&str]) -> Outcome {
     let cache = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tug-cache");
     run(tug(dir)
@@ -27,7 +19,7 @@ const MODULES_TXT: &str = "# example.com/stub v1.0.0\n## explicit\nexample.com/s
 
 /// A CLI module (`go 1.13`) whose only dependency is vendored.
 fn vendored(dir: &Path) {
-    write(
+    write_files(
         dir,
         &[
             ("go.mod", "module example.com/vapp\n\ngo 1.13\n\nrequire example.com/stub v1.0.0\n"),
@@ -94,7 +86,7 @@ fn inconsistent_vendoring_is_an_error_at_go_mod() {
     let tmp = tempdir();
     let dir = tmp.path();
     vendored(dir);
-    write(
+    write_files(
         dir,
         &[(
             "vendor/modules.txt",

@@ -240,6 +240,21 @@ fn go_dir() -> Option<PathBuf> {
 }
 
 /// `git` with a fixed identity and dates, so fixture commits are reproducible.
+/// Write `files` (path relative to `dir`, text) under `dir`, creating directories.
+pub fn write_files(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+}
+
+/// `git add -A && git commit -m msg` in `dir`.
+pub fn commit_all(dir: &Path, msg: &str) {
+    ok(git(dir).args(["add", "-A"]));
+    ok(git(dir).args(["commit", "-q", "-m", msg]));
+}
+
 pub fn git(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     cmd.current_dir(dir)
