@@ -51,13 +51,13 @@ g commit -q -m "chore: tug.yaml"
 g tag -d v0.1.0 >/dev/null
 g tag -a v0.1.0 -m v0.1.0
 
-step "tug check (validates tug.yaml)"
-"$tug" check
-
 step "tug keys generate (a cosign key pair, outside the repository)"
 export COSIGN_PASSWORD="${COSIGN_PASSWORD:-quickstart}"
 mkdir -p "$work/keys"
 (cd "$work/keys" && "$tug" keys generate --force >/dev/null)
+
+step "tug check (validates tug.yaml, and that the files it names exist: the keys)"
+"$tug" check
 
 step "tug build (release checks, then every target, archives, checksums, notes, manifest)"
 "$tug" build --clean
