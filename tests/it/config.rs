@@ -678,11 +678,9 @@ fn check_finds_missing_files_and_hides_a_literal_password() {
     }
 }
 
-#[test]
-fn publish_with_a_bad_template_in_the_last_publisher_uploads_nothing() {
+/// `project/dist` holding one linux/amd64 binary of hello 1.0.0 and its manifest.
+fn one_binary_dist(project: &Path) {
     use tug::manifest::ArtifactKind;
-    let dir = tempdir();
-    let project = dir.path();
     let dist = project.join("dist");
     let bin = write_artifact(
         &dist,
@@ -691,8 +689,16 @@ fn publish_with_a_bad_template_in_the_last_publisher_uploads_nothing() {
         ArtifactKind::Binary,
         b"binary",
     );
-    let mut m = manifest("hello", "1.0.0", &["linux/amd64"], vec![bin]);
-    m.write(&dist).unwrap();
+    manifest("hello", "1.0.0", &["linux/amd64"], vec![bin])
+        .write(&dist)
+        .unwrap();
+}
+
+#[test]
+fn publish_with_a_bad_template_in_the_last_publisher_uploads_nothing() {
+    let dir = tempdir();
+    let project = dir.path();
+    one_binary_dist(project);
     let good = "version: 1\nproject: {name: hello}\npublish:\n  - type: dir\n    path: published\n";
     let bad = format!("{good}  - type: http\n    url: \"http://127.0.0.1:9/{{{{ project }}}}/{{{{ versoin }}}}/{{{{ artifact }}}}\"\n");
     std::fs::write(project.join("tug.yaml"), &bad).unwrap();
@@ -719,20 +725,9 @@ fn publish_with_a_bad_template_in_the_last_publisher_uploads_nothing() {
 
 #[test]
 fn publish_refuses_an_unset_env_variable_of_its_last_publisher_before_the_first_runs() {
-    use tug::manifest::ArtifactKind;
     let dir = tempdir();
     let project = dir.path();
-    let dist = project.join("dist");
-    let bin = write_artifact(
-        &dist,
-        "hello_linux_amd64",
-        "hello_linux_amd64/hello",
-        ArtifactKind::Binary,
-        b"binary",
-    );
-    manifest("hello", "1.0.0", &["linux/amd64"], vec![bin])
-        .write(&dist)
-        .unwrap();
+    one_binary_dist(project);
     let yaml = "version: 1\nproject: {name: hello}\npublish:\n  - type: dir\n    path: published\n  - type: http\n    name: nexus\n    url: http://127.0.0.1:9/x\n    headers:\n      Authorization: \"Bearer {{ env.NEXUS_TOKEN }}\"\n";
     std::fs::write(project.join("tug.yaml"), yaml).unwrap();
     let out = run(tug(project).arg("publish"));
