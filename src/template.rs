@@ -44,6 +44,24 @@ pub fn environment() -> &'static Environment<'static> {
     &ENV
 }
 
+/// The `NAME`s of the `{{ env.NAME }}` variables a template uses, sorted (a template that does
+/// not parse uses none here: rendering reports it, with its field).
+pub fn env_variables(text: &str) -> Vec<String> {
+    if !text.contains("env.") {
+        return Vec::new();
+    }
+    let Ok(tmpl) = environment().template_from_str(text) else {
+        return Vec::new();
+    };
+    let mut used: Vec<String> = tmpl
+        .undeclared_variables(true)
+        .into_iter()
+        .filter_map(|n| n.strip_prefix("env.").map(str::to_string))
+        .collect();
+    used.sort();
+    used
+}
+
 /// The values a template may use. Build it per render context:
 /// `TemplateVars::new().set("version", "1.2.3").with_env(ctx.env.vars().clone())`.
 #[derive(Debug, Clone, Default)]
@@ -247,6 +265,15 @@ pub fn check_variables(template: &str, allowed: &[&str]) -> Result<(), CheckErro
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn env_variables_are_found_in_nested_templates() {
+        assert_eq!(
+            env_variables("curl -H 'X: {{ env.TOKEN }}' {% if env.B %}{{ version }}{% endif %}"),
+            ["B", "TOKEN"]
+        );
+        assert!(env_variables("echo {{ version }} env.X").is_empty());
+    }
+
     use super::*;
 
     fn release() -> TemplateVars {

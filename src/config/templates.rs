@@ -228,19 +228,11 @@ pub fn env_references(tree: &Node) -> Vec<(String, String, super::Location)> {
         let templated = FIELDS.iter().any(|(p, _)| matches(p, &path))
             || matches("project.env[*]", &path)
             || matches("project.snapshot.version_template", &path);
-        let text = node.as_str().unwrap_or_default();
-        if !templated || !text.contains("env.") {
+        if !templated {
             continue;
         }
-        let Ok(tmpl) = crate::template::environment().template_from_str(text) else {
-            continue;
-        };
-        let mut used: Vec<String> = tmpl.undeclared_variables(true).into_iter().collect();
-        used.sort();
-        for name in used {
-            if let Some(var) = name.strip_prefix("env.") {
-                out.push((render_path(&path), var.to_string(), node.at));
-            }
+        for var in crate::template::env_variables(node.as_str().unwrap_or_default()) {
+            out.push((render_path(&path), var, node.at));
         }
     }
     out

@@ -126,7 +126,7 @@ impl Deployer<'_> {
             .templated_fields()
             .into_iter()
             .flat_map(|(field, text)| {
-                env_variables(&text)
+                crate::template::env_variables(&text)
                     .into_iter()
                     .filter(|v| !self.vars.contains_key(v))
                     .map(move |v| (field.clone(), v))
@@ -165,37 +165,5 @@ impl Deployer<'_> {
             }
         }
         out
-    }
-}
-
-/// The `NAME`s of the `{{ env.NAME }}` variables a template uses, sorted (a template that does
-/// not parse uses none here: rendering reports it, with its field).
-fn env_variables(text: &str) -> Vec<String> {
-    if !text.contains("env.") {
-        return Vec::new();
-    }
-    let Ok(tmpl) = crate::template::environment().template_from_str(text) else {
-        return Vec::new();
-    };
-    let mut used: Vec<String> = tmpl
-        .undeclared_variables(true)
-        .into_iter()
-        .filter_map(|n| n.strip_prefix("env.").map(str::to_string))
-        .collect();
-    used.sort();
-    used
-}
-
-#[cfg(test)]
-mod tests {
-    use super::env_variables;
-
-    #[test]
-    fn env_variables_are_found_in_nested_templates() {
-        assert_eq!(
-            env_variables("curl -H 'X: {{ env.TOKEN }}' {% if env.B %}{{ version }}{% endif %}"),
-            ["B", "TOKEN"]
-        );
-        assert!(env_variables("echo {{ version }} env.X").is_empty());
     }
 }
