@@ -326,6 +326,26 @@ impl Shared {
         state.save(&self.state_path)
     }
 
+    /// The upload session an earlier run recorded for `key`.
+    pub fn recorded_upload(&self, key: &str) -> Option<state::UploadSession> {
+        let state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.upload(&self.publisher, key).cloned()
+    }
+
+    /// Record (or forget) the upload session of `key` and persist the state file atomically.
+    pub fn record_upload(
+        &self,
+        key: &str,
+        session: Option<state::UploadSession>,
+    ) -> Result<(), PublishError> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if session.is_none() && state.upload(&self.publisher, key).is_none() {
+            return Ok(());
+        }
+        state.set_upload(&self.publisher, key, session);
+        state.save(&self.state_path)
+    }
+
     pub fn done(&self, item: &str, outcome: ItemOutcome, size: u64) {
         self.emit(Event::ItemDone {
             publisher: self.publisher.clone(),

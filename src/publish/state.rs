@@ -7,6 +7,9 @@
 //! and size) and uploads what the registry lost. The state
 //! belongs to one exact manifest (by SHA-256): a rebuilt or re-signed dist starts fresh, and a
 //! publisher whose rendered target changed (another registry, another directory) starts fresh too.
+//! The `oci` publisher also keeps its chunked upload sessions here while they are under way, so
+//! an upload interrupted by a killed tug or a restarted registry continues from the offset the
+//! registry confirms instead of from byte 0.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +48,25 @@ pub struct PublisherState {
     /// Confirmed items by key (artifact name, `blob sha256:...`, `manifest repo:tag`...).
     #[serde(default)]
     pub items: BTreeMap<String, Confirmed>,
+    /// Chunked uploads under way, by the key their blob is confirmed under: where a later run
+    /// (after tug was killed or the registry restarted) asks the registry for the confirmed
+    /// offset and continues. Removed when the blob is confirmed or the session is cancelled.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub uploads: BTreeMap<String, UploadSession>,
+}
+
+/// One chunked upload session on a registry, as last confirmed by it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadSession {
+    /// `host/repository` the session belongs to.
+    pub registry: String,
+    /// The upload URL the registry last returned (`Location`).
+    pub location: String,
+    /// Bytes the registry confirmed (the next chunk starts here).
+    pub offset: u64,
+    /// The blob being uploaded (hex SHA-256) and its size.
+    pub sha256: String,
+    pub size: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,6 +121,7 @@ impl PublishState {
             target: target.to_string(),
             complete: false,
             items: BTreeMap::new(),
+            uploads: BTreeMap::new(),
         };
         let entry = self
             .publishers
@@ -126,6 +149,25 @@ impl PublishState {
                     location: location.to_string(),
                 },
             );
+        }
+    }
+
+    /// The recorded upload session of `key`, when there is one.
+    pub fn upload(&self, publisher: &str, key: &str) -> Option<&UploadSession> {
+        self.publishers.get(publisher)?.uploads.get(key)
+    }
+
+    /// Record (`Some`) or forget (`None`) the upload session of `key`.
+    pub fn set_upload(&mut self, publisher: &str, key: &str, session: Option<UploadSession>) {
+        if let Some(p) = self.publishers.get_mut(publisher) {
+            match session {
+                Some(s) => {
+                    p.uploads.insert(key.to_string(), s);
+                }
+                None => {
+                    p.uploads.remove(key);
+                }
+            }
         }
     }
 
@@ -167,10 +209,25 @@ mod tests {
         let mut s = PublishState::load(&path, &r).unwrap();
         s.begin("reg", "oci", "127.0.0.1:5000/a");
         s.confirm("reg", "blob x", "11", 3, "here");
+        let session = UploadSession {
+            registry: "127.0.0.1:5000/a".into(),
+            location: "http://127.0.0.1:5000/v2/a/blobs/uploads/u?_state=s".into(),
+            offset: 65536,
+            sha256: "22".into(),
+            size: 1 << 20,
+        };
+        s.set_upload("reg", "blob y", Some(session.clone()));
         s.save(&path).unwrap();
 
         let mut again = PublishState::load(&path, &r).unwrap();
         assert!(again.is_confirmed("reg", "blob x", "11"));
+        assert_eq!(
+            again.upload("reg", "blob y"),
+            Some(&session),
+            "sessions survive a run"
+        );
+        again.set_upload("reg", "blob y", None);
+        assert_eq!(again.upload("reg", "blob y"), None);
         assert!(
             !again.is_confirmed("reg", "blob x", "22"),
             "a different digest is not confirmed"

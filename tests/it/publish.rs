@@ -1798,3 +1798,225 @@ fn a_signed_release_is_not_published_unsigned_when_the_key_is_missing() {
         "no referrers index for an unsigned publish"
     );
 }
+
+/// The upload session `dist/publish-state.json` records for the blob `sha256` (hex), if any.
+fn recorded_session(project: &Path, sha256: &str) -> Option<serde_json::Value> {
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(project.join("dist/publish-state.json")).unwrap())
+            .unwrap();
+    state["publishers"]["registry"]["uploads"]
+        .as_object()?
+        .values()
+        .find(|s| s["sha256"] == sha256)
+        .cloned()
+}
+
+/// The `/v2/.../blobs/uploads/<uuid>` path of an upload URL, without its `_state` query (which
+/// changes with every chunk), to find the session's requests in the proxy log.
+fn upload_path(location: &str) -> String {
+    upload_request(location)
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+/// An upload URL's path and query (distribution needs the signed `_state` of a session).
+fn upload_request(location: &str) -> String {
+    let path = location.split_once("/v2/").map_or(location, |(_, p)| p);
+    format!("/v2/{path}")
+}
+
+/// A publish cut off by killing the registry after `patches` chunks of the chunked blob
+/// reached it; returns the session the state file recorded for `sha256`.
+fn interrupted_publish(
+    project: &Path,
+    reg: &std::sync::Arc<Registry>,
+    proxy: &FlakyProxy,
+    patches: usize,
+    sha256: &str,
+) -> serde_json::Value {
+    let killer = reg.clone();
+    proxy
+        .faults
+        .arm_after_patches(patches, move || killer.kill());
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("gave up after"), "{}", out.stderr);
+    reg.restart();
+    recorded_session(project, sha256).unwrap_or_else(|| {
+        panic!(
+            "no upload session recorded: {}",
+            std::fs::read_to_string(project.join("dist/publish-state.json")).unwrap()
+        )
+    })
+}
+
+#[test]
+fn an_upload_cut_off_by_a_registry_restart_resumes_in_the_next_run_from_the_registrys_offset() {
+    let reg = std::sync::Arc::new(Registry::start());
+    let proxy = FlakyProxy::start(&reg.addr);
+    let chunk: u64 = 4 << 20;
+    let config = |repo: &str| {
+        oci_config(&proxy.addr, repo, false, "    concurrency: 1\n")
+            .replace("chunk_size: 1048576", &format!("chunk_size: {chunk}"))
+    };
+    let archive_of = |m: &Manifest| {
+        m.artifacts
+            .iter()
+            .find(|a| a.kind == ArtifactKind::Archive)
+            .unwrap()
+            .clone()
+    };
+
+    // A: a 64 MiB archive (16 chunks), the registry killed after 5 of them.
+    let a = tempdir();
+    let big = archive_of(&make_dist(a.path(), 64 << 20));
+    std::fs::write(a.path().join("tug.yaml"), config("big")).unwrap();
+    proxy.clear_log();
+    let session_a = interrupted_publish(a.path(), &reg, &proxy, 5, &big.sha256);
+    assert_eq!(session_a["offset"], 5 * chunk, "{session_a}");
+    assert_eq!(session_a["size"], big.size);
+    let path_a = upload_path(session_a["location"].as_str().unwrap());
+    let sent_before = proxy.bytes_forwarded(|l| l.starts_with("PATCH ") && l.contains(&path_a));
+    assert_eq!(sent_before, 5 * chunk);
+
+    // C: the same archive into the same repository, cut off after 2 chunks of its own session.
+    let c = tempdir();
+    make_dist(c.path(), 64 << 20);
+    std::fs::write(c.path().join("tug.yaml"), config("big")).unwrap();
+    let session_c = interrupted_publish(c.path(), &reg, &proxy, 2, &big.sha256);
+    let path_c = upload_path(session_c["location"].as_str().unwrap());
+    assert_ne!(path_a, path_c);
+
+    // D: a session the registry no longer knows (cancelled behind tug's back, as an expired one).
+    let d = tempdir();
+    let small = archive_of(&make_dist(d.path(), 12 << 20));
+    std::fs::write(d.path().join("tug.yaml"), config("expired")).unwrap();
+    let session_d = interrupted_publish(d.path(), &reg, &proxy, 2, &small.sha256);
+    let path_d = upload_path(session_d["location"].as_str().unwrap());
+    let status = run(Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-X",
+            "DELETE",
+        ])
+        .arg(format!(
+            "http://{}{}",
+            reg.addr,
+            upload_request(session_d["location"].as_str().unwrap())
+        )));
+    assert_eq!(status.stdout, "204");
+
+    // A again, after the restart: it asks for the confirmed offset and sends only the rest.
+    proxy.clear_log();
+    let out = run(tug(a.path()).arg("publish"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        proxy.count(|l| l.starts_with("GET ") && l.contains(&path_a) && l.ends_with(" 204")) >= 1,
+        "the offset was not asked for: {:?}",
+        proxy.log.lock().unwrap()
+    );
+    let sent_after = proxy.bytes_forwarded(|l| l.starts_with("PATCH ") && l.contains(&path_a));
+    assert_eq!(
+        proxy.count(|l| l.starts_with("POST ")
+            && l.contains("/blobs/uploads/")
+            && !l.contains("mount=")) as u64,
+        proxy.count(|l| l.starts_with("PUT ") && l.contains("/blobs/uploads/")) as u64 - 1,
+        "every other blob had its own session, the archive continued A's: {:?}",
+        proxy.log.lock().unwrap()
+    );
+    assert!(
+        sent_before + sent_after <= big.size + chunk,
+        "{sent_before} + {sent_after} bytes sent for a {} byte blob",
+        big.size
+    );
+    assert_eq!(
+        sent_before + sent_after,
+        big.size,
+        "no chunk was sent twice"
+    );
+    assert!(recorded_session(a.path(), &big.sha256).is_none());
+    // The image is right: the registry holds the archive under its digest, byte for byte, and
+    // skopeo reads the release artifact listing it.
+    let raw = inspect_raw(&format!("{}/acme/big:1.0.0", reg.addr));
+    assert!(raw["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["digest"] == format!("sha256:{}", big.sha256) && l["size"] == big.size));
+    let blob = Command::new("curl")
+        .arg("-sf")
+        .arg(format!(
+            "http://{}/v2/acme/big/blobs/sha256:{}",
+            reg.addr, big.sha256
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(sha256(&blob.stdout), big.sha256);
+    // The finished session is gone from the registry.
+    let last_a = proxy
+        .log
+        .lock()
+        .unwrap()
+        .iter()
+        .rev()
+        .find(|l| l.starts_with("PATCH ") && l.contains(&path_a))
+        .map(|l| l.split(' ').nth(1).unwrap().to_string())
+        .unwrap();
+    let status = run(Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+        .arg(format!("http://{}{last_a}", reg.addr)));
+    assert_eq!(status.stdout, "404", "{path_a} is still open");
+
+    // C again: the registry has the blob now, so C's session is no longer needed: cancelled.
+    proxy.clear_log();
+    let out = run(tug(c.path()).arg("publish"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        proxy.count(|l| l.starts_with("DELETE ") && l.contains(&path_c) && l.ends_with(" 204")),
+        1,
+        "{:?}",
+        proxy.log.lock().unwrap()
+    );
+    assert_eq!(proxy.count(|l| l.starts_with("PATCH ")), 0);
+    assert!(recorded_session(c.path(), &big.sha256).is_none());
+
+    // D again: the registry does not know its session (404): the blob restarts cleanly.
+    proxy.clear_log();
+    let out = run(tug(d.path()).arg("publish"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        proxy.count(|l| l.starts_with("GET ") && l.contains(&path_d) && l.ends_with(" 404")) >= 1,
+        "{:?}",
+        proxy.log.lock().unwrap()
+    );
+    assert_eq!(
+        proxy.bytes_forwarded(|l| l.starts_with("PATCH ") && l.ends_with(" 202")),
+        small.size,
+        "the whole blob, once, in a new session"
+    );
+    assert!(recorded_session(d.path(), &small.sha256).is_none());
+    let raw = inspect_raw(&format!("{}/acme/expired:1.0.0", reg.addr));
+    assert!(raw["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|l| l["digest"] == format!("sha256:{}", small.sha256)));
+
+    // No upload session of any of them holds bytes on the registry.
+    for repo in ["big", "expired"] {
+        let uploads = reg.storage.join(format!(
+            "docker/registry/v2/repositories/acme/{repo}/_uploads"
+        ));
+        let data: Vec<PathBuf> = walk_files(&uploads)
+            .into_iter()
+            .filter(|p| p.file_name().is_some_and(|n| n == "data"))
+            .collect();
+        assert!(data.is_empty(), "partial uploads left behind: {data:?}");
+    }
+}

@@ -11,8 +11,10 @@
 //! or in cosign's classic `.sig` layout ([`cosign`]), so `cosign verify --key` accepts them.
 //!
 //! Blobs already in the registry are not uploaded again (HEAD first); blobs larger than the chunk
-//! size go up in PATCH chunks; after each upload the registry's size for the digest is checked,
-//! and each manifest's digest is read back, before the publish state records it.
+//! size go up in PATCH chunks, whose session is kept in the publish state as chunks are
+//! confirmed, so an upload cut off (tug killed, registry restarted) continues in the next run
+//! from the offset the registry confirms; after each upload the registry's size for the digest is
+//! checked, and each manifest's digest is read back, before the publish state records it.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -484,7 +486,7 @@ pub async fn publish(
         );
         let chunk = config.chunk_size;
         tasks.push(async move {
-            let outcome = push_blob(&shared, &repo, &blob, chunk).await?;
+            let outcome = push_blob(&shared, &repo, &blob, &key, chunk).await?;
             shared.confirm(
                 &key,
                 &blob.sha256,
@@ -540,14 +542,35 @@ async fn push_blob(
     shared: &Shared,
     repo: &Repo,
     blob: &PlanBlob,
+    key: &str,
     chunk: u64,
 ) -> Result<ItemOutcome, PublishError> {
     let digest = format!("sha256:{}", blob.sha256);
     let what = format!("{}: blob {} ({})", shared.publisher, blob.item, digest);
-    // The upload session, kept across tries so a chunked upload resumes where it stopped.
-    let session = std::sync::Mutex::new(None::<String>);
+    // The upload session, kept across tries so a chunked upload resumes where it stopped. A
+    // chunked blob's session is also kept in the publish state, so the next run resumes it: an
+    // earlier run's session for the same bytes in the same repository is picked up here.
+    let session = if blob.size > chunk || shared.recorded_upload(key).is_some() {
+        let resume = shared
+            .recorded_upload(key)
+            .filter(|s| {
+                s.registry == repo.reference.to_string()
+                    && s.sha256 == blob.sha256
+                    && s.size == blob.size
+            })
+            .map(|s| (s.location, s.offset));
+        registry::Session::recorded(key.to_string(), resume)
+    } else {
+        registry::Session::new()
+    };
     let result = retry::retry(shared, &what, || async {
         if repo.blob_size(&digest).await? == Some(blob.size) {
+            // The registry has it (another run or client pushed it): a session for it is no
+            // longer needed.
+            if let Some((location, _)) = session.get() {
+                repo.cancel_upload(&location).await;
+                session.set(shared, &repo.reference, &blob.sha256, blob.size, None)?;
+            }
             return Ok(ItemOutcome::AlreadyPublished);
         }
         // A base image's blob: mounted from the base's repository on the same registry, else
@@ -587,10 +610,20 @@ async fn push_blob(
         }
     })
     .await;
-    // Given up: cancel the session rather than leave its partial bytes on the registry.
-    let abandoned = session.lock().unwrap_or_else(|e| e.into_inner()).take();
-    if let (Err(_), Some(location)) = (&result, abandoned) {
-        repo.cancel_upload(&location).await;
+    // Given up. A recorded session that holds confirmed bytes and failed only for want of the
+    // registry (retries exhausted) stays for the next run; any other is cancelled rather than
+    // left holding partial bytes on the registry.
+    if let Err(e) = &result {
+        let resumable = matches!(e, PublishError::Exhausted { .. })
+            && session.is_recorded()
+            && session.get().is_some_and(|(_, offset)| offset > 0);
+        if !resumable {
+            if let Some((location, _)) = session.get() {
+                repo.cancel_upload(&location).await;
+                // Best effort: the publish already failed with `e`.
+                let _ = session.set(shared, &repo.reference, &blob.sha256, blob.size, None);
+            }
+        }
     }
     result
 }
@@ -664,7 +697,7 @@ async fn push_signature(
                     if repo.blob_size(&digest).await? != Some(config.len() as u64) {
                         let size = config.len() as u64;
                         let source = BlobSource::Memory(Arc::new(config));
-                        let session = std::sync::Mutex::new(None);
+                        let session = registry::Session::new();
                         repo.upload_blob(
                             shared, &doc.item, &digest, &source, size, chunk, &session,
                         )

@@ -540,26 +540,35 @@ impl Repo {
 
     /// How much of an upload session the registry holds (`GET` on its URL: `204` with
     /// `Range: 0-<last>`): the session's current URL and the next offset, `None` when the
-    /// session is gone.
+    /// registry no longer knows the session (`404`: expired, cancelled, or invalid after a
+    /// restart) or cannot say how much it holds. `Range: 0-0` is ambiguous (no byte or one):
+    /// the session is not resumed then, which costs at most one byte.
     async fn upload_offset(&self, location: &str) -> Result<Option<(String, u64)>, Failure> {
         let resp = self.send(&|| self.client.get(location)).await?;
         if let Some(t) = retry::transient_status(&resp) {
             return Err(t);
         }
         if resp.status() != StatusCode::NO_CONTENT {
+            tracing::debug!(status = %resp.status(), "the registry no longer knows an upload session");
             return Ok(None);
         }
-        let offset = resp
+        let last = resp
             .headers()
             .get(reqwest::header::RANGE)
             .and_then(|v| v.to_str().ok())
-            .and_then(|r| r.rsplit_once('-'))
-            .and_then(|(_, last)| last.trim().parse::<u64>().ok())
-            .map_or(0, |last| last + 1);
+            .and_then(|r| {
+                r.trim()
+                    .strip_prefix("0-")
+                    .or_else(|| r.trim().strip_prefix("bytes=0-"))
+            })
+            .and_then(|last| last.trim().parse::<u64>().ok());
+        let Some(last) = last.filter(|&l| l > 0) else {
+            return Ok(None);
+        };
         let location = location_of(&resp)
             .map(|l| self.absolute(&l))
             .unwrap_or_else(|| location.to_string());
-        Ok(Some((location, offset)))
+        Ok(Some((location, last + 1)))
     }
 
     /// Cancel an upload session (`DELETE` on its URL), best effort: an abandoned session would
@@ -572,8 +581,10 @@ impl Repo {
     }
 
     /// Upload one blob (monolithic PUT when it fits one chunk, else PATCH chunks + PUT), one try.
-    /// `session` carries the upload URL across tries: a chunked upload that failed resumes from
-    /// the offset the registry confirms instead of from byte 0.
+    /// `session` carries the upload URL and confirmed offset across tries (and, when it is
+    /// recorded, across runs): a chunked upload resumes from the offset the registry confirms
+    /// instead of from byte 0, and a session the registry no longer knows is cancelled and the
+    /// blob restarted cleanly.
     #[allow(clippy::too_many_arguments)]
     pub async fn upload_blob(
         &self,
@@ -583,28 +594,36 @@ impl Repo {
         source: &BlobSource,
         size: u64,
         chunk_size: u64,
-        session: &Mutex<Option<String>>,
+        session: &Session,
     ) -> Result<(), Failure> {
         let what = format!("uploading {item}");
-        let previous = session.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let sha256 = digest.trim_start_matches("sha256:");
+        let record = |current: Option<(String, u64)>| {
+            session.set(shared, &self.reference, sha256, size, current)
+        };
+        let previous = session.get();
         let resumed = match &previous {
-            Some(location) if size > chunk_size => self.upload_offset(location).await?,
+            Some((location, _)) if size > chunk_size => self.upload_offset(location).await?,
             _ => None,
         };
-        if let (Some(old), None) = (&previous, &resumed) {
+        if let (Some((old, _)), None) = (&previous, &resumed) {
             // Not resumable (a single-PUT blob, or the registry lost it): cancel, start afresh.
             self.cancel_upload(old).await;
+            record(None)?;
         }
         let (mut location, mut offset) = match resumed {
             Some((location, offset)) if offset <= size => {
-                tracing::debug!(item, offset, "resuming an upload");
+                tracing::info!(item, offset, "resuming an upload at the confirmed offset");
                 (location, offset)
             }
-            _ => (self.start_upload(&what).await?, 0),
+            Some((location, _)) => {
+                // More bytes than the blob has: not this blob's session.
+                self.cancel_upload(&location).await;
+                (self.start_upload(&what).await?, 0)
+            }
+            None => (self.start_upload(&what).await?, 0),
         };
-        let remember =
-            |l: &str| *session.lock().unwrap_or_else(|e| e.into_inner()) = Some(l.into());
-        remember(&location);
+        record(Some((location.clone(), offset)))?;
         if size > chunk_size {
             while offset < size {
                 let len = chunk_size.min(size - offset);
@@ -629,8 +648,8 @@ impl Repo {
                 location = location_of(&resp)
                     .map(|l| self.absolute(&l))
                     .unwrap_or(location);
-                remember(&location);
                 offset += len;
+                record(Some((location.clone(), offset)))?;
                 progress(shared, item, len);
             }
         }
@@ -656,7 +675,7 @@ impl Repo {
         if resp.status() != StatusCode::CREATED {
             return Err(retry::unexpected(&what, "PUT", resp).await);
         }
-        *session.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        record(None)?;
         if len > 0 {
             progress(shared, item, len);
         }
@@ -883,6 +902,71 @@ impl std::fmt::Debug for Repo {
         f.debug_struct("Repo")
             .field("reference", &self.reference)
             .finish()
+    }
+}
+
+/// One blob's upload session: the upload URL the registry last returned and the offset it
+/// confirmed, carried across tries. A session `recorded` under a publish-state key is also saved
+/// in `dist/publish-state.json` after every confirmed chunk (and forgotten when the blob is
+/// complete or the session cancelled), so a later run continues it.
+#[derive(Debug, Default)]
+pub struct Session {
+    current: Mutex<Option<(String, u64)>>,
+    record: Option<String>,
+}
+
+impl Session {
+    /// A session kept in memory only (small blobs, signature configs).
+    pub fn new() -> Session {
+        Session::default()
+    }
+
+    /// A session saved in the publish state under `key`, continuing `resume` (a session an
+    /// earlier run recorded) when given.
+    pub fn recorded(key: String, resume: Option<(String, u64)>) -> Session {
+        Session {
+            current: Mutex::new(resume),
+            record: Some(key),
+        }
+    }
+
+    /// The upload URL and confirmed offset.
+    pub fn get(&self) -> Option<(String, u64)> {
+        self.current
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Whether the session is saved in the publish state.
+    pub fn is_recorded(&self) -> bool {
+        self.record.is_some()
+    }
+
+    /// Update the session (and its record in the publish state, atomically written).
+    pub fn set(
+        &self,
+        shared: &Shared,
+        repo: &RepoRef,
+        sha256: &str,
+        size: u64,
+        current: Option<(String, u64)>,
+    ) -> Result<(), Failure> {
+        if let Some(key) = &self.record {
+            let saved =
+                current
+                    .as_ref()
+                    .map(|(location, offset)| super::super::state::UploadSession {
+                        registry: repo.to_string(),
+                        location: location.clone(),
+                        offset: *offset,
+                        sha256: sha256.to_string(),
+                        size,
+                    });
+            shared.record_upload(key, saved)?;
+        }
+        *self.current.lock().unwrap_or_else(|e| e.into_inner()) = current;
+        Ok(())
     }
 }
 

@@ -6,7 +6,14 @@
 //!
 //! [`FlakyProxy`] is a tiny HTTP/1.1 proxy on loopback in front of the real registry that can
 //! answer 500 to blob-upload PUTs (N times or forever) and run a hook after N successful blob
-//! uploads (used to kill the registry halfway through a publish). It logs every request.
+//! uploads (used to kill the registry halfway through a publish) or after N chunks (PATCHes)
+//! of blob uploads, before the last one's answer reaches the client (so the client saw every
+//! chunk the registry confirmed, and no chunk was cut). It logs every request, and the body
+//! size of every request it forwarded.
+//!
+//! The registry's `http.secret` is fixed, as for any registry that restarts or runs behind a load
+//! balancer: distribution signs its upload URLs' `_state` with it, so without it an upload
+//! session does not survive a restart.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -89,7 +96,7 @@ impl Registry {
         let addr = format!("127.0.0.1:{}", free_port());
         let config = dir.path().join("config.yml");
         let mut yaml = format!(
-            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n",
+            "version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: {}\n  delete:\n    enabled: true\nhttp:\n  addr: {addr}\n  secret: tug-test-upload-state-secret\n",
             storage.display()
         );
         if let Some((user, password)) = auth {
@@ -177,12 +184,29 @@ pub struct Faults {
     /// After this many successful (201) blob-upload PUTs, run `after_uploads` once.
     pub hook_after: AtomicUsize,
     pub after_uploads: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    /// After this many successful (202) blob-upload PATCHes, run `after_patches` once, before
+    /// relaying the last 202 to the client. The count restarts when the hook is armed again
+    /// with [`Faults::arm_after_patches`].
+    pub patch_hook_after: AtomicUsize,
+    pub after_patches: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+    patches: AtomicUsize,
+}
+
+impl Faults {
+    /// Run `hook` after the next `n` successful blob-upload PATCHes.
+    pub fn arm_after_patches(&self, n: usize, hook: impl FnOnce() + Send + 'static) {
+        self.patches.store(0, Ordering::SeqCst);
+        self.patch_hook_after.store(n, Ordering::SeqCst);
+        *self.after_patches.lock().unwrap() = Some(Box::new(hook));
+    }
 }
 
 pub struct FlakyProxy {
     pub addr: String,
     pub faults: Arc<Faults>,
     pub log: Arc<Mutex<Vec<String>>>,
+    /// `(METHOD path status, request body bytes)` of every request forwarded to the registry.
+    pub forwarded: Arc<Mutex<Vec<(String, u64)>>>,
 }
 
 impl FlakyProxy {
@@ -191,17 +215,45 @@ impl FlakyProxy {
         let addr = listener.local_addr().unwrap().to_string();
         let faults = Arc::new(Faults::default());
         let log = Arc::new(Mutex::new(Vec::new()));
+        let forwarded = Arc::new(Mutex::new(Vec::new()));
         let uploads = Arc::new(AtomicUsize::new(0));
-        let (f, l, up) = (faults.clone(), log.clone(), upstream.to_string());
+        let (f, l, fw, up) = (
+            faults.clone(),
+            log.clone(),
+            forwarded.clone(),
+            upstream.to_string(),
+        );
         std::thread::spawn(move || {
             for conn in listener.incoming().flatten() {
-                let (f, l, up, uploads) = (f.clone(), l.clone(), up.clone(), uploads.clone());
+                let (f, l, fw, up, uploads) = (
+                    f.clone(),
+                    l.clone(),
+                    fw.clone(),
+                    up.clone(),
+                    uploads.clone(),
+                );
                 std::thread::spawn(move || {
-                    let _ = proxy_one(conn, &up, &f, &l, &uploads);
+                    let _ = proxy_one(conn, &up, &f, &l, &fw, &uploads);
                 });
             }
         });
-        FlakyProxy { addr, faults, log }
+        FlakyProxy {
+            addr,
+            faults,
+            log,
+            forwarded,
+        }
+    }
+
+    /// Request body bytes the registry received in forwarded requests matching a predicate.
+    pub fn bytes_forwarded(&self, pred: impl Fn(&str) -> bool) -> u64 {
+        self.forwarded
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(l, _)| pred(l))
+            .map(|(_, n)| n)
+            .sum()
     }
 
     /// Log lines (`METHOD path status`) matching a predicate.
@@ -211,6 +263,7 @@ impl FlakyProxy {
 
     pub fn clear_log(&self) {
         self.log.lock().unwrap().clear();
+        self.forwarded.lock().unwrap().clear();
     }
 }
 
@@ -219,6 +272,7 @@ fn proxy_one(
     upstream: &str,
     faults: &Faults,
     log: &Mutex<Vec<String>>,
+    forwarded: &Mutex<Vec<(String, u64)>>,
     uploads: &AtomicUsize,
 ) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
@@ -282,9 +336,17 @@ fn proxy_one(
         .nth(1)
         .unwrap_or("000")
         .to_string();
-    log.lock()
-        .unwrap()
-        .push(format!("{method} {path} {status}"));
+    let line = format!("{method} {path} {status}");
+    log.lock().unwrap().push(line.clone());
+    forwarded.lock().unwrap().push((line, body.len() as u64));
+    if method == "PATCH" && path.contains("/blobs/uploads/") && status == "202" {
+        let n = faults.patches.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == faults.patch_hook_after.load(Ordering::SeqCst) {
+            if let Some(hook) = faults.after_patches.lock().unwrap().take() {
+                hook();
+            }
+        }
+    }
     out.write_all(&response)?;
     drop(out);
     if is_blob_put && status == "201" {
