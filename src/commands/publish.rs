@@ -62,7 +62,7 @@ pub(crate) fn run_with(
     crate::config::templates::require_env(settings, &ctx.env, &sections).map_err(Error::from)?;
 
     if let Some(dir) = &args.oci_layout {
-        return write_layout(ctx, &release, &publishers, &ctx.cwd.join(dir));
+        return write_layout(ctx, &release, &publishers, &ctx.cwd.join(dir), &root);
     }
 
     let signing_key = signing_key(ctx, settings, &release, &publishers)?.map(Arc::new);
@@ -134,6 +134,7 @@ fn write_layout(
     release: &Release,
     publishers: &[PublisherConfig],
     dir: &Path,
+    root: &Path,
 ) -> anyhow::Result<ExitCode> {
     let vars =
         publish::template::Vars::for_release(&release.manifest, &ctx.env).map_err(Error::from)?;
@@ -157,12 +158,15 @@ fn write_layout(
                 concurrency: 1,
                 retry: RetryConfig::default(),
                 signatures: Default::default(),
+                source: None,
             },
         ));
     }
     let mut plans = Vec::new();
     for (name, oci) in &ocis {
-        plans.push(publish::oci::plan(release, oci, &vars, name, None, None).map_err(Error::from)?);
+        plans.push(
+            publish::oci::plan(release, oci, &vars, name, None, None, root).map_err(Error::from)?,
+        );
     }
     let refs = publish::oci::write_layout(&plans, dir).map_err(Error::from)?;
     for r in &refs {

@@ -7,6 +7,7 @@
 //! [`DEFAULT_DIR`] (the embedded default, also a release source for `tug rollout`).
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -186,6 +187,10 @@ pub struct OciPublisher {
     /// `none`: no registry signatures. `cosign verify --key` reads both layouts.
     #[serde(default)]
     pub signatures: OciSignatures,
+    /// URL of the project's source code (template), e.g. `https://github.com/acme/hello`:
+    /// recorded as `org.opencontainers.image.source` on every manifest and as an image label.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// `signatures:` of an `oci` publisher: the registry signature layout tug writes.
@@ -211,8 +216,9 @@ fn default_tags() -> Vec<String> {
     vec!["{{ version }}".to_string()]
 }
 
-/// `images:` of an `oci` publisher: one image per Linux binary platform, on an empty (scratch)
-/// base or a base image from a registry, plus a multi-platform index.
+/// `images:` of an `oci` publisher: one image per Linux binary platform, on tug's generated base
+/// (CA certificates, a non-root user) or a base image from a registry, plus a multi-platform
+/// index.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OciImages {
@@ -231,13 +237,44 @@ pub struct OciImages {
     #[serde(default)]
     pub labels: BTreeMap<String, String>,
     /// Base image pulled from a registry (`host/repo:tag` or `host/repo@sha256:...`, template;
-    /// default: none, an empty scratch base). For each platform the base's image (from its index,
+    /// default: tug's generated base, one layer with `/etc/passwd` and `/etc/group` naming `root`
+    /// and `nonroot` (uid/gid 65532), `/home/nonroot`, `/tmp` and the CA certificates of
+    /// `ca_certificates`, running as `nonroot` like ko's default base). For each platform the base's image (from its index,
     /// or its single manifest when that matches) is extended: its layers are reused by digest
     /// (mounted when on the same registry, else copied), tug's binary layer goes on top, and the
     /// base's env, working directory and user are kept with tug's entrypoint. Pin a digest for
     /// reproducible images. A platform the base lacks is an error.
     #[serde(default)]
     pub base: Option<String>,
+    /// The user the images run as: `uid`, `uid:gid`, or a user name (on the generated base only
+    /// `root` or `nonroot`). Default: `65532` (`nonroot`) on the generated base, the base
+    /// image's user with `base:`.
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The PEM bundle of CA certificates the generated base holds as
+    /// `/etc/ssl/certs/ca-certificates.crt` (relative to the project directory). Default: this
+    /// machine's `/etc/ssl/certs/ca-certificates.crt`. Its bytes are in the base layer, so images
+    /// are reproducible for the same bundle. Not used with `base:`.
+    #[serde(default)]
+    pub ca_certificates: Option<PathBuf>,
+}
+
+/// What is wrong with `images.user`, if anything: an empty value, spaces, or (on the generated
+/// base, whose `/etc/passwd` knows only `root` and `nonroot`) an unknown user name.
+fn user_problem(images: &OciImages) -> Option<String> {
+    let user = images.user.as_deref()?;
+    let numeric = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let (name, group) = user.split_once(':').unwrap_or((user, ""));
+    if user.is_empty() || user.contains(char::is_whitespace) || user.matches(':').count() > 1 {
+        return Some(format!("{user:?} is not a user"));
+    }
+    let known = |s: &str| numeric(s) || ["root", "nonroot"].contains(&s);
+    if images.base.is_none() && (!known(name) || (!group.is_empty() && !known(group))) {
+        return Some(format!(
+            "{user:?} is not known to the generated base (it has root and nonroot)"
+        ));
+    }
+    None
 }
 
 fn default_bin_dir() -> String {
@@ -386,6 +423,16 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
                     ));
                 }
                 if let Some(images) = &o.images {
+                    if let Some(problem) = user_problem(images) {
+                        problems.push((
+                            i,
+                            "images",
+                            format!("publish.{}: images.user: {problem}", p.name()),
+                            Some(
+                                "use `uid` or `uid:gid` (e.g. `65532`), or `root`/`nonroot`".into(),
+                            ),
+                        ));
+                    }
                     if images.repository == o.repository
                         && images.tags.iter().any(|t| o.tags.contains(t))
                     {

@@ -111,6 +111,7 @@ const FIELDS: &[(&str, Scope)] = &[
     ("publish[*].images.tags[*]", Scope::Release),
     ("publish[*].images.labels.*", Scope::Release),
     ("publish[*].images.base", Scope::Release),
+    ("publish[*].source", Scope::Release),
     ("publish[*].release_name", Scope::Release),
     ("publish[*].url", Scope::HttpUrl),
     ("publish[*].headers.*", Scope::Release),

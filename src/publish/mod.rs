@@ -220,6 +220,15 @@ pub enum PublishError {
     Task(#[source] tokio::task::JoinError),
     #[error("{what}: {message}")]
     Other { what: String, message: String },
+    #[error("{publisher}: cannot read the CA certificates for the images' base: {}", path.display())]
+    CaBundle {
+        publisher: String,
+        path: PathBuf,
+        /// `images.ca_certificates` named the file (else it is the default).
+        configured: bool,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("base image {base} has no {platform} image (it has: {})", has.join(", "))]
     BaseLacksPlatform {
         base: String,
@@ -260,6 +269,12 @@ impl PublishError {
             PublishError::Reply { .. } => Some(
                 "check that the api_url points at a GitHub-compatible API (and not, e.g., a login page or proxy)".into(),
             ),
+            PublishError::CaBundle { configured: true, .. } => Some(
+                "fix `images.ca_certificates`: a PEM bundle of the CA certificates the images trust".into(),
+            ),
+            PublishError::CaBundle { configured: false, .. } => Some(
+                "install this machine's CA certificates (Debian: ca-certificates), or set `images.ca_certificates` to a PEM bundle, or set `images.base`".into(),
+            ),
             PublishError::BaseLacksPlatform { .. } => Some(
                 "choose an `images.base` with every Linux platform the release builds, or build only the platforms it has".into(),
             ),
@@ -274,6 +289,7 @@ impl PublishError {
             PublishError::Config { .. }
                 | PublishError::Template { .. }
                 | PublishError::BaseLacksPlatform { .. }
+                | PublishError::CaBundle { .. }
         )
     }
 }

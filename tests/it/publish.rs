@@ -240,7 +240,12 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
     let manifest = make_dist(project, 3 << 20);
     std::fs::write(
         project.join("tug.yaml"),
-        oci_config(&reg.addr, "hello", true, ""),
+        oci_config(
+            &reg.addr,
+            "hello",
+            true,
+            "    source: https://example.com/acme/hello\n",
+        ),
     )
     .unwrap();
     let out = run(tug(project).arg("publish"));
@@ -454,6 +459,74 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
     assert_eq!(image.run_hello(), "hello 1.0.0\n");
     let config = &image.config;
     assert_eq!(config["config"]["Entrypoint"][0], "/usr/local/bin/hello");
+    // A base people can run: tug's generated base layer under the binary, a non-root user (ko's
+    // 65532 `nonroot`) that /etc/passwd and /etc/group name, and this machine's CA bundle.
+    assert_eq!(image.manifest["layers"].as_array().unwrap().len(), 2);
+    assert_eq!(config["config"]["User"], "65532");
+    let rootfs = image.rootfs.path();
+    assert_eq!(
+        std::fs::read(rootfs.join("etc/ssl/certs/ca-certificates.crt")).unwrap(),
+        std::fs::read("/etc/ssl/certs/ca-certificates.crt").unwrap()
+    );
+    let passwd = std::fs::read_to_string(rootfs.join("etc/passwd")).unwrap();
+    assert!(
+        passwd
+            .lines()
+            .any(|l| l.starts_with("nonroot:x:65532:65532:")),
+        "{passwd}"
+    );
+    let group = std::fs::read_to_string(rootfs.join("etc/group")).unwrap();
+    assert!(group.lines().any(|l| l == "nonroot:x:65532:"), "{group}");
+    {
+        use std::os::unix::fs::MetadataExt;
+        let home = std::fs::metadata(rootfs.join("home/nonroot")).unwrap();
+        assert_eq!((home.uid(), home.gid()), (65532, 65532));
+    }
+    // The binary runs as that user (setpriv drops to uid/gid 65532, as a container runtime would;
+    // the root file system's temp directory is opened up for it as a runtime's would be).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(rootfs, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let as_nonroot = Command::new("setpriv")
+        .args(["--reuid=65532", "--regid=65532", "--clear-groups"])
+        .arg(rootfs.join("usr/local/bin/hello"))
+        .output()
+        .unwrap();
+    assert!(as_nonroot.status.success(), "{as_nonroot:?}");
+    assert_eq!(String::from_utf8_lossy(&as_nonroot.stdout), "hello 1.0.0\n");
+    // The OCI labels (skopeo reads the config) and the annotations of the index: from the
+    // manifest, `created` the commit time.
+    let inspected: serde_json::Value = serde_json::from_str(&skopeo(&[
+        "inspect",
+        "--config",
+        "--tls-verify=false",
+        "--override-os",
+        "linux",
+        "--override-arch",
+        "amd64",
+        &format!("docker://{}/acme/hello-image:1.0.0", reg.addr),
+    ]))
+    .unwrap();
+    let labels = &inspected["config"]["Labels"];
+    for (key, want) in [
+        ("source", "https://example.com/acme/hello"),
+        ("revision", manifest.commit.as_str()),
+        ("version", "1.0.0"),
+        ("created", manifest.commit_time.as_str()),
+    ] {
+        assert_eq!(
+            labels[format!("org.opencontainers.image.{key}")],
+            want,
+            "{inspected}"
+        );
+        assert_eq!(
+            index["annotations"][format!("org.opencontainers.image.{key}")],
+            want,
+            "{index}"
+        );
+    }
+    assert_eq!(inspected["created"], manifest.commit_time);
 
     // A second run uploads nothing: everything is confirmed in the publish state.
     let again = run(tug(project).arg("publish"));
@@ -2019,4 +2092,117 @@ fn an_upload_cut_off_by_a_registry_restart_resumes_in_the_next_run_from_the_regi
             .collect();
         assert!(data.is_empty(), "partial uploads left behind: {data:?}");
     }
+}
+
+/// The config blob of the linux/amd64 image in an OCI layout tug wrote, and the files of its
+/// base layer.
+fn layout_amd64_image(
+    layout: &Path,
+    name: &str,
+) -> (serde_json::Value, BTreeMap<String, (u64, Vec<u8>)>) {
+    let blob = |digest: &serde_json::Value| {
+        std::fs::read(
+            layout
+                .join("blobs/sha256")
+                .join(digest.as_str().unwrap().trim_start_matches("sha256:")),
+        )
+        .unwrap()
+    };
+    let json = |bytes: Vec<u8>| serde_json::from_slice::<serde_json::Value>(&bytes).unwrap();
+    let idx = json(std::fs::read(layout.join("index.json")).unwrap());
+    let entry = idx["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["annotations"]["org.opencontainers.image.ref.name"] == name)
+        .unwrap();
+    let index = json(blob(&entry["digest"]));
+    let amd64 = index["manifests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["platform"]["architecture"] == "amd64")
+        .unwrap();
+    let manifest = json(blob(&amd64["digest"]));
+    let config = json(blob(&manifest["config"]["digest"]));
+    let layer = blob(&manifest["layers"][0]["digest"]);
+    let mut files = BTreeMap::new();
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(layer.as_slice()));
+    for e in archive.entries().unwrap() {
+        let mut e = e.unwrap();
+        let path = e.path().unwrap().display().to_string();
+        let uid = e.header().uid().unwrap();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut e, &mut body).unwrap();
+        files.insert(path, (uid, body));
+    }
+    (config, files)
+}
+
+#[test]
+fn image_user_and_ca_bundle_are_configurable_and_bad_values_are_refused() {
+    let tmp = tempdir();
+    let project = tmp.path();
+    make_dist(project, 1 << 10);
+    std::fs::write(
+        project.join("ca.pem"),
+        "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    let yaml = |images_extra: &str| {
+        oci_config("127.0.0.1:1", "hello", true, "")
+            .replace("-image\n", &format!("-image\n{images_extra}"))
+    };
+
+    // Another user and another CA bundle: both in the image, and the bundle in the layer digest.
+    std::fs::write(
+        project.join("tug.yaml"),
+        yaml("      user: \"0:0\"\n      ca_certificates: ca.pem\n"),
+    )
+    .unwrap();
+    let layout = tempdir();
+    ok(tug(project)
+        .arg("publish")
+        .arg("--oci-layout")
+        .arg(layout.path()));
+    let (config, files) = layout_amd64_image(layout.path(), "acme/hello-image:1.0.0");
+    assert_eq!(config["config"]["User"], "0:0");
+    assert_eq!(
+        files["etc/ssl/certs/ca-certificates.crt"].1,
+        std::fs::read(project.join("ca.pem")).unwrap()
+    );
+    assert_eq!(files["home/nonroot/"].0, 65532);
+
+    // A user the generated base does not know, and a CA bundle that is not there: refused, named.
+    std::fs::write(project.join("tug.yaml"), yaml("      user: daemon\n")).unwrap();
+    let out = run(tug(project)
+        .arg("publish")
+        .arg("--oci-layout")
+        .arg(layout.path()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("images.user: \"daemon\" is not known to the generated base"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("tug.yaml:"), "located: {}", out.stderr);
+    std::fs::write(
+        project.join("tug.yaml"),
+        yaml("      ca_certificates: missing.pem\n"),
+    )
+    .unwrap();
+    let out = run(tug(project)
+        .arg("publish")
+        .arg("--oci-layout")
+        .arg(layout.path()));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot read the CA certificates for the images' base")
+            && out.stderr.contains("missing.pem")
+            && out.stderr.contains("hint: fix `images.ca_certificates`"),
+        "{}",
+        out.stderr
+    );
 }

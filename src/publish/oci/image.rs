@@ -1,8 +1,11 @@
-//! Container images for Linux binaries, built without Docker the way ko does: an empty (scratch)
-//! base, or a base image's layers reused by digest, plus one layer holding the binary, a config with the entrypoint and platform, one image
-//! per platform and a multi-platform index. Reproducible: the layer tar is sorted, owned by
-//! uid/gid 0, every mtime is the commit time, gzip carries no timestamp, and the JSON is written
-//! in a fixed key order, so the same binary gives the same digests.
+//! Container images for Linux binaries, built without Docker the way ko does: tug's generated base
+//! (one layer with `/etc/passwd` and `/etc/group` naming root and `nonroot` (uid/gid 65532, the
+//! user the image runs as, as on ko's default base), `/home/nonroot`, `/tmp` and the CA
+//! certificates), or a base image's layers reused by digest, plus one layer holding the binary, a
+//! config with the entrypoint, user, platform and the OCI labels, one image per platform and a
+//! multi-platform index. Reproducible: the layer tars are sorted, every mtime is the commit time,
+//! gzip carries no timestamp, and the JSON is written in a fixed key order, so the same binary
+//! (and the same CA bundle, whose bytes are in the base layer) gives the same digests.
 
 use std::io::Write;
 use std::path::Path;
@@ -92,7 +95,97 @@ pub fn layer_tar(
     builder.into_inner().map_err(io)
 }
 
-/// One platform's image of a base image, as resolved from the registry.
+/// The user tug's generated base runs as (`nonroot`, as on ko's default base).
+pub const NONROOT_UID: u64 = 65532;
+/// Where the generated base's CA certificates come from by default, and where they go in the
+/// image (where Go, OpenSSL and most runtimes look).
+pub const CA_BUNDLE_PATH: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+const PASSWD: &str = "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n";
+const GROUP: &str = "root:x:0:\nnonroot:x:65532:\n";
+
+/// The users tug's generated base knows by name (`user:` may also be any `uid[:gid]`).
+pub const BASE_USERS: [&str; 2] = ["root", "nonroot"];
+
+/// The generated base: its gzipped layer and the [`BasePlatform`] that describes it (the same for
+/// every platform: it holds no binaries). `ca_bundle` is the PEM bundle put at
+/// [`CA_BUNDLE_PATH`].
+pub fn generated_base(
+    ca_bundle: &[u8],
+    mtime: u64,
+    created: &str,
+) -> Result<(Vec<u8>, BasePlatform), PublishError> {
+    let io = |e| PublishError::io("building the base layer", Path::new(CA_BUNDLE_PATH), e);
+    let mut builder = tar::Builder::new(Vec::new());
+    let mut add = |path: &str, mode: u32, owner: u64, data: Option<&[u8]>| {
+        let mut h = tar::Header::new_ustar();
+        h.set_entry_type(if data.is_some() {
+            tar::EntryType::Regular
+        } else {
+            tar::EntryType::Directory
+        });
+        h.set_mode(mode);
+        h.set_uid(owner);
+        h.set_gid(owner);
+        h.set_mtime(mtime);
+        let data = data.unwrap_or_default();
+        h.set_size(data.len() as u64);
+        builder.append_data(&mut h, path, data)
+    };
+    // Sorted by path, directories before what they hold.
+    add("etc/", 0o755, 0, None).map_err(io)?;
+    add("etc/group", 0o644, 0, Some(GROUP.as_bytes())).map_err(io)?;
+    add("etc/passwd", 0o644, 0, Some(PASSWD.as_bytes())).map_err(io)?;
+    add("etc/ssl/", 0o755, 0, None).map_err(io)?;
+    add("etc/ssl/certs/", 0o755, 0, None).map_err(io)?;
+    add(
+        "etc/ssl/certs/ca-certificates.crt",
+        0o644,
+        0,
+        Some(ca_bundle),
+    )
+    .map_err(io)?;
+    add("home/", 0o755, 0, None).map_err(io)?;
+    add("home/nonroot/", 0o700, NONROOT_UID, None).map_err(io)?;
+    add("tmp/", 0o1777, 0, None).map_err(io)?;
+    let tar = builder.into_inner().map_err(io)?;
+    let layer = gzip(&tar)?;
+    let config = json!({
+        "config": {
+            "Env": [DEFAULT_PATH],
+            "User": NONROOT_UID.to_string(),
+        },
+        "rootfs": { "type": "layers", "diff_ids": [format!("sha256:{}", sha256_hex(&tar))] },
+        "history": [{
+            "created": created,
+            "created_by": format!(
+                "tug publish: base (passwd, group, CA certificates sha256:{})",
+                sha256_hex(ca_bundle)
+            ),
+        }],
+    });
+    let base = BasePlatform {
+        layers: vec![descriptor(
+            LAYER_MEDIA_TYPE,
+            &sha256_hex(&layer),
+            layer.len() as u64,
+        )],
+        config,
+    };
+    Ok((layer, base))
+}
+
+/// gzip without a timestamp (reproducible).
+fn gzip(tar: &[u8]) -> Result<Vec<u8>, PublishError> {
+    let mut gz = flate2::GzBuilder::new()
+        .mtime(0)
+        .write(Vec::new(), flate2::Compression::default());
+    gz.write_all(tar)
+        .and_then(|_| gz.finish())
+        .map_err(PublishError::Compress)
+}
+
+/// One platform's image of a base image, as resolved from the registry (or tug's generated base).
 #[derive(Debug, Clone)]
 pub struct BasePlatform {
     /// The base's layer descriptors, exactly as its manifest lists them.
@@ -111,20 +204,17 @@ pub struct ImageFacts<'a> {
     pub created: &'a str,
     pub labels: &'a std::collections::BTreeMap<String, String>,
     pub annotations: &'a Value,
-    /// The base image for this platform; `None` is scratch.
+    /// The base image for this platform (tug's generated base or one from a registry); `None`
+    /// is an empty base.
     pub base: Option<&'a BasePlatform>,
+    /// The user the image runs as; `None` keeps the base's.
+    pub user: Option<&'a str>,
 }
 
 /// Build one platform's image from its uncompressed layer tar.
 pub fn build_image(tar: &[u8], facts: &ImageFacts) -> Result<PlatformImage, PublishError> {
     let diff_id = sha256_hex(tar);
-    let mut gz = flate2::GzBuilder::new()
-        .mtime(0)
-        .write(Vec::new(), flate2::Compression::default());
-    let layer = gz
-        .write_all(tar)
-        .and_then(|_| gz.finish())
-        .map_err(PublishError::Compress)?;
+    let layer = gzip(tar)?;
     let mut config = json!({
         "created": facts.created,
         "architecture": facts.arch,
@@ -154,6 +244,9 @@ pub fn build_image(tar: &[u8], facts: &ImageFacts) -> Result<PlatformImage, Publ
     runtime_map.insert("Entrypoint".into(), json!([facts.entrypoint]));
     if !runtime_map.get("Env").is_some_and(Value::is_array) {
         runtime_map.insert("Env".into(), json!([DEFAULT_PATH]));
+    }
+    if let Some(user) = facts.user {
+        runtime_map.insert("User".into(), json!(user));
     }
     let mut labels = runtime_map
         .get("Labels")
@@ -222,6 +315,8 @@ pub fn build_index(images: &[PlatformImage], annotations: &Value) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+    use std::io::Read;
 
     #[test]
     fn same_binary_gives_same_digests_and_a_sorted_root_owned_layer() {
@@ -239,6 +334,7 @@ mod tests {
             labels: &labels,
             annotations: &ann,
             base: None,
+            user: None,
         };
         let a = build_image(
             &layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap(),
@@ -276,5 +372,74 @@ mod tests {
         );
         let index: Value = serde_json::from_slice(&build_index(&[a], &ann)).unwrap();
         assert_eq!(index["manifests"][0]["platform"]["variant"], "v7");
+    }
+
+    #[test]
+    fn generated_base_has_nonroot_and_the_ca_bundle_and_is_reproducible() {
+        let (layer, base) = generated_base(b"PEM A", 1767323045, "2026-01-02T03:04:05Z").unwrap();
+        let (again, _) = generated_base(b"PEM A", 1767323045, "2026-01-02T03:04:05Z").unwrap();
+        assert_eq!(layer, again, "same bundle, same bytes");
+        let (other, _) = generated_base(b"PEM B", 1767323045, "2026-01-02T03:04:05Z").unwrap();
+        assert_ne!(
+            sha256_hex(&layer),
+            sha256_hex(&other),
+            "the bundle is in the digest"
+        );
+        assert_eq!(base.config["config"]["User"], "65532");
+        assert_eq!(
+            base.layers[0]["digest"],
+            format!("sha256:{}", sha256_hex(&layer))
+        );
+
+        let mut tar = Vec::new();
+        flate2::read::GzDecoder::new(layer.as_slice())
+            .read_to_end(&mut tar)
+            .unwrap();
+        assert_eq!(
+            base.config["rootfs"]["diff_ids"][0],
+            format!("sha256:{}", sha256_hex(&tar))
+        );
+        let mut archive = tar::Archive::new(tar.as_slice());
+        let mut files = BTreeMap::new();
+        for e in archive.entries().unwrap() {
+            let mut e = e.unwrap();
+            let path = e.path().unwrap().display().to_string();
+            let owner = (e.header().uid().unwrap(), e.header().mode().unwrap());
+            let mut body = String::new();
+            e.read_to_string(&mut body).unwrap();
+            files.insert(path, (owner, body));
+        }
+        assert_eq!(files["etc/ssl/certs/ca-certificates.crt"].1, "PEM A");
+        assert!(files["etc/passwd"].1.contains("nonroot:x:65532:65532:"));
+        assert!(files["etc/group"].1.contains("nonroot:x:65532:"));
+        assert_eq!(files["home/nonroot/"].0, (65532, 0o700));
+        assert_eq!(files["tmp/"].0, (0, 0o1777));
+
+        // An image on it runs as the base's user unless `user:` says otherwise.
+        let dir = tempfile::tempdir().unwrap();
+        let bin = dir.path().join("hello");
+        std::fs::write(&bin, b"\x7fELF fake").unwrap();
+        let labels = Default::default();
+        let ann = json!({});
+        let mut facts = ImageFacts {
+            os: "linux",
+            arch: "amd64",
+            variant: None,
+            entrypoint: "/usr/local/bin/hello".into(),
+            created: "2026-01-02T03:04:05Z",
+            labels: &labels,
+            annotations: &ann,
+            base: Some(&base),
+            user: None,
+        };
+        let tar = layer_tar(&bin, "hello", "/usr/local/bin", 1767323045).unwrap();
+        let img = build_image(&tar, &facts).unwrap();
+        let config: Value = serde_json::from_slice(&img.config).unwrap();
+        assert_eq!(config["config"]["User"], "65532");
+        assert_eq!(config["rootfs"]["diff_ids"].as_array().unwrap().len(), 2);
+        facts.user = Some("0:0");
+        let img = build_image(&tar, &facts).unwrap();
+        let config: Value = serde_json::from_slice(&img.config).unwrap();
+        assert_eq!(config["config"]["User"], "0:0");
     }
 }

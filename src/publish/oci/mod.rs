@@ -149,7 +149,8 @@ pub async fn resolve_base(
 }
 
 /// Build the plan: nothing here touches the network (a base image is resolved beforehand, by
-/// [`resolve_base`]).
+/// [`resolve_base`]). Without a base image the images get tug's generated base, whose CA bundle
+/// is read from `images.ca_certificates` (relative to `root`, the project directory).
 pub fn plan(
     release: &Release,
     config: &OciPublisher,
@@ -157,6 +158,7 @@ pub fn plan(
     publisher: &str,
     base: Option<&base::ResolvedBase>,
     key: Option<&PrivateKey>,
+    root: &Path,
 ) -> Result<Plan, PublishError> {
     let m = &release.manifest;
     let repo_text = vars.render(publisher, "repository", &config.repository)?;
@@ -164,12 +166,18 @@ pub fn plan(
     let mut repos = vec![repo];
     let mut blobs = Vec::new();
     let mut manifests = Vec::new();
-    let annotations = json!({
+    // The OCI annotations of every manifest (and the images' labels): all from the manifest and
+    // tug.yaml, `created` is the commit time, so the same release gives the same bytes.
+    let mut annotations = json!({
         "org.opencontainers.image.title": m.project,
         "org.opencontainers.image.version": m.version,
         "org.opencontainers.image.revision": m.commit,
         "org.opencontainers.image.created": m.commit_time,
     });
+    if let Some(source) = &config.source {
+        annotations["org.opencontainers.image.source"] =
+            json!(vars.render(publisher, "source", source)?);
+    }
 
     // Container images first, so the index exists by the time anything links to the release.
     if let Some(images) = &config.images {
@@ -185,7 +193,14 @@ pub fn plan(
         let mtime = chrono::DateTime::parse_from_rfc3339(&m.commit_time)
             .map(|t| t.timestamp().max(0) as u64)
             .unwrap_or(0);
-        let mut labels = std::collections::BTreeMap::new();
+        // The OCI labels first (`docker inspect` and registries' UIs show them), tug.yaml's
+        // `labels` over them.
+        let mut labels: std::collections::BTreeMap<String, String> = annotations
+            .as_object()
+            .expect("an object")
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+            .collect();
         for (k, v) in &images.labels {
             labels.insert(
                 k.clone(),
@@ -208,6 +223,27 @@ pub fn plan(
                 "the release has no Linux binaries to put in images".into(),
             ));
         }
+        // tug's generated base when no base image is configured: the same layer on every
+        // platform.
+        let generated = match &images.base {
+            Some(_) => None,
+            None => {
+                let path = root.join(
+                    images
+                        .ca_certificates
+                        .as_deref()
+                        .unwrap_or(Path::new(image::CA_BUNDLE_PATH)),
+                );
+                let bundle = std::fs::read(&path).map_err(|e| PublishError::CaBundle {
+                    publisher: publisher.to_string(),
+                    path: path.clone(),
+                    configured: images.ca_certificates.is_some(),
+                    source: e,
+                })?;
+                let (layer, platform) = image::generated_base(&bundle, mtime, &m.commit_time)?;
+                Some((Arc::new(layer), platform))
+            }
+        };
         for bin in binaries {
             let arch = bin.arch.clone().unwrap_or_default();
             let name = Path::new(&bin.path)
@@ -227,7 +263,10 @@ pub fn plan(
             }
             let tar = image::layer_tar(&release.file(bin), &name, &images.bin_dir, mtime)?;
             // resolve_base asked for the same platforms in this order (each one once, as here).
-            let base_platform = base.and_then(|b| b.platforms.get(built.len()));
+            let base_platform = match &generated {
+                Some((_, platform)) => Some(platform),
+                None => base.and_then(|b| b.platforms.get(built.len())),
+            };
             let facts = image::ImageFacts {
                 os: "linux",
                 arch: &arch,
@@ -237,11 +276,21 @@ pub fn plan(
                 labels: &labels,
                 annotations: &annotations,
                 base: base_platform,
+                user: images.user.as_deref(),
             };
             built.push(image::build_image(&tar, &facts)?);
         }
         for (n, img) in built.iter().enumerate() {
             let platform = img.platform();
+            if let Some((layer, base)) = &generated {
+                blobs.push(PlanBlob {
+                    repo: idx,
+                    item: format!("image {platform} base layer"),
+                    sha256: sha256_hex(layer),
+                    size: base.layers[0]["size"].as_u64().unwrap_or_default(),
+                    source: BlobSource::Memory(layer.clone()),
+                });
+            }
             if let Some(b) = base {
                 // `base::resolve` checked that every layer has a digest and a size.
                 for layer in &b.platforms[n].layers {
@@ -430,6 +479,7 @@ pub async fn publish(
         &shared.publisher,
         base.as_ref(),
         key.as_deref(),
+        &shared.options.root,
     )?;
     let tally = Arc::new(Tally::default());
     let mut repos = Vec::new();
