@@ -280,10 +280,21 @@ pub fn docker_config_auth(
     }) else {
         return Ok(None);
     };
+    let bad = |why: &str| format!("`auths.{key}.auth` {why}");
+    // An identity token (an OAuth2 refresh token from `docker login` to a token server) is not
+    // exchanged yet: say so rather than push anonymously.
+    if entry
+        .get("identitytoken")
+        .and_then(|t| t.as_str())
+        .is_some_and(|t| !t.is_empty())
+    {
+        return Err(format!(
+            "`auths.{key}` holds an identity token (`identitytoken`), which tug cannot exchange yet: log in with a user name and password, or set TUG_REGISTRY_USERNAME and TUG_REGISTRY_PASSWORD"
+        ));
+    }
     let Some(encoded) = entry.get("auth") else {
         return Ok(None);
     };
-    let bad = |why: &str| format!("`auths.{key}.auth` {why}");
     let encoded = encoded.as_str().ok_or_else(|| bad("is not a string"))?;
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded)
@@ -1086,5 +1097,10 @@ mod tests {
         let cfg = format!(r#"{{"auths":{{"reg.example:5000":{{"auth":"{nocolon}"}}}}}}"#);
         let err = docker_config_auth(&cfg, "reg.example:5000").unwrap_err();
         assert!(!err.contains("s3cret"), "{err}");
+        // An identity token is refused by name, never taken for anonymous access.
+        let cfg = r#"{"auths":{"reg.example:5000":{"identitytoken":"refresh-s3cret"}}}"#;
+        let err = docker_config_auth(cfg, "reg.example:5000").unwrap_err();
+        assert!(err.contains("identity token"), "{err}");
+        assert!(!err.contains("refresh-s3cret"), "{err}");
     }
 }
