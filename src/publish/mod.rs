@@ -342,6 +342,19 @@ impl Shared {
         state.save(&self.state_path)
     }
 
+    /// Take the stale upload sessions (see [`PublishState::stale_uploads`]) that `pick` selects.
+    pub fn take_stale_uploads(
+        &self,
+        pick: impl Fn(&state::UploadSession) -> bool,
+    ) -> Vec<state::UploadSession> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (taken, kept) = std::mem::take(&mut state.stale_uploads)
+            .into_iter()
+            .partition(|s| pick(s));
+        state.stale_uploads = kept;
+        taken
+    }
+
     /// The upload session an earlier run recorded for `key`.
     pub fn recorded_upload(&self, key: &str) -> Option<state::UploadSession> {
         let state = self.state.lock().unwrap_or_else(|e| e.into_inner());

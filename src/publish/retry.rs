@@ -253,6 +253,7 @@ mod tests {
                 version: "1.0.0".into(),
                 manifest_sha256: String::new(),
                 publishers: Default::default(),
+                stale_uploads: Vec::new(),
             }),
             state_path: std::path::PathBuf::from("/nonexistent/state.json"),
             retry: RetryConfig {

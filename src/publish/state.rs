@@ -34,6 +34,11 @@ pub struct PublishState {
     pub manifest_sha256: String,
     #[serde(default)]
     pub publishers: BTreeMap<String, PublisherState>,
+    /// Upload sessions no longer needed: recorded in a state file that belonged to other bytes (a
+    /// rebuilt dist) or by a publisher whose target changed. The `oci` publisher that reaches
+    /// their repository cancels them; never saved (at worst the registry expires them).
+    #[serde(skip)]
+    pub stale_uploads: Vec<UploadSession>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -85,6 +90,7 @@ impl PublishState {
             version: release.manifest.version.clone(),
             manifest_sha256: release.manifest_sha256.clone(),
             publishers: BTreeMap::new(),
+            stale_uploads: Vec::new(),
         }
     }
 
@@ -102,7 +108,17 @@ impl PublishState {
             {
                 Ok(state)
             }
-            // Another release, another format or a damaged file: nothing in it can be trusted.
+            // Another release: its upload sessions are for bytes no longer published.
+            Ok(state) if state.schema_version == STATE_SCHEMA_VERSION => {
+                let mut fresh = Self::new(release);
+                fresh.stale_uploads = state
+                    .publishers
+                    .into_values()
+                    .flat_map(|p| p.uploads.into_values())
+                    .collect();
+                Ok(fresh)
+            }
+            // Another format or a damaged file: nothing in it can be trusted.
             _ => Ok(Self::new(release)),
         }
     }
@@ -128,7 +144,8 @@ impl PublishState {
             .entry(publisher.to_string())
             .or_insert_with(|| fresh.clone());
         if entry.kind != kind || entry.target != target {
-            *entry = fresh;
+            let old = std::mem::replace(entry, fresh);
+            self.stale_uploads.extend(old.uploads.into_values());
         }
     }
 
@@ -243,8 +260,21 @@ mod tests {
             "new target starts over"
         );
 
+        again.set_upload("reg", "blob y", Some(session.clone()));
+        again.begin("reg", "oci", "127.0.0.1:5000/c");
+        assert_eq!(
+            again.stale_uploads,
+            vec![session.clone()],
+            "a new target's sessions are stale"
+        );
+
         let rebuilt = release(dir.path(), "bbbb");
         let fresh = PublishState::load(&path, &rebuilt).unwrap();
         assert!(fresh.publishers.is_empty(), "another manifest starts over");
+        assert_eq!(
+            fresh.stale_uploads,
+            vec![session],
+            "and its sessions are no longer needed"
+        );
     }
 }

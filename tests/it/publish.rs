@@ -2206,3 +2206,52 @@ fn image_user_and_ca_bundle_are_configurable_and_bad_values_are_refused() {
         out.stderr
     );
 }
+
+#[test]
+fn a_rebuilt_dist_cancels_the_upload_session_its_predecessor_left() {
+    let reg = std::sync::Arc::new(Registry::start());
+    let proxy = FlakyProxy::start(&reg.addr);
+    let tmp = tempdir();
+    let project = tmp.path();
+    // Chunks larger than the binaries: the archive is the one chunked blob.
+    let chunk: u64 = 2 << 20;
+    let m = make_dist(project, 5 << 20);
+    let archive = m
+        .artifacts
+        .iter()
+        .find(|a| a.kind == ArtifactKind::Archive)
+        .unwrap()
+        .clone();
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(&proxy.addr, "rebuilt", false, "    concurrency: 1\n")
+            .replace("chunk_size: 1048576", &format!("chunk_size: {chunk}")),
+    )
+    .unwrap();
+    let session = interrupted_publish(project, &reg, &proxy, 1, &archive.sha256);
+    let path = upload_path(session["location"].as_str().unwrap());
+
+    // Other manifest bytes (as a rebuild gives): the state starts over, and the session the old
+    // one recorded is cancelled, not left open on the registry.
+    let manifest = project.join("dist/manifest.json");
+    let mut bytes = std::fs::read(&manifest).unwrap();
+    bytes.extend_from_slice(b"\n");
+    std::fs::write(&manifest, bytes).unwrap();
+    proxy.clear_log();
+    let out = run(tug(project).arg("publish"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        proxy.count(|l| l.starts_with("DELETE ") && l.contains(&path) && l.ends_with(" 204")),
+        1,
+        "{:?}",
+        proxy.log.lock().unwrap()
+    );
+    let status = run(Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+        .arg(format!(
+            "http://{}{}",
+            reg.addr,
+            upload_request(session["location"].as_str().unwrap())
+        )));
+    assert_eq!(status.stdout, "404", "{path} is still open");
+}

@@ -487,6 +487,17 @@ pub async fn publish(
         repos.push(Repo::new(r.clone(), config.insecure, &shared)?);
     }
 
+    // Upload sessions recorded for bytes no longer published (a rebuilt dist, another target)
+    // are cancelled rather than left holding their partial bytes on the registry.
+    if !shared.options.dry_run {
+        let names: Vec<String> = plan.repos.iter().map(|r| r.to_string()).collect();
+        for stale in shared.take_stale_uploads(|s| names.contains(&s.registry)) {
+            if let Some(n) = names.iter().position(|r| *r == stale.registry) {
+                repos[n].cancel_upload(&stale.location).await;
+            }
+        }
+    }
+
     // Tags that hold another release are refused before any blob is uploaded.
     if !shared.options.replace {
         for doc in plan

@@ -149,6 +149,7 @@ pub fn verify_image(
             version: String::new(),
             manifest_sha256: String::new(),
             publishers: Default::default(),
+            stale_uploads: Vec::new(),
         }),
         state_path: PathBuf::new(),
         retry: Default::default(),
