@@ -38,6 +38,7 @@ pub(crate) fn package(
     targets: &[Target],
     prepared: &[Prepared],
     results: &[JobResult],
+    extra_checksums: &[(String, String)],
     stage: &Path,
     on: &(dyn Fn(BuildEvent) + Sync),
 ) -> Result<Packaged, BuildError> {
@@ -129,7 +130,7 @@ pub(crate) fn package(
             elapsed_ms,
         });
     }
-    let mut checksum_rows: Vec<(String, String)> = Vec::new();
+    let mut checksum_rows: Vec<(String, String)> = extra_checksums.to_vec();
     for (i, w) in &written {
         let job = &archive_jobs[*i];
         checksum_rows.push((
