@@ -131,6 +131,96 @@ pub(crate) fn write(
     Ok((artifacts, rows))
 }
 
+/// Why a module release in a dist does not hold what its manifest says (`tug verify`).
+#[derive(Debug, thiserror::Error)]
+pub enum ModuleProblem {
+    #[error("cannot read it")]
+    Read(#[source] std::io::Error),
+    #[error("the manifest records no {0}")]
+    NoHash(&'static str),
+    #[error("its {what} is {found}, the manifest records {recorded}")]
+    Mismatch {
+        what: &'static str,
+        found: String,
+        recorded: String,
+    },
+    #[error("not a module zip")]
+    Hash(#[source] crate::gomod::dirhash::HashError),
+    #[error("entry {0:?} is not under {1}")]
+    Prefix(String, String),
+}
+
+/// Recompute the `h1:` of every module zip (and the `/go.mod h1:` of every `.mod`) in `dist` and
+/// compare them with the manifest: what the go command will compute, checked before publishing.
+pub fn verify(dist: &Path, manifest: &crate::manifest::Manifest) -> Vec<(String, ModuleProblem)> {
+    let mut problems = Vec::new();
+    for a in &manifest.artifacts {
+        let Some(file) = ModuleFile::of(a) else {
+            continue;
+        };
+        let key = match file {
+            ModuleFile::Zip => "h1",
+            ModuleFile::Mod => "go_mod_h1",
+            ModuleFile::Info => continue,
+        };
+        let bytes = match std::fs::read(dist.join(&a.path)) {
+            Ok(b) => b,
+            Err(e) => {
+                problems.push((a.name.clone(), ModuleProblem::Read(e)));
+                continue;
+            }
+        };
+        let Some(recorded) = a.extra.get(key) else {
+            problems.push((a.name.clone(), ModuleProblem::NoHash(key)));
+            continue;
+        };
+        let found = match file {
+            ModuleFile::Zip => {
+                let prefix = format!(
+                    "{}@{}/",
+                    a.extra.get("module").map(String::as_str).unwrap_or(""),
+                    a.extra.get("version").map(String::as_str).unwrap_or("")
+                );
+                if let Some(bad) = zip_names(&bytes)
+                    .into_iter()
+                    .flatten()
+                    .find(|n| !n.starts_with(&prefix))
+                {
+                    problems.push((a.name.clone(), ModuleProblem::Prefix(bad, prefix)));
+                    continue;
+                }
+                match crate::gomod::dirhash::hash_zip(&bytes) {
+                    Ok(h) => h,
+                    Err(e) => {
+                        problems.push((a.name.clone(), ModuleProblem::Hash(e)));
+                        continue;
+                    }
+                }
+            }
+            _ => crate::gomod::dirhash::hash_go_mod(&bytes),
+        };
+        if &found != recorded {
+            problems.push((
+                a.name.clone(),
+                ModuleProblem::Mismatch {
+                    what: key,
+                    found,
+                    recorded: recorded.clone(),
+                },
+            ));
+        }
+    }
+    problems
+}
+
+fn zip_names(bytes: &[u8]) -> Option<Vec<String>> {
+    let archive = ::zip::ZipArchive::new(std::io::Cursor::new(bytes)).ok()?;
+    archive
+        .file_names()
+        .map(|n| n.ok().map(|n| n.into_owned()))
+        .collect()
+}
+
 fn digests(bytes: &[u8], algo: ChecksumAlgorithm) -> Digests {
     let mut h = Hashing::new(std::io::sink(), algo);
     std::io::Write::write_all(&mut h, bytes).expect("sink");

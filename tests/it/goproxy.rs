@@ -264,7 +264,7 @@ fn republishing_a_version_with_other_bytes_is_refused_and_changes_nothing() {
 }
 
 #[test]
-fn files_the_go_command_refuses_fail_the_build_naming_them() {
+fn files_the_go_command_refuses_fail_the_checks_and_the_build_naming_them() {
     // A case-insensitive collision and a LICENSE over 16 MiB (sparse in the work tree).
     let tmp = tempdir();
     let repo = tmp.path().join("lib");
@@ -282,6 +282,37 @@ fn files_the_go_command_refuses_fail_the_build_naming_them() {
     let license = std::fs::File::create(repo.join("LICENSE")).unwrap();
     license.set_len((16 << 20) + 1).unwrap();
     git_init_commit(&repo, Some("v1.0.0"));
+    let collision = "docs/readme.md: case-insensitive file name collision with \"Docs\"";
+    let license = "LICENSE: 16777217 bytes, over the 16777216-byte limit";
+
+    // `tug check --release` before tagging, and the checks of the tagged build: module-zip.
+    for args in [&["check", "--release"][..], &["build", "--no-progress"][..]] {
+        let out = run(tug(&repo).args(args));
+        assert_eq!(out.code, 3, "{out:?}");
+        assert!(
+            out.stdout
+                .contains(&format!("error[module-zip]: {collision}")),
+            "{out:?}"
+        );
+        assert!(
+            out.stdout
+                .contains(&format!("error[module-zip]: {license}")),
+            "{out:?}"
+        );
+        assert!(!repo.join("dist").exists(), "a refused module left a dist");
+    }
+
+    // With the check off, the build itself refuses to make the zip.
+    write_files(
+        &repo,
+        &[(
+            "tug.yaml",
+            &format!("{}checks:\n  severity:\n    module-zip: off\n", yaml("")),
+        )],
+    );
+    commit_all(&repo, "chore: no module-zip check");
+    ok(git(&repo).args(["tag", "-d", "v1.0.0"]));
+    tag(&repo, "v1.0.0");
     let out = run(tug(&repo).args(["build", "--no-progress"]));
     assert_eq!(out.code, 3, "{out:?}");
     assert!(
@@ -289,16 +320,8 @@ fn files_the_go_command_refuses_fail_the_build_naming_them() {
             .contains("cannot go into the module zip of example.com/lib@v1.0.0"),
         "{out:?}"
     );
-    assert!(
-        out.stderr
-            .contains("docs/readme.md: case-insensitive file name collision with \"Docs\""),
-        "{out:?}"
-    );
-    assert!(
-        out.stderr
-            .contains("LICENSE: 16777217 bytes, over the 16777216-byte limit"),
-        "{out:?}"
-    );
+    assert!(out.stderr.contains(collision), "{out:?}");
+    assert!(out.stderr.contains(license), "{out:?}");
     assert!(!repo.join("dist").exists(), "a refused module left a dist");
 }
 
@@ -486,4 +509,48 @@ fn staged_versions_are_served_over_http_but_listed_only_once_promoted() {
         &format!("{MODULE}@v1.2.0"),
     ]));
     assert_ne!(out.code, 0, "{out:?}");
+}
+
+#[test]
+fn verify_recomputes_the_module_hashes_from_the_zip_and_go_mod() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("lib");
+    library(&repo, "sign:\n  key: env://TUG_TEST_SIGNING_KEY\n");
+    let keys = tmp.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    ok(tug(&keys)
+        .args(["keys", "generate"])
+        .env("COSIGN_PASSWORD", "module-test"));
+    let key = std::fs::read_to_string(keys.join("cosign.key")).unwrap();
+    ok(tug(&repo).args(["build", "--no-progress"]));
+    ok(tug(&repo)
+        .args(["sign", "--no-progress"])
+        .env("TUG_TEST_SIGNING_KEY", &key)
+        .env("COSIGN_PASSWORD", "module-test"));
+    let verify = |repo: &Path| {
+        run(tug(repo)
+            .args(["verify", "--key"])
+            .arg(keys.join("cosign.pub")))
+    };
+    let out = verify(&repo);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("h1: hashes recomputed"), "{out:?}");
+
+    // A manifest whose h1: is not the zip's (what consumers' go.sum would disagree with).
+    let path = repo.join("dist/manifest.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let h1 = module_artifact(&manifest(&repo), "zip")["extra"]["h1"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let forged = "h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    std::fs::write(&path, text.replace(&h1, forged)).unwrap();
+    let out = verify(&repo);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains(&format!(
+            "FAIL  example.com_!lib@v1.0.0.zip: its h1 is {h1}, the manifest records {forged}"
+        )),
+        "{out:?}"
+    );
 }
