@@ -505,6 +505,24 @@ mod tests {
     use super::*;
 
     #[test]
+    fn goproxy_stages_by_flag_or_major() {
+        let list: Vec<PublisherConfig> = serde_saphyr::from_str(
+            "- type: goproxy\n  path: p\n  stage_major_from: 2\n- type: goproxy\n  name: all\n  url: http://x\n  staged: true\n",
+        )
+        .unwrap();
+        let PublisherConfig::Goproxy(major) = &list[0] else {
+            panic!()
+        };
+        assert!(!major.stages(1) && major.stages(2) && major.stages(3));
+        let PublisherConfig::Goproxy(all) = &list[1] else {
+            panic!()
+        };
+        assert!(all.stages(0) && all.stages(1));
+        assert_eq!(list[1].name(), "all");
+        assert_eq!(list[0].kind(), "goproxy");
+    }
+
+    #[test]
     fn parses_every_type_with_defaults() {
         let yaml = r#"
 - type: dir

@@ -554,3 +554,84 @@ fn verify_recomputes_the_module_hashes_from_the_zip_and_go_mod() {
         "{out:?}"
     );
 }
+
+#[test]
+fn a_module_with_binaries_gets_its_module_release_only_with_a_goproxy_publisher() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("app");
+    let builds = "builds:\n  - main: .\n    targets: [linux/amd64]\n";
+    write_files(
+        &repo,
+        &[
+            ("go.mod", "module example.com/app\n\ngo 1.22\n"),
+            (
+                "main.go",
+                "package main\n\nvar version = \"dev\"\n\nfunc main() { println(version) }\n",
+            ),
+            ("tug.yaml", &yaml(builds)),
+            (".gitignore", "dist/\n"),
+        ],
+    );
+    git_init_commit(&repo, Some("v0.1.0"));
+    ok(tug(&repo).args(["build", "--no-progress"]));
+    let m = manifest(&repo);
+    let kinds: Vec<&str> = m["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"binary") && !kinds.contains(&"go-module"),
+        "{kinds:?}"
+    );
+
+    write_files(
+        &repo,
+        &[(
+            "tug.yaml",
+            &yaml(&format!(
+                "{builds}publish:\n  - type: goproxy\n    path: ../proxy\n"
+            )),
+        )],
+    );
+    commit_all(&repo, "chore: publish the module");
+    ok(git(&repo).args(["tag", "-d", "v0.1.0"]));
+    tag(&repo, "v0.1.0");
+    ok(tug(&repo).args(["build", "--clean", "--no-progress"]));
+    let m = manifest(&repo);
+    assert_eq!(
+        module_artifact(&m, "zip")["name"],
+        "example.com_app@v0.1.0.zip"
+    );
+    assert!(m["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|a| a["kind"] == "binary"));
+    ok(tug(&repo).args(["publish", "--no-progress"]));
+    assert!(tmp
+        .path()
+        .join("proxy/example.com/app/@v/v0.1.0.zip")
+        .is_file());
+}
+
+#[test]
+fn a_goproxy_publisher_needs_exactly_one_of_path_and_url() {
+    let tmp = tempdir();
+    let dir = tmp.path();
+    for publish in [
+        "publish:\n  - type: goproxy\n",
+        "publish:\n  - type: goproxy\n    path: p\n    url: http://127.0.0.1:1/\n",
+    ] {
+        write_files(dir, &[("tug.yaml", &yaml(publish))]);
+        let out = run(tug(dir).arg("check"));
+        assert_eq!(out.code, 2, "{out:?}");
+        assert!(
+            out.stderr
+                .contains("a goproxy publisher needs exactly one of `path` and `url`"),
+            "{out:?}"
+        );
+        assert!(out.stderr.contains("error: tug.yaml:"), "{out:?}");
+    }
+}
