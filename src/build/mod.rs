@@ -295,9 +295,9 @@ pub fn run(
     let staging = stage::create(plan.staging_parent.as_deref(), dist)?;
     let stage = staging.path();
     // The module release first: a module the go command would refuse fails before any compile.
-    let (module_artifacts, module_rows) = match &plan.module {
+    let module_release = match &plan.module {
         Some(source) => module::write(stage, source, plan.checksum.algorithm)?,
-        None => (Vec::new(), Vec::new()),
+        None => module::Written::default(),
     };
 
     let share = toolchain::share_cpus(
@@ -350,11 +350,11 @@ pub fn run(
         &targets,
         &prepared,
         &results,
-        &module_rows,
+        &module_release.checksum_rows,
         stage,
         on,
     )?;
-    packaged.artifacts.extend(module_artifacts);
+    packaged.artifacts.extend(module_release.artifacts);
 
     let release = &plan.release;
     let mut target_names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();

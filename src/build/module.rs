@@ -78,12 +78,20 @@ pub fn info_json(version: &str, time: &str) -> Vec<u8> {
         .expect("info serializes")
 }
 
+/// What [`write`] put into the stage.
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    pub artifacts: Vec<Artifact>,
+    /// (file name, digest) for the checksums file.
+    pub checksum_rows: Vec<(String, String)>,
+}
+
 /// Write the zip, `.mod` and `.info` into `stage`; the artifacts and their checksum rows.
 pub(crate) fn write(
     stage: &Path,
     source: &ModuleSource,
     algo: ChecksumAlgorithm,
-) -> Result<(Vec<Artifact>, Vec<(String, String)>), BuildError> {
+) -> Result<Written, BuildError> {
     let z = zip::create(&source.module, &source.version, &source.files)?;
     let info = info_json(&source.version, &source.time);
     let mut artifacts = Vec::new();
@@ -128,7 +136,10 @@ pub(crate) fn write(
             extra,
         });
     }
-    Ok((artifacts, rows))
+    Ok(Written {
+        artifacts,
+        checksum_rows: rows,
+    })
 }
 
 /// Why a module release in a dist does not hold what its manifest says (`tug verify`).

@@ -31,7 +31,9 @@ pub(crate) struct Packaged {
 }
 
 /// Write the archives, hash every binary, write the checksums file and the release notes into
-/// `stage`.
+/// `stage`. `extra_checksums` are rows of files written before (the module release) that the
+/// checksums file lists too.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn package(
     plan: &BuildPlan,
     resolved: &[Resolved],
