@@ -250,6 +250,8 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
         'tug;publish' {
             [CompletionResult]::new('--only', '--only', [CompletionResultType]::ParameterName, 'Run only the publisher with this name (repeatable; the name is `name:` or the type)')
             [CompletionResult]::new('--oci-layout', '--oci-layout', [CompletionResultType]::ParameterName, 'Write the release (and configured images) as an OCI image layout in DIR, upload nothing')
+            [CompletionResult]::new('--promote', '--promote', [CompletionResultType]::ParameterName, 'List a staged module VERSION (e.g. v2.0.0) in the goproxy publishers'' @v/list and @latest')
+            [CompletionResult]::new('--withdraw', '--withdraw', [CompletionResultType]::ParameterName, 'Delete a staged (never listed) module VERSION from the goproxy publishers')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')

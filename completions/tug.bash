@@ -1066,7 +1066,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__publish)
-            opts="-c -v -q -y -h -V --only --dry-run --replace --oci-layout --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h -V --only --dry-run --replace --oci-layout --promote --withdraw --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1077,6 +1077,14 @@ _tug() {
                     return 0
                     ;;
                 --oci-layout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --promote)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --withdraw)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

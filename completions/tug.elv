@@ -235,6 +235,8 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;publish'= {
             cand --only 'Run only the publisher with this name (repeatable; the name is `name:` or the type)'
             cand --oci-layout 'Write the release (and configured images) as an OCI image layout in DIR, upload nothing'
+            cand --promote 'List a staged module VERSION (e.g. v2.0.0) in the goproxy publishers'' @v/list and @latest'
+            cand --withdraw 'Delete a staged (never listed) module VERSION from the goproxy publishers'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'

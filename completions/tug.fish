@@ -165,6 +165,8 @@ complete -c tug -n "__fish_tug_using_subcommand verify" -s h -l help -d 'Print h
 complete -c tug -n "__fish_tug_using_subcommand verify" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand publish" -l only -d 'Run only the publisher with this name (repeatable; the name is `name:` or the type)' -r
 complete -c tug -n "__fish_tug_using_subcommand publish" -l oci-layout -d 'Write the release (and configured images) as an OCI image layout in DIR, upload nothing' -r -F
+complete -c tug -n "__fish_tug_using_subcommand publish" -l promote -d 'List a staged module VERSION (e.g. v2.0.0) in the goproxy publishers\' @v/list and @latest' -r
+complete -c tug -n "__fish_tug_using_subcommand publish" -l withdraw -d 'Delete a staged (never listed) module VERSION from the goproxy publishers' -r
 complete -c tug -n "__fish_tug_using_subcommand publish" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand publish" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand publish" -l dry-run -d 'Show what would be uploaded and upload nothing'

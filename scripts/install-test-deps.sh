@@ -160,4 +160,21 @@ if ! "$root/.tools/bin/actionlint" -version 2>/dev/null | head -n1 | grep -qx "$
     "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
 
+# --- gomod: the golang.org/x/mod oracle for module zips (tests/it/goproxy.rs) --------------------
+# tests/checkers/gomodzip asks x/mod itself (pinned in its go.mod) for the h1: of a module zip made
+# from a git revision, to compare with tug's. Built into .tools/bin; rebuilt when its source changes.
+gomodzip="$root/.tools/bin/gomodzip"
+if [ ! -x "$gomodzip" ] || [ "$root/tests/checkers/gomodzip/main.go" -nt "$gomodzip" ]; then
+  log "go build tests/checkers/gomodzip (golang.org/x/mod from the module proxy)"
+  mkdir -p "$root/.tools/bin"
+  (cd "$root/tests/checkers/gomodzip" &&
+    GOFLAGS=-mod=mod "$(bash "$root/scripts/go.sh")" build -o "$gomodzip.tmp" . &&
+    mv "$gomodzip.tmp" "$gomodzip")
+fi
+
+# --- gomod/publish: nginx serves a goproxy directory over HTTP and takes WebDAV PUTs ------------
+# (the core ngx_http_dav_module that handles PUT is compiled into Debian's nginx; the harness runs
+# it as the test user on loopback with its own prefix: tests/it/harness/nginx.rs)
+apt_install nginx
+
 log "done"

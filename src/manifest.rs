@@ -80,6 +80,11 @@ pub enum ArtifactKind {
     Sbom,
     Notes,
     Image,
+    /// A Go module's source release: the module zip, its `.mod` and its `.info`, as a Go module
+    /// proxy serves them (`extra.file` says which; `extra.module`, `extra.version`, and `extra.h1`
+    /// / `extra.go_mod_h1`, the hashes go.sum records).
+    #[serde(rename = "go-module")]
+    GoModule,
 }
 
 /// One file (or image) of the release.

@@ -30,6 +30,7 @@ pub mod digest;
 pub mod embed;
 pub mod invoke;
 pub mod merge;
+pub mod module;
 pub mod notes;
 pub mod package;
 pub mod plan;
@@ -90,6 +91,9 @@ pub enum BuildError {
     },
     #[error(transparent)]
     Manifest(#[from] ManifestError),
+    /// The module's source release cannot be made (the go command would refuse it).
+    #[error(transparent)]
+    Module(#[from] crate::gomod::zip::ZipError),
     /// The second build of `--verify-reproducible` failed where the first succeeded.
     #[error("the second build (from a copy of the source, with an empty build cache) failed")]
     SecondBuild { source: Box<BuildError> },
@@ -151,6 +155,7 @@ impl crate::error::Diagnostic for BuildError {
             } => crate::ExitCode::Usage,
             // A build that works here but not from a copy of the repository is not reproducible.
             BuildError::NotEmbedded { .. } => crate::ExitCode::ChecksFailed,
+            BuildError::Module(e) => crate::error::Diagnostic::exit_code(e),
             BuildError::SecondBuild { source } => match source.as_ref() {
                 BuildError::TargetsFailed { .. } => crate::ExitCode::ChecksFailed,
                 inner => inner.exit_code(),
@@ -191,6 +196,7 @@ impl crate::error::Diagnostic for BuildError {
                 Some("run the reproduce command above to see the full output".into())
             }
             BuildError::Manifest(m) => m.hint().map(str::to_string),
+            BuildError::Module(e) => crate::error::Diagnostic::hint(e),
             BuildError::NotEmbedded { missing } => Some(format!(
                 "declare it as a package-level string variable (`var {} = \"dev\"`, not a const or a function call), or fix the `-X` name in the build's ldflags; checks.severity.build-info: warn lets such a build through",
                 missing[0].variable.rsplit('.').next().unwrap_or("version")
@@ -288,6 +294,11 @@ pub fn run(
 
     let staging = stage::create(plan.staging_parent.as_deref(), dist)?;
     let stage = staging.path();
+    // The module release first: a module the go command would refuse fails before any compile.
+    let module_release = match &plan.module {
+        Some(source) => module::write(stage, source, plan.checksum.algorithm)?,
+        None => module::Written::default(),
+    };
 
     let share = toolchain::share_cpus(
         plan.parallelism,
@@ -333,7 +344,17 @@ pub fn run(
         });
     }
 
-    let packaged = package::package(plan, &resolved, &targets, &prepared, &results, stage, on)?;
+    let mut packaged = package::package(
+        plan,
+        &resolved,
+        &targets,
+        &prepared,
+        &results,
+        &module_release.checksum_rows,
+        stage,
+        on,
+    )?;
+    packaged.artifacts.extend(module_release.artifacts);
 
     let release = &plan.release;
     let mut target_names: Vec<String> = targets.iter().map(|t| t.name.clone()).collect();

@@ -31,13 +31,16 @@ pub(crate) struct Packaged {
 }
 
 /// Write the archives, hash every binary, write the checksums file and the release notes into
-/// `stage`.
+/// `stage`. `extra_checksums` are rows of files written before (the module release) that the
+/// checksums file lists too.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn package(
     plan: &BuildPlan,
     resolved: &[Resolved],
     targets: &[Target],
     prepared: &[Prepared],
     results: &[JobResult],
+    extra_checksums: &[(String, String)],
     stage: &Path,
     on: &(dyn Fn(BuildEvent) + Sync),
 ) -> Result<Packaged, BuildError> {
@@ -129,7 +132,7 @@ pub(crate) fn package(
             elapsed_ms,
         });
     }
-    let mut checksum_rows: Vec<(String, String)> = Vec::new();
+    let mut checksum_rows: Vec<(String, String)> = extra_checksums.to_vec();
     for (i, w) in &written {
         let job = &archive_jobs[*i];
         checksum_rows.push((

@@ -116,7 +116,7 @@ pub struct BuildPlan {
     pub release: Release,
     /// Project root: build `dir`s and archive file globs are relative to it.
     pub root: PathBuf,
-    /// At least one build.
+    /// The builds; empty only for a module release without binaries (a library).
     pub builds: Vec<BuildConfig>,
     /// Archive sets; empty means one default set.
     pub archives: Vec<ArchiveConfig>,
@@ -138,6 +138,8 @@ pub struct BuildPlan {
     pub children: ChildSetup,
     /// Whether release binaries must carry the values their `-ldflags -X` inject.
     pub embed_check: super::embed::EmbedCheck,
+    /// The Go module's source release to write (zip, .mod, .info), when this build makes one.
+    pub module: Option<super::module::ModuleSource>,
 }
 
 /// Extra settings for every child process: how `--verify-reproducible` makes its second build
@@ -239,6 +241,9 @@ fn go_matrix(index: usize, cfg: &BuildConfig) -> Result<Vec<Target>, BuildError>
 
 /// Apply defaults, parse targets, find toolchains, validate go targets.
 pub(crate) fn resolve(plan: &BuildPlan) -> Result<Vec<Resolved>, BuildError> {
+    if plan.builds.is_empty() && plan.module.is_some() {
+        return Ok(Vec::new());
+    }
     if plan.builds.is_empty() {
         return Err(BuildError::config(
             "nothing to build: no builds configured",
@@ -671,6 +676,7 @@ mod tests {
     fn plan_with(cfg: BuildConfig) -> BuildPlan {
         BuildPlan {
             embed_check: Default::default(),
+            module: None,
             release: release(),
             root: PathBuf::from("/src"),
             builds: vec![cfg],

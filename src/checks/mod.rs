@@ -214,6 +214,8 @@ pub enum ChecksError {
     Git(#[from] crate::git::GitError),
     #[error("cannot create a temporary directory")]
     TempDir(#[source] std::io::Error),
+    #[error("cannot read the module's files for the module-zip check")]
+    Source(#[from] crate::gomod::source::SourceError),
 }
 
 impl crate::error::Diagnostic for ChecksError {

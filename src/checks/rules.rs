@@ -72,6 +72,7 @@ pub(super) const CHECKS: &[Check] = &[
     check(CheckId::Branch, E, branch),
     check(CheckId::Retracted, E, retracted),
     check(CheckId::CargoVersion, E, cargo_version),
+    check(CheckId::ModuleZip, E, module_zip),
     check(CheckId::ApiCompat, E, api_compat),
     check(CheckId::BuildInfo, E, build_info),
     check(CheckId::Tidy, E, tidy),
@@ -1004,6 +1005,50 @@ fn api_compat(run: &mut Run) -> Result<(), ChecksError> {
         }));
     }
     api_check(run, &go)
+}
+
+/// The module zip a release of HEAD would publish (the committed tree, as `tug build` reads it)
+/// passes golang.org/x/mod/zip's rules: `tug build` would refuse it, and the go command too.
+fn module_zip(run: &mut Run) -> Result<(), ChecksError> {
+    let (Some(g), Some(m)) = (
+        &run.facts.git,
+        run.facts.gomod().and_then(|g| g.module.as_ref()),
+    ) else {
+        return Ok(());
+    };
+    // An invalid module path is go-mod's finding.
+    if check_module_path(&m.value).is_err() {
+        return Ok(());
+    }
+    let subdir = g.subdir.to_string_lossy().replace('\\', "/");
+    let files = crate::gomod::source::files_at(&g.repo.root, &g.head.to_string(), &subdir)?;
+    let version = run
+        .facts
+        .version
+        .as_ref()
+        .map(vstr)
+        .unwrap_or_else(|| "HEAD".into());
+    let hint = "rename, shrink or remove it (the go command refuses a module with such a file), then commit";
+    match crate::gomod::zip::check_files(&m.value, &version, &files) {
+        Ok(_) => {}
+        Err(crate::gomod::zip::ZipError::Refused { refused, .. }) => {
+            for r in refused {
+                let f = run.finding(format!("{}: {}", r.path, r.problem)).hint(hint);
+                run.push(f);
+            }
+        }
+        Err(e @ crate::gomod::zip::ZipError::TooLarge { .. }) => {
+            let f = run.finding(e.to_string()).hint(
+                "move large files out of the module (a nested module with its own go.mod, or out of the repository)",
+            );
+            run.push(f);
+        }
+        Err(e) => {
+            let f = run.finding(e.to_string());
+            run.push(f);
+        }
+    }
+    Ok(())
 }
 
 /// Built Go binaries carry the release version and a clean VCS state.

@@ -25,4 +25,17 @@ pub struct PublishArgs {
     /// Write the release (and configured images) as an OCI image layout in DIR, upload nothing
     #[arg(long, value_name = "DIR")]
     pub oci_layout: Option<PathBuf>,
+
+    /// List a staged module VERSION (e.g. v2.0.0) in the goproxy publishers' @v/list and @latest
+    ///
+    /// The module is the one go.mod names; the dist is not needed. Listing an already listed
+    /// version is a no-op.
+    #[arg(long, value_name = "VERSION", conflicts_with_all = ["withdraw", "oci_layout"])]
+    pub promote: Option<String>,
+
+    /// Delete a staged (never listed) module VERSION from the goproxy publishers
+    ///
+    /// Refused once the version is listed: retract it in a newer go.mod instead.
+    #[arg(long, value_name = "VERSION", conflicts_with_all = ["promote", "oci_layout"])]
+    pub withdraw: Option<String>,
 }

@@ -148,18 +148,21 @@ pub(crate) fn run_with(
     }
 
     let project = settings.project_name().to_string();
+    let library = config.builds.is_empty() && gomod.as_ref().is_some_and(|m| m.mains.is_empty());
     let builds = if !config.builds.is_empty() {
         config.builds.clone()
     } else {
         match &gomod {
             Some(m) if !m.mains.is_empty() => m.default_builds(),
+            // A tagged library's release is its module zip alone.
+            Some(_) if !snapshot => Vec::new(),
             Some(_) => {
                 return Err(Error::usage(format!(
-                    "{} is a library module: it has no main package, so there is nothing to build",
+                    "{} is a library module: it has no main package, so there is nothing to build for a snapshot",
                     root.join("go.mod").display()
                 ))
                 .with_hint(format!(
-                    "a library is released by its tag alone: `tug check --release` checks it, then push the tag ({}); add `builds:` with `main:` to tug.yaml if a command should be built",
+                    "a library's release is its module zip, made from a version tag: `tug check --release` checks it, then tag it ({}) and run `tug build`; add `builds:` with `main:` to tug.yaml if a command should be built",
                     scheme.pattern()
                 ))
                 .into())
@@ -233,7 +236,38 @@ pub(crate) fn run_with(
     let git_dir = facts.root.join(".git");
     let staging_parent =
         (dist.starts_with(&facts.root) && git_dir.is_dir()).then(|| git_dir.join("tug"));
+    // The module's source release: for a tagged library always, for a module with binaries when a
+    // `goproxy` publisher will serve it; once per release (the first shard of a sharded build).
+    let module = match &gomod {
+        Some(m)
+            if !snapshot
+                && (library || config.publish.iter().any(|p| p.kind() == "goproxy"))
+                && shard.is_none_or(|s| s.index == 1) =>
+        {
+            let dir = root
+                .strip_prefix(&facts.root)
+                .unwrap_or(Path::new(""))
+                .to_string_lossy()
+                .replace('\\', "/");
+            let files = crate::gomod::source::files_at(&facts.root, &facts.commit, &dir)
+                .map_err(Error::from)?;
+            Some(build::module::ModuleSource {
+                module: m.module.clone(),
+                version: crate::gomod::version::render(
+                    &facts
+                        .tag
+                        .as_ref()
+                        .expect("a tagged build has a tag")
+                        .version,
+                ),
+                time: crate::git::rfc3339(facts.commit_time),
+                files,
+            })
+        }
+        _ => None,
+    };
     let plan = BuildPlan {
+        module,
         release,
         root: root.clone(),
         builds,

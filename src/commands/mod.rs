@@ -19,6 +19,7 @@ pub mod init;
 pub mod keys;
 pub mod merge;
 pub mod publish;
+pub mod publish_module;
 pub mod release;
 pub mod rollback;
 pub mod rollout;

@@ -29,6 +29,14 @@ pub(crate) fn run_with(
     let config = &settings.config;
     let root = settings.root.clone();
     let dist = settings.dist.clone();
+    if let Some((version, promote)) = args
+        .promote
+        .as_ref()
+        .map(|v| (v, true))
+        .or(args.withdraw.as_ref().map(|v| (v, false)))
+    {
+        return super::publish_module::run(ctx, settings, &args, version, promote);
+    }
     let release = Release::load(&dist).map_err(|e| Error::from(PublishError::from(e)))?;
 
     let mut publishers = if config.publish.is_empty() {

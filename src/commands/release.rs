@@ -57,6 +57,8 @@ pub fn run(ctx: &Context, args: ReleaseArgs) -> anyhow::Result<ExitCode> {
             dry_run: false,
             replace: false,
             oci_layout: None,
+            promote: None,
+            withdraw: None,
         },
     )
 }

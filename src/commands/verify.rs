@@ -46,29 +46,52 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
             serde_json::json!({ "artifact": name, "problem": problem.to_string() }),
         );
     }
+    // A Go module release: the h1: hashes the go command will compute, recomputed from the files.
+    let manifest = crate::manifest::Manifest::read(&setup.dist).map_err(Error::from)?;
+    let mut module_problems = crate::build::module::verify(&setup.dist, &manifest);
+    module_problems.retain(|(name, _)| args.artifacts.is_empty() || args.artifacts.contains(name));
+    for (name, problem) in &module_problems {
+        ctx.printer.data(format!("FAIL  {name}: {problem}"));
+        ctx.printer.event(
+            "problem",
+            serde_json::json!({ "artifact": name, "problem": problem.to_string() }),
+        );
+    }
+    let modules = manifest
+        .artifacts
+        .iter()
+        .filter(|a| crate::build::module::ModuleFile::of(a).is_some())
+        .count();
+    let problems = report.problems.len() + module_problems.len();
     ctx.printer.event(
         "verified",
         serde_json::json!({
-            "ok": report.ok(), "checked": report.checked,
-            "valid_signatures": report.valid_signatures, "problems": report.problems.len(),
+            "ok": report.ok() && module_problems.is_empty(), "checked": report.checked,
+            "valid_signatures": report.valid_signatures, "problems": problems,
+            "module_files": modules,
         }),
     );
-    if report.ok() {
+    if report.ok() && module_problems.is_empty() {
         ctx.printer.status(
             "Verified",
             format!(
-                "{} artifact(s), {} signature(s) with {} (key hint {})",
+                "{} artifact(s), {} signature(s) with {} (key hint {}){}",
                 report.checked.len(),
                 report.valid_signatures.len(),
                 key_source,
-                key.hint()
+                key.hint(),
+                if modules > 0 {
+                    ", and the Go module's h1: hashes recomputed from its zip and go.mod"
+                } else {
+                    ""
+                }
             ),
         );
         Ok(ExitCode::Success)
     } else {
         Err(Error::failure(format!(
             "verification failed: {} problem(s) in {}",
-            report.problems.len(),
+            problems,
             setup.dist.display()
         ))
         .with_hint("rebuild and re-sign the release, or fetch it again from where it was published")

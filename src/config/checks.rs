@@ -64,10 +64,13 @@ pub enum CheckId {
     VulnImported,
     /// Cargo.toml's version equals the tag.
     CargoVersion,
+    /// The module zip of HEAD passes golang.org/x/mod/zip's rules (file names, case collisions,
+    /// size limits), so the go command accepts the release.
+    ModuleZip,
 }
 
 impl CheckId {
-    pub const ALL: [CheckId; 20] = [
+    pub const ALL: [CheckId; 21] = [
         CheckId::GitRepo,
         CheckId::ShallowClone,
         CheckId::CleanTree,
@@ -88,6 +91,7 @@ impl CheckId {
         CheckId::Vuln,
         CheckId::VulnImported,
         CheckId::CargoVersion,
+        CheckId::ModuleZip,
     ];
 
     /// The id as written in tug.yaml and in output (`tag-on-head`).
@@ -113,6 +117,7 @@ impl CheckId {
             CheckId::Vuln => "vuln",
             CheckId::VulnImported => "vuln-imported",
             CheckId::CargoVersion => "cargo-version",
+            CheckId::ModuleZip => "module-zip",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! tug.yaml `publish:` — where a release goes, as an ordered list of publishers.
 //!
-//! Each entry is tagged by `type` (`dir`, `oci`, `github`, `http`) and carries that publisher's
+//! Each entry is tagged by `type` (`dir`, `oci`, `github`, `http`, `goproxy`) and carries that publisher's
 //! options. String fields marked "template" are rendered by the publish engine with the release's
 //! facts (`{{ project }}`, `{{ version }}`, `{{ tag }}`, `{{ env.NAME }}`...), so this model keeps
 //! them as plain strings. When the list is empty, tug publishes to a `dir` publisher at
@@ -29,6 +29,9 @@ pub enum PublisherConfig {
     Github(GithubPublisher),
     /// PUT or POST every artifact to a templated URL (Artifactory, Nexus, S3 presigned...).
     Http(HttpPublisher),
+    /// Serve the Go module release to the go command: the GOPROXY layout in a directory or an
+    /// HTTP repository that accepts PUT (docs/goproxy.md).
+    Goproxy(GoproxyPublisher),
 }
 
 impl PublisherConfig {
@@ -39,6 +42,7 @@ impl PublisherConfig {
             PublisherConfig::Oci(p) => (&p.name, "oci"),
             PublisherConfig::Github(p) => (&p.name, "github"),
             PublisherConfig::Http(p) => (&p.name, "http"),
+            PublisherConfig::Goproxy(p) => (&p.name, "goproxy"),
         };
         name.as_deref().unwrap_or(kind)
     }
@@ -49,6 +53,7 @@ impl PublisherConfig {
             PublisherConfig::Oci(_) => "oci",
             PublisherConfig::Github(_) => "github",
             PublisherConfig::Http(_) => "http",
+            PublisherConfig::Goproxy(_) => "goproxy",
         }
     }
 
@@ -56,7 +61,7 @@ impl PublisherConfig {
     pub fn order(&self) -> u8 {
         match self {
             PublisherConfig::Dir(_) => 0,
-            PublisherConfig::Http(_) => 1,
+            PublisherConfig::Http(_) | PublisherConfig::Goproxy(_) => 1,
             PublisherConfig::Oci(_) => 2,
             PublisherConfig::Github(_) => 3,
         }
@@ -68,6 +73,7 @@ impl PublisherConfig {
             PublisherConfig::Oci(p) => &p.retry,
             PublisherConfig::Github(p) => &p.retry,
             PublisherConfig::Http(p) => &p.retry,
+            PublisherConfig::Goproxy(p) => &p.retry,
         }
     }
 
@@ -356,6 +362,44 @@ fn default_true() -> bool {
     true
 }
 
+/// `type: goproxy`: the module release (the `go-module` artifacts of the dist) in the GOPROXY
+/// protocol's layout: `<escaped module>/@v/<version>.info|.mod|.zip`, `@v/list` and `@latest`.
+/// A published version is immutable: other bytes for it are refused, the same bytes are a no-op.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GoproxyPublisher {
+    /// Name for `--only`, `--promote`/`--withdraw` and the publish state (default: `goproxy`).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A directory (template; relative to the project root) holding the proxy: serve it with any
+    /// static web server or read it with `GOPROXY=file://<dir>`. Exactly one of `path` and `url`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Base URL (template) of an HTTP(S) repository that stores what is PUT to it and DELETEs
+    /// (WebDAV, Artifactory/Nexus-style Go repositories), e.g. `https://goproxy.example.com`.
+    #[serde(default)]
+    pub url: Option<String>,
+    /// Extra request headers for `url` (templates), e.g. `Authorization: "Bearer {{ env.TOKEN }}"`.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Publish every version staged (gray): served to whoever asks for that exact version, but
+    /// not in `@v/list` or `@latest` until `tug publish --promote VERSION`.
+    #[serde(default)]
+    pub staged: bool,
+    /// Publish versions of this major or higher staged (e.g. `2`: every v2+ version starts gray).
+    #[serde(default)]
+    pub stage_major_from: Option<u64>,
+    #[serde(default)]
+    pub retry: RetryConfig,
+}
+
+impl GoproxyPublisher {
+    /// Whether a version of major `major` is published staged.
+    pub fn stages(&self, major: u64) -> bool {
+        self.staged || self.stage_major_from.is_some_and(|m| major >= m)
+    }
+}
+
 /// Validate the publisher list: unique names and sane settings.
 /// Where each `publish:` entry and its keys are in the file. The entries are an internally tagged
 /// enum, which serde buffers before choosing the variant, so their fields cannot keep their own
@@ -464,6 +508,25 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
                     Some("e.g. `repository: acme/hello`".into()),
                 ));
             }
+            PublisherConfig::Goproxy(g) if g.path.is_some() == g.url.is_some() => {
+                problems.push((
+                    i,
+                    if g.url.is_some() { "url" } else { "type" },
+                    format!(
+                        "publish.{}: a goproxy publisher needs exactly one of `path` and `url`",
+                        p.name()
+                    ),
+                    Some("`path: goproxy` for a directory, or `url: https://goproxy.example.com` for a repository that accepts PUT".into()),
+                ));
+            }
+            PublisherConfig::Goproxy(g) if g.url.is_none() && !g.headers.is_empty() => {
+                problems.push((
+                    i,
+                    "headers",
+                    format!("publish.{}: `headers` apply only to a `url`", p.name()),
+                    None,
+                ));
+            }
             PublisherConfig::Http(h) if h.concurrency == 0 => {
                 problems.push((
                     i,
@@ -487,6 +550,24 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn goproxy_stages_by_flag_or_major() {
+        let list: Vec<PublisherConfig> = serde_saphyr::from_str(
+            "- type: goproxy\n  path: p\n  stage_major_from: 2\n- type: goproxy\n  name: all\n  url: http://x\n  staged: true\n",
+        )
+        .unwrap();
+        let PublisherConfig::Goproxy(major) = &list[0] else {
+            panic!()
+        };
+        assert!(!major.stages(1) && major.stages(2) && major.stages(3));
+        let PublisherConfig::Goproxy(all) = &list[1] else {
+            panic!()
+        };
+        assert!(all.stages(0) && all.stages(1));
+        assert_eq!(list[1].name(), "all");
+        assert_eq!(list[0].kind(), "goproxy");
+    }
 
     #[test]
     fn parses_every_type_with_defaults() {

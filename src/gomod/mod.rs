@@ -6,9 +6,13 @@
 //! strict about syntax: a malformed go.mod is reported with its line and column, because the go
 //! command itself would refuse it.
 
+pub mod dirhash;
 pub mod path;
+pub mod proxy_path;
+pub mod source;
 pub mod vendor;
 pub mod version;
+pub mod zip;
 
 use std::fmt;
 

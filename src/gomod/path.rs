@@ -18,7 +18,7 @@ fn fail(path: &str, reason: impl Into<String>) -> PathError {
 }
 
 /// Windows reserved file names a path element must not use (Go refuses them everywhere).
-const RESERVED: &[&str] = &[
+pub(crate) const RESERVED: &[&str] = &[
     "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8",
     "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
 ];

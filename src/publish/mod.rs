@@ -16,6 +16,7 @@ use crate::manifest::{Manifest, ManifestError};
 pub mod client;
 pub mod dir;
 pub mod github;
+pub mod goproxy;
 pub mod http;
 pub mod oci;
 pub mod retry;
@@ -195,6 +196,32 @@ pub enum PublishError {
     Verify { what: String, message: String },
     #[error("{what} already exists with different content ({detail})")]
     Conflict { what: String, detail: String },
+    /// A module version the proxy already holds with other bytes (published versions never change).
+    #[error(
+        "{module}@{version} is already published with other bytes: {location} differs ({detail})"
+    )]
+    Immutable {
+        module: String,
+        version: String,
+        location: String,
+        detail: String,
+    },
+    #[error("{module}@{version} is listed in {location}: a promoted version cannot be withdrawn")]
+    AlreadyListed {
+        module: String,
+        version: String,
+        location: String,
+    },
+    #[error("{module}@{version} is not published in {location}")]
+    NotPublished {
+        module: String,
+        version: String,
+        location: String,
+    },
+    #[error("{publisher}: {} has no module release (no go-module artifacts in its manifest)", dist.display())]
+    NoModuleRelease { publisher: String, dist: PathBuf },
+    #[error("{what} cannot be published to a Go module proxy: {message}")]
+    ModuleName { what: String, message: String },
     #[error("{what}: authentication failed: {message}")]
     Auth { what: String, message: String },
     #[error("{what} {}", path.display())]
@@ -253,6 +280,21 @@ impl PublishError {
             PublishError::Conflict { .. } => Some(
                 "a release is never silently overwritten: bump the version, or pass --replace".into(),
             ),
+            PublishError::Immutable { .. } => Some(
+                "a published module version never changes (go.sum files and checksum databases record its hash), and --replace does not apply: tag a new version".into(),
+            ),
+            PublishError::AlreadyListed { .. } => Some(
+                "a listed version may be in anyone's go.sum: retract it from a newer version's go.mod (`retract vX.Y.Z`) instead".into(),
+            ),
+            PublishError::NotPublished { .. } => Some(
+                "publish it first (`tug publish` of the release built from its tag), and check the version's spelling (with its `v`)".into(),
+            ),
+            PublishError::NoModuleRelease { .. } => Some(
+                "`tug build` of a tagged Go module writes the module release: always for a library, and for a module with binaries when tug.yaml has a `goproxy` publisher".into(),
+            ),
+            PublishError::ModuleName { .. } => Some(
+                "fix the `module` line of go.mod or the tag: the go command refuses this path or version".into(),
+            ),
             PublishError::Exhausted { .. } | PublishError::Http { .. } => Some(
                 "fix the cause and run `tug publish` again: what is already confirmed is not uploaded again"
                     .into(),
@@ -290,6 +332,8 @@ impl PublishError {
                 | PublishError::Template { .. }
                 | PublishError::BaseLacksPlatform { .. }
                 | PublishError::CaBundle { .. }
+                | PublishError::NoModuleRelease { .. }
+                | PublishError::ModuleName { .. }
         )
     }
 }
@@ -459,6 +503,9 @@ pub fn publish(
                     github::publish(release, c, &vars, shared.clone()).await
                 }
                 PublisherConfig::Http(c) => http::publish(release, c, &vars, shared.clone()).await,
+                PublisherConfig::Goproxy(c) => {
+                    goproxy::publish(release, c, &vars, shared.clone()).await
+                }
             }
         });
         state = Arc::try_unwrap(shared)
@@ -510,6 +557,11 @@ fn describe_target(
         }
         // Per-artifact variables are not known here: the template itself names the target.
         PublisherConfig::Http(c) => c.url.clone(),
+        PublisherConfig::Goproxy(c) => match (&c.path, &c.url) {
+            (Some(p), _) => render("path", p)?,
+            (None, Some(u)) => crate::redact::url(&render("url", u)?).into_owned(),
+            (None, None) => String::new(),
+        },
     })
 }
 

@@ -32,6 +32,9 @@ impl BuildReporter {
         let p = &self.printer;
         let bars = p.options().progress;
         match e {
+            BuildEvent::Planned { jobs: 0, .. } => {
+                p.status("Building", "the Go module's source release (no binaries)");
+            }
             BuildEvent::Planned {
                 targets,
                 jobs,
@@ -117,6 +120,24 @@ impl BuildReporter {
 
 /// The table of built binaries after a build.
 pub fn build_summary(printer: &Printer, report: &BuildReport) {
+    for a in &report.manifest.artifacts {
+        if crate::build::module::ModuleFile::of(a) == Some(crate::build::module::ModuleFile::Zip) {
+            let get = |k: &str| a.extra.get(k).map(String::as_str).unwrap_or("");
+            printer.status(
+                "Module",
+                format!(
+                    "{}@{} {} ({})",
+                    get("module"),
+                    get("version"),
+                    get("h1"),
+                    a.name
+                ),
+            );
+        }
+    }
+    if report.rows.is_empty() {
+        return;
+    }
     let mut lines = vec![format!(
         "{:<18} {:<12} {:>10} {:<14} {:>7}",
         "TARGET", "BUILD", "SIZE", "SHA256", "TIME"

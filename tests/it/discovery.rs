@@ -80,7 +80,7 @@ fn a_library_module_gets_a_usable_config_and_a_clear_build_error() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let yaml = std::fs::read_to_string(dir.join("tug.yaml")).unwrap();
     assert!(
-        yaml.contains("it is a library. A library is released by its tag alone"),
+        yaml.contains("it is a library. A library's release is its source"),
         "{yaml}"
     );
     let out = run(tug(dir).arg("check"));

@@ -30,6 +30,8 @@ mod diagnostics;
 #[cfg(feature = "test-go")]
 mod discovery;
 mod environment;
+#[cfg(feature = "test-go")]
+mod goproxy;
 #[cfg(all(feature = "test-go", feature = "test-registry"))]
 mod publish;
 #[cfg(feature = "test-go")]

@@ -7,6 +7,7 @@
 
 pub mod fleet;
 pub mod github_fake;
+pub mod nginx;
 pub mod prometheus;
 pub mod registry;
 pub mod service;

@@ -1,0 +1,642 @@
+//! The `goproxy` publisher: a Go module release in the layout of the GOPROXY protocol, so the go
+//! command resolves it (`go get example.com/lib@v1.2.3`, `go list -m -versions`):
+//!
+//! ```text
+//! <root>/<escaped module>/@v/<version>.info   {"Version":..,"Time":..}
+//! <root>/<escaped module>/@v/<version>.mod    the version's go.mod
+//! <root>/<escaped module>/@v/<version>.zip    the module zip (gomod::zip)
+//! <root>/<escaped module>/@v/list             the listed versions, one a line
+//! <root>/<escaped module>/@latest             the .info of the highest listed version
+//! ```
+//!
+//! `<root>` is a directory (`path:`) or an HTTP(S) repository that stores what is PUT to it
+//! (`url:`; WebDAV, Artifactory/Nexus-style). Module paths and versions are case-escaped (`!a` for
+//! `A`, `gomod::proxy_path`).
+//!
+//! Rules the protocol and every consumer's go.sum depend on:
+//! - **A version is immutable.** All three files are compared with what the proxy already holds
+//!   before anything is written: other bytes for any of them refuse the whole publish (nothing
+//!   written), the same bytes are a no-op. `--replace` does not apply here.
+//! - **The list is written last and whole**: the version files first, then `@v/list` (a directory:
+//!   temp file + rename; HTTP: one PUT of the whole file), then `@latest`. A reader never sees a
+//!   listed version whose files are missing.
+//! - **Gray releases**: a *staged* version (`staged: true`, or `stage_major_from`) gets its three
+//!   files but stays out of `@v/list` and `@latest`: whoever pins that exact version gets it,
+//!   `go get -u` and `@latest` do not move to it. [`promote`] lists it; [`withdraw`] deletes a
+//!   staged version's files, and is refused once the version is listed (a listed version may be
+//!   in anyone's go.sum: retract it in a newer go.mod instead).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use reqwest::StatusCode;
+
+use super::client::send;
+use super::retry;
+use super::template::Vars;
+use super::{ItemOutcome, PublishError, PublisherSummary, Release, Shared, Tally};
+use crate::build::module::ModuleFile;
+use crate::config::publish::GoproxyPublisher;
+use crate::gomod::proxy_path::{escape_path, escape_version};
+use crate::manifest::Artifact;
+
+/// The module release a dist holds: its three `go-module` artifacts.
+struct ModuleRelease<'a> {
+    module: String,
+    version: String,
+    zip: &'a Artifact,
+    mod_file: &'a Artifact,
+    info: &'a Artifact,
+}
+
+fn module_release<'a>(
+    release: &'a Release,
+    publisher: &str,
+) -> Result<ModuleRelease<'a>, PublishError> {
+    let m = &release.manifest;
+    let find = |f: ModuleFile| m.artifacts.iter().find(|a| ModuleFile::of(a) == Some(f));
+    let (Some(zip), Some(mod_file), Some(info)) = (
+        find(ModuleFile::Zip),
+        find(ModuleFile::Mod),
+        find(ModuleFile::Info),
+    ) else {
+        return Err(PublishError::NoModuleRelease {
+            publisher: publisher.to_string(),
+            dist: release.dist.clone(),
+        });
+    };
+    let get = |k: &str| zip.extra.get(k).cloned().unwrap_or_default();
+    Ok(ModuleRelease {
+        module: get("module"),
+        version: get("version"),
+        zip,
+        mod_file,
+        info,
+    })
+}
+
+/// Where the proxy is.
+enum Store {
+    Dir(PathBuf),
+    Http {
+        client: reqwest::Client,
+        base: String,
+        headers: Vec<(String, String)>,
+    },
+}
+
+impl Store {
+    fn open(
+        config: &GoproxyPublisher,
+        vars: &Vars,
+        shared: &Shared,
+    ) -> Result<Store, PublishError> {
+        let name = &shared.publisher;
+        if let Some(path) = &config.path {
+            let root = vars.render(name, "path", path)?;
+            return Ok(Store::Dir(shared.options.root.join(root)));
+        }
+        let url = config.url.as_deref().ok_or_else(|| PublishError::Config {
+            publisher: name.clone(),
+            what: "goproxy".into(),
+            message: "needs `path` or `url`".into(),
+        })?;
+        let base = vars.render(name, "url", url)?;
+        let mut headers = Vec::new();
+        for (k, v) in &config.headers {
+            headers.push((k.clone(), vars.render(name, &format!("headers.{k}"), v)?));
+        }
+        Ok(Store::Http {
+            client: shared.http.get(false)?,
+            base: base.trim_end_matches('/').to_string(),
+            headers,
+        })
+    }
+
+    /// Where `rel` is, as shown and recorded (no credentials).
+    fn location(&self, rel: &str) -> String {
+        match self {
+            Store::Dir(root) => root.join(rel).display().to_string(),
+            Store::Http { base, .. } => crate::redact::url(&format!("{base}/{rel}")).into_owned(),
+        }
+    }
+
+    async fn get(&self, shared: &Shared, rel: &str) -> Result<Option<Vec<u8>>, PublishError> {
+        match self {
+            Store::Dir(root) => {
+                let path = root.join(rel);
+                match tokio::fs::read(&path).await {
+                    Ok(b) => Ok(Some(b)),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                    Err(e) => Err(PublishError::io("reading", &path, e)),
+                }
+            }
+            Store::Http {
+                client,
+                base,
+                headers,
+            } => {
+                let url = format!("{base}/{rel}");
+                let what = format!("{}: reading {}", shared.publisher, self.location(rel));
+                retry::retry(shared, &what, || async {
+                    let mut rb = client.get(&url);
+                    for (k, v) in headers {
+                        rb = rb.header(k, v);
+                    }
+                    let resp = send(rb).await?;
+                    if let Some(t) = retry::transient_status(&resp) {
+                        return Err(t);
+                    }
+                    match resp.status() {
+                        StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
+                        s if s.is_success() => Ok(Some(resp.bytes().await?.to_vec())),
+                        _ => Err(retry::unexpected(&what, "GET", resp).await),
+                    }
+                })
+                .await
+            }
+        }
+    }
+
+    async fn put(&self, shared: &Shared, rel: &str, bytes: &[u8]) -> Result<(), PublishError> {
+        match self {
+            Store::Dir(root) => {
+                let path = root.join(rel);
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| PublishError::io("creating", dir, e))?;
+                }
+                crate::fsutil::write_atomic(&path, bytes)
+                    .map_err(|e| PublishError::io("writing", &path, e))
+            }
+            Store::Http {
+                client,
+                base,
+                headers,
+            } => {
+                let url = format!("{base}/{rel}");
+                let what = format!("{}: PUT {}", shared.publisher, self.location(rel));
+                let sha256 = super::sha256_hex(bytes);
+                retry::retry(shared, &what, || async {
+                    let mut rb = client.put(&url);
+                    for (k, v) in headers {
+                        rb = rb.header(k, v);
+                    }
+                    let resp = send(
+                        rb.header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                            .header("X-Checksum-Sha256", &sha256)
+                            .body(bytes.to_vec()),
+                    )
+                    .await?;
+                    if let Some(t) = retry::transient_status(&resp) {
+                        return Err(t);
+                    }
+                    if !resp.status().is_success() {
+                        return Err(retry::unexpected(&what, "PUT", resp).await);
+                    }
+                    Ok(())
+                })
+                .await?;
+                // Confirmed only when the server gives the same bytes back.
+                match self.get(shared, rel).await? {
+                    Some(found) if found == bytes => Ok(()),
+                    other => Err(PublishError::Verify {
+                        what,
+                        message: match other {
+                            None => "the server accepted the upload but does not have it".into(),
+                            Some(found) => format!(
+                                "the server holds {} bytes with sha256 {}, expected {} bytes with sha256 {sha256}",
+                                found.len(),
+                                super::sha256_hex(&found),
+                                bytes.len()
+                            ),
+                        },
+                    }),
+                }
+            }
+        }
+    }
+
+    async fn delete(&self, shared: &Shared, rel: &str) -> Result<(), PublishError> {
+        match self {
+            Store::Dir(root) => {
+                let path = root.join(rel);
+                match std::fs::remove_file(&path) {
+                    Ok(()) => Ok(()),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+                    Err(e) => Err(PublishError::io("removing", &path, e)),
+                }
+            }
+            Store::Http {
+                client,
+                base,
+                headers,
+            } => {
+                let url = format!("{base}/{rel}");
+                let what = format!("{}: DELETE {}", shared.publisher, self.location(rel));
+                retry::retry(shared, &what, || async {
+                    let mut rb = client.delete(&url);
+                    for (k, v) in headers {
+                        rb = rb.header(k, v);
+                    }
+                    let resp = send(rb).await?;
+                    if let Some(t) = retry::transient_status(&resp) {
+                        return Err(t);
+                    }
+                    match resp.status() {
+                        s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
+                        _ => Err(retry::unexpected(&what, "DELETE", resp).await),
+                    }
+                })
+                .await
+            }
+        }
+    }
+}
+
+/// The proxy's paths of one module version.
+struct Paths {
+    module_dir: String,
+    version_file: String,
+}
+
+impl Paths {
+    fn new(module: &str, version: &str) -> Result<Paths, PublishError> {
+        let module_dir = escape_path(module).map_err(|e| PublishError::ModuleName {
+            what: format!("module path {module:?}"),
+            message: e.to_string(),
+        })?;
+        let v = escape_version(version).map_err(|e| PublishError::ModuleName {
+            what: format!("version {version:?} of {module}"),
+            message: e.to_string(),
+        })?;
+        Ok(Paths {
+            version_file: format!("{module_dir}/@v/{v}"),
+            module_dir,
+        })
+    }
+    fn file(&self, f: ModuleFile) -> String {
+        format!("{}.{}", self.version_file, f.as_str())
+    }
+    fn list(&self) -> String {
+        format!("{}/@v/list", self.module_dir)
+    }
+    fn latest(&self) -> String {
+        format!("{}/@latest", self.module_dir)
+    }
+}
+
+/// Whether a version is listed (promoted), only staged, or not there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VersionState {
+    Listed,
+    Staged,
+    Absent,
+}
+
+impl VersionState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionState::Listed => "listed",
+            VersionState::Staged => "staged",
+            VersionState::Absent => "absent",
+        }
+    }
+}
+
+fn parse_list(bytes: Option<Vec<u8>>) -> Vec<String> {
+    bytes
+        .map(|b| {
+            String::from_utf8_lossy(&b)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Add `version` to the list (semver order) and rewrite `@v/list`, then `@latest`.
+async fn list_version(
+    store: &Store,
+    shared: &Shared,
+    paths: &Paths,
+    version: &str,
+) -> Result<bool, PublishError> {
+    let mut list = parse_list(store.get(shared, &paths.list()).await?);
+    let added = !list.iter().any(|v| v == version);
+    if added {
+        list.push(version.to_string());
+        list.sort_by(|a, b| crate::gomod::version::compare(a, b));
+        let text: String = list.iter().map(|v| format!("{v}\n")).collect();
+        store.put(shared, &paths.list(), text.as_bytes()).await?;
+    }
+    // @latest: the highest listed release, else the highest listed pre-release.
+    let latest = list
+        .iter()
+        .filter(|v| !v.contains('-'))
+        .max_by(|a, b| crate::gomod::version::compare(a, b))
+        .or_else(|| {
+            list.iter()
+                .max_by(|a, b| crate::gomod::version::compare(a, b))
+        });
+    if let Some(latest) = latest {
+        let latest_paths = Paths {
+            module_dir: paths.module_dir.clone(),
+            version_file: format!(
+                "{}/@v/{}",
+                paths.module_dir,
+                escape_version(latest).unwrap_or_else(|_| latest.clone())
+            ),
+        };
+        if let Some(info) = store
+            .get(shared, &latest_paths.file(ModuleFile::Info))
+            .await?
+        {
+            if store.get(shared, &paths.latest()).await?.as_deref() != Some(&info[..]) {
+                store.put(shared, &paths.latest(), &info).await?;
+            }
+        }
+    }
+    Ok(added)
+}
+
+async fn state_of(
+    store: &Store,
+    shared: &Shared,
+    paths: &Paths,
+    version: &str,
+) -> Result<VersionState, PublishError> {
+    let list = parse_list(store.get(shared, &paths.list()).await?);
+    if list.iter().any(|v| v == version) {
+        return Ok(VersionState::Listed);
+    }
+    Ok(
+        match store.get(shared, &paths.file(ModuleFile::Info)).await? {
+            Some(_) => VersionState::Staged,
+            None => VersionState::Absent,
+        },
+    )
+}
+
+pub async fn publish(
+    release: &Release,
+    config: &GoproxyPublisher,
+    vars: &Vars,
+    shared: Arc<Shared>,
+) -> Result<PublisherSummary, PublishError> {
+    let mr = module_release(release, &shared.publisher)?;
+    let paths = Paths::new(&mr.module, &mr.version)?;
+    let store = Store::open(config, vars, &shared)?;
+    let major = crate::gomod::parse_tag_version(&mr.version)
+        .map(|v| v.major)
+        .unwrap_or(0);
+    let staged = config.stages(major);
+    let tally = Tally::default();
+
+    // Read all three files first: any of them with other bytes refuses the whole version.
+    let files = [
+        (ModuleFile::Zip, mr.zip),
+        (ModuleFile::Mod, mr.mod_file),
+        (ModuleFile::Info, mr.info),
+    ];
+    let mut todo = Vec::new();
+    for (f, a) in files {
+        let path = release.file(a);
+        let bytes = std::fs::read(&path).map_err(|e| PublishError::io("reading", &path, e))?;
+        if super::sha256_hex(&bytes) != a.sha256 {
+            return Err(PublishError::Verify {
+                what: format!("{}: {}", shared.publisher, a.name),
+                message: "the file in the dist does not match the manifest's sha256: rebuild with `tug build`".into(),
+            });
+        }
+        let rel = paths.file(f);
+        match store.get(&shared, &rel).await? {
+            Some(found) if found == bytes => {
+                shared.done(&a.name, ItemOutcome::AlreadyPublished, a.size);
+                tally.add(ItemOutcome::AlreadyPublished, 0);
+            }
+            Some(found) => {
+                return Err(PublishError::Immutable {
+                    module: mr.module.clone(),
+                    version: mr.version.clone(),
+                    location: store.location(&rel),
+                    detail: format!(
+                        "it holds {} bytes with sha256 {}, this release has {} bytes with sha256 {}",
+                        found.len(),
+                        super::sha256_hex(&found),
+                        a.size,
+                        a.sha256
+                    ),
+                });
+            }
+            None => todo.push((a, rel, bytes)),
+        }
+    }
+    if shared.options.dry_run {
+        for (a, _, _) in &todo {
+            shared.done(&a.name, ItemOutcome::WouldUpload, a.size);
+            tally.add(ItemOutcome::WouldUpload, a.size);
+        }
+        return Ok(tally.finish(vec![store.location(&paths.module_dir)]));
+    }
+    // The version's files (the .info, which marks a version as present, last), then the list.
+    for (a, rel, bytes) in &todo {
+        shared.emit(super::Event::UploadStarted {
+            publisher: shared.publisher.clone(),
+            item: a.name.clone(),
+            size: a.size,
+        });
+        store.put(&shared, rel, bytes).await?;
+        shared.confirm(
+            &format!("file {}", a.name),
+            &a.sha256,
+            a.size,
+            &store.location(rel),
+        )?;
+        shared.done(&a.name, ItemOutcome::Uploaded, a.size);
+        tally.add(ItemOutcome::Uploaded, a.size);
+    }
+    let state = if staged {
+        // A staged version that is already listed stays listed: promotion is never undone.
+        state_of(&store, &shared, &paths, &mr.version).await?
+    } else {
+        list_version(&store, &shared, &paths, &mr.version).await?;
+        VersionState::Listed
+    };
+    shared.confirm(
+        &format!("module {}@{}", mr.module, mr.version),
+        &mr.zip.sha256,
+        mr.zip.size,
+        state.as_str(),
+    )?;
+    Ok(tally.finish(vec![store.location(&paths.module_dir)]))
+}
+
+/// What [`promote`] or [`withdraw`] did.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Changed {
+    pub module: String,
+    pub version: String,
+    /// The version's state before.
+    pub was: VersionState,
+    /// The version's state now.
+    pub now: VersionState,
+    pub location: String,
+}
+
+/// A [`Shared`] for an operation outside a release publish (no manifest, no state file).
+fn standalone(
+    name: &str,
+    config: &GoproxyPublisher,
+    options: &super::Options,
+) -> Result<Shared, PublishError> {
+    Ok(Shared {
+        publisher: name.to_string(),
+        http: Arc::new(super::client::Clients::new()?),
+        sink: Arc::new(|_| {}),
+        state: Mutex::new(super::PublishState {
+            schema_version: super::state::STATE_SCHEMA_VERSION,
+            project: String::new(),
+            version: String::new(),
+            manifest_sha256: String::new(),
+            publishers: Default::default(),
+        }),
+        state_path: PathBuf::new(),
+        retry: config.retry.clone(),
+        options: options.clone(),
+    })
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, PublishError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(PublishError::Runtime)
+}
+
+/// `tug publish --promote VERSION`: list a staged (or already listed) version.
+pub fn promote(
+    name: &str,
+    config: &GoproxyPublisher,
+    vars: &Vars,
+    module: &str,
+    version: &str,
+    options: &super::Options,
+) -> Result<Changed, PublishError> {
+    let shared = standalone(name, config, options)?;
+    runtime()?.block_on(async {
+        let paths = Paths::new(module, version)?;
+        let store = Store::open(config, vars, &shared)?;
+        let was = state_of(&store, &shared, &paths, version).await?;
+        if was == VersionState::Absent {
+            return Err(PublishError::NotPublished {
+                module: module.into(),
+                version: version.into(),
+                location: store.location(&paths.module_dir),
+            });
+        }
+        for f in [ModuleFile::Zip, ModuleFile::Mod] {
+            if store.get(&shared, &paths.file(f)).await?.is_none() {
+                return Err(PublishError::NotPublished {
+                    module: module.into(),
+                    version: version.into(),
+                    location: store.location(&paths.file(f)),
+                });
+            }
+        }
+        if !options.dry_run {
+            list_version(&store, &shared, &paths, version).await?;
+        }
+        Ok(Changed {
+            module: module.into(),
+            version: version.into(),
+            was,
+            now: if options.dry_run {
+                was
+            } else {
+                VersionState::Listed
+            },
+            location: store.location(&paths.list()),
+        })
+    })
+}
+
+/// `tug publish --withdraw VERSION`: delete a staged version's files; refused once it is listed.
+pub fn withdraw(
+    name: &str,
+    config: &GoproxyPublisher,
+    vars: &Vars,
+    module: &str,
+    version: &str,
+    options: &super::Options,
+) -> Result<Changed, PublishError> {
+    let shared = standalone(name, config, options)?;
+    runtime()?.block_on(async {
+        let paths = Paths::new(module, version)?;
+        let store = Store::open(config, vars, &shared)?;
+        let was = state_of(&store, &shared, &paths, version).await?;
+        match was {
+            VersionState::Listed => {
+                return Err(PublishError::AlreadyListed {
+                    module: module.into(),
+                    version: version.into(),
+                    location: store.location(&paths.list()),
+                })
+            }
+            VersionState::Absent => {
+                return Err(PublishError::NotPublished {
+                    module: module.into(),
+                    version: version.into(),
+                    location: store.location(&paths.module_dir),
+                })
+            }
+            VersionState::Staged => {}
+        }
+        if !options.dry_run {
+            // The .info first: without it the version is absent, whatever else is left.
+            for f in [ModuleFile::Info, ModuleFile::Zip, ModuleFile::Mod] {
+                store.delete(&shared, &paths.file(f)).await?;
+            }
+        }
+        Ok(Changed {
+            module: module.into(),
+            version: version.into(),
+            was,
+            now: if options.dry_run {
+                was
+            } else {
+                VersionState::Absent
+            },
+            location: store.location(&paths.version_file),
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_escaped() {
+        let p = Paths::new("example.com/Lib/v2", "v2.0.0-RC1").unwrap();
+        assert_eq!(
+            p.file(ModuleFile::Zip),
+            "example.com/!lib/v2/@v/v2.0.0-!r!c1.zip"
+        );
+        assert_eq!(p.list(), "example.com/!lib/v2/@v/list");
+        assert_eq!(p.latest(), "example.com/!lib/v2/@latest");
+        assert!(Paths::new("example.com/a b", "v1.0.0").is_err());
+    }
+
+    #[test]
+    fn list_parsing_skips_blank_lines() {
+        assert_eq!(
+            parse_list(Some(b"v1.0.0\n\n v1.1.0 \n".to_vec())),
+            vec!["v1.0.0", "v1.1.0"]
+        );
+        assert!(parse_list(None).is_empty());
+    }
+}
