@@ -231,6 +231,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
+            [CompletionResult]::new('--provenance', '--provenance', [CompletionResultType]::ParameterName, 'Check the release''s provenance (<project>_<version>.intoto.sigstore.json, written by `tug sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml')
             [CompletionResult]::new('--insecure', '--insecure', [CompletionResultType]::ParameterName, 'With --image: use plain HTTP for a registry that is not on loopback')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')

@@ -160,4 +160,9 @@ if ! "$root/.tools/bin/actionlint" -version 2>/dev/null | head -n1 | grep -qx "$
     "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
 
+# --- attest: independent SBOM validators (tests/it/attest.rs): the official SPDX tools
+# (`pyspdxtools -i`) and cyclonedx-python-lib's JSON-schema validator for CycloneDX 1.6 -----------
+venv_pip_install spdx_tools "spdx-tools==0.8.5"
+venv_pip_install cyclonedx.validation.json "cyclonedx-python-lib[json-validation]==11.12.0"
+
 log "done"

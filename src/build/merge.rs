@@ -184,6 +184,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
         targets: targets.into_iter().collect(),
         shard: None,
         artifacts: list,
+        build_facts: first.build_facts.clone(),
     };
     manifest.write(stage)?;
     super::stage::shareable(&Manifest::path(stage))?;

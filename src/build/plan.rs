@@ -138,6 +138,10 @@ pub struct BuildPlan {
     pub children: ChildSetup,
     /// Whether release binaries must carry the values their `-ldflags -X` inject.
     pub embed_check: super::embed::EmbedCheck,
+    /// SBOM formats written for every Go binary (`sbom.formats`); empty: none.
+    pub sbom: Vec<crate::config::attest::SbomFormat>,
+    /// The facts the release's provenance records, when tug.yaml has `provenance:`.
+    pub provenance: Option<super::facts::ProvenanceInput>,
 }
 
 /// Extra settings for every child process: how `--verify-reproducible` makes its second build
@@ -671,6 +675,8 @@ mod tests {
     fn plan_with(cfg: BuildConfig) -> BuildPlan {
         BuildPlan {
             embed_check: Default::default(),
+            sbom: vec![],
+            provenance: None,
             release: release(),
             root: PathBuf::from("/src"),
             builds: vec![cfg],

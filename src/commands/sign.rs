@@ -107,6 +107,19 @@ pub(crate) fn run_with(
         ctx.printer
             .status("Updated", format!("{name} (lists the new signatures)"));
     }
+    // The provenance last: it lists every file as it is now, the checksums file included.
+    let provenance = if manifest.build_facts.is_some() {
+        let entry = crate::attest::provenance::write(&setup.dist, &key).map_err(|e| {
+            Error::failure("cannot write the provenance of the release").with_source(e)
+        })?;
+        ctx.printer.status(
+            "Attested",
+            format!("{} (SLSA v1 provenance, DSSE)", entry.name),
+        );
+        Some(entry.name)
+    } else {
+        None
+    };
     ctx.printer.status(
         "Finished",
         format!(
@@ -122,6 +135,7 @@ pub(crate) fn run_with(
         serde_json::json!({
             "signed": report.signed, "written": report.written,
             "checksums_updated": report.checksums_updated, "key_hint": key.public_key().hint(),
+            "provenance": provenance,
         }),
     );
     Ok(ExitCode::Success)
