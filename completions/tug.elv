@@ -413,6 +413,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --dist 'Read and write the release in this directory [default: dist]'
             cand --wait 'Wait until every host runs the same release, healthy, with no rollout in progress'
             cand --verify 'Check every file of each host''s current release against the digests recorded when it was uploaded (exit 1 naming each changed file)'
+            cand --provenance 'Show the commit and tag each host''s current release was built from (recorded in its release.json at upload)'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'

@@ -270,6 +270,7 @@ complete -c tug -n "__fish_tug_using_subcommand status" -s c -l config -d 'Use t
 complete -c tug -n "__fish_tug_using_subcommand status" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand status" -l wait -d 'Wait until every host runs the same release, healthy, with no rollout in progress'
 complete -c tug -n "__fish_tug_using_subcommand status" -l verify -d 'Check every file of each host\'s current release against the digests recorded when it was uploaded (exit 1 naming each changed file)'
+complete -c tug -n "__fish_tug_using_subcommand status" -l provenance -d 'Show the commit and tag each host\'s current release was built from (recorded in its release.json at upload)'
 complete -c tug -n "__fish_tug_using_subcommand status" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand status" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand status" -l json -d 'Print one JSON event per line on stdout instead of human output'

@@ -20,15 +20,19 @@ pub(crate) fn is_go(job: &Prepared) -> bool {
         .is_some_and(|n| n == "go" || n == "go.exe")
 }
 
+/// What [`write`] added: the SBOM artifacts, and their checksum rows (name, digest in the
+/// checksums file's algorithm).
+pub(crate) type Sboms = (Vec<Artifact>, Vec<(String, String)>);
+
 /// Write the SBOMs of the Go binaries among `binaries` (the artifacts of `prepared`, in order)
-/// into `stage`; returns their artifacts and their checksum rows (name, digest in `algo`).
+/// into `stage`.
 pub(crate) fn write(
     plan: &BuildPlan,
     prepared: &[Prepared],
     binaries: &[Artifact],
     stage: &Path,
     algo: ChecksumAlgorithm,
-) -> Result<(Vec<Artifact>, Vec<(String, String)>), BuildError> {
+) -> Result<Sboms, BuildError> {
     if plan.sbom.is_empty() {
         return Ok((Vec::new(), Vec::new()));
     }

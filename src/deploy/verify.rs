@@ -76,6 +76,9 @@ pub struct Release {
     pub size: u64,
     /// True when the signature was not checked (`--insecure-skip-verify`).
     pub insecure_skip_verify: bool,
+    /// The commit and tag the release was built from (its manifest's).
+    pub commit: String,
+    pub tag: Option<String>,
     /// The release directory (holding its manifest).
     pub dir: PathBuf,
     /// The provenance the environment requires (`require_provenance`), checked by the preflight.
@@ -267,6 +270,8 @@ pub fn load(
         sha256: actual,
         size,
         insecure_skip_verify: skip_verify,
+        commit: manifest.commit.clone(),
+        tag: manifest.tag.clone(),
         dir: dir.to_path_buf(),
         provenance: None,
     })

@@ -423,3 +423,208 @@ fn provenance_is_accepted_by_cosign_and_enforced_by_tug_verify() {
         "{out:?}"
     );
 }
+
+/// Every file and symlink under `dir` with its content (or link target): a host's state on disk.
+fn disk_state(dir: &Path) -> BTreeMap<String, String> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, String>) {
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            let rel = path.strip_prefix(root).unwrap().display().to_string();
+            let meta = std::fs::symlink_metadata(&path).unwrap();
+            if meta.file_type().is_symlink() {
+                out.insert(
+                    rel,
+                    format!("-> {}", std::fs::read_link(&path).unwrap().display()),
+                );
+            } else if meta.is_dir() {
+                out.insert(rel.clone(), "dir".into());
+                walk(root, &path, out);
+            } else {
+                out.insert(rel, tug::fsutil::sha256_file(&path).unwrap().0);
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(dir, dir, &mut out);
+    out
+}
+
+/// A copy of the release in `dist` at `to`, its provenance bundle replaced by `bundle`.
+fn with_provenance(dist: &Path, to: &Path, bundle: &[u8]) -> PathBuf {
+    copy_tree(dist, to);
+    let mut m = Manifest::read(to).unwrap();
+    let name = m
+        .by_kind(ArtifactKind::Provenance)
+        .next()
+        .unwrap()
+        .name
+        .clone();
+    std::fs::write(to.join(&name), bundle).unwrap();
+    let entry = m.artifacts.iter_mut().find(|a| a.name == name).unwrap();
+    entry.sha256 = tug::fsutil::sha256_file(&to.join(&name)).unwrap().0;
+    entry.size = bundle.len() as u64;
+    m.write(to).unwrap();
+    to.to_path_buf()
+}
+
+fn provenance_bundle(dist: &Path) -> (PathBuf, serde_json::Value) {
+    let m = Manifest::read(dist).unwrap();
+    let path = dist.join(&m.by_kind(ArtifactKind::Provenance).next().unwrap().path);
+    let value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    (path, value)
+}
+
+/// An environment with `require_provenance: true` refuses, before any host is touched (the hosts'
+/// directories are compared on disk), a release whose provenance is missing, unsigned, signed by
+/// another key, for other bytes, from another repository or from a dirty tree, naming the rule;
+/// the release that satisfies the policy rolls out, and `tug status --provenance` shows the commit
+/// and tag each host runs.
+#[test]
+fn rollout_refuses_what_the_policy_does_not_allow_before_touching_a_host() {
+    use crate::harness::fleet::Fleet;
+    let tmp = tempdir();
+    let (key, public) = keys(&tmp.path().join("keys"));
+    let fleet = Fleet::local(2);
+    let env = format!(
+        "environments:\n  prod:\n    target:\n{}    restart: \"true\"\n    public_key: {}\n    require_provenance: true\n    artifact: \"hello_{{{{ version }}}}_linux_amd64.tar.gz\"\n",
+        fleet.target(),
+        public.display()
+    );
+    let tug_yaml = config(&key, &public, "linux/amd64", &env);
+
+    // The good release, and one built from another repository (other bytes, same key).
+    let good_repo = tmp.path().join("good");
+    project(&good_repo, &tug_yaml, ORIGIN, "v1.0.0");
+    let good = build_and_sign(&good_repo);
+    let evil_repo = tmp.path().join("evil");
+    copy_tree(&repo_root().join("examples/hello"), &evil_repo);
+    std::fs::write(
+        evil_repo.join("extra.go"),
+        "package main\n\nvar extra = 1\n",
+    )
+    .unwrap();
+    write_files(
+        &evil_repo,
+        &[("tug.yaml", &tug_yaml), (".gitignore", "dist/\n")],
+    );
+    git_init_commit(&evil_repo, Some("v1.0.0"));
+    ok(git(&evil_repo).args(["remote", "add", "origin", "https://github.com/evil/hello"]));
+    let evil = build_and_sign(&evil_repo);
+
+    // A snapshot from a dirty work tree (an untracked file), signed with the right key.
+    std::fs::write(good_repo.join("scratch.txt"), "not committed\n").unwrap();
+    let out = run(tug_pw(&good_repo).args([
+        "build",
+        "--snapshot",
+        "--no-progress",
+        "--dist",
+        "dist-dirty",
+    ]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = run(tug_pw(&good_repo).args(["sign", "--no-progress", "--dist", "dist-dirty"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    std::fs::remove_file(good_repo.join("scratch.txt")).unwrap();
+    let dirty = good_repo.join("dist-dirty");
+
+    // The same release with its provenance missing, unsigned, or signed by another key, and
+    // with the provenance of the other build (other bytes).
+    let missing = tmp.path().join("missing");
+    copy_tree(&good, &missing);
+    let mut m = Manifest::read(&missing).unwrap();
+    m.artifacts.retain(|a| a.kind != ArtifactKind::Provenance);
+    m.write(&missing).unwrap();
+    let (_, bundle) = provenance_bundle(&good);
+    let mut unsigned = bundle.clone();
+    unsigned["dsseEnvelope"]["signatures"] = serde_json::json!([]);
+    let unsigned = with_provenance(
+        &good,
+        &tmp.path().join("unsigned"),
+        unsigned.to_string().as_bytes(),
+    );
+    let statement = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let stranger = tug::sign::PrivateKey::generate();
+    let wrong_key = with_provenance(
+        &good,
+        &tmp.path().join("wrong-key"),
+        &tug::attest::envelope::sign(&stranger, &statement),
+    );
+    let (evil_bundle, _) = provenance_bundle(&evil);
+    let other_bytes = with_provenance(
+        &good,
+        &tmp.path().join("other-bytes"),
+        &std::fs::read(evil_bundle).unwrap(),
+    );
+
+    let hosts = |f: &Fleet| -> Vec<BTreeMap<String, String>> {
+        f.paths.iter().map(|p| disk_state(p)).collect()
+    };
+    let cwd = &good_repo;
+    let before = hosts(&fleet);
+    for (dist, rule) in [
+        (&missing, "rule provenance-present"),
+        (&unsigned, "rule provenance-signature: hello_1.0.0.intoto.sigstore.json: the envelope carries no signature"),
+        (&wrong_key, "rule provenance-signature: hello_1.0.0.intoto.sigstore.json: signed by another key"),
+        (&other_bytes, "rule subject-digest: hello_1.0.0_linux_amd64.tar.gz has sha256"),
+        (&evil, "rule repository: built from https://github.com/evil/hello"),
+        (&dirty, "rule clean-tree"),
+    ] {
+        let out = run(tug(cwd).args(["rollout", "prod", "--dist"]).arg(dist));
+        assert_eq!(out.code, 1, "{}: {out:?}", dist.display());
+        assert!(
+            out.stderr.contains("is refused by its provenance (nothing was touched)")
+                && out.stderr.contains(rule),
+            "{}: {}",
+            dist.display(),
+            out.stderr
+        );
+        assert_eq!(hosts(&fleet), before, "{}: a host was touched", dist.display());
+        // The dry run refuses it the same way.
+        let dry = run(tug(cwd).args(["rollout", "prod", "--dry-run", "--dist"]).arg(dist));
+        assert_eq!(dry.code, 1, "{dry:?}");
+        assert!(dry.stderr.contains(rule), "{}", dry.stderr);
+    }
+    // The dirty snapshot breaks three rules, each named.
+    let out = run(tug(cwd).args(["rollout", "prod", "--dist"]).arg(&dirty));
+    for rule in ["rule clean-tree", "rule tag-pattern", "rule release-checks"] {
+        assert!(out.stderr.contains(rule), "{rule}: {}", out.stderr);
+    }
+
+    // The release the policy allows rolls out.
+    let out = run(tug(cwd).args(["rollout", "prod", "--dist"]).arg(&good));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), ["1.0.0", "1.0.0"]);
+    let commit = Manifest::read(&good).unwrap().commit;
+    for p in &fleet.paths {
+        let record: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(p.join("releases/1.0.0/release.json")).unwrap())
+                .unwrap();
+        assert_eq!(record["source"]["commit"], commit.as_str());
+        assert_eq!(record["source"]["tag"], "v1.0.0");
+    }
+    let status = ok(tug(cwd).args(["status", "prod", "--provenance"]));
+    for h in ["h1", "h2"] {
+        let line = status.lines().find(|l| l.starts_with(h)).unwrap();
+        assert!(
+            line.contains(&commit) && line.contains("v1.0.0"),
+            "{status}"
+        );
+    }
+    assert!(
+        status.lines().next().unwrap().contains("COMMIT"),
+        "{status}"
+    );
+    let plain = ok(tug(cwd).args(["status", "prod"]));
+    assert!(!plain.contains(&commit), "{plain}");
+
+    // After it, another refused release leaves the hosts as they are.
+    let after = hosts(&fleet);
+    let out = run(tug(cwd).args(["rollout", "prod", "--dist"]).arg(&evil));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("rule repository"), "{}", out.stderr);
+    assert_eq!(hosts(&fleet), after);
+}
