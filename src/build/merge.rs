@@ -146,7 +146,8 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
     if let Some((name, algo)) = &checksums {
         let rows: Vec<(String, String)> = list
             .iter()
-            .filter(|a| a.kind == ArtifactKind::Archive)
+            // What a build's checksums file lists: the archives and the SBOMs.
+            .filter(|a| matches!(a.kind, ArtifactKind::Archive | ArtifactKind::Sbom))
             .map(|a| {
                 (
                     a.name.clone(),

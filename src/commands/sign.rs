@@ -1,7 +1,9 @@
 //! `tug sign`: sign the release in dist/ with a cosign key (engine: `crate::sign`).
 //!
 //! Works with or without a tug.yaml: flags override the `sign:` section, which overrides the
-//! cosign defaults (`cosign.key`, `COSIGN_PASSWORD`, sign the checksums file).
+//! cosign defaults (`cosign.key`, `COSIGN_PASSWORD`, sign the checksums file). When the build
+//! recorded `build_facts` (tug.yaml has `provenance:`), it then writes the release's signed SLSA
+//! provenance (`crate::attest::provenance::write`), last, so it names every file as it is final.
 
 use std::path::PathBuf;
 

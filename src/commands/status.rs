@@ -1,5 +1,6 @@
 //! `tug status ENV`: per host the current release, health, lock and divergence from the fleet,
-//! plus any unfinished rollout; `--wait` polls until the environment has converged.
+//! plus any unfinished rollout; `--provenance` adds the commit and tag each host's release was
+//! built from (its `release.json`); `--wait` polls until the environment has converged.
 
 use super::rollout::deployer;
 use super::Context;

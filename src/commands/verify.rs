@@ -1,6 +1,7 @@
 //! `tug verify`: check a release's digests, checksums file and signatures (engine:
 //! `crate::sign::dist`), one file with a `.sig` / bundle as `cosign verify-blob` would, or an
-//! image in a registry by its cosign signatures (`crate::publish::oci::verify`).
+//! image in a registry by its cosign signatures (`crate::publish::oci::verify`), or the release's
+//! signed provenance against `policy:` (`--provenance`, engine: `crate::attest`).
 
 use std::path::PathBuf;
 

@@ -628,3 +628,38 @@ fn rollout_refuses_what_the_policy_does_not_allow_before_touching_a_host() {
     assert!(out.stderr.contains("rule repository"), "{}", out.stderr);
     assert_eq!(hosts(&fleet), after);
 }
+
+/// A sharded build merged back (`tug merge`) keeps every shard's SBOMs in the merged checksums
+/// file, and its build facts, so the merged release can be attested.
+#[test]
+fn merged_shards_keep_their_sboms_checksummed_and_their_build_facts() {
+    let tmp = tempdir();
+    let (key, public) = keys(&tmp.path().join("keys"));
+    let repo = tmp.path().join("hello");
+    let tug_yaml = config(&key, &public, "linux/amd64, linux/arm64", "");
+    project(&repo, &tug_yaml, ORIGIN, "v1.0.0");
+    for shard in ["1/2", "2/2"] {
+        let dist = format!("../shard{}", &shard[..1]);
+        let out =
+            run(tug_pw(&repo).args(["build", "--no-progress", "--shard", shard, "--dist", &dist]));
+        assert_eq!(out.code, 0, "{out:?}");
+    }
+    ok(tug(&repo).args(["merge", "../shard1", "../shard2", "-o", "dist"]));
+    let dist = repo.join("dist");
+    let sums = ok(Command::new("sha256sum").current_dir(&dist).args([
+        "-c",
+        "--strict",
+        "hello_1.0.0_checksums.txt",
+    ]));
+    for arch in ["amd64", "arm64"] {
+        for suffix in ["spdx.json", "cdx.json"] {
+            let name = format!("hello_1.0.0_linux_{arch}.{suffix}");
+            assert!(sums.contains(&format!("{name}: OK")), "{sums}");
+        }
+    }
+    assert!(Manifest::read(&dist).unwrap().build_facts.is_some());
+    let out = run(tug_pw(&repo).args(["sign", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let out = run(tug(&repo).args(["verify", "--provenance"]));
+    assert_eq!(out.code, 0, "{out:?}");
+}
