@@ -1462,7 +1462,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__status)
-            opts="-c -v -q -y -h -V --wait --verify --timeout --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h -V --wait --verify --provenance --timeout --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1522,7 +1522,7 @@ _tug() {
             return 0
             ;;
         tug__subcmd__verify)
-            opts="-c -v -q -y -h -V --key --signature --bundle --image --insecure --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h -V --key --signature --bundle --image --provenance --insecure --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -154,6 +154,7 @@ complete -c tug -n "__fish_tug_using_subcommand verify" -l bundle -d 'Verify FIL
 complete -c tug -n "__fish_tug_using_subcommand verify" -l image -d 'Verify the image (or release artifact) REF in its registry: REF is host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by `tug publish` or `cosign sign --key`) must include one valid with the key' -r
 complete -c tug -n "__fish_tug_using_subcommand verify" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand verify" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
+complete -c tug -n "__fish_tug_using_subcommand verify" -l provenance -d 'Check the release\'s provenance (<project>_<version>.intoto.sigstore.json, written by `tug sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml'
 complete -c tug -n "__fish_tug_using_subcommand verify" -l insecure -d 'With --image: use plain HTTP for a registry that is not on loopback'
 complete -c tug -n "__fish_tug_using_subcommand verify" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand verify" -s q -l quiet -d 'Print only warnings and errors on stderr'
@@ -271,6 +272,7 @@ complete -c tug -n "__fish_tug_using_subcommand status" -s c -l config -d 'Use t
 complete -c tug -n "__fish_tug_using_subcommand status" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand status" -l wait -d 'Wait until every host runs the same release, healthy, with no rollout in progress'
 complete -c tug -n "__fish_tug_using_subcommand status" -l verify -d 'Check every file of each host\'s current release against the digests recorded when it was uploaded (exit 1 naming each changed file)'
+complete -c tug -n "__fish_tug_using_subcommand status" -l provenance -d 'Show the commit and tag each host\'s current release was built from (recorded in its release.json at upload)'
 complete -c tug -n "__fish_tug_using_subcommand status" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand status" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand status" -l json -d 'Print one JSON event per line on stdout instead of human output'

@@ -177,4 +177,9 @@ fi
 # it as the test user on loopback with its own prefix: tests/it/harness/nginx.rs)
 apt_install nginx
 
+# --- attest: independent SBOM validators (tests/it/attest.rs): the official SPDX tools
+# (`pyspdxtools -i`) and cyclonedx-python-lib's JSON-schema validator for CycloneDX 1.6 -----------
+venv_pip_install spdx_tools "spdx-tools==0.8.5"
+venv_pip_install cyclonedx.validation.json "cyclonedx-python-lib[json-validation]==11.12.0"
+
 log "done"

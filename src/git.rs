@@ -704,8 +704,56 @@ fn dirty_files(repo: &Repository) -> Result<Vec<String>, git2::Error> {
         .collect())
 }
 
+/// The URL of the `origin` remote of the repository containing `path`, without credentials
+/// (for the provenance's source); `None` when there is no such remote.
+pub fn origin_url(path: &Path) -> Result<Option<String>, GitError> {
+    let repo = Repository::discover(path).map_err(|source| GitError::Git {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let url = match repo.find_remote("origin") {
+        Ok(remote) => remote.url().map(str::to_string),
+        Err(e) if e.code() == git2::ErrorCode::NotFound => None,
+        Err(source) => {
+            return Err(GitError::Git {
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    };
+    Ok(url.map(|u| without_userinfo(&u)))
+}
+
+/// `https://user:token@host/x` → `https://host/x`.
+fn without_userinfo(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            if path.is_empty() {
+                format!("{scheme}://{host}")
+            } else {
+                format!("{scheme}://{host}/{path}")
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn origin_urls_lose_their_credentials() {
+        assert_eq!(
+            super::without_userinfo("https://bot:tok@github.com/acme/x.git"),
+            "https://github.com/acme/x.git"
+        );
+        assert_eq!(
+            super::without_userinfo("git@github.com:acme/x.git"),
+            "git@github.com:acme/x.git"
+        );
+    }
+
     use super::*;
     use std::process::Command;
 

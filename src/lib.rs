@@ -3,6 +3,7 @@
 //! The binary (`src/main.rs`) only parses arguments, calls [`commands::run`] and maps the result to
 //! an exit code. Everything else lives here so that it can be unit-tested as a library.
 
+pub mod attest;
 pub mod build;
 pub mod checks;
 pub mod ci;

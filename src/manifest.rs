@@ -85,6 +85,8 @@ pub enum ArtifactKind {
     /// / `extra.go_mod_h1`, the hashes go.sum records).
     #[serde(rename = "go-module")]
     GoModule,
+    /// The signed SLSA provenance of the release (`<project>_<version>.intoto.sigstore.json`).
+    Provenance,
 }
 
 /// One file (or image) of the release.
@@ -142,6 +144,48 @@ pub struct Manifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shard: Option<String>,
     pub artifacts: Vec<Artifact>,
+    /// How the release was built, recorded by `tug build` when tug.yaml has `provenance:`; `tug
+    /// sign` turns it into the signed provenance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_facts: Option<BuildFacts>,
+}
+
+/// Whether `tug check --release` passed during the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReleaseChecks {
+    /// The release checks ran and found no error.
+    Passed,
+    /// They did not run (a snapshot, or not a Go module).
+    NotRun,
+}
+
+/// The facts of a build that its provenance records (`Manifest::build_facts`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct BuildFacts {
+    /// The tug version that built the release.
+    pub tug_version: String,
+    /// The URI of the builder (`provenance.builder_id`).
+    pub builder_id: String,
+    /// The source repository URL (`provenance.repository`, else the `origin` remote), without
+    /// credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// No file of the work tree was modified or untracked (tug's own output aside).
+    pub clean_tree: bool,
+    pub release_checks: ReleaseChecks,
+    /// Hex SHA-256 of tug.yaml (absent when the embedded defaults were used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_sha256: Option<String>,
+    /// The Go toolchain the binaries were built with (`go1.23.4`), from their build info.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub go_version: Option<String>,
+    /// RFC 3339 UTC; the commit time unless `provenance.timestamps: build`.
+    pub started_on: String,
+    pub finished_on: String,
+    /// The builds of tug.yaml as resolved (id, main package, flags, ldflags, targets).
+    #[serde(default)]
+    pub builds: Vec<serde_json::Value>,
 }
 
 impl Manifest {
@@ -287,6 +331,7 @@ mod tests {
                 build: Some("hello".into()),
                 extra: BTreeMap::new(),
             }],
+            build_facts: None,
         }
     }
 

@@ -146,7 +146,8 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
     if let Some((name, algo)) = &checksums {
         let rows: Vec<(String, String)> = list
             .iter()
-            .filter(|a| a.kind == ArtifactKind::Archive)
+            // What a build's checksums file lists: the archives and the SBOMs.
+            .filter(|a| matches!(a.kind, ArtifactKind::Archive | ArtifactKind::Sbom))
             .map(|a| {
                 (
                     a.name.clone(),
@@ -184,6 +185,7 @@ pub fn merge(inputs: &[PathBuf], out: &Path) -> Result<Manifest, BuildError> {
         targets: targets.into_iter().collect(),
         shard: None,
         artifacts: list,
+        build_facts: first.build_facts.clone(),
     };
     manifest.write(stage)?;
     super::stage::shareable(&Manifest::path(stage))?;

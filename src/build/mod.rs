@@ -28,6 +28,7 @@ pub mod archive;
 pub mod defaults;
 pub mod digest;
 pub mod embed;
+pub mod facts;
 pub mod invoke;
 pub mod merge;
 pub mod module;
@@ -35,6 +36,7 @@ pub mod notes;
 pub mod package;
 pub mod plan;
 pub mod reproduce;
+pub mod sbom;
 pub mod schedule;
 pub mod stage;
 pub mod target;
@@ -108,6 +110,9 @@ pub enum BuildError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    /// Writing the SBOMs of the Go binaries (`sbom:`).
+    #[error("cannot write the SBOMs")]
+    Sbom { source: crate::attest::AttestError },
     /// Making the copy of the source for the second build of `--verify-reproducible`.
     #[error("copying the source for a second build: {action}")]
     SourceCopy {
@@ -371,6 +376,7 @@ pub fn run(
         targets: target_names,
         shard: plan.shard.map(|s| s.to_string()),
         artifacts: packaged.artifacts,
+        build_facts: plan.provenance.as_ref().map(|p| p.facts(&prepared)),
     };
     manifest.write(stage)?;
     stage::shareable(&Manifest::path(stage))?;
@@ -391,10 +397,7 @@ fn not_embedded(
 ) -> Result<Vec<embed::NotEmbedded>, BuildError> {
     let mut out = Vec::new();
     for (job, result) in prepared.iter().zip(results) {
-        let is_go = Path::new(&job.main.program)
-            .file_name()
-            .is_some_and(|n| n == "go" || n == "go.exe");
-        if !is_go || !matches!(result, schedule::JobResult::Built { .. }) {
+        if !sbom::is_go(job) || !matches!(result, schedule::JobResult::Built { .. }) {
             continue;
         }
         let missing = embed::check(&job.out, &job.main.args, version).map_err(|source| {

@@ -165,6 +165,12 @@ pub(crate) fn package(
         });
     }
 
+    // SBOMs of the Go binaries (`sbom:`), listed in the checksums file like the archives.
+    let binaries: Vec<Artifact> = artifacts[..prepared.len()].to_vec();
+    let (sboms, sbom_rows) = super::sbom::write(plan, prepared, &binaries, stage, algo)?;
+    artifacts.extend(sboms);
+    checksum_rows.extend(sbom_rows);
+
     let release = &plan.release;
     let vars = release.vars();
     let checksums_name = template::render(

@@ -140,6 +140,10 @@ pub struct BuildPlan {
     pub embed_check: super::embed::EmbedCheck,
     /// The Go module's source release to write (zip, .mod, .info), when this build makes one.
     pub module: Option<super::module::ModuleSource>,
+    /// SBOM formats written for every Go binary (`sbom.formats`); empty: none.
+    pub sbom: Vec<crate::config::attest::SbomFormat>,
+    /// The facts the release's provenance records, when tug.yaml has `provenance:`.
+    pub provenance: Option<super::facts::ProvenanceInput>,
 }
 
 /// Extra settings for every child process: how `--verify-reproducible` makes its second build
@@ -677,6 +681,8 @@ mod tests {
         BuildPlan {
             embed_check: Default::default(),
             module: None,
+            sbom: vec![],
+            provenance: None,
             release: release(),
             root: PathBuf::from("/src"),
             builds: vec![cfg],

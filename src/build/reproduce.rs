@@ -327,6 +327,7 @@ mod tests {
             snapshot: true,
             targets: vec![],
             shard: None,
+            build_facts: None,
             artifacts: arts
                 .iter()
                 .map(|(n, h)| Artifact {

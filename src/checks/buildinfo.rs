@@ -21,7 +21,22 @@ pub struct BuildInfo {
     pub path: Option<String>,
     /// The main module path and version (`mod` line); `(devel)` when built outside a VCS tag.
     pub main_module: Option<(String, String)>,
+    /// The `h1:` sum of the main module, when the go command recorded one (a module built from
+    /// the module cache; empty for a build in the work tree).
+    pub main_sum: Option<String>,
+    /// Every dependency module compiled in (`dep` lines), in the order the linker wrote them.
+    pub deps: Vec<Module>,
     pub settings: Vec<(String, String)>,
+}
+
+/// A dependency module of a Go binary: a `dep` line, with the `=>` replacement that followed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Module {
+    pub path: String,
+    pub version: String,
+    /// `h1:...`; empty for a replacement by a local directory.
+    pub sum: Option<String>,
+    pub replace: Option<Box<Module>>,
 }
 
 impl BuildInfo {
@@ -160,7 +175,15 @@ fn parse_modinfo(go_version: &str, text: &str) -> BuildInfo {
         go_version: go_version.to_string(),
         path: None,
         main_module: None,
+        main_sum: None,
+        deps: Vec::new(),
         settings: Vec::new(),
+    };
+    let module = |path: Option<&str>, version: Option<&str>, sum: Option<&str>| Module {
+        path: path.unwrap_or_default().to_string(),
+        version: version.unwrap_or_default().to_string(),
+        sum: sum.filter(|s| !s.is_empty()).map(str::to_string),
+        replace: None,
     };
     for line in text.lines() {
         let mut fields = line.split('\t');
@@ -170,6 +193,16 @@ fn parse_modinfo(go_version: &str, text: &str) -> BuildInfo {
                 let path = fields.next().unwrap_or_default().to_string();
                 let version = fields.next().unwrap_or_default().to_string();
                 info.main_module = Some((path, version));
+                info.main_sum = fields.next().filter(|s| !s.is_empty()).map(str::to_string);
+            }
+            Some("dep") => info
+                .deps
+                .push(module(fields.next(), fields.next(), fields.next())),
+            Some("=>") => {
+                let replacement = module(fields.next(), fields.next(), fields.next());
+                if let Some(last) = info.deps.last_mut() {
+                    last.replace = Some(Box::new(replacement));
+                }
             }
             Some("build") => {
                 if let Some((k, v)) = fields.next().and_then(|kv| kv.split_once('=')) {
@@ -225,6 +258,21 @@ mod tests {
             Some(("example.com/app".into(), "v1.2.3".into()))
         );
         assert_eq!(info.setting("vcs.modified"), Some("false"));
+    }
+
+    #[test]
+    fn decodes_dependencies_and_replacements() {
+        let modinfo = "path\tex.com/app\nmod\tex.com/app\t(devel)\t\ndep\tgolang.org/x/text\tv0.14.0\th1:abc=\ndep\tex.com/lib\tv1.0.0\t\n=>\t../lib\t(devel)\t\nbuild\tGOOS=linux\n";
+        let Ok(info) = parse(&blob("go1.23.4", modinfo)) else {
+            panic!("not parsed")
+        };
+        assert_eq!(info.deps.len(), 2);
+        assert_eq!(info.deps[0].sum.as_deref(), Some("h1:abc="));
+        let replaced = info.deps[1].replace.as_deref().unwrap();
+        assert_eq!(
+            (replaced.path.as_str(), replaced.sum.as_ref()),
+            ("../lib", None)
+        );
     }
 
     #[test]

@@ -5,6 +5,8 @@ use clap::{Args, ValueEnum};
 /// Writes `<artifact>.sig` and `<artifact>.sigstore.json` (Sigstore bundle v0.3) next to each
 /// signed artifact and records them in dist/manifest.json. The key password comes from
 /// sign.password, else COSIGN_PASSWORD (even when empty), else a prompt on the terminal.
+/// When tug.yaml had `provenance:` at build time, also writes the release's SLSA v1 provenance,
+/// signed as a DSSE envelope: <project>_<version>.intoto.sigstore.json.
 #[derive(Debug, Args)]
 pub struct SignArgs {
     /// The private key: a cosign key file or env://VAR [default: sign.key, else cosign.key]

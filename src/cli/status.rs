@@ -15,6 +15,11 @@ pub struct StatusArgs {
     #[arg(long)]
     pub verify: bool,
 
+    /// Show the commit and tag each host's current release was built from (recorded in its
+    /// release.json at upload)
+    #[arg(long)]
+    pub provenance: bool,
+
     /// How long --wait waits before giving up (exit 1)
     #[arg(long, value_name = "DURATION", default_value = "5m")]
     pub timeout: String,

@@ -10,6 +10,9 @@ use clap::Args;
 /// With --signature or --bundle, verifies one FILE outside any dist, like `cosign verify-blob`.
 /// With --image, verifies an image in a registry by digest against its cosign signatures, like
 /// `cosign verify --key KEY --insecure-ignore-tlog`.
+/// With --provenance, checks the release's signed SLSA provenance instead: its signature, every
+/// subject's sha256 against the files, and the `policy:` of tug.yaml, naming each rule that fails
+/// (exit 1).
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]
@@ -29,6 +32,11 @@ pub struct VerifyArgs {
     /// `tug publish` or `cosign sign --key`) must include one valid with the key
     #[arg(long, value_name = "REF", conflicts_with_all = ["signature", "bundle", "artifacts"])]
     pub image: Option<String>,
+
+    /// Check the release's provenance (<project>_<version>.intoto.sigstore.json, written by `tug
+    /// sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml
+    #[arg(long, conflicts_with_all = ["signature", "bundle", "image", "artifacts"])]
+    pub provenance: bool,
 
     /// With --image: use plain HTTP for a registry that is not on loopback
     #[arg(long, requires = "image")]

@@ -109,6 +109,7 @@ pub(crate) fn run_with(
     }
     // A tagged Go release passes the release checks first (`tug check --release`); a snapshot
     // build is a local try-out and skips them.
+    let mut release_checks = crate::manifest::ReleaseChecks::NotRun;
     if !snapshot && root.join("go.mod").is_file() {
         let input = crate::checks::ReleaseInput {
             module_dir: root.clone(),
@@ -145,6 +146,7 @@ pub(crate) fn run_with(
             .with_hint("fix the findings above (`tug check --release` lists them), or pass --snapshot for a local build")
             .into());
         }
+        release_checks = crate::manifest::ReleaseChecks::Passed;
     }
 
     let project = settings.project_name().to_string();
@@ -266,8 +268,26 @@ pub(crate) fn run_with(
         }
         _ => None,
     };
+    let provenance = match &config.provenance {
+        Some(p) => Some(provenance_input(
+            ctx,
+            settings,
+            p,
+            &facts,
+            dirty.is_empty(),
+            release_checks,
+            &builds,
+        )?),
+        None => None,
+    };
     let plan = BuildPlan {
         module,
+        sbom: config
+            .sbom
+            .as_ref()
+            .map(|s| s.formats.clone())
+            .unwrap_or_default(),
+        provenance,
         release,
         root: root.clone(),
         builds,
@@ -335,6 +355,55 @@ pub(crate) fn run_with(
         return verify_reproducible(ctx, &plan, &dist, &report.manifest);
     }
     Ok(ExitCode::Success)
+}
+
+/// What the provenance of this build records, as far as it is known before the build runs.
+fn provenance_input(
+    _ctx: &Context,
+    settings: &Settings,
+    config: &crate::config::attest::ProvenanceConfig,
+    facts: &RepoFacts,
+    clean_tree: bool,
+    release_checks: crate::manifest::ReleaseChecks,
+    builds: &[crate::config::build::BuildConfig],
+) -> anyhow::Result<build::facts::ProvenanceInput> {
+    use crate::config::attest::ProvenanceTimes;
+    let repository = match &config.repository {
+        Some(r) => Some(r.value.clone()),
+        None => crate::git::origin_url(&facts.root).map_err(Error::from)?,
+    };
+    let config_sha256 = match &settings.config_path {
+        Some(path) => Some(
+            crate::fsutil::sha256_file(path)
+                .map_err(|e| {
+                    Error::failure(format!("cannot read {}", path.display())).with_source(e)
+                })?
+                .0,
+        ),
+        None => None,
+    };
+    let started_on = match config.timestamps {
+        ProvenanceTimes::Commit => crate::git::rfc3339(facts.commit_time),
+        ProvenanceTimes::Build => chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+    };
+    Ok(build::facts::ProvenanceInput {
+        facts: crate::manifest::BuildFacts {
+            tug_version: env!("CARGO_PKG_VERSION").to_string(),
+            builder_id: config.builder_id(),
+            repository,
+            clean_tree,
+            release_checks,
+            config_sha256,
+            go_version: None,
+            finished_on: started_on.clone(),
+            started_on,
+            builds: builds
+                .iter()
+                .map(|b| serde_json::to_value(b).unwrap_or_default())
+                .collect(),
+        },
+        times: config.timestamps,
+    })
 }
 
 /// Build again from a copy of the source elsewhere, with an empty Go build cache, and compare

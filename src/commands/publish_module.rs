@@ -73,6 +73,7 @@ pub(crate) fn run(
         targets: Vec::new(),
         shard: None,
         artifacts: Vec::new(),
+        build_facts: None,
     };
     let vars = publish::template::Vars::for_release(&facts, &ctx.env).map_err(Error::from)?;
     let options = Options {

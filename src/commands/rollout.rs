@@ -216,6 +216,18 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
         args.insecure_skip_verify,
     )
     .map_err(|e| verify_error(e, &env_name))?;
+    let mut release = release;
+    if env.config.require_provenance {
+        // The same tug.yaml `load_env` read (its warnings were shown there).
+        let policy = Settings::load(&ctx.global, &ctx.cwd, &ctx.env, Overrides::default())?
+            .config
+            .policy
+            .unwrap_or_default();
+        release.provenance = Some(
+            verify::ProvenanceRequirement::new(pem.as_deref(), policy)
+                .map_err(|e| verify_error(e, &env_name))?,
+        );
+    }
     if release.insecure_skip_verify {
         ctx.printer.warn(format!(
             "not verifying the signature of {} (--insecure-skip-verify)",

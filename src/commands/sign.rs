@@ -1,7 +1,9 @@
 //! `tug sign`: sign the release in dist/ with a cosign key (engine: `crate::sign`).
 //!
 //! Works with or without a tug.yaml: flags override the `sign:` section, which overrides the
-//! cosign defaults (`cosign.key`, `COSIGN_PASSWORD`, sign the checksums file).
+//! cosign defaults (`cosign.key`, `COSIGN_PASSWORD`, sign the checksums file). When the build
+//! recorded `build_facts` (tug.yaml has `provenance:`), it then writes the release's signed SLSA
+//! provenance (`crate::attest::provenance::write`), last, so it names every file as it is final.
 
 use std::path::PathBuf;
 
@@ -107,6 +109,19 @@ pub(crate) fn run_with(
         ctx.printer
             .status("Updated", format!("{name} (lists the new signatures)"));
     }
+    // The provenance last: it lists every file as it is now, the checksums file included.
+    let provenance = if manifest.build_facts.is_some() {
+        let entry = crate::attest::provenance::write(&setup.dist, &key).map_err(|e| {
+            Error::failure("cannot write the provenance of the release").with_source(e)
+        })?;
+        ctx.printer.status(
+            "Attested",
+            format!("{} (SLSA v1 provenance, DSSE)", entry.name),
+        );
+        Some(entry.name)
+    } else {
+        None
+    };
     ctx.printer.status(
         "Finished",
         format!(
@@ -122,6 +137,7 @@ pub(crate) fn run_with(
         serde_json::json!({
             "signed": report.signed, "written": report.written,
             "checksums_updated": report.checksums_updated, "key_hint": key.public_key().hint(),
+            "provenance": provenance,
         }),
     );
     Ok(ExitCode::Success)

@@ -1,5 +1,6 @@
 //! `tug status ENV`: per host the current release, health, lock and divergence from the fleet,
-//! plus any unfinished rollout; `--wait` polls until the environment has converged.
+//! plus any unfinished rollout; `--provenance` adds the commit and tag each host's release was
+//! built from (its `release.json`); `--wait` polls until the environment has converged.
 
 use super::rollout::deployer;
 use super::Context;
@@ -8,12 +9,33 @@ use crate::config::types::Duration;
 use crate::deploy::engine::{Health, Integrity, StatusReport};
 use crate::error::{Error, ExitCode};
 
-fn print(ctx: &Context, env: &str, r: &StatusReport) {
+/// `--provenance`: the commit and tag of the release a host runs, from its `release.json`.
+fn source_columns(h: &crate::deploy::engine::HostStatus) -> String {
+    match (&h.source, &h.current) {
+        (Some(s), _) => format!(
+            "{:<42} {:<14} ",
+            s.commit,
+            s.tag.as_deref().unwrap_or("(snapshot)")
+        ),
+        (None, Some(_)) => format!("{:<42} {:<14} ", "(not recorded)", "-"),
+        (None, None) => format!("{:<42} {:<14} ", "-", "-"),
+    }
+}
+
+fn print(ctx: &Context, env: &str, r: &StatusReport, provenance: bool) {
     let p = &ctx.printer;
     p.event("status", serde_json::to_value(r).unwrap_or_default());
     p.data(format!(
-        "{:<16} {:<14} {:<10} {}",
-        "HOST", "VERSION", "HEALTH", "NOTES"
+        "{:<16} {:<14} {}{:<10} {}",
+        "HOST",
+        "VERSION",
+        if provenance {
+            format!("{:<42} {:<14} ", "COMMIT", "TAG")
+        } else {
+            String::new()
+        },
+        "HEALTH",
+        "NOTES"
     ));
     for h in &r.hosts {
         let mut notes = Vec::new();
@@ -69,12 +91,17 @@ fn print(ctx: &Context, env: &str, r: &StatusReport) {
             }
         };
         p.data(format!(
-            "{:<16} {:<14} {:<10} {}",
+            "{:<16} {:<14} {}{:<10} {}",
             h.host,
             match (&h.current, h.reachable) {
                 (Some(c), _) => c.as_str(),
                 (None, true) => "-",
                 (None, false) => "?",
+            },
+            if provenance {
+                source_columns(h)
+            } else {
+                String::new()
             },
             health,
             notes.join("; ")
@@ -131,7 +158,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
     let d = deployer(ctx, &args.env)?;
     if !args.wait {
         let r = d.status(args.verify);
-        print(ctx, &args.env, &r);
+        print(ctx, &args.env, &r, args.provenance);
         let modified: Vec<&str> = r
             .hosts
             .iter()
@@ -164,11 +191,11 @@ pub fn run(ctx: &Context, args: StatusArgs) -> anyhow::Result<ExitCode> {
     loop {
         let r = d.status(args.verify);
         if r.converged() {
-            print(ctx, &args.env, &r);
+            print(ctx, &args.env, &r, args.provenance);
             return Ok(ExitCode::Success);
         }
         if std::time::Instant::now() >= deadline {
-            print(ctx, &args.env, &r);
+            print(ctx, &args.env, &r, args.provenance);
             return Err(Error::failure(format!(
                 "{} did not converge within {}",
                 args.env, args.timeout

@@ -1,6 +1,7 @@
 //! `tug verify`: check a release's digests, checksums file and signatures (engine:
 //! `crate::sign::dist`), one file with a `.sig` / bundle as `cosign verify-blob` would, or an
-//! image in a registry by its cosign signatures (`crate::publish::oci::verify`).
+//! image in a registry by its cosign signatures (`crate::publish::oci::verify`), or the release's
+//! signed provenance against `policy:` (`--provenance`, engine: `crate::attest`).
 
 use std::path::PathBuf;
 
@@ -19,6 +20,10 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let key = PublicKey::load(&key_source, &ctx.env).map_err(Error::from)?;
 
+    if args.provenance {
+        let policy = settings.config.policy.clone().unwrap_or_default();
+        return verify_provenance(ctx, &key, &policy, &setup.dist);
+    }
     if let Some(reference) = &args.image {
         return verify_image(ctx, &key, reference, args.insecure);
     }
@@ -97,6 +102,50 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         .with_hint("rebuild and re-sign the release, or fetch it again from where it was published")
         .into())
     }
+}
+
+/// `--provenance`: the release's signed provenance against the key and the policy.
+fn verify_provenance(
+    ctx: &Context,
+    key: &PublicKey,
+    policy: &crate::config::attest::PolicyConfig,
+    dist: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let spinner = ctx.printer.spinner("Verifying provenance");
+    let report = crate::attest::verify_release(dist, key, policy, None);
+    spinner.finish_and_clear();
+    let report = report.map_err(Error::from)?;
+    for v in &report.violations {
+        ctx.printer.data(format!("FAIL  {v}"));
+    }
+    ctx.printer.event(
+        "provenance",
+        serde_json::to_value(&report).unwrap_or_default(),
+    );
+    if !report.ok() {
+        let rules: Vec<&str> = report.violations.iter().map(|v| v.rule.id()).collect();
+        return Err(Error::failure(format!(
+            "the provenance of {} does not satisfy the policy: rule {} failed",
+            dist.display(),
+            rules.join(", ")
+        ))
+        .with_hint("rebuild from a clean, tagged commit of an allowed repository on an allowed builder, then `tug sign`")
+        .into());
+    }
+    let claims = report.claims.as_ref();
+    ctx.printer.status(
+        "Verified",
+        format!(
+            "{} ({} subject(s); commit {}, tag {}, builder {}; key hint {})",
+            report.provenance.as_deref().unwrap_or_default(),
+            report.subjects_checked,
+            claims.and_then(|c| c.commit.as_deref()).unwrap_or("?"),
+            claims.and_then(|c| c.tag.as_deref()).unwrap_or("none"),
+            claims.and_then(|c| c.builder_id.as_deref()).unwrap_or("?"),
+            key.hint()
+        ),
+    );
+    Ok(ExitCode::Success)
 }
 
 /// `--image REF`: the image's cosign signatures in its registry.

@@ -56,6 +56,10 @@ pub struct EnvironmentConfig {
     /// How long a lock is valid before another tug may treat it as stale (default 1h).
     #[serde(default)]
     pub lock_timeout: Option<Duration>,
+    /// Refuse, before any host is touched, a release without a signed provenance (made by
+    /// `tug sign` with `provenance:`) that covers the deployed artifact and satisfies `policy:`.
+    #[serde(default)]
+    pub require_provenance: bool,
 }
 
 /// The kind of target.

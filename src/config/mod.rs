@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub mod attest;
 pub mod build;
 pub mod checks;
 pub mod conditions;
@@ -88,6 +89,15 @@ pub struct Config {
     /// Deploy environments by name (`tug rollout prod`).
     #[serde(default)]
     pub environments: BTreeMap<String, deploy::EnvironmentConfig>,
+    /// SBOMs for every Go binary (SPDX 2.3 and CycloneDX 1.6 JSON), written by `tug build`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sbom: Option<attest::SbomConfig>,
+    /// A signed SLSA v1 provenance of the release, written by `tug sign`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<attest::ProvenanceConfig>,
+    /// What a release's provenance must say (`tug verify --provenance`, `require_provenance`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<attest::PolicyConfig>,
 }
 
 impl Config {
@@ -106,6 +116,12 @@ impl Config {
             v.scoped(format!("builds[{i}]"), |v| b.validate(v));
         }
         v.scoped("checks", |v| self.checks.validate(v));
+        if let Some(p) = &self.provenance {
+            v.scoped("provenance", |v| p.validate(v));
+        }
+        if let Some(p) = &self.policy {
+            v.scoped("policy", |v| p.validate(v));
+        }
         v.scoped("publish", |v| publish::validate(&self.publish, v));
         let mut tree = None;
         for (name, e) in &self.environments {

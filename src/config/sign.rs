@@ -47,7 +47,10 @@ impl SignArtifacts {
             SignArtifacts::Checksums => kind == K::Checksums,
             SignArtifacts::Archives => kind == K::Archive,
             SignArtifacts::Binaries => kind == K::Binary,
-            SignArtifacts::All => !matches!(kind, K::Signature | K::Bundle | K::Image),
+            // The provenance is a signed envelope itself (`tug sign` writes it last).
+            SignArtifacts::All => {
+                !matches!(kind, K::Signature | K::Bundle | K::Image | K::Provenance)
+            }
         }
     }
 

@@ -171,6 +171,9 @@ pub struct HostStatus {
     /// `tug status --verify`: whether the current release's files match their recorded digests.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub integrity: Option<Integrity>,
+    /// The commit and tag the current release was built from (its `release.json`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<super::hoststate::ReleaseSource>,
 }
 
 /// What `tug status --verify` found in a host's current release.

@@ -36,6 +36,18 @@ pub struct ReleaseRecord {
     /// the verified artifact at upload. Empty in records written by an older tug.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub files: BTreeMap<String, String>,
+    /// The commit and tag the release was built from (its manifest's), for `tug status
+    /// --provenance`. Absent in records written by an older tug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<ReleaseSource>,
+}
+
+/// Where a release came from: `release.json`'s `source`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleaseSource {
+    pub commit: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
 }
 
 /// `releases/<v>/bad.json`.

@@ -107,6 +107,16 @@ pub enum DeployError {
     /// (field, NAME) pairs. Found before any host is touched.
     #[error("{}", env_unset_message(.0))]
     EnvUnset(Vec<(String, String)>),
+    /// The environment requires a provenance (`require_provenance: true`) and the release's
+    /// breaks these rules. Found before any host is touched.
+    #[error("release {version} is refused by its provenance (nothing was touched):\n  {}", violations.iter().map(|v| v.to_string()).collect::<Vec<_>>().join("\n  "))]
+    Provenance {
+        version: String,
+        violations: Vec<crate::attest::Violation>,
+    },
+    /// The release's provenance could not be read.
+    #[error("cannot check the provenance of the release")]
+    Attest(#[source] crate::attest::AttestError),
     /// A revert or rollback failed on some hosts: the environment runs a mix of releases.
     #[error("{what}, and was not fully reverted: the environment is mixed:\n  {}", hosts.iter().map(MixedHost::describe).collect::<Vec<_>>().join("\n  "))]
     NotReverted { what: String, hosts: Vec<MixedHost> },
@@ -220,6 +230,9 @@ impl DeployError {
                 "the holder looks gone; if you are sure, `tug unlock {env} --force --reason TEXT`"
             )),
             DeployError::LockHeld { .. } => Some(format!("wait for it, or see `tug status {env}`")),
+            DeployError::Provenance { .. } => Some(format!(
+                "deploy a release built from a clean, tagged commit as `policy:` asks and signed by `tug sign` with `provenance:` (`tug verify --provenance` shows the same rules); `environments.{env}.require_provenance` asks for it"
+            )),
             DeployError::Unfinished { state, interrupted } => Some(match (state.status, interrupted) {
                 (hoststate::RolloutStatus::Paused, _) => format!(
                     "continue it with `tug rollout promote {env}`, or roll it back with `tug rollout abort {env}`"

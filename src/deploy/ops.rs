@@ -852,6 +852,7 @@ mod tests {
             uploaded_by: "me@here".into(),
             uploaded_at: "2026-01-01T00:00:00Z".into(),
             files: Default::default(),
+            source: None,
         }
     }
 

@@ -22,6 +22,7 @@ impl Deployer<'_> {
     ) -> Result<(RolloutPlan, Vec<HostState>), DeployError> {
         self.phase("preflight");
         self.check_env_references()?;
+        self.check_provenance(release)?;
         let states = self.read_states()?;
         if let Some((st, interrupted)) = self.stored_rollout(&states) {
             return Err(DeployError::Unfinished {
@@ -115,6 +116,30 @@ impl Deployer<'_> {
             },
             states,
         ))
+    }
+
+    /// The one policy hook: when the environment requires a provenance, the release's must be
+    /// signed with the environment's key, cover the deployed artifact's bytes and satisfy
+    /// `policy:` (`crate::attest::verify_release`); otherwise nothing is touched.
+    pub fn check_provenance(&self, release: &Release) -> Result<(), DeployError> {
+        let Some(req) = &release.provenance else {
+            return Ok(());
+        };
+        let report = crate::attest::verify_release(
+            &release.dir,
+            &req.key,
+            &req.policy,
+            Some(&release.artifact),
+        )
+        .map_err(DeployError::Attest)?;
+        if report.ok() {
+            Ok(())
+        } else {
+            Err(DeployError::Provenance {
+                version: release.version.clone(),
+                violations: report.violations,
+            })
+        }
     }
 
     /// Every templated field of the environment (restart, hooks, health check, analysis

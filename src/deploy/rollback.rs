@@ -494,6 +494,7 @@ mod tests {
             uploaded_by: "me".into(),
             uploaded_at: format!("2026-01-01T00:00:0{}Z", v.as_bytes()[0] - b'0'),
             files: Default::default(),
+            source: None,
         }
     }
 

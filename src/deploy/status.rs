@@ -128,6 +128,11 @@ impl Deployer<'_> {
                             )
                         }),
                     integrity: integrity[i].clone(),
+                    source: s
+                        .current
+                        .as_ref()
+                        .and_then(|c| s.releases.get(c))
+                        .and_then(|r| r.source.clone()),
                 },
                 Err(e) => HostStatus {
                     host: self.host(i).name().into(),
@@ -144,6 +149,7 @@ impl Deployer<'_> {
                     interrupted: Vec::new(),
                     failed: None,
                     integrity: None,
+                    source: None,
                 },
             })
             .collect();

@@ -75,6 +75,10 @@ impl Deployer<'_> {
             uploaded_by: self.actor.id(),
             uploaded_at: now(),
             files,
+            source: Some(hs::ReleaseSource {
+                commit: release.commit.clone(),
+                tag: release.tag.clone(),
+            }),
         };
         let verify = [
             Op::VerifyDigest {

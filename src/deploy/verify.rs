@@ -76,6 +76,33 @@ pub struct Release {
     pub size: u64,
     /// True when the signature was not checked (`--insecure-skip-verify`).
     pub insecure_skip_verify: bool,
+    /// The commit and tag the release was built from (its manifest's).
+    pub commit: String,
+    pub tag: Option<String>,
+    /// The release directory (holding its manifest).
+    pub dir: PathBuf,
+    /// The provenance the environment requires (`require_provenance`), checked by the preflight.
+    pub provenance: Option<ProvenanceRequirement>,
+}
+
+/// What a release's provenance is checked with: the environment's public key and the policy.
+#[derive(Debug, Clone)]
+pub struct ProvenanceRequirement {
+    pub key: crate::sign::PublicKey,
+    pub policy: crate::config::attest::PolicyConfig,
+}
+
+impl ProvenanceRequirement {
+    /// The requirement of an environment with `require_provenance: true`, from its public key.
+    pub fn new(
+        public_key_pem: Option<&str>,
+        policy: crate::config::attest::PolicyConfig,
+    ) -> Result<ProvenanceRequirement, VerifyError> {
+        let pem = public_key_pem.ok_or(VerifyError::NoPublicKey)?;
+        let key = crate::sign::PublicKey::from_pem(pem, "the environment's public_key")
+            .map_err(|e| VerifyError::PublicKey(e.to_string()))?;
+        Ok(ProvenanceRequirement { key, policy })
+    }
 }
 
 /// The directory holding the release: `from` itself if it has a manifest, else
@@ -243,6 +270,10 @@ pub fn load(
         sha256: actual,
         size,
         insecure_skip_verify: skip_verify,
+        commit: manifest.commit.clone(),
+        tag: manifest.tag.clone(),
+        dir: dir.to_path_buf(),
+        provenance: None,
     })
 }
 
@@ -443,6 +474,7 @@ mod tests {
             snapshot: false,
             targets: vec![],
             shard: None,
+            build_facts: None,
             artifacts: vec![
                 artifact("app", ArtifactKind::Binary, app, None),
                 artifact("sums.txt", ArtifactKind::Checksums, sums.as_bytes(), None),

@@ -503,6 +503,7 @@ fn standalone(
             version: String::new(),
             manifest_sha256: String::new(),
             publishers: Default::default(),
+            stale_uploads: Vec::new(),
         }),
         state_path: PathBuf::new(),
         retry: config.retry.clone(),

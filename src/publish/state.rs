@@ -212,6 +212,7 @@ mod tests {
             snapshot: false,
             targets: vec![],
             shard: None,
+            build_facts: None,
             artifacts: vec![],
         };
         m.write(dist).unwrap();

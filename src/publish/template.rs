@@ -98,6 +98,7 @@ mod tests {
             snapshot: false,
             targets: vec![],
             shard: None,
+            build_facts: None,
             artifacts: vec![],
         };
         let env = EnvSnapshot::from_pairs([("TOKEN", "t0k")]);

@@ -7,6 +7,8 @@
 
 mod harness;
 
+#[cfg(all(feature = "test-go", feature = "test-checkers"))]
+mod attest;
 #[cfg(feature = "test-go")]
 mod bluegreen;
 #[cfg(feature = "test-go")]

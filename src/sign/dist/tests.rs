@@ -91,6 +91,7 @@ fn make_dist(dir: &Path) {
         snapshot: false,
         targets: vec![],
         shard: None,
+        build_facts: None,
         artifacts,
     };
     m.write(dir).unwrap();

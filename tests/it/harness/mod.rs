@@ -395,6 +395,7 @@ pub fn manifest(
         targets: targets.iter().map(|t| t.to_string()).collect(),
         shard: None,
         artifacts,
+        build_facts: None,
     }
 }
 
