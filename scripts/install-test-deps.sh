@@ -160,4 +160,8 @@ if ! "$root/.tools/bin/actionlint" -version 2>/dev/null | head -n1 | grep -qx "$
     "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
 
+# --- ci: python jsonschema validates the file `tug ci gitlab` writes against GitLab's CI schema
+# (tests/testdata/gitlab-ci/, tests/it/ci.rs)
+venv_pip_install jsonschema 'jsonschema==4.26.0'
+
 log "done"

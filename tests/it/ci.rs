@@ -8,8 +8,8 @@
 //!
 //! The GitLab file's jobs are run the same way (`script:` lines, `artifacts: paths:` of the jobs
 //! a job `needs:`), and its structure is checked (needs, parallel, manual production rollout, the
-//! signing environment). It is NOT validated against GitLab's CI JSON schema: that schema is not
-//! kept in this repository.
+//! signing environment) and validated against GitLab's published CI JSON schema
+//! (`tests/testdata/gitlab-ci/`, with its source and licence) by the Python `jsonschema` package.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -245,6 +245,62 @@ fn gitlab_pipeline_structure() {
     for name in ["build", "merge", "sign", "publish", "rollout:prod"] {
         assert_eq!(job(name)["script"][0], INSTALL, "{name}");
     }
+}
+
+/// The errors GitLab's CI JSON schema finds in a `.gitlab-ci.yml` text (converted YAML -> JSON
+/// here, validated by Python `jsonschema`, Draft 7, in `.tools/venv`).
+fn gitlab_schema_errors(text: &str) -> Vec<String> {
+    let python = repo_root().join(".tools/venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run scripts/install-test-deps.sh",
+        python.display()
+    );
+    let doc: Value = serde_saphyr::from_str(text).unwrap();
+    let dir = tempdir();
+    let json = dir.path().join("gitlab-ci.json");
+    std::fs::write(&json, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let schema = repo_root().join("tests/testdata/gitlab-ci/ci.json");
+    let check = "import json, sys, jsonschema\n\
+        schema = json.load(open(sys.argv[1]))\n\
+        jsonschema.Draft7Validator.check_schema(schema)\n\
+        doc = json.load(open(sys.argv[2]))\n\
+        for e in jsonschema.Draft7Validator(schema).iter_errors(doc):\n\
+        \x20   print('/'.join(map(str, e.absolute_path)) + ': ' + e.message[:200])\n";
+    let out = run(Command::new(&python)
+        .args(["-c", check])
+        .arg(&schema)
+        .arg(&json));
+    assert_eq!(out.code, 0, "the validator itself failed: {out:?}");
+    out.stdout.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn gitlab_pipeline_validates_against_gitlabs_ci_schema() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("hello");
+    project(&repo, &tmp.path().join("hosts"), "cosign.pub");
+    let text = generate(&repo, "gitlab");
+    assert_eq!(gitlab_schema_errors(&text), Vec::<String>::new(), "{text}");
+    // The schema can fail: a job whose `needs:` entry is malformed, and one with a `when:` GitLab
+    // does not know.
+    let broken = text.replace(
+        "needs: [build]",
+        "needs: [{job: build, artifacts: sometimes}]",
+    );
+    assert_ne!(broken, text);
+    let errors = gitlab_schema_errors(&broken);
+    assert!(
+        errors.iter().any(|e| e.starts_with("merge/needs/0")),
+        "{errors:?}"
+    );
+    let broken = text.replace("when: manual", "when: later");
+    assert_ne!(broken, text);
+    let errors = gitlab_schema_errors(&broken);
+    assert!(
+        errors.iter().any(|e| e.starts_with("rollout:prod")),
+        "{errors:?}"
+    );
 }
 
 /// One job to run: its id, the matrix value (build shards) and its steps.
