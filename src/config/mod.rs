@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod build;
 pub mod checks;
+pub mod ci;
 pub mod conditions;
 pub mod deploy;
 pub mod detect;
@@ -88,6 +89,9 @@ pub struct Config {
     /// Deploy environments by name (`tug rollout prod`).
     #[serde(default)]
     pub environments: BTreeMap<String, deploy::EnvironmentConfig>,
+    /// The pipelines `tug ci github|gitlab` writes: how their jobs install tug.
+    #[serde(default)]
+    pub ci: ci::CiConfig,
 }
 
 impl Config {
