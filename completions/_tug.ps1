@@ -58,10 +58,11 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;init' {
+            [CompletionResult]::new('--ci', '--ci', [CompletionResultType]::ParameterName, 'Also write the CI release pipeline for this CI system')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
-            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing tug.yaml')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Overwrite an existing tug.yaml (and, with --ci, a pipeline file tug did not write)')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Show diagnostics on stderr (-v debug, -vv trace)')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only warnings and errors on stderr')
@@ -566,9 +567,9 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
         'tug;ci;github' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]')
-            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'The shell command every job runs to put tug on PATH')
+            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'The shell command every job runs to put tug on PATH [default: `ci.install` in tug.yaml; when neither says, the step fails saying to set it]')
             [CompletionResult]::new('--manual', '--manual', [CompletionResultType]::ParameterName, 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)')
-            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'GitLab: the jobs'' image (it must hold Go and what --install uses)')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'GitLab: the jobs'' image (it must hold Go and what --install uses) [default: `ci.image` in tug.yaml, else golang:1-bookworm]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
@@ -592,9 +593,9 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
         'tug;ci;gitlab' {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]')
-            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'The shell command every job runs to put tug on PATH')
+            [CompletionResult]::new('--install', '--install', [CompletionResultType]::ParameterName, 'The shell command every job runs to put tug on PATH [default: `ci.install` in tug.yaml; when neither says, the step fails saying to set it]')
             [CompletionResult]::new('--manual', '--manual', [CompletionResultType]::ParameterName, 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)')
-            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'GitLab: the jobs'' image (it must hold Go and what --install uses)')
+            [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'GitLab: the jobs'' image (it must hold Go and what --install uses) [default: `ci.image` in tug.yaml, else golang:1-bookworm]')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')

@@ -908,12 +908,16 @@ _tug() {
             return 0
             ;;
         tug__subcmd__init)
-            opts="-c -v -q -y -h -V --force --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h -V --force --ci --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --ci)
+                    COMPREPLY=($(compgen -W "github gitlab" -- "${cur}"))
+                    return 0
+                    ;;
                 --config)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

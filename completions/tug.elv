@@ -54,10 +54,11 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;init'= {
+            cand --ci 'Also write the CI release pipeline for this CI system'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
-            cand --force 'Overwrite an existing tug.yaml'
+            cand --force 'Overwrite an existing tug.yaml (and, with --ci, a pipeline file tug did not write)'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand -q 'Print only warnings and errors on stderr'
@@ -531,9 +532,9 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;ci;github'= {
             cand -o 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]'
             cand --output 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]'
-            cand --install 'The shell command every job runs to put tug on PATH'
+            cand --install 'The shell command every job runs to put tug on PATH [default: `ci.install` in tug.yaml; when neither says, the step fails saying to set it]'
             cand --manual 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)'
-            cand --image 'GitLab: the jobs'' image (it must hold Go and what --install uses)'
+            cand --image 'GitLab: the jobs'' image (it must hold Go and what --install uses) [default: `ci.image` in tug.yaml, else golang:1-bookworm]'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
@@ -556,9 +557,9 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;ci;gitlab'= {
             cand -o 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]'
             cand --output 'Write the pipeline here (`-` for stdout) [default: the provider''s usual path under the directory of tug.yaml]'
-            cand --install 'The shell command every job runs to put tug on PATH'
+            cand --install 'The shell command every job runs to put tug on PATH [default: `ci.install` in tug.yaml; when neither says, the step fails saying to set it]'
             cand --manual 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)'
-            cand --image 'GitLab: the jobs'' image (it must hold Go and what --install uses)'
+            cand --image 'GitLab: the jobs'' image (it must hold Go and what --install uses) [default: `ci.image` in tug.yaml, else golang:1-bookworm]'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'

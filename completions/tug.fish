@@ -52,9 +52,11 @@ complete -c tug -n "__fish_tug_needs_command" -f -a "schema" -d 'Print the JSON 
 complete -c tug -n "__fish_tug_needs_command" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
 complete -c tug -n "__fish_tug_needs_command" -f -a "ci" -d 'Write the CI pipeline that builds, merges, signs, publishes and rolls out a release'
 complete -c tug -n "__fish_tug_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c tug -n "__fish_tug_using_subcommand init" -l ci -d 'Also write the CI release pipeline for this CI system' -r -f -a "github\t'GitHub Actions: .github/workflows/release.yml'
+gitlab\t'GitLab CI: .gitlab-ci.yml'"
 complete -c tug -n "__fish_tug_using_subcommand init" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand init" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand init" -l force -d 'Overwrite an existing tug.yaml'
+complete -c tug -n "__fish_tug_using_subcommand init" -l force -d 'Overwrite an existing tug.yaml (and, with --ci, a pipeline file tug did not write)'
 complete -c tug -n "__fish_tug_using_subcommand init" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand init" -s q -l quiet -d 'Print only warnings and errors on stderr'
 complete -c tug -n "__fish_tug_using_subcommand init" -l json -d 'Print one JSON event per line on stdout instead of human output'
@@ -339,9 +341,9 @@ complete -c tug -n "__fish_tug_using_subcommand ci; and not __fish_seen_subcomma
 complete -c tug -n "__fish_tug_using_subcommand ci; and not __fish_seen_subcommand_from github gitlab help" -f -a "gitlab" -d 'GitLab CI: .gitlab-ci.yml'
 complete -c tug -n "__fish_tug_using_subcommand ci; and not __fish_seen_subcommand_from github gitlab help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -s o -l output -d 'Write the pipeline here (`-` for stdout) [default: the provider\'s usual path under the directory of tug.yaml]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -l install -d 'The shell command every job runs to put tug on PATH' -r
+complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -l install -d 'The shell command every job runs to put tug on PATH [default: `ci.install` in tug.yaml; when neither says, the step fails saying to set it]' -r
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -l manual -d 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)' -r
-complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -l image -d 'GitLab: the jobs\' image (it must hold Go and what --install uses)' -r
+complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -l image -d 'GitLab: the jobs\' image (it must hold Go and what --install uses) [default: `ci.image` in tug.yaml, else golang:1-bookworm]' -r
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -l check -d 'Do not write: compare the existing file with what would be written, print a unified diff and exit 1 when it is stale or missing'
@@ -355,9 +357,9 @@ complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_f
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -s h -l help -d 'Print help'
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from github" -s V -l version -d 'Print version'
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -s o -l output -d 'Write the pipeline here (`-` for stdout) [default: the provider\'s usual path under the directory of tug.yaml]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -l install -d 'The shell command every job runs to put tug on PATH' -r
+complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -l install -d 'The shell command every job runs to put tug on PATH [default: `ci.install` in tug.yaml; when neither says, the step fails saying to set it]' -r
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -l manual -d 'Also wait for a human approval before rolling out to this environment (repeatable; prod and production always wait)' -r
-complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -l image -d 'GitLab: the jobs\' image (it must hold Go and what --install uses)' -r
+complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -l image -d 'GitLab: the jobs\' image (it must hold Go and what --install uses) [default: `ci.image` in tug.yaml, else golang:1-bookworm]' -r
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand ci; and __fish_seen_subcommand_from gitlab" -l check -d 'Do not write: compare the existing file with what would be written, print a unified diff and exit 1 when it is stale or missing'

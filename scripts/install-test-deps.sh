@@ -182,4 +182,8 @@ apt_install nginx
 venv_pip_install spdx_tools "spdx-tools==0.8.5"
 venv_pip_install cyclonedx.validation.json "cyclonedx-python-lib[json-validation]==11.12.0"
 
+# --- ci: python jsonschema validates the file `tug ci gitlab` writes against GitLab's CI schema
+# (tests/testdata/gitlab-ci/, tests/it/ci.rs)
+venv_pip_install jsonschema 'jsonschema==4.26.0'
+
 log "done"

@@ -3,7 +3,9 @@
 //! action is pinned by the full commit SHA of a release tag (the tag is the comment beside it);
 //! the workflow grants no permission at the top and each job only what it needs.
 
-use super::{rollout_script, yaml_str, Approval, Pipeline};
+use super::{
+    github_glob_escape, rollout_script, secret_lines, yaml_str, Approval, Pipeline, Provider,
+};
 
 /// `(uses, tag)`: the actions the workflow runs, pinned to the commit their release tag points
 /// at (read from the actions' own repositories).
@@ -81,7 +83,7 @@ impl Out {
         self.line(10, "persist-credentials: false");
     }
     fn install(&mut self, p: &Pipeline) {
-        self.run("Install tug", std::slice::from_ref(&p.install));
+        self.run("Install tug", &[p.install.line(Provider::Github)]);
     }
     fn download(&mut self, name: &str) {
         self.uses(DOWNLOAD);
@@ -139,7 +141,7 @@ pub fn render(p: &Pipeline) -> String {
         6,
         &format!(
             "- {} # project.tag_prefix + a version",
-            yaml_str(&format!("{}[0-9]*", p.tag_prefix))
+            yaml_str(&format!("{}[0-9]*", github_glob_escape(&p.tag_prefix)))
         ),
     );
     o.line(0, "");
@@ -306,6 +308,24 @@ pub fn render(p: &Pipeline) -> String {
         o.line(8, "env:");
         o.line(10, &format!("{var}: ${{{{ secrets.GITHUB_TOKEN }}}}"));
     }
+    if !p.published_dirs.is_empty() {
+        o.line(
+            6,
+            "# What the dir publisher wrote, kept: the job's workspace is discarded with it.",
+        );
+        o.uses(UPLOAD);
+        o.line(8, "with:");
+        o.line(10, "name: published");
+        if p.published_dirs.len() == 1 {
+            o.line(10, &format!("path: {}", p.published_dirs[0]));
+        } else {
+            o.line(10, "path: |");
+            for d in &p.published_dirs {
+                o.line(12, d);
+            }
+        }
+        o.line(10, "if-no-files-found: error");
+    }
 
     let automatic: Vec<String> = p
         .rollouts
@@ -325,6 +345,15 @@ pub fn render(p: &Pipeline) -> String {
         o.line(4, "runs-on: ubuntu-latest");
         o.line(4, "permissions:");
         o.line(6, "contents: read");
+        if !r.secrets.is_empty() {
+            o.line(
+                4,
+                "# Create these repository (or environment) secrets; only this job receives them:",
+            );
+            for s in &r.secrets {
+                o.line(4, &format!("#   {}: {}", s.var, s.kind.describe()));
+            }
+        }
         if r.approval == Approval::Manual {
             o.line(
                 4,
@@ -341,13 +370,21 @@ pub fn render(p: &Pipeline) -> String {
         o.checkout();
         o.install(p);
         o.download(&artifact);
+        let mut lines = secret_lines(&r.secrets);
+        lines.extend(rollout_script(&r.environment, "::notice::"));
         o.run(
             &format!(
                 "Roll out to {} (exit 6 = paused for a human, not a failure)",
                 r.environment
             ),
-            &rollout_script(&r.environment, "::notice::"),
+            &lines,
         );
+        if !r.secrets.is_empty() {
+            o.line(8, "env:");
+            for s in &r.secrets {
+                o.line(10, &format!("{}: ${{{{ secrets.{} }}}}", s.var, s.var));
+            }
+        }
     }
     o.0
 }

@@ -5,7 +5,7 @@
 //! environment, so the sign job runs in the `signing` environment and the generated comment says to
 //! scope the signing variables to it.
 
-use super::{rollout_script, yaml_str, Approval, Pipeline};
+use super::{rollout_script, secret_lines, yaml_str, Approval, Pipeline, Provider};
 
 struct Out(String);
 
@@ -21,7 +21,10 @@ impl Out {
     }
     fn script(&mut self, p: &Pipeline, lines: &[String]) {
         self.line(2, "script:");
-        self.line(4, &format!("- {}", yaml_str(&p.install)));
+        self.line(
+            4,
+            &format!("- {}", yaml_str(&p.install.line(Provider::Gitlab))),
+        );
         for l in lines {
             self.line(4, &format!("- {}", yaml_str(l)));
         }
@@ -94,7 +97,10 @@ pub fn render(p: &Pipeline) -> String {
         .collect();
     o.line(
         4,
-        &format!("- if: '$CI_COMMIT_TAG =~ /^{prefix}[0-9]/' # project.tag_prefix + a version"),
+        &format!(
+            "- if: {} # project.tag_prefix + a version",
+            yaml_str(&format!("$CI_COMMIT_TAG =~ /^{prefix}[0-9]/"))
+        ),
     );
     o.line(0, "");
     o.line(0, "variables:");
@@ -161,7 +167,19 @@ pub fn render(p: &Pipeline) -> String {
     o.line(2, "stage: publish");
     o.line(2, &format!("needs: [{last}]"));
     o.script(p, &["tug publish".to_string()]);
-    o.artifacts("dist");
+    o.line(2, "artifacts:");
+    o.line(4, "paths:");
+    o.line(6, "- dist/");
+    for d in &p.published_dirs {
+        o.line(
+            6,
+            &format!(
+                "- {} # what the dir publisher wrote, kept with the job",
+                yaml_str(&format!("{d}/"))
+            ),
+        );
+    }
+    o.line(4, "expire_in: 1 week");
 
     let automatic: Vec<String> = p
         .rollouts
@@ -178,6 +196,19 @@ pub fn render(p: &Pipeline) -> String {
             needs.extend(automatic.iter().map(|a| yaml_str(a)));
         }
         o.line(2, &format!("needs: [{}]", needs.join(", ")));
+        if !r.secrets.is_empty() {
+            o.line(
+                2,
+                &format!(
+                    "# Store these as masked CI/CD variables scoped to the environment {}, so no",
+                    yaml_str(&r.environment)
+                ),
+            );
+            o.line(2, "# other job receives them:");
+            for s in &r.secrets {
+                o.line(2, &format!("#   {}: {}", s.var, s.kind.describe()));
+            }
+        }
         o.line(2, "environment:");
         o.line(4, &format!("name: {}", yaml_str(&r.environment)));
         if r.approval == Approval::Manual {
@@ -185,8 +216,14 @@ pub fn render(p: &Pipeline) -> String {
             o.line(2, "allow_failure: false # the pipeline waits for it");
         }
         o.line(2, "script:");
-        o.line(4, &format!("- {}", yaml_str(&p.install)));
+        o.line(
+            4,
+            &format!("- {}", yaml_str(&p.install.line(Provider::Gitlab))),
+        );
         o.line(4, "- |");
+        for l in secret_lines(&r.secrets) {
+            o.line(6, &l);
+        }
         for l in rollout_script(&r.environment, "") {
             o.line(6, &l);
         }

@@ -34,6 +34,14 @@ pub enum Provider {
 }
 
 impl Provider {
+    /// `github` or `gitlab`, as the command names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Github => "github",
+            Provider::Gitlab => "gitlab",
+        }
+    }
+
     /// Where the pipeline file lives, relative to the repository root.
     pub fn default_path(self) -> &'static str {
         match self {
@@ -44,14 +52,45 @@ impl Provider {
 }
 
 /// What the command passes besides tug.yaml.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// The shell command that puts `tug` on PATH in every job.
-    pub install: String,
+    /// The shell command that puts `tug` on PATH in every job (`--install`; else `ci.install`).
+    pub install: Option<String>,
     /// Environments that need a manual approval besides those named prod/production.
     pub manual: Vec<String>,
-    /// GitLab: the job image (it must hold Go and whatever `install` needs).
-    pub image: String,
+    /// GitLab: the job image (`--image`; else `ci.image`; else [`DEFAULT_IMAGE`]).
+    pub image: Option<String>,
+}
+
+pub use crate::config::ci::DEFAULT_IMAGE;
+
+/// How every job gets tug.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Install {
+    /// This shell command puts `tug` on PATH.
+    Command(String),
+    /// Nothing says how: the step fails, saying to set `ci.install` (tug cannot know where the
+    /// runners get it from, and a guess would fail later, less clearly).
+    Unset,
+}
+
+impl Install {
+    /// The step's shell line.
+    pub fn line(&self, provider: Provider) -> String {
+        match self {
+            Install::Command(c) => c.clone(),
+            Install::Unset => {
+                let (command, tag) = match provider {
+                    Provider::Github => ("tug ci github", "::error::"),
+                    Provider::Gitlab => ("tug ci gitlab", ""),
+                };
+                format!(
+                    "echo \"{tag}no command installs tug in this job: set ci.install in tug.yaml (for example cargo install --locked --git <tug's repository URL> --tag v{} tug), then run '{command}' again\"; exit 1",
+                    env!("CARGO_PKG_VERSION")
+                )
+            }
+        }
+    }
 }
 
 /// How a rollout job is started.
@@ -68,6 +107,60 @@ pub enum Approval {
 pub struct Rollout {
     pub environment: String,
     pub approval: Approval,
+    /// The files this environment's rollout needs that a checkout does not hold, each from a CI
+    /// secret given to this job alone.
+    pub secrets: Vec<DeploySecret>,
+}
+
+/// What a deploy secret holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// The private ssh key the hosts accept (`target.identity_file`, or ssh's own choice).
+    SshKey,
+    /// The hosts' known_hosts lines (`target.known_hosts`, or ssh's default file).
+    KnownHosts,
+    /// An ssh_config file (`target.ssh_config`) that is not in the repository.
+    SshConfig,
+    /// The release public key (`public_key`) when it is a file outside the repository.
+    PublicKey,
+}
+
+impl SecretKind {
+    /// What to store in the secret, for the generated comments.
+    pub fn describe(self) -> &'static str {
+        match self {
+            SecretKind::SshKey => "the private ssh key the hosts accept",
+            SecretKind::KnownHosts => {
+                "the hosts' known_hosts lines (checked out of band, e.g. ssh-keyscan on a trusted machine)"
+            }
+            SecretKind::SshConfig => "the ssh_config file",
+            SecretKind::PublicKey => "the PEM public key releases are verified with",
+        }
+    }
+}
+
+/// Where a rollout job puts a secret before `tug rollout`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecretDest {
+    /// Added to an ssh-agent started for the step (ssh's own choice of key then finds it, with or
+    /// without an ssh_config).
+    Agent,
+    /// Written to this file (a shell word; the checkout is the working directory), mode 600 when
+    /// `private`; appended when `append` (ssh's default known_hosts).
+    File {
+        path: String,
+        private: bool,
+        append: bool,
+    },
+}
+
+/// One secret a rollout job receives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploySecret {
+    /// The CI secret (GitHub) or CI/CD variable (GitLab) name.
+    pub var: String,
+    pub kind: SecretKind,
+    pub dest: SecretDest,
 }
 
 /// The signing job's secrets: both are environment variables filled from the CI's secret store.
@@ -93,8 +186,14 @@ pub struct Pipeline {
     /// The variable a `github` publisher reads its token from, when there is one.
     pub github_token_var: Option<String>,
     pub rollouts: Vec<Rollout>,
-    pub install: String,
+    pub install: Install,
     pub image: String,
+    /// Directories the `dir` publishers write (relative to the checkout, before the first
+    /// templated part): the publish job keeps them as an artifact, or they would be discarded
+    /// with its workspace.
+    pub published_dirs: Vec<String>,
+    /// What the pipeline cannot do for tug.yaml, for the command to warn about.
+    pub warnings: Vec<String>,
 }
 
 /// A tug.yaml this engine cannot wire into a pipeline.
@@ -203,8 +302,153 @@ fn env_var(reference: &str) -> Option<&str> {
         .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
 }
 
-/// Plan the pipeline for `config` (tug.yaml, resolved) and `project` (its name).
-pub fn plan(config: &Config, project: &str, options: &Options) -> Result<Pipeline, CiError> {
+/// The upper-case form of an environment name in a secret's name (`prod-eu` -> `PROD_EU`).
+pub fn secret_suffix(environment: &str) -> String {
+    environment
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// A path from tug.yaml as a shell word for a job whose working directory is the checkout:
+/// `~/x` becomes `"$HOME"/x`.
+fn shell_path(path: &str) -> String {
+    match path.strip_prefix("~/") {
+        Some(rest) => format!("\"$HOME\"/{}", sh_quote(rest)),
+        None => sh_quote(path),
+    }
+}
+
+/// The secrets the rollout of environment `name` needs: the files its target and `public_key`
+/// name that the checkout does not hold (`in_repo` says which are committed), and for an ssh
+/// target without `identity_file` or `known_hosts`, a key for ssh's own choice and the hosts'
+/// keys for ssh's default known_hosts (a fresh runner has neither).
+pub fn deploy_secrets(
+    name: &str,
+    env: &crate::config::deploy::EnvironmentConfig,
+    in_repo: &dyn Fn(&str) -> bool,
+) -> Vec<DeploySecret> {
+    use crate::config::deploy::TargetKind;
+    let suffix = secret_suffix(name);
+    let mut out = Vec::new();
+    let file = |path: &str, private: bool| SecretDest::File {
+        path: shell_path(path),
+        private,
+        append: false,
+    };
+    if env.target.kind == TargetKind::Ssh {
+        let t = &env.target;
+        let dest = match &t.identity_file {
+            None => Some(SecretDest::Agent),
+            Some(p) if !in_repo(p) => Some(file(p, true)),
+            Some(_) => None,
+        };
+        if let Some(dest) = dest {
+            out.push(DeploySecret {
+                var: format!("DEPLOY_{suffix}_SSH_KEY"),
+                kind: SecretKind::SshKey,
+                dest,
+            });
+        }
+        let dest = match &t.known_hosts {
+            None => Some(SecretDest::File {
+                path: "\"$HOME\"/.ssh/known_hosts".into(),
+                private: false,
+                append: true,
+            }),
+            Some(p) if !in_repo(p) => Some(file(p, false)),
+            Some(_) => None,
+        };
+        if let Some(dest) = dest {
+            out.push(DeploySecret {
+                var: format!("DEPLOY_{suffix}_KNOWN_HOSTS"),
+                kind: SecretKind::KnownHosts,
+                dest,
+            });
+        }
+        if let Some(p) = t.ssh_config.as_deref().filter(|p| !in_repo(p)) {
+            out.push(DeploySecret {
+                var: format!("DEPLOY_{suffix}_SSH_CONFIG"),
+                kind: SecretKind::SshConfig,
+                dest: file(p, false),
+            });
+        }
+    }
+    if let Some(k) = env
+        .public_key
+        .as_deref()
+        .filter(|k| !k.trim_start().starts_with("-----BEGIN") && !in_repo(k))
+    {
+        out.push(DeploySecret {
+            var: format!("DEPLOY_{suffix}_PUBLIC_KEY"),
+            kind: SecretKind::PublicKey,
+            dest: file(k, false),
+        });
+    }
+    out
+}
+
+/// The shell lines that put a rollout job's secrets in place and then unset them, so `tug
+/// rollout` (and what it starts) does not carry them in its environment. A secret that is not
+/// set stops the job, naming it.
+pub(crate) fn secret_lines(secrets: &[DeploySecret]) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in secrets {
+        let value = format!("\"${{{v}:?the CI secret {v} is not set}}\"", v = s.var);
+        match &s.dest {
+            SecretDest::Agent => {
+                out.push("eval \"$(ssh-agent -s)\" >/dev/null".into());
+                out.push("trap 'ssh-agent -k >/dev/null' EXIT".into());
+                out.push(format!("printf '%s\\n' {value} | ssh-add -q -"));
+            }
+            SecretDest::File {
+                path,
+                private,
+                append,
+            } => {
+                out.push(format!("mkdir -p \"$(dirname {path})\""));
+                let redirect = if *append { ">>" } else { ">" };
+                let write = format!("printf '%s\\n' {value} {redirect} {path}");
+                out.push(if *private {
+                    format!("(umask 077 && {write})")
+                } else {
+                    write
+                });
+            }
+        }
+    }
+    if !secrets.is_empty() {
+        let vars: Vec<&str> = secrets.iter().map(|s| s.var.as_str()).collect();
+        out.push(format!("unset {}", vars.join(" ")));
+    }
+    out
+}
+
+/// The directory a `dir` publisher's `path` (a template) writes under, up to its first templated
+/// part; `None` when it starts with one.
+fn published_dir(path: &str) -> Option<String> {
+    let fixed: Vec<&str> = path
+        .split('/')
+        .take_while(|c| !c.contains("{{") && !c.contains("{%"))
+        .collect();
+    let dir = fixed.join("/");
+    (!dir.is_empty() && dir != ".").then_some(dir)
+}
+
+/// Plan the pipeline for `config` (tug.yaml, resolved) and `project` (its name). `in_repo` says
+/// whether a path from tug.yaml (relative to its directory) is committed, so a checkout holds it.
+pub fn plan(
+    config: &Config,
+    project: &str,
+    options: &Options,
+    in_repo: &dyn Fn(&str) -> bool,
+) -> Result<Pipeline, CiError> {
     let targets = count_targets(config)?;
     let signing = match &config.sign {
         None => None,
@@ -234,8 +478,8 @@ pub fn plan(config: &Config, project: &str, options: &Options) -> Result<Pipelin
     }
     let rollouts = config
         .environments
-        .keys()
-        .map(|name| Rollout {
+        .iter()
+        .map(|(name, env)| Rollout {
             environment: name.clone(),
             approval: if PRODUCTION_NAMES.contains(&name.as_str()) || options.manual.contains(name)
             {
@@ -243,8 +487,49 @@ pub fn plan(config: &Config, project: &str, options: &Options) -> Result<Pipelin
             } else {
                 Approval::Automatic
             },
+            secrets: deploy_secrets(name, env, in_repo),
         })
         .collect();
+    let mut warnings = Vec::new();
+    let mut published_dirs = Vec::new();
+    for p in &config.publish {
+        let PublisherConfig::Dir(d) = p else { continue };
+        match published_dir(&d.path) {
+            Some(dir)
+                if !dir.starts_with('/') && !dir.starts_with("..") && !dir.starts_with('~') =>
+            {
+                if !published_dirs.contains(&dir) {
+                    published_dirs.push(dir)
+                }
+            }
+            _ => warnings.push(format!(
+                "the dir publisher writes to {:?}, outside the checkout: on a hosted runner that \
+                 directory is discarded with the publish job; use a self-hosted runner that keeps \
+                 it, or another publisher",
+                d.path
+            )),
+        }
+    }
+    let install = match options
+        .install
+        .clone()
+        .or_else(|| config.ci.install.clone())
+    {
+        Some(c) => Install::Command(c),
+        None => {
+            warnings.push(
+                "ci.install is not set: every job's \"Install tug\" step fails, saying so, until \
+                 tug.yaml says how the runners get tug"
+                    .into(),
+            );
+            Install::Unset
+        }
+    };
+    let image = options
+        .image
+        .clone()
+        .or_else(|| config.ci.image.clone())
+        .unwrap_or_else(|| DEFAULT_IMAGE.to_string());
     let github_token_var = config.publish.iter().find_map(|p| match p {
         PublisherConfig::Github(g) => Some(g.token_env.clone()),
         _ => None,
@@ -257,8 +542,10 @@ pub fn plan(config: &Config, project: &str, options: &Options) -> Result<Pipelin
         signing,
         github_token_var,
         rollouts,
-        install: options.install.clone(),
-        image: options.image.clone(),
+        install,
+        image,
+        published_dirs,
+        warnings,
     })
 }
 
@@ -294,6 +581,20 @@ pub(crate) fn sh_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
     }
+}
+
+/// A GitHub filter pattern matching `s` literally (`*`, `?`, `+`, `[`, `]`, `!` and `\` are
+/// special in `on.push.tags`).
+pub(crate) fn github_glob_escape(s: &str) -> String {
+    s.chars()
+        .flat_map(|c| {
+            if "*?+[]!\\".contains(c) {
+                vec!['\\', c]
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 /// Quote `s` as a YAML double-quoted scalar.
@@ -341,11 +642,11 @@ mod tests {
         let yaml = "version: 1\nenvironments:\n  prod: {target: {type: local, hosts: [{name: a, path: a}]}}\n  qa: {target: {type: local, hosts: [{name: a, path: a}]}}\n  staging: {target: {type: local, hosts: [{name: a, path: a}]}}\n";
         let mut config: Config = serde_saphyr::from_str(yaml).unwrap();
         let options = Options {
-            install: "true".into(),
+            install: Some("true".into()),
             manual: vec!["qa".into()],
-            image: "x".into(),
+            image: None,
         };
-        let p = plan(&config, "hello", &options).unwrap();
+        let p = plan(&config, "hello", &options, &|_| true).unwrap();
         let approvals: Vec<_> = p.rollouts.iter().map(|r| r.approval).collect();
         assert_eq!(
             approvals,
@@ -353,9 +654,57 @@ mod tests {
         );
         config.sign = Some(Default::default());
         assert!(matches!(
-            plan(&config, "hello", &options),
+            plan(&config, "hello", &options, &|_| true),
             Err(CiError::KeyNotEnv(k)) if k == "cosign.key"
         ));
+    }
+
+    #[test]
+    fn only_files_a_checkout_lacks_become_secrets() {
+        let yaml = "version: 1\nenvironments:\n  prod-eu:\n    target: {type: ssh, hosts: [{name: a, address: a, path: /srv}]}\n    public_key: keys/cosign.pub\n  edge:\n    target: {type: ssh, identity_file: ~/.ssh/deploy, known_hosts: ssh/known_hosts, ssh_config: ssh/config, hosts: [{name: a, address: a, path: /srv}]}\n    public_key: \"-----BEGIN PUBLIC KEY-----\\nx\\n-----END PUBLIC KEY-----\\n\"\n  lab:\n    target: {type: local, hosts: [{name: a, path: a}]}\n    public_key: /etc/tug/cosign.pub\n";
+        let config: Config = serde_saphyr::from_str(yaml).unwrap();
+        let in_repo = |p: &str| p == "keys/cosign.pub" || p == "ssh/config";
+        let secrets = |env: &str| -> Vec<(String, SecretKind)> {
+            deploy_secrets(env, &config.environments[env], &in_repo)
+                .into_iter()
+                .map(|s| (s.var, s.kind))
+                .collect()
+        };
+        use SecretKind::*;
+        assert_eq!(
+            secrets("prod-eu"),
+            [
+                ("DEPLOY_PROD_EU_SSH_KEY".to_string(), SshKey),
+                ("DEPLOY_PROD_EU_KNOWN_HOSTS".to_string(), KnownHosts)
+            ]
+        );
+        assert_eq!(
+            secrets("edge"),
+            [
+                ("DEPLOY_EDGE_SSH_KEY".to_string(), SshKey),
+                ("DEPLOY_EDGE_KNOWN_HOSTS".to_string(), KnownHosts)
+            ]
+        );
+        assert_eq!(
+            deploy_secrets("edge", &config.environments["edge"], &in_repo)[0].dest,
+            SecretDest::File {
+                path: "\"$HOME\"/.ssh/deploy".into(),
+                private: true,
+                append: false
+            }
+        );
+        assert_eq!(
+            secrets("lab"),
+            [("DEPLOY_LAB_PUBLIC_KEY".to_string(), PublicKey)]
+        );
+    }
+
+    #[test]
+    fn published_dirs_stop_at_the_template() {
+        assert_eq!(published_dir("published").as_deref(), Some("published"));
+        assert_eq!(published_dir("out/{{ project }}/x").as_deref(), Some("out"));
+        assert_eq!(published_dir("{{ env.DIR }}"), None);
+        assert_eq!(github_glob_escape("rel+[x]*"), "rel\\+\\[x\\]\\*");
     }
 
     #[test]

@@ -37,18 +37,20 @@ pub struct CiOptions {
     #[arg(long)]
     pub check: bool,
 
-    /// The shell command every job runs to put tug on PATH
-    #[arg(long, value_name = "CMD", default_value = concat!("cargo install --locked tug@", env!("CARGO_PKG_VERSION")))]
-    pub install: String,
+    /// The shell command every job runs to put tug on PATH [default: `ci.install` in tug.yaml;
+    /// when neither says, the step fails saying to set it]
+    #[arg(long, value_name = "CMD")]
+    pub install: Option<String>,
 
     /// Also wait for a human approval before rolling out to this environment (repeatable;
     /// prod and production always wait)
     #[arg(long, value_name = "ENV")]
     pub manual: Vec<String>,
 
-    /// GitLab: the jobs' image (it must hold Go and what --install uses)
-    #[arg(long, value_name = "IMAGE", default_value = "golang:1-bookworm")]
-    pub image: String,
+    /// GitLab: the jobs' image (it must hold Go and what --install uses) [default: `ci.image` in
+    /// tug.yaml, else golang:1-bookworm]
+    #[arg(long, value_name = "IMAGE")]
+    pub image: Option<String>,
 
     /// Replace an existing file that tug did not generate
     #[arg(long)]

@@ -5,7 +5,8 @@
 use minijinja::{context, Environment, UndefinedBehavior};
 
 use super::Context;
-use crate::cli::init::InitArgs;
+use crate::ci::{self, Provider};
+use crate::cli::init::{InitArgs, InitCi};
 use crate::config::detect::{self, ProjectKind};
 use crate::error::ExitCode;
 
@@ -47,10 +48,30 @@ pub fn run(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
     let root = path.parent().unwrap_or(&ctx.cwd);
     let kind = detect::detect(root);
     let name = detect::default_project_name(root);
-    let text = render(&name, kind.as_ref())?;
+    let mut text = render(&name, kind.as_ref())?;
+    let provider = args.ci.map(|c| match c {
+        InitCi::Github => Provider::Github,
+        InitCi::Gitlab => Provider::Gitlab,
+    });
+    if let Some(p) = provider {
+        text.push_str(&ci_section(p));
+    }
     // Never write a config tug itself would reject.
-    crate::config::parse(std::path::Path::new(&shown), &text)
+    let (config, _) = crate::config::parse(std::path::Path::new(&shown), &text)
         .map_err(|e| anyhow::anyhow!("internal error: the generated tug.yaml is invalid:\n{e}"))?;
+    // The pipeline is planned from the same text before anything is written, so a refusal (a
+    // hand-written pipeline file in the way) leaves nothing behind.
+    let pipeline = match provider {
+        None => None,
+        Some(p) => {
+            let (pipeline, ci_text) =
+                super::ci::generate(ctx, &config, &name, root, p, &ci::Options::default())?;
+            let ci_path = root.join(p.default_path());
+            let existing = std::fs::read_to_string(&ci_path).ok();
+            super::ci::refuse_foreign(existing.as_deref(), p.default_path(), args.force)?;
+            Some((p, pipeline, ci_text, ci_path))
+        }
+    };
     crate::fsutil::write_atomic(&path, text.as_bytes())
         .map_err(|e| anyhow::Error::new(e).context(format!("cannot write {shown}")))?;
     let what = match &kind {
@@ -71,12 +92,45 @@ pub fn run(ctx: &Context, args: InitArgs) -> anyhow::Result<ExitCode> {
             format!(".gitignore: added {line} (tug's output)"),
         );
     }
+    if let Some((p, pipeline, ci_text, ci_path)) = &pipeline {
+        super::ci::write_pipeline(
+            ctx,
+            ci_path,
+            p.default_path(),
+            ci_text,
+            pipeline,
+            false,
+            true,
+            *p,
+        )?;
+        ctx.printer.info(format!(
+            "next: set ci.install in {shown} (how the jobs get tug), then `tug ci {}` rewrites the pipeline",
+            p.name()
+        ));
+    }
     ctx.printer.info("next: review it, then run `tug check`");
     ctx.printer.event(
         "created",
         serde_json::json!({ "path": path, "project": name }),
     );
     Ok(ExitCode::Success)
+}
+
+/// The commented `ci:` section `tug init --ci` appends: tug cannot know how the user's runners
+/// get tug, so it says what to set.
+fn ci_section(provider: Provider) -> String {
+    format!(
+        "\n# How the jobs of the release pipeline (`tug ci {name}`, {path}) get tug. Until install\n\
+         # is set, every job fails at \"Install tug\", saying so; after changing this section, run\n\
+         # `tug ci {name}` again (`tug ci {name} --check` tells when the pipeline is stale).\n\
+         # ci:\n\
+         #   install: cargo install --locked --git <tug's repository URL> --tag v{version} tug\n\
+         #   image: {image}   # GitLab: the jobs' image (Go, git, what install needs)\n",
+        name = provider.name(),
+        path = provider.default_path(),
+        version = env!("CARGO_PKG_VERSION"),
+        image = crate::config::ci::DEFAULT_IMAGE,
+    )
 }
 
 /// Add tug's output directory `dist` (relative to `root`) to `root/.gitignore` unless git (or the

@@ -11,7 +11,9 @@ use crate::error::{Error, ExitCode};
 pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
     let d = deployer(ctx, &args.env)?;
     let plan = d
-        .plan_rollback(args.to.as_deref(), args.skip_unreachable)
+        // Under --yes nothing waits between the plan and the switch: the plan is made under the
+        // lock, taken in the same round trip as each host's state read.
+        .plan_rollback(args.to.as_deref(), args.skip_unreachable, ctx.global.yes)
         .map_err(|e| deploy_error(e, &args.env))?;
     ctx.printer
         .event("plan", serde_json::to_value(&plan).unwrap_or_default());

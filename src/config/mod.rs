@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 pub mod attest;
 pub mod build;
 pub mod checks;
+pub mod ci;
 pub mod conditions;
 pub mod deploy;
 pub mod detect;
@@ -98,6 +99,9 @@ pub struct Config {
     /// What a release's provenance must say (`tug verify --provenance`, `require_provenance`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<attest::PolicyConfig>,
+    /// The pipelines `tug ci github|gitlab` writes: how their jobs install tug.
+    #[serde(default)]
+    pub ci: ci::CiConfig,
 }
 
 impl Config {

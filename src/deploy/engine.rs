@@ -118,6 +118,9 @@ pub struct RollbackPlan {
     /// Each host's record of the target release.
     #[serde(skip)]
     pub(super) records: BTreeMap<String, hs::ReleaseRecord>,
+    /// The operation id whose lock the plan was made under (every reachable host holds it).
+    #[serde(skip)]
+    pub(super) locked: Option<String>,
 }
 
 /// How a rollback went (when every host reached its target).
@@ -355,6 +358,15 @@ impl Deployer<'_> {
 
     pub(super) fn read_state(&self, i: usize) -> Result<HostState, DeployError> {
         let out = self.host(i).run(&[Op::ReadState])?;
+        self.parse_state(i, &out)
+    }
+
+    /// The host state a list of operations ending in [`Op::ReadState`] printed.
+    pub(super) fn parse_state(
+        &self,
+        i: usize,
+        out: &super::ops::ExecOutput,
+    ) -> Result<HostState, DeployError> {
         hs::parse_state(&out.stdout).map_err(|e| {
             DeployError::Failed(format!(
                 "{}: {e}: {}",

@@ -55,6 +55,32 @@ impl Deployer<'_> {
         Ok(())
     }
 
+    /// Take `lock` on host `i` and read its state in the same round trip (the state is read
+    /// under the lock, so nothing can change between the read and the lock). A held lock falls
+    /// back to [`Self::acquire`] (take over from a holder that is gone, or exit 5 naming the
+    /// holder), then reads the state.
+    pub(super) fn lock_and_read(
+        &self,
+        i: usize,
+        lock: &LockRecord,
+    ) -> Result<hs::HostState, DeployError> {
+        let out = self
+            .host(i)
+            .run(&[Op::AcquireLock(lock.clone()), Op::ReadState])?;
+        if out.status == ops::LOCK_HELD {
+            self.acquire(i, lock)?;
+            return self.read_state(i);
+        }
+        if !out.ok() {
+            return Err(DeployError::Failed(format!(
+                "{}: cannot take the lock: {}",
+                self.host(i).name(),
+                out.stderr.trim()
+            )));
+        }
+        self.parse_state(i, &out)
+    }
+
     /// Take `lock` on host `i`, taking over from a holder that is provably gone.
     fn acquire(&self, i: usize, lock: &LockRecord) -> Result<(), DeployError> {
         let name = self.host(i).name();

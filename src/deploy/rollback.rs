@@ -18,21 +18,37 @@ impl Deployer<'_> {
     ///
     /// With `skip_unreachable`, hosts that cannot be connected to are left out of the plan (and
     /// listed in it) instead of stopping the rollback; a host key problem always stops it.
+    ///
+    /// With `lock` (the plan needs no confirmation, `--yes`), every host's lock is taken in the
+    /// same round trip as its state read, so the plan is made under the lock and
+    /// [`Self::rollback`] does not lock again. Every host is still locked before any switches:
+    /// if a lock (or the plan) fails anywhere, the locks taken are released and nothing changed.
     pub fn plan_rollback(
         &self,
         to: Option<&str>,
         skip_unreachable: bool,
+        lock: bool,
     ) -> Result<RollbackPlan, DeployError> {
         self.check_env_references()?;
+        let id = lock.then(|| self.operation_id());
+        let record = id.as_deref().map(|id| self.lock_record(id, "rollback"));
+        let _span = id
+            .as_deref()
+            .map(|id| tracing::info_span!("lock", environment = %self.env.name, id, operation = "rollback", folded = true).entered());
+        let reads = self.par(&self.all(), |i| match &record {
+            Some(l) => self.lock_and_read(i, l),
+            None => self.read_state(i),
+        });
         let mut unreachable = Vec::new();
         let mut states = Vec::new();
-        for (i, r) in self
-            .par(&self.all(), |i| self.read_state(i))
-            .into_iter()
-            .enumerate()
-        {
+        let mut ran = Vec::new();
+        let mut failure = None;
+        for (i, r) in reads.into_iter().enumerate() {
             match r {
-                Ok(s) => states.push((i, s)),
+                Ok(s) => {
+                    ran.push(i);
+                    states.push((i, s))
+                }
                 Err(DeployError::Host(e @ HostError::Connect { .. })) if skip_unreachable => {
                     unreachable.push(HostResult {
                         host: self.host(i).name().to_string(),
@@ -40,9 +56,48 @@ impl Deployer<'_> {
                         message: e.to_string(),
                     })
                 }
-                Err(e) => return Err(e),
+                Err(e) => {
+                    if !matches!(e, DeployError::Host(_)) {
+                        ran.push(i);
+                    }
+                    failure.get_or_insert(e);
+                }
             }
         }
+        let plan = match failure {
+            Some(e) => Err(e),
+            None => self.rollback_plan_of(to, states, unreachable),
+        };
+        match (plan, id) {
+            (Ok(mut plan), id) => {
+                plan.locked = id;
+                Ok(plan)
+            }
+            (Err(e), Some(id)) => {
+                tracing::info!(error = %e, "no rollback: releasing the locks taken");
+                self.unlock_hosts(&ran, &id);
+                Err(e)
+            }
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    /// The id of a new fleet operation (lock, history lines): time and pid.
+    fn operation_id(&self) -> String {
+        format!(
+            "{}-{}",
+            chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+            self.actor.pid
+        )
+    }
+
+    /// The rollback plan from the states of the hosts that answered.
+    fn rollback_plan_of(
+        &self,
+        to: Option<&str>,
+        states: Vec<(usize, HostState)>,
+        unreachable: Vec<HostResult>,
+    ) -> Result<RollbackPlan, DeployError> {
         let (reachable, states): (Vec<usize>, Vec<HostState>) = states.into_iter().unzip();
         if let Some((st, interrupted)) = self.stored_rollout(&states) {
             return Err(DeployError::Unfinished {
@@ -147,10 +202,12 @@ impl Deployer<'_> {
             interrupted,
             leaving,
             records,
+            locked: None,
         })
     }
 
-    /// Execute a rollback plan: every host in parallel, no steps, no analysis. Each host gets an
+    /// Execute a rollback plan: every host in parallel, no steps, no analysis (locked first,
+    /// unless the plan was made under the lock). Each host gets an
     /// intent line before its switch and the outcome after. A host that fails makes the whole
     /// rollback an error (exit 7) naming it, what it runs and why. With hosts left out, the
     /// target is recorded on the others (`.tug/rollback.json`), so the next `tug rollback` moves
@@ -160,18 +217,21 @@ impl Deployer<'_> {
         plan: &RollbackPlan,
         reason: Option<&str>,
     ) -> Result<RollbackReport, DeployError> {
-        let id = format!(
-            "{}-{}",
-            chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
-            self.actor.pid
-        );
         let left_out: Vec<String> = plan.unreachable.iter().map(|u| u.host.clone()).collect();
         let reachable: Vec<usize> = self
             .all()
             .into_iter()
             .filter(|&i| !left_out.iter().any(|u| u == self.host(i).name()))
             .collect();
-        self.lock_hosts(&reachable, &id, "rollback")?;
+        // A plan made under the lock (`--yes`) holds it on every reachable host already.
+        let id = match &plan.locked {
+            Some(id) => id.clone(),
+            None => {
+                let id = self.operation_id();
+                self.lock_hosts(&reachable, &id, "rollback")?;
+                id
+            }
+        };
         self.resolve_interrupted(&plan.interrupted, &id);
         let skipped = left_out.join(", ");
         let why = match (reason, skipped.is_empty()) {

@@ -8,8 +8,8 @@
 //!
 //! The GitLab file's jobs are run the same way (`script:` lines, `artifacts: paths:` of the jobs
 //! a job `needs:`), and its structure is checked (needs, parallel, manual production rollout, the
-//! signing environment). It is NOT validated against GitLab's CI JSON schema: that schema is not
-//! kept in this repository.
+//! signing environment) and validated against GitLab's published CI JSON schema
+//! (`tests/testdata/gitlab-ci/`, with its source and licence) by the Python `jsonschema` package.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -247,6 +247,62 @@ fn gitlab_pipeline_structure() {
     }
 }
 
+/// The errors GitLab's CI JSON schema finds in a `.gitlab-ci.yml` text (converted YAML -> JSON
+/// here, validated by Python `jsonschema`, Draft 7, in `.tools/venv`).
+fn gitlab_schema_errors(text: &str) -> Vec<String> {
+    let python = repo_root().join(".tools/venv/bin/python");
+    assert!(
+        python.is_file(),
+        "{} is missing: run scripts/install-test-deps.sh",
+        python.display()
+    );
+    let doc: Value = serde_saphyr::from_str(text).unwrap();
+    let dir = tempdir();
+    let json = dir.path().join("gitlab-ci.json");
+    std::fs::write(&json, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let schema = repo_root().join("tests/testdata/gitlab-ci/ci.json");
+    let check = "import json, sys, jsonschema\n\
+        schema = json.load(open(sys.argv[1]))\n\
+        jsonschema.Draft7Validator.check_schema(schema)\n\
+        doc = json.load(open(sys.argv[2]))\n\
+        for e in jsonschema.Draft7Validator(schema).iter_errors(doc):\n\
+        \x20   print('/'.join(map(str, e.absolute_path)) + ': ' + e.message[:200])\n";
+    let out = run(Command::new(&python)
+        .args(["-c", check])
+        .arg(&schema)
+        .arg(&json));
+    assert_eq!(out.code, 0, "the validator itself failed: {out:?}");
+    out.stdout.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn gitlab_pipeline_validates_against_gitlabs_ci_schema() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("hello");
+    project(&repo, &tmp.path().join("hosts"), "cosign.pub");
+    let text = generate(&repo, "gitlab");
+    assert_eq!(gitlab_schema_errors(&text), Vec::<String>::new(), "{text}");
+    // The schema can fail: a job whose `needs:` entry is malformed, and one with a `when:` GitLab
+    // does not know.
+    let broken = text.replace(
+        "needs: [build]",
+        "needs: [{job: build, artifacts: sometimes}]",
+    );
+    assert_ne!(broken, text);
+    let errors = gitlab_schema_errors(&broken);
+    assert!(
+        errors.iter().any(|e| e.starts_with("merge/needs/0")),
+        "{errors:?}"
+    );
+    let broken = text.replace("when: manual", "when: later");
+    assert_ne!(broken, text);
+    let errors = gitlab_schema_errors(&broken);
+    assert!(
+        errors.iter().any(|e| e.starts_with("rollout:prod")),
+        "{errors:?}"
+    );
+}
+
 /// One job to run: its id, the matrix value (build shards) and its steps.
 struct JobRun {
     label: String,
@@ -482,10 +538,16 @@ fn the_generated_github_pipeline_runs_for_real() {
     let repo = tmp.path().join("hello");
     project(&repo, &hosts, &public.display().to_string());
     let workflow: Value = serde_saphyr::from_str(&generate(&repo, "github")).unwrap();
+    // The public key is outside the repository: each rollout job gets it from its own secret,
+    // and the file is gone from this machine, so only that wiring lets the rollouts verify.
+    let pem = std::fs::read_to_string(&public).unwrap();
+    std::fs::remove_file(&public).unwrap();
     let secrets = BTreeMap::from([
         ("CI_TEST_COSIGN_KEY", key.clone()),
         ("CI_TEST_COSIGN_PASSWORD", PASSWORD.to_string()),
         ("GITHUB_TOKEN", "unused".to_string()),
+        ("DEPLOY_PROD_PUBLIC_KEY", pem.clone()),
+        ("DEPLOY_STAGING_PUBLIC_KEY", pem.clone()),
     ]);
 
     let result = run_pipeline(&workflow, &repo, &tmp.path().join("ci"), &secrets);
@@ -539,6 +601,15 @@ fn the_generated_github_pipeline_runs_for_real() {
             job == "sign",
             "{job}"
         );
+    }
+    // Each rollout job alone got its environment's public key secret.
+    for (job, env) in &result.envs {
+        let deploy: Vec<&String> = env.keys().filter(|k| k.starts_with("DEPLOY_")).collect();
+        let want: Vec<String> = match job.strip_prefix("rollout-") {
+            Some(e) => vec![format!("DEPLOY_{}_PUBLIC_KEY", e.to_uppercase())],
+            None => vec![],
+        };
+        assert_eq!(deploy, want.iter().collect::<Vec<_>>(), "{job}");
     }
     assert!(result.artifacts["dist-signed"]
         .join("hello_1.2.3_checksums.txt.sig")
@@ -621,7 +692,9 @@ fn a_paused_rollout_passes_and_a_failed_one_fails_the_job() {
         for (tug_exit, job_exit) in [(0, 0), (6, 0), (4, 4), (7, 7), (1, 1)] {
             let out = run(Command::new("sh")
                 .args(["-e", "-c", script])
+                .current_dir(tmp.path())
                 .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+                .env("DEPLOY_STAGING_PUBLIC_KEY", "a key")
                 .env("TUG_EXIT", tug_exit.to_string()));
             assert_eq!(out.code, job_exit, "tug exit {tug_exit}: {out:?}\n{script}");
             if tug_exit == 6 {
@@ -647,6 +720,8 @@ fn the_generated_gitlab_pipeline_runs_for_real() {
     let repo = tmp.path().join("hello");
     project(&repo, &hosts, &public.display().to_string());
     let doc: Value = serde_saphyr::from_str(&generate(&repo, "gitlab")).unwrap();
+    let pem = std::fs::read_to_string(&public).unwrap();
+    std::fs::remove_file(&public).unwrap();
     let jobs: Vec<(&String, &Value)> = doc
         .as_object()
         .unwrap()
@@ -706,9 +781,16 @@ fn the_generated_gitlab_pipeline_runs_for_real() {
                     .env("PATH", &path)
                     .env("CI_NODE_INDEX", index.to_string())
                     .env("CI_NODE_TOTAL", total.to_string());
-                if job["environment"]["name"] == "signing" {
-                    cmd.env("CI_TEST_COSIGN_KEY", &key)
-                        .env("CI_TEST_COSIGN_PASSWORD", PASSWORD);
+                // Environment-scoped CI/CD variables: each job gets its environment's only.
+                match job["environment"]["name"].as_str() {
+                    Some("signing") => {
+                        cmd.env("CI_TEST_COSIGN_KEY", &key)
+                            .env("CI_TEST_COSIGN_PASSWORD", PASSWORD);
+                    }
+                    Some(env) => {
+                        cmd.env(format!("DEPLOY_{}_PUBLIC_KEY", env.to_uppercase()), &pem);
+                    }
+                    None => {}
                 }
                 let out = run(&mut cmd);
                 assert_eq!(out.code, 0, "{name} #{index}: {out:?}");
@@ -740,4 +822,353 @@ fn the_generated_gitlab_pipeline_runs_for_real() {
         let current = std::fs::read_link(hosts.join(env).join("current")).unwrap();
         assert!(current.ends_with("releases/1.2.3"), "{env}: {current:?}");
     }
+}
+
+/// A one-target Go project with `tail` appended to its tug.yaml, `cosign.pub` committed, tagged.
+fn small_project(dir: &Path, tail: &str) {
+    std::fs::create_dir_all(dir).unwrap();
+    std::fs::write(dir.join("go.mod"), "module example.com/hello\n\ngo 1.22\n").unwrap();
+    std::fs::write(dir.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+    std::fs::write(dir.join("cosign.pub"), "committed public key\n").unwrap();
+    std::fs::write(
+        dir.join("tug.yaml"),
+        format!(
+            "version: 1\nproject:\n  name: hello\nbuilds:\n  - id: hello\n    main: .\n    binary: hello\n    targets: [linux/amd64]\n{tail}"
+        ),
+    )
+    .unwrap();
+    git_init_commit(dir, Some("v1.0.0"));
+}
+
+/// The `DEPLOY_*` names a job's text mentions.
+fn deploy_names(job: &Value) -> Vec<String> {
+    let text = job.to_string();
+    let mut names: Vec<String> = text
+        .match_indices("DEPLOY_")
+        .map(|(i, _)| {
+            text[i..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect()
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// An ssh environment without identity_file or known_hosts: its rollout job, and no other job,
+/// receives the key (into an ssh-agent) and the hosts' keys (into ssh's default known_hosts), and
+/// the comments name the secrets to create. A local environment whose public key is committed
+/// gets nothing. The wiring lines are run for real: while `tug rollout` runs, the agent holds the
+/// key and the secrets are no longer in its environment; a missing secret stops the job, naming it.
+#[test]
+fn rollout_secrets_reach_only_their_rollout_job() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("hello");
+    small_project(
+        &repo,
+        "sign:\n  key: env://COSIGN_KEY\nenvironments:\n  prod:\n    target:\n      type: ssh\n      hosts: [{name: web1, address: web1.example.com, path: /srv/hello}]\n    public_key: cosign.pub\n  staging:\n    target: {type: local, hosts: [{name: s1, path: hosts/s1}]}\n    public_key: cosign.pub\nci:\n  install: tug --version\n",
+    );
+    let text = ok(tug(&repo).args(["ci", "github", "-o", "-"]));
+    assert!(
+        text.contains("#   DEPLOY_PROD_SSH_KEY: the private ssh key the hosts accept")
+            && text.contains("#   DEPLOY_PROD_KNOWN_HOSTS: the hosts' known_hosts lines"),
+        "{text}"
+    );
+    let workflow: Value = serde_saphyr::from_str(&text).unwrap();
+    for (name, job) in workflow["jobs"].as_object().unwrap() {
+        let want: &[&str] = if name == "rollout-prod" {
+            &["DEPLOY_PROD_KNOWN_HOSTS", "DEPLOY_PROD_SSH_KEY"]
+        } else {
+            &[]
+        };
+        assert_eq!(deploy_names(job), want, "{name}");
+    }
+    let steps = workflow["jobs"]["rollout-prod"]["steps"]
+        .as_array()
+        .unwrap();
+    let rollout = steps
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("tug rollout")))
+        .unwrap();
+    assert_eq!(
+        rollout["env"],
+        serde_json::json!({
+            "DEPLOY_PROD_SSH_KEY": "${{ secrets.DEPLOY_PROD_SSH_KEY }}",
+            "DEPLOY_PROD_KNOWN_HOSTS": "${{ secrets.DEPLOY_PROD_KNOWN_HOSTS }}",
+        })
+    );
+    assert!(
+        steps.iter().filter(|s| s.get("env").is_some()).count() == 1,
+        "only the rollout step has the secrets"
+    );
+    let path = tmp.path().join("release.yml");
+    std::fs::write(&path, &text).unwrap();
+    let lint = run(Command::new(actionlint()).arg(&path).current_dir(&repo));
+    assert_eq!(lint.code, 0, "actionlint: {lint:?}");
+
+    // The step for real, with a stand-in tug that reports what it sees.
+    let home = tmp.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let key = tmp.path().join("id");
+    ok(Command::new("ssh-keygen")
+        .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci-test", "-f"])
+        .arg(&key));
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("tug"),
+        "#!/bin/sh\nssh-add -l > \"$HOME/agent.txt\"\nenv > \"$HOME/env.txt\"\nexit 0\n",
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(bin.join("tug")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(bin.join("tug"), perms).unwrap();
+    let script = rollout["run"].as_str().unwrap();
+    let step = |with_key: bool| {
+        let mut cmd = Command::new("bash");
+        cmd.args(["--noprofile", "--norc", "-e", "-c", script])
+            .current_dir(tmp.path())
+            .env_clear()
+            .env("HOME", &home)
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+            .env(
+                "DEPLOY_PROD_KNOWN_HOSTS",
+                "web1.example.com ssh-ed25519 AAAAtest",
+            );
+        if with_key {
+            cmd.env(
+                "DEPLOY_PROD_SSH_KEY",
+                std::fs::read_to_string(&key).unwrap(),
+            );
+        }
+        run(&mut cmd)
+    };
+    let out = step(true);
+    assert_eq!(out.code, 0, "{out:?}");
+    let agent = std::fs::read_to_string(home.join("agent.txt")).unwrap();
+    assert!(
+        agent.contains("ci-test") && agent.contains("ED25519"),
+        "{agent}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(home.join(".ssh/known_hosts")).unwrap(),
+        "web1.example.com ssh-ed25519 AAAAtest\n"
+    );
+    let env = std::fs::read_to_string(home.join("env.txt")).unwrap();
+    assert!(!env.contains("DEPLOY_"), "tug sees the secrets: {env}");
+    let out = step(false);
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the CI secret DEPLOY_PROD_SSH_KEY is not set"),
+        "{out:?}"
+    );
+
+    // GitLab: the same variables, in the prod rollout job only, with the scoping advice.
+    let text = ok(tug(&repo).args(["ci", "gitlab", "-o", "-"]));
+    assert!(
+        text.contains("scoped to the environment \"prod\"")
+            && text.contains("#   DEPLOY_PROD_SSH_KEY: the private ssh key"),
+        "{text}"
+    );
+    assert_eq!(gitlab_schema_errors(&text), Vec::<String>::new());
+    let doc: Value = serde_saphyr::from_str(&text).unwrap();
+    for (name, job) in doc.as_object().unwrap() {
+        if job.get("script").is_none() {
+            continue;
+        }
+        let want: &[&str] = if name == "rollout:prod" {
+            &["DEPLOY_PROD_KNOWN_HOSTS", "DEPLOY_PROD_SSH_KEY"]
+        } else {
+            &[]
+        };
+        assert_eq!(deploy_names(&job["script"]), want, "{name}");
+    }
+}
+
+/// How jobs get tug: `ci.install` in tug.yaml (so `--check` needs no flags), `--install` over it,
+/// and with neither a step that fails saying what to set (plus a warning when writing). The
+/// GitLab image the same way (`ci.image`, `--image`, default).
+#[test]
+fn the_install_command_comes_from_tug_yaml_and_its_absence_fails_the_step() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("hello");
+    small_project(&repo, "");
+    let out = run(tug(&repo).args(["ci", "github", "-o", "-"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("warning: ci.install is not set"),
+        "{out:?}"
+    );
+    let workflow: Value = serde_saphyr::from_str(&out.stdout).unwrap();
+    let install = workflow["jobs"]["build"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Install tug")
+        .unwrap()["run"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let step = run(Command::new("bash").args(["-e", "-c", &install]));
+    assert_eq!(step.code, 1, "{step:?}");
+    assert!(
+        step.stdout
+            .contains("::error::no command installs tug in this job: set ci.install in tug.yaml"),
+        "{step:?}"
+    );
+    let path = tmp.path().join("release.yml");
+    std::fs::write(&path, &out.stdout).unwrap();
+    let lint = run(Command::new(actionlint()).arg(&path).current_dir(&repo));
+    assert_eq!(lint.code, 0, "actionlint: {lint:?}");
+    let gitlab = ok(tug(&repo).args(["ci", "gitlab", "-o", "-"]));
+    let doc: Value = serde_saphyr::from_str(&gitlab).unwrap();
+    assert_eq!(doc["default"]["image"], "golang:1-bookworm");
+    assert!(doc["build"]["script"][0]
+        .as_str()
+        .unwrap()
+        .ends_with("then run 'tug ci gitlab' again\"; exit 1"));
+
+    // ci: in tug.yaml; the written file is then checked without any flag.
+    let yaml = std::fs::read_to_string(repo.join("tug.yaml")).unwrap();
+    std::fs::write(
+        repo.join("tug.yaml"),
+        format!("{yaml}ci:\n  install: echo from-yaml\n  image: example.com/go:1\n"),
+    )
+    .unwrap();
+    let out = run(tug(&repo).args(["ci", "gitlab"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("warning"), "{out:?}");
+    let doc: Value =
+        serde_saphyr::from_str(&std::fs::read_to_string(repo.join(".gitlab-ci.yml")).unwrap())
+            .unwrap();
+    assert_eq!(doc["default"]["image"], "example.com/go:1");
+    assert_eq!(doc["build"]["script"][0], "echo from-yaml");
+    ok(tug(&repo).args(["ci", "gitlab", "--check"]));
+    // A flag wins over tug.yaml (and then the file differs from what tug.yaml alone gives).
+    let doc: Value = serde_saphyr::from_str(&ok(tug(&repo).args([
+        "ci",
+        "gitlab",
+        "--install",
+        "echo flag",
+        "--image",
+        "other:2",
+        "-o",
+        "-",
+    ])))
+    .unwrap();
+    assert_eq!(doc["build"]["script"][0], "echo flag");
+    assert_eq!(doc["default"]["image"], "other:2");
+}
+
+/// A tag prefix with glob characters matches literally on GitHub too; `-o -` under `--json`
+/// prints one event holding the file; a `dir` publisher's output is kept as the publish job's
+/// artifact (and one outside the checkout is warned about).
+#[test]
+fn tag_prefixes_json_output_and_the_dir_publisher() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("hello");
+    small_project(
+        &repo,
+        "publish:\n  - type: dir\n    path: published\n  - type: dir\n    name: shared\n    path: /srv/releases\nci:\n  install: tug --version\n",
+    );
+    let yaml = std::fs::read_to_string(repo.join("tug.yaml")).unwrap();
+    std::fs::write(
+        repo.join("tug.yaml"),
+        yaml.replace("  name: hello\n", "  name: hello\n  tag_prefix: rel+\n"),
+    )
+    .unwrap();
+    let out = run(tug(&repo).args(["ci", "github", "-o", "-"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the dir publisher writes to \"/srv/releases\", outside the checkout"),
+        "{out:?}"
+    );
+    let text = out.stdout;
+    let workflow: Value = serde_saphyr::from_str(&text).unwrap();
+    assert_eq!(workflow["on"]["push"]["tags"][0], "rel\\+[0-9]*");
+    let kept = workflow["jobs"]["publish"]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["with"]["name"] == "published")
+        .expect("the dir publisher's output is uploaded");
+    assert_eq!(kept["with"]["path"], "published");
+    let gitlab: Value =
+        serde_saphyr::from_str(&ok(tug(&repo).args(["ci", "gitlab", "-o", "-"]))).unwrap();
+    assert_eq!(
+        gitlab["workflow"]["rules"][0]["if"],
+        "$CI_COMMIT_TAG =~ /^rel\\+[0-9]/"
+    );
+    assert_eq!(
+        gitlab["publish"]["artifacts"]["paths"],
+        serde_json::json!(["dist/", "published/"])
+    );
+
+    let json = ok(tug(&repo).args(["--json", "ci", "github", "-o", "-"]));
+    let events: Vec<Value> = json
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {l}: {e}")))
+        .collect();
+    let generated = events
+        .iter()
+        .find(|e| e["event"] == "ci-generated")
+        .expect("a ci-generated event");
+    assert_eq!(generated["text"], text);
+    assert_eq!(generated["provider"], "github");
+}
+
+/// `tug init --ci github|gitlab` writes tug.yaml and the pipeline from the same generator: the
+/// pipeline is what `tug ci` writes for that tug.yaml (`--check` passes), valid for actionlint
+/// and GitLab's schema. A hand-written pipeline in the way stops it before anything is written.
+#[test]
+fn init_with_ci_writes_the_pipeline_beside_tug_yaml() {
+    let tmp = tempdir();
+    for (provider, file) in [
+        ("github", ".github/workflows/release.yml"),
+        ("gitlab", ".gitlab-ci.yml"),
+    ] {
+        let dir = tmp.path().join(provider);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("go.mod"), "module example.com/hello\n\ngo 1.22\n").unwrap();
+        std::fs::write(dir.join("main.go"), "package main\n\nfunc main() {}\n").unwrap();
+        git_init_commit(&dir, None);
+        let out = run(tug(&dir).args(["init", "--ci", provider]));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(out.stderr.contains("ci.install is not set"), "{out:?}");
+        assert!(out.stderr.contains(&format!("Wrote {file}")), "{out:?}");
+        let yaml = std::fs::read_to_string(dir.join("tug.yaml")).unwrap();
+        assert!(
+            yaml.contains("# ci:\n#   install: cargo install --locked --git"),
+            "{yaml}"
+        );
+        let text = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(text.starts_with(&format!("# Generated by `tug ci {provider}`")));
+        let check = run(tug(&dir).args(["ci", provider, "--check"]));
+        assert_eq!(check.code, 0, "{check:?}");
+        if provider == "github" {
+            let lint = run(Command::new(actionlint())
+                .arg(dir.join(file))
+                .current_dir(&dir));
+            assert_eq!(lint.code, 0, "actionlint: {lint:?}");
+        } else {
+            assert_eq!(gitlab_schema_errors(&text), Vec::<String>::new());
+        }
+    }
+    // A hand-written .gitlab-ci.yml: refused (exit 2), and no tug.yaml either.
+    let dir = tmp.path().join("handwritten");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("go.mod"), "module example.com/hello\n\ngo 1.22\n").unwrap();
+    std::fs::write(dir.join(".gitlab-ci.yml"), "stages: [test]\n").unwrap();
+    let out = run(tug(&dir).args(["init", "--ci", "gitlab"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("was not generated by tug"), "{out:?}");
+    assert!(!dir.join("tug.yaml").exists());
+    assert_eq!(
+        std::fs::read_to_string(dir.join(".gitlab-ci.yml")).unwrap(),
+        "stages: [test]\n"
+    );
 }

@@ -323,6 +323,71 @@ fn killed_rollback(fleet: Fleet) {
     assert_eq!(hosts[0]["health"]["state"], "healthy", "{json}");
 }
 
+/// `tug rollback --yes` takes every host's lock in the same round trip as its state read. A
+/// lock held on one host (by a live tug elsewhere) stops it before any host switches: exit 5
+/// naming the holder, every host still on its release, the locks taken on the others released,
+/// the holder's lock untouched. A plan that fails after the locks were taken (a `--to` release
+/// the hosts do not have) releases them too.
+#[test]
+fn a_lock_held_on_one_host_stops_a_rollback_under_yes_before_any_switch() {
+    lock_held_on_one_host(Fleet::local(3));
+}
+
+/// The same over ssh, where the lock and the state read are one script.
+#[test]
+fn a_lock_held_on_one_host_stops_a_rollback_over_ssh_too() {
+    lock_held_on_one_host(Fleet::over_ssh());
+}
+
+fn lock_held_on_one_host(fleet: Fleet) {
+    let n = fleet.names.len();
+    let cwd = fleet.root().join("work");
+    let env = fleet.env("prod", ALL_AT_ONCE, "");
+    fleet.write_config(&cwd, &[env]);
+    for v in [V1, V21] {
+        assert_eq!(rollout(&cwd, "prod", &release(v)).code, 0);
+    }
+    let held = r#"{"id":"20260101T000000Z-4242","owner":"alice","host":"elsewhere","pid":4242,"operation":"rollout","started":"2026-01-01T00:00:00Z","expires":"2999-01-01T00:00:00Z"}"#;
+    let lock = fleet.paths[n - 1].join(".tug/lock");
+    std::fs::write(&lock, format!("{held}\n")).unwrap();
+    let before: Vec<usize> = (0..n).map(|i| fleet.history_lines(i).len()).collect();
+
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 5, "{out:?}");
+    assert!(out.stderr.contains("alice"), "{}", out.stderr);
+    assert_eq!(fleet.currents(), all("2.1.0", n), "no host switched");
+    assert_eq!(fleet.served(), serving("2.1.0", n), "no host restarted");
+    for i in 0..n - 1 {
+        assert!(
+            !fleet.paths[i].join(".tug/lock").exists(),
+            "h{}: the lock taken is released",
+            i + 1
+        );
+    }
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), format!("{held}\n"));
+    let after: Vec<usize> = (0..n).map(|i| fleet.history_lines(i).len()).collect();
+    assert_eq!(before, after, "no host has a rollback record");
+
+    // Locks taken, then the plan fails: released, nothing changed.
+    std::fs::remove_file(&lock).unwrap();
+    let out = run(tug(&cwd).args(["rollback", "prod", "--to", "9.9.9", "--yes"]));
+    assert_ne!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("9.9.9 is not on the host"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("2.1.0", n));
+    assert!(fleet.paths.iter().all(|p| !p.join(".tug/lock").exists()));
+
+    // And with the fleet free, the same command rolls back.
+    let out = run(tug(&cwd).args(["rollback", "prod", "--yes"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+    assert!(fleet.paths.iter().all(|p| !p.join(".tug/lock").exists()));
+    assert!((0..n).all(|i| outcomes(&fleet, i, "rollback") == ["intent", "success"]));
+}
+
 /// Replace a file under a host's directory by another one (a new inode, as an attacker or a
 /// careless hand would; a running binary cannot be written in place).
 /// The new contents have the old size: only a digest tells them apart.
