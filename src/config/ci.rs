@@ -16,10 +16,17 @@ pub struct CiConfig {
     /// from source), or a download of a build you host. When unset, the generated "Install tug"
     /// step fails with a message saying to set it: tug cannot know where your runners get it.
     /// `tug ci --install CMD` overrides it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub install: Option<String>,
     /// GitLab: the jobs' image; it must hold Go and what `install` needs (default
     /// `golang:1-bookworm`). `tug ci gitlab --image IMAGE` overrides it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub image: Option<String>,
+}
+
+impl CiConfig {
+    /// Nothing set: `tug check --show` leaves the section out.
+    pub fn is_unset(&self) -> bool {
+        self.install.is_none() && self.image.is_none()
+    }
 }

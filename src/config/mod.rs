@@ -100,7 +100,7 @@ pub struct Config {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<attest::PolicyConfig>,
     /// The pipelines `tug ci github|gitlab` writes: how their jobs install tug.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "ci::CiConfig::is_unset")]
     pub ci: ci::CiConfig,
 }
 
