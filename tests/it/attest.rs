@@ -663,3 +663,130 @@ fn merged_shards_keep_their_sboms_checksummed_and_their_build_facts() {
     let out = run(tug(&repo).args(["verify", "--provenance"]));
     assert_eq!(out.code, 0, "{out:?}");
 }
+
+/// `tug publish` attaches the release's provenance to every image it pushes, as an attestation
+/// whose subject is that image: in both of cosign's layouts (`signatures: bundle`, a Sigstore
+/// bundle referrer; `classic`, the `.att` tag) the real cosign's `verify-attestation --type
+/// slsaprovenance1` accepts it for the index and each platform image with the release key and
+/// refuses it with another key; `tug verify --image` still counts only signatures.
+#[test]
+fn published_images_carry_the_provenance_as_an_attestation_cosign_verifies() {
+    let reg = crate::harness::registry::Registry::shared();
+    let tmp = tempdir();
+    let (key, public) = keys(&tmp.path().join("keys"));
+    let repo = tmp.path().join("hello");
+    let mut publish = String::from("publish:\n");
+    for layout in ["bundle", "classic"] {
+        publish.push_str(&format!(
+            "  - type: oci\n    name: {layout}\n    repository: {}/attest/{layout}\n    signatures: {layout}\n    images:\n      repository: {}/attest/{layout}-image\n",
+            reg.addr, reg.addr
+        ));
+    }
+    let tug_yaml = config(&key, &public, "linux/amd64, linux/arm64", &publish);
+    project(&repo, &tug_yaml, &format!("{ORIGIN}.git"), "v1.0.0");
+    let dist = build_and_sign(&repo);
+    let out = run(tug_pw(&repo).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("provenance of image index"),
+        "the attestations are pushed: {}",
+        out.stderr
+    );
+    let (_, release_bundle) = provenance_bundle(&dist);
+    let release_statement: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(release_bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+
+    let stranger = tempdir();
+    ok(cosign(stranger.path()).arg("generate-key-pair"));
+    for layout in ["bundle", "classic"] {
+        let image = format!("{}/attest/{layout}-image", reg.addr);
+        let index = ok(Command::new("skopeo").args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{image}:1.0.0"),
+        ]));
+        let index_digest = format!(
+            "sha256:{}",
+            tug::fsutil::hex(&<sha2::Sha256 as sha2::Digest>::digest(index.as_bytes()))
+        );
+        let index: serde_json::Value = serde_json::from_str(&index).unwrap();
+        let mut references = vec![format!("{image}@{index_digest}")];
+        for m in index["manifests"].as_array().unwrap() {
+            references.push(format!("{image}@{}", m["digest"].as_str().unwrap()));
+        }
+        assert_eq!(references.len(), 3, "the index and two platforms");
+        // The layout on the registry is the one asked for.
+        let att_tag = format!(
+            "docker://{image}:{}.att",
+            index_digest.replacen(':', "-", 1)
+        );
+        let att =
+            run(Command::new("skopeo").args(["inspect", "--raw", "--tls-verify=false", &att_tag]));
+        assert_eq!(att.code == 0, layout == "classic", "{layout}: {att:?}");
+        if layout == "classic" {
+            let att: serde_json::Value = serde_json::from_str(&att.stdout).unwrap();
+            assert_eq!(
+                att["layers"][0]["mediaType"],
+                "application/vnd.dsse.envelope.v1+json"
+            );
+            assert_eq!(
+                att["layers"][0]["annotations"]["predicateType"],
+                "https://slsa.dev/provenance/v1"
+            );
+        }
+        for reference in &references {
+            let out = run(cosign(&repo)
+                .args(["verify-attestation", "--insecure-ignore-tlog", "--key"])
+                .arg(&public)
+                .args(["--type", "slsaprovenance1", "--allow-insecure-registry"])
+                .arg(reference));
+            assert_eq!(
+                out.code, 0,
+                "cosign verify-attestation {layout} {reference}: {out:?}"
+            );
+            // What cosign verified: the image as the one subject, the release's predicate.
+            let line = out.stdout.lines().next().unwrap_or_default();
+            let envelope: serde_json::Value = serde_json::from_str(line).unwrap();
+            let statement: serde_json::Value = serde_json::from_slice(
+                &base64::engine::general_purpose::STANDARD
+                    .decode(envelope["payload"].as_str().unwrap())
+                    .unwrap(),
+            )
+            .unwrap();
+            assert_eq!(statement["predicateType"], "https://slsa.dev/provenance/v1");
+            let digest = reference.rsplit('@').next().unwrap();
+            assert_eq!(
+                statement["subject"][0]["digest"]["sha256"],
+                digest.trim_start_matches("sha256:"),
+                "{statement}"
+            );
+            assert_eq!(statement["subject"].as_array().unwrap().len(), 1);
+            assert_eq!(statement["predicate"], release_statement["predicate"]);
+
+            let refused = run(cosign(stranger.path())
+                .args(["verify-attestation", "--insecure-ignore-tlog", "--key"])
+                .arg("cosign.pub")
+                .args(["--type", "slsaprovenance1", "--allow-insecure-registry"])
+                .arg(reference));
+            assert_ne!(
+                refused.code, 0,
+                "another key verified the attestation of {reference}: {refused:?}"
+            );
+        }
+        // An attestation is no signature: tug verify --image counts the one signature.
+        let out = run(tug(&repo)
+            .args(["verify", "--image", &references[0], "--key"])
+            .arg(&public));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(
+            out.stderr.contains("1 of 1 signature(s) valid"),
+            "{layout}: {}",
+            out.stderr
+        );
+    }
+}
