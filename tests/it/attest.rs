@@ -685,6 +685,38 @@ fn published_images_carry_the_provenance_as_an_attestation_cosign_verifies() {
     let tug_yaml = config(&key, &public, "linux/amd64, linux/arm64", &publish);
     project(&repo, &tug_yaml, &format!("{ORIGIN}.git"), "v1.0.0");
     let dist = build_and_sign(&repo);
+
+    // A provenance the release key did not sign is not attached to anything: publish refuses
+    // before it touches the registry.
+    let (_, bundle) = provenance_bundle(&dist);
+    let statement = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let stranger_key = tug::sign::PrivateKey::generate();
+    let forged = with_provenance(
+        &dist,
+        &tmp.path().join("forged"),
+        &tug::attest::envelope::sign(&stranger_key, &statement),
+    );
+    let out = run(tug_pw(&repo)
+        .args(["publish", "--no-progress", "--dist"])
+        .arg(&forged));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("does not open with the release key") && out.stderr.contains("hint:"),
+        "{}",
+        out.stderr
+    );
+    for layout in ["bundle", "classic"] {
+        let nothing = run(Command::new("skopeo").args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{}/attest/{layout}-image:1.0.0", reg.addr),
+        ]));
+        assert_ne!(nothing.code, 0, "{layout}: pushed anyway: {nothing:?}");
+    }
+
     let out = run(tug_pw(&repo).args(["publish", "--no-progress"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert!(
