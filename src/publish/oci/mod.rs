@@ -9,6 +9,9 @@
 //! `signatures` is not `none`), every manifest tug pushes (each platform image, the index and the
 //! release artifact) is also signed, as a cosign 3 bundle referrer ([`referrers`], the default)
 //! or in cosign's classic `.sig` layout ([`cosign`]), so `cosign verify --key` accepts them.
+//! When the release has a provenance, each of them also gets it as an attestation whose subject
+//! is that manifest, in the same layout (a bundle referrer, or the `.att` tag), so `cosign
+//! verify-attestation --type slsaprovenance1` accepts it.
 //!
 //! Blobs already in the registry are not uploaded again (HEAD first); blobs larger than the chunk
 //! size go up in PATCH chunks, whose session is kept in the publish state as chunks are
