@@ -667,8 +667,9 @@ fn merged_shards_keep_their_sboms_checksummed_and_their_build_facts() {
 /// `tug publish` attaches the release's provenance to every image it pushes, as an attestation
 /// whose subject is that image: in both of cosign's layouts (`signatures: bundle`, a Sigstore
 /// bundle referrer; `classic`, the `.att` tag) the real cosign's `verify-attestation --type
-/// slsaprovenance1` accepts it for the index and each platform image with the release key and
-/// refuses it with another key; `tug verify --image` still counts only signatures.
+/// slsaprovenance1` accepts it for the index, each platform image and the release artifact with
+/// the release key and refuses it with another key; `tug verify --image` still counts only
+/// signatures; a provenance the release key did not sign is refused before anything is pushed.
 #[test]
 fn published_images_carry_the_provenance_as_an_attestation_cosign_verifies() {
     let reg = crate::harness::registry::Registry::shared();
@@ -752,6 +753,18 @@ fn published_images_carry_the_provenance_as_an_attestation_cosign_verifies() {
             references.push(format!("{image}@{}", m["digest"].as_str().unwrap()));
         }
         assert_eq!(references.len(), 3, "the index and two platforms");
+        // The OCI release artifact carries it too.
+        let artifact = ok(Command::new("skopeo").args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{}/attest/{layout}:1.0.0", reg.addr),
+        ]));
+        references.push(format!(
+            "{}/attest/{layout}@sha256:{}",
+            reg.addr,
+            tug::fsutil::hex(&<sha2::Sha256 as sha2::Digest>::digest(artifact.as_bytes()))
+        ));
         // The layout on the registry is the one asked for.
         let att_tag = format!(
             "docker://{image}:{}.att",
