@@ -1,7 +1,8 @@
 //! SBOMs, SLSA provenance and the deploy policy (issue #13), with independent checkers: the SBOMs
 //! of a real Go build by the official SPDX tools (`pyspdxtools -i`) and against the CycloneDX 1.6
 //! JSON schema (cyclonedx-python-lib), their module lists against `go version -m` of the same
-//! binary; the provenance by the real cosign (`verify-blob-attestation --type slsaprovenance1`);
+//! binary; the provenance by the real cosign (`verify-blob-attestation --type slsaprovenance1`,
+//! and `verify-attestation` of the copy `tug publish` attaches to each image in the registry);
 //! and `tug rollout` to local hosts refusing, before any host is touched (asserted on the hosts'
 //! disks), each release the policy does not allow, naming the rule.
 
