@@ -177,6 +177,21 @@ impl Claims {
     }
 }
 
+/// The statement attached to a published image: the release's provenance (`release`, the
+/// statement `tug sign` signed) with one subject, the image `name` (its repository) and its
+/// manifest `digest` (`sha256:<hex>`). The predicate is the release's, unchanged: the image was
+/// made from those artifacts by that build.
+pub fn image_statement(release: &Value, name: &str, digest: &str) -> Vec<u8> {
+    let hex = digest.trim_start_matches("sha256:");
+    serde_json::to_vec(&json!({
+        "_type": STATEMENT_TYPE,
+        "subject": [{ "name": name, "digest": { "sha256": hex } }],
+        "predicateType": PREDICATE_TYPE,
+        "predicate": release["predicate"],
+    }))
+    .expect("statement serializes")
+}
+
 /// Hash every subject file again (it must still have the manifest's digest), sign the statement
 /// with `key`, write `<project>_<version>.intoto.sigstore.json` and record it in the manifest as
 /// the `provenance` artifact. Returns its entry.

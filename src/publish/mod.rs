@@ -247,6 +247,12 @@ pub enum PublishError {
     Task(#[source] tokio::task::JoinError),
     #[error("{what}: {message}")]
     Other { what: String, message: String },
+    #[error("the release's provenance {} does not open with the release key", path.display())]
+    Provenance {
+        path: PathBuf,
+        #[source]
+        source: crate::attest::envelope::EnvelopeError,
+    },
     #[error("{publisher}: cannot read the CA certificates for the images' base: {}", path.display())]
     CaBundle {
         publisher: String,
@@ -316,6 +322,9 @@ impl PublishError {
             ),
             PublishError::CaBundle { configured: false, .. } => Some(
                 "install this machine's CA certificates (Debian: ca-certificates), or set `images.ca_certificates` to a PEM bundle, or set `images.base`".into(),
+            ),
+            PublishError::Provenance { .. } => Some(
+                "the provenance was signed by another key or changed after `tug sign`: run `tug sign` again with the release key".into(),
             ),
             PublishError::BaseLacksPlatform { .. } => Some(
                 "choose an `images.base` with every Linux platform the release builds, or build only the platforms it has".into(),

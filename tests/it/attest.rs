@@ -1,7 +1,8 @@
 //! SBOMs, SLSA provenance and the deploy policy (issue #13), with independent checkers: the SBOMs
 //! of a real Go build by the official SPDX tools (`pyspdxtools -i`) and against the CycloneDX 1.6
 //! JSON schema (cyclonedx-python-lib), their module lists against `go version -m` of the same
-//! binary; the provenance by the real cosign (`verify-blob-attestation --type slsaprovenance1`);
+//! binary; the provenance by the real cosign (`verify-blob-attestation --type slsaprovenance1`,
+//! and `verify-attestation` of the copy `tug publish` attaches to each image in the registry);
 //! and `tug rollout` to local hosts refusing, before any host is touched (asserted on the hosts'
 //! disks), each release the policy does not allow, naming the rule.
 
@@ -662,4 +663,176 @@ fn merged_shards_keep_their_sboms_checksummed_and_their_build_facts() {
     assert_eq!(out.code, 0, "{out:?}");
     let out = run(tug(&repo).args(["verify", "--provenance"]));
     assert_eq!(out.code, 0, "{out:?}");
+}
+
+/// `tug publish` attaches the release's provenance to every image it pushes, as an attestation
+/// whose subject is that image: in both of cosign's layouts (`signatures: bundle`, a Sigstore
+/// bundle referrer; `classic`, the `.att` tag) the real cosign's `verify-attestation --type
+/// slsaprovenance1` accepts it for the index, each platform image and the release artifact with
+/// the release key and refuses it with another key; `tug verify --image` still counts only
+/// signatures; a provenance the release key did not sign is refused before anything is pushed.
+#[test]
+fn published_images_carry_the_provenance_as_an_attestation_cosign_verifies() {
+    let reg = crate::harness::registry::Registry::shared();
+    let tmp = tempdir();
+    let (key, public) = keys(&tmp.path().join("keys"));
+    let repo = tmp.path().join("hello");
+    let mut publish = String::from("publish:\n");
+    for layout in ["bundle", "classic"] {
+        publish.push_str(&format!(
+            "  - type: oci\n    name: {layout}\n    repository: {}/attest/{layout}\n    signatures: {layout}\n    images:\n      repository: {}/attest/{layout}-image\n",
+            reg.addr, reg.addr
+        ));
+    }
+    let tug_yaml = config(&key, &public, "linux/amd64, linux/arm64", &publish);
+    project(&repo, &tug_yaml, &format!("{ORIGIN}.git"), "v1.0.0");
+    let dist = build_and_sign(&repo);
+
+    // A provenance the release key did not sign is not attached to anything: publish refuses
+    // before it touches the registry.
+    let (_, bundle) = provenance_bundle(&dist);
+    let statement = base64::engine::general_purpose::STANDARD
+        .decode(bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+        .unwrap();
+    let stranger_key = tug::sign::PrivateKey::generate();
+    let forged = with_provenance(
+        &dist,
+        &tmp.path().join("forged"),
+        &tug::attest::envelope::sign(&stranger_key, &statement),
+    );
+    let out = run(tug_pw(&repo)
+        .args(["publish", "--no-progress", "--dist"])
+        .arg(&forged));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains("does not open with the release key") && out.stderr.contains("hint:"),
+        "{}",
+        out.stderr
+    );
+    for layout in ["bundle", "classic"] {
+        let nothing = run(Command::new("skopeo").args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{}/attest/{layout}-image:1.0.0", reg.addr),
+        ]));
+        assert_ne!(nothing.code, 0, "{layout}: pushed anyway: {nothing:?}");
+    }
+
+    let out = run(tug_pw(&repo).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("provenance of image index"),
+        "the attestations are pushed: {}",
+        out.stderr
+    );
+    let (_, release_bundle) = provenance_bundle(&dist);
+    let release_statement: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(release_bundle["dsseEnvelope"]["payload"].as_str().unwrap())
+            .unwrap(),
+    )
+    .unwrap();
+
+    let stranger = tempdir();
+    ok(cosign(stranger.path()).arg("generate-key-pair"));
+    for layout in ["bundle", "classic"] {
+        let image = format!("{}/attest/{layout}-image", reg.addr);
+        let index = ok(Command::new("skopeo").args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{image}:1.0.0"),
+        ]));
+        let index_digest = format!(
+            "sha256:{}",
+            tug::fsutil::hex(&<sha2::Sha256 as sha2::Digest>::digest(index.as_bytes()))
+        );
+        let index: serde_json::Value = serde_json::from_str(&index).unwrap();
+        let mut references = vec![format!("{image}@{index_digest}")];
+        for m in index["manifests"].as_array().unwrap() {
+            references.push(format!("{image}@{}", m["digest"].as_str().unwrap()));
+        }
+        assert_eq!(references.len(), 3, "the index and two platforms");
+        // The OCI release artifact carries it too.
+        let artifact = ok(Command::new("skopeo").args([
+            "inspect",
+            "--raw",
+            "--tls-verify=false",
+            &format!("docker://{}/attest/{layout}:1.0.0", reg.addr),
+        ]));
+        references.push(format!(
+            "{}/attest/{layout}@sha256:{}",
+            reg.addr,
+            tug::fsutil::hex(&<sha2::Sha256 as sha2::Digest>::digest(artifact.as_bytes()))
+        ));
+        // The layout on the registry is the one asked for.
+        let att_tag = format!(
+            "docker://{image}:{}.att",
+            index_digest.replacen(':', "-", 1)
+        );
+        let att =
+            run(Command::new("skopeo").args(["inspect", "--raw", "--tls-verify=false", &att_tag]));
+        assert_eq!(att.code == 0, layout == "classic", "{layout}: {att:?}");
+        if layout == "classic" {
+            let att: serde_json::Value = serde_json::from_str(&att.stdout).unwrap();
+            assert_eq!(
+                att["layers"][0]["mediaType"],
+                "application/vnd.dsse.envelope.v1+json"
+            );
+            assert_eq!(
+                att["layers"][0]["annotations"]["predicateType"],
+                "https://slsa.dev/provenance/v1"
+            );
+        }
+        for reference in &references {
+            let out = run(cosign(&repo)
+                .args(["verify-attestation", "--insecure-ignore-tlog", "--key"])
+                .arg(&public)
+                .args(["--type", "slsaprovenance1", "--allow-insecure-registry"])
+                .arg(reference));
+            assert_eq!(
+                out.code, 0,
+                "cosign verify-attestation {layout} {reference}: {out:?}"
+            );
+            // What cosign verified: the image as the one subject, the release's predicate.
+            let line = out.stdout.lines().next().unwrap_or_default();
+            let envelope: serde_json::Value = serde_json::from_str(line).unwrap();
+            let statement: serde_json::Value = serde_json::from_slice(
+                &base64::engine::general_purpose::STANDARD
+                    .decode(envelope["payload"].as_str().unwrap())
+                    .unwrap(),
+            )
+            .unwrap();
+            assert_eq!(statement["predicateType"], "https://slsa.dev/provenance/v1");
+            let digest = reference.rsplit('@').next().unwrap();
+            assert_eq!(
+                statement["subject"][0]["digest"]["sha256"],
+                digest.trim_start_matches("sha256:"),
+                "{statement}"
+            );
+            assert_eq!(statement["subject"].as_array().unwrap().len(), 1);
+            assert_eq!(statement["predicate"], release_statement["predicate"]);
+
+            let refused = run(cosign(stranger.path())
+                .args(["verify-attestation", "--insecure-ignore-tlog", "--key"])
+                .arg("cosign.pub")
+                .args(["--type", "slsaprovenance1", "--allow-insecure-registry"])
+                .arg(reference));
+            assert_ne!(
+                refused.code, 0,
+                "another key verified the attestation of {reference}: {refused:?}"
+            );
+        }
+        // An attestation is no signature: tug verify --image counts the one signature.
+        let out = run(tug(&repo)
+            .args(["verify", "--image", &references[0], "--key"])
+            .arg(&public));
+        assert_eq!(out.code, 0, "{out:?}");
+        assert!(
+            out.stderr.contains("1 of 1 signature(s) valid"),
+            "{layout}: {}",
+            out.stderr
+        );
+    }
 }

@@ -8,6 +8,11 @@
 //! --insecure-ignore-tlog` accepts the images and the release artifact tug publishes, and
 //! `tug verify --image` reads signatures cosign made. When the tag already holds signatures
 //! (someone ran `cosign sign` too), tug adds its layer to them instead of replacing them.
+//!
+//! Attestations (`cosign attest --key`, classic) live the same way under `sha256-<hex>.att`: one
+//! layer per attestation, each a bare DSSE envelope ([`DSSE_MEDIA_TYPE`]) annotated with its
+//! statement's `predicateType` and an empty signature annotation ([`attest`]): cosign reads them as
+//! signature layers.
 
 use serde_json::{json, Value};
 
@@ -22,6 +27,28 @@ pub const CONFIG_MEDIA_TYPE: &str = "application/vnd.oci.image.config.v1+json";
 /// The tag cosign looks signatures up by: `sha256:<hex>` → `sha256-<hex>.sig`.
 pub fn signature_tag(digest: &str) -> String {
     format!("{}.sig", digest.replacen(':', "-", 1))
+}
+
+/// The tag cosign looks attestations up by: `sha256:<hex>` → `sha256-<hex>.att`.
+pub fn attestation_tag(digest: &str) -> String {
+    format!("{}.att", digest.replacen(':', "-", 1))
+}
+
+/// The media type of a classic attestation layer: a DSSE envelope.
+pub const DSSE_MEDIA_TYPE: &str = "application/vnd.dsse.envelope.v1+json";
+
+/// The classic attestation layer for `statement` (an in-toto statement of `predicate_type`),
+/// signed with `key`: the DSSE envelope of the Sigstore bundle [`crate::attest::envelope::sign`]
+/// makes, without the bundle around it.
+pub fn attest(key: &PrivateKey, statement: &[u8], predicate_type: &str) -> SignatureLayer {
+    let bundle: Value = serde_json::from_slice(&crate::attest::envelope::sign(key, statement))
+        .expect("the bundle is JSON");
+    let payload = serde_json::to_vec(&bundle["dsseEnvelope"]).expect("envelope serializes");
+    let mut layer = descriptor(DSSE_MEDIA_TYPE, &sha256_hex(&payload), payload.len() as u64);
+    // cosign reads every layer under `.att` as a signature layer: the annotation must be there,
+    // empty (the signature is inside the envelope).
+    layer["annotations"] = json!({ "predicateType": predicate_type, SIGNATURE_ANNOTATION: "" });
+    SignatureLayer { payload, layer }
 }
 
 /// One signature of an image: its payload blob and the layer descriptor pointing at it.
@@ -65,13 +92,14 @@ pub fn manifest(layers: &[Value]) -> (Vec<u8>, Vec<u8>) {
 
 /// The layers of an existing signature manifest, with `ours` added unless a layer with the same
 /// payload and signature is already there. `None` when `ours` is already present (nothing to do)
-/// or the existing document is not a signature manifest (`Err` with why).
+/// or the existing document is not a signature manifest (`Err` with why). The layers must all be
+/// of `ours`'s media type: simple-signing payloads under `.sig`, DSSE envelopes under `.att`.
 pub fn merge(existing: &[u8], ours: &Value) -> Result<Option<Vec<Value>>, String> {
     let doc: Value = serde_json::from_slice(existing).map_err(|e| format!("not JSON: {e}"))?;
     let layers = doc["layers"]
         .as_array()
         .ok_or("it has no layers: not a cosign signature manifest")?;
-    if let Some(bad) = layers.iter().find(|l| l["mediaType"] != MEDIA_TYPE) {
+    if let Some(bad) = layers.iter().find(|l| l["mediaType"] != ours["mediaType"]) {
         return Err(format!(
             "it has a layer of type {}: not a cosign signature manifest",
             bad["mediaType"]
@@ -131,5 +159,40 @@ mod tests {
         let not_sig =
             serde_json::to_vec(&json!({"layers": [{"mediaType": "text/plain"}]})).unwrap();
         assert!(merge(&not_sig, &sig.layer).is_err());
+    }
+
+    #[test]
+    fn attestation_layer_is_a_dsse_envelope_that_opens_with_the_key() {
+        let key = PrivateKey::generate();
+        let digest = format!("sha256:{}", "cd".repeat(32));
+        assert_eq!(
+            attestation_tag(&digest),
+            format!("sha256-{}.att", "cd".repeat(32))
+        );
+        let statement = br#"{"_type":"https://in-toto.io/Statement/v1"}"#;
+        let att = attest(&key, statement, "https://slsa.dev/provenance/v1");
+        assert_eq!(att.layer["mediaType"], DSSE_MEDIA_TYPE);
+        assert_eq!(
+            att.layer["annotations"]["predicateType"],
+            "https://slsa.dev/provenance/v1"
+        );
+        assert_eq!(att.layer["annotations"][SIGNATURE_ANNOTATION], "");
+        // The envelope is the one a bundle would hold: it opens with the release key only.
+        let bundle = serde_json::to_vec(&json!({
+            "mediaType": crate::sign::bundle::BUNDLE_MEDIA_TYPE,
+            "dsseEnvelope": serde_json::from_slice::<Value>(&att.payload).unwrap(),
+        }))
+        .unwrap();
+        let opened = crate::attest::envelope::open(&key.public_key(), &bundle).unwrap();
+        assert_eq!(opened, statement);
+        assert!(
+            crate::attest::envelope::open(&PrivateKey::generate().public_key(), &bundle).is_err()
+        );
+
+        // Under `.att` only DSSE layers: a `.sig` manifest there is not merged into.
+        let (_, sigs) = manifest(std::slice::from_ref(&sign(&key, "r/x", &digest).layer));
+        assert!(merge(&sigs, &att.layer).is_err());
+        let (_, atts) = manifest(std::slice::from_ref(&att.layer));
+        assert_eq!(merge(&atts, &att.layer).unwrap(), None);
     }
 }

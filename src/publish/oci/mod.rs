@@ -9,6 +9,9 @@
 //! `signatures` is not `none`), every manifest tug pushes (each platform image, the index and the
 //! release artifact) is also signed, as a cosign 3 bundle referrer ([`referrers`], the default)
 //! or in cosign's classic `.sig` layout ([`cosign`]), so `cosign verify --key` accepts them.
+//! When the release has a provenance, each of them also gets it as an attestation whose subject
+//! is that manifest, in the same layout (a bundle referrer, or the `.att` tag), so `cosign
+//! verify-attestation --type slsaprovenance1` accepts it.
 //!
 //! Blobs already in the registry are not uploaded again (HEAD first); blobs larger than the chunk
 //! size go up in PATCH chunks, whose session is kept in the publish state as chunks are
@@ -403,7 +406,12 @@ pub fn plan(
             let digest = format!("sha256:{sha}");
             let bundle = crate::sign::dsse::sign(key, &digest);
             let subject = descriptor(media_type, &sha, size);
-            let referrer = referrers::manifest(&bundle, &subject, &m.commit_time);
+            let referrer = referrers::manifest(
+                &bundle,
+                &subject,
+                &m.commit_time,
+                crate::sign::dsse::PREDICATE_TYPE,
+            );
             for (what, blob) in [
                 ("config", referrers::EMPTY_CONFIG.to_vec()),
                 ("bundle", bundle),
@@ -454,6 +462,99 @@ pub fn plan(
                 tags: vec![cosign::signature_tag(&digest)],
                 role: ManifestRole::CosignSignature { layer: sig.layer },
             });
+        }
+    }
+    // The release's SLSA provenance, attached to every image, index and release artifact above
+    // as an in-toto attestation whose one subject is that manifest, signed with the release key,
+    // in the layout `signatures` selects (so `cosign verify-attestation --type slsaprovenance1`
+    // finds it).
+    let provenance = m.by_kind(ArtifactKind::Provenance).next();
+    if let (Some(key), Some(entry)) = (key, provenance) {
+        let path = release.file(entry);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| PublishError::io("cannot read the provenance", &path, e))?;
+        let statement =
+            crate::attest::envelope::open(&key.public_key(), &bytes).map_err(|source| {
+                PublishError::Provenance {
+                    path: path.clone(),
+                    source,
+                }
+            })?;
+        let statement: Value =
+            serde_json::from_slice(&statement).map_err(|source| PublishError::Json {
+                what: format!("the provenance {}", path.display()),
+                source,
+            })?;
+        let predicate_type = crate::attest::provenance::PREDICATE_TYPE;
+        let content: Vec<(usize, String, String, &'static str, u64)> = manifests
+            .iter()
+            .filter(|d| d.role == ManifestRole::Content)
+            .map(|d| {
+                (
+                    d.repo,
+                    d.item.clone(),
+                    d.sha256(),
+                    d.media_type,
+                    d.bytes.len() as u64,
+                )
+            })
+            .collect();
+        for (repo, item, sha, media_type, size) in content {
+            let digest = format!("sha256:{sha}");
+            let name = repos[repo].to_string();
+            let attestation =
+                crate::attest::provenance::image_statement(&statement, &name, &digest);
+            let item = format!("provenance of {item}");
+            match config.signatures {
+                OciSignatures::None => {}
+                OciSignatures::Bundle => {
+                    let bundle = crate::attest::envelope::sign(key, &attestation);
+                    let subject = descriptor(media_type, &sha, size);
+                    let referrer =
+                        referrers::manifest(&bundle, &subject, &m.commit_time, predicate_type);
+                    for (what, blob) in [
+                        ("config", referrers::EMPTY_CONFIG.to_vec()),
+                        ("bundle", bundle),
+                    ] {
+                        blobs.push(PlanBlob {
+                            repo,
+                            item: format!("{item} {what}"),
+                            sha256: sha256_hex(&blob),
+                            size: blob.len() as u64,
+                            source: BlobSource::Memory(Arc::new(blob)),
+                        });
+                    }
+                    manifests.push(PlanManifest {
+                        repo,
+                        item,
+                        media_type: MANIFEST_MEDIA_TYPE,
+                        tags: vec![format!("sha256:{}", sha256_hex(&referrer))],
+                        bytes: Arc::new(referrer),
+                        role: ManifestRole::Referrer { subject: digest },
+                    });
+                }
+                OciSignatures::Classic => {
+                    let att = cosign::attest(key, &attestation, predicate_type);
+                    let (config_blob, bytes) = cosign::manifest(std::slice::from_ref(&att.layer));
+                    for (what, blob) in [("envelope", att.payload), ("config", config_blob)] {
+                        blobs.push(PlanBlob {
+                            repo,
+                            item: format!("{item} {what}"),
+                            sha256: sha256_hex(&blob),
+                            size: blob.len() as u64,
+                            source: BlobSource::Memory(Arc::new(blob)),
+                        });
+                    }
+                    manifests.push(PlanManifest {
+                        repo,
+                        item,
+                        media_type: MANIFEST_MEDIA_TYPE,
+                        bytes: Arc::new(bytes),
+                        tags: vec![cosign::attestation_tag(&digest)],
+                        role: ManifestRole::CosignSignature { layer: att.layer },
+                    });
+                }
+            }
         }
     }
     Ok(Plan {

@@ -11,7 +11,6 @@ use serde_json::{json, Value};
 use super::image::{descriptor, INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE};
 use crate::publish::sha256_hex;
 use crate::sign::bundle::BUNDLE_MEDIA_TYPE;
-use crate::sign::dsse::PREDICATE_TYPE;
 
 /// The media type of the empty config of an artifact manifest.
 pub const EMPTY_MEDIA_TYPE: &str = "application/vnd.oci.empty.v1+json";
@@ -23,8 +22,11 @@ pub fn fallback_tag(digest: &str) -> String {
     digest.replacen(':', "-", 1)
 }
 
-/// The referrer manifest carrying `bundle` for the subject manifest, as cosign 3 writes it.
-pub fn manifest(bundle: &[u8], subject: &Value, created: &str) -> Vec<u8> {
+/// The referrer manifest carrying `bundle` for the subject manifest, as cosign 3 writes it: the
+/// same shape for a signature (`predicate_type` [`PREDICATE_TYPE`], `cosign sign`) and an
+/// attestation (the statement's predicate type, `cosign attest`); `cosign verify-attestation`
+/// picks the bundles whose statement has the predicate type it is asked for.
+pub fn manifest(bundle: &[u8], subject: &Value, created: &str, predicate_type: &str) -> Vec<u8> {
     serde_json::to_vec(&json!({
         "schemaVersion": 2,
         "mediaType": MANIFEST_MEDIA_TYPE,
@@ -33,7 +35,7 @@ pub fn manifest(bundle: &[u8], subject: &Value, created: &str) -> Vec<u8> {
         "layers": [descriptor(BUNDLE_MEDIA_TYPE, &sha256_hex(bundle), bundle.len() as u64)],
         "annotations": {
             "dev.sigstore.bundle.content": "dsse-envelope",
-            "dev.sigstore.bundle.predicateType": PREDICATE_TYPE,
+            "dev.sigstore.bundle.predicateType": predicate_type,
             "org.opencontainers.image.created": created,
         },
         "subject": subject,
@@ -86,11 +88,17 @@ pub fn add_to_index(existing: Option<&[u8]>, entry: &Value) -> Result<Option<Vec
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sign::dsse::PREDICATE_TYPE;
 
     #[test]
     fn referrer_points_at_its_subject_and_the_index_keeps_other_entries() {
         let subject = descriptor(MANIFEST_MEDIA_TYPE, &"ab".repeat(32), 100);
-        let m = manifest(b"{\"bundle\":1}", &subject, "2026-01-02T03:04:05Z");
+        let m = manifest(
+            b"{\"bundle\":1}",
+            &subject,
+            "2026-01-02T03:04:05Z",
+            PREDICATE_TYPE,
+        );
         let doc: Value = serde_json::from_slice(&m).unwrap();
         assert_eq!(doc["subject"], subject);
         assert_eq!(doc["artifactType"], BUNDLE_MEDIA_TYPE);

@@ -195,26 +195,34 @@ pub fn verify_image(
             let bundle = retry::retry(&shared, &what, || async {
                 let Some((bytes, _)) = repo.get_manifest(&referrer, MANIFEST_MEDIA_TYPE).await?
                 else {
-                    return Ok(None);
+                    return Ok(Referred::Missing);
                 };
                 let doc: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+                // An attestation (such as the release's provenance) is a bundle referrer too,
+                // but no signature of the image: cosign tells them apart by predicate type.
+                let predicate = &doc["annotations"]["dev.sigstore.bundle.predicateType"];
+                if predicate.is_string() && predicate != dsse::PREDICATE_TYPE {
+                    return Ok(Referred::Attestation);
+                }
                 match doc["layers"][0]["digest"].as_str() {
                     Some(layer) if doc["layers"][0]["mediaType"] == BUNDLE_MEDIA_TYPE => {
-                        Ok(Some(repo.get_blob(layer).await?))
+                        Ok(Referred::Bundle(repo.get_blob(layer).await?))
                     }
-                    _ => Ok(None),
+                    _ => Ok(Referred::Missing),
                 }
             })
             .await
             .map_err(registry)?;
+            let result = match bundle {
+                Referred::Attestation => continue,
+                Referred::Bundle(bundle) => dsse::verify(key, &bundle, &digest),
+                Referred::Missing => Err(PayloadError::Malformed(
+                    "the referrer holds no Sigstore bundle".into(),
+                )),
+            };
             signatures.push(SignatureCheck {
                 layer: referrer,
-                result: match bundle {
-                    Some(bundle) => dsse::verify(key, &bundle, &digest),
-                    None => Err(PayloadError::Malformed(
-                        "the referrer holds no Sigstore bundle".into(),
-                    )),
-                },
+                result,
             });
         }
 
@@ -272,6 +280,16 @@ pub fn verify_image(
         }
         Ok(report)
     })
+}
+
+/// What a bundle referrer of the image turned out to hold.
+enum Referred {
+    /// A cosign signature bundle.
+    Bundle(Vec<u8>),
+    /// An attestation of another predicate type: not a signature, skipped.
+    Attestation,
+    /// Gone, or no Sigstore bundle in it.
+    Missing,
 }
 
 #[cfg(test)]
