@@ -15,9 +15,10 @@
 //! directory and its atomic move into dist). [`reproduce`] builds a second time, elsewhere, and
 //! compares.
 //!
-//! CPU is shared rather than oversubscribed: at most `parallelism` children run at once (further
-//! capped by available memory), and each gets `cpus / running` of the machine through `GOMAXPROCS`
-//! and `go build -p` (or `CARGO_BUILD_JOBS`).
+//! At most `parallelism` children run at once (further capped by available memory); none is given
+//! a fixed share of the CPUs (`-p`, GOMAXPROCS, CARGO_BUILD_JOBS), so the OS gives the CPUs of a
+//! finished child to those still running, and the Go binaries of one target are linked by one
+//! shared `go build` ([`schedule::units`]).
 
 use std::path::Path;
 use std::time::Duration;
@@ -240,12 +241,13 @@ pub struct TargetFailure {
 /// Progress, reported as it happens.
 #[derive(Debug, Clone)]
 pub enum BuildEvent {
-    /// What will be built, and how the CPUs are shared.
+    /// What will be built: `jobs` binaries by `processes` compiler runs (the Go binaries of one
+    /// target share one `go build`), `parallelism` of them at a time.
     Planned {
         targets: Vec<String>,
         jobs: usize,
+        processes: usize,
         parallelism: usize,
-        cpu_share: usize,
     },
     Started {
         build: String,
@@ -305,24 +307,25 @@ pub fn run(
         None => module::Written::default(),
     };
 
-    let share = toolchain::share_cpus(
-        plan.parallelism,
-        toolchain::memory_available(),
-        cpus(),
-        jobs.len(),
-    );
     let prepared: Vec<plan::Prepared> = jobs
         .iter()
-        .map(|(r, t)| plan::prepare(plan, r, t, stage, share.cpu_share))
+        .map(|(r, t)| plan::prepare(plan, r, t, stage))
         .collect::<Result<_, _>>()?;
+    let limits = toolchain::concurrency(
+        plan.parallelism,
+        toolchain::memory_available(),
+        prepared.len(),
+    );
+    let units = schedule::units(&prepared, limits.max_group);
+    let workers = limits.workers.min(units.len()).max(1);
     on(BuildEvent::Planned {
         targets: targets.iter().map(|t| t.name.clone()).collect(),
         jobs: prepared.len(),
-        parallelism: share.workers,
-        cpu_share: share.cpu_share,
+        processes: units.len(),
+        parallelism: workers,
     });
 
-    let results = schedule::run_jobs(&prepared, share.workers, plan.fail_fast, stage, dist, on);
+    let results = schedule::run_jobs(&prepared, &units, workers, plan.fail_fast, stage, dist, on);
     let failures: Vec<TargetFailure> = results
         .iter()
         .filter_map(|r| match r {

@@ -202,6 +202,9 @@ pub(crate) struct Prepared {
     pub after: Vec<Invocation>,
     /// For cargo and command builds: where the binary appears, copied to `out`.
     pub copy_from: Option<PathBuf>,
+    /// For Go builds: the main package (`main`'s last argument), so that the jobs of one target
+    /// can share one `go build` ([`super::schedule::units`]).
+    pub go_main: Option<String>,
 }
 
 /// A rendered name that must be a plain file name (no directories).
@@ -432,7 +435,6 @@ pub(crate) fn prepare(
     r: &Resolved,
     t: &Target,
     stage: &Path,
-    cpu_share: usize,
 ) -> Result<Prepared, BuildError> {
     let cfg = &r.cfg;
     let field = |name: &str| format!("builds[{}].{name}", r.index);
@@ -487,7 +489,7 @@ pub(crate) fn prepare(
     let reproducible = cfg.reproducible.unwrap_or(true);
     let mut env_remove = Vec::new();
 
-    let (main, copy_from) = match cfg.builder {
+    let (main, copy_from, go_main) = match cfg.builder {
         Builder::Go => {
             let default_ldflags: Vec<String> = [
                 "-s",
@@ -534,12 +536,10 @@ pub(crate) fn prepare(
                     args.push(flag.into());
                 }
             }
-            args.extend([
-                "-p".into(),
-                cpu_share.to_string(),
-                "-o".into(),
-                out.display().to_string(),
-            ]);
+            // No `-p` and no GOMAXPROCS: each child may use every CPU, and the OS shares them
+            // between the children running at once, so the CPUs of a finished child go to the
+            // ones still running (a fixed share left cores idle during the last links).
+            args.extend(["-o".into(), out.display().to_string()]);
             if !tags.is_empty() {
                 args.extend(["-tags".into(), tags.join(",")]);
             }
@@ -551,14 +551,11 @@ pub(crate) fn prepare(
             }
             args.extend(["-ldflags".into(), ldflags.join(" ")]);
             args.extend(flags);
-            args.push(template::render(
-                &field("main"),
-                cfg.main.as_deref().unwrap_or("."),
-                &vars,
-            )?);
+            let go_main =
+                template::render(&field("main"), cfg.main.as_deref().unwrap_or("."), &vars)?;
+            args.push(go_main.clone());
             env.insert("GOOS".into(), t.os.clone());
             env.insert("GOARCH".into(), t.arch.clone());
-            env.insert("GOMAXPROCS".into(), cpu_share.to_string());
             if let Some(var) = t.variant_env() {
                 match &t.variant {
                     Some(v) => {
@@ -576,6 +573,7 @@ pub(crate) fn prepare(
                     dir: r.dir.clone(),
                 },
                 None,
+                Some(go_main),
             )
         }
         Builder::Cargo => {
@@ -586,7 +584,6 @@ pub(crate) fn prepare(
                 t.name.clone(),
             ];
             args.extend(flags);
-            env.insert("CARGO_BUILD_JOBS".into(), cpu_share.to_string());
             let target_dir = env
                 .get("CARGO_TARGET_DIR")
                 .map(PathBuf::from)
@@ -607,6 +604,7 @@ pub(crate) fn prepare(
                     dir: r.dir.clone(),
                 },
                 Some(built),
+                None,
             )
         }
         Builder::Command => {
@@ -627,7 +625,7 @@ pub(crate) fn prepare(
                 env_remove: vec![],
                 dir: r.dir.clone(),
             };
-            (inv, Some(r.dir.join(output)))
+            (inv, Some(r.dir.join(output)), None)
         }
     };
     let hook = |list: &[String], name: &str| -> Result<Vec<Invocation>, BuildError> {
@@ -654,6 +652,7 @@ pub(crate) fn prepare(
         main: plan.children.apply(main),
         after: hook(&cfg.hooks.after, "after")?,
         copy_from,
+        go_main,
     })
 }
 
@@ -711,7 +710,7 @@ mod tests {
     }
 
     #[test]
-    fn go_invocation_has_reproducible_flags_cpu_share_and_overrides() {
+    fn go_invocation_has_reproducible_flags_and_overrides() {
         let cfg: BuildConfig = serde_saphyr::from_str(
             "binary: \"{{ project }}-cli\"\nmain: ./cmd/hello\ntags: [netgo]\n\
              env: {CGO_ENABLED: \"0\", TOKEN: \"{{ env.TOKEN }}\"}\n\
@@ -721,15 +720,13 @@ mod tests {
         let plan = plan_with(cfg.clone());
         let r = resolved(&cfg, &["linux/arm/7", "windows/amd64"]);
         let stage = Path::new("/stage");
-        let arm = prepare(&plan, &r, &r.targets[0], stage, 1).unwrap();
+        let arm = prepare(&plan, &r, &r.targets[0], stage).unwrap();
         assert_eq!(arm.out, Path::new("/stage/hello_linux_armv7/hello-cli"));
         assert_eq!(
             arm.main.args,
             [
                 "build",
                 "-trimpath",
-                "-p",
-                "1",
                 "-o",
                 "/stage/hello_linux_armv7/hello-cli",
                 "-tags",
@@ -751,12 +748,11 @@ mod tests {
                 "CGO_ENABLED=1",
                 "GOARCH=arm",
                 "GOARM=7",
-                "GOMAXPROCS=1",
                 "GOOS=linux",
                 "TOKEN=x"
             ]
         );
-        let win = prepare(&plan, &r, &r.targets[1], stage, 2).unwrap();
+        let win = prepare(&plan, &r, &r.targets[1], stage).unwrap();
         assert_eq!(win.binary, "hello-cli.exe");
         assert!(win.main.args.contains(
             &"-s -w -X main.version=1.2.3 -X main.commit=c0ffeec0ffeec0ffeec0ffeec0ffeec0ffeec0ff \
@@ -775,7 +771,7 @@ mod tests {
         };
         let plan = plan_with(cfg.clone());
         let r = resolved(&cfg, &["linux/amd64"]);
-        let err = prepare(&plan, &r, &r.targets[0], Path::new("/s"), 1).unwrap_err();
+        let err = prepare(&plan, &r, &r.targets[0], Path::new("/s")).unwrap_err();
         assert_eq!(err.exit_code(), crate::ExitCode::Usage);
         assert!(
             err.to_string()

@@ -1,7 +1,7 @@
 //! What the machine and its toolchains offer, asked before anything is compiled: where `go`,
 //! `cargo` and `rustc` are (on the PATH the command passed in as [`HostPaths`]), the Rust host
 //! triple and installed targets, a cargo package's version, and how many CPUs and how much memory
-//! there are to share between concurrent compiles ([`share_cpus`]).
+//! there is for concurrent compiles ([`concurrency`]).
 //!
 //! The engine never reads the process environment: the command builds [`HostPaths`] from its
 //! environment snapshot, so a test can point the engine at any PATH and cache directory.
@@ -90,23 +90,32 @@ pub fn memory_available() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// How the CPUs are shared: compiles running at once, and CPUs each gets.
+/// How many compiler processes run at once, and how many binaries one of them may link.
+///
+/// The CPUs are not split: no child gets `-p`, GOMAXPROCS or CARGO_BUILD_JOBS, so each may use
+/// every CPU and the OS shares them between the children running at once; when one finishes, the
+/// others get its CPUs (a fixed share per child left cores idle during the last links).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CpuShare {
+pub struct Concurrency {
+    /// Children running at once: `--parallelism`, capped by the jobs and by memory.
     pub workers: usize,
-    pub cpu_share: usize,
+    /// Go binaries of one target that one `go build` may link together (it links up to one per
+    /// CPU at once): unbounded unless memory is the limit, then what memory leaves per worker.
+    pub max_group: usize,
 }
 
-/// At most `parallelism` compiles at once, no more than `jobs`, no more than memory allows
-/// ([`MEMORY_PER_JOB`] each); each gets an equal share of the CPUs (at least one).
-pub fn share_cpus(parallelism: usize, memory: Option<u64>, cpus: usize, jobs: usize) -> CpuShare {
-    let by_memory = memory
-        .map(|m| (m / MEMORY_PER_JOB).max(1) as usize)
-        .unwrap_or(usize::MAX);
-    let workers = parallelism.max(1).min(by_memory).min(jobs).max(1);
-    CpuShare {
+/// At most `parallelism` children at once, no more than `jobs`, and no more compiles than memory
+/// allows ([`MEMORY_PER_JOB`] each), also counting the links a shared `go build` runs together.
+pub fn concurrency(parallelism: usize, memory: Option<u64>, jobs: usize) -> Concurrency {
+    let by_memory = memory.map(|m| (m / MEMORY_PER_JOB).max(1) as usize);
+    let workers = parallelism
+        .max(1)
+        .min(by_memory.unwrap_or(usize::MAX))
+        .min(jobs)
+        .max(1);
+    Concurrency {
         workers,
-        cpu_share: (cpus / workers).max(1),
+        max_group: by_memory.map_or(usize::MAX, |m| (m / workers).max(1)),
     }
 }
 
@@ -198,25 +207,31 @@ mod tests {
     use crate::error::Diagnostic;
 
     #[test]
-    fn cpus_are_shared_between_workers_capped_by_jobs_and_memory() {
+    fn workers_are_capped_by_jobs_and_memory_and_groups_by_what_memory_leaves() {
         let gib = 1u64 << 30;
         assert_eq!(
-            share_cpus(8, Some(64 * gib), 16, 4),
-            CpuShare {
+            concurrency(8, Some(64 * gib), 4),
+            Concurrency {
                 workers: 4,
-                cpu_share: 4
+                max_group: 32
             }
         );
-        // 1 GiB holds two compiles.
-        assert_eq!(share_cpus(8, Some(gib), 16, 10).workers, 2);
+        // 1 GiB holds two compiles: two children, each linking one binary at a time.
         assert_eq!(
-            share_cpus(0, None, 2, 0),
-            CpuShare {
-                workers: 1,
-                cpu_share: 2
+            concurrency(8, Some(gib), 10),
+            Concurrency {
+                workers: 2,
+                max_group: 1
             }
         );
-        assert_eq!(share_cpus(4, None, 2, 4).cpu_share, 1);
+        assert_eq!(
+            concurrency(0, None, 0),
+            Concurrency {
+                workers: 1,
+                max_group: usize::MAX
+            }
+        );
+        assert_eq!(concurrency(1, Some(gib), 16).max_group, 2);
     }
 
     #[test]

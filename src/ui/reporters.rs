@@ -38,13 +38,13 @@ impl BuildReporter {
             BuildEvent::Planned {
                 targets,
                 jobs,
+                processes,
                 parallelism,
-                cpu_share,
             } => {
                 p.status(
                     "Building",
                     format!(
-                        "{jobs} {} for {} {} ({parallelism} at a time, {cpu_share} CPU{} each)",
+                        "{jobs} {} for {} {} ({processes} compiler run{}, {parallelism} at a time)",
                         if jobs == 1 { "binary" } else { "binaries" },
                         targets.len(),
                         if targets.len() == 1 {
@@ -52,10 +52,10 @@ impl BuildReporter {
                         } else {
                             "targets"
                         },
-                        if cpu_share == 1 { "" } else { "s" }
+                        if processes == 1 { "" } else { "s" }
                     ),
                 );
-                p.event("build-planned", serde_json::json!({ "targets": targets, "jobs": jobs, "parallelism": parallelism, "cpu_share": cpu_share }));
+                p.event("build-planned", serde_json::json!({ "targets": targets, "jobs": jobs, "processes": processes, "parallelism": parallelism }));
             }
             BuildEvent::Started { build, target } => {
                 p.event(
