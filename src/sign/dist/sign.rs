@@ -16,6 +16,9 @@ use crate::sign::bundle::Bundle;
 use crate::sign::keys::PrivateKey;
 use crate::sign::{KeyError, SignError};
 
+/// An artifact's SHA-256 digest and size, as hashed.
+type Hashed = ([u8; 32], u64);
+
 /// What `sign_dist` did.
 #[derive(Debug, Clone, Default)]
 pub struct SignReport {
@@ -170,7 +173,7 @@ pub fn sign_dist_decrypting(
             }
             key
         });
-        let hashes: Vec<Option<Result<([u8; 32], u64), SignError>>> = others
+        let hashes: Vec<Option<Result<Hashed, SignError>>> = others
             .par_iter()
             .map(|artifact| {
                 if key_failed.load(Ordering::Relaxed) {
@@ -183,7 +186,7 @@ pub fn sign_dist_decrypting(
         (key, hashes)
     });
     let key = key?;
-    let hashes: Vec<([u8; 32], u64)> = hashes
+    let hashes: Vec<Hashed> = hashes
         .into_iter()
         .map(|h| h.expect("hashing stops only when the key failed"))
         .collect::<Result<_, _>>()?;
