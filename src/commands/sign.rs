@@ -13,7 +13,9 @@ use crate::config::settings::{Overrides, Settings};
 use crate::config::sign::{SignArtifacts, SignConfig};
 use crate::error::{Error, ExitCode};
 use crate::manifest::Manifest;
-use crate::sign::{keyfile, sign_dist, KeyError, KeySource, PrivateKey, SignError, SignEvent};
+use crate::sign::{
+    keyfile, sign_dist_decrypting, KeyError, KeySource, PrivateKey, SignError, SignEvent,
+};
 
 /// The `sign:` section and the directory relative references resolve against.
 pub(crate) struct SignSetup {
@@ -47,8 +49,32 @@ pub(crate) fn load_key(
     setup: &SignSetup,
     key_source: &KeySource,
 ) -> anyhow::Result<PrivateKey> {
+    Ok(read_key(ctx, setup, key_source)?.decrypt()?)
+}
+
+/// The release key read and its password obtained, not yet decrypted (the slow part, scrypt),
+/// so `tug sign` can decrypt it while it hashes the artifacts.
+pub(crate) struct EncryptedKey {
+    text: String,
+    password: Vec<u8>,
+    what: String,
+}
+
+impl EncryptedKey {
+    pub(crate) fn decrypt(self) -> Result<PrivateKey, KeyError> {
+        keyfile::decrypt(&self.text, &self.password, &self.what)
+    }
+}
+
+/// Read the release key file and obtain its password (`sign.password`, `COSIGN_PASSWORD` or a
+/// prompt), without decrypting it yet.
+pub(crate) fn read_key(
+    ctx: &Context,
+    setup: &SignSetup,
+    key_source: &KeySource,
+) -> anyhow::Result<EncryptedKey> {
     let key_pem = key_source.read(&ctx.env).map_err(Error::from)?;
-    let key_text = String::from_utf8(key_pem).map_err(|_| {
+    let text = String::from_utf8(key_pem).map_err(|_| {
         Error::from(KeyError::NotPem {
             what: key_source.to_string(),
             detail: "not UTF-8 text".into(),
@@ -60,10 +86,11 @@ pub(crate) fn load_key(
         setup.config.password_source(&setup.base).as_ref(),
         false,
     )?;
-    let key =
-        keyfile::decrypt(&key_text, &password, &key_source.to_string()).map_err(Error::from)?;
-    drop(password);
-    Ok(key)
+    Ok(EncryptedKey {
+        text,
+        password,
+        what: key_source.to_string(),
+    })
 }
 
 pub fn run(ctx: &Context, args: SignArgs) -> anyhow::Result<ExitCode> {
@@ -92,16 +119,21 @@ pub(crate) fn run_with(
     // Read the manifest and the key before asking for a password, so a missing dist or key
     // fails fast instead of after a prompt.
     let manifest = Manifest::read(&setup.dist).map_err(|e| Error::from(SignError::from(e)))?;
-    let key = load_key(ctx, &setup, &key_source)?;
+    let encrypted = read_key(ctx, &setup, &key_source)?;
 
     let total = crate::sign::dist::bytes_to_sign(&manifest, selection);
     let bar = ctx.printer.bytes_bar(total, "Signing");
     let progress = |event: SignEvent| match event {
         SignEvent::Done { size, .. } => bar.inc(size),
     };
-    let report = sign_dist(&setup.dist, &key, selection, &progress);
+    let result = sign_dist_decrypting(
+        &setup.dist,
+        move || encrypted.decrypt(),
+        selection,
+        &progress,
+    );
     bar.finish_and_clear();
-    let report = report.map_err(Error::from)?;
+    let (report, key) = result.map_err(Error::from)?;
     for name in &report.signed {
         ctx.printer.status("Signed", name);
     }

@@ -25,7 +25,9 @@ pub mod keys;
 pub mod simplesigning;
 
 pub use bundle::{verify_bundle, verify_sig, Bundle, SignatureError};
-pub use dist::{sign_dist, verify_dist, Problem, SignEvent, SignReport, VerifyReport};
+pub use dist::{
+    sign_dist, sign_dist_decrypting, verify_dist, Problem, SignEvent, SignReport, VerifyReport,
+};
 pub use keys::{KeySource, PrivateKey, PublicKey};
 
 /// Problems with a key, its file or its password. Messages never contain secret material.

@@ -22,7 +22,7 @@ use crate::manifest::Artifact;
 mod sign;
 mod verify;
 
-pub use sign::{bytes_to_sign, sign_dist, SignReport};
+pub use sign::{bytes_to_sign, sign_dist, sign_dist_decrypting, SignReport};
 pub use verify::{verify_dist, verify_file, FileVerdict, Problem, VerifyReport};
 
 /// Progress of `sign_dist` / `verify_dist`, for the command's progress bar.

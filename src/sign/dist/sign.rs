@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 use sha2::{Digest as _, Sha256};
@@ -13,7 +14,10 @@ use crate::config::sign::SignArtifacts;
 use crate::manifest::{parse_checksums, render_checksums, Artifact, ArtifactKind, Manifest};
 use crate::sign::bundle::Bundle;
 use crate::sign::keys::PrivateKey;
-use crate::sign::SignError;
+use crate::sign::{KeyError, SignError};
+
+/// An artifact's SHA-256 digest and size, as hashed.
+type Hashed = ([u8; 32], u64);
 
 /// What `sign_dist` did.
 #[derive(Debug, Clone, Default)]
@@ -125,6 +129,21 @@ pub fn sign_dist(
     selection: SignArtifacts,
     progress: &(dyn Fn(SignEvent) + Sync),
 ) -> Result<SignReport, SignError> {
+    let key = key.clone();
+    sign_dist_decrypting(dist, move || Ok(key), selection, progress).map(|(report, _)| report)
+}
+
+/// [`sign_dist`] with a key that is still to be decrypted: `decrypt` (the key file's scrypt,
+/// ~0.3 s at cosign's parameters) runs on its own thread while the artifacts are hashed, so the
+/// key costs no wall time when a core is free; signing starts when both are done. A failed
+/// decryption stops the hashing of further files and is the error returned. Returns the key too
+/// (the command signs the provenance with it).
+pub fn sign_dist_decrypting(
+    dist: &Path,
+    decrypt: impl FnOnce() -> Result<PrivateKey, KeyError> + Send,
+    selection: SignArtifacts,
+    progress: &(dyn Fn(SignEvent) + Sync),
+) -> Result<(SignReport, PrivateKey), SignError> {
     let mut manifest = Manifest::read(dist)?;
     let targets: Vec<Artifact> = manifest
         .artifacts
@@ -144,17 +163,45 @@ pub fn sign_dist(
         .into_iter()
         .partition(|a| a.kind == ArtifactKind::Checksums);
 
-    // Phase 1, in parallel: everything but the checksums file(s).
+    // Phase 1, in parallel: hash everything but the checksums file(s) while the key decrypts.
+    let key_failed = AtomicBool::new(false);
+    let (key, hashes) = std::thread::scope(|scope| {
+        let decrypting = scope.spawn(|| {
+            let key = decrypt();
+            if key.is_err() {
+                key_failed.store(true, Ordering::Relaxed);
+            }
+            key
+        });
+        let hashes: Vec<Option<Result<Hashed, SignError>>> = others
+            .par_iter()
+            .map(|artifact| {
+                if key_failed.load(Ordering::Relaxed) {
+                    return None;
+                }
+                Some(hash_and_check(dist, artifact))
+            })
+            .collect();
+        let key = decrypting.join().expect("key decryption panicked");
+        (key, hashes)
+    });
+    let key = key?;
+    let hashes: Vec<Hashed> = hashes
+        .into_iter()
+        .map(|h| h.expect("hashing stops only when the key failed"))
+        .collect::<Result<_, _>>()?;
+
+    // Phase 2, in parallel: sign and write the sidecars.
     let results: Vec<Result<([Artifact; 2], u64), SignError>> = others
         .par_iter()
-        .map(|artifact| {
-            let (digest, size) = hash_and_check(dist, artifact)?;
-            let entries = write_signatures(dist, key, artifact, &digest)?;
+        .zip(hashes.par_iter())
+        .map(|(artifact, (digest, size))| {
+            let entries = write_signatures(dist, &key, artifact, digest)?;
             progress(SignEvent::Done {
                 name: artifact.name.clone(),
-                size,
+                size: *size,
             });
-            Ok((entries, size))
+            Ok((entries, *size))
         })
         .collect();
     let mut report = SignReport::default();
@@ -168,7 +215,7 @@ pub fn sign_dist(
         }
     }
 
-    // Phase 2: list the signatures in each checksums file, then sign it.
+    // Phase 3: list the signatures in each checksums file, then sign it.
     for artifact in &checksums {
         let path = file_path(dist, artifact);
         let bytes = std::fs::read(&path).map_err(|source| SignError::Read {
@@ -214,7 +261,7 @@ pub fn sign_dist(
             report.checksums_updated = Some(artifact.name.clone());
         }
         let digest: [u8; 32] = Sha256::digest(rendered.as_bytes()).into();
-        for e in write_signatures(dist, key, &entry, &digest)? {
+        for e in write_signatures(dist, &key, &entry, &digest)? {
             report.written.push(e.name.clone());
             manifest.upsert(e);
         }
@@ -229,5 +276,5 @@ pub fn sign_dist(
     manifest.write(dist)?;
     report.signed.sort();
     report.written.sort();
-    Ok(report)
+    Ok((report, key))
 }

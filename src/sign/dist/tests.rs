@@ -289,3 +289,50 @@ fn verify_reports_each_kind_of_tampering() {
         Err(SignError::UnknownArtifact(_))
     ));
 }
+
+#[test]
+fn decrypting_while_hashing_signs_or_reports_the_key_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    make_dist(dir.path());
+    let key = PrivateKey::generate();
+    let pem = crate::sign::keyfile::encrypt(&key, b"right");
+    let manifest_before = std::fs::read(dir.path().join("manifest.json")).unwrap();
+    let err = sign_dist_decrypting(
+        dir.path(),
+        || crate::sign::keyfile::decrypt(&pem, b"wrong", "cosign.key"),
+        SignArtifacts::All,
+        &quiet,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            SignError::Key(crate::sign::KeyError::WrongPassword { .. })
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("manifest.json")).unwrap(),
+        manifest_before
+    );
+    assert!(!dir.path().join("hello_1.0.0_darwin_arm64.zip.sig").exists());
+
+    let (report, used) = sign_dist_decrypting(
+        dir.path(),
+        || crate::sign::keyfile::decrypt(&pem, b"right", "cosign.key"),
+        SignArtifacts::All,
+        &quiet,
+    )
+    .unwrap();
+    assert_eq!(used.public_key(), key.public_key());
+    assert_eq!(report.written.len(), 8);
+    let v = verify_dist(
+        dir.path(),
+        &key.public_key(),
+        &[],
+        SignArtifacts::All,
+        &quiet,
+    )
+    .unwrap();
+    assert!(v.ok(), "{:?}", v.problems);
+}
