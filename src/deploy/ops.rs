@@ -146,7 +146,13 @@ pub fn stdin_source(ops: &[Op]) -> Option<&Path> {
 // ---------------------------------------------------------------- the script form
 
 /// The state script: `@@section` blocks, oldest history first, `@@end` last.
-const READ_STATE: &str = r#"printf '@@current\n'; readlink current 2>/dev/null || true
+///
+/// It runs on every host at the start of every rollout and rollback, so it forks little: the
+/// small record files are printed with the shell's own `read`/`printf` (`tug_cat`) instead of one
+/// `cat` each, and `df`'s output is cut by the shell instead of `awk`; only `readlink`, `df` and
+/// `tail` start processes.
+const READ_STATE: &str = r#"tug_cat() { [ -f "$1" ] || return 0; { while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done < "$1"; } 2>/dev/null; }
+printf '@@current\n'; readlink current 2>/dev/null || true
 for s in slots/*; do
   [ -L "$s" ] || continue
   printf '@@slot %s\n' "${s#slots/}"; readlink "$s"
@@ -154,14 +160,14 @@ done
 for d in releases/*/; do
   [ -d "$d" ] || continue; v=${d#releases/}; v=${v%/}
   case "$v" in .*) continue;; esac
-  printf '@@release %s\n' "$v"; cat "$d/release.json" 2>/dev/null; echo
-  if [ -f "$d/bad.json" ]; then printf '@@bad %s\n' "$v"; cat "$d/bad.json"; echo; fi
+  printf '@@release %s\n' "$v"; tug_cat "$d/release.json"; echo
+  if [ -f "$d/bad.json" ]; then printf '@@bad %s\n' "$v"; tug_cat "$d/bad.json"; echo; fi
 done
-printf '@@lock\n'; cat .tug/lock 2>/dev/null; echo
-printf '@@rollout\n'; cat .tug/rollout.json 2>/dev/null; echo
-printf '@@rollback\n'; cat .tug/rollback.json 2>/dev/null; echo
+printf '@@lock\n'; tug_cat .tug/lock; echo
+printf '@@rollout\n'; tug_cat .tug/rollout.json; echo
+printf '@@rollback\n'; tug_cat .tug/rollback.json; echo
 printf '@@pause\n'; [ -f .tug/pause ] && echo yes
-printf '@@free\n'; df -Pk . 2>/dev/null | awk 'NR==2 {print $4}'
+printf '@@free\n'; df -Pk . 2>/dev/null | { read -r _; read -r _ _ _ f _; echo "$f"; }
 printf '@@history\n'; tail -n 2000 .tug/history.jsonl 2>/dev/null
 printf '@@end\n'
 "#;
