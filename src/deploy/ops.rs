@@ -179,10 +179,24 @@ fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).expect("host records serialize")
 }
 
+/// `[ -d DIR ] || mkdir -p DIR` for the directory `path` is in, followed by `&& `, or nothing when
+/// `path` has no directory part. The directory is known here, so the script needs no `dirname`
+/// (the scripts run on every host of every rollout: each process they start costs time there).
+fn in_dir(path: &str) -> String {
+    match Path::new(path).parent().and_then(Path::to_str) {
+        Some(d) if !d.is_empty() => {
+            let d = shquote(d);
+            format!("{{ [ -d {d} ] || mkdir -p {d}; }} && ")
+        }
+        _ => String::new(),
+    }
+}
+
 fn write_file_script(path: &str, contents: &str) -> String {
     let p = shquote(path);
     format!(
-        "mkdir -p \"$(dirname {p})\" && printf '%s\\n' {j} > {p}.tmp.$$ && mv -f {p}.tmp.$$ {p} || {{ echo {e} >&2; exit {FILE_FAILED}; }}",
+        "{dir}printf '%s\\n' {j} > {p}.tmp.$$ && mv -f {p}.tmp.$$ {p} || {{ echo {e} >&2; exit {FILE_FAILED}; }}",
+        dir = in_dir(path),
         j = shquote(contents),
         e = shquote(&format!("cannot write {path}")),
     )
@@ -193,19 +207,21 @@ fn script_of(op: &Op) -> String {
     match op {
         Op::ReadState => READ_STATE.to_string(),
         Op::AcquireLock(lock) => format!(
-            "mkdir -p .tug && if ( set -C; printf '%s\\n' {} > .tug/lock ) 2>/dev/null; then :; else printf '@@held\\n'; cat .tug/lock; exit {LOCK_HELD}; fi",
+            "{{ [ -d .tug ] || mkdir -p .tug; }} && if ( set -C; printf '%s\\n' {} > .tug/lock ) 2>/dev/null; then :; else printf '@@held\\n'; cat .tug/lock; exit {LOCK_HELD}; fi",
             shquote(&json(lock))
         ),
+        // The lock record is one line of JSON (`json`), so the shell's `read` sees all of it.
         Op::ReleaseLock { id } => format!(
-            "if grep -q {} .tug/lock 2>/dev/null; then rm -f .tug/lock; fi",
+            "if [ -f .tug/lock ] && {{ IFS= read -r tug_l < .tug/lock; }} 2>/dev/null; then case \"$tug_l\" in *{}*) rm -f .tug/lock;; esac; fi",
             shquote(&format!("\"id\":\"{id}\""))
         ),
         Op::WriteFile { path, contents } => write_file_script(path, contents),
         Op::RemoveFiles(paths) => {
             let list: Vec<String> = paths.iter().map(|p| shquote(p)).collect();
+            let list = list.join(" ");
+            // `rm` only when there is something to remove (usually there is not).
             format!(
-                "rm -f {} || {{ echo 'cannot remove files' >&2; exit {FILE_FAILED}; }}",
-                list.join(" ")
+                "tug_rm=; for f in {list}; do if [ -e \"$f\" ] || [ -L \"$f\" ]; then tug_rm=1; fi; done; if [ -n \"$tug_rm\" ]; then rm -f {list} || {{ echo 'cannot remove files' >&2; exit {FILE_FAILED}; }}; fi"
             )
         }
         Op::RemoveReleases(versions) => {
@@ -223,12 +239,12 @@ fn script_of(op: &Op) -> String {
             d = shquote(&format!("releases/{version}")),
             w = write_file_script(&format!("releases/{version}/bad.json"), &json(mark))
         ),
-        Op::ClearBad { version } => format!(
-            "rm -f {}",
-            shquote(&format!("releases/{version}/bad.json"))
-        ),
+        Op::ClearBad { version } => {
+            let f = shquote(&format!("releases/{version}/bad.json"));
+            format!("if [ -e {f} ]; then rm -f {f}; fi")
+        }
         Op::AppendHistory(entry) => format!(
-            "mkdir -p .tug && printf '%s\\n' {} >> .tug/history.jsonl || {{ echo 'cannot append to .tug/history.jsonl' >&2; exit {FILE_FAILED}; }}",
+            "{{ [ -d .tug ] || mkdir -p .tug; }} && printf '%s\\n' {} >> .tug/history.jsonl || {{ echo 'cannot append to .tug/history.jsonl' >&2; exit {FILE_FAILED}; }}",
             shquote(&json(entry))
         ),
         Op::Switch { link, to: None } => format!(
@@ -238,8 +254,14 @@ fn script_of(op: &Op) -> String {
         ),
         Op::Switch { link, to: Some(to) } => {
             let l = shquote(link);
+            let d = match Path::new(link).parent().and_then(Path::to_str) {
+                Some(d) if !d.is_empty() => d,
+                _ => ".",
+            };
             format!(
-                "d=$(dirname {l}); mkdir -p \"$d\" && test -d \"$d\"/{t} && ln -sfn {t} {l}.tug-new.$$ && mv -fT {l}.tug-new.$$ {l} || {{ echo {e} >&2; exit {SWITCH_FAILED}; }}",
+                "{dir}test -d {target} && ln -sfn {t} {l}.tug-new.$$ && mv -fT {l}.tug-new.$$ {l} || {{ echo {e} >&2; exit {SWITCH_FAILED}; }}",
+                dir = in_dir(link),
+                target = shquote(&format!("{d}/{to}")),
                 t = shquote(to),
                 e = shquote(&format!("cannot switch {link} to {to}")),
             )
@@ -255,13 +277,26 @@ fn script_of(op: &Op) -> String {
                 s = shquote(sha256)
             )
         }
+        // One `sha256sum` over every file; each expected `<sum>  <path>` line is then looked for
+        // in its output by the shell (the slow path, naming what was found, only on a mismatch).
         Op::VerifyFiles { version, files } => {
-            let mut s = String::from(":");
-            for (path, sha256) in files {
-                let f = shquote(&format!("releases/{version}/{path}"));
+            if files.is_empty() {
+                return ":".to_string();
+            }
+            let paths: Vec<String> = files
+                .keys()
+                .map(|path| format!("releases/{version}/{path}"))
+                .collect();
+            let quoted: Vec<String> = paths.iter().map(|p| shquote(p)).collect();
+            let mut s = format!(
+                "tug_nl='\n'; tug_sums=$(sha256sum -- {} 2>/dev/null)",
+                quoted.join(" ")
+            );
+            for ((_, sha256), (path, f)) in files.iter().zip(paths.iter().zip(&quoted)) {
                 let _ = write!(
                     s,
-                    "\ngot=$(sha256sum {f} 2>/dev/null | cut -d' ' -f1); if [ \"$got\" != {sum} ]; then echo {f}\": sha256 ${{got:-missing}}, expected \"{sum} >&2; exit {RELEASE_DAMAGED}; fi",
+                    "\ncase \"$tug_nl$tug_sums$tug_nl\" in *\"$tug_nl\"{line}\"$tug_nl\"*) ;; *) got=$(sha256sum {f} 2>/dev/null | cut -d' ' -f1); echo {f}\": sha256 ${{got:-missing}}, expected \"{sum} >&2; exit {RELEASE_DAMAGED};; esac",
+                    line = shquote(&format!("{sha256}  {path}")),
                     sum = shquote(sha256)
                 );
             }
@@ -1007,6 +1042,13 @@ mod tests {
                         ("it's gone".to_string(), r1.sha256.clone()),
                     ]
                     .into(),
+                }],
+                RELEASE_DAMAGED,
+            ),
+            (
+                vec![Op::VerifyFiles {
+                    version: "2.0.0".into(),
+                    files: [("svc".to_string(), "0".repeat(64))].into(),
                 }],
                 RELEASE_DAMAGED,
             ),
