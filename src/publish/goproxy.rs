@@ -75,6 +75,22 @@ fn module_release<'a>(
     })
 }
 
+/// One attempt of a request to an HTTP proxy, with the publisher's `headers`: a transient status
+/// (429, 5xx) is the [`retry::Failure`] that makes [`retry::retry`] try again.
+async fn request(
+    mut rb: reqwest::RequestBuilder,
+    headers: &[(String, String)],
+) -> Result<reqwest::Response, retry::Failure> {
+    for (k, v) in headers {
+        rb = rb.header(k, v);
+    }
+    let resp = send(rb).await?;
+    match retry::transient_status(&resp) {
+        Some(t) => Err(t),
+        None => Ok(resp),
+    }
+}
+
 /// Where the proxy is.
 enum Store {
     Dir(PathBuf),
@@ -139,14 +155,7 @@ impl Store {
                 let url = format!("{base}/{rel}");
                 let what = format!("{}: reading {}", shared.publisher, self.location(rel));
                 retry::retry(shared, &what, || async {
-                    let mut rb = client.get(&url);
-                    for (k, v) in headers {
-                        rb = rb.header(k, v);
-                    }
-                    let resp = send(rb).await?;
-                    if let Some(t) = retry::transient_status(&resp) {
-                        return Err(t);
-                    }
+                    let resp = request(client.get(&url), headers).await?;
                     match resp.status() {
                         StatusCode::NOT_FOUND | StatusCode::GONE => Ok(None),
                         s if s.is_success() => Ok(Some(resp.bytes().await?.to_vec())),
@@ -178,19 +187,12 @@ impl Store {
                 let what = format!("{}: PUT {}", shared.publisher, self.location(rel));
                 let sha256 = super::sha256_hex(bytes);
                 retry::retry(shared, &what, || async {
-                    let mut rb = client.put(&url);
-                    for (k, v) in headers {
-                        rb = rb.header(k, v);
-                    }
-                    let resp = send(
-                        rb.header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
-                            .header("X-Checksum-Sha256", &sha256)
-                            .body(bytes.to_vec()),
-                    )
-                    .await?;
-                    if let Some(t) = retry::transient_status(&resp) {
-                        return Err(t);
-                    }
+                    let rb = client
+                        .put(&url)
+                        .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                        .header("X-Checksum-Sha256", &sha256)
+                        .body(bytes.to_vec());
+                    let resp = request(rb, headers).await?;
                     if !resp.status().is_success() {
                         return Err(retry::unexpected(&what, "PUT", resp).await);
                     }
@@ -235,14 +237,7 @@ impl Store {
                 let url = format!("{base}/{rel}");
                 let what = format!("{}: DELETE {}", shared.publisher, self.location(rel));
                 retry::retry(shared, &what, || async {
-                    let mut rb = client.delete(&url);
-                    for (k, v) in headers {
-                        rb = rb.header(k, v);
-                    }
-                    let resp = send(rb).await?;
-                    if let Some(t) = retry::transient_status(&resp) {
-                        return Err(t);
-                    }
+                    let resp = request(client.delete(&url), headers).await?;
                     match resp.status() {
                         s if s.is_success() || s == StatusCode::NOT_FOUND => Ok(()),
                         _ => Err(retry::unexpected(&what, "DELETE", resp).await),

@@ -86,6 +86,26 @@ impl PlanManifest {
     pub fn sha256(&self) -> String {
         sha256_hex(&self.bytes)
     }
+
+    /// What signing or attesting this manifest needs of it (taken before the plan grows).
+    fn subject(&self) -> Subject {
+        Subject {
+            repo: self.repo,
+            item: self.item.clone(),
+            sha256: self.sha256(),
+            media_type: self.media_type,
+            size: self.bytes.len() as u64,
+        }
+    }
+}
+
+/// A manifest of the plan that a signature or an attestation is about.
+struct Subject {
+    repo: usize,
+    item: String,
+    sha256: String,
+    media_type: &'static str,
+    size: u64,
 }
 
 /// Everything one `oci` publisher pushes, in push order (blobs, then manifests in order).
@@ -390,48 +410,30 @@ pub fn plan(
 
     // cosign 3's bundle referrers of every manifest above, in the same repository.
     if let Some(key) = key.filter(|_| config.signatures == OciSignatures::Bundle) {
-        let signed: Vec<(usize, String, String, &'static str, u64)> = manifests
-            .iter()
-            .map(|d| {
-                (
-                    d.repo,
-                    d.item.clone(),
-                    d.sha256(),
-                    d.media_type,
-                    d.bytes.len() as u64,
-                )
-            })
-            .collect();
-        for (repo, item, sha, media_type, size) in signed {
+        let signed: Vec<Subject> = manifests.iter().map(PlanManifest::subject).collect();
+        for Subject {
+            repo,
+            item,
+            sha256: sha,
+            media_type,
+            size,
+        } in signed
+        {
             let digest = format!("sha256:{sha}");
             let bundle = crate::sign::dsse::sign(key, &digest);
-            let subject = descriptor(media_type, &sha, size);
-            let referrer = referrers::manifest(
-                &bundle,
-                &subject,
-                &m.commit_time,
-                crate::sign::dsse::PREDICATE_TYPE,
-            );
-            for (what, blob) in [
-                ("config", referrers::EMPTY_CONFIG.to_vec()),
-                ("bundle", bundle),
-            ] {
-                blobs.push(PlanBlob {
+            push_bundle_referrer(
+                &mut blobs,
+                &mut manifests,
+                BundleReferrer {
                     repo,
-                    item: format!("signature of {item} {what}"),
-                    sha256: sha256_hex(&blob),
-                    size: blob.len() as u64,
-                    source: BlobSource::Memory(Arc::new(blob)),
-                });
-            }
-            manifests.push(PlanManifest {
-                repo,
-                item: format!("signature of {item}"),
-                media_type: MANIFEST_MEDIA_TYPE,
-                tags: vec![format!("sha256:{}", sha256_hex(&referrer))],
-                bytes: Arc::new(referrer),
-                role: ManifestRole::Referrer { subject: digest },
-            });
+                    item: format!("signature of {item}"),
+                    bundle,
+                    subject: descriptor(media_type, &sha, size),
+                    digest,
+                    created: &m.commit_time,
+                    predicate_type: crate::sign::dsse::PREDICATE_TYPE,
+                },
+            );
         }
     }
 
@@ -486,20 +488,19 @@ pub fn plan(
                 source,
             })?;
         let predicate_type = crate::attest::provenance::PREDICATE_TYPE;
-        let content: Vec<(usize, String, String, &'static str, u64)> = manifests
+        let content: Vec<Subject> = manifests
             .iter()
             .filter(|d| d.role == ManifestRole::Content)
-            .map(|d| {
-                (
-                    d.repo,
-                    d.item.clone(),
-                    d.sha256(),
-                    d.media_type,
-                    d.bytes.len() as u64,
-                )
-            })
+            .map(PlanManifest::subject)
             .collect();
-        for (repo, item, sha, media_type, size) in content {
+        for Subject {
+            repo,
+            item,
+            sha256: sha,
+            media_type,
+            size,
+        } in content
+        {
             let digest = format!("sha256:{sha}");
             let name = repos[repo].to_string();
             let attestation =
@@ -509,29 +510,19 @@ pub fn plan(
                 OciSignatures::None => {}
                 OciSignatures::Bundle => {
                     let bundle = crate::attest::envelope::sign(key, &attestation);
-                    let subject = descriptor(media_type, &sha, size);
-                    let referrer =
-                        referrers::manifest(&bundle, &subject, &m.commit_time, predicate_type);
-                    for (what, blob) in [
-                        ("config", referrers::EMPTY_CONFIG.to_vec()),
-                        ("bundle", bundle),
-                    ] {
-                        blobs.push(PlanBlob {
+                    push_bundle_referrer(
+                        &mut blobs,
+                        &mut manifests,
+                        BundleReferrer {
                             repo,
-                            item: format!("{item} {what}"),
-                            sha256: sha256_hex(&blob),
-                            size: blob.len() as u64,
-                            source: BlobSource::Memory(Arc::new(blob)),
-                        });
-                    }
-                    manifests.push(PlanManifest {
-                        repo,
-                        item,
-                        media_type: MANIFEST_MEDIA_TYPE,
-                        tags: vec![format!("sha256:{}", sha256_hex(&referrer))],
-                        bytes: Arc::new(referrer),
-                        role: ManifestRole::Referrer { subject: digest },
-                    });
+                            item,
+                            bundle,
+                            subject: descriptor(media_type, &sha, size),
+                            digest,
+                            created: &m.commit_time,
+                            predicate_type,
+                        },
+                    );
                 }
                 OciSignatures::Classic => {
                     let att = cosign::attest(key, &attestation, predicate_type);
@@ -698,6 +689,50 @@ pub async fn publish(
         }
     }
     Ok(tally.finish(locations))
+}
+
+/// A Sigstore bundle to attach to a manifest as an OCI 1.1 referrer: a signature or an
+/// attestation, told apart by `predicate_type`.
+struct BundleReferrer<'a> {
+    repo: usize,
+    /// What the plan calls it (`signature of …`, `provenance of …`).
+    item: String,
+    bundle: Vec<u8>,
+    /// The descriptor of the manifest it is about.
+    subject: Value,
+    /// That manifest's digest.
+    digest: String,
+    created: &'a str,
+    predicate_type: &'a str,
+}
+
+/// Add a bundle referrer to the plan: its empty config and bundle blobs, then its manifest.
+fn push_bundle_referrer(
+    blobs: &mut Vec<PlanBlob>,
+    manifests: &mut Vec<PlanManifest>,
+    r: BundleReferrer<'_>,
+) {
+    let referrer = referrers::manifest(&r.bundle, &r.subject, r.created, r.predicate_type);
+    for (what, blob) in [
+        ("config", referrers::EMPTY_CONFIG.to_vec()),
+        ("bundle", r.bundle),
+    ] {
+        blobs.push(PlanBlob {
+            repo: r.repo,
+            item: format!("{} {what}", r.item),
+            sha256: sha256_hex(&blob),
+            size: blob.len() as u64,
+            source: BlobSource::Memory(Arc::new(blob)),
+        });
+    }
+    manifests.push(PlanManifest {
+        repo: r.repo,
+        item: r.item,
+        media_type: MANIFEST_MEDIA_TYPE,
+        tags: vec![format!("sha256:{}", sha256_hex(&referrer))],
+        bytes: Arc::new(referrer),
+        role: ManifestRole::Referrer { subject: r.digest },
+    });
 }
 
 async fn push_blob(
