@@ -151,14 +151,7 @@ impl Deployer<'_> {
                 }
             }
         };
-        let leaving = newest(
-            &states
-                .iter()
-                .filter_map(|s| s.current.clone())
-                .collect::<Vec<_>>(),
-            &states,
-        )
-        .filter(|v| *v != target);
+        let leaving = newest_current(&states).filter(|v| *v != target);
         let mut moves = Vec::new();
         let mut records = BTreeMap::new();
         let mut problems = Vec::new();
@@ -461,13 +454,7 @@ pub fn choose_target(
     bad: &BTreeSet<String>,
 ) -> Result<String, Vec<String>> {
     let states: Vec<HostState> = hosts.iter().map(|(_, s)| (*s).clone()).collect();
-    let leaving = newest(
-        &states
-            .iter()
-            .filter_map(|s| s.current.clone())
-            .collect::<Vec<_>>(),
-        &states,
-    );
+    let leaving = newest_current(&states);
     let healthy: Vec<Vec<String>> = states.iter().map(HostState::ran_healthy).collect();
     let mut candidates: Vec<String> = healthy
         .iter()
@@ -513,6 +500,12 @@ pub fn choose_target(
             })
         })
         .collect())
+}
+
+/// The newest release any of the hosts runs: the one a rollback leaves.
+fn newest_current(states: &[HostState]) -> Option<String> {
+    let current: Vec<String> = states.iter().filter_map(|s| s.current.clone()).collect();
+    newest(&current, states)
 }
 
 /// The newest of `versions`: by semantic version where both parse, else by upload time.

@@ -256,6 +256,15 @@ impl Deployer<'_> {
         Ok(self.finish(st))
     }
 
+    /// The indices of `hosts` this rollout has not switched yet (a resumed step skips the rest).
+    fn not_switched(&self, st: &RolloutState, hosts: &[String]) -> Vec<usize> {
+        hosts
+            .iter()
+            .filter(|h| !st.switched.contains(h))
+            .filter_map(|h| self.index(h))
+            .collect()
+    }
+
     /// A switching step: switch these hosts (at most `max_unavailable` at a time), restart and
     /// health-check them; a failing host is switched back at once and the rollout fails.
     /// `Some(outcome)` when the rollout stops here.
@@ -266,11 +275,7 @@ impl Deployer<'_> {
         n: usize,
         total: usize,
     ) -> Result<Option<RolloutOutcome>, DeployError> {
-        let todo: Vec<usize> = hosts
-            .iter()
-            .filter(|h| !st.switched.contains(h))
-            .filter_map(|h| self.index(h))
-            .collect();
+        let todo = self.not_switched(st, &hosts);
         let limit = match self.switch_limit(st, &todo) {
             Ok(limit) => limit,
             Err(why) => return Ok(Some(self.pause(st, why))),
@@ -393,11 +398,7 @@ impl Deployer<'_> {
         n: usize,
         total: usize,
     ) -> Result<Option<RolloutOutcome>, DeployError> {
-        let todo: Vec<usize> = hosts
-            .iter()
-            .filter(|h| !st.switched.contains(h))
-            .filter_map(|h| self.index(h))
-            .collect();
+        let todo = self.not_switched(st, &hosts);
         self.phase(format!(
             "step {}/{total}: switch {} to the prepared slot",
             n + 1,
