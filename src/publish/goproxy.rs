@@ -27,7 +27,7 @@
 //!   in anyone's go.sum: retract it in a newer go.mod instead).
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use reqwest::StatusCode;
 
@@ -482,30 +482,6 @@ pub struct Changed {
     pub location: String,
 }
 
-/// A [`Shared`] for an operation outside a release publish (no manifest, no state file).
-fn standalone(
-    name: &str,
-    config: &GoproxyPublisher,
-    options: &super::Options,
-) -> Result<Shared, PublishError> {
-    Ok(Shared {
-        publisher: name.to_string(),
-        http: Arc::new(super::client::Clients::new()?),
-        sink: Arc::new(|_| {}),
-        state: Mutex::new(super::PublishState {
-            schema_version: super::state::STATE_SCHEMA_VERSION,
-            project: String::new(),
-            version: String::new(),
-            manifest_sha256: String::new(),
-            publishers: Default::default(),
-            stale_uploads: Vec::new(),
-        }),
-        state_path: PathBuf::new(),
-        retry: config.retry.clone(),
-        options: options.clone(),
-    })
-}
-
 fn runtime() -> Result<tokio::runtime::Runtime, PublishError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -522,7 +498,7 @@ pub fn promote(
     version: &str,
     options: &super::Options,
 ) -> Result<Changed, PublishError> {
-    let shared = standalone(name, config, options)?;
+    let shared = Shared::standalone(name, config.retry.clone(), options.clone())?;
     runtime()?.block_on(async {
         let paths = Paths::new(module, version)?;
         let store = Store::open(config, vars, &shared)?;
@@ -569,7 +545,7 @@ pub fn withdraw(
     version: &str,
     options: &super::Options,
 ) -> Result<Changed, PublishError> {
-    let shared = standalone(name, config, options)?;
+    let shared = Shared::standalone(name, config.retry.clone(), options.clone())?;
     runtime()?.block_on(async {
         let paths = Paths::new(module, version)?;
         let store = Store::open(config, vars, &shared)?;

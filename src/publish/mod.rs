@@ -373,6 +373,32 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// A publisher context for an operation outside a release publish (`tug verify --image`,
+    /// `tug publish --promote`): no manifest and no state file, so nothing is recorded; requests
+    /// are only retried.
+    pub fn standalone(
+        publisher: &str,
+        retry: crate::config::publish::RetryConfig,
+        options: Options,
+    ) -> Result<Shared, PublishError> {
+        Ok(Shared {
+            publisher: publisher.to_string(),
+            http: Arc::new(client::Clients::new()?),
+            sink: Arc::new(|_| {}),
+            state: Mutex::new(PublishState {
+                schema_version: state::STATE_SCHEMA_VERSION,
+                project: String::new(),
+                version: String::new(),
+                manifest_sha256: String::new(),
+                publishers: Default::default(),
+                stale_uploads: Vec::new(),
+            }),
+            state_path: PathBuf::new(),
+            retry,
+            options,
+        })
+    }
+
     pub fn emit(&self, event: Event) {
         (self.sink)(event)
     }

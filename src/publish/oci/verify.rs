@@ -9,9 +9,6 @@
 //! signature layer is reported, valid or not, so a user sees which signer failed. Like
 //! `cosign verify --insecure-ignore-tlog`, no transparency log is consulted.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
-
 use serde_json::Value;
 
 use super::cosign::signature_tag;
@@ -21,7 +18,7 @@ use super::registry::{Repo, RepoRef};
 use crate::config::env::EnvSnapshot;
 use crate::error::ExitCode;
 use crate::publish::retry;
-use crate::publish::{client, Options, PublishError, PublishState, Shared};
+use crate::publish::{Options, PublishError, Shared};
 use crate::sign::bundle::BUNDLE_MEDIA_TYPE;
 use crate::sign::simplesigning::{self, PayloadError, MEDIA_TYPE, SIGNATURE_ANNOTATION};
 use crate::sign::{dsse, PublicKey};
@@ -137,27 +134,16 @@ pub fn verify_image(
         .enable_all()
         .build()
         .map_err(|e| registry(PublishError::Runtime(e)))?;
-    let http = Arc::new(client::Clients::new().map_err(registry)?);
     // A publisher context without a state file: nothing is recorded, only read with retries.
-    let shared = Shared {
-        publisher: "verify".into(),
-        http,
-        sink: Arc::new(|_| {}),
-        state: Mutex::new(PublishState {
-            schema_version: crate::publish::state::STATE_SCHEMA_VERSION,
-            project: String::new(),
-            version: String::new(),
-            manifest_sha256: String::new(),
-            publishers: Default::default(),
-            stale_uploads: Vec::new(),
-        }),
-        state_path: PathBuf::new(),
-        retry: Default::default(),
-        options: Options {
+    let shared = Shared::standalone(
+        "verify",
+        Default::default(),
+        Options {
             env: env.clone(),
             ..Options::default()
         },
-    };
+    )
+    .map_err(registry)?;
     runtime.block_on(async {
         let repo = Repo::new(repo_ref.clone(), insecure, &shared).map_err(registry)?;
         let what = format!("checking {shown}");
