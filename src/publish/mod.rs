@@ -224,6 +224,15 @@ pub enum PublishError {
     ModuleName { what: String, message: String },
     #[error("{what}: authentication failed: {message}")]
     Auth { what: String, message: String },
+    /// A registry's token server refused the identity token (OAuth2 refresh token) of a login.
+    #[error("registry {registry}: authentication failed: the token server {realm} refused the identity token from {origin} ({detail})")]
+    TokenRefused {
+        registry: String,
+        realm: String,
+        /// Where the identity token came from: the Docker config file or the credential helper.
+        origin: String,
+        detail: String,
+    },
     #[error("{what} {}", path.display())]
     Io {
         what: String,
@@ -305,6 +314,9 @@ impl PublishError {
                 "fix the cause and run `tug publish` again: what is already confirmed is not uploaded again"
                     .into(),
             ),
+            PublishError::TokenRefused { registry, origin, .. } => Some(format!(
+                "the identity token for {registry} in {origin} is expired, revoked or not for this token server: log in again (`docker login {registry}` stores a new one), or set TUG_REGISTRY_USERNAME and TUG_REGISTRY_PASSWORD"
+            )),
             PublishError::Auth { .. } => Some(
                 "set credentials (docker login / ~/.docker/config.json, TUG_REGISTRY_USERNAME and TUG_REGISTRY_PASSWORD, or GITHUB_TOKEN)".into(),
             ),

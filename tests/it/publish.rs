@@ -2255,3 +2255,204 @@ fn a_rebuilt_dist_cancels_the_upload_session_its_predecessor_left() {
         )));
     assert_eq!(status.stdout, "404", "{path} is still open");
 }
+
+/// Identity tokens against the real registry with token authentication. The registry
+/// (`docker-registry`, `auth: token:`) verifies every bearer token itself; the token server that
+/// issues them is a STAND-IN (`harness/token_server.rs`: no real authorization server can run
+/// here), speaking the distribution spec's GET-with-Basic and OAuth2 refresh-token protocols.
+#[test]
+fn a_token_auth_registry_takes_identity_tokens_from_the_docker_config_and_helpers() {
+    use crate::harness::token_server::TokenRegistry;
+    use base64::Engine as _;
+    let treg = TokenRegistry::shared();
+    let (addr, tokens) = (&treg.registry.addr, &treg.tokens);
+    tokens.add_user("alice", "s3cret pass");
+    let good = tokens.issue_refresh_token("alice");
+    let tmp = tempdir();
+    let project = tmp.path().join("project");
+    std::fs::create_dir_all(&project).unwrap();
+    make_dist(&project, 0);
+    let docker = tmp.path().join("docker");
+    std::fs::create_dir_all(&docker).unwrap();
+    let config_json = docker.join("config.json");
+    // What `docker login` writes for a token server that hands out refresh tokens: the user
+    // without a password in `auth`, and the token as `identitytoken`.
+    let login = |token: &str| {
+        let auth = base64::engine::general_purpose::STANDARD.encode("alice:");
+        std::fs::write(
+            &config_json,
+            format!(
+                r#"{{"auths": {{"{addr}": {{"auth": "{auth}", "identitytoken": "{token}"}}}}}}"#
+            ),
+        )
+        .unwrap();
+    };
+    let publish = |repo: &str, path: Option<&std::ffi::OsStr>| {
+        std::fs::write(project.join("tug.yaml"), oci_config(addr, repo, false, "")).unwrap();
+        let mut cmd = tug(&project);
+        cmd.args(["publish", "-vv"]).env("DOCKER_CONFIG", &docker);
+        if let Some(path) = path {
+            cmd.env("PATH", path);
+        }
+        run(&mut cmd)
+    };
+    let skopeo_raw = |repo: &str| {
+        Command::new("skopeo")
+            .args([
+                "inspect",
+                "--raw",
+                "--tls-verify=false",
+                "--creds",
+                "alice:s3cret pass",
+            ])
+            .arg(format!("docker://{addr}/acme/{repo}:1.0.0"))
+            .env("REGISTRY_AUTH_FILE", tmp.path().join("none.json"))
+            .output()
+            .unwrap()
+    };
+    // No token ever reaches tug's output, even at -vv (trace).
+    let leaks = |out: &Outcome, refresh: &str| {
+        let text = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            !text.contains(refresh),
+            "the identity token leaked:\n{text}"
+        );
+        for issued in tokens.issued() {
+            assert!(!text.contains(&issued), "an access token leaked:\n{text}");
+        }
+    };
+
+    // 1. The identity token from config.json: exchanged with the OAuth2 refresh-token grant.
+    login(&good);
+    tokens.clear_calls();
+    let out = publish("hello-token", None);
+    assert_eq!(out.code, 0, "{out:?}");
+    leaks(&out, &good);
+    let calls = tokens.calls();
+    assert!(!calls.is_empty(), "tug never asked the token server");
+    for c in &calls {
+        assert_eq!(
+            (
+                c.method.as_str(),
+                c.grant_type.as_str(),
+                c.client_id.as_str()
+            ),
+            ("POST", "refresh_token", "tug"),
+            "{calls:?}"
+        );
+        assert_eq!((c.refresh_token.as_str(), c.status), (good.as_str(), 200));
+    }
+    assert!(
+        calls.iter().any(|c| c
+            .scopes
+            .iter()
+            .any(|s| s == "repository:acme/hello-token:pull,push")),
+        "{calls:?}"
+    );
+    // skopeo, an independent client (GET with Basic auth to the same token server), reads the
+    // release artifact tug pushed; anonymously the registry refuses it (it really checks).
+    let read = skopeo_raw("hello-token");
+    assert!(
+        read.status.success(),
+        "{}",
+        String::from_utf8_lossy(&read.stderr)
+    );
+    let raw: serde_json::Value = serde_json::from_slice(&read.stdout).unwrap();
+    assert_eq!(raw["artifactType"], "application/vnd.tug.release.v1+json");
+    let anon = Command::new("skopeo")
+        .args(["inspect", "--raw", "--tls-verify=false"])
+        .arg(format!("docker://{addr}/acme/hello-token:1.0.0"))
+        .env("REGISTRY_AUTH_FILE", tmp.path().join("none.json"))
+        .output()
+        .unwrap();
+    assert!(!anon.status.success());
+
+    // 2. A wrong (expired, revoked) identity token: refused with the registry, the file and how
+    // to renew it; nothing pushed, the token not shown.
+    let bad = "tug-refresh-revoked-0123456789abcdef";
+    login(bad);
+    tokens.clear_calls();
+    let out = publish("hello-revoked", None);
+    assert_eq!(out.code, 1, "{out:?}");
+    leaks(&out, bad);
+    let realm = &tokens.realm;
+    let file = config_json.display().to_string();
+    assert!(
+        out.stderr.contains(&format!(
+            "registry {addr}: authentication failed: the token server {realm} refused the identity token from {file} (400 Bad Request: invalid_grant)"
+        )) && out.stderr.contains(&format!(
+            "hint: the identity token for {addr} in {file} is expired, revoked or not for this token server: log in again (`docker login {addr}` stores a new one)"
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(tokens.calls().iter().all(|c| c.method == "POST"));
+    assert!(!skopeo_raw("hello-revoked").status.success());
+    assert!(!treg
+        .registry
+        .storage
+        .join("docker/registry/v2/repositories/acme/hello-revoked")
+        .exists());
+
+    // 3. A credential helper answering the user `<token>`: its secret is an identity token.
+    let helper_token = tokens.issue_refresh_token("alice");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let helper = bin.join("docker-credential-tugtoken");
+    std::fs::write(
+        &helper,
+        format!(
+            "#!/bin/sh\nread server\nprintf '{{\"ServerURL\":\"%s\",\"Username\":\"<token>\",\"Secret\":\"{helper_token}\"}}' \"$server\"\n"
+        ),
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = test_env()
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let mut paths = vec![bin.clone()];
+    paths.extend(std::env::split_paths(&path));
+    let path = std::env::join_paths(paths).unwrap();
+    std::fs::write(&config_json, r#"{"credsStore": "tugtoken"}"#).unwrap();
+    tokens.clear_calls();
+    let out = publish("hello-helper", Some(&path));
+    assert_eq!(out.code, 0, "{out:?}");
+    leaks(&out, &helper_token);
+    let calls = tokens.calls();
+    assert!(
+        !calls.is_empty()
+            && calls
+                .iter()
+                .all(|c| c.method == "POST" && c.refresh_token == helper_token && c.status == 200),
+        "{calls:?}"
+    );
+    assert!(skopeo_raw("hello-helper").status.success());
+
+    // 4. A user name and password on the same registry: the token spec's GET with Basic auth (no
+    // OAuth2 POST: that is for identity tokens only).
+    std::fs::write(&config_json, "{}").unwrap();
+    tokens.clear_calls();
+    std::fs::write(
+        project.join("tug.yaml"),
+        oci_config(addr, "hello-password", false, ""),
+    )
+    .unwrap();
+    let out = run(tug(&project)
+        .arg("publish")
+        .env("DOCKER_CONFIG", &docker)
+        .env("TUG_REGISTRY_USERNAME", "alice")
+        .env("TUG_REGISTRY_PASSWORD", "s3cret pass"));
+    assert_eq!(out.code, 0, "{out:?}");
+    let calls = tokens.calls();
+    assert!(
+        !calls.is_empty()
+            && calls
+                .iter()
+                .all(|c| c.method == "GET" && c.user == "alice" && c.status == 200),
+        "{calls:?}"
+    );
+    assert!(skopeo_raw("hello-password").status.success());
+}

@@ -36,9 +36,11 @@ use crate::sign::PrivateKey;
 
 pub mod base;
 pub mod cosign;
+pub mod creds;
 pub mod image;
 pub mod referrers;
 pub mod registry;
+pub mod token;
 pub mod verify;
 
 use image::{descriptor, MANIFEST_MEDIA_TYPE};

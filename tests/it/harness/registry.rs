@@ -89,7 +89,17 @@ impl Registry {
         Registry::start_with(Some((user, password)))
     }
 
+    /// A registry of one's own with `extra` appended to its configuration (e.g. an `auth: token:`
+    /// section, see `token_server.rs`).
+    pub fn start_with_config(extra: &str) -> Registry {
+        Registry::start_configured(None, extra)
+    }
+
     fn start_with(auth: Option<(&str, &str)>) -> Registry {
+        Registry::start_configured(auth, "")
+    }
+
+    fn start_configured(auth: Option<(&str, &str)>, extra: &str) -> Registry {
         let dir = super::tempdir();
         let storage = dir.path().join("storage");
         std::fs::create_dir_all(&storage).unwrap();
@@ -123,6 +133,7 @@ impl Registry {
                 htpasswd.display()
             );
         }
+        yaml += extra;
         std::fs::write(&config, yaml).unwrap();
         let reg = Registry {
             addr,
