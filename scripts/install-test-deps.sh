@@ -147,6 +147,20 @@ if [ ! -x "$oras_dir/bin/oras" ]; then
   mv "$oras_dir/bin.tmp" "$oras_dir/bin"
 fi
 
+# --- attest: syft (an independent SBOM generator: tests/it/attest.rs compares tug's module list with
+# what syft reads from the same binary's build info; bench/attest times it) -----------------------
+# Built from the Go module proxy into .tools/syft-<version>/bin; skipped when that version is there.
+# It is large (a 120 MB binary): it took 40 minutes at nice 19 on one core of a busy 2-core machine.
+syft_version=v1.57.1
+syft_dir="$root/.tools/syft-$syft_version"
+if [ ! -x "$syft_dir/bin/syft" ]; then
+  log "go install github.com/anchore/syft/cmd/syft@$syft_version (takes many minutes)"
+  go_bin=$(bash "$root/scripts/go.sh")
+  GOBIN="$syft_dir/bin.tmp" GOFLAGS="-mod=mod -trimpath -p=2" "$go_bin" install \
+    "github.com/anchore/syft/cmd/syft@$syft_version"
+  mv "$syft_dir/bin.tmp" "$syft_dir/bin"
+fi
+
 # --- deploy e2e: `script` (util-linux, Debian bsdutils) runs tug under a pseudo-terminal -------
 command -v script >/dev/null 2>&1 || apt_install bsdutils
 

@@ -1,12 +1,13 @@
 //! SBOMs, SLSA provenance and the deploy policy (issue #13), with independent checkers: the SBOMs
 //! of a real Go build by the official SPDX tools (`pyspdxtools -i`) and against the CycloneDX 1.6
 //! JSON schema (cyclonedx-python-lib), their module lists against `go version -m` of the same
-//! binary; the provenance by the real cosign (`verify-blob-attestation --type slsaprovenance1`,
+//! binary and against the Go modules the real syft (pinned, from the Go module proxy) finds in it;
+//! the provenance by the real cosign (`verify-blob-attestation --type slsaprovenance1`,
 //! and `verify-attestation` of the copy `tug publish` attaches to each image in the registry);
 //! and `tug rollout` to local hosts refusing, before any host is touched (asserted on the hosts'
 //! disks), each release the policy does not allow, naming the rule.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -89,6 +90,44 @@ fn go_version_m(binary: &Path) -> Vec<(String, String, String)> {
             })
         })
         .collect()
+}
+
+/// The syft release the tests pin (install-test-deps.sh builds it into .tools/).
+const SYFT_VERSION: &str = "v1.57.1";
+
+/// The pinned syft binary (panics, never skips, when it is not installed).
+fn syft_bin() -> PathBuf {
+    let bin = repo_root().join(format!(".tools/syft-{SYFT_VERSION}/bin/syft"));
+    assert!(
+        bin.is_file(),
+        "{} is missing: run scripts/install-test-deps.sh (it builds syft {SYFT_VERSION})",
+        bin.display()
+    );
+    bin
+}
+
+/// The `pkg:golang/...` purls of a CycloneDX document's components (and its subject).
+fn golang_purls(doc: &serde_json::Value) -> BTreeSet<String> {
+    doc["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(&doc["metadata"]["component"]))
+        .filter_map(|c| c["purl"].as_str())
+        .filter(|p| p.starts_with("pkg:golang/"))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The Go modules syft finds in `binary` (`syft scan file:<binary> -o cyclonedx-json`, offline,
+/// with the test environment), as purls.
+fn syft_go_modules(binary: &Path) -> BTreeSet<String> {
+    let out = ok(hermetic(&mut Command::new(syft_bin()))
+        .env("SYFT_CHECK_FOR_APP_UPDATE", "false")
+        .arg("scan")
+        .arg(format!("file:{}", binary.display()))
+        .args(["-o", "cyclonedx-json", "-q"]));
+    golang_purls(&serde_json::from_str(&out).expect("syft's CycloneDX JSON"))
 }
 
 /// A module proxy on disk (GOPROXY=file://) serving `example.com/greet v1.0.0`.
@@ -268,6 +307,28 @@ fn sboms_from_the_binarys_build_info_pass_the_official_validators() {
             "{purls:?}"
         );
         assert!(purls.iter().any(|p| p.starts_with("pkg:golang/stdlib@")));
+
+        // syft, an independent SBOM generator reading the same build info, finds the same Go
+        // modules: every dependency with its version, the standard library with the Go version,
+        // and the main module.
+        let tug_modules: BTreeSet<String> = golang_purls(&cdx);
+        let syft_modules = syft_go_modules(&binary);
+        assert_eq!(
+            tug_modules, syft_modules,
+            "tug's and syft's Go modules of {arch}"
+        );
+        // (No expected differences: both name the standard library `stdlib` with the Go version
+        // without its `go` prefix, and the main module with the version the go command stamped
+        // from the tag.)
+        let go_version = ok(Command::new(go()).arg("version").arg(&binary));
+        let go_version = go_version.split_whitespace().nth(1).unwrap();
+        let expected: BTreeSet<String> = [
+            "pkg:golang/example.com/hello@v1.0.0".to_string(),
+            "pkg:golang/example.com/greet@v1.0.0".to_string(),
+            format!("pkg:golang/stdlib@{}", go_version.trim_start_matches("go")),
+        ]
+        .into();
+        assert_eq!(tug_modules, expected);
     }
 
     // Reproducible: a second build writes the same SBOM bytes.
