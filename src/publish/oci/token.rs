@@ -269,4 +269,46 @@ mod tests {
         );
         assert_eq!(parse_challenge("Negotiate"), None);
     }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn basic_auth_takes_a_password_never_an_identity_token() {
+        let client = reqwest::Client::new();
+        let login = |secret| Credentials {
+            secret,
+            source: "/home/me/.docker/config.json".into(),
+        };
+        let password = login(Secret::Password {
+            user: "me".into(),
+            password: "pw".into(),
+        });
+        let value = authorization(
+            &client,
+            "r.example",
+            Some(&password),
+            Some(Challenge::Basic),
+            "",
+        )
+        .await
+        .ok()
+        .unwrap();
+        assert_eq!(value, "Basic bWU6cHc=");
+        let token = login(Secret::IdentityToken("refresh-s3cret".into()));
+        let Err(Failure::Fatal(e)) = authorization(
+            &client,
+            "r.example",
+            Some(&token),
+            Some(Challenge::Basic),
+            "",
+        )
+        .await
+        else {
+            panic!("an identity token must not become Basic auth");
+        };
+        let text = e.to_string();
+        assert!(
+            text.contains("the identity token from /home/me/.docker/config.json")
+                && !text.contains("refresh-s3cret"),
+            "{text}"
+        );
+    }
 }
