@@ -12,6 +12,7 @@ pub mod prometheus;
 pub mod registry;
 pub mod service;
 pub mod sshd;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
