@@ -266,7 +266,10 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
     };
     let (env, hooks) = load_env_and_hooks(ctx, &env_name)?;
     let base = env.base_dir().to_path_buf();
-    let notifier = notifier(ctx, &hooks, &base, false)?;
+    // Only a new rollout is refused for a webhook that cannot be resolved: continuing, pausing
+    // or aborting one is never held up by a notification (a warning instead).
+    let lenient = args.action.is_some();
+    let notifier = notifier(ctx, &hooks, &base, lenient)?;
     let d = notifying_deployer(ctx, env, &notifier);
     let result = run_with(ctx, args, d, env_name);
     finish_notifications(ctx, &notifier);

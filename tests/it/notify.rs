@@ -344,6 +344,16 @@ fn a_webhook_that_cannot_be_resolved_stops_the_rollout_before_any_host() {
         out.stderr
     );
     assert!(fleet.paths.iter().all(|p| !p.exists()));
+    // Aborting (like rolling back) is never held up by a webhook: a warning, then the command.
+    let out = run(tug(&cwd).args(["rollout", "abort", "prod"]));
+    assert!(
+        out.stderr
+            .contains("warning: notify[0]: cannot resolve its url: export the variable")
+            && out
+                .stderr
+                .contains("no unfinished rollout on the hosts of prod"),
+        "{out:?}"
+    );
 
     // A URL that is not http(s) is a located config error, its text never shown.
     std::fs::write(
