@@ -374,3 +374,48 @@ fn a_webhook_that_cannot_be_resolved_stops_the_rollout_before_any_host() {
     );
     assert!(!out.stderr.contains(TOKEN), "{}", out.stderr);
 }
+
+#[test]
+fn a_revert_that_fails_on_a_host_is_notified_as_mixed() {
+    const V13_UNHEALTHY: Variant = Variant {
+        version: "1.3.0",
+        fail_rate: 0.0,
+        latency_ms: 0,
+        healthy: false,
+    };
+    // The restart of 1.0.0 fails on a host holding `fail-restart`: its revert cannot finish.
+    let restart = format!(
+        "if [ -f fail-restart ] && [ \"$TUG_VERSION\" = \"$(cat fail-restart)\" ]; then echo \"injected restart failure\" >&2; exit 1; fi\n{}",
+        crate::harness::service::RESTART
+    );
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let hook = Receiver::ok();
+    write_config(
+        &fleet,
+        &cwd,
+        &format!(
+            "notify:\n  - url: {}\n    events: [rolled-back, mixed]\n",
+            hook.url("/h")
+        ),
+        &[fleet.env_with_restart("prod", ALL_AT_ONCE, "", &restart)],
+    );
+    let out = rollout_notifying(&cwd, "prod", &release(V1), "unused");
+    assert_eq!(out.code, 0, "{out:?}");
+    std::fs::write(fleet.paths[1].join("fail-restart"), "1.0.0").unwrap();
+    let out = rollout_notifying(&cwd, "prod", &release(V13_UNHEALTHY), "unused");
+    assert_eq!(out.code, 7, "{out:?}");
+    let got = hook.requests();
+    assert_eq!(kinds(&got), ["mixed"], "{got:?}");
+    let mixed = got[0].json();
+    assert_eq!(mixed["hosts"], serde_json::json!(["h2"]));
+    assert_eq!(mixed["trigger"], "automatic");
+    assert_eq!(mixed["version"], "1.3.0");
+    assert!(
+        mixed["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("rollout of 1.3.0 stopped"),
+        "{mixed}"
+    );
+}
