@@ -109,11 +109,6 @@ impl DeliveryReport {
 }
 
 impl Notifier {
-    /// No webhooks: every event is ignored.
-    pub fn none() -> Notifier {
-        Notifier::start(Vec::new())
-    }
-
     /// Start one delivery thread per webhook.
     pub fn start(hooks: Vec<Webhook>) -> Notifier {
         let (done_tx, done_rx) = mpsc::channel();

@@ -419,3 +419,35 @@ fn a_revert_that_fails_on_a_host_is_notified_as_mixed() {
         "{mixed}"
     );
 }
+
+#[test]
+fn a_manual_pause_is_notified_and_the_promote_goes_on_notifying() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let hook = Receiver::ok();
+    let steps = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: manual\n        - hosts: 100%\n";
+    write_config(
+        &fleet,
+        &cwd,
+        &format!("notify:\n  - url: {}\n", hook.url("/h")),
+        &[fleet.env("prod", steps, "")],
+    );
+    let out = rollout_notifying(&cwd, "prod", &release(V1), "unused");
+    assert_eq!(out.code, 6, "{out:?}");
+    assert_eq!(fleet.currents(), ["1.0.0", "none"]);
+    let got = hook.requests();
+    assert_eq!(kinds(&got), ["started", "step-passed", "paused"], "{got:?}");
+    let paused = got[2].json();
+    assert_eq!(paused["step"]["number"], 2);
+    assert_eq!(paused["step"]["kind"], "pause");
+    assert_eq!(paused["hosts"], serde_json::json!(["h1"]));
+    assert_eq!(paused["reason"], "manual pause at step 2/3");
+
+    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    let got: Vec<Request> = hook.requests().into_iter().skip(3).collect();
+    assert_eq!(kinds(&got), ["step-passed", "finished"], "{got:?}");
+    assert_eq!(got[0].json()["step"]["number"], 3);
+    assert_eq!(got[1].json()["rollout_id"], paused["rollout_id"]);
+}
