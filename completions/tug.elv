@@ -218,7 +218,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
-            cand --provenance 'Check the release''s provenance (<project>_<version>.intoto.sigstore.json, written by `tug sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml'
+            cand --provenance 'Check the release''s provenance (<project>_<version>.intoto.sigstore.json, written by `tug sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml; with --image, the provenance attestation attached to the image (a Sigstore-bundle referrer or the sha256-<digest>.att tag, as `tug publish` attaches it)'
             cand --insecure 'With --image: use plain HTTP for a registry that is not on loopback'
             cand -v 'Show diagnostics on stderr (-v debug, -vv trace)'
             cand --verbose 'Show diagnostics on stderr (-v debug, -vv trace)'

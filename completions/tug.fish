@@ -156,7 +156,7 @@ complete -c tug -n "__fish_tug_using_subcommand verify" -l bundle -d 'Verify FIL
 complete -c tug -n "__fish_tug_using_subcommand verify" -l image -d 'Verify the image (or release artifact) REF in its registry: REF is host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by `tug publish` or `cosign sign --key`) must include one valid with the key' -r
 complete -c tug -n "__fish_tug_using_subcommand verify" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand verify" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
-complete -c tug -n "__fish_tug_using_subcommand verify" -l provenance -d 'Check the release\'s provenance (<project>_<version>.intoto.sigstore.json, written by `tug sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml'
+complete -c tug -n "__fish_tug_using_subcommand verify" -l provenance -d 'Check the release\'s provenance (<project>_<version>.intoto.sigstore.json, written by `tug sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml; with --image, the provenance attestation attached to the image (a Sigstore-bundle referrer or the sha256-<digest>.att tag, as `tug publish` attaches it)'
 complete -c tug -n "__fish_tug_using_subcommand verify" -l insecure -d 'With --image: use plain HTTP for a registry that is not on loopback'
 complete -c tug -n "__fish_tug_using_subcommand verify" -s v -l verbose -d 'Show diagnostics on stderr (-v debug, -vv trace)'
 complete -c tug -n "__fish_tug_using_subcommand verify" -s q -l quiet -d 'Print only warnings and errors on stderr'

@@ -18,6 +18,7 @@ pub mod git;
 pub mod gomod;
 pub mod logging;
 pub mod manifest;
+pub mod notify;
 pub mod publish;
 pub mod redact;
 pub mod sign;

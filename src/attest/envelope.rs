@@ -54,6 +54,15 @@ pub fn sign(key: &PrivateKey, statement: &[u8]) -> Vec<u8> {
     out
 }
 
+/// [`open`] for a bare DSSE envelope (what a classic `sha256-<digest>.att` layer holds: the
+/// bundle's `dsseEnvelope` without the bundle around it).
+pub fn open_envelope(key: &PublicKey, envelope: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
+    let envelope: Value =
+        serde_json::from_slice(envelope).map_err(|e| EnvelopeError::Malformed(e.to_string()))?;
+    let bundle = json!({ "mediaType": BUNDLE_MEDIA_TYPE, "dsseEnvelope": envelope });
+    open(key, bundle.to_string().as_bytes())
+}
+
 /// Check the bundle's signature with `key` and return the statement it signs (the payload bytes).
 pub fn open(key: &PublicKey, bundle: &[u8]) -> Result<Vec<u8>, EnvelopeError> {
     let doc: Value =

@@ -27,7 +27,7 @@ pub mod verify;
 use sha2::{Digest as _, Sha256};
 
 pub use policy::{Rule, Violation};
-pub use verify::{verify_release, ProvenanceReport};
+pub use verify::{verify_attached, verify_release, Attached, Layout, ProvenanceReport};
 
 /// A deterministic UUID (RFC 9562 layout, version nibble 5, variant `10`) named by `parts`:
 /// the first 16 bytes of SHA-256 over them, so the same content always gets the same id and

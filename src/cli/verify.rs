@@ -12,7 +12,8 @@ use clap::Args;
 /// `cosign verify --key KEY --insecure-ignore-tlog`.
 /// With --provenance, checks the release's signed SLSA provenance instead: its signature, every
 /// subject's sha256 against the files, and the `policy:` of tug.yaml, naming each rule that fails
-/// (exit 1).
+/// (exit 1). With --image REF --provenance, the provenance attestation attached to the image in
+/// its registry: signed with the key, for that manifest digest, and within the policy.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]
@@ -34,8 +35,10 @@ pub struct VerifyArgs {
     pub image: Option<String>,
 
     /// Check the release's provenance (<project>_<version>.intoto.sigstore.json, written by `tug
-    /// sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml
-    #[arg(long, conflicts_with_all = ["signature", "bundle", "image", "artifacts"])]
+    /// sign` with `provenance:`): signature, subject digests, and the `policy:` of tug.yaml; with
+    /// --image, the provenance attestation attached to the image (a Sigstore-bundle referrer or
+    /// the sha256-<digest>.att tag, as `tug publish` attaches it)
+    #[arg(long, conflicts_with_all = ["signature", "bundle", "artifacts"])]
     pub provenance: bool,
 
     /// With --image: use plain HTTP for a registry that is not on loopback

@@ -3,13 +3,26 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use super::rollout::{deploy_error, deployer};
+use super::rollout::{
+    deploy_error, finish_notifications, load_env_and_hooks, notifier, notifying_deployer,
+};
 use super::Context;
 use crate::cli::rollback::RollbackArgs;
+use crate::deploy::Deployer;
 use crate::error::{Error, ExitCode};
 
 pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
-    let d = deployer(ctx, &args.env)?;
+    let (env, hooks) = load_env_and_hooks(ctx, &args.env)?;
+    let base = env.base_dir().to_path_buf();
+    // A rollback is never held up by a webhook that cannot be resolved (a warning instead).
+    let notifier = notifier(ctx, &hooks, &base, true)?;
+    let d = notifying_deployer(ctx, env, &notifier);
+    let result = run_with(ctx, &args, &d);
+    finish_notifications(ctx, &notifier);
+    result
+}
+
+fn run_with(ctx: &Context, args: &RollbackArgs, d: &Deployer) -> anyhow::Result<ExitCode> {
     let plan = d
         // Under --yes nothing waits between the plan and the switch: the plan is made under the
         // lock, taken in the same round trip as each host's state read.

@@ -8,16 +8,30 @@ use std::io::{BufRead, IsTerminal};
 
 use super::Context;
 use crate::cli::rollout::{RolloutAction, RolloutArgs};
+use crate::config::notify::WebhookConfig;
 use crate::config::settings::{Overrides, Settings};
 use crate::deploy::engine::{Continuation, RolloutOutcome};
 use crate::deploy::hoststate::{PlanStep, RolloutStatus};
 use crate::deploy::{verify, Actor, DeployError, Deployer, Environment, Event};
 use crate::error::{Error, ExitCode};
+use crate::notify::{Notifier, Webhook};
 use crate::ui::Printer;
 
 /// Load the resolved settings (tug.yaml is required here: environments live in it) and build
 /// environment `name`; tug.yaml is validated as a whole, with located errors.
 pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
+    Ok(load_env_and_hooks(ctx, name)?.0)
+}
+
+/// The webhooks of an environment as tug.yaml names them: its own `notify:` list, else the
+/// top-level one (`notify`, or `environments.NAME.notify`, and the list).
+pub struct Hooks {
+    pub field: String,
+    pub list: Vec<WebhookConfig>,
+}
+
+/// [`load_env`], with the environment's webhooks.
+pub fn load_env_and_hooks(ctx: &Context, name: &str) -> anyhow::Result<(Environment, Hooks)> {
     let settings = Settings::load(&ctx.global, &ctx.cwd, &ctx.env, Overrides::default())?;
     for warning in &settings.warnings {
         ctx.printer.warn(warning);
@@ -52,8 +66,78 @@ pub fn load_env(ctx: &Context, name: &str) -> anyhow::Result<Environment> {
         .env
         .path("TMPDIR")
         .unwrap_or_else(|| std::path::PathBuf::from("/tmp"));
-    Ok(Environment::new(name, env_cfg, &settings.root, &temp_dir)
-        .map_err(|e| Error::from(e.in_env(name)))?)
+    let hooks = match &env_cfg.notify {
+        Some(own) => Hooks {
+            field: format!("environments.{name}.notify"),
+            list: own.clone(),
+        },
+        None => Hooks {
+            field: "notify".into(),
+            list: settings.config.notify.clone(),
+        },
+    };
+    let env = Environment::new(name, env_cfg, &settings.root, &temp_dir)
+        .map_err(|e| Error::from(e.in_env(name)))?;
+    Ok((env, hooks))
+}
+
+/// Start delivering the notifications of `hooks` (relative `file://` references start at
+/// tug.yaml's directory, `base`). A webhook that cannot be resolved is an error (exit 2) unless
+/// `lenient` (a rollback is never held up by a notification: it gets a warning).
+pub fn notifier(
+    ctx: &Context,
+    hooks: &Hooks,
+    base: &std::path::Path,
+    lenient: bool,
+) -> anyhow::Result<Notifier> {
+    let mut resolved = Vec::new();
+    for (i, cfg) in hooks.list.iter().enumerate() {
+        match Webhook::resolve(cfg, &hooks.field, i, base, &ctx.env) {
+            Ok(w) => resolved.push(w),
+            Err(e) if lenient => ctx.printer.warn(format!(
+                "{e}: {}; not notified",
+                crate::error::Diagnostic::hint(&e).unwrap_or_default()
+            )),
+            Err(e) => return Err(Error::from(e).into()),
+        }
+    }
+    Ok(Notifier::start(resolved))
+}
+
+/// Wait (at most the grace time) for the notifications still queued, and warn about those not
+/// delivered; the exit code stays the command's.
+pub fn finish_notifications(ctx: &Context, notifier: &Notifier) {
+    if notifier.is_empty() {
+        return;
+    }
+    for report in notifier.finish() {
+        ctx.printer
+            .event("notify", serde_json::to_value(&report).unwrap_or_default());
+        if let Some(w) = report.warning() {
+            ctx.printer.warn(w);
+        }
+    }
+}
+
+/// The deploy engine for the environment `env` (with its webhooks), its progress shown by the
+/// printer and its rollout events handed to `notifier`.
+pub fn notifying_deployer<'a>(
+    ctx: &'a Context,
+    env: Environment,
+    notifier: &'a Notifier,
+) -> Deployer<'a> {
+    let show = progress(&ctx.printer);
+    Deployer::new(
+        env,
+        Actor::current(&ctx.env),
+        ctx.env.vars().clone(),
+        move |ev: Event| {
+            if let Event::Rollout(r) = &ev {
+                notifier.send(r);
+            }
+            show(ev)
+        },
+    )
 }
 
 /// The deploy engine for environment `name`: this run's actor and environment variables, its
@@ -73,14 +157,20 @@ pub fn deploy_error(err: DeployError, env: &str) -> anyhow::Error {
     Error::from(err.in_env(env)).into()
 }
 
-/// The progress callback: status lines on stderr, events in --json mode.
+/// The progress callback: status lines on stderr, events in --json mode (a rollout event is its
+/// own `rollout` event; its milestones are already shown by the phase lines).
 pub fn progress(printer: &Printer) -> impl Fn(Event) + Sync + '_ {
     move |ev: Event| {
+        if let Event::Rollout(r) = &ev {
+            printer.event("rollout", serde_json::to_value(r).unwrap_or_default());
+            return;
+        }
         printer.event("progress", serde_json::to_value(&ev).unwrap_or_default());
         match ev {
             Event::Phase { message } => printer.status("Deploy", message),
             Event::Host { host, message } => printer.status(&host, message),
             Event::Warning { message } => printer.warn(message),
+            Event::Rollout(_) => {}
         }
     }
 }
@@ -167,14 +257,38 @@ pub fn report(ctx: &Context, env: &str, outcome: RolloutOutcome) -> anyhow::Resu
 }
 
 pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
+    let env_name = match &args.action {
+        Some(RolloutAction::Promote(t) | RolloutAction::Resume(t) | RolloutAction::Pause(t)) => {
+            t.env.clone()
+        }
+        Some(RolloutAction::Abort(a)) => a.env.clone(),
+        None => args.env.clone().expect("clap requires ENV"),
+    };
+    let (env, hooks) = load_env_and_hooks(ctx, &env_name)?;
+    let base = env.base_dir().to_path_buf();
+    // Only a new rollout is refused for a webhook that cannot be resolved: continuing, pausing
+    // or aborting one is never held up by a notification (a warning instead).
+    let lenient = args.action.is_some();
+    let notifier = notifier(ctx, &hooks, &base, lenient)?;
+    let d = notifying_deployer(ctx, env, &notifier);
+    let result = run_with(ctx, args, d, env_name);
+    finish_notifications(ctx, &notifier);
+    result
+}
+
+fn run_with(
+    ctx: &Context,
+    args: RolloutArgs,
+    d: Deployer,
+    env_name: String,
+) -> anyhow::Result<ExitCode> {
     if let Some(action) = args.action {
-        let (env_name, how, reason) = match action {
-            RolloutAction::Promote(t) => (t.env, Some(Continuation::Promote), None),
-            RolloutAction::Resume(t) => (t.env, Some(Continuation::Resume), None),
-            RolloutAction::Abort(t) => (t.env, Some(Continuation::Abort), t.reason),
-            RolloutAction::Pause(t) => (t.env, None, None),
+        let (how, reason) = match action {
+            RolloutAction::Promote(_) => (Some(Continuation::Promote), None),
+            RolloutAction::Resume(_) => (Some(Continuation::Resume), None),
+            RolloutAction::Abort(t) => (Some(Continuation::Abort), t.reason),
+            RolloutAction::Pause(_) => (None, None),
         };
-        let d = deployer(ctx, &env_name)?;
         return match how {
             Some(how) => report(
                 ctx,
@@ -192,8 +306,6 @@ pub fn run(ctx: &Context, args: RolloutArgs) -> anyhow::Result<ExitCode> {
             }
         };
     }
-    let env_name = args.env.expect("clap requires ENV");
-    let d = deployer(ctx, &env_name)?;
     let env = &d.env;
     let source = args
         .from

@@ -1,7 +1,8 @@
 //! `tug verify`: check a release's digests, checksums file and signatures (engine:
 //! `crate::sign::dist`), one file with a `.sig` / bundle as `cosign verify-blob` would, or an
 //! image in a registry by its cosign signatures (`crate::publish::oci::verify`), or the release's
-//! signed provenance against `policy:` (`--provenance`, engine: `crate::attest`).
+//! signed provenance against `policy:` (`--provenance`, engine: `crate::attest`), or the
+//! provenance attestation attached to an image (`--image REF --provenance`).
 
 use std::path::PathBuf;
 
@@ -22,6 +23,9 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
 
     if args.provenance {
         let policy = settings.config.policy.clone().unwrap_or_default();
+        if let Some(reference) = &args.image {
+            return verify_image_provenance(ctx, &key, &policy, reference, args.insecure);
+        }
         return verify_provenance(ctx, &key, &policy, &setup.dist);
     }
     if let Some(reference) = &args.image {
@@ -115,18 +119,47 @@ fn verify_provenance(
     let report = crate::attest::verify_release(dist, key, policy, None);
     spinner.finish_and_clear();
     let report = report.map_err(Error::from)?;
+    report_provenance(ctx, key, &dist.display().to_string(), &report)
+}
+
+/// `--image REF --provenance`: the provenance attestation attached to the image, against the key
+/// (and the image's manifest digest) and the policy.
+fn verify_image_provenance(
+    ctx: &Context,
+    key: &PublicKey,
+    policy: &crate::config::attest::PolicyConfig,
+    reference: &str,
+    insecure: bool,
+) -> anyhow::Result<ExitCode> {
+    let spinner = ctx.printer.spinner("Verifying provenance");
+    let fetched = crate::publish::oci::verify::fetch_attestations(reference, &ctx.env, insecure);
+    spinner.finish_and_clear();
+    let (shown, digest, attached) = fetched.map_err(Error::from)?;
+    let report = crate::attest::verify_attached(&shown, &digest, &attached, key, policy);
+    report_provenance(ctx, key, &shown, &report)?;
+    ctx.printer.data(shown);
+    Ok(ExitCode::Success)
+}
+
+/// Print a provenance check of `what` (a dist or an image) and choose the outcome: every failed
+/// rule listed, exit 1 naming them.
+fn report_provenance(
+    ctx: &Context,
+    key: &PublicKey,
+    what: &str,
+    report: &crate::attest::ProvenanceReport,
+) -> anyhow::Result<ExitCode> {
     for v in &report.violations {
         ctx.printer.data(format!("FAIL  {v}"));
     }
     ctx.printer.event(
         "provenance",
-        serde_json::to_value(&report).unwrap_or_default(),
+        serde_json::to_value(report).unwrap_or_default(),
     );
     if !report.ok() {
         let rules: Vec<&str> = report.violations.iter().map(|v| v.rule.id()).collect();
         return Err(Error::failure(format!(
-            "the provenance of {} does not satisfy the policy: rule {} failed",
-            dist.display(),
+            "the provenance of {what} does not satisfy the policy: rule {} failed",
             rules.join(", ")
         ))
         .with_hint("rebuild from a clean, tagged commit of an allowed repository on an allowed builder, then `tug sign`")

@@ -60,6 +60,10 @@ pub struct EnvironmentConfig {
     /// `tug sign` with `provenance:`) that covers the deployed artifact and satisfies `policy:`.
     #[serde(default)]
     pub require_provenance: bool,
+    /// Webhooks told about this environment's rollout events; replaces the top-level `notify:`
+    /// (`[]`: none). See docs/notify.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<Vec<super::notify::WebhookConfig>>,
 }
 
 /// The kind of target.
@@ -439,6 +443,9 @@ impl EnvironmentConfig {
 
     /// Report every problem in this environment, located at the offending value.
     pub fn validate(&self, name: &str, v: &mut Validator) {
+        if let Some(hooks) = &self.notify {
+            v.scoped("notify", |v| super::notify::validate(hooks, v));
+        }
         let unknown = super::Location::UNKNOWN;
         if self.target.hosts.is_empty() {
             v.error(

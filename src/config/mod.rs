@@ -28,6 +28,7 @@ pub mod diag;
 pub mod env;
 pub mod files;
 pub mod locate;
+pub mod notify;
 pub mod project;
 pub mod publish;
 pub mod schema_check;
@@ -102,6 +103,10 @@ pub struct Config {
     /// The pipelines `tug ci github|gitlab` writes: how their jobs install tug.
     #[serde(default, skip_serializing_if = "ci::CiConfig::is_unset")]
     pub ci: ci::CiConfig,
+    /// Webhooks told about rollout events in every environment (an environment's own `notify:`
+    /// replaces this list there).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<notify::WebhookConfig>,
 }
 
 impl Config {
@@ -127,6 +132,7 @@ impl Config {
             v.scoped("policy", |v| p.validate(v));
         }
         v.scoped("publish", |v| publish::validate(&self.publish, v));
+        v.scoped("notify", |v| notify::validate(&self.notify, v));
         let mut tree = None;
         for (name, e) in &self.environments {
             let start = v.diagnostics.len();

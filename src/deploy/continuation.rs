@@ -5,6 +5,7 @@ use serde_json::json;
 
 use super::engine::{now, Blame, Continuation, Deployer, RolloutOutcome};
 use super::hoststate::{Action, HostState, Outcome, PlanStep, RolloutState, RolloutStatus};
+use super::lifecycle::Trigger;
 use super::ops::Op;
 use super::DeployError;
 
@@ -98,13 +99,16 @@ impl Deployer<'_> {
                 Some(r) => format!("rollout aborted by {}: {r}", self.actor.id()),
                 None => format!("rollout aborted by {}", self.actor.id()),
             };
-            let outcome = self.fail(&mut st, &hosts, &reason, Blame::NotTheRelease)?;
-            return Ok(match outcome {
-                RolloutOutcome::RolledBack {
-                    version, reverted, ..
-                } => RolloutOutcome::Aborted { version, reverted },
-                other => other,
-            });
+            let result = self
+                .fail(&mut st, &hosts, &reason, Blame::NotTheRelease)
+                .map(|outcome| match outcome {
+                    RolloutOutcome::RolledBack {
+                        version, reverted, ..
+                    } => RolloutOutcome::Aborted { version, reverted },
+                    other => other,
+                });
+            self.report_end(&st, &result, Trigger::Abort);
+            return result;
         }
         // Promote skips the pause or inconclusive analysis the rollout stopped at; resume re-runs
         // an analysis and continues an interrupted step where it was.

@@ -20,6 +20,7 @@ pub mod health;
 pub mod hostop;
 pub mod hoststate;
 pub mod integrity;
+mod lifecycle;
 mod lock;
 pub mod ops;
 mod plan;
@@ -34,6 +35,7 @@ pub mod verify;
 
 pub use engine::Deployer;
 use hoststate::{LockRecord, RolloutState};
+pub use lifecycle::{RolloutEvent, RolloutEventKind, StepRef, Trigger};
 use target::{Host, HostError, LocalHost, SshHost};
 
 /// Progress reported by the engine while it works.
@@ -46,6 +48,9 @@ pub enum Event {
     Host { host: String, message: String },
     /// Something worth a warning that does not stop the operation.
     Warning { message: String },
+    /// A milestone of a rollout (started, step passed, paused, rolled back...), typed for
+    /// listeners such as the `notify:` webhooks.
+    Rollout(Box<RolloutEvent>),
 }
 
 /// Everything that stops a deploy operation.
@@ -428,6 +433,11 @@ impl Environment {
                     .map_err(|source| DeployError::PublicKey { path: p, source })
             }
         }
+    }
+
+    /// tug.yaml's directory, where the environment's relative paths start.
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
     }
 
     /// The configured release source directory, if any.

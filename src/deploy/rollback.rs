@@ -210,6 +210,16 @@ impl Deployer<'_> {
         plan: &RollbackPlan,
         reason: Option<&str>,
     ) -> Result<RollbackReport, DeployError> {
+        let result = self.roll_hosts_back(plan, reason);
+        self.report_rollback(&plan.target, plan.leaving.as_deref(), reason, &result);
+        result
+    }
+
+    fn roll_hosts_back(
+        &self,
+        plan: &RollbackPlan,
+        reason: Option<&str>,
+    ) -> Result<RollbackReport, DeployError> {
         let left_out: Vec<String> = plan.unreachable.iter().map(|u| u.host.clone()).collect();
         let reachable: Vec<usize> = self
             .all()

@@ -11,6 +11,7 @@ use super::engine::{now, one_line, regex_escape, Blame, Deployer, RolloutOutcome
 use super::hostop::HostOpError;
 use super::hoststate as hs;
 use super::hoststate::{Action, HistoryEntry, Outcome, PlanStep, RolloutState, RolloutStatus};
+use super::lifecycle::{RolloutEventKind, Trigger};
 use super::ops::Op;
 use super::verify::Release;
 use super::{analysis, ops, DeployError};
@@ -178,6 +179,10 @@ impl Deployer<'_> {
             self.append_history_all(&e);
         }
         self.save_state(&mut st);
+        self.emit(
+            self.rollout_event(RolloutEventKind::Started, &st)
+                .hosts(&self.names(&self.all())),
+        );
         self.run_steps(&mut st)
     }
 
@@ -223,7 +228,14 @@ impl Deployer<'_> {
         }
     }
 
+    /// Run the rest of the plan of `st`, reporting how it ended as a rollout event.
     pub(super) fn run_steps(&self, st: &mut RolloutState) -> Result<RolloutOutcome, DeployError> {
+        let result = self.steps_from_next(st);
+        self.report_end(st, &result, Trigger::Automatic);
+        result
+    }
+
+    fn steps_from_next(&self, st: &mut RolloutState) -> Result<RolloutOutcome, DeployError> {
         let total = st.steps.len();
         while st.next_step < total {
             if self.pause_requested() {
@@ -241,6 +253,11 @@ impl Deployer<'_> {
             if let Some(outcome) = stop {
                 return Ok(outcome);
             }
+            self.emit(
+                self.rollout_event(RolloutEventKind::StepPassed, st)
+                    .hosts(&st.switched)
+                    .at_step(st, n),
+            );
             st.next_step += 1;
             // A switching step saves the state before it starts, and the end of the rollout
             // removes it: before either, this save is not needed (a crash in between re-runs a
@@ -544,6 +561,8 @@ impl Deployer<'_> {
         match verdict {
             Ok(Verdict::Pass) => st.canary.clear(),
             Ok(Verdict::Fail { scope, reason }) => {
+                let failed = self.rollout_event(RolloutEventKind::AnalysisFailed, st);
+                self.emit(failed.hosts(targets).at_step(st, n).reason(&reason));
                 let hosts = match scope {
                     RollbackScope::All => st.switched.clone(),
                     RollbackScope::Canary => st.canary.clone(),

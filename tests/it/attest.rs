@@ -895,5 +895,109 @@ fn published_images_carry_the_provenance_as_an_attestation_cosign_verifies() {
             "{layout}: {}",
             out.stderr
         );
+
+        // tug itself checks the attached provenance: signature, subject = the manifest digest,
+        // and the project's policy.
+        for reference in &references {
+            let out = run(tug(&repo)
+                .args(["verify", "--image", reference, "--provenance", "--key"])
+                .arg(&public));
+            assert_eq!(out.code, 0, "{layout} {reference}: {out:?}");
+            assert_eq!(out.stdout.trim(), reference.as_str());
+            let source = if layout == "bundle" {
+                "referrer sha256:"
+            } else {
+                ".att layer sha256:"
+            };
+            assert!(
+                out.stderr.contains("Verified") && out.stderr.contains(source),
+                "{layout}: {}",
+                out.stderr
+            );
+            assert!(out.stderr.contains("tag v1.0.0"), "{}", out.stderr);
+        }
+        // Another key: refused, naming the rule (a bundle names its key's hint; a bare `.att`
+        // envelope carries none, so its signature just does not verify).
+        let refusal = if layout == "bundle" {
+            "signed by another key"
+        } else {
+            "does not verify with the public key"
+        };
+        let out = run(tug(stranger.path()).args([
+            "verify",
+            "--image",
+            &references[0],
+            "--provenance",
+            "--key",
+            "cosign.pub",
+        ]));
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(
+            out.stdout.contains("FAIL  rule provenance-signature:") && out.stdout.contains(refusal),
+            "{layout}: {out:?}"
+        );
+        assert!(
+            out.stderr.contains("rule provenance-signature failed"),
+            "{}",
+            out.stderr
+        );
+        // A policy the release does not meet: refused, naming the rule.
+        let strict = tmp.path().join(format!("strict-{layout}"));
+        write_files(
+            &strict,
+            &[(
+                "tug.yaml",
+                "version: 1
+policy:
+  repositories: [https://example.com/someone/else]
+",
+            )],
+        );
+        let out = run(tug(&strict)
+            .args(["verify", "--image", &references[1], "--provenance", "--key"])
+            .arg(&public));
+        assert_eq!(out.code, 1, "{out:?}");
+        assert!(
+            out.stdout.contains("FAIL  rule repository:"),
+            "{layout}: {out:?}"
+        );
+        assert!(
+            out.stderr.contains("rule repository failed"),
+            "{}",
+            out.stderr
+        );
     }
+
+    // An image without any attestation (a platform image copied alone to another repository:
+    // the same manifest digest, nothing attached) is refused.
+    let image = format!("{}/attest/bundle-image", reg.addr);
+    let index: serde_json::Value = serde_json::from_str(&ok(Command::new("skopeo").args([
+        "inspect",
+        "--raw",
+        "--tls-verify=false",
+        &format!("docker://{image}:1.0.0"),
+    ])))
+    .unwrap();
+    let platform = index["manifests"][0]["digest"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(Command::new("skopeo").args([
+        "copy",
+        "--src-tls-verify=false",
+        "--dest-tls-verify=false",
+        "--preserve-digests",
+        &format!("docker://{image}@{platform}"),
+        &format!("docker://{}/attest/bare:1.0.0", reg.addr),
+    ]));
+    let bare = format!("{}/attest/bare@{platform}", reg.addr);
+    let out = run(tug(&repo)
+        .args(["verify", "--image", &bare, "--provenance", "--key"])
+        .arg(&public));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains("FAIL  rule provenance-present:")
+            && out.stdout.contains("has no provenance attestation"),
+        "{out:?}"
+    );
 }

@@ -244,7 +244,7 @@ fn bad_unknown_top_level_section() {
           |
         2 | build:
           | ^^^^^
-        hint: did you mean `builds`? valid keys here: version, project, builds, archives, checksum, release_notes, checks, sign, publish, environments, sbom, provenance, policy, ci
+        hint: did you mean `builds`? valid keys here: version, project, builds, archives, checksum, release_notes, checks, sign, publish, environments, sbom, provenance, policy, ci, notify
         ");
 }
 

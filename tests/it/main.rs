@@ -34,6 +34,8 @@ mod discovery;
 mod environment;
 #[cfg(feature = "test-go")]
 mod goproxy;
+#[cfg(all(feature = "test-go", feature = "test-prometheus"))]
+mod notify;
 #[cfg(all(feature = "test-go", feature = "test-registry"))]
 mod publish;
 #[cfg(feature = "test-go")]

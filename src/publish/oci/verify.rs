@@ -11,10 +11,12 @@
 
 use serde_json::Value;
 
-use super::cosign::signature_tag;
+use super::cosign::{attestation_tag, signature_tag, DSSE_MEDIA_TYPE};
 use super::image::{INDEX_MEDIA_TYPE, MANIFEST_MEDIA_TYPE};
 use super::referrers::fallback_tag;
 use super::registry::{Repo, RepoRef};
+use crate::attest::provenance::PREDICATE_TYPE as PROVENANCE_TYPE;
+use crate::attest::{Attached, Layout};
 use crate::config::env::EnvSnapshot;
 use crate::error::ExitCode;
 use crate::publish::retry;
@@ -116,6 +118,176 @@ pub fn parse_reference(text: &str) -> Result<(RepoRef, String), ImageVerifyError
     Ok((repo, digest.to_string()))
 }
 
+/// A registry session for one image reference by digest: the runtime, the publisher context
+/// (credentials from the run's environment, retries; nothing recorded).
+struct Session {
+    repo_ref: RepoRef,
+    digest: String,
+    /// `host/repository@sha256:...`
+    shown: String,
+    runtime: tokio::runtime::Runtime,
+    shared: Shared,
+}
+
+impl Session {
+    fn open(reference: &str, env: &EnvSnapshot) -> Result<Session, ImageVerifyError> {
+        let (repo_ref, digest) = parse_reference(reference)?;
+        let shown = format!("{repo_ref}@{digest}");
+        let registry = |source: PublishError| ImageVerifyError::Registry {
+            reference: shown.clone(),
+            source: Box::new(source),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| registry(PublishError::Runtime(e)))?;
+        let shared = Shared::standalone(
+            "verify",
+            Default::default(),
+            Options {
+                env: env.clone(),
+                ..Options::default()
+            },
+        )
+        .map_err(registry)?;
+        Ok(Session {
+            repo_ref,
+            digest,
+            shown,
+            runtime,
+            shared,
+        })
+    }
+
+    fn registry(&self, source: PublishError) -> ImageVerifyError {
+        ImageVerifyError::Registry {
+            reference: self.shown.clone(),
+            source: Box::new(source),
+        }
+    }
+
+    /// The manifest exists under its digest.
+    async fn check_exists(&self, repo: &Repo) -> Result<(), ImageVerifyError> {
+        let what = format!("checking {}", self.shown);
+        let found = retry::retry(&self.shared, &what, || async {
+            repo.manifest_head(&self.digest, ACCEPT).await
+        })
+        .await
+        .map_err(|e| self.registry(e))?;
+        if found.is_none_or(|(d, _)| d != self.digest) {
+            return Err(ImageVerifyError::NotFound(self.shown.clone()));
+        }
+        Ok(())
+    }
+
+    /// The referrers index of the manifest: from the Referrers API, else the `sha256-<hex>`
+    /// fallback tag (`Null` when there is none).
+    async fn referrers(&self, repo: &Repo) -> Result<Value, ImageVerifyError> {
+        let what = format!("listing the referrers of {}", self.shown);
+        let index = retry::retry(&self.shared, &what, || async {
+            match repo.referrers(&self.digest).await? {
+                Some(index) => Ok(Some(index)),
+                None => Ok(repo
+                    .get_manifest(&fallback_tag(&self.digest), INDEX_MEDIA_TYPE)
+                    .await?
+                    .map(|(bytes, _)| bytes)),
+            }
+        })
+        .await
+        .map_err(|e| self.registry(e))?;
+        Ok(index
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default())
+    }
+
+    /// The manifest under `tag`, parsed (`Null` when the tag does not exist).
+    async fn tagged(&self, repo: &Repo, tag: &str) -> Result<Value, ImageVerifyError> {
+        let what = format!("fetching {}:{tag}", self.repo_ref);
+        let found = retry::retry(&self.shared, &what, || async {
+            repo.get_manifest(tag, MANIFEST_MEDIA_TYPE).await
+        })
+        .await
+        .map_err(|e| self.registry(e))?;
+        match found {
+            None => Ok(Value::Null),
+            Some((bytes, _)) => serde_json::from_slice(&bytes).map_err(|e| {
+                self.registry(PublishError::Verify {
+                    what: format!("{}:{tag}", self.repo_ref),
+                    message: format!("not a JSON manifest: {e}"),
+                })
+            }),
+        }
+    }
+
+    async fn blob(&self, repo: &Repo, digest: &str) -> Result<Vec<u8>, ImageVerifyError> {
+        let what = format!("fetching blob {digest}");
+        retry::retry(&self.shared, &what, || async {
+            repo.get_blob(digest).await
+        })
+        .await
+        .map_err(|e| self.registry(e))
+    }
+}
+
+/// The provenance attestations attached to `reference` (by digest), in both layouts tug and
+/// cosign write: Sigstore-bundle referrers annotated `dev.sigstore.bundle.predicateType:
+/// https://slsa.dev/provenance/v1`, and DSSE-envelope layers of that `predicateType` under the
+/// classic `sha256-<hex>.att` tag. Returns the reference as shown, its digest and the
+/// attestations, not yet verified (`crate::attest::verify_attached` does that).
+pub fn fetch_attestations(
+    reference: &str,
+    env: &EnvSnapshot,
+    insecure: bool,
+) -> Result<(String, String, Vec<Attached>), ImageVerifyError> {
+    let session = Session::open(reference, env)?;
+    let s = &session;
+    let attached = s.runtime.block_on(async {
+        let repo = Repo::new(s.repo_ref.clone(), insecure, &s.shared).map_err(|e| s.registry(e))?;
+        s.check_exists(&repo).await?;
+        let mut attached = Vec::new();
+        let index = s.referrers(&repo).await?;
+        for entry in index["manifests"].as_array().into_iter().flatten() {
+            if entry["artifactType"] != BUNDLE_MEDIA_TYPE {
+                continue;
+            }
+            let referrer = entry["digest"].as_str().unwrap_or_default().to_string();
+            let doc = s.tagged(&repo, &referrer).await?;
+            if doc["annotations"]["dev.sigstore.bundle.predicateType"] != PROVENANCE_TYPE {
+                continue;
+            }
+            let layer = &doc["layers"][0];
+            let Some(layer_digest) = layer["digest"].as_str() else {
+                continue;
+            };
+            if layer["mediaType"] != BUNDLE_MEDIA_TYPE {
+                continue;
+            }
+            attached.push(Attached {
+                source: format!("referrer {referrer}"),
+                bytes: s.blob(&repo, layer_digest).await?,
+                layout: Layout::Bundle,
+            });
+        }
+        let tag = attestation_tag(&s.digest);
+        let doc = s.tagged(&repo, &tag).await?;
+        for layer in doc["layers"].as_array().into_iter().flatten() {
+            if layer["mediaType"] != DSSE_MEDIA_TYPE
+                || layer["annotations"]["predicateType"] != PROVENANCE_TYPE
+            {
+                continue;
+            }
+            let layer_digest = layer["digest"].as_str().unwrap_or_default();
+            attached.push(Attached {
+                source: format!("{tag} layer {layer_digest}"),
+                bytes: s.blob(&repo, layer_digest).await?,
+                layout: Layout::Envelope,
+            });
+        }
+        Ok::<_, ImageVerifyError>(attached)
+    })?;
+    Ok((session.shown.clone(), session.digest.clone(), attached))
+}
+
 /// Verify `reference` (by digest) against its cosign signatures with `key`. Credentials come from
 /// `env` as for publishing; `insecure` allows plain HTTP to a non-loopback registry.
 pub fn verify_image(
@@ -124,61 +296,28 @@ pub fn verify_image(
     env: &EnvSnapshot,
     insecure: bool,
 ) -> Result<ImageReport, ImageVerifyError> {
-    let (repo_ref, digest) = parse_reference(reference)?;
-    let shown = format!("{repo_ref}@{digest}");
-    let registry = |source: PublishError| ImageVerifyError::Registry {
-        reference: shown.clone(),
-        source: Box::new(source),
-    };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| registry(PublishError::Runtime(e)))?;
-    // A publisher context without a state file: nothing is recorded, only read with retries.
-    let shared = Shared::standalone(
-        "verify",
-        Default::default(),
-        Options {
-            env: env.clone(),
-            ..Options::default()
-        },
-    )
-    .map_err(registry)?;
-    runtime.block_on(async {
-        let repo = Repo::new(repo_ref.clone(), insecure, &shared).map_err(registry)?;
-        let what = format!("checking {shown}");
-        let found = retry::retry(&shared, &what, || async {
-            repo.manifest_head(&digest, ACCEPT).await
-        })
-        .await
-        .map_err(registry)?;
-        if found.is_none_or(|(d, _)| d != digest) {
-            return Err(ImageVerifyError::NotFound(shown.clone()));
-        }
+    let session = Session::open(reference, env)?;
+    let Session {
+        repo_ref,
+        digest,
+        shown,
+        ..
+    } = &session;
+    let registry = |e| session.registry(e);
+    let shared = &session.shared;
+    session.runtime.block_on(async {
+        let repo = Repo::new(repo_ref.clone(), insecure, shared).map_err(registry)?;
+        session.check_exists(&repo).await?;
         let mut signatures = Vec::new();
         // cosign 3's layout: bundle referrers, from the Referrers API or its fallback tag.
-        let what = format!("listing the referrers of {shown}");
-        let index = retry::retry(&shared, &what, || async {
-            match repo.referrers(&digest).await? {
-                Some(index) => Ok(Some(index)),
-                None => Ok(repo
-                    .get_manifest(&fallback_tag(&digest), INDEX_MEDIA_TYPE)
-                    .await?
-                    .map(|(bytes, _)| bytes)),
-            }
-        })
-        .await
-        .map_err(registry)?;
-        let index: Value = index
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .unwrap_or_default();
+        let index = session.referrers(&repo).await?;
         for entry in index["manifests"].as_array().into_iter().flatten() {
             if entry["artifactType"] != BUNDLE_MEDIA_TYPE {
                 continue;
             }
             let referrer = entry["digest"].as_str().unwrap_or_default().to_string();
             let what = format!("fetching signature {referrer}");
-            let bundle = retry::retry(&shared, &what, || async {
+            let bundle = retry::retry(shared, &what, || async {
                 let Some((bytes, _)) = repo.get_manifest(&referrer, MANIFEST_MEDIA_TYPE).await?
                 else {
                     return Ok(Referred::Missing);
@@ -201,7 +340,7 @@ pub fn verify_image(
             .map_err(registry)?;
             let result = match bundle {
                 Referred::Attestation => continue,
-                Referred::Bundle(bundle) => dsse::verify(key, &bundle, &digest),
+                Referred::Bundle(bundle) => dsse::verify(key, &bundle, digest),
                 Referred::Missing => Err(PayloadError::Malformed(
                     "the referrer holds no Sigstore bundle".into(),
                 )),
@@ -213,45 +352,26 @@ pub fn verify_image(
         }
 
         // The classic layout: simple-signing layers under the `.sig` tag.
-        let tag = signature_tag(&digest);
-        let what = format!("fetching {repo_ref}:{tag}");
-        let sig = retry::retry(&shared, &what, || async {
-            repo.get_manifest(&tag, MANIFEST_MEDIA_TYPE).await
-        })
-        .await
-        .map_err(registry)?;
-        if sig.is_none() && signatures.is_empty() {
+        let tag = signature_tag(digest);
+        let doc = session.tagged(&repo, &tag).await?;
+        if doc.is_null() && signatures.is_empty() {
             return Err(ImageVerifyError::Unsigned {
                 reference: shown.clone(),
                 tag: format!("{repo_ref}:{tag}"),
             });
         }
-        let doc: Value = match sig {
-            None => Value::Null,
-            Some((bytes, _)) => serde_json::from_slice(&bytes).map_err(|e| {
-                registry(PublishError::Verify {
-                    what: format!("{repo_ref}:{tag}"),
-                    message: format!("not a JSON manifest: {e}"),
-                })
-            })?,
-        };
         for layer in doc["layers"].as_array().into_iter().flatten() {
             if layer["mediaType"] != MEDIA_TYPE {
                 continue;
             }
             let layer_digest = layer["digest"].as_str().unwrap_or_default().to_string();
-            let what = format!("fetching signature payload {layer_digest}");
-            let payload = retry::retry(&shared, &what, || async {
-                repo.get_blob(&layer_digest).await
-            })
-            .await
-            .map_err(registry)?;
+            let payload = session.blob(&repo, &layer_digest).await?;
             let annotation = layer["annotations"][SIGNATURE_ANNOTATION]
                 .as_str()
                 .unwrap_or_default();
             signatures.push(SignatureCheck {
                 layer: layer_digest,
-                result: simplesigning::verify(key, &payload, annotation, &digest),
+                result: simplesigning::verify(key, &payload, annotation, digest),
             });
         }
         let report = ImageReport {

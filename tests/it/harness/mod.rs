@@ -13,6 +13,7 @@ pub mod registry;
 pub mod service;
 pub mod sshd;
 pub mod token_server;
+pub mod webhook;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
