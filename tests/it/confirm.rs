@@ -2,7 +2,7 @@
 //! switched leaves the host to its own timer, which switches it back (the `current` link on the
 //! host's disk, the process serving, the history line, `tug status`); a resumed rollout reports
 //! it and switches the host again; a rollout that confirms in time keeps its hosts after their
-//! timers would have fired; a rollback disarms a pending timer. Local hosts and real sshd hosts.
+//! timers would have fired; an abort disarms a pending timer. Local hosts and real sshd hosts.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -154,10 +154,12 @@ fn ssh_hosts_go_back_on_their_own_when_tug_is_killed() {
     killed_rollout_goes_back_on_its_own(Fleet::over_ssh());
 }
 
-/// `tug rollback` of a host whose switch waits for its confirmation disarms the timer: the
-/// record is gone from the host and no self-revert happens later.
+/// `tug rollout abort` of a rollout whose host waits for its confirmation disarms the timer: the
+/// record is gone from the host as soon as the host is switched back, and no self-revert happens
+/// later. (`tug rollback` refuses while an unfinished rollout is on the hosts, so abort is the
+/// way back from a killed rollout; every switch of the engine disarms first.)
 #[test]
-fn a_rollback_disarms_the_pending_timer() {
+fn an_abort_disarms_the_pending_timer() {
     let fleet = Fleet::local(2);
     let cwd = fleet.root().join("work");
     fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
@@ -166,17 +168,17 @@ fn a_rollback_disarms_the_pending_timer() {
     kill_at_the_pause(&fleet, &cwd, V21);
     let record = fleet.paths[0].join(".tug/confirm.json");
     assert!(record.exists());
-    let out = run(tug(&cwd).args(["rollback", "prod", "--yes", "--reason", "back"]));
+    let out = run(tug(&cwd).args(["rollout", "abort", "prod", "--reason", "back"]));
     assert_eq!(out.code, 0, "{out:?}");
-    assert!(!record.exists(), "the rollback left the timer armed");
+    assert!(!record.exists(), "the abort left the timer armed");
     assert_eq!(fleet.currents(), all("1.0.0", 2));
     std::thread::sleep(Duration::from_millis(3500));
     assert_eq!(fleet.currents(), all("1.0.0", 2));
     assert!(lines_of(&fleet, 0, "self-revert").is_empty());
     assert_eq!(
-        lines_of(&fleet, 0, "rollback")
+        lines_of(&fleet, 0, "revert")
             .iter()
-            .filter(|l| l["outcome"] == "success")
+            .filter(|l| l["outcome"] == "reverted")
             .count(),
         1
     );
