@@ -154,6 +154,27 @@ fn ssh_hosts_go_back_on_their_own_when_tug_is_killed() {
     killed_rollout_goes_back_on_its_own(Fleet::over_ssh());
 }
 
+/// Resumed before the deadline: the timer of the host switched by the killed run is extended by
+/// the resumed run's heartbeat (through a pause longer than confirm_within) and confirmed when
+/// the next step starts; nothing goes back, before or after the timers would have fired.
+#[test]
+fn a_rollout_resumed_in_time_confirms_and_goes_on() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
+    fleet.write_config(&cwd, &[fleet.env("prod", CANARY, CONFIRM)]);
+    kill_at_the_pause(&fleet, &cwd, V21);
+    let out = run(tug(&cwd).args(["rollout", "resume", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("on its own"), "{}", out.stderr);
+    assert!(out.stderr.contains("confirmed 2.1.0"), "{}", out.stderr);
+    std::thread::sleep(Duration::from_millis(3000));
+    assert_eq!(fleet.currents(), all("2.1.0", 2));
+    assert_eq!(fleet.served(), serving("2.1.0", 2));
+    assert!(lines_of(&fleet, 0, "self-revert").is_empty());
+}
+
 /// `tug rollout abort` of a rollout whose host waits for its confirmation disarms the timer: the
 /// record is gone from the host as soon as the host is switched back, and no self-revert happens
 /// later. (`tug rollback` refuses while an unfinished rollout is on the hosts, so abort is the
