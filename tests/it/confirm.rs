@@ -175,6 +175,60 @@ fn a_rollout_resumed_in_time_confirms_and_goes_on() {
     assert!(lines_of(&fleet, 0, "self-revert").is_empty());
 }
 
+/// A host that goes back while tug still runs (its heartbeat did not reach it: simulated by
+/// giving its record another rollout id, which tug's extensions skip, and a past deadline, which
+/// its timer acts on): the next confirmation finds it gone, the rollout pauses (exit 6) saying
+/// so, and a promote switches it again.
+#[test]
+fn a_host_gone_back_during_the_run_pauses_the_rollout() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
+    fleet.write_config(&cwd, &[fleet.env("prod", CANARY, CONFIRM)]);
+    let child = tug(&cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(release(V21))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let record = fleet.paths[0].join(".tug/confirm.json");
+    wait_for("the armed timer", Duration::from_secs(60), || {
+        record.exists()
+    });
+    // Under the record's lock, as tug's heartbeat takes it (so neither overwrites the other).
+    let lock = fleet.paths[0].join(".tug/confirm.lock");
+    wait_for("the record's lock", Duration::from_secs(10), || {
+        std::fs::create_dir(&lock).is_ok()
+    });
+    std::fs::write(lock.join("pid"), format!("{}\n", std::process::id())).unwrap();
+    let text = std::fs::read_to_string(&record).unwrap();
+    let mut rec: serde_json::Value = serde_json::from_str(&text).unwrap();
+    rec["deadline"] = 0.into();
+    rec["id"] = "cut-off".into();
+    // Written the way tug writes it: deadline first, temp file + rename.
+    let rest = serde_json::to_string(&rec).unwrap();
+    let rest = rest.split_once(',').unwrap().1.to_string();
+    let tmp = record.with_extension("test");
+    std::fs::write(&tmp, format!("{{\"deadline\":0,{rest}\n")).unwrap();
+    std::fs::rename(&tmp, &record).unwrap();
+    std::fs::remove_dir_all(&lock).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(6), "{stderr}");
+    assert!(
+        stderr.contains("h1 went back to 1.0.0 on its own at") && stderr.contains("promote"),
+        "{stderr}"
+    );
+    assert_eq!(fleet.currents(), all("1.0.0", 2));
+    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(fleet.currents(), all("2.1.0", 2));
+    assert_eq!(fleet.served(), serving("2.1.0", 2));
+}
+
 /// `tug rollout abort` of a rollout whose host waits for its confirmation disarms the timer: the
 /// record is gone from the host as soon as the host is switched back, and no self-revert happens
 /// later. (`tug rollback` refuses while an unfinished rollout is on the hosts, so abort is the
