@@ -194,8 +194,8 @@ fn a_host_gone_back_during_the_run_pauses_the_rollout() {
         .spawn()
         .unwrap();
     let record = fleet.paths[0].join(".tug/confirm.json");
-    wait_for("the armed timer", Duration::from_secs(60), || {
-        record.exists()
+    wait_for("the switch and its timer", Duration::from_secs(60), || {
+        record.exists() && fleet.current(0).as_deref() == Some("2.1.0")
     });
     // Under the record's lock, as tug's heartbeat takes it (so neither overwrites the other).
     let lock = fleet.paths[0].join(".tug/confirm.lock");
