@@ -259,21 +259,27 @@ fn an_abort_disarms_the_pending_timer() {
     );
 }
 
-/// A bad value is located in tug.yaml.
+/// A bad value is located in tug.yaml, and blue-green (not supported yet) is refused.
 #[test]
-fn confirm_within_below_a_second_is_refused() {
+fn confirm_within_below_a_second_or_with_blue_green_is_refused() {
     let fleet = Fleet::local(1);
     let cwd = fleet.root().join("work");
+    let blue_green = "      type: blue-green\n      slots: {blue: {}, green: {}}\n";
     fleet.write_config(
         &cwd,
-        &[fleet.env("prod", ALL_AT_ONCE, "    confirm_within: 500ms\n")],
+        &[
+            fleet.env("prod", ALL_AT_ONCE, "    confirm_within: 500ms\n"),
+            fleet.env("stage", blue_green, CONFIRM),
+        ],
     );
     let out = run(tug(&cwd).args(["check"]));
     assert_eq!(out.code, 2, "{out:?}");
-    assert!(
-        out.stderr.contains("`confirm_within` must be at least 1s"),
-        "{}",
-        out.stderr
-    );
-    assert!(out.stderr.contains("tug.yaml:"), "{}", out.stderr);
+    for needle in [
+        "`confirm_within` must be at least 1s",
+        "|     confirm_within: 500ms\n",
+        "^^^^^\n",
+        "environment \"stage\": `confirm_within` is not supported with the blue-green strategy yet",
+    ] {
+        assert!(out.stderr.contains(needle), "{needle}: {}", out.stderr);
+    }
 }
