@@ -337,7 +337,7 @@ impl Deployer<'_> {
             let name = self.host(i).name().to_string();
             match r {
                 Ok(()) => {
-                    if self.confirm_within().is_some() {
+                    if self.confirm_within().is_some() && !st.unconfirmed.contains(&name) {
                         st.unconfirmed.push(name.clone());
                     }
                     st.switched.push(name.clone());
