@@ -51,6 +51,12 @@ fn print(ctx: &Context, env: &str, r: &StatusReport, provenance: bool) {
         if let Some(f) = &h.failed {
             notes.push(format!("MIXED: {f}"));
         }
+        if let Some(r) = &h.self_reverted {
+            notes.push(r.clone());
+        }
+        if let Some(u) = &h.unconfirmed {
+            notes.push(u.clone());
+        }
         for e in &h.interrupted {
             notes.push(format!(
                 "interrupted {} {} -> {} ({}, by {}): its outcome was never recorded",

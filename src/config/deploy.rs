@@ -64,6 +64,15 @@ pub struct EnvironmentConfig {
     /// (`[]`: none). See docs/notify.md.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<Vec<super::notify::WebhookConfig>>,
+    /// Commit confirmed (off by default): each host a rollout switches arms a timer on the host
+    /// that switches it back to its previous release (and re-runs `restart`) unless the rollout
+    /// confirms it within this time (`2m`). tug confirms the hosts of a step when the step has
+    /// passed (its health checks and the analyses and pauses after it), and extends the timers
+    /// while it runs; if tug is killed or loses the hosts, they go back on their own. At least
+    /// `1s`; not for blue-green yet.
+    #[serde(default)]
+    #[schemars(with = "Option<Duration>")]
+    pub confirm_within: Option<Spanned<Duration>>,
 }
 
 /// The kind of target.
@@ -546,6 +555,23 @@ impl EnvironmentConfig {
                     m.referenced,
                     format!("environment {name:?}: `max_unavailable` needs a `health_check`"),
                     Some("tug counts unavailable hosts with the health check".into()),
+                );
+            }
+        }
+        if let Some(c) = &self.confirm_within {
+            if c.value.get() < std::time::Duration::from_secs(1) {
+                v.error(
+                    c.referenced,
+                    format!("environment {name:?}: `confirm_within` must be at least 1s"),
+                    Some("the hosts' timers count whole seconds; e.g. confirm_within: 2m".into()),
+                );
+            } else if self.strategy.kind == StrategyKind::BlueGreen {
+                v.error(
+                    c.referenced,
+                    format!(
+                        "environment {name:?}: `confirm_within` is not supported with the blue-green strategy yet"
+                    ),
+                    Some("remove confirm_within, or use rolling or canary steps".into()),
                 );
             }
         }

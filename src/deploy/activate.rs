@@ -101,10 +101,13 @@ impl Deployer<'_> {
         version: Option<&str>,
     ) -> Result<Vec<Op>, HostOpError> {
         let Some(version) = version else {
-            return Ok(vec![Op::Switch {
-                link: "current".into(),
-                to: None,
-            }]);
+            return Ok(vec![
+                Op::Confirm { id: None },
+                Op::Switch {
+                    link: "current".into(),
+                    to: None,
+                },
+            ]);
         };
         self.switch_ops(i, version, None)
     }
@@ -131,6 +134,8 @@ impl Deployer<'_> {
                 code: ops::HOOK_BEFORE_FAILED,
             });
         }
+        // A switch waiting for its confirmation is disarmed first: its timer must not undo this.
+        ops.push(Op::Confirm { id: None });
         ops.push(Op::Switch {
             link: "current".into(),
             to: Some(match slot {
@@ -166,16 +171,27 @@ impl Deployer<'_> {
 
     /// Switch, restart and health-check one host: `intent` is recorded before the switch (in the
     /// same round trip), `healthy` once the health check passed (or with the restart when there
-    /// is none).
+    /// is none). `arm` (`confirm_within`) arms the host's timer in that round trip, before the
+    /// switch, so no moment exists where the host is switched and unguarded.
     pub(super) fn activate(
         &self,
         i: usize,
         version: &str,
         intent: HistoryEntry,
         healthy: HistoryEntry,
+        arm: Option<Op>,
     ) -> Result<(), HostOpError> {
         let mut ops = vec![Op::AppendHistory(intent)];
-        ops.extend(self.activate_ops(i, Some(version))?);
+        let mut switch = self.activate_ops(i, Some(version))?;
+        if let Some(arm) = arm {
+            // After the switch's own disarm, right before the rename.
+            let k = switch
+                .iter()
+                .position(|op| matches!(op, Op::Switch { .. }))
+                .unwrap_or(0);
+            switch.insert(k, arm);
+        }
+        ops.extend(switch);
         let probe = self.probe(i, version, None)?;
         if probe.is_none() {
             ops.push(Op::AppendHistory(healthy));

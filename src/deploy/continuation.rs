@@ -121,10 +121,13 @@ impl Deployer<'_> {
         if skip {
             st.next_step += 1;
         }
+        // Hosts that went back on their own while nobody confirmed them are switched again.
+        self.reconcile_self_reverts(&states, &mut st);
         st.status = RolloutStatus::Running;
         st.paused_reason = None;
         self.save_state(&mut st);
-        self.run_steps(&mut st)
+        let id = st.id.clone();
+        self.with_confirm_heartbeat(&id, || self.run_steps(&mut st))
     }
 
     /// Ask the running rollout to pause at its next step boundary.

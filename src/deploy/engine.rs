@@ -177,6 +177,13 @@ pub struct HostStatus {
     /// The commit and tag the current release was built from (its `release.json`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<super::hoststate::ReleaseSource>,
+    /// `confirm_within`: the host's last switch was undone by its own timer (`reverted at T:
+    /// not confirmed within 2m (2.0.0 -> 1.0.0)`), until something switches it again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_reverted: Option<String>,
+    /// `confirm_within`: the host's switch waits for its confirmation (when it goes back).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unconfirmed: Option<String>,
 }
 
 /// What `tug status --verify` found in a host's current release.

@@ -13,6 +13,8 @@
 //! .tug/rollout.json            RolloutState of the unfinished (running or paused) rollout
 //! .tug/rollback.json           PendingRollback: the target of a rollback that left hosts out
 //! .tug/pause                   a pause request from `tug rollout pause`
+//! .tug/confirm.json            ConfirmRecord: a switch not confirmed yet (`confirm_within`)
+//! .tug/self-revert.log         what the last self-revert's commands printed
 //! ```
 
 use std::collections::BTreeMap;
@@ -261,6 +263,9 @@ pub struct RolloutState {
     pub updated_at: String,
     #[serde(default)]
     pub insecure_skip_verify: bool,
+    /// `confirm_within`: hosts switched whose switch is not confirmed yet (their timers run).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unconfirmed: Vec<String>,
 }
 
 /// What a history line records.
@@ -283,6 +288,9 @@ pub enum Action {
     Unlock,
     /// Marking a release bad (environment-wide).
     MarkBad,
+    /// The host's own timer switched it back: the rollout did not confirm the switch within
+    /// `confirm_within` (written on the host, by the timer).
+    SelfRevert,
     /// A line written by a newer tug.
     #[serde(other)]
     Other,
@@ -301,6 +309,7 @@ impl Action {
             Action::Pause => "pause",
             Action::Unlock => "unlock",
             Action::MarkBad => "mark-bad",
+            Action::SelfRevert => "self-revert",
             Action::Other => "other",
         }
     }
@@ -465,6 +474,8 @@ pub struct HostState {
     /// A rollback that left hosts out (`.tug/rollback.json`).
     pub pending_rollback: Option<PendingRollback>,
     pub pause_requested: bool,
+    /// `confirm_within`: the switch waiting for its confirmation (`.tug/confirm.json`).
+    pub confirm: Option<super::confirm_timer::ConfirmRecord>,
     /// Free space in the host directory's file system, in KiB.
     pub free_kib: Option<u64>,
     /// The last lines of `.tug/history.jsonl`, oldest first.
@@ -546,6 +557,11 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
                     .push(format!(".tug/rollback.json is not readable: {e}")),
             },
             "pause" => state.pause_requested = body == "yes",
+            "confirm" => match super::confirm_timer::parse_record(body) {
+                Some(Ok(c)) => state.confirm = Some(c),
+                Some(Err(e)) => state.problems.push(e),
+                None => {}
+            },
             "free" => state.free_kib = body.parse().ok(),
             "history" => {
                 state.history = body

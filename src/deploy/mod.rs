@@ -14,6 +14,8 @@ use crate::config::deploy::{host_name, EnvironmentConfig, TargetKind};
 
 mod activate;
 pub mod analysis;
+mod confirm;
+pub mod confirm_timer;
 mod continuation;
 pub mod engine;
 pub mod health;

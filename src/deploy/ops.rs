@@ -95,6 +95,15 @@ pub enum Op {
     },
     /// Succeed if the file exists, else exit 1.
     FileExists(String),
+    /// `confirm_within`: record the switch as unconfirmed (`.tug/confirm.json`, replacing any
+    /// earlier record) and start the host's detached timer that switches it back unless it is
+    /// confirmed in time (see `confirm_timer`).
+    ArmConfirm(Box<super::confirm_timer::ConfirmTimer>),
+    /// Remove the unconfirmed-switch record, disarming its timer: only a record of rollout `id`
+    /// (then printing `@@confirmed`), or any (`None`, before every switch).
+    Confirm { id: Option<String> },
+    /// Move the deadline of a record of rollout `id` to `within_secs` from now (tug's heartbeat).
+    ExtendConfirm { id: String, within_secs: u64 },
 }
 
 impl Op {
@@ -117,6 +126,9 @@ impl Op {
             Op::Receive { .. } => "receive",
             Op::Shell { .. } => "shell",
             Op::FileExists(_) => "file-exists",
+            Op::ArmConfirm(_) => "arm-confirm",
+            Op::Confirm { .. } => "confirm",
+            Op::ExtendConfirm { .. } => "extend-confirm",
         }
     }
 }
@@ -167,6 +179,7 @@ printf '@@lock\n'; tug_cat .tug/lock; echo
 printf '@@rollout\n'; tug_cat .tug/rollout.json; echo
 printf '@@rollback\n'; tug_cat .tug/rollback.json; echo
 printf '@@pause\n'; [ -f .tug/pause ] && echo yes
+printf '@@confirm\n'; tug_cat .tug/confirm.json
 printf '@@free\n'; df -Pk . 2>/dev/null | { read -r _; read -r _ _ _ f _; echo "$f"; }
 printf '@@history\n'; tail -n 2000 .tug/history.jsonl 2>/dev/null
 printf '@@end\n'
@@ -359,6 +372,9 @@ printf '%s\\n' {j} > \"$t\"/release.json && rm -rf {v} && mv \"$t\" {v} || exit 
             s
         }
         Op::FileExists(path) => format!("test -e {} || exit 1", shquote(path)),
+        Op::ArmConfirm(_) | Op::Confirm { .. } | Op::ExtendConfirm { .. } => {
+            super::confirm_timer::script_of(op)
+        }
     }
 }
 
@@ -507,6 +523,10 @@ fn read_state(root: &Path, out: &mut String) {
     out.push_str("@@pause\n");
     if root.join(".tug/pause").is_file() {
         out.push_str("yes\n");
+    }
+    out.push_str("@@confirm\n");
+    if let Some(c) = read_lossy(&root.join(".tug/confirm.json")) {
+        out.push_str(&c);
     }
     out.push_str("@@free\n");
     if let Some(k) = free_kib(root) {
@@ -820,6 +840,9 @@ fn run_native(
             } else {
                 Err((1, String::new()))
             }
+        }
+        Op::ArmConfirm(_) | Op::Confirm { .. } | Op::ExtendConfirm { .. } => {
+            super::confirm_timer::run_native(root, op, stdout)
         }
     }
 }

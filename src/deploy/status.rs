@@ -133,6 +133,8 @@ impl Deployer<'_> {
                         .as_ref()
                         .and_then(|c| s.releases.get(c))
                         .and_then(|r| r.source.clone()),
+                    self_reverted: super::confirm::last_self_revert(&s.history),
+                    unconfirmed: s.confirm.as_ref().map(super::confirm::describe_pending),
                 },
                 Err(e) => HostStatus {
                     host: self.host(i).name().into(),
@@ -150,6 +152,8 @@ impl Deployer<'_> {
                     failed: None,
                     integrity: None,
                     source: None,
+                    self_reverted: None,
+                    unconfirmed: None,
                 },
             })
             .collect();

@@ -169,6 +169,7 @@ impl Deployer<'_> {
             started_at: now(),
             updated_at: now(),
             insecure_skip_verify: release.insecure_skip_verify,
+            unconfirmed: Vec::new(),
         };
         if release.insecure_skip_verify {
             let mut e = self.history_entry(0, Action::Rollout, Outcome::Started);
@@ -183,7 +184,7 @@ impl Deployer<'_> {
             self.rollout_event(RolloutEventKind::Started, &st)
                 .hosts(&self.names(&self.all())),
         );
-        self.run_steps(&mut st)
+        self.with_confirm_heartbeat(&id, || self.run_steps(&mut st))
     }
 
     pub(super) fn append_history_all(&self, template: &HistoryEntry) {
@@ -211,6 +212,11 @@ impl Deployer<'_> {
     }
 
     pub(super) fn pause(&self, st: &mut RolloutState, reason: String) -> RolloutOutcome {
+        // A pause hands the rollout to a human: what was switched stays (confirmed).
+        let reason = match self.confirm_pending(st) {
+            Some(why) if !reason.contains(&why) => format!("{reason}; {why}"),
+            _ => reason,
+        };
         st.status = RolloutStatus::Paused;
         st.paused_reason = Some(reason.clone());
         self.save_state(st);
@@ -242,6 +248,12 @@ impl Deployer<'_> {
                 return Ok(self.pause(st, "paused by `tug rollout pause`".into()));
             }
             let n = st.next_step;
+            // The hosts switched so far passed their step: confirm them before switching more.
+            if matches!(st.steps[n], PlanStep::Deploy(_)) {
+                if let Some(why) = self.confirm_pending(st) {
+                    return Ok(self.pause(st, why));
+                }
+            }
             let stop = match st.steps[n].clone() {
                 PlanStep::Deploy(hosts) => self.step_deploy(st, hosts, n, total)?,
                 PlanStep::Prepare(hosts) => self.step_prepare(st, hosts, n, total)?,
@@ -269,6 +281,9 @@ impl Deployer<'_> {
             if !saved_next {
                 self.save_state(st);
             }
+        }
+        if let Some(why) = self.confirm_pending(st) {
+            return Ok(self.pause(st, why));
         }
         Ok(self.finish(st))
     }
@@ -312,7 +327,11 @@ impl Deployer<'_> {
         let switch_one = |i: usize| -> Result<(), StepFailure> {
             let intent = self.rollout_entry(i, st, Outcome::Intent);
             let healthy = self.rollout_entry(i, st, Outcome::Healthy);
-            let Err(e) = self.activate(i, &st.version, intent, healthy) else {
+            let arm = self.arm_op(i, st).map_err(|error| StepFailure {
+                error,
+                reverted: Ok(()),
+            })?;
+            let Err(e) = self.activate(i, &st.version, intent, healthy, arm) else {
                 return Ok(());
             };
             // Switch a failing host back at once.
@@ -335,6 +354,9 @@ impl Deployer<'_> {
             let name = self.host(i).name().to_string();
             match r {
                 Ok(()) => {
+                    if self.confirm_within().is_some() && !st.unconfirmed.contains(&name) {
+                        st.unconfirmed.push(name.clone());
+                    }
                     st.switched.push(name.clone());
                     st.canary.push(name);
                 }
@@ -649,6 +671,10 @@ impl Deployer<'_> {
             if let Some(e) = line(i, self.host(i).name()) {
                 ops.push(Op::AppendHistory(e));
             }
+            // Hosts that keep the release keep it for good (a no-op without a pending timer).
+            ops.push(Op::Confirm {
+                id: Some(st.id.clone()),
+            });
             ops.push(Op::RemoveFiles(vec![
                 ".tug/rollout.json".into(),
                 ".tug/pause".into(),

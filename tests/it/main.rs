@@ -20,6 +20,8 @@ mod ci;
 mod cli;
 mod config;
 mod config_fuzz;
+#[cfg(feature = "test-go")]
+mod confirm;
 #[cfg(any(feature = "test-checkers", feature = "test-registry"))]
 mod cosign;
 #[cfg(all(
