@@ -38,6 +38,9 @@ pub fn run(ctx: &Context, args: RollbackArgs) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default()
         ));
     }
+    if let Some(t) = &plan.traffic {
+        ctx.printer.info(format!("  traffic first: {t}"));
+    }
     for u in &plan.unreachable {
         ctx.printer.warn(format!(
             "{}: unreachable, left as it is ({})",

@@ -36,6 +36,7 @@ pub mod settings;
 pub mod sign;
 pub mod targets;
 pub mod templates;
+pub mod traffic;
 pub mod tree;
 pub mod types;
 
