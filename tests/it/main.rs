@@ -42,5 +42,7 @@ mod rollback;
 mod sign;
 #[cfg(feature = "test-go")]
 mod tags;
+#[cfg(all(feature = "test-go", feature = "test-haproxy"))]
+mod traffic;
 #[cfg(feature = "test-go")]
 mod vendoring;
