@@ -46,8 +46,8 @@ pub struct TrafficConfig {
     pub header: Option<HeaderRouteConfig>,
     /// command: run with `sh -c` on this machine for every change (templated: `{{ environment
     /// }}`, `{{ version }}`, `{{ weights }}` (`server=weight` pairs, space separated), `{{
-    /// servers }}` (a list of `{host, slot, server, weight}`), `{{ share }}` (the new
-    /// release's share in percent, or -1 outside a traffic step), `{{ header }}` (`on` or
+    /// servers }}` (a list of `{host, slot, server, weight}`), `{{ share }}` (the share of
+    /// the last `traffic:` step, -1 before the first), `{{ header }}` (`on` or
     /// `off`), `{{ header_servers }}` (the servers header requests go to), `{{ env.NAME }}`).
     /// Exit 0 means the router took the change.
     #[serde(default)]

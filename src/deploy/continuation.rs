@@ -119,6 +119,8 @@ impl Deployer<'_> {
         }
         st.status = RolloutStatus::Running;
         st.paused_reason = None;
+        // With a router: start from what it says now (a killed tug may have changed it last).
+        self.traffic_refresh(&mut st);
         self.save_state(&mut st);
         self.run_steps(&mut st)
     }

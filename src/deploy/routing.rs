@@ -121,6 +121,32 @@ impl Deployer<'_> {
         Ok(Some(ts))
     }
 
+    /// A continued rollout: the weights and header route the router has now replace the
+    /// recorded ones (a tug killed between a router call and its record left them ahead). A
+    /// router that cannot be read keeps the record; the next change reports it.
+    pub(super) fn traffic_refresh(&self, st: &mut RolloutState) {
+        let (Some(router), Some(ts)) = (self.router(), st.traffic.as_mut()) else {
+            return;
+        };
+        match router.view() {
+            Ok(Some(view)) => {
+                for s in &view.servers {
+                    if let Some(w) = ts.weights.get_mut(&s.server) {
+                        *w = s.weight;
+                    }
+                }
+                if let Some(h) = view.header {
+                    if h != ts.header {
+                        ts.header = h;
+                        ts.header_servers.clear();
+                    }
+                }
+            }
+            Ok(None) => {}
+            Err(e) => self.warn(format!("{e}: {}", source_line(&e))),
+        }
+    }
+
     fn first_slot(&self, slot: &Option<String>) -> bool {
         slot.as_deref()
             == self

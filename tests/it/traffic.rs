@@ -436,3 +436,37 @@ fn blue_green_switches_and_rolls_back_by_traffic_with_the_old_slot_warm() {
         fleet.history(0)
     );
 }
+
+#[test]
+fn the_command_router_is_given_each_change() {
+    let fleet = Fleet::local(2);
+    let cwd = fleet.root().join("work");
+    let steps = "      type: canary\n      steps:\n        - hosts: 1\n        - traffic: 25%\n";
+    let router = "    traffic:\n      type: command\n      command: 'echo \"{{ share }} {{ weights }} header={{ header }}\" >> calls.txt'\n      header: {}\n";
+    fleet.write_config(
+        &cwd,
+        &[
+            fleet.env("seed", ALL_AT_ONCE, ""),
+            fleet.env("prod", steps, router),
+        ],
+    );
+    let out = fleet::rollout(&cwd, "seed", &release(V1));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = fleet::rollout(&cwd, "prod", &release(V2));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(fleet.currents(), fleet::all("2.0.0", 2));
+    let calls = std::fs::read_to_string(cwd.join("calls.txt")).unwrap();
+    // Only what changes is passed; {{ share }} is -1 before the first traffic step.
+    assert_eq!(
+        calls.lines().collect::<Vec<_>>(),
+        [
+            "-1 h1=0 header=keep",      // h1 drained before its switch
+            "-1  header=on",            // switched: 0% until the traffic step, header route on
+            "25 h1=1 h2=3 header=keep", // 25%: 1 against 3
+            "25 h2=0 header=keep",      // h2 drained before its switch
+            "25 h2=1 header=on",        // both on the new release; the header route follows
+            "25  header=off",           // done: the header route goes
+        ],
+        "{calls}"
+    );
+}
