@@ -172,6 +172,18 @@ impl Deployer<'_> {
         };
         let share = st.traffic.as_ref().and_then(|t| t.share);
         let res = router.apply(&change, &self.call_context(&st.version, share));
+        self.traffic_recorded(st, change, why, res)
+    }
+
+    /// Record a router change that was made (`res`: how it went) in the rollout state and in
+    /// every host's history.
+    fn traffic_recorded(
+        &self,
+        st: &mut RolloutState,
+        change: Change,
+        why: &str,
+        res: Result<(), traffic::TrafficError>,
+    ) -> Result<(), DeployError> {
         let header = match &change.header {
             HeaderChange::On(_) => " header on",
             HeaderChange::Off => " header off",
@@ -456,6 +468,9 @@ impl Deployer<'_> {
         let Some(router) = self.router() else {
             return;
         };
+        // The failure was decided just before this call (`fail_with`): `-v` shows how long the
+        // failing release kept its weight after that.
+        let decided = std::time::Instant::now();
         let ts = st.traffic.clone().unwrap_or_default();
         let mut weights = BTreeMap::new();
         if self.blue_green() {
@@ -521,14 +536,21 @@ impl Deployer<'_> {
         if weights.is_empty() && header == HeaderChange::Keep {
             return;
         }
-        if let Err(e) = self.traffic_set(
-            st,
-            Change { weights, header },
-            &format!(
-                "take {} out of the traffic before switching back",
-                st.version
-            ),
-        ) {
+        let change = Change { weights, header };
+        let res = router.apply(
+            &change,
+            &self.call_context(&st.version, st.traffic.as_ref().and_then(|t| t.share)),
+        );
+        tracing::info!(
+            ok = res.is_ok(),
+            ms_after_the_decision = decided.elapsed().as_secs_f64() * 1000.0,
+            "traffic first: the failing release out of the router"
+        );
+        let why = format!(
+            "take {} out of the traffic before switching back",
+            st.version
+        );
+        if let Err(e) = self.traffic_recorded(st, change, &why, res) {
             self.warn(format!(
                 "{e}: {}; switching the hosts back anyway",
                 source_line(&e)
