@@ -750,7 +750,8 @@ impl Deployer<'_> {
                 }
             }
         }
-        let on = view.as_ref().and_then(|v| v.header).unwrap_or(true);
+        // Whether a header route may be on (a command router cannot say: assume it is).
+        let on = router.header().is_some() && view.as_ref().and_then(|v| v.header).unwrap_or(true);
         if change.weights.is_empty() && !on {
             return restore;
         }
