@@ -200,9 +200,15 @@ if ! dpkg-query -W -f='${Status}' haproxy 2>/dev/null | grep -q 'install ok inst
   fi
   apt_install haproxy
   [ -n "$placed_policy" ] && as_root rm -f "$policy"
-  if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    as_root systemctl disable --now haproxy >/dev/null 2>&1 || true
-  elif command -v update-rc.d >/dev/null 2>&1; then
+  # Not enabled for boot either (systemctl edits the unit links without a running systemd).
+  if command -v systemctl >/dev/null 2>&1; then
+    if [ -d /run/systemd/system ]; then
+      as_root systemctl disable --now haproxy >/dev/null 2>&1 || true
+    else
+      as_root systemctl disable haproxy >/dev/null 2>&1 || true
+    fi
+  fi
+  if command -v update-rc.d >/dev/null 2>&1; then
     as_root update-rc.d haproxy disable >/dev/null 2>&1 || true
   fi
 fi
