@@ -200,4 +200,31 @@ venv_pip_install cyclonedx.validation.json "cyclonedx-python-lib[json-validation
 # (tests/testdata/gitlab-ci/, tests/it/ci.rs)
 venv_pip_install jsonschema 'jsonschema==4.26.0'
 
+# --- deploy/traffic: HAProxy, the traffic router the deploy tests drive through its runtime API
+# (tests/it/harness/haproxy.rs starts its own on loopback with a generated haproxy.cfg). The
+# package's own service must not run: a policy-rc.d that refuses (exit 101) keeps the maintainer
+# scripts from starting it during the install, and it is disabled for later boots.
+if ! dpkg-query -W -f='${Status}' haproxy 2>/dev/null | grep -q 'install ok installed'; then
+  policy=/usr/sbin/policy-rc.d
+  placed_policy=
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+    placed_policy=1
+  fi
+  apt_install haproxy
+  [ -n "$placed_policy" ] && as_root rm -f "$policy"
+  # Not enabled for boot either (systemctl edits the unit links without a running systemd).
+  if command -v systemctl >/dev/null 2>&1; then
+    if [ -d /run/systemd/system ]; then
+      as_root systemctl disable --now haproxy >/dev/null 2>&1 || true
+    else
+      as_root systemctl disable haproxy >/dev/null 2>&1 || true
+    fi
+  fi
+  if command -v update-rc.d >/dev/null 2>&1; then
+    as_root update-rc.d haproxy disable >/dev/null 2>&1 || true
+  fi
+fi
+
 log "done"

@@ -51,6 +51,9 @@ fn run_with(ctx: &Context, args: &RollbackArgs, d: &Deployer) -> anyhow::Result<
                 .unwrap_or_default()
         ));
     }
+    if let Some(t) = &plan.traffic {
+        ctx.printer.info(format!("  traffic first: {t}"));
+    }
     for u in &plan.unreachable {
         ctx.printer.warn(format!(
             "{}: unreachable, left as it is ({})",

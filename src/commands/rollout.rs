@@ -186,7 +186,59 @@ fn describe(step: &PlanStep) -> String {
             h.join(", ")
         ),
         PlanStep::Switch(h) => format!("switch {} to the prepared slot", h.join(", ")),
+        PlanStep::Traffic(p) => format!("traffic {p}% of requests to the new release"),
     }
+}
+
+/// The plan's steps as lines; with a router, what each step asks of it (the weights a traffic
+/// step sets, with every server at weight 1 before the rollout).
+fn plan_lines(
+    steps: &[PlanStep],
+    hosts: usize,
+    router: Option<&crate::deploy::traffic::Router>,
+) -> Vec<String> {
+    let mut switched = 0;
+    let mut out = Vec::new();
+    for (i, s) in steps.iter().enumerate() {
+        let mut line = format!("  {}. {}", i + 1, describe(s));
+        match (s, router) {
+            (PlanStep::Deploy(h), Some(_)) => {
+                switched += h.len();
+                line += " (weight 0 while switching, then the step's share)";
+            }
+            (PlanStep::Deploy(h), None) => switched += h.len(),
+            (PlanStep::Traffic(p), Some(_)) => {
+                let (wn, wo) = crate::deploy::traffic::weights::split(
+                    *p,
+                    switched,
+                    hosts - switched.min(hosts),
+                    1,
+                );
+                line += &format!(
+                    " (weight {wn} on each of {switched} new, {wo} on each of {} old)",
+                    hosts - switched.min(hosts)
+                );
+            }
+            (PlanStep::Switch(_), Some(_)) => {
+                line += " (traffic first: the router moves every host to the prepared slot in one change, the old slot stays warm at weight 0)";
+            }
+            _ => {}
+        }
+        out.push(line);
+    }
+    if let Some(r) = router {
+        out.push(format!("  router: {}", r.label()));
+        if let Some(h) = r.header() {
+            out.push(format!(
+                "  header route: requests with `{h}` reach the new release during the rollout"
+            ));
+        }
+        out.push(
+            "  on failure: the new release's weight goes to 0 at once (and the header route), then the hosts switch back"
+                .into(),
+        );
+    }
+    out
 }
 
 /// Print the outcome and choose the exit code.
@@ -360,8 +412,8 @@ fn run_with(
             .event("plan", serde_json::to_value(&plan).unwrap_or_default());
         ctx.printer
             .data(format!("plan: {} to {env_name}", plan.version));
-        for (i, s) in plan.steps.iter().enumerate() {
-            ctx.printer.data(format!("  {}. {}", i + 1, describe(s)));
+        for line in plan_lines(&plan.steps, d.env.hosts.len(), d.env.router.as_ref()) {
+            ctx.printer.data(line);
         }
         if plan.steps.is_empty() {
             ctx.printer.data("  (nothing to do: every host runs it)");

@@ -128,6 +128,9 @@ fn print(ctx: &Context, env: &str, r: &StatusReport, provenance: bool) {
             pr.target
         ));
     }
+    if let Some(t) = &r.traffic {
+        print_traffic(p, t, r.rollout.as_ref());
+    }
     if let Some(st) = &r.rollout {
         let state = if r.rollout_interrupted
             && st.status == crate::deploy::hoststate::RolloutStatus::Running
@@ -156,6 +159,56 @@ fn print(ctx: &Context, env: &str, r: &StatusReport, provenance: bool) {
             p.info(format!(
                 "hint: continue with `tug rollout resume {env}` (or `promote`), or roll back with `tug rollout abort {env}`"
             ));
+        }
+    }
+}
+
+/// The router's view: each server's weight and state, and what the rollout last set.
+fn print_traffic(
+    p: &crate::ui::Printer,
+    t: &crate::deploy::traffic::TrafficStatus,
+    rollout: Option<&crate::deploy::hoststate::RolloutState>,
+) {
+    let recorded = rollout.and_then(|st| st.traffic.as_ref());
+    match (&t.view, &t.error) {
+        (Some(v), _) => {
+            p.data(format!("router {}:", t.router));
+            for s in &v.servers {
+                let who = match (&s.host, &s.slot) {
+                    (Some(h), Some(slot)) => format!(" ({h}, slot {slot})"),
+                    (Some(h), None) => format!(" ({h})"),
+                    _ => String::new(),
+                };
+                p.data(format!(
+                    "  {}{who}: weight {} (configured {}), {}",
+                    s.server,
+                    s.weight,
+                    s.initial,
+                    serde_json::to_value(s.state)
+                        .ok()
+                        .and_then(|x| x.as_str().map(str::to_string))
+                        .unwrap_or_default()
+                ));
+            }
+            if let Some(h) = v.header {
+                p.data(format!(
+                    "  header route to the new release: {}",
+                    if h { "on" } else { "off" }
+                ));
+            }
+        }
+        (None, Some(e)) => p.data(format!("router {}: cannot read it: {e}", t.router)),
+        (None, None) => p.data(format!(
+            "router {}: cannot be asked (a command router); last set by the rollout: {}",
+            t.router,
+            recorded
+                .map(|r| crate::deploy::traffic::describe(&r.weights))
+                .unwrap_or_else(|| "nothing".into())
+        )),
+    }
+    if let Some(r) = recorded {
+        if let Some(share) = r.share {
+            p.data(format!("  rollout share: {share}% to the new release"));
         }
     }
 }

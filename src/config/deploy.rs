@@ -73,6 +73,11 @@ pub struct EnvironmentConfig {
     #[serde(default)]
     #[schemars(with = "Option<Duration>")]
     pub confirm_within: Option<Spanned<Duration>>,
+    /// The traffic router in front of the hosts (HAProxy's runtime API, or a command): canary
+    /// `traffic:` steps, header routing, blue-green switches and rollbacks by traffic
+    /// (docs/traffic.md).
+    #[serde(default)]
+    pub traffic: Option<super::traffic::TrafficConfig>,
 }
 
 /// The kind of target.
@@ -184,7 +189,7 @@ pub struct StrategyConfig {
     pub slots: BTreeMap<String, BTreeMap<String, String>>,
 }
 
-/// One canary step: exactly one of `hosts`, `pause`, `analysis`.
+/// One canary step: exactly one of `hosts`, `traffic`, `pause`, `analysis`.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CanaryStep {
@@ -200,6 +205,11 @@ pub struct CanaryStep {
     #[serde(default)]
     #[schemars(with = "Option<String>")]
     pub analysis: Option<Spanned<String>>,
+    /// Send this share of requests (`5%`) to the hosts running the new release, through the
+    /// environment's `traffic:` router; `100%` completes. Shares never decrease.
+    #[serde(default)]
+    #[schemars(with = "Option<super::traffic::TrafficShare>")]
+    pub traffic: Option<Spanned<super::traffic::TrafficShare>>,
 }
 
 /// A number of hosts: a count or a percentage of the fleet (rounded up, at least 1).
@@ -587,11 +597,12 @@ impl EnvironmentConfig {
                 step.hosts.is_some(),
                 step.pause.is_some(),
                 step.analysis.is_some(),
+                step.traffic.is_some(),
             ];
             if set.iter().filter(|k| **k).count() != 1 {
                 v.error(
                     unknown,
-                    "a canary step needs exactly one of hosts, pause, analysis",
+                    "a canary step needs exactly one of hosts, traffic, pause, analysis",
                     None,
                 );
             }
@@ -620,6 +631,7 @@ impl EnvironmentConfig {
                 }
             }
         }
+        super::traffic::validate(self, name, v);
         for (aname, a) in &self.analyses {
             if a.query.is_none() && a.queries.is_empty() {
                 v.error(unknown, format!("analysis {aname:?} has no query"), None);

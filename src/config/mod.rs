@@ -37,6 +37,7 @@ pub mod settings;
 pub mod sign;
 pub mod targets;
 pub mod templates;
+pub mod traffic;
 pub mod tree;
 pub mod types;
 

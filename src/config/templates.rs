@@ -43,6 +43,16 @@ const DEPLOY: &[&str] = &[
 ];
 const ARTIFACT: &[&str] = &["project", "version"];
 const QUERY: &[&str] = &["version", "environment", "hosts", "addresses", "window"];
+const TRAFFIC: &[&str] = &[
+    "environment",
+    "version",
+    "weights",
+    "servers",
+    "share",
+    "header",
+    "header_servers",
+    "env",
+];
 
 /// Which variable sets a field sees.
 #[derive(Clone, Copy)]
@@ -63,6 +73,8 @@ enum Scope {
     Artifact,
     /// A Prometheus query of an analysis.
     Query,
+    /// The `command` traffic router (rendered on this machine per change).
+    Traffic,
 }
 
 impl Scope {
@@ -76,6 +88,7 @@ impl Scope {
             Scope::Deploy => &[DEPLOY],
             Scope::Artifact => &[ARTIFACT],
             Scope::Query => &[QUERY],
+            Scope::Traffic => &[TRAFFIC],
         };
         let mut out: Vec<&str> = parts.iter().flat_map(|p| p.iter().copied()).collect();
         out.sort_unstable();
@@ -124,6 +137,7 @@ const FIELDS: &[(&str, Scope)] = &[
     ("environments.*.artifact", Scope::Artifact),
     ("environments.*.analyses.*.query", Scope::Query),
     ("environments.*.analyses.*.queries.*", Scope::Query),
+    ("environments.*.traffic.command", Scope::Traffic),
 ];
 
 #[derive(Debug, Clone, PartialEq)]

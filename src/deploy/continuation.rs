@@ -125,6 +125,8 @@ impl Deployer<'_> {
         self.reconcile_self_reverts(&states, &mut st);
         st.status = RolloutStatus::Running;
         st.paused_reason = None;
+        // With a router: start from what it says now (a killed tug may have changed it last).
+        self.traffic_refresh(&mut st);
         self.save_state(&mut st);
         let id = st.id.clone();
         self.with_confirm_heartbeat(&id, || self.run_steps(&mut st))

@@ -112,6 +112,9 @@ pub struct RollbackPlan {
     /// Operations a killed tug left unrecorded on the hosts (resolved by this rollback).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub interrupted: Vec<HistoryEntry>,
+    /// With a traffic router: what it is told before any host switches (traffic first).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<String>,
     /// The release being left (marked bad where it runs).
     #[serde(skip)]
     pub(super) leaving: Option<String>,
@@ -220,6 +223,9 @@ pub struct StatusReport {
     pub rollout: Option<RolloutState>,
     /// The unfinished rollout's process is gone (crash): resume or abort it.
     pub rollout_interrupted: bool,
+    /// With a traffic router: what it says now (`traffic.router`, `view` or `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<super::traffic::TrafficStatus>,
 }
 
 impl StatusReport {

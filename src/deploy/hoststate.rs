@@ -217,6 +217,9 @@ pub enum PlanStep {
     Prepare(Vec<String>),
     /// Blue-green: switch `current` of these hosts to their prepared slot (one rename each).
     Switch(Vec<String>),
+    /// Send this share of requests (percent) to the hosts running the new release, through the
+    /// environment's router (`deploy::traffic`).
+    Traffic(u8),
 }
 
 /// Whether the stored rollout is running or waits for a human.
@@ -266,6 +269,27 @@ pub struct RolloutState {
     /// `confirm_within`: hosts switched whose switch is not confirmed yet (their timers run).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unconfirmed: Vec<String>,
+    /// With a traffic router: what this rollout told it (a resumed rollout starts from here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<TrafficState>,
+}
+
+/// The router's side of a rollout, as tug last set it (`RolloutState::traffic`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrafficState {
+    /// The share (percent) of the last `traffic:` step, if one ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub share: Option<u8>,
+    /// The weight each server had when the rollout started (given back at its end).
+    pub base: BTreeMap<String, u16>,
+    /// The weight tug last set per server.
+    pub weights: BTreeMap<String, u16>,
+    /// Whether the header route to the new release is on ...
+    #[serde(default)]
+    pub header: bool,
+    /// ... and the servers it sends those requests to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub header_servers: Vec<String>,
 }
 
 /// What a history line records.
@@ -291,6 +315,8 @@ pub enum Action {
     /// The host's own timer switched it back: the rollout did not confirm the switch within
     /// `confirm_within` (written on the host, by the timer).
     SelfRevert,
+    /// A change of the traffic router's weights or header route (the weights in `reason`).
+    Traffic,
     /// A line written by a newer tug.
     #[serde(other)]
     Other,
@@ -310,6 +336,7 @@ impl Action {
             Action::Unlock => "unlock",
             Action::MarkBad => "mark-bad",
             Action::SelfRevert => "self-revert",
+            Action::Traffic => "traffic",
             Action::Other => "other",
         }
     }

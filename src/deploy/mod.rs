@@ -29,10 +29,12 @@ mod plan;
 mod preflight;
 mod revert;
 mod rollback;
+mod routing;
 mod slots;
 mod status;
 mod steps;
 pub mod target;
+pub mod traffic;
 pub mod verify;
 
 pub use engine::Deployer;
@@ -127,6 +129,13 @@ pub enum DeployError {
     /// A revert or rollback failed on some hosts: the environment runs a mix of releases.
     #[error("{what}, and was not fully reverted: the environment is mixed:\n  {}", hosts.iter().map(MixedHost::describe).collect::<Vec<_>>().join("\n  "))]
     NotReverted { what: String, hosts: Vec<MixedHost> },
+    /// The traffic router did not take a change (what tug was doing, and the router's error).
+    #[error("{doing}")]
+    Traffic {
+        doing: String,
+        #[source]
+        source: traffic::TrafficError,
+    },
 }
 
 /// A host left on another release than planned, and why.
@@ -261,6 +270,7 @@ impl DeployError {
                     vars.join(", ")
                 ))
             }
+            DeployError::Traffic { source, .. } => source.hint(),
             DeployError::MarkedBad { .. } => Some(
                 "release a fixed version, or pass --force to roll this one out anyway (the mark is cleared once it runs healthy)".into(),
             ),
@@ -357,6 +367,8 @@ pub struct Environment {
     pub config: EnvironmentConfig,
     pub hosts: Vec<Box<dyn Host>>,
     pub vars: Vec<BTreeMap<String, String>>,
+    /// The traffic router in front of the hosts (`traffic:`), if any.
+    pub router: Option<traffic::Router>,
     base_dir: PathBuf,
 }
 
@@ -414,11 +426,14 @@ impl Environment {
                 "environment {name:?} has no hosts"
             )));
         }
+        let router = traffic::Router::new(&config, base_dir)
+            .map_err(|e| DeployError::Config(format!("environment {name:?}: {e}")))?;
         Ok(Environment {
             name: name.to_string(),
             config,
             hosts,
             vars,
+            router,
             base_dir: base_dir.to_path_buf(),
         })
     }

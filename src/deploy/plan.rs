@@ -33,6 +33,8 @@ pub fn build_plan(strategy: &StrategyConfig, pending: &[String]) -> Vec<PlanStep
                     steps.push(PlanStep::Pause(p.value.clone()));
                 } else if let Some(a) = &s.analysis {
                     steps.push(PlanStep::Analysis(a.value.clone()));
+                } else if let Some(t) = &s.traffic {
+                    steps.push(PlanStep::Traffic(t.value.0));
                 }
             }
             if done < n {

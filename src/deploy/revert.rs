@@ -133,6 +133,8 @@ impl Deployer<'_> {
         } else {
             format!("rolling back {}: {reason}", hosts.join(", "))
         });
+        // With a router: the new release out of the traffic at once, before any host moves.
+        self.traffic_first(st, hosts);
         let idx: Vec<usize> = hosts.iter().filter_map(|h| self.index(h)).collect();
         let results = self.par(&idx, |i| self.revert_host(i, st, reason));
         let mut reverted = Vec::new();
@@ -175,6 +177,7 @@ impl Deployer<'_> {
         if blame == Blame::Release {
             self.mark_bad_everywhere(&st.version, reason);
         }
+        self.traffic_rest(st, "the rollout stopped: every server back to its weight");
         let kept: Vec<String> = st
             .switched
             .iter()

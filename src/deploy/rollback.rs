@@ -187,12 +187,14 @@ impl Deployer<'_> {
         if !problems.is_empty() {
             return Err(DeployError::Preflight(problems));
         }
+        let traffic = self.rollback_traffic_plan(&moves);
         Ok(RollbackPlan {
             target,
             why,
             moves,
             unreachable,
             interrupted,
+            traffic,
             leaving,
             records,
             locked: None,
@@ -267,6 +269,8 @@ impl Deployer<'_> {
         };
         // Appended to each host's last script: the record and the unlock ride along.
         let finish = [record, Op::ReleaseLock { id: id.clone() }];
+        // With a router: the release being left out of the traffic at once, before any switch.
+        let restore = self.rollback_traffic_first(plan, &id);
         let idx: Vec<usize> = todo.iter().filter_map(|m| self.index(&m.host)).collect();
         let results = self.par(&idx, |i| {
             let m = todo[idx.iter().position(|&k| k == i).expect("planned")];
@@ -310,6 +314,14 @@ impl Deployer<'_> {
                 ));
             }
         });
+        // Hosts back on the target take their share of the requests again.
+        let back: Vec<String> = idx
+            .iter()
+            .zip(&results)
+            .filter(|(_, r)| r.is_ok())
+            .map(|(&i, _)| self.host(i).name().to_string())
+            .collect();
+        self.rollback_traffic_restore(plan, &id, restore, &back);
         let mut moved = Vec::new();
         let mut failed = Vec::new();
         for (&i, r) in idx.iter().zip(results) {

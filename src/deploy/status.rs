@@ -164,6 +164,7 @@ impl Deployer<'_> {
             fleet_version,
             rollout_interrupted: stored.as_ref().is_some_and(|(_, i)| *i),
             rollout: stored.map(|(s, _)| s),
+            traffic: self.env.router.as_ref().map(super::traffic::Router::status),
         }
     }
 

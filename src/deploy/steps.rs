@@ -55,6 +55,14 @@ impl Deployer<'_> {
             self.actor.pid
         );
         self.lock_all(&id, &format!("rollout {}", release.version))?;
+        // With a router: its weights now (given back at the end); a dead router stops here.
+        let traffic = match self.traffic_begin(&release.version, &states) {
+            Ok(t) => t,
+            Err(e) => {
+                self.unlock_all(&id);
+                return Err(e);
+            }
+        };
         let dangling: Vec<HistoryEntry> = states
             .iter()
             .flat_map(|s| hs::dangling_intents(&s.history))
@@ -170,6 +178,7 @@ impl Deployer<'_> {
             updated_at: now(),
             insecure_skip_verify: release.insecure_skip_verify,
             unconfirmed: Vec::new(),
+            traffic,
         };
         if release.insecure_skip_verify {
             let mut e = self.history_entry(0, Action::Rollout, Outcome::Started);
@@ -261,6 +270,7 @@ impl Deployer<'_> {
                 PlanStep::Pause(p) if p == "manual" => Some(self.step_manual_pause(st, n, total)),
                 PlanStep::Pause(p) => self.step_pause(st, p, n, total)?,
                 PlanStep::Analysis(name) => self.step_analysis(st, name, n, total)?,
+                PlanStep::Traffic(share) => self.step_traffic(st, share, n, total)?,
             };
             if let Some(outcome) = stop {
                 return Ok(outcome);
@@ -324,6 +334,11 @@ impl Deployer<'_> {
         ));
         st.in_flight = self.names(&todo);
         self.save_state(st);
+        // With a router: no new requests for these hosts while they switch.
+        if let Err(e) = self.traffic_drain(st, &self.names(&todo)) {
+            st.in_flight.clear();
+            return Ok(Some(self.router_pause(st, e)));
+        }
         let switch_one = |i: usize| -> Result<(), StepFailure> {
             let intent = self.rollout_entry(i, st, Outcome::Intent);
             let healthy = self.rollout_entry(i, st, Outcome::Healthy);
@@ -366,6 +381,10 @@ impl Deployer<'_> {
         st.in_flight.clear();
         if !failures.is_empty() {
             return self.fail_step(st, failures).map(Some);
+        }
+        // With a router: the switched hosts get the share of requests the rollout is at.
+        if let Err(e) = self.traffic_settle(st, &format!("step {} switched, healthy", n + 1)) {
+            return Ok(Some(self.router_pause(st, e)));
         }
         Ok(None)
     }
@@ -425,6 +444,10 @@ impl Deployer<'_> {
             );
             return self.fail(st, &[], &reason, blame).map(Some);
         }
+        // With a router and header routing: those requests reach the prepared slots.
+        if let Err(e) = self.traffic_prepared(st) {
+            return Ok(Some(self.router_pause(st, e)));
+        }
         Ok(None)
     }
 
@@ -443,6 +466,11 @@ impl Deployer<'_> {
             n + 1,
             self.names(&todo).join(", ")
         ));
+        // With a router: every host's traffic moves to the prepared slots in one change first
+        // (the links follow); a router that does not take it stops here, nothing switched.
+        if let Err(e) = self.traffic_switch(st) {
+            return Ok(Some(self.router_pause(st, e)));
+        }
         st.in_flight = self.names(&todo);
         self.save_state(st);
         let results = self.par(&todo, |i| -> Result<(), StepFailure> {
@@ -614,6 +642,7 @@ impl Deployer<'_> {
 
     fn finish(&self, st: &mut RolloutState) -> RolloutOutcome {
         self.phase(format!("done: {} on every host", st.version));
+        self.traffic_rest(st, "the rollout is done: every server its normal weight");
         let keep = self.env.config.keep_releases;
         self.end(st, |i, name| {
             st.switched

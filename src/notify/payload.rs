@@ -28,6 +28,7 @@ fn step_kind(step: &PlanStep) -> &'static str {
         PlanStep::Analysis(_) => "analysis",
         PlanStep::Prepare(_) => "prepare",
         PlanStep::Switch(_) => "switch",
+        PlanStep::Traffic(_) => "traffic",
     }
 }
 
@@ -40,6 +41,7 @@ pub fn describe_step(step: &PlanStep) -> String {
         PlanStep::Analysis(a) => format!("analysis {a}"),
         PlanStep::Prepare(h) => format!("prepare the idle slot on {}", h.join(", ")),
         PlanStep::Switch(h) => format!("switch {} to the prepared slot", h.join(", ")),
+        PlanStep::Traffic(share) => format!("send {share}% of the traffic to the new release"),
     }
 }
 

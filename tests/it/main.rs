@@ -1,7 +1,8 @@
 //! tug's one integration-test binary. Each area has its own module; `harness` starts the real
 //! components (Go toolchain, registry, sshd, prometheus) once per test binary and builds fixtures.
 //! Each module that needs a real component is gated on the default-on Cargo feature naming it
-//! (`test-go`, `test-sshd`, `test-registry`, `test-prometheus`, `test-checkers`; see Cargo.toml),
+//! (`test-go`, `test-sshd`, `test-registry`, `test-prometheus`, `test-checkers`, `test-nginx`,
+//! `test-haproxy`; see Cargo.toml),
 //! so `cargo test --no-default-features` runs the offline half. A test that is compiled in never
 //! skips: a missing component is a failure (`harness::require_program`).
 
@@ -46,5 +47,7 @@ mod rollback;
 mod sign;
 #[cfg(feature = "test-go")]
 mod tags;
+#[cfg(all(feature = "test-go", feature = "test-haproxy"))]
+mod traffic;
 #[cfg(feature = "test-go")]
 mod vendoring;

@@ -7,6 +7,8 @@
 
 pub mod fleet;
 pub mod github_fake;
+#[cfg(feature = "test-haproxy")]
+pub mod haproxy;
 pub mod nginx;
 pub mod prometheus;
 pub mod registry;
