@@ -167,12 +167,13 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tug;keys;generate' {
-            [CompletionResult]::new('--output-prefix', '--output-prefix', [CompletionResultType]::ParameterName, 'Write PREFIX.key and PREFIX.pub')
+            [CompletionResult]::new('--output-prefix', '--output-prefix', [CompletionResultType]::ParameterName, 'Write PREFIX.key and PREFIX.pub (PREFIX.vkey with --sumdb) [default: cosign, or sumdb with --sumdb]')
+            [CompletionResult]::new('--sumdb', '--sumdb', [CompletionResultType]::ParameterName, 'Generate the note key of the checksum database NAME (host[/path], e.g. sum.example.com)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
@@ -193,7 +194,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;keys;help' {
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -665,7 +666,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;help;keys' {
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database')
             break
         }
         'tug;help;keys;generate' {

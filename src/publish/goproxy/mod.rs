@@ -25,8 +25,19 @@
 //!   `go get -u` and `@latest` do not move to it. [`promote`] lists it; [`withdraw`] deletes a
 //!   staged version's files, and is refused once the version is listed (a listed version may be
 //!   in anyone's go.sum: retract it in a newer go.mod instead).
+//! - **Checksum database** (`sumdb:`, [`sumdb`]): the version's go.sum lines are appended to a
+//!   private sumdb at `<root>/sumdb/<name>/` *before* the version's files are written, staged
+//!   versions too (a gray group pinning one looks it up), so the go command never finds a version
+//!   the database cannot vouch for; a recorded version with other hashes is refused up front.
+//! - **Few waits for the disk**: in a directory the version's three files are written as one
+//!   batch (`fsutil::write_all_atomic`: temp files, fsynced together, renamed `.zip`, `.mod`,
+//!   `.info`, one directory fsync), and the publish state is saved once when the publisher is
+//!   done ([`Shared::record`]): a run killed before that compares every file with the proxy again
+//!   on the next run, where identical bytes are a no-op.
 
-use std::path::PathBuf;
+mod sumdb;
+
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use reqwest::StatusCode;
@@ -215,6 +226,33 @@ impl Store {
                         },
                     }),
                 }
+            }
+        }
+    }
+
+    /// Write several files: a directory takes them as one batch (renamed in this order, see
+    /// `fsutil::write_all_atomic`), HTTP one PUT each, in this order.
+    async fn put_all(
+        &self,
+        shared: &Shared,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<(), PublishError> {
+        match self {
+            Store::Dir(root) => {
+                let paths: Vec<PathBuf> = files.iter().map(|(rel, _)| root.join(rel)).collect();
+                let list: Vec<(&Path, &[u8])> = paths
+                    .iter()
+                    .zip(files)
+                    .map(|(p, (_, b))| (p.as_path(), b.as_slice()))
+                    .collect();
+                crate::fsutil::write_all_atomic(&list)
+                    .map_err(|e| PublishError::io("writing files below", root, e))
+            }
+            Store::Http { .. } => {
+                for (rel, bytes) in files {
+                    self.put(shared, rel, bytes).await?;
+                }
+                Ok(())
             }
         }
     }
@@ -430,6 +468,16 @@ pub async fn publish(
             None => todo.push((a, rel, bytes)),
         }
     }
+    // The checksum database is checked before anything is written, and appended to first.
+    let mut db = match &config.sumdb {
+        Some(c) => {
+            let entry = sumdb_entry(&mr, &shared.publisher)?;
+            let db = sumdb::Sumdb::open(&store, &shared, c).await?;
+            db.check(&entry)?;
+            Some((db, entry))
+        }
+        None => None,
+    };
     if shared.options.dry_run {
         for (a, _, _) in &todo {
             shared.done(&a.name, ItemOutcome::WouldUpload, a.size);
@@ -437,20 +485,38 @@ pub async fn publish(
         }
         return Ok(tally.finish(vec![store.location(&paths.module_dir)]));
     }
-    // The version's files (the .info, which marks a version as present, last), then the list.
-    for (a, rel, bytes) in &todo {
+    let mut locations = vec![store.location(&paths.module_dir)];
+    if let Some((db, entry)) = &mut db {
+        let recorded = db.append(&store, &shared, entry).await?;
+        shared.record(
+            &format!("sumdb {} {}@{}", db.name(), mr.module, mr.version),
+            &mr.zip.sha256,
+            mr.zip.size,
+            &recorded.location,
+        );
+        locations.push(recorded.location);
+    }
+    // The version's files as one batch (the .info, which marks a version as present, last),
+    // then the list.
+    for (a, _, _) in &todo {
         shared.emit(super::Event::UploadStarted {
             publisher: shared.publisher.clone(),
             item: a.name.clone(),
             size: a.size,
         });
-        store.put(&shared, rel, bytes).await?;
-        shared.confirm(
+    }
+    let batch: Vec<(String, Vec<u8>)> = todo
+        .iter()
+        .map(|(_, rel, bytes)| (rel.clone(), bytes.clone()))
+        .collect();
+    store.put_all(&shared, &batch).await?;
+    for (a, rel, _) in &todo {
+        shared.record(
             &format!("file {}", a.name),
             &a.sha256,
             a.size,
             &store.location(rel),
-        )?;
+        );
         shared.done(&a.name, ItemOutcome::Uploaded, a.size);
         tally.add(ItemOutcome::Uploaded, a.size);
     }
@@ -461,13 +527,41 @@ pub async fn publish(
         list_version(&store, &shared, &paths, &mr.version).await?;
         VersionState::Listed
     };
-    shared.confirm(
+    shared.record(
         &format!("module {}@{}", mr.module, mr.version),
         &mr.zip.sha256,
         mr.zip.size,
         state.as_str(),
-    )?;
-    Ok(tally.finish(vec![store.location(&paths.module_dir)]))
+    );
+    Ok(tally.finish(locations))
+}
+
+/// The go.sum lines of the release, from the manifest's `h1` and `go_mod_h1`.
+fn sumdb_entry(
+    mr: &ModuleRelease<'_>,
+    publisher: &str,
+) -> Result<crate::gomod::sumdb::Entry, PublishError> {
+    let h1 = mr.zip.extra.get("h1").cloned().unwrap_or_default();
+    let go_mod_h1 = mr
+        .mod_file
+        .extra
+        .get("go_mod_h1")
+        .cloned()
+        .unwrap_or_default();
+    if !h1.starts_with("h1:") || !go_mod_h1.starts_with("h1:") {
+        return Err(PublishError::Verify {
+            what: format!("{publisher}: {}", mr.zip.name),
+            message:
+                "the manifest has no h1: hashes for the module release: rebuild with `tug build`"
+                    .into(),
+        });
+    }
+    Ok(crate::gomod::sumdb::Entry {
+        module: mr.module.clone(),
+        version: mr.version.clone(),
+        h1,
+        go_mod_h1,
+    })
 }
 
 /// What [`promote`] or [`withdraw`] did.
