@@ -117,7 +117,8 @@ impl Sumdb {
             .collect();
         let supported = rel("supported");
         if store.get(shared, &supported).await?.is_none() {
-            first.push((supported, Vec::new()));
+            // Any 200 answer will do; not empty, since some WebDAV servers refuse an empty PUT.
+            first.push((supported, format!("{}\n", self.name()).into_bytes()));
         }
         if !first.is_empty() {
             store.put_all(shared, &first).await?;
