@@ -536,10 +536,9 @@ pub fn publish(
         let _span =
             tracing::info_span!("publisher", name = config.name(), kind = config.kind()).entered();
         let target = describe_target(config, &vars)?;
+        // Saved with the publisher's first confirmed item or when it completes: a run killed
+        // before either finds the old state and resets it again here.
         state.begin(config.name(), config.kind(), &target);
-        if !options.dry_run {
-            state.save(&state_path)?;
-        }
         let shared = Arc::new(Shared {
             publisher: config.name().to_string(),
             http: http.clone(),
@@ -576,7 +575,16 @@ pub fn publish(
                     .unwrap_or_else(|e| e.into_inner())
                     .clone()
             });
-        let summary = result?;
+        let summary = match result {
+            Ok(summary) => summary,
+            Err(e) => {
+                // What the publisher confirmed before it failed, for the re-run.
+                if !options.dry_run {
+                    state.save(&state_path)?;
+                }
+                return Err(e);
+            }
+        };
         if !options.dry_run {
             state.complete(config.name());
             state.save(&state_path)?;

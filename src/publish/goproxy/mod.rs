@@ -351,7 +351,8 @@ fn parse_list(bytes: Option<Vec<u8>>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Add `version` to the list (semver order) and rewrite `@v/list`, then `@latest`.
+/// Add `version` to the list (semver order) and rewrite `@v/list`, then `@latest`, as one
+/// batch renamed in that order (a directory: both fsynced together).
 async fn list_version(
     store: &Store,
     shared: &Shared,
@@ -360,11 +361,12 @@ async fn list_version(
 ) -> Result<bool, PublishError> {
     let mut list = parse_list(store.get(shared, &paths.list()).await?);
     let added = !list.iter().any(|v| v == version);
+    let mut writes = Vec::new();
     if added {
         list.push(version.to_string());
         list.sort_by(|a, b| crate::gomod::version::compare(a, b));
         let text: String = list.iter().map(|v| format!("{v}\n")).collect();
-        store.put(shared, &paths.list(), text.as_bytes()).await?;
+        writes.push((paths.list(), text.into_bytes()));
     }
     // @latest: the highest listed release, else the highest listed pre-release.
     let latest = list
@@ -389,9 +391,12 @@ async fn list_version(
             .await?
         {
             if store.get(shared, &paths.latest()).await?.as_deref() != Some(&info[..]) {
-                store.put(shared, &paths.latest(), &info).await?;
+                writes.push((paths.latest(), info));
             }
         }
+    }
+    if !writes.is_empty() {
+        store.put_all(shared, &writes).await?;
     }
     Ok(added)
 }
