@@ -187,4 +187,31 @@ mod tests {
         assert_eq!(fs::read(&path).unwrap(), b"two");
         assert_eq!(fs::read_dir(dir.path().join("sub")).unwrap().count(), 1);
     }
+
+    #[test]
+    fn write_all_atomic_writes_every_file_whole_and_leaves_no_temp_files() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("m/@v/v1.zip");
+        let b = dir.path().join("m/@v/v1.info");
+        let c = dir.path().join("m/@latest");
+        fs::create_dir_all(a.parent().unwrap()).unwrap();
+        fs::write(&b, b"old").unwrap();
+        write_all_atomic(&[(&a, b"zip"), (&b, b"info"), (&c, b"latest")]).unwrap();
+        assert_eq!(fs::read(&a).unwrap(), b"zip");
+        assert_eq!(fs::read(&b).unwrap(), b"info");
+        assert_eq!(fs::read(&c).unwrap(), b"latest");
+        assert_eq!(fs::read_dir(a.parent().unwrap()).unwrap().count(), 2);
+        assert_eq!(
+            fs::metadata(&a).unwrap().permissions().mode() & 0o777,
+            0o644
+        );
+        // A file that cannot be written (its directory is a file) fails the whole batch before
+        // anything is renamed.
+        let blocked = dir.path().join("m/@latest/x");
+        let err = write_all_atomic(&[(&a, b"new"), (&blocked, b"x")]);
+        assert!(err.is_err());
+        assert_eq!(fs::read(&a).unwrap(), b"zip");
+        assert_eq!(fs::read_dir(a.parent().unwrap()).unwrap().count(), 2);
+    }
 }
