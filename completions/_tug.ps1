@@ -226,7 +226,8 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;verify' {
-            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]; with --sumdb, the database''s verifier key (NAME+HASH+KEY), a file holding it (sumdb.vkey) or env://VAR')
+            [CompletionResult]::new('--sumdb', '--sumdb', [CompletionResultType]::ParameterName, 'Check the checksum database in DIR (a goproxy directory''s sumdb/NAME) against its signed head: every hash and data tile, and every lookup''s record and signed head')
             [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'Verify FILE with this signature (base64 or DER, as cosign writes it)')
             [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'Verify FILE with this Sigstore bundle')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Verify the image (or release artifact) REF in its registry: REF is host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by `tug publish` or `cosign sign --key`) must include one valid with the key')

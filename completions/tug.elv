@@ -212,7 +212,8 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --version 'Print version'
         }
         &'tug;verify'= {
-            cand --key 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]'
+            cand --key 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]; with --sumdb, the database''s verifier key (NAME+HASH+KEY), a file holding it (sumdb.vkey) or env://VAR'
+            cand --sumdb 'Check the checksum database in DIR (a goproxy directory''s sumdb/NAME) against its signed head: every hash and data tile, and every lookup''s record and signed head'
             cand --signature 'Verify FILE with this signature (base64 or DER, as cosign writes it)'
             cand --bundle 'Verify FILE with this Sigstore bundle'
             cand --image 'Verify the image (or release artifact) REF in its registry: REF is host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by `tug publish` or `cosign sign --key`) must include one valid with the key'

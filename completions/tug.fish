@@ -151,7 +151,8 @@ complete -c tug -n "__fish_tug_using_subcommand sign" -l no-color -d 'Never use 
 complete -c tug -n "__fish_tug_using_subcommand sign" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand sign" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand verify" -l key -d 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]' -r
+complete -c tug -n "__fish_tug_using_subcommand verify" -l key -d 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]; with --sumdb, the database\'s verifier key (NAME+HASH+KEY), a file holding it (sumdb.vkey) or env://VAR' -r
+complete -c tug -n "__fish_tug_using_subcommand verify" -l sumdb -d 'Check the checksum database in DIR (a goproxy directory\'s sumdb/NAME) against its signed head: every hash and data tile, and every lookup\'s record and signed head' -r -F
 complete -c tug -n "__fish_tug_using_subcommand verify" -l signature -d 'Verify FILE with this signature (base64 or DER, as cosign writes it)' -r -F
 complete -c tug -n "__fish_tug_using_subcommand verify" -l bundle -d 'Verify FILE with this Sigstore bundle' -r -F
 complete -c tug -n "__fish_tug_using_subcommand verify" -l image -d 'Verify the image (or release artifact) REF in its registry: REF is host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by `tug publish` or `cosign sign --key`) must include one valid with the key' -r

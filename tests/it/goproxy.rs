@@ -883,6 +883,34 @@ fn the_private_checksum_database_makes_the_go_command_verify_every_version() {
         before,
         "the proxy or its database changed"
     );
+
+    // `tug verify --sumdb`: every tile and lookup against the signed head; a changed tile (one a
+    // client of the older tree of 1 reads) is named.
+    let verify = |key: &str| {
+        run(tug(&repo)
+            .args(["verify", "--sumdb"])
+            .arg(&db)
+            .args(["--key", key]))
+    };
+    let out = verify(keys.join("sumdb.vkey").to_str().unwrap());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("checksum database sum.example.com: 2 record(s)"),
+        "{out:?}"
+    );
+    let other = sumdb_keys(&tmp.path().join("other-keys"), "sum.example.com");
+    let out = verify(&other);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("does not open with the key"), "{out:?}");
+    std::fs::write(db.join("tile/8/0/000.p/1"), [0u8; 32]).unwrap();
+    let out = verify(&vkey);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("FAIL  tile/8/0/000.p/1: differs from the tree's records"),
+        "{out:?}"
+    );
 }
 
 #[test]

@@ -25,6 +25,7 @@
 
 pub mod note;
 pub mod tlog;
+pub mod verify;
 
 use std::collections::HashMap;
 
