@@ -35,43 +35,55 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Write several files atomically with as few waits for the disk as the crash rules allow: every
 /// temp file is written first, all of them are fsynced together (concurrent fsyncs share one
 /// journal commit on ext4/xfs), then renamed in the given order, then each parent directory is
-/// fsynced once so the renames are durable. A crash leaves each file either old or whole; files
-/// renamed earlier in `files` are visible no later than those after them on a journaling file
-/// system, so callers put the file that marks the others as present last.
+/// fsynced once so the renames are durable. A crash leaves each file either old or whole.
 pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> io::Result<()> {
+    write_groups_atomic(&[files])
+}
+
+/// [`write_all_atomic`] for files that must become visible group by group: every temp file of
+/// every group is written and fsynced together first; then each group's files are renamed (in
+/// order) and its directories fsynced before the next group's first rename. So after a crash a
+/// file of a later group (a list) is never there without every file of the earlier groups (what
+/// it lists), on any file system, at the cost of one directory fsync per group.
+pub fn write_groups_atomic(groups: &[&[(&Path, &[u8])]]) -> io::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let mut temps = Vec::with_capacity(files.len());
-    for (path, bytes) in files {
-        let dir = path
-            .parent()
+    let parent = |path: &Path| -> std::path::PathBuf {
+        path.parent()
             .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        fs::create_dir_all(dir)?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(&format!(
-                ".{}.",
-                path.file_name().and_then(|n| n.to_str()).unwrap_or("tmp")
-            ))
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
-        tmp.write_all(bytes)?;
-        tmp.as_file()
-            .set_permissions(fs::Permissions::from_mode(0o644))?;
-        temps.push(tmp);
+            .unwrap_or(Path::new("."))
+            .to_path_buf()
+    };
+    let mut temps = Vec::new();
+    for group in groups {
+        let mut these = Vec::with_capacity(group.len());
+        for (path, bytes) in group.iter() {
+            let dir = parent(path);
+            fs::create_dir_all(&dir)?;
+            let mut tmp = tempfile::Builder::new()
+                .prefix(&format!(
+                    ".{}.",
+                    path.file_name().and_then(|n| n.to_str()).unwrap_or("tmp")
+                ))
+                .suffix(".tmp")
+                .tempfile_in(&dir)?;
+            tmp.write_all(bytes)?;
+            tmp.as_file()
+                .set_permissions(fs::Permissions::from_mode(0o644))?;
+            these.push(tmp);
+        }
+        temps.push(these);
     }
-    sync_all_concurrently(temps.iter().map(|t| t.as_file()))?;
-    let mut dirs = std::collections::BTreeSet::new();
-    for (tmp, (path, _)) in temps.into_iter().zip(files) {
-        tmp.persist(path).map_err(|e| e.error)?;
-        dirs.insert(
-            path.parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."))
-                .to_path_buf(),
-        );
+    sync_all_concurrently(temps.iter().flatten().map(|t| t.as_file()))?;
+    for (these, group) in temps.into_iter().zip(groups) {
+        let mut dirs = std::collections::BTreeSet::new();
+        for (tmp, (path, _)) in these.into_iter().zip(group.iter()) {
+            tmp.persist(path).map_err(|e| e.error)?;
+            dirs.insert(parent(path));
+        }
+        let dirs: Vec<fs::File> = dirs.iter().map(fs::File::open).collect::<io::Result<_>>()?;
+        sync_all_concurrently(dirs.iter())?;
     }
-    let dirs: Vec<fs::File> = dirs.iter().map(fs::File::open).collect::<io::Result<_>>()?;
-    sync_all_concurrently(dirs.iter())
+    Ok(())
 }
 
 /// fsync every file, on one thread each when there are several.
@@ -213,5 +225,10 @@ mod tests {
         assert!(err.is_err());
         assert_eq!(fs::read(&a).unwrap(), b"zip");
         assert_eq!(fs::read_dir(a.parent().unwrap()).unwrap().count(), 2);
+        // Groups: the list after the files it lists, all written.
+        let list = dir.path().join("m/@v/list");
+        write_groups_atomic(&[&[(&a, b"zip2"), (&b, b"info2")], &[(&list, b"v1\n")]]).unwrap();
+        assert_eq!(fs::read(&list).unwrap(), b"v1\n");
+        assert_eq!(fs::read(&b).unwrap(), b"info2");
     }
 }

@@ -237,19 +237,39 @@ impl Store {
         shared: &Shared,
         files: &[(String, Vec<u8>)],
     ) -> Result<(), PublishError> {
+        self.put_groups(shared, &[files]).await
+    }
+
+    /// Write groups of files, each group visible only after every earlier one: a directory
+    /// fsyncs all of them together and each group's directories once
+    /// (`fsutil::write_groups_atomic`), HTTP PUTs them one by one, in this order.
+    async fn put_groups(
+        &self,
+        shared: &Shared,
+        groups: &[&[(String, Vec<u8>)]],
+    ) -> Result<(), PublishError> {
         match self {
             Store::Dir(root) => {
-                let paths: Vec<PathBuf> = files.iter().map(|(rel, _)| root.join(rel)).collect();
-                let list: Vec<(&Path, &[u8])> = paths
+                let paths: Vec<Vec<PathBuf>> = groups
                     .iter()
-                    .zip(files)
-                    .map(|(p, (_, b))| (p.as_path(), b.as_slice()))
+                    .map(|g| g.iter().map(|(rel, _)| root.join(rel)).collect())
                     .collect();
-                crate::fsutil::write_all_atomic(&list)
+                let lists: Vec<Vec<(&Path, &[u8])>> = paths
+                    .iter()
+                    .zip(groups)
+                    .map(|(ps, g)| {
+                        ps.iter()
+                            .zip(g.iter())
+                            .map(|(p, (_, b))| (p.as_path(), b.as_slice()))
+                            .collect()
+                    })
+                    .collect();
+                let refs: Vec<&[(&Path, &[u8])]> = lists.iter().map(Vec::as_slice).collect();
+                crate::fsutil::write_groups_atomic(&refs)
                     .map_err(|e| PublishError::io("writing files below", root, e))
             }
             Store::Http { .. } => {
-                for (rel, bytes) in files {
+                for (rel, bytes) in groups.iter().flat_map(|g| g.iter()) {
                     self.put(shared, rel, bytes).await?;
                 }
                 Ok(())
@@ -359,6 +379,23 @@ async fn list_version(
     paths: &Paths,
     version: &str,
 ) -> Result<bool, PublishError> {
+    let (added, writes) = list_writes(store, shared, paths, version, None).await?;
+    if !writes.is_empty() {
+        store.put_all(shared, &writes).await?;
+    }
+    Ok(added)
+}
+
+/// What listing `version` writes: `@v/list` when it is not listed yet, and `@latest` when the
+/// highest listed release (else pre-release) changes. `new_info` is `version`'s `.info` when it
+/// is about to be written with the list (not in the store yet).
+async fn list_writes(
+    store: &Store,
+    shared: &Shared,
+    paths: &Paths,
+    version: &str,
+    new_info: Option<&[u8]>,
+) -> Result<(bool, Vec<(String, Vec<u8>)>), PublishError> {
     let mut list = parse_list(store.get(shared, &paths.list()).await?);
     let added = !list.iter().any(|v| v == version);
     let mut writes = Vec::new();
@@ -378,27 +415,29 @@ async fn list_version(
                 .max_by(|a, b| crate::gomod::version::compare(a, b))
         });
     if let Some(latest) = latest {
-        let latest_paths = Paths {
-            module_dir: paths.module_dir.clone(),
-            version_file: format!(
-                "{}/@v/{}",
-                paths.module_dir,
-                escape_version(latest).unwrap_or_else(|_| latest.clone())
-            ),
+        let info = match new_info.filter(|_| latest == version) {
+            Some(info) => Some(info.to_vec()),
+            None => {
+                let latest_paths = Paths {
+                    module_dir: paths.module_dir.clone(),
+                    version_file: format!(
+                        "{}/@v/{}",
+                        paths.module_dir,
+                        escape_version(latest).unwrap_or_else(|_| latest.clone())
+                    ),
+                };
+                store
+                    .get(shared, &latest_paths.file(ModuleFile::Info))
+                    .await?
+            }
         };
-        if let Some(info) = store
-            .get(shared, &latest_paths.file(ModuleFile::Info))
-            .await?
-        {
+        if let Some(info) = info {
             if store.get(shared, &paths.latest()).await?.as_deref() != Some(&info[..]) {
                 writes.push((paths.latest(), info));
             }
         }
     }
-    if !writes.is_empty() {
-        store.put_all(shared, &writes).await?;
-    }
-    Ok(added)
+    Ok((added, writes))
 }
 
 async fn state_of(
@@ -514,7 +553,18 @@ pub async fn publish(
         .iter()
         .map(|(_, rel, bytes)| (rel.clone(), bytes.clone()))
         .collect();
-    store.put_all(&shared, &batch).await?;
+    // Listed: `@v/list` and `@latest` are a second group, visible only once the version's
+    // files are (both groups written and fsynced together). Staged: the files alone.
+    let listing = if staged {
+        Vec::new()
+    } else {
+        let info = std::fs::read(release.file(mr.info))
+            .map_err(|e| PublishError::io("reading", &release.file(mr.info), e))?;
+        list_writes(&store, &shared, &paths, &mr.version, Some(&info))
+            .await?
+            .1
+    };
+    store.put_groups(&shared, &[&batch, &listing]).await?;
     for (a, rel, _) in &todo {
         shared.record(
             &format!("file {}", a.name),
@@ -529,7 +579,6 @@ pub async fn publish(
         // A staged version that is already listed stays listed: promotion is never undone.
         state_of(&store, &shared, &paths, &mr.version).await?
     } else {
-        list_version(&store, &shared, &paths, &mr.version).await?;
         VersionState::Listed
     };
     shared.record(
