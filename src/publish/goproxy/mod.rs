@@ -29,9 +29,10 @@
 //!   private sumdb at `<root>/sumdb/<name>/` *before* the version's files are written, staged
 //!   versions too (a gray group pinning one looks it up), so the go command never finds a version
 //!   the database cannot vouch for; a recorded version with other hashes is refused up front.
-//! - **Few waits for the disk**: in a directory the version's three files are written as one
-//!   batch (`fsutil::write_all_atomic`: temp files, fsynced together, renamed `.zip`, `.mod`,
-//!   `.info`, one directory fsync), and the publish state is saved once when the publisher is
+//! - **Few waits for the disk**: in a directory the version's three files and the new `@v/list`
+//!   and `@latest` are written to temp files and fsynced together, then renamed group by group
+//!   (`fsutil::write_groups_atomic`: `.zip`, `.mod`, `.info`, a directory fsync, then the list and
+//!   `@latest`), and the publish state is saved once when the publisher is
 //!   done ([`Shared::record`]): a run killed before that compares every file with the proxy again
 //!   on the next run, where identical bytes are a no-op.
 
