@@ -167,12 +167,13 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
         'tug;keys;generate' {
-            [CompletionResult]::new('--output-prefix', '--output-prefix', [CompletionResultType]::ParameterName, 'Write PREFIX.key and PREFIX.pub')
+            [CompletionResult]::new('--output-prefix', '--output-prefix', [CompletionResultType]::ParameterName, 'Write PREFIX.key and PREFIX.pub (PREFIX.vkey with --sumdb) [default: cosign, or sumdb with --sumdb]')
+            [CompletionResult]::new('--sumdb', '--sumdb', [CompletionResultType]::ParameterName, 'Generate the note key of the checksum database NAME (host[/path], e.g. sum.example.com)')
             [CompletionResult]::new('-c', '-c', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Use this config file instead of the tug.yaml found by walking up from the current directory')
             [CompletionResult]::new('--dist', '--dist', [CompletionResultType]::ParameterName, 'Read and write the release in this directory [default: dist]')
@@ -193,7 +194,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;keys;help' {
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -225,7 +226,8 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;verify' {
-            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]')
+            [CompletionResult]::new('--key', '--key', [CompletionResultType]::ParameterName, 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]; with --sumdb, the database''s verifier key (NAME+HASH+KEY), a file holding it (sumdb.vkey) or env://VAR')
+            [CompletionResult]::new('--sumdb', '--sumdb', [CompletionResultType]::ParameterName, 'Check the checksum database in DIR (a goproxy directory''s sumdb/NAME) against its signed head: every hash and data tile, and every lookup''s record and signed head')
             [CompletionResult]::new('--signature', '--signature', [CompletionResultType]::ParameterName, 'Verify FILE with this signature (base64 or DER, as cosign writes it)')
             [CompletionResult]::new('--bundle', '--bundle', [CompletionResultType]::ParameterName, 'Verify FILE with this Sigstore bundle')
             [CompletionResult]::new('--image', '--image', [CompletionResultType]::ParameterName, 'Verify the image (or release artifact) REF in its registry: REF is host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by `tug publish` or `cosign sign --key`) must include one valid with the key')
@@ -665,7 +667,7 @@ Register-ArgumentCompleter -Native -CommandName 'tug' -ScriptBlock {
             break
         }
         'tug;help;keys' {
-            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does')
+            [CompletionResult]::new('generate', 'generate', [CompletionResultType]::ParameterValue, 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database')
             break
         }
         'tug;help;keys;generate' {

@@ -964,13 +964,17 @@ _tug() {
             return 0
             ;;
         tug__subcmd__keys__subcmd__generate)
-            opts="-c -v -q -y -h -V --output-prefix --force --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h -V --output-prefix --sumdb --force --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --output-prefix)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sumdb)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1526,13 +1530,17 @@ _tug() {
             return 0
             ;;
         tug__subcmd__verify)
-            opts="-c -v -q -y -h -V --key --signature --bundle --image --provenance --insecure --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
+            opts="-c -v -q -y -h -V --key --sumdb --signature --bundle --image --provenance --insecure --config --dist --verbose --quiet --json --no-progress --no-color --yes --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sumdb)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -159,11 +159,12 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --help 'Print help'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;keys;generate'= {
-            cand --output-prefix 'Write PREFIX.key and PREFIX.pub'
+            cand --output-prefix 'Write PREFIX.key and PREFIX.pub (PREFIX.vkey with --sumdb) [default: cosign, or sumdb with --sumdb]'
+            cand --sumdb 'Generate the note key of the checksum database NAME (host[/path], e.g. sum.example.com)'
             cand -c 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --config 'Use this config file instead of the tug.yaml found by walking up from the current directory'
             cand --dist 'Read and write the release in this directory [default: dist]'
@@ -183,7 +184,7 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --version 'Print version'
         }
         &'tug;keys;help'= {
-            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'tug;keys;help;generate'= {
@@ -211,7 +212,8 @@ set edit:completion:arg-completer[tug] = {|@words|
             cand --version 'Print version'
         }
         &'tug;verify'= {
-            cand --key 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]'
+            cand --key 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]; with --sumdb, the database''s verifier key (NAME+HASH+KEY), a file holding it (sumdb.vkey) or env://VAR'
+            cand --sumdb 'Check the checksum database in DIR (a goproxy directory''s sumdb/NAME) against its signed head: every hash and data tile, and every lookup''s record and signed head'
             cand --signature 'Verify FILE with this signature (base64 or DER, as cosign writes it)'
             cand --bundle 'Verify FILE with this Sigstore bundle'
             cand --image 'Verify the image (or release artifact) REF in its registry: REF is host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by `tug publish` or `cosign sign --key`) must include one valid with the key'
@@ -619,7 +621,7 @@ set edit:completion:arg-completer[tug] = {|@words|
         &'tug;help;merge'= {
         }
         &'tug;help;keys'= {
-            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+            cand generate 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database'
         }
         &'tug;help;keys;generate'= {
         }

@@ -119,9 +119,10 @@ complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcom
 complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s h -l help -d 'Print help'
 complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database'
 complete -c tug -n "__fish_tug_using_subcommand keys; and not __fish_seen_subcommand_from generate help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l output-prefix -d 'Write PREFIX.key and PREFIX.pub' -r
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l output-prefix -d 'Write PREFIX.key and PREFIX.pub (PREFIX.vkey with --sumdb) [default: cosign, or sumdb with --sumdb]' -r
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l sumdb -d 'Generate the note key of the checksum database NAME (host[/path], e.g. sum.example.com)' -r
 complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s c -l config -d 'Use this config file instead of the tug.yaml found by walking up from the current directory' -r -F
 complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l dist -d 'Read and write the release in this directory [default: dist]' -r -F
 complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -l force -d 'Overwrite existing key files'
@@ -133,7 +134,7 @@ complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand
 complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from generate" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database'
 complete -c tug -n "__fish_tug_using_subcommand keys; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c tug -n "__fish_tug_using_subcommand sign" -l key -d 'The private key: a cosign key file or env://VAR [default: sign.key, else cosign.key]' -r
 complete -c tug -n "__fish_tug_using_subcommand sign" -l artifacts -d 'What to sign [default: sign.artifacts, else checksums]' -r -f -a "checksums\t'Only the checksums file (it covers every artifact it lists)'
@@ -150,7 +151,8 @@ complete -c tug -n "__fish_tug_using_subcommand sign" -l no-color -d 'Never use 
 complete -c tug -n "__fish_tug_using_subcommand sign" -s y -l yes -d 'Answer yes to every confirmation prompt'
 complete -c tug -n "__fish_tug_using_subcommand sign" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c tug -n "__fish_tug_using_subcommand sign" -s V -l version -d 'Print version'
-complete -c tug -n "__fish_tug_using_subcommand verify" -l key -d 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]' -r
+complete -c tug -n "__fish_tug_using_subcommand verify" -l key -d 'The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]; with --sumdb, the database\'s verifier key (NAME+HASH+KEY), a file holding it (sumdb.vkey) or env://VAR' -r
+complete -c tug -n "__fish_tug_using_subcommand verify" -l sumdb -d 'Check the checksum database in DIR (a goproxy directory\'s sumdb/NAME) against its signed head: every hash and data tile, and every lookup\'s record and signed head' -r -F
 complete -c tug -n "__fish_tug_using_subcommand verify" -l signature -d 'Verify FILE with this signature (base64 or DER, as cosign writes it)' -r -F
 complete -c tug -n "__fish_tug_using_subcommand verify" -l bundle -d 'Verify FILE with this Sigstore bundle' -r -F
 complete -c tug -n "__fish_tug_using_subcommand verify" -l image -d 'Verify the image (or release artifact) REF in its registry: REF is host/repository@sha256:<digest>; its cosign signatures (tag sha256-<digest>.sig, made by `tug publish` or `cosign sign --key`) must include one valid with the key' -r
@@ -393,7 +395,7 @@ complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcom
 complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions ci help" -f -a "completions" -d 'Print the shell completion script for SHELL on stdout'
 complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions ci help" -f -a "ci" -d 'Write the CI pipeline that builds, merges, signs, publishes and rolls out a release'
 complete -c tug -n "__fish_tug_using_subcommand help; and not __fish_seen_subcommand_from init check build merge keys sign verify publish release rollout rollback status history unlock schema completions ci help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does'
+complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from keys" -f -a "generate" -d 'Generate an ECDSA P-256 key pair exactly as `cosign generate-key-pair` does, or with --sumdb the Ed25519 note key of a private Go checksum database'
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "promote" -d 'Continue a paused rollout past its pause or inconclusive analysis'
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "pause" -d 'Ask the running rollout to pause at its next step'
 complete -c tug -n "__fish_tug_using_subcommand help; and __fish_seen_subcommand_from rollout" -f -a "resume" -d 'Continue a paused or interrupted rollout where it stopped'

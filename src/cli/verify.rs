@@ -14,11 +14,20 @@ use clap::Args;
 /// subject's sha256 against the files, and the `policy:` of tug.yaml, naming each rule that fails
 /// (exit 1). With --image REF --provenance, the provenance attestation attached to the image in
 /// its registry: signed with the key, for that manifest digest, and within the policy.
+/// With --sumdb DIR, checks a checksum database that `tug publish` keeps (docs/goproxy.md): its
+/// signed head with --key (the verifier key), every tile, and every lookup file.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]
+    /// The public key: a PEM file or env://VAR [default: sign.public_key, else cosign.pub]; with
+    /// --sumdb, the database's verifier key (NAME+HASH+KEY), a file holding it (sumdb.vkey) or
+    /// env://VAR
     #[arg(long, value_name = "KEY")]
     pub key: Option<String>,
+
+    /// Check the checksum database in DIR (a goproxy directory's sumdb/NAME) against its signed
+    /// head: every hash and data tile, and every lookup's record and signed head
+    #[arg(long, value_name = "DIR", requires = "key", conflicts_with_all = ["signature", "bundle", "image", "provenance", "artifacts"])]
+    pub sumdb: Option<PathBuf>,
 
     /// Verify FILE with this signature (base64 or DER, as cosign writes it)
     #[arg(long, value_name = "SIG")]

@@ -1,4 +1,10 @@
-//! `tug keys generate`: a cosign key pair, plus the password plumbing `tug sign` shares.
+//! `tug keys generate`: a cosign key pair (or, with `--sumdb`, a checksum database's note key),
+//! plus the password plumbing `tug sign` shares.
+//!
+//! A sumdb signer key is written in golang.org/x/mod's own text format, unencrypted: it is what
+//! every sumdb implementation reads, and `tug publish` reads it unattended like a token
+//! (`sumdb.key: env://VAR` or a file). It gets the release key's other protections: mode 0600 from
+//! the start, excluded from git, never printed or logged.
 //!
 //! Passwords follow cosign's rules so the same CI secrets work for both tools: a configured
 //! reference (sign.password), else `COSIGN_PASSWORD` (set but empty means "no password"), else a
@@ -22,8 +28,12 @@ pub fn run(ctx: &Context, args: KeysArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
-    let private_path = ctx.cwd.join(format!("{}.key", args.output_prefix));
-    let public_path = ctx.cwd.join(format!("{}.pub", args.output_prefix));
+    if let Some(name) = &args.sumdb {
+        return generate_sumdb(ctx, &args, name);
+    }
+    let prefix = args.output_prefix.as_deref().unwrap_or("cosign");
+    let private_path = ctx.cwd.join(format!("{prefix}.key"));
+    let public_path = ctx.cwd.join(format!("{prefix}.pub"));
     if !args.force {
         for path in [&private_path, &public_path] {
             if path.exists() {
@@ -68,6 +78,70 @@ fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
         serde_json::json!({
             "private_key": private_path, "public_key": public_path, "hint": public.hint(),
             "excluded_from_git": excluded,
+        }),
+    );
+    Ok(ExitCode::Success)
+}
+
+/// `tug keys generate --sumdb NAME`: PREFIX.key (signer, 0600) and PREFIX.vkey (verifier).
+fn generate_sumdb(ctx: &Context, args: &KeysGenerateArgs, name: &str) -> anyhow::Result<ExitCode> {
+    use crate::gomod::sumdb::note::SignerKey;
+    let key = SignerKey::generate(name).map_err(|e| {
+        Error::usage(format!("--sumdb: {e}")).with_hint(
+            "a checksum database is named like a host, with an optional path: sum.example.com",
+        )
+    })?;
+    let prefix = args.output_prefix.as_deref().unwrap_or("sumdb");
+    let private_path = ctx.cwd.join(format!("{prefix}.key"));
+    let public_path = ctx.cwd.join(format!("{prefix}.vkey"));
+    if !args.force {
+        for path in [&private_path, &public_path] {
+            if path.exists() {
+                return Err(Error::from(KeyError::Exists(path.clone())).into());
+            }
+        }
+    }
+    let verifier = key.verifier().to_string();
+    let excluded = crate::git::exclude_locally(&private_path).map_err(Error::from)?;
+    let secret = zeroize::Zeroizing::new(format!("{}\n", key.to_secret_string()));
+    write_with_mode(&private_path, secret.as_bytes(), 0o600).map_err(|source| {
+        Error::from(KeyError::Write {
+            path: private_path.clone(),
+            source,
+        })
+    })?;
+    write_with_mode(&public_path, format!("{verifier}\n").as_bytes(), 0o644).map_err(|source| {
+        Error::from(KeyError::Write {
+            path: public_path.clone(),
+            source,
+        })
+    })?;
+    let shown = |p: &Path| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string();
+    ctx.printer.status(
+        "Generated",
+        format!(
+            "{} (checksum database signer key, secret, mode 0600)",
+            shown(&private_path)
+        ),
+    );
+    ctx.printer.status(
+        "Generated",
+        format!("{} (verifier key)", shown(&public_path)),
+    );
+    if let Some(line) = &excluded {
+        ctx.printer.info(format!(
+            "note: added {line} to .git/info/exclude so git never tracks the signer key; keep it out of commits (store it as a CI secret)"
+        ));
+    }
+    ctx.printer.info(format!(
+        "hint: consumers set GOSUMDB=\"{verifier} https://<your proxy>/sumdb/{name}\" (or GOSUMDB={verifier} with GOPROXY at the proxy)"
+    ));
+    ctx.printer.data(&verifier);
+    ctx.printer.event(
+        "keys-generated",
+        serde_json::json!({
+            "private_key": private_path, "public_key": public_path, "sumdb": name,
+            "verifier_key": verifier, "excluded_from_git": excluded,
         }),
     );
     Ok(ExitCode::Success)

@@ -13,6 +13,9 @@ use crate::error::{Error, ExitCode};
 use crate::sign::{dist, PublicKey, SignEvent};
 
 pub fn run(ctx: &Context, args: VerifyArgs) -> anyhow::Result<ExitCode> {
+    if let (Some(dir), Some(key)) = (&args.sumdb, &args.key) {
+        return verify_sumdb(ctx, &ctx.cwd.join(dir), key);
+    }
     let settings = ctx.load_settings(crate::config::settings::Overrides::default())?;
     let setup = setup(&settings);
     let key_source = match &args.key {
@@ -255,5 +258,98 @@ fn verify_one_file(ctx: &Context, key: &PublicKey, args: VerifyArgs) -> anyhow::
     if failed > 0 {
         return Err(Error::failure(format!("{} does not verify", file.display())).into());
     }
+    Ok(ExitCode::Success)
+}
+
+/// `--sumdb DIR --key VKEY`: a whole checksum database against its signed head.
+fn verify_sumdb(ctx: &Context, dir: &std::path::Path, key: &str) -> anyhow::Result<ExitCode> {
+    use crate::gomod::sumdb::note::VerifierKey;
+    let usage = |m: String| {
+        Error::usage(m).with_hint(
+            "--key takes the verifier key `tug keys generate --sumdb` printed (NAME+HASH+KEY), the sumdb.vkey file, or env://VAR",
+        )
+    };
+    let text = if let Some(var) = key.strip_prefix("env://") {
+        ctx.env
+            .get(var)
+            .map(str::to_string)
+            .ok_or_else(|| usage(format!("--key: {var} is not set")))?
+    } else if VerifierKey::parse(key).is_ok() {
+        key.to_string()
+    } else {
+        let path = ctx.cwd.join(key);
+        std::fs::read_to_string(&path)
+            .map_err(|e| usage(format!("--key: cannot read {}", path.display())).with_source(e))?
+    };
+    let verifier = VerifierKey::parse(&text)
+        .map_err(|e| usage("--key: not a checksum database verifier key".into()).with_source(e))?;
+    let mut lookups = Vec::new();
+    let root = dir.join("lookup");
+    let mut stack = vec![root.clone()];
+    while let Some(d) = stack.pop() {
+        let entries = match std::fs::read_dir(&d) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => {
+                return Err(Error::failure(format!("cannot read {}", d.display()))
+                    .with_source(e)
+                    .into())
+            }
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if let Ok(rel) = p.strip_prefix(dir) {
+                lookups.push(rel.display().to_string());
+            }
+        }
+    }
+    lookups.sort();
+    let read = |rel: &str| match std::fs::read(dir.join(rel)) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    };
+    let report = crate::gomod::sumdb::verify::verify(&verifier, &read, &lookups).map_err(|e| {
+        Error::failure(format!(
+            "the checksum database in {} does not verify",
+            dir.display()
+        ))
+        .with_source(e)
+    })?;
+    for (file, problem) in &report.problems {
+        ctx.printer.data(format!("FAIL  {file}: {problem}"));
+        ctx.printer.event(
+            "problem",
+            serde_json::json!({ "file": file, "problem": problem }),
+        );
+    }
+    ctx.printer.event(
+        "verified",
+        serde_json::json!({
+            "ok": report.problems.is_empty(), "sumdb": verifier.name(), "records": report.records,
+            "tiles": report.tiles, "lookups": report.lookups, "problems": report.problems.len(),
+        }),
+    );
+    if !report.problems.is_empty() {
+        return Err(Error::failure(format!(
+            "verification failed: {} problem(s) in the checksum database {}",
+            report.problems.len(),
+            dir.display()
+        ))
+        .with_hint("the database's files were changed outside tug; restore them from a backup (its history cannot be rewritten)")
+        .into());
+    }
+    ctx.printer.status(
+        "Verified",
+        format!(
+            "checksum database {}: {} record(s), {} tile(s) and {} lookup(s) against its signed head",
+            verifier.name(),
+            report.records,
+            report.tiles,
+            report.lookups
+        ),
+    );
     Ok(ExitCode::Success)
 }

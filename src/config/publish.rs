@@ -389,8 +389,24 @@ pub struct GoproxyPublisher {
     /// Publish versions of this major or higher staged (e.g. `2`: every v2+ version starts gray).
     #[serde(default)]
     pub stage_major_from: Option<u64>,
+    /// Keep a private checksum database next to the proxy, at `<proxy>/sumdb/<name>/`: every
+    /// version published (staged ones too) gets its go.sum lines recorded there, so
+    /// `GOSUMDB="<verifier key> <proxy>/sumdb/<name>"` makes the go command verify it.
+    #[serde(default)]
+    pub sumdb: Option<SumdbConfig>,
     #[serde(default)]
     pub retry: RetryConfig,
+}
+
+/// `sumdb:` of a `goproxy` publisher: the database's name and its signer key.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SumdbConfig {
+    /// The database's name, as in its keys and `GOSUMDB`: `host[/path]`, e.g. `sum.example.com`.
+    pub name: String,
+    /// The signer key `tug keys generate --sumdb NAME` wrote: a file path (relative to the
+    /// project root) or `env://VAR`. A secret: read when publishing, never printed.
+    pub key: String,
 }
 
 impl GoproxyPublisher {
@@ -517,6 +533,27 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
                         p.name()
                     ),
                     Some("`path: goproxy` for a directory, or `url: https://goproxy.example.com` for a repository that accepts PUT".into()),
+                ));
+            }
+            PublisherConfig::Goproxy(g)
+                if g.sumdb.as_ref().is_some_and(|db| {
+                    crate::gomod::sumdb::note::check_name(&db.name).is_err()
+                        || crate::sign::KeySource::parse(&db.key, std::path::Path::new("."))
+                            .is_err()
+                }) =>
+            {
+                let db = g.sumdb.as_ref().expect("checked in the guard");
+                let message = match crate::gomod::sumdb::note::check_name(&db.name) {
+                    Err(e) => e.to_string(),
+                    Ok(()) => crate::sign::KeySource::parse(&db.key, std::path::Path::new("."))
+                        .err()
+                        .unwrap_or_default(),
+                };
+                problems.push((
+                    i,
+                    "sumdb",
+                    format!("publish.{}: sumdb: {message}", p.name()),
+                    Some("e.g. `sumdb: { name: sum.example.com, key: env://TUG_SUMDB_KEY }` (the key from `tug keys generate --sumdb sum.example.com`)".into()),
                 ));
             }
             PublisherConfig::Goproxy(g) if g.url.is_none() && !g.headers.is_empty() => {

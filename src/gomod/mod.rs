@@ -10,6 +10,7 @@ pub mod dirhash;
 pub mod path;
 pub mod proxy_path;
 pub mod source;
+pub mod sumdb;
 pub mod vendor;
 pub mod version;
 pub mod zip;

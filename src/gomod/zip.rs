@@ -541,6 +541,42 @@ mod tests {
         assert!(!text.contains("README.md:"), "{text}");
     }
 
+    /// A file of `size` zero bytes that costs no memory: the allocation is zeroed by the
+    /// kernel on first touch (mmap), and the checks only look at its length.
+    fn large(path: &str, size: u64) -> SourceFile {
+        SourceFile {
+            path: path.as_bytes().to_vec(),
+            kind: FileKind::Regular,
+            data: vec![0u8; size as usize],
+        }
+    }
+
+    #[test]
+    fn the_500_mib_limit_is_on_the_included_files_in_all() {
+        let half = MAX_ZIP_FILE / 2;
+        // Exactly the limit is accepted, as x/mod accepts it; files left out do not count.
+        let at_limit = vec![
+            gomod("1.22"),
+            large("a.bin", half),
+            large("b.bin", half - gomod("1.22").data.len() as u64),
+            large("vendor/example.org/dep/big.bin", MAX_ZIP_FILE),
+        ];
+        assert!(check_files("example.com/lib", "v1.0.0", &at_limit).is_ok());
+        // One byte more, spread over files none of which is too large alone: refused, naming
+        // the module version and the total.
+        let over = vec![
+            gomod("1.22"),
+            large("a.bin", half),
+            large("b.bin", half - gomod("1.22").data.len() as u64 + 1),
+        ];
+        let err = check_files("example.com/lib", "v1.0.0", &over).unwrap_err();
+        assert!(
+            matches!(err, ZipError::TooLarge { size, .. } if size == MAX_ZIP_FILE + 1),
+            "{err}"
+        );
+        assert!(err.to_string().contains("example.com/lib@v1.0.0"), "{err}");
+    }
+
     #[test]
     fn versions_must_be_canonical_and_fit_the_major() {
         assert!(check_module_version("example.com/lib", "v1.2.3").is_ok());

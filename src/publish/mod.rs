@@ -271,6 +271,16 @@ pub enum PublishError {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Sumdb(#[from] crate::gomod::sumdb::SumdbError),
+    #[error("{publisher}: the checksum database's signer key {reference} cannot be used")]
+    SumdbKey {
+        publisher: String,
+        /// The reference (`env://VAR` or a path), never the key.
+        reference: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     #[error("base image {base} has no {platform} image (it has: {})", has.join(", "))]
     BaseLacksPlatform {
         base: String,
@@ -338,6 +348,10 @@ impl PublishError {
             PublishError::Provenance { .. } => Some(
                 "the provenance was signed by another key or changed after `tug sign`: run `tug sign` again with the release key".into(),
             ),
+            PublishError::Sumdb(e) => crate::error::Diagnostic::hint(e),
+            PublishError::SumdbKey { .. } => Some(
+                "set `sumdb.key` to the file `tug keys generate --sumdb NAME` wrote (PRIVATE+KEY+NAME+...), or env://VAR holding it, for the database named in `sumdb.name`".into(),
+            ),
             PublishError::BaseLacksPlatform { .. } => Some(
                 "choose an `images.base` with every Linux platform the release builds, or build only the platforms it has".into(),
             ),
@@ -355,6 +369,7 @@ impl PublishError {
                 | PublishError::CaBundle { .. }
                 | PublishError::NoModuleRelease { .. }
                 | PublishError::ModuleName { .. }
+                | PublishError::SumdbKey { .. }
         )
     }
 }
@@ -431,6 +446,15 @@ impl Shared {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         state.confirm(&self.publisher, key, sha256, size, location);
         state.save(&self.state_path)
+    }
+
+    /// Record a confirmed item in memory only: saved with the next [`Shared::confirm`] or when
+    /// the publisher completes. For publishers that re-check every item against the remote side
+    /// on each run anyway (`goproxy`), so a kill before the save costs one comparison per item,
+    /// never a wrong "done".
+    pub fn record(&self, key: &str, sha256: &str, size: u64, location: &str) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.confirm(&self.publisher, key, sha256, size, location);
     }
 
     /// Take the stale upload sessions (see [`PublishState::stale_uploads`]) that `pick` selects.
@@ -524,10 +548,9 @@ pub fn publish(
         let _span =
             tracing::info_span!("publisher", name = config.name(), kind = config.kind()).entered();
         let target = describe_target(config, &vars)?;
+        // Saved with the publisher's first confirmed item or when it completes: a run killed
+        // before either finds the old state and resets it again here.
         state.begin(config.name(), config.kind(), &target);
-        if !options.dry_run {
-            state.save(&state_path)?;
-        }
         let shared = Arc::new(Shared {
             publisher: config.name().to_string(),
             http: http.clone(),
@@ -564,7 +587,16 @@ pub fn publish(
                     .unwrap_or_else(|e| e.into_inner())
                     .clone()
             });
-        let summary = result?;
+        let summary = match result {
+            Ok(summary) => summary,
+            Err(e) => {
+                // What the publisher confirmed before it failed, for the re-run.
+                if !options.dry_run {
+                    state.save(&state_path)?;
+                }
+                return Err(e);
+            }
+        };
         if !options.dry_run {
             state.complete(config.name());
             state.save(&state_path)?;

@@ -635,3 +635,371 @@ fn a_goproxy_publisher_needs_exactly_one_of_path_and_url() {
         assert!(out.stderr.contains("error: tug.yaml:"), "{out:?}");
     }
 }
+
+/// `tug keys generate --sumdb NAME` in `dir`: the verifier key it printed, checked against the
+/// files it wrote (the signer key 0600, never printed).
+fn sumdb_keys(dir: &Path, name: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir).unwrap();
+    let out = run(tug(dir).args(["keys", "generate", "--sumdb", name]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let vkey = out.stdout.trim().to_string();
+    assert!(vkey.starts_with(&format!("{name}+")), "{out:?}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sumdb.vkey"))
+            .unwrap()
+            .trim(),
+        vkey
+    );
+    let skey = std::fs::read_to_string(dir.join("sumdb.key")).unwrap();
+    assert!(skey.starts_with(&format!("PRIVATE+KEY+{name}+")));
+    let secret = skey.trim().rsplit('+').next().unwrap().to_string();
+    assert!(!out.stdout.contains(&secret) && !out.stderr.contains(&secret));
+    let mode = std::fs::metadata(dir.join("sumdb.key"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    // An existing key is never overwritten without --force.
+    let again = run(tug(dir).args(["keys", "generate", "--sumdb", name]));
+    assert_ne!(again.code, 0, "{again:?}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("sumdb.key")).unwrap(),
+        skey
+    );
+    vkey
+}
+
+/// The go command as a user of the private checksum database runs it: GOSUMDB names it, nothing
+/// exempts example.com from it (no GONOSUMDB, GOPRIVATE, GONOSUMCHECK, GOINSECURE), and its own
+/// GOPATH (where it keeps the newest tree head it has seen) and module cache.
+fn go_verifying(dir: &Path, proxy: &str, gosumdb: &str, gopath: &Path, modcache: &Path) -> Command {
+    let mut cmd = Command::new(go());
+    hermetic(&mut cmd);
+    for v in [
+        "GONOSUMDB",
+        "GOPRIVATE",
+        "GONOSUMCHECK",
+        "GONOSUMCHECK",
+        "GOINSECURE",
+    ] {
+        cmd.env_remove(v);
+    }
+    cmd.current_dir(dir)
+        .env("GOPROXY", proxy)
+        .env("GOSUMDB", gosumdb)
+        .env("GOFLAGS", "-mod=mod -modcacherw")
+        .env("GOPATH", gopath)
+        .env("GOMODCACHE", modcache);
+    cmd
+}
+
+/// A module zip with the same entries as `zip`, one of them (`file`) with a line added: a valid
+/// module zip of the same version with another h1:.
+fn tampered(zip: &[u8], file: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut src = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut changed = false;
+    for i in 0..src.len() {
+        let mut entry = src.by_index(i).unwrap();
+        let name = entry.name().unwrap().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if name.ends_with(&format!("/{file}")) {
+            bytes.extend_from_slice(b"\nfunc Backdoor() {}\n");
+            changed = true;
+        }
+        out.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        out.write_all(&bytes).unwrap();
+    }
+    assert!(changed, "{file} is not in the zip");
+    out.finish().unwrap().into_inner()
+}
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    tree(dir)
+        .into_iter()
+        .map(|f| (f.clone(), std::fs::read(dir.join(&f)).unwrap()))
+        .collect()
+}
+
+#[test]
+fn the_private_checksum_database_makes_the_go_command_verify_every_version() {
+    let tmp = tempdir();
+    let keys = tmp.path().join("keys");
+    let vkey = sumdb_keys(&keys, "sum.example.com");
+    let repo = tmp.path().join("lib");
+    let publish = |extra: &str| {
+        format!(
+            "publish:\n  - type: goproxy\n    path: proxy\n{extra}    sumdb:\n      name: sum.example.com\n      key: {}\n",
+            keys.join("sumdb.key").display()
+        )
+    };
+    library(&repo, &publish(""));
+    ok(tug(&repo).args(["build", "--no-progress"]));
+    let out = run(tug(&repo).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let m = manifest(&repo);
+    let h1 = module_artifact(&m, "zip")["extra"]["h1"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let go_mod_h1 = module_artifact(&m, "mod")["extra"]["go_mod_h1"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let proxy = repo.join("proxy");
+    let db = proxy.join("sumdb/sum.example.com");
+    assert_eq!(
+        tree(&db),
+        [
+            "latest",
+            "lookup/example.com/!lib@v1.0.0",
+            "supported",
+            "tile/8/0/000.p/1",
+            "tile/8/data/000.p/1",
+        ]
+    );
+    let record = format!("{MODULE} v1.0.0 {h1}\n{MODULE} v1.0.0/go.mod {go_mod_h1}\n");
+    assert_eq!(
+        std::fs::read_to_string(db.join("tile/8/data/000.p/1")).unwrap(),
+        format!("{record}\n")
+    );
+    let lookup = std::fs::read_to_string(db.join("lookup/example.com/!lib@v1.0.0")).unwrap();
+    assert!(
+        lookup.starts_with(&format!("0\n{record}\ngo.sum database tree\n1\n")),
+        "{lookup}"
+    );
+    assert!(lookup.contains("\n— sum.example.com "), "{lookup}");
+
+    // The go command verifies the version against the database: go.sum gets both lines.
+    let gosumdb = format!("{vkey} file://{}", db.display());
+    let url = format!("file://{}", proxy.display());
+    let gopath = tmp.path().join("gopath");
+    let app = tmp.path().join("app");
+    consumer(&app);
+    ok(
+        go_verifying(&app, &url, &gosumdb, &gopath, &tmp.path().join("cache1"))
+            .args(["get", &format!("{MODULE}@v1.0.0")]),
+    );
+    let sum = std::fs::read_to_string(app.join("go.sum")).unwrap();
+    assert!(sum.contains(&format!("{MODULE} v1.0.0 {h1}")), "{sum}");
+    assert!(
+        sum.contains(&format!("{MODULE} v1.0.0/go.mod {go_mod_h1}")),
+        "{sum}"
+    );
+    let cached_head = gopath.join("pkg/sumdb/sum.example.com/latest");
+    assert!(
+        std::fs::read_to_string(&cached_head)
+            .unwrap()
+            .contains("tree\n1\n"),
+        "the go command did not record the database's tree head"
+    );
+
+    // v1.1.0, staged, in a second run: the tree grows to 2 and the go command, which remembers
+    // the tree of 1, checks that the new tree extends it before it accepts v1.1.0.
+    write_files(
+        &repo,
+        &[
+            ("lib.go", "package lib\n\n// Answer is the answer.\nfunc Answer() int { return 42 }\n\n// Question is new.\nfunc Question() string { return \"?\" }\n"),
+            ("tug.yaml", &yaml(&publish("    staged: true\n"))),
+        ],
+    );
+    commit_all(&repo, "feat: a question");
+    tag(&repo, "v1.1.0");
+    ok(tug(&repo).args(["build", "--clean", "--no-progress"]));
+    let out = run(tug(&repo).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let v110_h1 = module_artifact(&manifest(&repo), "zip")["extra"]["h1"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        tree(&db).contains(&"tile/8/0/000.p/2".to_string()),
+        "{:?}",
+        tree(&db)
+    );
+    // The tiles of the tree of 1 stay: a client that saw that tree still reads them.
+    assert!(db.join("tile/8/0/000.p/1").is_file());
+    ok(
+        go_verifying(&app, &url, &gosumdb, &gopath, &tmp.path().join("cache2"))
+            .args(["get", &format!("{MODULE}@v1.1.0")]),
+    );
+    let sum = std::fs::read_to_string(app.join("go.sum")).unwrap();
+    assert!(sum.contains(&format!("{MODULE} v1.1.0 {v110_h1}")), "{sum}");
+    assert!(std::fs::read_to_string(&cached_head)
+        .unwrap()
+        .contains("tree\n2\n"));
+
+    // A zip changed after publishing (other bytes, same name): the go command refuses it.
+    let zip = proxy.join(ESCAPED).join("@v/v1.0.0.zip");
+    let original = std::fs::read(&zip).unwrap();
+    std::fs::write(&zip, tampered(&original, "lib.go")).unwrap();
+    let fresh = tmp.path().join("fresh");
+    consumer(&fresh);
+    let out = go_verifying(&fresh, &url, &gosumdb, &gopath, &tmp.path().join("cache3"))
+        .args(["mod", "download", &format!("{MODULE}@v1.0.0")])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("SECURITY ERROR"), "{stderr}");
+    assert!(stderr.contains("checksum mismatch"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("sum.example.com: {h1}")),
+        "{stderr}"
+    );
+    std::fs::write(&zip, original).unwrap();
+
+    // The staged v1.1.0 is withdrawn and tagged again on other contents: the database recorded
+    // its hash, so publishing other bytes under that version is refused, nothing written.
+    ok(tug(&repo).args(["publish", "--withdraw", "v1.1.0", "--no-progress"]));
+    let before = snapshot(&proxy);
+    write_files(
+        &repo,
+        &[("lib.go", "package lib\n\nfunc Answer() int { return 43 }\n")],
+    );
+    commit_all(&repo, "fix: another answer");
+    ok(git(&repo).args(["tag", "-d", "v1.1.0"]));
+    tag(&repo, "v1.1.0");
+    ok(tug(&repo).args(["build", "--clean", "--no-progress"]));
+    let out = run(tug(&repo).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr.contains(&format!(
+            "the checksum database sum.example.com already records {MODULE} v1.1.0 as {v110_h1}"
+        )),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains("hint: a recorded version is immutable"),
+        "{out:?}"
+    );
+    assert_eq!(
+        snapshot(&proxy),
+        before,
+        "the proxy or its database changed"
+    );
+
+    // `tug verify --sumdb`: every tile and lookup against the signed head; a changed tile (one a
+    // client of the older tree of 1 reads) is named.
+    let verify = |key: &str| {
+        run(tug(&repo)
+            .args(["verify", "--sumdb"])
+            .arg(&db)
+            .args(["--key", key]))
+    };
+    let out = verify(keys.join("sumdb.vkey").to_str().unwrap());
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("checksum database sum.example.com: 2 record(s)"),
+        "{out:?}"
+    );
+    let other = sumdb_keys(&tmp.path().join("other-keys"), "sum.example.com");
+    let out = verify(&other);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(out.stderr.contains("does not open with the key"), "{out:?}");
+    std::fs::write(db.join("tile/8/0/000.p/1"), [0u8; 32]).unwrap();
+    let out = verify(&vkey);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout
+            .contains("FAIL  tile/8/0/000.p/1: differs from the tree's records"),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn the_checksum_database_is_found_through_an_http_proxy_and_refuses_a_foreign_key() {
+    let nginx = crate::harness::nginx::Nginx::shared();
+    let tmp = tempdir();
+    let name = tmp
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let url = format!("{}/{name}", nginx.url);
+    let keys = tmp.path().join("keys");
+    let vkey = sumdb_keys(&keys, "sum.example.com/private");
+    let repo = tmp.path().join("lib");
+    // The key from the environment, as a CI secret.
+    library(
+        &repo,
+        &format!("publish:\n  - type: goproxy\n    url: {url}\n    sumdb:\n      name: sum.example.com/private\n      key: env://TUG_SUMDB_KEY\n"),
+    );
+    let skey = std::fs::read_to_string(keys.join("sumdb.key")).unwrap();
+    ok(tug(&repo).args(["build", "--no-progress"]));
+    let out = run(tug(&repo).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 2, "a missing key is a usage error: {out:?}");
+    assert!(
+        out.stderr.contains("signer key env://TUG_SUMDB_KEY"),
+        "{out:?}"
+    );
+    let out = run(tug(&repo)
+        .env("TUG_SUMDB_KEY", &skey)
+        .args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains(skey.trim()) && !out.stdout.contains(skey.trim()));
+    let served = nginx.root.join(&name);
+    assert!(served
+        .join("sumdb/sum.example.com/private/lookup/example.com/!lib@v1.0.0")
+        .is_file());
+
+    // GOSUMDB with the key alone: the go command asks the proxy for
+    // /sumdb/<name>/supported and reads the database through it.
+    let app = tmp.path().join("app");
+    consumer(&app);
+    let gopath = tmp.path().join("gopath");
+    ok(
+        go_verifying(&app, &url, &vkey, &gopath, &tmp.path().join("cache"))
+            .args(["get", &format!("{MODULE}@v1.0.0")]),
+    );
+    let h1 = module_artifact(&manifest(&repo), "zip")["extra"]["h1"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(std::fs::read_to_string(app.join("go.sum"))
+        .unwrap()
+        .contains(&format!("{MODULE} v1.0.0 {h1}")));
+
+    // Another key for the same name cannot append to (or take over) the database.
+    let other = tmp.path().join("other");
+    sumdb_keys(&other, "sum.example.com/private");
+    let before = snapshot(&served);
+    let out = run(tug(&repo)
+        .env(
+            "TUG_SUMDB_KEY",
+            std::fs::read_to_string(other.join("sumdb.key")).unwrap(),
+        )
+        .args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("the signed tree head does not open with the key of sum.example.com/private"),
+        "{out:?}"
+    );
+    assert_eq!(snapshot(&served), before);
+}
+
+#[test]
+fn a_bad_sumdb_setting_is_reported_at_its_line() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("lib");
+    library(
+        &repo,
+        "publish:\n  - type: goproxy\n    path: proxy\n    sumdb:\n      name: \"sum example\"\n      key: sumdb.key\n",
+    );
+    let out = run(tug(&repo).args(["check", "--no-progress"]));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("tug.yaml:8:7:"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("invalid checksum database name \"sum example\""),
+        "{out:?}"
+    );
+}

@@ -25,8 +25,20 @@
 //!   `go get -u` and `@latest` do not move to it. [`promote`] lists it; [`withdraw`] deletes a
 //!   staged version's files, and is refused once the version is listed (a listed version may be
 //!   in anyone's go.sum: retract it in a newer go.mod instead).
+//! - **Checksum database** (`sumdb:`, [`sumdb`]): the version's go.sum lines are appended to a
+//!   private sumdb at `<root>/sumdb/<name>/` *before* the version's files are written, staged
+//!   versions too (a gray group pinning one looks it up), so the go command never finds a version
+//!   the database cannot vouch for; a recorded version with other hashes is refused up front.
+//! - **Few waits for the disk**: in a directory the version's three files and the new `@v/list`
+//!   and `@latest` are written to temp files and fsynced together, then renamed group by group
+//!   (`fsutil::write_groups_atomic`: `.zip`, `.mod`, `.info`, a directory fsync, then the list and
+//!   `@latest`), and the publish state is saved once when the publisher is
+//!   done ([`Shared::record`]): a run killed before that compares every file with the proxy again
+//!   on the next run, where identical bytes are a no-op.
 
-use std::path::PathBuf;
+mod sumdb;
+
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use reqwest::StatusCode;
@@ -219,6 +231,53 @@ impl Store {
         }
     }
 
+    /// Write several files: a directory takes them as one batch (renamed in this order, see
+    /// `fsutil::write_all_atomic`), HTTP one PUT each, in this order.
+    async fn put_all(
+        &self,
+        shared: &Shared,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<(), PublishError> {
+        self.put_groups(shared, &[files]).await
+    }
+
+    /// Write groups of files, each group visible only after every earlier one: a directory
+    /// fsyncs all of them together and each group's directories once
+    /// (`fsutil::write_groups_atomic`), HTTP PUTs them one by one, in this order.
+    async fn put_groups(
+        &self,
+        shared: &Shared,
+        groups: &[&[(String, Vec<u8>)]],
+    ) -> Result<(), PublishError> {
+        match self {
+            Store::Dir(root) => {
+                let paths: Vec<Vec<PathBuf>> = groups
+                    .iter()
+                    .map(|g| g.iter().map(|(rel, _)| root.join(rel)).collect())
+                    .collect();
+                let lists: Vec<Vec<(&Path, &[u8])>> = paths
+                    .iter()
+                    .zip(groups)
+                    .map(|(ps, g)| {
+                        ps.iter()
+                            .zip(g.iter())
+                            .map(|(p, (_, b))| (p.as_path(), b.as_slice()))
+                            .collect()
+                    })
+                    .collect();
+                let refs: Vec<&[(&Path, &[u8])]> = lists.iter().map(Vec::as_slice).collect();
+                crate::fsutil::write_groups_atomic(&refs)
+                    .map_err(|e| PublishError::io("writing files below", root, e))
+            }
+            Store::Http { .. } => {
+                for (rel, bytes) in groups.iter().flat_map(|g| g.iter()) {
+                    self.put(shared, rel, bytes).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+
     async fn delete(&self, shared: &Shared, rel: &str) -> Result<(), PublishError> {
         match self {
             Store::Dir(root) => {
@@ -313,20 +372,39 @@ fn parse_list(bytes: Option<Vec<u8>>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// Add `version` to the list (semver order) and rewrite `@v/list`, then `@latest`.
+/// Add `version` to the list (semver order) and rewrite `@v/list`, then `@latest`, as one
+/// batch renamed in that order (a directory: both fsynced together).
 async fn list_version(
     store: &Store,
     shared: &Shared,
     paths: &Paths,
     version: &str,
 ) -> Result<bool, PublishError> {
+    let (added, writes) = list_writes(store, shared, paths, version, None).await?;
+    if !writes.is_empty() {
+        store.put_all(shared, &writes).await?;
+    }
+    Ok(added)
+}
+
+/// What listing `version` writes: `@v/list` when it is not listed yet, and `@latest` when the
+/// highest listed release (else pre-release) changes. `new_info` is `version`'s `.info` when it
+/// is about to be written with the list (not in the store yet).
+async fn list_writes(
+    store: &Store,
+    shared: &Shared,
+    paths: &Paths,
+    version: &str,
+    new_info: Option<&[u8]>,
+) -> Result<(bool, Vec<(String, Vec<u8>)>), PublishError> {
     let mut list = parse_list(store.get(shared, &paths.list()).await?);
     let added = !list.iter().any(|v| v == version);
+    let mut writes = Vec::new();
     if added {
         list.push(version.to_string());
         list.sort_by(|a, b| crate::gomod::version::compare(a, b));
         let text: String = list.iter().map(|v| format!("{v}\n")).collect();
-        store.put(shared, &paths.list(), text.as_bytes()).await?;
+        writes.push((paths.list(), text.into_bytes()));
     }
     // @latest: the highest listed release, else the highest listed pre-release.
     let latest = list
@@ -338,24 +416,29 @@ async fn list_version(
                 .max_by(|a, b| crate::gomod::version::compare(a, b))
         });
     if let Some(latest) = latest {
-        let latest_paths = Paths {
-            module_dir: paths.module_dir.clone(),
-            version_file: format!(
-                "{}/@v/{}",
-                paths.module_dir,
-                escape_version(latest).unwrap_or_else(|_| latest.clone())
-            ),
+        let info = match new_info.filter(|_| latest == version) {
+            Some(info) => Some(info.to_vec()),
+            None => {
+                let latest_paths = Paths {
+                    module_dir: paths.module_dir.clone(),
+                    version_file: format!(
+                        "{}/@v/{}",
+                        paths.module_dir,
+                        escape_version(latest).unwrap_or_else(|_| latest.clone())
+                    ),
+                };
+                store
+                    .get(shared, &latest_paths.file(ModuleFile::Info))
+                    .await?
+            }
         };
-        if let Some(info) = store
-            .get(shared, &latest_paths.file(ModuleFile::Info))
-            .await?
-        {
+        if let Some(info) = info {
             if store.get(shared, &paths.latest()).await?.as_deref() != Some(&info[..]) {
-                store.put(shared, &paths.latest(), &info).await?;
+                writes.push((paths.latest(), info));
             }
         }
     }
-    Ok(added)
+    Ok((added, writes))
 }
 
 async fn state_of(
@@ -430,6 +513,16 @@ pub async fn publish(
             None => todo.push((a, rel, bytes)),
         }
     }
+    // The checksum database is checked before anything is written, and appended to first.
+    let mut db = match &config.sumdb {
+        Some(c) => {
+            let entry = sumdb_entry(&mr, &shared.publisher)?;
+            let db = sumdb::Sumdb::open(&store, &shared, c).await?;
+            db.check(&entry)?;
+            Some((db, entry))
+        }
+        None => None,
+    };
     if shared.options.dry_run {
         for (a, _, _) in &todo {
             shared.done(&a.name, ItemOutcome::WouldUpload, a.size);
@@ -437,20 +530,49 @@ pub async fn publish(
         }
         return Ok(tally.finish(vec![store.location(&paths.module_dir)]));
     }
-    // The version's files (the .info, which marks a version as present, last), then the list.
-    for (a, rel, bytes) in &todo {
+    let mut locations = vec![store.location(&paths.module_dir)];
+    if let Some((db, entry)) = &mut db {
+        let recorded = db.append(&store, &shared, entry).await?;
+        shared.record(
+            &format!("sumdb {} {}@{}", db.name(), mr.module, mr.version),
+            &mr.zip.sha256,
+            mr.zip.size,
+            &recorded.location,
+        );
+        locations.push(recorded.location);
+    }
+    // The version's files as one batch (the .info, which marks a version as present, last),
+    // then the list.
+    for (a, _, _) in &todo {
         shared.emit(super::Event::UploadStarted {
             publisher: shared.publisher.clone(),
             item: a.name.clone(),
             size: a.size,
         });
-        store.put(&shared, rel, bytes).await?;
-        shared.confirm(
+    }
+    let batch: Vec<(String, Vec<u8>)> = todo
+        .iter()
+        .map(|(_, rel, bytes)| (rel.clone(), bytes.clone()))
+        .collect();
+    // Listed: `@v/list` and `@latest` are a second group, visible only once the version's
+    // files are (both groups written and fsynced together). Staged: the files alone.
+    let listing = if staged {
+        Vec::new()
+    } else {
+        let info = std::fs::read(release.file(mr.info))
+            .map_err(|e| PublishError::io("reading", &release.file(mr.info), e))?;
+        list_writes(&store, &shared, &paths, &mr.version, Some(&info))
+            .await?
+            .1
+    };
+    store.put_groups(&shared, &[&batch, &listing]).await?;
+    for (a, rel, _) in &todo {
+        shared.record(
             &format!("file {}", a.name),
             &a.sha256,
             a.size,
             &store.location(rel),
-        )?;
+        );
         shared.done(&a.name, ItemOutcome::Uploaded, a.size);
         tally.add(ItemOutcome::Uploaded, a.size);
     }
@@ -458,16 +580,43 @@ pub async fn publish(
         // A staged version that is already listed stays listed: promotion is never undone.
         state_of(&store, &shared, &paths, &mr.version).await?
     } else {
-        list_version(&store, &shared, &paths, &mr.version).await?;
         VersionState::Listed
     };
-    shared.confirm(
+    shared.record(
         &format!("module {}@{}", mr.module, mr.version),
         &mr.zip.sha256,
         mr.zip.size,
         state.as_str(),
-    )?;
-    Ok(tally.finish(vec![store.location(&paths.module_dir)]))
+    );
+    Ok(tally.finish(locations))
+}
+
+/// The go.sum lines of the release, from the manifest's `h1` and `go_mod_h1`.
+fn sumdb_entry(
+    mr: &ModuleRelease<'_>,
+    publisher: &str,
+) -> Result<crate::gomod::sumdb::Entry, PublishError> {
+    let h1 = mr.zip.extra.get("h1").cloned().unwrap_or_default();
+    let go_mod_h1 = mr
+        .mod_file
+        .extra
+        .get("go_mod_h1")
+        .cloned()
+        .unwrap_or_default();
+    if !h1.starts_with("h1:") || !go_mod_h1.starts_with("h1:") {
+        return Err(PublishError::Verify {
+            what: format!("{publisher}: {}", mr.zip.name),
+            message:
+                "the manifest has no h1: hashes for the module release: rebuild with `tug build`"
+                    .into(),
+        });
+    }
+    Ok(crate::gomod::sumdb::Entry {
+        module: mr.module.clone(),
+        version: mr.version.clone(),
+        h1,
+        go_mod_h1,
+    })
 }
 
 /// What [`promote`] or [`withdraw`] did.
