@@ -5,6 +5,7 @@
 
 use super::{
     github_glob_escape, rollout_script, secret_lines, yaml_str, Approval, Pipeline, Provider,
+    NOTIFY_SECRET,
 };
 
 /// `(uses, tag)`: the actions the workflow runs, pinned to the commit their release tag points
@@ -345,13 +346,16 @@ pub fn render(p: &Pipeline) -> String {
         o.line(4, "runs-on: ubuntu-latest");
         o.line(4, "permissions:");
         o.line(6, "contents: read");
-        if !r.secrets.is_empty() {
+        if !r.secrets.is_empty() || !r.notify_vars.is_empty() {
             o.line(
                 4,
                 "# Create these repository (or environment) secrets; only this job receives them:",
             );
             for s in &r.secrets {
                 o.line(4, &format!("#   {}: {}", s.var, s.kind.describe()));
+            }
+            for v in &r.notify_vars {
+                o.line(4, &format!("#   {v}: {NOTIFY_SECRET}"));
             }
         }
         if r.approval == Approval::Manual {
@@ -379,10 +383,11 @@ pub fn render(p: &Pipeline) -> String {
             ),
             &lines,
         );
-        if !r.secrets.is_empty() {
+        if !r.secrets.is_empty() || !r.notify_vars.is_empty() {
             o.line(8, "env:");
-            for s in &r.secrets {
-                o.line(10, &format!("{}: ${{{{ secrets.{} }}}}", s.var, s.var));
+            let vars = r.secrets.iter().map(|s| &s.var).chain(&r.notify_vars);
+            for var in vars {
+                o.line(10, &format!("{var}: ${{{{ secrets.{var} }}}}"));
             }
         }
     }

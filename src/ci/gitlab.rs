@@ -5,7 +5,7 @@
 //! environment, so the sign job runs in the `signing` environment and the generated comment says to
 //! scope the signing variables to it.
 
-use super::{rollout_script, secret_lines, yaml_str, Approval, Pipeline, Provider};
+use super::{rollout_script, secret_lines, yaml_str, Approval, Pipeline, Provider, NOTIFY_SECRET};
 
 struct Out(String);
 
@@ -196,7 +196,7 @@ pub fn render(p: &Pipeline) -> String {
             needs.extend(automatic.iter().map(|a| yaml_str(a)));
         }
         o.line(2, &format!("needs: [{}]", needs.join(", ")));
-        if !r.secrets.is_empty() {
+        if !r.secrets.is_empty() || !r.notify_vars.is_empty() {
             o.line(
                 2,
                 &format!(
@@ -207,6 +207,9 @@ pub fn render(p: &Pipeline) -> String {
             o.line(2, "# other job receives them:");
             for s in &r.secrets {
                 o.line(2, &format!("#   {}: {}", s.var, s.kind.describe()));
+            }
+            for v in &r.notify_vars {
+                o.line(2, &format!("#   {v}: {NOTIFY_SECRET}"));
             }
         }
         o.line(2, "environment:");

@@ -110,6 +110,10 @@ pub struct Rollout {
     /// The files this environment's rollout needs that a checkout does not hold, each from a CI
     /// secret given to this job alone.
     pub secrets: Vec<DeploySecret>,
+    /// The environment variables this environment's `notify:` webhooks reference (`env://VAR`,
+    /// `${VAR}` in a `url` or a header), each from the CI secret of that name. Unlike `secrets`
+    /// they stay in `tug rollout`'s environment: it resolves them when it sends a notification.
+    pub notify_vars: Vec<String>,
 }
 
 /// What a deploy secret holds.
@@ -394,6 +398,42 @@ pub fn deploy_secrets(
     out
 }
 
+/// What a `notify:` variable holds, for the generated comments.
+pub(crate) const NOTIFY_SECRET: &str =
+    "a notify: webhook's URL or header secret (tug rollout reads it to send notifications)";
+
+/// The environment variables the webhooks `hooks` reference in their `url` or a header value
+/// (`env://VAR` as the whole value, `${VAR}` anywhere), sorted, each once; and the `file://`
+/// paths they reference.
+pub fn notify_refs(hooks: &[crate::config::notify::WebhookConfig]) -> (Vec<String>, Vec<String>) {
+    let mut vars = std::collections::BTreeSet::new();
+    let mut files = std::collections::BTreeSet::new();
+    let values = hooks.iter().flat_map(|h| {
+        std::iter::once(h.url.value.as_str()).chain(h.headers.values().map(String::as_str))
+    });
+    for value in values {
+        if let Some(var) = env_var(value) {
+            vars.insert(var.to_string());
+            continue;
+        }
+        if let Some(path) = value.strip_prefix("file://") {
+            files.insert(path.to_string());
+            continue;
+        }
+        let mut rest = value;
+        while let Some(start) = rest.find("${") {
+            let after = &rest[start + 2..];
+            let Some(end) = after.find('}') else { break };
+            let name = &after[..end];
+            if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                vars.insert(name.to_string());
+            }
+            rest = &after[end + 1..];
+        }
+    }
+    (vars.into_iter().collect(), files.into_iter().collect())
+}
+
 /// The shell lines that put a rollout job's secrets in place and then unset them, so `tug
 /// rollout` (and what it starts) does not carry them in its environment. A secret that is not
 /// set stops the job, naming it.
@@ -476,21 +516,33 @@ pub fn plan(
             return Err(CiError::UnknownEnvironment(name.clone()));
         }
     }
+    let mut warnings = Vec::new();
     let rollouts = config
         .environments
         .iter()
-        .map(|(name, env)| Rollout {
-            environment: name.clone(),
-            approval: if PRODUCTION_NAMES.contains(&name.as_str()) || options.manual.contains(name)
-            {
-                Approval::Manual
-            } else {
-                Approval::Automatic
-            },
-            secrets: deploy_secrets(name, env, in_repo),
+        .map(|(name, env)| {
+            let hooks = env.notify.as_deref().unwrap_or(&config.notify);
+            let (notify_vars, files) = notify_refs(hooks);
+            for f in files.iter().filter(|f| !in_repo(f)) {
+                warnings.push(format!(
+                    "environment {name}: a notify: webhook reads file://{f}, which is not committed: \
+                     the rollout job has no such file (use env://VAR, given as a CI secret)"
+                ));
+            }
+            Rollout {
+                environment: name.clone(),
+                approval: if PRODUCTION_NAMES.contains(&name.as_str())
+                    || options.manual.contains(name)
+                {
+                    Approval::Manual
+                } else {
+                    Approval::Automatic
+                },
+                secrets: deploy_secrets(name, env, in_repo),
+                notify_vars,
+            }
         })
         .collect();
-    let mut warnings = Vec::new();
     let mut published_dirs = Vec::new();
     for p in &config.publish {
         let PublisherConfig::Dir(d) = p else { continue };
@@ -657,6 +709,27 @@ mod tests {
             plan(&config, "hello", &options, &|_| true),
             Err(CiError::KeyNotEnv(k)) if k == "cosign.key"
         ));
+    }
+
+    #[test]
+    fn notify_references_become_job_variables_and_uncommitted_files_a_warning() {
+        let yaml = "version: 1\nnotify:\n  - url: https://h.example/${A}/x/${B}\n    headers: {X-Token: env://C, X-Plain: plain, X-Bad: '${not valid}'}\n  - url: file://hooks/url\n  - url: env://A\nenvironments:\n  qa: {target: {type: local, hosts: [{name: a, path: a}]}}\n  off: {target: {type: local, hosts: [{name: a, path: a}]}, notify: []}\n";
+        let config: Config = serde_saphyr::from_str(yaml).unwrap();
+        let (vars, files) = notify_refs(&config.notify);
+        assert_eq!(vars, ["A", "B", "C"]);
+        assert_eq!(files, ["hooks/url"]);
+        let options = Options {
+            install: Some("true".into()),
+            manual: vec![],
+            image: None,
+        };
+        let p = plan(&config, "hello", &options, &|_| false).unwrap();
+        let vars: Vec<_> = p.rollouts.iter().map(|r| r.notify_vars.len()).collect();
+        assert_eq!(vars, [0, 3], "off, qa");
+        assert_eq!(p.warnings.len(), 1, "{:?}", p.warnings);
+        assert!(p.warnings[0].contains("environment qa") && p.warnings[0].contains("hooks/url"));
+        let p = plan(&config, "hello", &options, &|f| f == "hooks/url").unwrap();
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! `notify:`: the webhooks told about rollout events (started, a step passed, paused for a human,
-//! an analysis failed, rolled back, left mixed, finished), at the top level of tug.yaml and per
+//! resumed, an analysis failed, rolled back, left mixed, finished), at the top level of tug.yaml and per
 //! environment (`environments.NAME.notify`, which replaces the top-level list for that
 //! environment; `notify: []` turns notifications off there). The kinds of events are defined
 //! here, where a webhook's `events:` filter names them, and the deploy engine reports them typed
@@ -33,6 +33,9 @@ pub enum RolloutEventKind {
     StepPassed,
     /// The rollout stopped until a human promotes, resumes or aborts it (exit 6).
     Paused,
+    /// `tug rollout promote|resume` continued a paused or interrupted rollout (`reason` tells which
+    /// and who; `step` is the step it continues with).
+    Resumed,
     /// A Prometheus analysis failed (a rollback follows).
     AnalysisFailed,
     /// Hosts were switched back: automatically after a failure, by `tug rollout abort`, or by
@@ -45,10 +48,11 @@ pub enum RolloutEventKind {
 }
 
 impl RolloutEventKind {
-    pub const ALL: [RolloutEventKind; 7] = [
+    pub const ALL: [RolloutEventKind; 8] = [
         RolloutEventKind::Started,
         RolloutEventKind::StepPassed,
         RolloutEventKind::Paused,
+        RolloutEventKind::Resumed,
         RolloutEventKind::AnalysisFailed,
         RolloutEventKind::RolledBack,
         RolloutEventKind::Mixed,
@@ -61,6 +65,7 @@ impl RolloutEventKind {
             RolloutEventKind::Started => "started",
             RolloutEventKind::StepPassed => "step-passed",
             RolloutEventKind::Paused => "paused",
+            RolloutEventKind::Resumed => "resumed",
             RolloutEventKind::AnalysisFailed => "analysis-failed",
             RolloutEventKind::RolledBack => "rolled-back",
             RolloutEventKind::Mixed => "mixed",

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::engine::{now, Blame, Continuation, Deployer, RolloutOutcome};
 use super::hoststate::{Action, HostState, Outcome, PlanStep, RolloutState, RolloutStatus};
-use super::lifecycle::Trigger;
+use super::lifecycle::{RolloutEventKind, Trigger};
 use super::ops::Op;
 use super::DeployError;
 
@@ -78,6 +78,15 @@ impl Deployer<'_> {
         } else {
             st.paused_reason.clone().unwrap_or_default()
         };
+        let verb = match how {
+            Continuation::Promote => "promoted",
+            _ => "resumed",
+        };
+        let resumed = if why.is_empty() {
+            format!("{verb} by {}", self.actor.id())
+        } else {
+            format!("{verb} by {} ({why})", self.actor.id())
+        };
         e.reason = Some(match reason {
             Some(r) if why.is_empty() => r.to_string(),
             Some(r) => format!("{r} ({why})"),
@@ -128,6 +137,12 @@ impl Deployer<'_> {
         // With a router: start from what it says now (a killed tug may have changed it last).
         self.traffic_refresh(&mut st);
         self.save_state(&mut st);
+        self.emit(
+            self.rollout_event(RolloutEventKind::Resumed, &st)
+                .hosts(&st.switched)
+                .at_step(&st, st.next_step)
+                .reason(resumed),
+        );
         let id = st.id.clone();
         self.with_confirm_heartbeat(&id, || self.run_steps(&mut st))
     }

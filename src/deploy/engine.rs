@@ -118,6 +118,10 @@ pub struct RollbackPlan {
     /// The release being left (marked bad where it runs).
     #[serde(skip)]
     pub(super) leaving: Option<String>,
+    /// The operation id of the rollout that brought `leaving` (newest in host history), for the
+    /// rollback's events.
+    #[serde(skip)]
+    pub(super) undoes: Option<String>,
     /// Each host's record of the target release.
     #[serde(skip)]
     pub(super) records: BTreeMap<String, hs::ReleaseRecord>,

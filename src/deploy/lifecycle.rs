@@ -1,9 +1,10 @@
-//! Rollout events: the typed milestones of a rollout (started, a step passed, paused, an analysis
-//! failed, rolled back, left mixed, finished) that the engine reports as [`Event::Rollout`]
-//! beside its free-text progress, so a listener (the `notify:` webhooks, `--json`) never parses
-//! status lines. Most are derived in one place from how an operation ended ([`Deployer::
-//! report_end`]: a [`RolloutOutcome`] or the mixed-fleet error); only those in the middle of a
-//! rollout (started, step passed, analysis failed) are reported where they happen.
+//! Rollout events: the typed milestones of a rollout (started, a step passed, paused, resumed, an
+//! analysis failed, rolled back, left mixed, finished) that the engine reports as
+//! [`Event::Rollout`] beside its free-text progress, so a listener (the `notify:` webhooks,
+//! `--json`) never parses status lines. Most are derived in one place from how an operation ended
+//! ([`Deployer::report_end`]: a [`RolloutOutcome`] or the mixed-fleet error); only those in the
+//! middle of a rollout (started, step passed, resumed, analysis failed) are reported where they
+//! happen.
 
 use std::collections::BTreeMap;
 
@@ -11,7 +12,7 @@ use serde::Serialize;
 
 pub use crate::config::notify::RolloutEventKind;
 
-use super::engine::{now, Deployer, RollbackReport, RolloutOutcome};
+use super::engine::{now, Deployer, RollbackPlan, RollbackReport, RolloutOutcome};
 use super::hoststate::{PlanStep, RolloutState};
 use super::{DeployError, Event};
 
@@ -59,7 +60,8 @@ pub struct RolloutEvent {
     pub trigger: Option<Trigger>,
     /// `user@machine` of the tug that reports it.
     pub actor: String,
-    /// The rollout's (or rollback's) operation id, as in host history.
+    /// The rollout's operation id, as in host history; for `tug rollback`, the id of the rollout
+    /// that brought the release being left, when host history has it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollout_id: Option<String>,
     /// RFC 3339, UTC, milliseconds.
@@ -182,11 +184,10 @@ impl Deployer<'_> {
         self.emit(ev);
     }
 
-    /// Report how a `tug rollback` to `target` (leaving `leaving`) ended: rolled back, or mixed.
+    /// Report how the `tug rollback` of `plan` ended: rolled back, or mixed.
     pub(super) fn report_rollback(
         &self,
-        target: &str,
-        leaving: Option<&str>,
+        plan: &RollbackPlan,
         reason: Option<&str>,
         result: &Result<RollbackReport, DeployError>,
     ) {
@@ -206,6 +207,7 @@ impl Deployer<'_> {
             ),
             Err(_) => return,
         };
+        let (target, leaving) = (plan.target.as_str(), plan.leaving.as_deref());
         self.emit(RolloutEvent {
             kind,
             environment: self.env.name.clone(),
@@ -217,7 +219,7 @@ impl Deployer<'_> {
             reason: why,
             trigger: Some(Trigger::Rollback),
             actor: self.actor.id(),
-            rollout_id: None,
+            rollout_id: plan.undoes.clone(),
             timestamp: now(),
         });
     }

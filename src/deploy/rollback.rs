@@ -152,6 +152,15 @@ impl Deployer<'_> {
             }
         };
         let leaving = newest_current(&states).filter(|v| *v != target);
+        let undoes = leaving.as_deref().and_then(|v| {
+            states
+                .iter()
+                .flat_map(|s| &s.history)
+                .filter(|e| e.action == Action::Rollout && e.to.as_deref() == Some(v))
+                .filter(|e| e.id.is_some())
+                .max_by(|a, b| a.time.cmp(&b.time))
+                .and_then(|e| e.id.clone())
+        });
         let mut moves = Vec::new();
         let mut records = BTreeMap::new();
         let mut problems = Vec::new();
@@ -196,6 +205,7 @@ impl Deployer<'_> {
             interrupted,
             traffic,
             leaving,
+            undoes,
             records,
             locked: None,
         })
@@ -213,7 +223,7 @@ impl Deployer<'_> {
         reason: Option<&str>,
     ) -> Result<RollbackReport, DeployError> {
         let result = self.roll_hosts_back(plan, reason);
-        self.report_rollback(&plan.target, plan.leaving.as_deref(), reason, &result);
+        self.report_rollback(plan, reason, &result);
         result
     }
 

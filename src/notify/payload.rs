@@ -117,6 +117,10 @@ pub fn summary(ev: &RolloutEvent) -> String {
         RolloutEventKind::Paused => {
             format!("{env}: rollout of {v} paused at {step}, waiting for a human")
         }
+        RolloutEventKind::Resumed => format!(
+            "{env}: rollout of {v} {}",
+            ev.reason.as_deref().unwrap_or("resumed")
+        ),
         RolloutEventKind::AnalysisFailed => {
             format!("{env}: rollout of {v}: {step} failed{}", on(&ev.hosts))
         }
@@ -149,6 +153,7 @@ fn emoji(kind: RolloutEventKind) -> &'static str {
         RolloutEventKind::Started => ":rocket:",
         RolloutEventKind::StepPassed => ":white_check_mark:",
         RolloutEventKind::Paused => ":double_vertical_bar:",
+        RolloutEventKind::Resumed => ":arrow_forward:",
         RolloutEventKind::AnalysisFailed => ":x:",
         RolloutEventKind::RolledBack => ":rewind:",
         RolloutEventKind::Mixed => ":warning:",
@@ -226,6 +231,21 @@ mod tests {
                 "timestamp": "2026-01-01T00:00:00.000Z",
             })
         );
+    }
+
+    #[test]
+    fn a_resumed_rollout_says_who_continued_it() {
+        let mut ev = event(RolloutEventKind::Resumed);
+        ev.reason = Some("promoted by ana@laptop (manual pause at step 2/3)".into());
+        assert_eq!(
+            summary(&ev),
+            "prod: rollout of 2.0.0 promoted by ana@laptop (manual pause at step 2/3)"
+        );
+        assert_eq!(json_event(&ev)["event"], "resumed");
+        assert!(slack(&ev)["blocks"][0]["text"]["text"]
+            .as_str()
+            .unwrap()
+            .starts_with(":arrow_forward: "));
     }
 
     #[test]

@@ -1172,3 +1172,109 @@ fn init_with_ci_writes_the_pipeline_beside_tug_yaml() {
         "stages: [test]\n"
     );
 }
+
+/// The variables `notify:` webhooks reference (a top-level `env://` URL, an environment's
+/// `${VAR}` header) reach the rollout step of the environments that notify, as CI secrets named
+/// in the comments, and stay in `tug rollout`'s environment (it resolves them when it sends); an
+/// environment with `notify: []` gets none. GitLab: the comments name them for the job scoping.
+#[test]
+fn notify_secrets_reach_the_rollout_jobs_that_send_notifications() {
+    let tmp = tempdir();
+    let repo = tmp.path().join("hello");
+    small_project(
+        &repo,
+        "sign:\n  key: env://COSIGN_KEY\nnotify:\n  - url: env://SLACK_HOOK\n    format: slack\nenvironments:\n  prod:\n    target: {type: local, hosts: [{name: p1, path: hosts/p1}]}\n    public_key: cosign.pub\n    notify:\n      - url: env://SLACK_HOOK\n      - url: https://hooks.example/tug\n        headers: {Authorization: 'Bearer ${HOOK_TOKEN}'}\n  qa:\n    target: {type: local, hosts: [{name: q1, path: hosts/q1}]}\n    public_key: cosign.pub\n  staging:\n    target: {type: local, hosts: [{name: s1, path: hosts/s1}]}\n    public_key: cosign.pub\n    notify: []\nci:\n  install: tug --version\n",
+    );
+    let text = ok(tug(&repo).args(["ci", "github", "-o", "-"]));
+    assert!(
+        text.contains("#   HOOK_TOKEN: a notify: webhook's URL or header secret")
+            && text.contains("#   SLACK_HOOK: a notify: webhook's URL or header secret"),
+        "{text}"
+    );
+    let path = tmp.path().join("release.yml");
+    std::fs::write(&path, &text).unwrap();
+    let lint = run(Command::new(actionlint()).arg(&path).current_dir(&repo));
+    assert_eq!(lint.code, 0, "actionlint: {lint:?}");
+    let workflow: Value = serde_saphyr::from_str(&text).unwrap();
+    let rollout_step = |job: &str| -> Value {
+        workflow["jobs"][job]["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["run"].as_str().is_some_and(|r| r.contains("tug rollout")))
+            .unwrap_or_else(|| panic!("{job} has no rollout step"))
+            .clone()
+    };
+    assert_eq!(
+        rollout_step("rollout-prod")["env"],
+        serde_json::json!({
+            "HOOK_TOKEN": "${{ secrets.HOOK_TOKEN }}",
+            "SLACK_HOOK": "${{ secrets.SLACK_HOOK }}",
+        })
+    );
+    assert_eq!(
+        rollout_step("rollout-qa")["env"],
+        serde_json::json!({"SLACK_HOOK": "${{ secrets.SLACK_HOOK }}"})
+    );
+    assert_eq!(rollout_step("rollout-staging").get("env"), None);
+    for (name, job) in workflow["jobs"].as_object().unwrap() {
+        if !name.starts_with("rollout-") {
+            assert!(
+                !job.to_string().contains("SLACK_HOOK") && !job.to_string().contains("HOOK_TOKEN"),
+                "{name} receives a notify secret"
+            );
+        }
+    }
+
+    // The step for real, with a stand-in tug that records its environment: the variables are
+    // still there when `tug rollout` runs (not unset like the deploy secrets).
+    let home = tmp.path().join("home");
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(
+        bin.join("tug"),
+        "#!/bin/sh\nenv > \"$HOME/env.txt\"\nexit 0\n",
+    )
+    .unwrap();
+    let mut perms = std::fs::metadata(bin.join("tug")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(bin.join("tug"), perms).unwrap();
+    let step = rollout_step("rollout-prod");
+    let out = run(Command::new("bash")
+        .args(["--noprofile", "--norc", "-e", "-c"])
+        .arg(step["run"].as_str().unwrap())
+        .current_dir(tmp.path())
+        .env_clear()
+        .env("HOME", &home)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
+        .env("SLACK_HOOK", "https://hooks.slack.example/T0/B0/s3cr3t")
+        .env("HOOK_TOKEN", "t0ken"));
+    assert_eq!(out.code, 0, "{out:?}");
+    let env = std::fs::read_to_string(home.join("env.txt")).unwrap();
+    assert!(
+        env.contains("SLACK_HOOK=https://hooks.slack.example/T0/B0/s3cr3t")
+            && env.contains("HOOK_TOKEN=t0ken"),
+        "{env}"
+    );
+
+    // GitLab: valid, and the prod and qa jobs' comments name their variables.
+    let text = ok(tug(&repo).args(["ci", "gitlab", "-o", "-"]));
+    assert_eq!(gitlab_schema_errors(&text), Vec::<String>::new());
+    let job_text = |job: &str| -> String {
+        let start = text.find(&format!("\"rollout:{job}\":")).unwrap();
+        let rest = &text[start + 1..];
+        rest[..rest.find("\n\n").unwrap_or(rest.len())].to_string()
+    };
+    assert!(
+        job_text("prod").contains("#   HOOK_TOKEN: a notify:")
+            && job_text("prod").contains("#   SLACK_HOOK: a notify:"),
+        "{text}"
+    );
+    assert!(
+        job_text("qa").contains("#   SLACK_HOOK: a notify:")
+            && !job_text("qa").contains("HOOK_TOKEN"),
+        "{text}"
+    );
+    assert!(!job_text("staging").contains("SLACK_HOOK"), "{text}");
+}

@@ -162,6 +162,8 @@ fn a_canary_rollout_and_a_rollback_are_notified_in_order_as_json_and_slack() {
     assert_eq!(back["to_version"], "1.0.0");
     assert_eq!(back["reason"], "customer reports");
     assert_eq!(back["hosts"], serde_json::json!(["h1", "h2"]));
+    // The id of the rollout it undoes (the one that brought 2.1.0), from host history.
+    assert_eq!(back["rollout_id"], id);
 
     // The Slack webhook got only the events it asked for, as Slack messages.
     let slack = slack_hook.requests();
@@ -447,7 +449,21 @@ fn a_manual_pause_is_notified_and_the_promote_goes_on_notifying() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.currents(), all("1.0.0", 2));
     let got: Vec<Request> = hook.requests().into_iter().skip(3).collect();
-    assert_eq!(kinds(&got), ["step-passed", "finished"], "{got:?}");
-    assert_eq!(got[0].json()["step"]["number"], 3);
-    assert_eq!(got[1].json()["rollout_id"], paused["rollout_id"]);
+    assert_eq!(
+        kinds(&got),
+        ["resumed", "step-passed", "finished"],
+        "{got:?}"
+    );
+    let resumed = got[0].json();
+    assert_eq!(resumed["step"]["number"], 3, "{resumed}");
+    // The hosts of the step it continues with.
+    assert_eq!(resumed["hosts"], serde_json::json!(["h2"]));
+    assert_eq!(resumed["rollout_id"], paused["rollout_id"]);
+    let reason = resumed["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("promoted by ") && reason.ends_with("(manual pause at step 2/3)"),
+        "{reason}"
+    );
+    assert_eq!(got[1].json()["step"]["number"], 3);
+    assert_eq!(got[2].json()["rollout_id"], paused["rollout_id"]);
 }
