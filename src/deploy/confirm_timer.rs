@@ -358,22 +358,7 @@ pub fn parse_record(text: &str) -> Option<Result<ConfirmRecord, String>> {
 mod tests {
     use super::*;
     use crate::deploy::hoststate::{parse_state, Action, Outcome};
-    use crate::deploy::ops::{run_local, ExecOutput};
-
-    fn run_script(root: &Path, ops: &[Op]) -> ExecOutput {
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(ops::script(ops))
-            .current_dir(root)
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
-        ExecOutput {
-            status: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
+    use crate::deploy::ops::{run_local, run_script, ExecOutput};
 
     /// Both forms, each in its own host directory.
     fn both(dir: &Path) -> [(PathBuf, Runner); 2] {

@@ -879,31 +879,33 @@ pub fn run_local(root: &Path, ops: &[Op]) -> ExecOutput {
     }
 }
 
+/// Test helper: run the script form in `root` with `sh`, as the ssh target
+/// does remotely (the unit tests of every host-op module use it).
+#[cfg(test)]
+pub(crate) fn run_script(root: &Path, ops: &[Op]) -> ExecOutput {
+    std::fs::create_dir_all(root).unwrap();
+    let stdin = match stdin_source(ops) {
+        Some(p) => std::process::Stdio::from(std::fs::File::open(p).unwrap()),
+        None => std::process::Stdio::null(),
+    };
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(script(ops))
+        .current_dir(root)
+        .stdin(stdin)
+        .output()
+        .unwrap();
+    ExecOutput {
+        status: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::deploy::hoststate::parse_state;
-
-    /// Run the script form in `root` with `sh`, as the ssh target does remotely.
-    fn run_script(root: &Path, ops: &[Op]) -> ExecOutput {
-        std::fs::create_dir_all(root).unwrap();
-        let stdin = match stdin_source(ops) {
-            Some(p) => std::process::Stdio::from(std::fs::File::open(p).unwrap()),
-            None => std::process::Stdio::null(),
-        };
-        let out = std::process::Command::new("sh")
-            .arg("-c")
-            .arg(script(ops))
-            .current_dir(root)
-            .stdin(stdin)
-            .output()
-            .unwrap();
-        ExecOutput {
-            status: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
 
     fn record(version: &str, artifact: &str, file: &Path) -> ReleaseRecord {
         let (sha256, size) = crate::fsutil::sha256_file(file).unwrap();
