@@ -48,18 +48,12 @@ fn generate(ctx: &Context, args: KeysGenerateArgs) -> anyhow::Result<ExitCode> {
     // In a work tree, git must never be able to pick up the private key: it is excluded in this
     // clone (.git/info/exclude) before it exists.
     let excluded = crate::git::exclude_locally(&private_path).map_err(Error::from)?;
-    write_with_mode(&private_path, pem.as_bytes(), 0o600).map_err(|source| {
-        Error::from(KeyError::Write {
-            path: private_path.clone(),
-            source,
-        })
-    })?;
-    write_with_mode(&public_path, public.to_pem().as_bytes(), 0o644).map_err(|source| {
-        Error::from(KeyError::Write {
-            path: public_path.clone(),
-            source,
-        })
-    })?;
+    write_pair(
+        &private_path,
+        pem.as_bytes(),
+        &public_path,
+        public.to_pem().as_bytes(),
+    )?;
     let shown = |p: &Path| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string();
     ctx.printer.status(
         "Generated",
@@ -104,18 +98,12 @@ fn generate_sumdb(ctx: &Context, args: &KeysGenerateArgs, name: &str) -> anyhow:
     let verifier = key.verifier().to_string();
     let excluded = crate::git::exclude_locally(&private_path).map_err(Error::from)?;
     let secret = zeroize::Zeroizing::new(format!("{}\n", key.to_secret_string()));
-    write_with_mode(&private_path, secret.as_bytes(), 0o600).map_err(|source| {
-        Error::from(KeyError::Write {
-            path: private_path.clone(),
-            source,
-        })
-    })?;
-    write_with_mode(&public_path, format!("{verifier}\n").as_bytes(), 0o644).map_err(|source| {
-        Error::from(KeyError::Write {
-            path: public_path.clone(),
-            source,
-        })
-    })?;
+    write_pair(
+        &private_path,
+        secret.as_bytes(),
+        &public_path,
+        format!("{verifier}\n").as_bytes(),
+    )?;
     let shown = |p: &Path| p.strip_prefix(&ctx.cwd).unwrap_or(p).display().to_string();
     ctx.printer.status(
         "Generated",
@@ -145,6 +133,24 @@ fn generate_sumdb(ctx: &Context, args: &KeysGenerateArgs, name: &str) -> anyhow:
         }),
     );
     Ok(ExitCode::Success)
+}
+
+/// Write the secret half (mode 0600) and then the public half (mode 0644) of a key pair.
+fn write_pair(
+    private_path: &Path,
+    private: &[u8],
+    public_path: &Path,
+    public: &[u8],
+) -> Result<(), Error> {
+    for (path, bytes, mode) in [(private_path, private, 0o600), (public_path, public, 0o644)] {
+        write_with_mode(path, bytes, mode).map_err(|source| {
+            Error::from(KeyError::Write {
+                path: path.to_path_buf(),
+                source,
+            })
+        })?;
+    }
+    Ok(())
 }
 
 /// Write atomically with `mode` from the start (the private key is never world-readable).
