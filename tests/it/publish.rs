@@ -1334,14 +1334,7 @@ fn registry_with_basic_auth_takes_docker_config_or_env_credentials() {
         ),
     );
     helper("broken", "echo 'helper exploded' >&2; exit 3");
-    let path = test_env()
-        .iter()
-        .find(|(k, _)| k == "PATH")
-        .map(|(_, v)| v.clone())
-        .unwrap();
-    let mut paths = vec![bin.clone()];
-    paths.extend(std::env::split_paths(&path));
-    let path = std::env::join_paths(paths).unwrap();
+    let path = path_with(&bin);
     let with_config = |json: String| {
         std::fs::write(docker.join("config.json"), json).unwrap();
         run(tug(project)
@@ -2408,14 +2401,7 @@ fn a_token_auth_registry_takes_identity_tokens_from_the_docker_config_and_helper
     .unwrap();
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(&helper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = test_env()
-        .iter()
-        .find(|(k, _)| k == "PATH")
-        .map(|(_, v)| v.clone())
-        .unwrap();
-    let mut paths = vec![bin.clone()];
-    paths.extend(std::env::split_paths(&path));
-    let path = std::env::join_paths(paths).unwrap();
+    let path = path_with(&bin);
     std::fs::write(&config_json, r#"{"credsStore": "tugtoken"}"#).unwrap();
     tokens.clear_calls();
     let out = publish("hello-helper", Some(&path));

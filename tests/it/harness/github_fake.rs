@@ -9,7 +9,7 @@
 //! ways tug must not paper over: `list_reply` replaces the release list with any JSON, and
 //! `omit_upload_url` creates releases without an `upload_url`.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
@@ -142,29 +142,15 @@ fn page(
 fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Result<()> {
     let mut reader = BufReader::new(conn.try_clone()?);
     let mut out = conn;
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    let mut len = 0usize;
-    let mut auth = String::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line)? == 0 || line == "\r\n" {
-            break;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(v) = lower.strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-        if lower.starts_with("authorization:") {
-            auth = line["authorization:".len()..].trim().to_string();
-        }
-    }
-    let mut body = vec![0u8; len];
-    reader.read_exact(&mut body)?;
-    let mut parts = request_line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let target = parts.next().unwrap_or("").to_string();
-    let (path, query) = target.split_once('?').unwrap_or((&target, ""));
+    let super::http::Request {
+        method,
+        path,
+        query,
+        headers,
+        body,
+    } = super::http::read_request(&mut reader)?;
+    let (path, query) = (path.as_str(), query.as_str());
+    let auth = headers.get("authorization").cloned().unwrap_or_default();
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     let mut st = state.lock().unwrap();
     let json_body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);

@@ -9,6 +9,7 @@ pub mod fleet;
 pub mod github_fake;
 #[cfg(feature = "test-haproxy")]
 pub mod haproxy;
+pub mod http;
 pub mod nginx;
 pub mod prometheus;
 pub mod registry;
@@ -192,6 +193,32 @@ pub fn ok(cmd: &mut Command) -> String {
         out.stdout, out.stderr
     );
     out.stdout
+}
+
+/// A new P-256 private key in PEM (SEC1) at `path`, made by openssl (an implementation
+/// independent of tug's).
+pub fn openssl_ec_key(path: &Path) {
+    ok(Command::new("openssl")
+        .args([
+            "ecparam",
+            "-name",
+            "prime256v1",
+            "-genkey",
+            "-noout",
+            "-out",
+        ])
+        .arg(path));
+}
+
+/// The hermetic `PATH` with `dir` in front (where a test puts its own helper programs).
+pub fn path_with(dir: &Path) -> std::ffi::OsString {
+    let path = test_env()
+        .iter()
+        .find(|(k, _)| k == "PATH")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    std::env::join_paths(std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&path)))
+        .unwrap()
 }
 
 /// A temp directory under the target dir (kept on the same file system as the build).

@@ -47,16 +47,7 @@ pub fn signing_key() -> (PathBuf, PathBuf) {
         let key = dir.join("cosign.key.pem");
         let public = dir.join("cosign.pub");
         if !public.exists() {
-            ok(Command::new("openssl")
-                .args([
-                    "ecparam",
-                    "-name",
-                    "prime256v1",
-                    "-genkey",
-                    "-noout",
-                    "-out",
-                ])
-                .arg(&key));
+            super::openssl_ec_key(&key);
             ok(Command::new("openssl")
                 .args(["ec", "-pubout", "-in"])
                 .arg(&key)
