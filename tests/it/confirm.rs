@@ -4,8 +4,8 @@
 //! it and switches the host again; a rollout that confirms in time keeps its hosts after their
 //! timers would have fired; an abort disarms a pending timer. Local hosts and real sshd hosts.
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::harness::fleet::{all, rollout, serving, Fleet, ALL_AT_ONCE};
 use crate::harness::service::{release, Variant};
@@ -17,39 +17,14 @@ const CONFIRM: &str = "    confirm_within: 2s\n";
 /// The first host, then a short pause to be killed in (the timers run meanwhile).
 const CANARY: &str = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: 3s\n";
 
-/// Wait until `cond` holds, up to `limit`.
-fn wait_for(what: &str, limit: Duration, cond: impl Fn() -> bool) {
-    let start = Instant::now();
-    while !cond() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Start a rollout of `v` and kill it (SIGKILL) once its first step is done (at the pause).
-fn kill_at_the_pause(fleet: &Fleet, cwd: &Path, v: Variant) {
-    let mut child = tug(cwd)
-        .args(["rollout", "prod", "--dist"])
-        .arg(release(v))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let state = fleet.paths[0].join(".tug/rollout.json");
-    wait_for("the first step", Duration::from_secs(60), || {
-        std::fs::read_to_string(&state)
-            .unwrap_or_default()
-            .contains("\"next_step\":1")
-    });
-    child.kill().unwrap();
-    child.wait().unwrap();
-}
-
-fn lines_of(fleet: &Fleet, i: usize, action: &str) -> Vec<serde_json::Value> {
-    fleet
-        .history_lines(i)
-        .into_iter()
-        .filter(|l| l["action"] == action)
-        .collect()
+/// 1.0.0 on every host (without `confirm_within`), then the canary with it in tug.yaml, in the
+/// returned work directory.
+fn on_v1_then_confirmed_canary(fleet: &Fleet) -> PathBuf {
+    let cwd = fleet.root().join("work");
+    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
+    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
+    fleet.write_config(&cwd, &[fleet.env("prod", CANARY, CONFIRM)]);
+    cwd
 }
 
 /// The whole scenario on one fleet.
@@ -67,11 +42,11 @@ fn killed_rollout_goes_back_on_its_own(fleet: Fleet) {
     std::thread::sleep(Duration::from_millis(3000));
     assert_eq!(fleet.currents(), all("1.0.0", n));
     assert_eq!(fleet.served(), serving("1.0.0", n));
-    assert!(lines_of(&fleet, 0, "self-revert").is_empty());
+    assert!(fleet.history_of(0, "self-revert").is_empty());
 
     // 2.1.0 on the first host, then tug is killed during the pause, before the confirmation.
     fleet.write_config(&cwd, &[fleet.env("prod", CANARY, CONFIRM)]);
-    kill_at_the_pause(&fleet, &cwd, V21);
+    fleet.start_and_kill_at_the_pause(&cwd, &release(V21));
     assert_eq!(fleet.current(0).as_deref(), Some("2.1.0"));
     let status = run(tug(&cwd).args(["status", "prod"]));
     assert!(
@@ -83,8 +58,9 @@ fn killed_rollout_goes_back_on_its_own(fleet: Fleet) {
     // Its timer switches it back within confirm_within (2 s) and the restart's time.
     wait_for("the self-revert", Duration::from_secs(10), || {
         fleet.current(0).as_deref() == Some("1.0.0")
-            && !lines_of(&fleet, 0, "self-revert").is_empty()
-            && lines_of(&fleet, 0, "self-revert")
+            && !fleet.history_of(0, "self-revert").is_empty()
+            && fleet
+                .history_of(0, "self-revert")
                 .last()
                 .is_some_and(|l| l["outcome"] != "intent")
     });
@@ -92,7 +68,7 @@ fn killed_rollout_goes_back_on_its_own(fleet: Fleet) {
     wait_for("1.0.0 serving again", Duration::from_secs(10), || {
         fleet.served()[0] == serving("1.0.0", 1)[0]
     });
-    let reverts = lines_of(&fleet, 0, "self-revert");
+    let reverts = fleet.history_of(0, "self-revert");
     let last = reverts.last().unwrap();
     assert_eq!(last["outcome"], "reverted", "{reverts:?}");
     assert_eq!(last["from"], "2.1.0");
@@ -131,7 +107,7 @@ fn killed_rollout_goes_back_on_its_own(fleet: Fleet) {
     assert_eq!(fleet.currents(), all("2.1.0", n));
     assert_eq!(fleet.served(), serving("2.1.0", n));
     assert_eq!(
-        lines_of(&fleet, 0, "self-revert").len(),
+        fleet.history_of(0, "self-revert").len(),
         2,
         "intent + outcome only"
     );
@@ -160,11 +136,8 @@ fn ssh_hosts_go_back_on_their_own_when_tug_is_killed() {
 #[test]
 fn a_rollout_resumed_in_time_confirms_and_goes_on() {
     let fleet = Fleet::local(2);
-    let cwd = fleet.root().join("work");
-    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
-    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
-    fleet.write_config(&cwd, &[fleet.env("prod", CANARY, CONFIRM)]);
-    kill_at_the_pause(&fleet, &cwd, V21);
+    let cwd = on_v1_then_confirmed_canary(&fleet);
+    fleet.start_and_kill_at_the_pause(&cwd, &release(V21));
     let out = run(tug(&cwd).args(["rollout", "resume", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.stderr.contains("on its own"), "{}", out.stderr);
@@ -172,7 +145,7 @@ fn a_rollout_resumed_in_time_confirms_and_goes_on() {
     std::thread::sleep(Duration::from_millis(3000));
     assert_eq!(fleet.currents(), all("2.1.0", 2));
     assert_eq!(fleet.served(), serving("2.1.0", 2));
-    assert!(lines_of(&fleet, 0, "self-revert").is_empty());
+    assert!(fleet.history_of(0, "self-revert").is_empty());
 }
 
 /// A host that goes back while tug still runs (its heartbeat did not reach it: simulated by
@@ -182,10 +155,7 @@ fn a_rollout_resumed_in_time_confirms_and_goes_on() {
 #[test]
 fn a_host_gone_back_during_the_run_pauses_the_rollout() {
     let fleet = Fleet::local(2);
-    let cwd = fleet.root().join("work");
-    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
-    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
-    fleet.write_config(&cwd, &[fleet.env("prod", CANARY, CONFIRM)]);
+    let cwd = on_v1_then_confirmed_canary(&fleet);
     let child = tug(&cwd)
         .args(["rollout", "prod", "--dist"])
         .arg(release(V21))
@@ -236,11 +206,8 @@ fn a_host_gone_back_during_the_run_pauses_the_rollout() {
 #[test]
 fn an_abort_disarms_the_pending_timer() {
     let fleet = Fleet::local(2);
-    let cwd = fleet.root().join("work");
-    fleet.write_config(&cwd, &[fleet.env("prod", ALL_AT_ONCE, "")]);
-    assert_eq!(rollout(&cwd, "prod", &release(V1)).code, 0);
-    fleet.write_config(&cwd, &[fleet.env("prod", CANARY, CONFIRM)]);
-    kill_at_the_pause(&fleet, &cwd, V21);
+    let cwd = on_v1_then_confirmed_canary(&fleet);
+    fleet.start_and_kill_at_the_pause(&cwd, &release(V21));
     let record = fleet.paths[0].join(".tug/confirm.json");
     assert!(record.exists());
     let out = run(tug(&cwd).args(["rollout", "abort", "prod", "--reason", "back"]));
@@ -249,9 +216,10 @@ fn an_abort_disarms_the_pending_timer() {
     assert_eq!(fleet.currents(), all("1.0.0", 2));
     std::thread::sleep(Duration::from_millis(3500));
     assert_eq!(fleet.currents(), all("1.0.0", 2));
-    assert!(lines_of(&fleet, 0, "self-revert").is_empty());
+    assert!(fleet.history_of(0, "self-revert").is_empty());
     assert_eq!(
-        lines_of(&fleet, 0, "revert")
+        fleet
+            .history_of(0, "revert")
             .iter()
             .filter(|l| l["outcome"] == "reverted")
             .count(),

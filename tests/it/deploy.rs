@@ -433,7 +433,7 @@ fn pause_request_stops_a_running_rollout() {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    wait_for_step_1(&fleet);
+    fleet.wait_for_step_1();
     let out = run(tug(&cwd).args(["rollout", "pause", "prod"]));
     assert_eq!(out.code, 0, "{out:?}");
     let code = running.wait().unwrap().code();
@@ -813,42 +813,13 @@ fn rollback_asks_at_a_terminal_and_refuses_without_one() {
     );
 }
 
-/// Wait until the rollout stored on the first host has finished its first step.
-fn wait_for_step_1(fleet: &Fleet) {
-    let state = fleet.paths[0].join(".tug/rollout.json");
-    let start = Instant::now();
-    while !std::fs::read_to_string(&state)
-        .unwrap_or_default()
-        .contains("\"next_step\":1")
-    {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "rollout never reached the pause"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Start a rollout of `v` and kill it (SIGKILL) once its first host is switched, at the pause.
-fn start_and_kill_at_the_pause(fleet: &Fleet, cwd: &Path, v: Variant) {
-    let mut child = tug(cwd)
-        .args(["rollout", "prod", "--dist"])
-        .arg(release(v))
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    wait_for_step_1(fleet);
-    child.kill().unwrap();
-    child.wait().unwrap();
-}
-
 #[test]
 fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
     let fleet = Fleet::local(3);
     let cwd = fleet.root().join("work");
     let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - pause: 3s\n";
     fleet.write_config(&cwd, &[fleet.env("prod", canary, "")]);
-    start_and_kill_at_the_pause(&fleet, &cwd, V1);
+    fleet.start_and_kill_at_the_pause(&cwd, &release(V1));
     assert_eq!(fleet.currents(), ["1.0.0", "none", "none"]);
     let rollout_v21 = || {
         let mut cmd = tug(&cwd);
@@ -915,7 +886,7 @@ fn interrupted_rollout_offers_resume_or_abort_at_a_terminal() {
         .all(|p| !p.join(".tug/lock").exists() && !p.join(".tug/rollout.json").exists()));
 
     // `r` resumes it to the end, like `tug rollout resume`.
-    start_and_kill_at_the_pause(&fleet, &cwd, V1);
+    fleet.start_and_kill_at_the_pause(&cwd, &release(V1));
     let mut again = tug(&cwd);
     again
         .args(["rollout", "prod", "--no-progress", "--dist"])

@@ -31,9 +31,8 @@ fn faulty_restart() -> String {
 
 fn outcomes(fleet: &Fleet, i: usize, action: &str) -> Vec<String> {
     fleet
-        .history_lines(i)
+        .history_of(i, action)
         .iter()
-        .filter(|l| l["action"] == action)
         .map(|l| l["outcome"].as_str().unwrap_or_default().to_string())
         .collect()
 }

@@ -168,6 +168,38 @@ impl Fleet {
             .collect()
     }
 
+    /// The history lines of host `i` with this `action`, parsed.
+    pub fn history_of(&self, i: usize, action: &str) -> Vec<serde_json::Value> {
+        self.history_lines(i)
+            .into_iter()
+            .filter(|l| l["action"] == action)
+            .collect()
+    }
+
+    /// Wait until the rollout stored on the first host has finished its first step.
+    pub fn wait_for_step_1(&self) {
+        let state = self.paths[0].join(".tug/rollout.json");
+        super::wait_for("the first step", std::time::Duration::from_secs(60), || {
+            std::fs::read_to_string(&state)
+                .unwrap_or_default()
+                .contains("\"next_step\":1")
+        });
+    }
+
+    /// Start a rollout of `dist` and kill it (SIGKILL) once its first step is done: at a
+    /// pause that follows it, with the first hosts switched.
+    pub fn start_and_kill_at_the_pause(&self, cwd: &Path, dist: &Path) {
+        let mut child = tug(cwd)
+            .args(["rollout", "prod", "--dist"])
+            .arg(dist)
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        self.wait_for_step_1();
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
+
     pub fn history(&self, i: usize) -> String {
         std::fs::read_to_string(self.paths[i].join(".tug/history.jsonl")).unwrap_or_default()
     }

@@ -221,6 +221,15 @@ pub fn path_with(dir: &Path) -> std::ffi::OsString {
         .unwrap()
 }
 
+/// Wait until `cond` holds, polling every 50 ms, failing the test after `limit`.
+pub fn wait_for(what: &str, limit: std::time::Duration, cond: impl Fn() -> bool) {
+    let start = std::time::Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// A temp directory under the target dir (kept on the same file system as the build).
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
