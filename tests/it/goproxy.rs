@@ -45,6 +45,18 @@ fn library(dir: &Path, publish: &str) {
     git_init_commit(dir, Some("v1.0.0"));
 }
 
+/// Move tag `t` to a new commit with other contents and build it.
+fn retag_on_other_contents(repo: &Path, t: &str) {
+    write_files(
+        repo,
+        &[("lib.go", "package lib\n\nfunc Answer() int { return 43 }\n")],
+    );
+    commit_all(repo, "fix: another answer");
+    ok(git(repo).args(["tag", "-d", t]));
+    tag(repo, t);
+    ok(tug(repo).args(["build", "--clean", "--no-progress"]));
+}
+
 fn tag(dir: &Path, t: &str) {
     ok(git(dir).args(["tag", "-a", t, "-m", t]));
 }
@@ -232,14 +244,7 @@ fn republishing_a_version_with_other_bytes_is_refused_and_changes_nothing() {
         .collect();
 
     // The same version, moved to a commit with other contents.
-    write_files(
-        &repo,
-        &[("lib.go", "package lib\n\nfunc Answer() int { return 43 }\n")],
-    );
-    commit_all(&repo, "fix: another answer");
-    ok(git(&repo).args(["tag", "-d", "v1.0.0"]));
-    tag(&repo, "v1.0.0");
-    ok(tug(&repo).args(["build", "--clean", "--no-progress"]));
+    retag_on_other_contents(&repo, "v1.0.0");
     let out = run(tug(&repo).args(["publish", "--no-progress"]));
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
@@ -858,14 +863,7 @@ fn the_private_checksum_database_makes_the_go_command_verify_every_version() {
     // its hash, so publishing other bytes under that version is refused, nothing written.
     ok(tug(&repo).args(["publish", "--withdraw", "v1.1.0", "--no-progress"]));
     let before = snapshot(&proxy);
-    write_files(
-        &repo,
-        &[("lib.go", "package lib\n\nfunc Answer() int { return 43 }\n")],
-    );
-    commit_all(&repo, "fix: another answer");
-    ok(git(&repo).args(["tag", "-d", "v1.1.0"]));
-    tag(&repo, "v1.1.0");
-    ok(tug(&repo).args(["build", "--clean", "--no-progress"]));
+    retag_on_other_contents(&repo, "v1.1.0");
     let out = run(tug(&repo).args(["publish", "--no-progress"]));
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
