@@ -9,7 +9,7 @@
 //! ways tug must not paper over: `list_reply` replaces the release list with any JSON, and
 //! `omit_upload_url` creates releases without an `upload_url`.
 
-use std::io::{BufReader, Write};
+use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 
@@ -140,20 +140,17 @@ fn page(
 }
 
 fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Result<()> {
-    let mut reader = BufReader::new(conn.try_clone()?);
+    let req = super::http::read_request(&conn)?;
     let mut out = conn;
-    let super::http::Request {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    } = super::http::read_request(&mut reader)?;
-    let (path, query) = (path.as_str(), query.as_str());
-    let auth = headers.get("authorization").cloned().unwrap_or_default();
+    let (method, path, query) = (req.method.as_str(), req.path.as_str(), req.query.as_str());
+    let auth = req
+        .headers
+        .get("authorization")
+        .cloned()
+        .unwrap_or_default();
     let segs: Vec<&str> = path.trim_matches('/').split('/').collect();
     let mut st = state.lock().unwrap();
-    let json_body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let json_body: Value = serde_json::from_slice(&req.body).unwrap_or(Value::Null);
     let fields: Vec<String> = json_body
         .as_object()
         .map(|o| o.keys().cloned().collect())
@@ -170,7 +167,7 @@ fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Res
             &json!({ "message": "Bad credentials" }),
         );
     }
-    match (method.as_str(), segs.as_slice()) {
+    match (method, segs.as_slice()) {
         ("GET", ["repos", _, _, "releases"]) => {
             if let Some(reply) = st.list_reply.clone() {
                 return respond(&mut out, "200 OK", &reply);
@@ -223,9 +220,12 @@ fn handle(conn: TcpStream, state: &Mutex<FakeState>, base: &str) -> std::io::Res
             let aid = st.next_id;
             st.next_id += 1;
             use sha2::Digest;
-            let digest = format!("sha256:{}", tug::fsutil::hex(&sha2::Sha256::digest(&body)));
+            let digest = format!(
+                "sha256:{}",
+                tug::fsutil::hex(&sha2::Sha256::digest(&req.body))
+            );
             let asset = json!({
-                "id": aid, "name": name, "size": body.len(), "digest": digest, "state": "uploaded",
+                "id": aid, "name": name, "size": req.body.len(), "digest": digest, "state": "uploaded",
                 "browser_download_url": format!("{base}/{o}/{r}/releases/download/{name}"),
             });
             st.assets.push((id, asset.clone()));

@@ -3,7 +3,8 @@
 //! the body by `Content-Length`.
 
 use std::collections::BTreeMap;
-use std::io::BufRead;
+use std::io::{BufRead, BufReader, Read};
+use std::net::TcpStream;
 
 /// One request as read off the connection.
 pub struct Request {
@@ -17,8 +18,9 @@ pub struct Request {
     pub body: Vec<u8>,
 }
 
-/// Read the request line, the headers and the body.
-pub fn read_request(reader: &mut impl BufRead) -> std::io::Result<Request> {
+/// Read the request line, the headers and the body off `conn`.
+pub fn read_request(conn: &TcpStream) -> std::io::Result<Request> {
+    let mut reader = BufReader::new(conn.try_clone()?);
     let mut request_line = String::new();
     reader.read_line(&mut request_line)?;
     let mut headers = BTreeMap::new();

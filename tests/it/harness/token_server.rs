@@ -21,7 +21,7 @@
 //! tests can assert which protocol a client used and that no token leaked into its output.
 
 use std::collections::BTreeMap;
-use std::io::{BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -257,19 +257,12 @@ fn serve(
     signing: &p256::ecdsa::SigningKey,
     x5c: &str,
 ) -> std::io::Result<()> {
-    let mut reader = BufReader::new(conn.try_clone()?);
+    let req = super::http::read_request(&conn)?;
     let mut out = conn;
-    let super::http::Request {
-        method,
-        path,
-        query,
-        headers,
-        body,
-    } = super::http::read_request(&mut reader)?;
-    let (path, query) = (path.as_str(), query.as_str());
+    let (method, path, query) = (req.method.as_str(), req.path.as_str(), req.query.as_str());
 
     let mut call = Call {
-        method: method.clone(),
+        method: method.to_string(),
         grant_type: String::new(),
         client_id: String::new(),
         user: String::new(),
@@ -298,7 +291,8 @@ fn serve(
             .flatten()
             .flat_map(|s| s.split_whitespace().map(str::to_string))
             .collect();
-        let basic = headers
+        let basic = req
+            .headers
             .get("authorization")
             .and_then(|a| a.strip_prefix("Basic "))
             .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
@@ -325,7 +319,7 @@ fn serve(
             }
         }
     } else if method == "POST" {
-        let f = form(&String::from_utf8_lossy(&body));
+        let f = form(&String::from_utf8_lossy(&req.body));
         let one = |k: &str| {
             f.get(k)
                 .and_then(|v| v.first())
@@ -340,7 +334,8 @@ fn serve(
             .map(str::to_string)
             .collect();
         let service = one("service");
-        let form_type = headers
+        let form_type = req
+            .headers
             .get("content-type")
             .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
         if !form_type || call.client_id.is_empty() || service.is_empty() {
