@@ -45,6 +45,18 @@ fn library(dir: &Path, publish: &str) {
     git_init_commit(dir, Some("v1.0.0"));
 }
 
+/// This test's own site on the shared nginx, named after its temp dir: (its URL, the directory
+/// nginx serves it from).
+fn nginx_site(nginx: &crate::harness::nginx::Nginx, tmp: &tempfile::TempDir) -> (String, PathBuf) {
+    let name = tmp
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    (format!("{}/{name}", nginx.url), nginx.root.join(&name))
+}
+
 /// Move tag `t` to a new commit with other contents and build it.
 fn retag_on_other_contents(repo: &Path, t: &str) {
     write_files(
@@ -365,14 +377,7 @@ fn staged_versions_are_served_over_http_but_listed_only_once_promoted() {
     let nginx = crate::harness::nginx::Nginx::shared();
     let tmp = tempdir();
     let repo = tmp.path().join("lib");
-    let name = tmp
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    let url = format!("{}/{name}", nginx.url);
-    let served: PathBuf = nginx.root.join(&name);
+    let (url, served) = nginx_site(nginx, &tmp);
     library(
         &repo,
         &format!("publish:\n  - type: goproxy\n    url: {url}\n"),
@@ -915,13 +920,7 @@ fn the_private_checksum_database_makes_the_go_command_verify_every_version() {
 fn the_checksum_database_is_found_through_an_http_proxy_and_refuses_a_foreign_key() {
     let nginx = crate::harness::nginx::Nginx::shared();
     let tmp = tempdir();
-    let name = tmp
-        .path()
-        .file_name()
-        .unwrap()
-        .to_string_lossy()
-        .into_owned();
-    let url = format!("{}/{name}", nginx.url);
+    let (url, served) = nginx_site(nginx, &tmp);
     let keys = tmp.path().join("keys");
     let vkey = sumdb_keys(&keys, "sum.example.com/private");
     let repo = tmp.path().join("lib");
@@ -943,7 +942,6 @@ fn the_checksum_database_is_found_through_an_http_proxy_and_refuses_a_foreign_ke
         .args(["publish", "--no-progress"]));
     assert_eq!(out.code, 0, "{out:?}");
     assert!(!out.stderr.contains(skey.trim()) && !out.stdout.contains(skey.trim()));
-    let served = nginx.root.join(&name);
     assert!(served
         .join("sumdb/sum.example.com/private/lookup/example.com/!lib@v1.0.0")
         .is_file());
