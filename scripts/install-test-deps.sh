@@ -69,6 +69,18 @@ venv_pip_install() {
   fi
 }
 
+# go_tool NAME VERSION PACKAGE GOFLAGS [NOTE]: build PACKAGE@VERSION from the Go module proxy into
+# .tools/NAME-VERSION/bin (whole, through bin.tmp); skipped when that version is already there.
+go_tool() {
+  local dir="$root/.tools/$1-$2"
+  [ -x "$dir/bin/$1" ] && return 0
+  log "go install $3@$2${5:+ $5}"
+  local go_bin
+  go_bin=$(bash "$root/scripts/go.sh")
+  GOBIN="$dir/bin.tmp" GOFLAGS="$4" "$go_bin" install "$3@$2"
+  mv "$dir/bin.tmp" "$dir/bin"
+}
+
 # npm_ci_in DIR: `npm ci` in DIR unless node_modules is already up to date with package-lock.json.
 npm_ci_in() {
   local dir=$1
@@ -126,40 +138,16 @@ fi
 # --- sign/publish: the real cosign (independent verifier and signer of tug's formats) -------------
 # Built from the Go module proxy into .tools/cosign-<version>/bin; skipped when that version is
 # already there. The tests (tests/it/cosign.rs) find it through harness::cosign().
-cosign_version=v3.1.3
-cosign_dir="$root/.tools/cosign-$cosign_version"
-if [ ! -x "$cosign_dir/bin/cosign" ]; then
-  log "go install github.com/sigstore/cosign/v3/cmd/cosign@$cosign_version (takes minutes)"
-  go_bin=$(bash "$root/scripts/go.sh")
-  GOBIN="$cosign_dir/bin.tmp" GOFLAGS="-trimpath -p=2" "$go_bin" install \
-    "github.com/sigstore/cosign/v3/cmd/cosign@$cosign_version"
-  mv "$cosign_dir/bin.tmp" "$cosign_dir/bin"
-fi
+go_tool cosign v3.1.3 github.com/sigstore/cosign/v3/cmd/cosign "-trimpath -p=2" "(takes minutes)"
 
 # --- publish: oras (an independent OCI client that lists referrers: `oras discover`) ----------
-oras_version=v1.3.6
-oras_dir="$root/.tools/oras-$oras_version"
-if [ ! -x "$oras_dir/bin/oras" ]; then
-  log "go install oras.land/oras/cmd/oras@$oras_version"
-  go_bin=$(bash "$root/scripts/go.sh")
-  GOBIN="$oras_dir/bin.tmp" GOFLAGS="-trimpath -p=2" "$go_bin" install \
-    "oras.land/oras/cmd/oras@$oras_version"
-  mv "$oras_dir/bin.tmp" "$oras_dir/bin"
-fi
+go_tool oras v1.3.6 oras.land/oras/cmd/oras "-trimpath -p=2"
 
 # --- attest: syft (an independent SBOM generator: tests/it/attest.rs compares tug's module list with
 # what syft reads from the same binary's build info; bench/attest times it) -----------------------
 # Built from the Go module proxy into .tools/syft-<version>/bin; skipped when that version is there.
 # It is large (a 120 MB binary): it took 40 minutes at nice 19 on one core of a busy 2-core machine.
-syft_version=v1.57.1
-syft_dir="$root/.tools/syft-$syft_version"
-if [ ! -x "$syft_dir/bin/syft" ]; then
-  log "go install github.com/anchore/syft/cmd/syft@$syft_version (takes many minutes)"
-  go_bin=$(bash "$root/scripts/go.sh")
-  GOBIN="$syft_dir/bin.tmp" GOFLAGS="-mod=mod -trimpath -p=2" "$go_bin" install \
-    "github.com/anchore/syft/cmd/syft@$syft_version"
-  mv "$syft_dir/bin.tmp" "$syft_dir/bin"
-fi
+go_tool syft v1.57.1 github.com/anchore/syft/cmd/syft "-mod=mod -trimpath -p=2" "(takes many minutes)"
 
 # --- deploy e2e: `script` (util-linux, Debian bsdutils) runs tug under a pseudo-terminal -------
 command -v script >/dev/null 2>&1 || apt_install bsdutils
