@@ -470,3 +470,140 @@ fn the_command_router_is_given_each_change() {
         "{calls}"
     );
 }
+
+/// tug killed (SIGKILL) in a timed pause after `traffic: 5%` set the weights: the router and the
+/// rollout state on the hosts both hold the 5%, and `tug rollout promote` continues from them:
+/// the next share, then 100%, the other hosts, every server's configured weight back, the
+/// header route gone, with requests flowing throughout and none failing.
+#[test]
+fn a_rollout_killed_after_a_traffic_step_continues_from_the_router() {
+    let fleet = Fleet::local(4);
+    // Configured weight 2: what the end of the rollout must give back (not a default of 1).
+    let servers: Vec<(String, String, u16)> = (0..4)
+        .map(|i| {
+            (
+                fleet.names[i].clone(),
+                format!("127.0.0.1:{}", fleet.ports[i]),
+                2,
+            )
+        })
+        .collect();
+    let h = Haproxy::start(&servers);
+    let cwd = fleet.root().join("work");
+    let steps = "      type: canary\n      steps:\n        - hosts: 1\n        - traffic: 5%\n        - pause: 30s\n        - traffic: 50%\n        - pause: manual\n        - traffic: 100%\n";
+    fleet.write_config(
+        &cwd,
+        &[
+            fleet.env("seed", ALL_AT_ONCE, ""),
+            fleet.env("prod", steps, &h.yaml("")),
+        ],
+    );
+    let (d1, d2) = (release(V1), release(V2));
+    let out = fleet::rollout(&cwd, "seed", &d1);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let load = h.load();
+
+    let mut child = tug(&cwd)
+        .args(["rollout", "prod", "--dist"])
+        .arg(&d2)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let state_file = fleet.paths[3].join(".tug/rollout.json");
+    let start = std::time::Instant::now();
+    // After the traffic step the state is saved with the pause as the next step.
+    while !std::fs::read_to_string(&state_file)
+        .unwrap_or_default()
+        .contains("\"next_step\":2")
+    {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the rollout never reached its pause"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL, in the 30 s pause
+    child.wait().unwrap();
+
+    // What the killed rollout left: h1 on 2.0.0, 5% of the requests there, the header route on,
+    // and the same recorded on every host's disk.
+    assert_eq!(fleet.currents(), ["2.0.0", "1.0.0", "1.0.0", "1.0.0"]);
+    assert_eq!(
+        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
+        [3, 19, 19, 19]
+    );
+    assert_eq!(h.map_entries(), [format!("canary {CANARY_BACKEND}")]);
+    for i in 0..4 {
+        let state: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(fleet.paths[i].join(".tug/rollout.json")).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(state["next_step"], 2, "host {i}: {state}");
+        assert_eq!(state["traffic"]["share"], 5, "host {i}: {state}");
+        for (server, w) in [("h1", 3), ("h2", 19), ("h3", 19), ("h4", 19)] {
+            assert_eq!(state["traffic"]["weights"][server], w, "host {i}: {state}");
+        }
+        assert!(
+            fleet
+                .history(i)
+                .contains("send 5% of requests to 2.0.0: h1=3 h2=19 h3=19 h4=19"),
+            "{}",
+            fleet.history(i)
+        );
+    }
+    let s = share(&h, 400, false, "2.0.0");
+    assert!((3.0..=7.0).contains(&s), "still 5% ± 2%: {s}%");
+
+    // Promote skips the interrupted pause and goes on from 5%: 50% (one new host at 3 against
+    // three old at 1), then the manual pause.
+    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 6, "paused at the manual step: {}", out.stderr);
+    assert_eq!(fleet.currents(), ["2.0.0", "1.0.0", "1.0.0", "1.0.0"]);
+    assert_eq!(
+        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
+        [3, 1, 1, 1]
+    );
+    let state: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fleet.paths[0].join(".tug/rollout.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(state["traffic"]["share"], 50, "{state}");
+    assert_eq!(state["traffic"]["weights"]["h2"], 1, "{state}");
+
+    // And to the end: 100%, the other hosts switch, every server's configured weight back, the
+    // header route gone, the rollout state removed from the hosts.
+    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(fleet.currents(), fleet::all("2.0.0", 4));
+    assert_eq!(
+        fleet.served(),
+        fleet::serving("2.0.0", 4),
+        "on disk and serving"
+    );
+    assert_eq!(
+        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
+        [2, 2, 2, 2],
+        "the configured weights are back"
+    );
+    assert!(h.map_entries().is_empty(), "the header route is gone");
+    for i in 0..4 {
+        assert!(
+            !fleet.paths[i].join(".tug/rollout.json").exists(),
+            "host {i}: the rollout state is removed at the end"
+        );
+        assert!(
+            fleet.history(i).contains("send 100% of requests to 2.0.0"),
+            "{}",
+            fleet.history(i)
+        );
+    }
+    let (sent, failures) = load.finish();
+    assert!(sent > 50, "the load ran ({sent} requests)");
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} requests failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    assert_eq!(share(&h, 100, false, "2.0.0"), 100.0);
+}
