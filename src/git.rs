@@ -256,8 +256,9 @@ pub struct RepoFacts {
     pub commit_time: i64,
     /// Current branch, `None` when HEAD is detached.
     pub branch: Option<String>,
-    /// Modified, staged, deleted or untracked (not ignored) files, sorted, relative to the root.
-    pub dirty_files: Vec<String>,
+    /// Modified, staged, deleted or untracked (not ignored) files, sorted, relative to the root,
+    /// each with its short status (see [`dirty_files_with_status`]).
+    pub dirty_files: Vec<(String, &'static str)>,
     /// True for a shallow clone: previous tags and release notes may be incomplete.
     pub shallow: bool,
     /// Tags that are not releases of this scheme (sorted), for a note.
@@ -322,7 +323,7 @@ impl RepoFacts {
         let dirty_files = if repo.is_bare() {
             Vec::new()
         } else {
-            dirty_files(&repo).map_err(err)?
+            dirty_files_with_status(&repo).map_err(err)?
         };
         let commit_time = head_commit.time().seconds();
         if chrono::DateTime::from_timestamp(commit_time, 0).is_none() {
@@ -697,6 +698,7 @@ pub fn dirty_files_with_status(
     Ok(out)
 }
 
+#[cfg(test)]
 fn dirty_files(repo: &Repository) -> Result<Vec<String>, git2::Error> {
     Ok(dirty_files_with_status(repo)?
         .into_iter()
@@ -834,7 +836,13 @@ mod tests {
             f.snapshot_version(),
             format!("1.1.1-snapshot+{}", f.short_commit)
         );
-        assert_eq!(f.dirty_files, ["a", "untracked.txt"]);
+        assert_eq!(
+            f.dirty_files,
+            [
+                ("a".to_string(), "modified"),
+                ("untracked.txt".to_string(), "untracked")
+            ]
+        );
     }
 
     #[test]

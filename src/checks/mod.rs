@@ -199,6 +199,21 @@ pub struct ReleaseInput {
     pub cache_dir: Option<PathBuf>,
     /// Where to find `go` (`TUG_GO`, else `PATH`, of the run's environment).
     pub go: gotool::ToolPaths,
+    /// What the caller has read already, so the checks do not read it a second time (`tug build`
+    /// has both before it runs the checks); `None`: the checks read it themselves.
+    pub known: Known,
+}
+
+/// Repository reads a caller hands to the checks instead of having them redone: each must be of
+/// the repository and HEAD the checks see (`module_dir`'s), read at the same time.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    /// The working tree's status, `(path, short status)` as `git::dirty_files_with_status`
+    /// reads it (the build's `RepoFacts::dirty_files`): the clean-tree check's input.
+    pub dirty: Option<Vec<(String, &'static str)>>,
+    /// The module's files at HEAD as `gomod::source::files_at` reads them (what the build
+    /// zips): the module-zip check's input, so no blob is inflated twice.
+    pub module_files: Option<std::sync::Arc<Vec<crate::gomod::zip::SourceFile>>>,
 }
 
 /// Why the checks could not run at all (exit 1, as opposed to findings: exit 3).

@@ -577,7 +577,11 @@ fn clean_tree(run: &mut Run) -> Result<(), ChecksError> {
         return Ok(());
     };
     let outputs = &run.input.outputs;
-    let dirty = match git.repo.dirty_files() {
+    let status = match &run.input.known.dirty {
+        Some(known) => Ok(known.clone()),
+        None => git.repo.dirty_files(),
+    };
+    let dirty = match status {
         Ok(d) => {
             // tug's own output (the dist, staging directories) is never a change.
             let d: Vec<_> = d
@@ -1021,7 +1025,14 @@ fn module_zip(run: &mut Run) -> Result<(), ChecksError> {
         return Ok(());
     }
     let subdir = g.subdir.to_string_lossy().replace('\\', "/");
-    let files = crate::gomod::source::files_at(&g.repo.root, &g.head.to_string(), &subdir)?;
+    let read;
+    let files: &[crate::gomod::zip::SourceFile] = match &run.input.known.module_files {
+        Some(known) => known,
+        None => {
+            read = crate::gomod::source::files_at(&g.repo.root, &g.head.to_string(), &subdir)?;
+            &read
+        }
+    };
     let version = run
         .facts
         .version
@@ -1029,7 +1040,7 @@ fn module_zip(run: &mut Run) -> Result<(), ChecksError> {
         .map(vstr)
         .unwrap_or_else(|| "HEAD".into());
     let hint = "rename, shrink or remove it (the go command refuses a module with such a file), then commit";
-    match crate::gomod::zip::check_files(&m.value, &version, &files) {
+    match crate::gomod::zip::check_files(&m.value, &version, files) {
         Ok(_) => {}
         Err(crate::gomod::zip::ZipError::Refused { refused, .. }) => {
             for r in refused {

@@ -61,6 +61,7 @@ pub(crate) fn run_with(
     let dirty: Vec<&String> = facts
         .dirty_files
         .iter()
+        .map(|(f, _)| f)
         .filter(|f| !crate::git::is_tug_output(&facts.root, &outputs, f))
         .collect();
     if !dirty.is_empty() && !snapshot_requested {
@@ -107,6 +108,29 @@ pub(crate) fn run_with(
     if facts.shallow {
         printer.warn("this is a shallow clone: the previous tag and the release notes may be incomplete (`git fetch --unshallow`)");
     }
+    let library = config.builds.is_empty() && gomod.as_ref().is_some_and(|m| m.mains.is_empty());
+    // The module's source release: for a tagged library always, for a module with binaries when a
+    // `goproxy` publisher will serve it; once per release (the first shard of a sharded build).
+    // Its files are read from the tag's tree once, here: the release checks' module-zip check
+    // and the module zip below both take them.
+    let module_files = match &gomod {
+        Some(_)
+            if !snapshot
+                && (library || config.publish.iter().any(|p| p.kind() == "goproxy"))
+                && shard.is_none_or(|s| s.index == 1) =>
+        {
+            let dir = root
+                .strip_prefix(&facts.root)
+                .unwrap_or(Path::new(""))
+                .to_string_lossy()
+                .replace('\\', "/");
+            Some(std::sync::Arc::new(
+                crate::gomod::source::files_at(&facts.root, &facts.commit, &dir)
+                    .map_err(Error::from)?,
+            ))
+        }
+        _ => None,
+    };
     // A tagged Go release passes the release checks first (`tug check --release`); a snapshot
     // build is a local try-out and skips them.
     let mut release_checks = crate::manifest::ReleaseChecks::NotRun;
@@ -125,6 +149,11 @@ pub(crate) fn run_with(
             goflags: ctx.env.get("GOFLAGS").map(str::to_string),
             cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
             go: crate::checks::gotool::ToolPaths::from_env(&ctx.env),
+            // The status and the module's files this command has read: not read again.
+            known: crate::checks::Known {
+                dirty: Some(facts.dirty_files.clone()),
+                module_files: module_files.clone(),
+            },
         };
         let spinner = printer.spinner("running release checks");
         let report = crate::checks::run_release_checks(&input);
@@ -150,7 +179,6 @@ pub(crate) fn run_with(
     }
 
     let project = settings.project_name().to_string();
-    let library = config.builds.is_empty() && gomod.as_ref().is_some_and(|m| m.mains.is_empty());
     let builds = if !config.builds.is_empty() {
         config.builds.clone()
     } else {
@@ -238,21 +266,11 @@ pub(crate) fn run_with(
     let git_dir = facts.root.join(".git");
     let staging_parent =
         (dist.starts_with(&facts.root) && git_dir.is_dir()).then(|| git_dir.join("tug"));
-    // The module's source release: for a tagged library always, for a module with binaries when a
-    // `goproxy` publisher will serve it; once per release (the first shard of a sharded build).
-    let module = match &gomod {
-        Some(m)
-            if !snapshot
-                && (library || config.publish.iter().any(|p| p.kind() == "goproxy"))
-                && shard.is_none_or(|s| s.index == 1) =>
-        {
-            let dir = root
-                .strip_prefix(&facts.root)
-                .unwrap_or(Path::new(""))
-                .to_string_lossy()
-                .replace('\\', "/");
-            let files = crate::gomod::source::files_at(&facts.root, &facts.commit, &dir)
-                .map_err(Error::from)?;
+    // The module's source release (its files were read above).
+    let module = match (&gomod, module_files) {
+        (Some(m), Some(files)) => {
+            // The checks' input is gone: the files are this command's alone again.
+            let files = std::sync::Arc::try_unwrap(files).unwrap_or_else(|f| (*f).clone());
             Some(build::module::ModuleSource {
                 module: m.module.clone(),
                 version: crate::gomod::version::render(

@@ -56,6 +56,7 @@ pub fn run(ctx: &Context, args: &CheckArgs) -> anyhow::Result<ExitCode> {
         goflags: ctx.env.get("GOFLAGS").map(str::to_string),
         cache_dir: crate::build::toolchain::tug_cache_dir(&ctx.env),
         go: crate::checks::gotool::ToolPaths::from_env(&ctx.env),
+        known: Default::default(),
     };
     let spinner = ctx.printer.spinner("running release checks");
     let result = checks::run_release_checks(&input);

@@ -80,21 +80,16 @@ fn go_package_name(source: &str) -> Option<String> {
     None
 }
 
-/// Whether a directory holds a Go `package main` (ignoring tests).
-fn is_go_main_dir(dir: &Path) -> bool {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return false;
-    };
-    entries.flatten().any(|e| {
-        let name = e.file_name().to_string_lossy().into_owned();
-        name.ends_with(".go")
-            && !name.ends_with("_test.go")
-            && std::fs::read_to_string(e.path())
-                .ok()
-                .and_then(|s| go_package_name(&s))
-                .as_deref()
-                == Some("main")
-    })
+/// Whether the directory entry `name` (not a directory) is a Go source file, not a test, whose
+/// package clause says `main`.
+fn is_go_main_file(path: &Path, name: &str) -> bool {
+    name.ends_with(".go")
+        && !name.ends_with("_test.go")
+        && std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| go_package_name(&s))
+            .as_deref()
+            == Some("main")
 }
 
 /// Directories `go list ./...` never matches, plus examples (not what a release ships).
@@ -115,22 +110,31 @@ pub fn go_main_packages(root: &Path) -> Vec<String> {
         if depth > 32 {
             return;
         }
-        if is_go_main_dir(dir) {
+        // One listing per directory: its Go files say whether it is a main package, its
+        // subdirectories are walked.
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return;
+        };
+        let mut is_main = false;
+        let mut subdirs: Vec<(String, std::path::PathBuf)> = Vec::new();
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            let path = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                if !skipped_dir(&name) && !path.join("go.mod").is_file() {
+                    subdirs.push((name, path));
+                }
+            } else if !is_main && is_go_main_file(&path, &name) {
+                is_main = true;
+            }
+        }
+        if is_main {
             out.push(if rel.is_empty() {
                 ".".to_string()
             } else {
                 format!("./{rel}")
             });
         }
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        let mut subdirs: Vec<(String, std::path::PathBuf)> = entries
-            .flatten()
-            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
-            .filter(|(name, path)| !skipped_dir(name) && !path.join("go.mod").is_file())
-            .collect();
         subdirs.sort();
         for (name, path) in subdirs {
             let rel = if rel.is_empty() {
