@@ -121,7 +121,9 @@ mod blobs {
         let script =
             std::fs::read_to_string(repo_root().join("scripts/install-test-deps.sh")).unwrap();
         assert!(
-            script.contains(&format!("cosign_version={COSIGN_VERSION}\n")),
+            script.contains(&format!(
+                "go_tool cosign {COSIGN_VERSION} github.com/sigstore/cosign/"
+            )),
             "scripts/install-test-deps.sh must install cosign {COSIGN_VERSION}"
         );
     }
