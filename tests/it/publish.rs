@@ -627,9 +627,15 @@ fn registry_killed_halfway_then_restarted_resumes_without_reuploading() {
         .as_object()
         .unwrap()
         .len();
+    // Which blobs the registry committed before it died depends on timing: a blob whose bytes
+    // were all sent but whose closing PUT met the dead registry is recorded as an upload to
+    // resume instead. Together they are what was sent before the kill.
+    let resumable = state["publishers"]["registry"]["uploads"]
+        .as_object()
+        .map_or(0, |u| u.len());
     assert!(
-        (2..9).contains(&confirmed),
-        "blobs uploaded before the kill are confirmed: {state}"
+        confirmed >= 1 && (2..9).contains(&(confirmed + resumable)),
+        "blobs uploaded before the kill are confirmed or resumable: {state}"
     );
 
     reg.restart();
