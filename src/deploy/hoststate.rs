@@ -503,8 +503,6 @@ pub struct HostState {
     pub pause_requested: bool,
     /// `confirm_within`: the switch waiting for its confirmation (`.tug/confirm.json`).
     pub confirm: Option<super::confirm_timer::ConfirmRecord>,
-    /// Free space in the host directory's file system, in KiB.
-    pub free_kib: Option<u64>,
     /// The last lines of `.tug/history.jsonl`, oldest first.
     pub history: Vec<HistoryEntry>,
     /// Problems reading the files (a damaged release.json, ...).
@@ -589,7 +587,6 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
                 Some(Err(e)) => state.problems.push(e),
                 None => {}
             },
-            "free" => state.free_kib = body.parse().ok(),
             "history" => {
                 state.history = body
                     .lines()

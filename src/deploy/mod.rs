@@ -31,6 +31,7 @@ mod revert;
 mod rollback;
 mod routing;
 mod slots;
+pub mod ssh_mux;
 mod status;
 mod steps;
 pub mod target;

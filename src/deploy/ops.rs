@@ -35,11 +35,51 @@ pub const HEALTH_FAILED: i32 = 25;
 /// Exit code: a file operation failed.
 pub const FILE_FAILED: i32 = 26;
 
+/// How [`Op::VerifyFiles`] checks a release's files.
+///
+/// Hashing every file of a release before each switch costs what reading it costs (a 30 MB
+/// binary: ~0.1 s of CPU a host), at the moment a rollback should be fastest. So after the files
+/// have been hashed and found intact, the host keeps their fingerprint next to them
+/// (`releases/<v>/.tug-verified`: device, inode, size, modification and change time of each file,
+/// to the nanosecond, with a digest of the expected hashes), and a quick check hashes again only
+/// when that fingerprint differs. Every ordinary way of changing a file (writing it, replacing
+/// it, renaming another over it, `chmod`, `touch -d` back to the old time) sets its change time,
+/// which no program can set back; only a changed system clock or a raw write to the disk
+/// escapes it (the rule git's index and rsync's quick check rely on). `tug status --verify`
+/// always hashes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyMode {
+    /// Hash every file.
+    Full,
+    /// Hash only when the files changed since they were last hashed and found intact.
+    Quick,
+}
+
+/// The fingerprint record of [`VerifyMode::Quick`], in a release's directory.
+pub const VERIFIED_RECORD: &str = ".tug-verified";
+
+/// The part of a fingerprint record that ties it to the expected hashes: a record written when
+/// the files matched other hashes (a rebuilt release of the same version) does not match.
+fn expected_key(files: &std::collections::BTreeMap<String, String>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for (path, sha256) in files {
+        h.update(path.as_bytes());
+        h.update([0]);
+        h.update(sha256.as_bytes());
+        h.update([b'\n']);
+    }
+    crate::fsutil::hex(&h.finalize()[..8])
+}
+
 /// One operation on a host, relative to the host's directory.
 #[derive(Debug, Clone)]
 pub enum Op {
     /// Print the host's state in `@@section` blocks (parsed by `hoststate::parse_state`).
     ReadState,
+    /// Print the free space of the host directory's file system, in KiB (nothing if unknown).
+    /// Separate from [`Op::ReadState`]: only an upload needs it, and it costs a process.
+    FreeSpace,
     /// Create `.tug/lock` exclusively, or fail with [`LOCK_HELD`] printing the holder.
     AcquireLock(LockRecord),
     /// Remove `.tug/lock` if (and only if) it holds this operation id.
@@ -66,10 +106,11 @@ pub enum Op {
         sha256: String,
     },
     /// Check every file of `releases/<v>/` against its recorded SHA-256 ([`RELEASE_DAMAGED`],
-    /// naming the first file that differs or is missing).
+    /// naming the first file that differs or is missing); see [`VerifyMode`].
     VerifyFiles {
         version: String,
         files: std::collections::BTreeMap<String, String>,
+        mode: VerifyMode,
     },
     /// Check that `releases/<v>/<artifact>` has the recorded size ([`RELEASE_DAMAGED`]).
     CheckSize {
@@ -126,6 +167,7 @@ impl Op {
             Op::Receive { .. } => "receive",
             Op::Shell { .. } => "shell",
             Op::FileExists(_) => "file-exists",
+            Op::FreeSpace => "free-space",
             Op::ArmConfirm(_) => "arm-confirm",
             Op::Confirm { .. } => "confirm",
             Op::ExtendConfirm { .. } => "extend-confirm",
@@ -180,7 +222,6 @@ printf '@@rollout\n'; tug_cat .tug/rollout.json; echo
 printf '@@rollback\n'; tug_cat .tug/rollback.json; echo
 printf '@@pause\n'; [ -f .tug/pause ] && echo yes
 printf '@@confirm\n'; tug_cat .tug/confirm.json
-printf '@@free\n'; df -Pk . 2>/dev/null | { read -r _; read -r _ _ _ f _; echo "$f"; }
 printf '@@history\n'; tail -n 2000 .tug/history.jsonl 2>/dev/null
 printf '@@end\n'
 "#;
@@ -271,8 +312,10 @@ fn script_of(op: &Op) -> String {
                 Some(d) if !d.is_empty() => d,
                 _ => ".",
             };
+            // GNU `ln -sfnT` (coreutils 8.27 and later) replaces an existing link atomically: a
+            // new link under a temporary name, then rename(2) over the old one.
             format!(
-                "{dir}test -d {target} && ln -sfn {t} {l}.tug-new.$$ && mv -fT {l}.tug-new.$$ {l} || {{ echo {e} >&2; exit {SWITCH_FAILED}; }}",
+                "{dir}test -d {target} && ln -sfnT {t} {l} || {{ echo {e} >&2; exit {SWITCH_FAILED}; }}",
                 dir = in_dir(link),
                 target = shquote(&format!("{d}/{to}")),
                 t = shquote(to),
@@ -292,7 +335,11 @@ fn script_of(op: &Op) -> String {
         }
         // One `sha256sum` over every file; each expected `<sum>  <path>` line is then looked for
         // in its output by the shell (the slow path, naming what was found, only on a mismatch).
-        Op::VerifyFiles { version, files } => {
+        Op::VerifyFiles {
+            version,
+            files,
+            mode,
+        } => {
             if files.is_empty() {
                 return ":".to_string();
             }
@@ -301,19 +348,30 @@ fn script_of(op: &Op) -> String {
                 .map(|path| format!("releases/{version}/{path}"))
                 .collect();
             let quoted: Vec<String> = paths.iter().map(|p| shquote(p)).collect();
-            let mut s = format!(
+            let mut hash = format!(
                 "tug_nl='\n'; tug_sums=$(sha256sum -- {} 2>/dev/null)",
                 quoted.join(" ")
             );
             for ((_, sha256), (path, f)) in files.iter().zip(paths.iter().zip(&quoted)) {
                 let _ = write!(
-                    s,
+                    hash,
                     "\ncase \"$tug_nl$tug_sums$tug_nl\" in *\"$tug_nl\"{line}\"$tug_nl\"*) ;; *) got=$(sha256sum {f} 2>/dev/null | cut -d' ' -f1); echo {f}\": sha256 ${{got:-missing}}, expected \"{sum} >&2; exit {RELEASE_DAMAGED};; esac",
                     line = shquote(&format!("{sha256}  {path}")),
                     sum = shquote(sha256)
                 );
             }
-            s
+            if *mode == VerifyMode::Full {
+                return hash;
+            }
+            // The fingerprint is taken before hashing, so a file that changes meanwhile does not
+            // match it next time; it is recorded only once the hashes matched (a failed write
+            // of the record costs the next check a hash, nothing else).
+            let rec = shquote(&format!("releases/{version}/{VERIFIED_RECORD}"));
+            format!(
+                "tug_fp={key}\\;$(stat --printf '%d:%i:%s:%.9Y:%.9Z;' -- {files} 2>/dev/null) || tug_fp=\ntug_rec=; {{ IFS= read -r tug_rec < {rec}; }} 2>/dev/null\nif [ -z \"$tug_fp\" ] || [ \"$tug_fp\" != \"$tug_rec\" ]; then\n{hash}\n[ -z \"$tug_fp\" ] || {{ printf '%s\\n' \"$tug_fp\" > {rec}.tmp.$$ && mv -f {rec}.tmp.$$ {rec}; }} 2>/dev/null || rm -f {rec}.tmp.$$\nfi",
+                key = expected_key(files),
+                files = quoted.join(" "),
+            )
         }
         Op::CheckSize {
             version,
@@ -372,6 +430,10 @@ printf '%s\\n' {j} > \"$t\"/release.json && rm -rf {v} && mv \"$t\" {v} || exit 
             s
         }
         Op::FileExists(path) => format!("test -e {} || exit 1", shquote(path)),
+        Op::FreeSpace => {
+            "df -Pk . 2>/dev/null | { read -r _; read -r _ _ _ f _; [ -z \"$f\" ] || echo \"$f\"; }"
+                .to_string()
+        }
         Op::ArmConfirm(_) | Op::Confirm { .. } | Op::ExtendConfirm { .. } => {
             super::confirm_timer::script_of(op)
         }
@@ -426,6 +488,32 @@ fn write_file(root: &Path, rel: &str, contents: &str) -> Result<(), Failed> {
     }
     crate::fsutil::write_atomic(&path, format!("{contents}\n").as_bytes())
         .map_err(io_fail(FILE_FAILED, format!("cannot write {rel}")))
+}
+
+/// The files' fingerprint as the script's `stat --printf '%d:%i:%s:%.9Y:%.9Z;'` prints it
+/// (`None` when a file is missing).
+fn fingerprint(
+    root: &Path,
+    version: &str,
+    files: &std::collections::BTreeMap<String, String>,
+) -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let mut out = String::new();
+    for path in files.keys() {
+        let m = std::fs::metadata(root.join(format!("releases/{version}/{path}"))).ok()?;
+        let _ = write!(
+            out,
+            "{}:{}:{}:{}.{:09}:{}.{:09};",
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec()
+        );
+    }
+    Some(out)
 }
 
 fn read_lossy(path: &Path) -> Option<String> {
@@ -527,10 +615,6 @@ fn read_state(root: &Path, out: &mut String) {
     out.push_str("@@confirm\n");
     if let Some(c) = read_lossy(&root.join(".tug/confirm.json")) {
         out.push_str(&c);
-    }
-    out.push_str("@@free\n");
-    if let Some(k) = free_kib(root) {
-        let _ = writeln!(out, "{k}");
     }
     out.push_str("@@history\n");
     out.push_str(&tail_lines(&root.join(".tug/history.jsonl"), HISTORY_LINES));
@@ -799,7 +883,22 @@ fn run_native(
                 ))
             }
         }
-        Op::VerifyFiles { version, files } => {
+        Op::VerifyFiles {
+            version,
+            files,
+            mode,
+        } => {
+            let record = root.join(format!("releases/{version}/{VERIFIED_RECORD}"));
+            let fingerprint = match mode {
+                VerifyMode::Quick if !files.is_empty() => fingerprint(root, version, files)
+                    .map(|f| format!("{};{f}", expected_key(files))),
+                _ => None,
+            };
+            if let Some(f) = &fingerprint {
+                if read_lossy(&record).is_some_and(|r| r.strip_suffix('\n') == Some(f)) {
+                    return Ok(());
+                }
+            }
             for (path, sha256) in files {
                 let rel = format!("releases/{version}/{path}");
                 let got = crate::fsutil::sha256_file(&root.join(&rel))
@@ -810,6 +909,16 @@ fn run_native(
                         RELEASE_DAMAGED,
                         format!("{rel}: sha256 {got}, expected {sha256}"),
                     ));
+                }
+            }
+            if let Some(f) = fingerprint {
+                // A cache: no fsync (a lost or torn record only costs the next check a hash).
+                let tmp = record.with_extension(format!("tmp.{}", std::process::id()));
+                if std::fs::write(&tmp, format!("{f}\n"))
+                    .and_then(|()| std::fs::rename(&tmp, &record))
+                    .is_err()
+                {
+                    let _ = std::fs::remove_file(&tmp);
                 }
             }
             Ok(())
@@ -840,6 +949,12 @@ fn run_native(
             } else {
                 Err((1, String::new()))
             }
+        }
+        Op::FreeSpace => {
+            if let Some(k) = free_kib(root) {
+                let _ = writeln!(stdout, "{k}");
+            }
+            Ok(())
         }
         Op::ArmConfirm(_) | Op::Confirm { .. } | Op::ExtendConfirm { .. } => {
             super::confirm_timer::run_native(root, op, stdout)
@@ -1056,6 +1171,15 @@ mod tests {
                 vec![Op::VerifyFiles {
                     version: "2.0.0".into(),
                     files: [("svc".to_string(), r1.sha256.clone())].into(),
+                    mode: VerifyMode::Quick,
+                }],
+                0,
+            ),
+            (
+                vec![Op::VerifyFiles {
+                    version: "2.0.0".into(),
+                    files: [("svc".to_string(), r1.sha256.clone())].into(),
+                    mode: VerifyMode::Full,
                 }],
                 0,
             ),
@@ -1067,6 +1191,7 @@ mod tests {
                         ("it's gone".to_string(), r1.sha256.clone()),
                     ]
                     .into(),
+                    mode: VerifyMode::Quick,
                 }],
                 RELEASE_DAMAGED,
             ),
@@ -1074,6 +1199,7 @@ mod tests {
                 vec![Op::VerifyFiles {
                     version: "2.0.0".into(),
                     files: [("svc".to_string(), "0".repeat(64))].into(),
+                    mode: VerifyMode::Quick,
                 }],
                 RELEASE_DAMAGED,
             ),
@@ -1228,6 +1354,109 @@ mod tests {
         assert_eq!(st.live_slot.as_deref(), Some("green"));
         assert_eq!(st.current.as_deref(), Some("1.0.0"));
         assert_eq!(std::fs::read(root.join("current/svc")).unwrap(), b"x");
+    }
+
+    /// The quick check trusts the fingerprint only while nothing changed: a file rewritten in
+    /// place with its size and modification time put back, or replaced by another, is hashed
+    /// again and named; the record is the same in both forms.
+    #[test]
+    fn a_quick_check_hashes_again_when_a_file_changed_since_it_was_verified() {
+        let dir = tempfile::tempdir().unwrap();
+        let art = dir.path().join("svc");
+        std::fs::write(&art, b"#!/bin/sh\necho one\n").unwrap();
+        let r = record("1.0.0", "svc", &art);
+        let files: std::collections::BTreeMap<String, String> =
+            [("svc".to_string(), r.sha256.clone())].into();
+        let verify = |mode| {
+            vec![Op::VerifyFiles {
+                version: "1.0.0".into(),
+                files: files.clone(),
+                mode,
+            }]
+        };
+        let run = |native: bool, root: &Path, ops: &[Op]| {
+            if native {
+                run_local(root, ops)
+            } else {
+                run_script(root, ops)
+            }
+        };
+        let mut records = Vec::new();
+        for native in [true, false] {
+            let root = dir.path().join(if native { "native" } else { "script" });
+            let receive = [Op::Receive {
+                record: r.clone(),
+                source: art.clone(),
+            }];
+            assert!(run(native, &root, &receive).ok());
+            let rec = root.join("releases/1.0.0").join(VERIFIED_RECORD);
+            assert!(run(native, &root, &verify(VerifyMode::Full)).ok());
+            assert!(!rec.exists(), "a full check keeps no record");
+            assert!(run(native, &root, &verify(VerifyMode::Quick)).ok());
+            let first = std::fs::read_to_string(&rec).unwrap();
+            assert!(
+                first.starts_with(&format!("{};", expected_key(&files))),
+                "{first}"
+            );
+            records.push(first.clone());
+            assert!(run(native, &root, &verify(VerifyMode::Quick)).ok());
+            assert_eq!(std::fs::read_to_string(&rec).unwrap(), first);
+
+            // Same size, same modification time, other bytes, written in place.
+            let f = root.join("releases/1.0.0/svc");
+            let mtime = std::fs::metadata(&f).unwrap().modified().unwrap();
+            std::thread::sleep(Duration::from_millis(10));
+            std::fs::write(&f, b"#!/bin/sh\necho two\n").unwrap();
+            std::fs::File::options()
+                .write(true)
+                .open(&f)
+                .unwrap()
+                .set_modified(mtime)
+                .unwrap();
+            for mode in [VerifyMode::Quick, VerifyMode::Full] {
+                let out = run(native, &root, &verify(mode));
+                assert_eq!(
+                    out.status, RELEASE_DAMAGED,
+                    "{mode:?} native={native}: {out:?}"
+                );
+                assert!(
+                    out.stderr.contains("releases/1.0.0/svc: sha256 "),
+                    "{out:?}"
+                );
+            }
+            // Put back (new inode, new change time): hashed, intact, recorded anew.
+            std::fs::remove_file(&f).unwrap();
+            std::fs::write(&f, b"#!/bin/sh\necho one\n").unwrap();
+            assert!(run(native, &root, &verify(VerifyMode::Quick)).ok());
+            assert_ne!(std::fs::read_to_string(&rec).unwrap(), first);
+            // Expected hashes other than those the record was made for: hashed again.
+            let other = [Op::VerifyFiles {
+                version: "1.0.0".into(),
+                files: [("svc".to_string(), "0".repeat(64))].into(),
+                mode: VerifyMode::Quick,
+            }];
+            assert_eq!(run(native, &root, &other).status, RELEASE_DAMAGED);
+        }
+        // Both forms write the same kind of record (their files differ only in inode and time).
+        let shape = |r: &str| r.replace(|c: char| c.is_ascii_digit(), "");
+        assert_eq!(shape(&records[0]), shape(&records[1]));
+    }
+
+    #[test]
+    fn free_space_is_printed_the_same_way_in_both_forms() {
+        let dir = tempfile::tempdir().unwrap();
+        let kib = |out: ExecOutput| -> u64 {
+            assert!(out.ok(), "{out:?}");
+            out.stdout.trim().parse().unwrap()
+        };
+        let native = kib(run_local(dir.path(), &[Op::FreeSpace]));
+        let script = kib(run_script(dir.path(), &[Op::FreeSpace]));
+        assert!(native > 0);
+        // The same file system, read a moment apart.
+        assert!(
+            native.abs_diff(script) < native / 100 + 1024,
+            "{native} vs {script}"
+        );
     }
 
     #[test]

@@ -44,40 +44,60 @@ impl Deployer<'_> {
                 });
             }
         }
-        let intact = self.par(&self.all(), |i| {
+        // Whether each host needs the release uploaded (so its free space matters).
+        let upload: Vec<bool> = states
+            .iter()
+            .map(|s| {
+                s.releases
+                    .get(&release.version)
+                    .is_none_or(|r| r.sha256 != release.sha256)
+            })
+            .collect();
+        // One round trip a host: the release to roll back to checked, then (for an upload) the
+        // free space printed.
+        let checked = self.par(&self.all(), |i| {
             let s = &states[i];
             let mut problems = s.problems.clone();
+            let mut ops = Vec::new();
             if let Some(cur) = &s.current {
                 match s.releases.get(cur) {
                     None => problems.push(format!(
                         "current points to {cur}, which has no release.json"
                     )),
-                    Some(r) => {
-                        if let Err(e) = self.run(
-                            i,
-                            &[
-                                Op::VerifyDigest {
-                                    version: cur.clone(),
-                                    artifact: r.artifact.clone(),
-                                    sha256: r.sha256.clone(),
-                                },
-                                Op::VerifyFiles {
-                                    version: cur.clone(),
-                                    files: r.files.clone(),
-                                },
-                            ],
-                        ) {
-                            problems.push(format!("the release to roll back to is damaged: {e}"));
-                        }
-                    }
+                    Some(r) => ops.extend([
+                        Op::VerifyDigest {
+                            version: cur.clone(),
+                            artifact: r.artifact.clone(),
+                            sha256: r.sha256.clone(),
+                        },
+                        Op::VerifyFiles {
+                            version: cur.clone(),
+                            files: r.files.clone(),
+                            mode: super::ops::VerifyMode::Quick,
+                        },
+                    ]),
                 }
             }
-            problems
+            let verifies = !ops.is_empty();
+            if upload[i] {
+                ops.push(Op::FreeSpace);
+            }
+            let mut free_kib = None;
+            if !ops.is_empty() {
+                match self.run(i, &ops) {
+                    Ok(out) => free_kib = out.trim().parse::<u64>().ok(),
+                    Err(e) if verifies => {
+                        problems.push(format!("the release to roll back to is damaged: {e}"))
+                    }
+                    Err(_) => {}
+                }
+            }
+            (problems, free_kib)
         });
         let mut hosts = Vec::new();
         let mut pending = Vec::new();
         for (i, s) in states.iter().enumerate() {
-            let mut problems = intact[i].clone();
+            let (mut problems, free_kib) = checked[i].clone();
             let existing = s.releases.get(&release.version);
             if let Some(r) = existing {
                 if r.sha256 != release.sha256 {
@@ -87,12 +107,11 @@ impl Deployer<'_> {
                     ));
                 }
             }
-            let upload = existing.is_none_or(|r| r.sha256 != release.sha256);
+            let upload = upload[i];
             let need_kib = release.size.saturating_mul(3) / 1024 + 1024;
-            if upload && s.free_kib.is_some_and(|f| f < need_kib) {
+            if let Some(free) = free_kib.filter(|&f| f < need_kib) {
                 problems.push(format!(
-                    "not enough disk space: {} KiB free, {need_kib} KiB needed",
-                    s.free_kib.unwrap_or(0)
+                    "not enough disk space: {free} KiB free, {need_kib} KiB needed"
                 ));
             }
             if s.current.as_deref() != Some(release.version.as_str()) {

@@ -392,6 +392,7 @@ impl Deployer<'_> {
             ops.push(Op::VerifyFiles {
                 version: m.to.clone(),
                 files: rec.files.clone(),
+                mode: super::ops::VerifyMode::Quick,
             });
         }
         if let Some(leaving) = &plan.leaving {

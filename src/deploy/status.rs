@@ -55,6 +55,7 @@ impl Deployer<'_> {
             let op = [Op::VerifyFiles {
                 version: rec.version.clone(),
                 files: rec.files.clone(),
+                mode: super::ops::VerifyMode::Full,
             }];
             Some(match self.run(i, &op) {
                 Ok(_) => Integrity::Intact,

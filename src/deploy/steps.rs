@@ -98,6 +98,7 @@ impl Deployer<'_> {
             Op::VerifyFiles {
                 version: release.version.clone(),
                 files: record.files.clone(),
+                mode: super::ops::VerifyMode::Quick,
             },
         ];
         let receive = [Op::Receive {

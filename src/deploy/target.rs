@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin};
+use std::process::Child;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::sync::{Mutex, OnceLock};
@@ -67,7 +67,8 @@ pub fn shquote(s: &str) -> String {
 
 fn with_root(root: &str, script: &str) -> String {
     let r = shquote(root);
-    format!("mkdir -p {r} && cd {r} || exit 97\n{script}")
+    // `mkdir` (a process) only when the directory is not there yet.
+    format!("cd {r} 2>/dev/null || {{ mkdir -p {r} && cd {r}; }} || exit 97\n{script}")
 }
 
 fn output_of(out: std::process::Output) -> ExecOutput {
@@ -130,8 +131,8 @@ pub struct SshHost {
     pub ssh_config: Option<PathBuf>,
     pub known_hosts: Option<PathBuf>,
     pub identity_file: Option<PathBuf>,
-    /// Where the ControlMaster sockets live (see [`control_dir`]).
-    control_dir: PathBuf,
+    /// This host's ControlMaster socket (see [`control_path`]).
+    control_path: PathBuf,
     master: OnceLock<Result<(), String>>,
     /// The shell this process keeps open on the host (see [`Session`]).
     session: Mutex<Option<Session>>,
@@ -152,6 +153,26 @@ pub fn control_dir(temp_dir: &Path) -> PathBuf {
     dir
 }
 
+/// The ControlMaster socket for one way of reaching a host: named by tug (a hash of everything
+/// on the ssh command line that decides where and how it connects) rather than by ssh's `%C`, so
+/// that tug can open sessions on the master itself ([`ssh_mux`](super::ssh_mux)). 40 hex digits,
+/// as long as `%C`, to stay within the 108 bytes of a unix socket path.
+fn control_path(control_dir: &Path, parts: &[Option<String>]) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        match p {
+            Some(p) => {
+                h.update([1]);
+                h.update((p.len() as u64).to_be_bytes());
+                h.update(p.as_bytes());
+            }
+            None => h.update([0]),
+        }
+    }
+    control_dir.join(&crate::fsutil::hex(&h.finalize())[..40])
+}
+
 impl SshHost {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -165,6 +186,17 @@ impl SshHost {
         identity_file: Option<PathBuf>,
         control_dir: PathBuf,
     ) -> Self {
+        let control_path = control_path(
+            &control_dir,
+            &[
+                ssh_config.as_ref().map(|p| p.display().to_string()),
+                Some(destination.clone()),
+                user.clone(),
+                port.map(|p| p.to_string()),
+                known_hosts.as_ref().map(|p| p.display().to_string()),
+                identity_file.as_ref().map(|p| p.display().to_string()),
+            ],
+        );
         SshHost {
             name,
             destination,
@@ -174,7 +206,7 @@ impl SshHost {
             ssh_config,
             known_hosts,
             identity_file,
-            control_dir,
+            control_path,
             master: OnceLock::new(),
             session: Mutex::new(None),
         }
@@ -203,7 +235,7 @@ impl SshHost {
             "LogLevel=ERROR",
         ]);
         cmd.arg("-o")
-            .arg(format!("ControlPath={}/%C", self.control_dir.display()));
+            .arg(format!("ControlPath={}", self.control_path.display()));
         if let Some(k) = &self.known_hosts {
             cmd.arg("-o")
                 .arg(format!("UserKnownHostsFile={}", k.display()));
@@ -342,23 +374,46 @@ impl SshHost {
 }
 
 impl SshHost {
+    /// The remote command of a session: the login shell replaces itself with `sh`, which reads
+    /// the scripts from stdin.
+    const SESSION_COMMAND: &'static str = "exec sh";
+
+    /// A new session with the host: on the master connection an earlier run left (ControlPersist)
+    /// through its control socket, without an ssh process ([`ssh_mux`](super::ssh_mux)); when
+    /// there is none (or it does not answer), through one `ssh` that joins the master or becomes
+    /// it (the master detaches into the background with its stdio on /dev/null, so it holds none
+    /// of our pipes). No `ssh -O check` first: on a loaded machine that second process per host
+    /// was most of a rollback's time.
+    fn open_session(&self) -> Result<Session, HostError> {
+        match Session::over_master(&self.control_path, Self::SESSION_COMMAND) {
+            Ok(session) => {
+                tracing::debug!(host = %self.name, via = "control socket", "session opened");
+                return Ok(session);
+            }
+            Err(e) => {
+                tracing::debug!(host = %self.name, error = %e, "no master connection to join: starting ssh");
+            }
+        }
+        let mut cmd = self.ssh();
+        cmd.args(["-o", "ControlMaster=auto", "-o", "ControlPersist=120", "-T"])
+            .arg(&self.destination)
+            .arg("--")
+            .arg(Self::SESSION_COMMAND);
+        let session = Session::start(cmd).map_err(|source| HostError::Spawn {
+            host: self.name.clone(),
+            program: "ssh".into(),
+            source,
+        })?;
+        tracing::debug!(host = %self.name, via = "ssh", "session opened");
+        Ok(session)
+    }
+}
+
+impl SshHost {
     fn exec_in_session(&self, script: &str) -> Result<ExecOutput, HostError> {
         let mut guard = self.session.lock().unwrap_or_else(|e| e.into_inner());
         if guard.is_none() {
-            // One spawn per host: the session joins the master connection a previous run left
-            // (ControlPersist), or becomes it (the master detaches into the background with its
-            // stdio on /dev/null, so it holds none of our pipes). No `ssh -O check` first: on a
-            // loaded machine that second process per host was most of a rollback's time.
-            let mut cmd = self.ssh();
-            cmd.args(["-o", "ControlMaster=auto", "-o", "ControlPersist=120", "-T"])
-                .arg(&self.destination)
-                .arg("--")
-                .arg("sh");
-            *guard = Some(Session::start(cmd).map_err(|source| HostError::Spawn {
-                host: self.name.clone(),
-                program: "ssh".into(),
-                source,
-            })?);
+            *guard = Some(self.open_session()?);
         }
         let session = guard.as_mut().expect("just started");
         match session.run(script) {
@@ -382,12 +437,23 @@ impl SshHost {
 /// of scripts), then the shell prints an end marker with the exit code on stdout and on stderr;
 /// the marker carries a random nonce, so no output can fake it.
 struct Session {
-    child: Child,
-    stdin: ChildStdin,
+    carrier: Carrier,
+    stdin: Box<dyn Write + Send>,
     stdout: mpsc::Receiver<Vec<u8>>,
     stderr: mpsc::Receiver<Vec<u8>>,
     nonce: String,
     count: u64,
+}
+
+/// What carries a session's streams to the host.
+enum Carrier {
+    /// An `ssh` process (or, in tests, any command reading scripts on stdin).
+    Process(Child),
+    /// A session on a master connection, opened through its control socket (held open for as
+    /// long as the session lives: closing it ends the session).
+    Master {
+        _control: super::ssh_mux::MuxSession,
+    },
 }
 
 impl Session {
@@ -398,6 +464,43 @@ impl Session {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()?;
+        let stdout = child.stdout.take().expect("piped");
+        let stderr = child.stderr.take().expect("piped");
+        let stdin = child.stdin.take().expect("piped");
+        Ok(Session::new(
+            Carrier::Process(child),
+            Box::new(stdin),
+            Box::new(stdout),
+            Box::new(stderr),
+        ))
+    }
+
+    /// Open a session running `command` on the master at `control_path`, its streams on pipes
+    /// whose other ends the master holds.
+    fn over_master(control_path: &Path, command: &str) -> std::io::Result<Session> {
+        let (in_r, in_w) = super::ssh_mux::pipe()?;
+        let (out_r, out_w) = super::ssh_mux::pipe()?;
+        let (err_r, err_w) = super::ssh_mux::pipe()?;
+        let mux = super::ssh_mux::open_session(
+            control_path,
+            command,
+            [in_r.into(), out_w.into(), err_w.into()],
+            std::time::Duration::from_secs(10),
+        )?;
+        Ok(Session::new(
+            Carrier::Master { _control: mux },
+            Box::new(in_w),
+            Box::new(out_r),
+            Box::new(err_r),
+        ))
+    }
+
+    fn new(
+        carrier: Carrier,
+        stdin: Box<dyn Write + Send>,
+        stdout: Box<dyn std::io::Read + Send>,
+        stderr: Box<dyn std::io::Read + Send>,
+    ) -> Session {
         let lines = |stream: Box<dyn std::io::Read + Send>| {
             let (tx, rx) = mpsc::channel();
             std::thread::spawn(move || {
@@ -416,19 +519,18 @@ impl Session {
             });
             rx
         };
-        let stdout = lines(Box::new(child.stdout.take().expect("piped")));
-        let stderr = lines(Box::new(child.stderr.take().expect("piped")));
-        let stdin = child.stdin.take().expect("piped");
+        let stdout = lines(stdout);
+        let stderr = lines(stderr);
         let mut nonce = [0u8; 12];
         rand_core::RngCore::fill_bytes(&mut rand_core::OsRng, &mut nonce);
-        Ok(Session {
-            child,
+        Session {
+            carrier,
             stdin,
             stdout,
             stderr,
             nonce: crate::fsutil::hex(&nonce),
             count: 0,
-        })
+        }
     }
 
     /// Run one script; `Err` (with what the shell printed on stderr) when the session broke.
@@ -474,8 +576,11 @@ fn collect(lines: &mpsc::Receiver<Vec<u8>>, marker: &str) -> (String, Option<i32
 
 impl Drop for Session {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        // A session on a master ends when its control socket closes (the field's own drop).
+        if let Carrier::Process(child) = &mut self.carrier {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

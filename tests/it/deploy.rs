@@ -1068,3 +1068,105 @@ fn a_rollout_whose_templates_use_an_unset_env_variable_touches_no_host() {
         );
     }
 }
+
+/// A run after the first opens its sessions on the ssh master connections the first left
+/// (ControlPersist) through their control sockets, without an ssh process per host
+/// (`src/deploy/ssh_mux.rs`), and switches the hosts as before; masters killed with -9 (their
+/// sockets left behind, nobody listening) are replaced by new ones through `ssh`, and the run
+/// goes on. The state on the hosts' disks is asserted after each run.
+#[test]
+fn later_runs_join_the_master_connections_and_dead_masters_are_replaced() {
+    let fleet = Fleet::over_ssh();
+    let cwd = fleet.root().join("work");
+    let env = fleet.env("prod", ALL_AT_ONCE, "");
+    fleet.write_config(&cwd, std::slice::from_ref(&env));
+    let n = fleet.paths.len();
+    // This test's own TMPDIR: its masters are its own (short: a socket path has 108 bytes).
+    let tmp = fleet.root().join("t");
+    std::fs::create_dir_all(&tmp).unwrap();
+    let tug_v = |args: &[&std::ffi::OsStr]| run(tug(&cwd).env("TMPDIR", &tmp).arg("-v").args(args));
+    let count = |out: &Outcome, via: &str| out.stderr.matches(&format!("via=\"{via}\"")).count();
+
+    let v1 = release(V1);
+    let out = tug_v(&[
+        "rollout".as_ref(),
+        "prod".as_ref(),
+        "--dist".as_ref(),
+        v1.as_os_str(),
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        (count(&out, "ssh"), count(&out, "control socket")),
+        (n, 0),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+
+    let v21 = release(V21);
+    let out = tug_v(&[
+        "rollout".as_ref(),
+        "prod".as_ref(),
+        "--dist".as_ref(),
+        v21.as_os_str(),
+    ]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        (count(&out, "ssh"), count(&out, "control socket")),
+        (0, n),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("2.1.0", n));
+    assert_eq!(fleet.served(), serving("2.1.0", n));
+
+    // kill -9 every master: the sockets stay behind, stale.
+    let uid = ok(std::process::Command::new("id").arg("-u"));
+    let sockets: Vec<PathBuf> = std::fs::read_dir(tmp.join(format!("tug-ssh-{}", uid.trim())))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(sockets.len(), n, "one master a host: {sockets:?}");
+    for s in &sockets {
+        let check = std::process::Command::new("ssh")
+            .arg("-o")
+            .arg(format!("ControlPath={}", s.display()))
+            .args(["-O", "check", "unused"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&check.stderr);
+        let pid = text
+            .split("(pid=")
+            .nth(1)
+            .and_then(|r| r.split(')').next())
+            .unwrap_or_else(|| panic!("no master pid in {text:?}"));
+        ok(std::process::Command::new("kill").args(["-9", pid]));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(sockets.iter().all(|s| s.exists()), "stale sockets left");
+
+    let out = tug_v(&["rollback".as_ref(), "prod".as_ref(), "--yes".as_ref()]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr.contains("no master connection to join"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        (count(&out, "ssh"), count(&out, "control socket")),
+        (n, 0),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fleet.currents(), all("1.0.0", n));
+    assert_eq!(fleet.served(), serving("1.0.0", n));
+
+    let out = tug_v(&["status".as_ref(), "prod".as_ref()]);
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(
+        (count(&out, "ssh"), count(&out, "control socket")),
+        (0, n),
+        "{}",
+        out.stderr
+    );
+}
