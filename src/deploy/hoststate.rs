@@ -530,9 +530,33 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
         return Err("the host did not print its whole state".into());
     }
     let mut state = HostState::default();
-    let mut section = String::new();
-    let mut body = String::new();
-    let flush = |section: &str, body: &str, state: &mut HostState| {
+    // `@@section [arg]` blocks; the record files come in `@@files` after `==> PATH <==` headers.
+    let mut sections: Vec<(&str, String)> = Vec::new();
+    let mut files: BTreeMap<&str, String> = BTreeMap::new();
+    let mut in_files = false;
+    let mut file: Option<&str> = None;
+    for line in text.lines() {
+        if let Some(s) = line.strip_prefix("@@") {
+            in_files = s == "files";
+            file = None;
+            sections.push((s, String::new()));
+        } else if let Some(path) = in_files
+            .then(|| line.strip_prefix("==> ")?.strip_suffix(" <=="))
+            .flatten()
+        {
+            file = Some(path);
+            files.insert(path, String::new());
+        } else if let Some(f) = file {
+            let body = files.get_mut(f).expect("inserted with its header");
+            body.push_str(line);
+            body.push('\n');
+        } else if let Some((_, body)) = sections.last_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    let file = |path: &str| files.get(path).map(|b| b.trim()).filter(|b| !b.is_empty());
+    for (section, body) in &sections {
         let body = body.trim();
         let (kind, arg) = section.split_once(' ').unwrap_or((section, ""));
         match kind {
@@ -550,61 +574,65 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
                 let v = v.strip_prefix("../releases/").unwrap_or(v);
                 state.slots.insert(arg.to_string(), v.to_string());
             }
-            "release" => match serde_json::from_str::<ReleaseRecord>(body) {
-                Ok(r) => {
-                    state.releases.insert(arg.to_string(), r);
+            "release" => {
+                let path = format!("releases/{arg}/release.json");
+                match serde_json::from_str::<ReleaseRecord>(file(&path).unwrap_or_default()) {
+                    Ok(r) => {
+                        state.releases.insert(arg.to_string(), r);
+                    }
+                    Err(e) => state.problems.push(format!("{path}: {e}")),
                 }
-                Err(e) => state
-                    .problems
-                    .push(format!("releases/{arg}/release.json: {e}")),
-            },
-            "bad" => {
-                if let Ok(b) = serde_json::from_str(body) {
-                    state.bad.insert(arg.to_string(), b);
+                if let Some(b) = file(&format!("releases/{arg}/bad.json")) {
+                    if let Ok(b) = serde_json::from_str(b) {
+                        state.bad.insert(arg.to_string(), b);
+                    }
                 }
             }
-            "lock" if !body.is_empty() => match serde_json::from_str(body) {
-                Ok(l) => state.lock = Some(l),
-                Err(e) => state
-                    .problems
-                    .push(format!(".tug/lock is not readable: {e}")),
-            },
-            "rollout" if !body.is_empty() => match serde_json::from_str(body) {
-                Ok(r) => state.rollout = Some(r),
-                Err(e) => state
-                    .problems
-                    .push(format!(".tug/rollout.json is not readable: {e}")),
-            },
-            "rollback" if !body.is_empty() => match serde_json::from_str(body) {
-                Ok(r) => state.pending_rollback = Some(r),
-                Err(e) => state
-                    .problems
-                    .push(format!(".tug/rollback.json is not readable: {e}")),
-            },
             "pause" => state.pause_requested = body == "yes",
-            "confirm" => match super::confirm_timer::parse_record(body) {
-                Some(Ok(c)) => state.confirm = Some(c),
-                Some(Err(e)) => state.problems.push(e),
-                None => {}
-            },
-            "history" => {
-                state.history = body
-                    .lines()
-                    .filter_map(|l| serde_json::from_str(l).ok())
-                    .collect();
-            }
             _ => {}
         }
-    };
-    for line in text.lines() {
-        if let Some(s) = line.strip_prefix("@@") {
-            flush(&section, &body, &mut state);
-            section = s.to_string();
-            body.clear();
-        } else {
-            body.push_str(line);
-            body.push('\n');
+    }
+    // `current` read through the release it leads to: that release's directory name.
+    if let Some(b) = file("current/release.json") {
+        match serde_json::from_str::<ReleaseRecord>(b) {
+            Ok(r) => state.current = Some(r.version),
+            Err(e) => state.problems.push(format!("current/release.json: {e}")),
         }
+    }
+    if let Some(b) = file(".tug/lock") {
+        match serde_json::from_str(b) {
+            Ok(l) => state.lock = Some(l),
+            Err(e) => state
+                .problems
+                .push(format!(".tug/lock is not readable: {e}")),
+        }
+    }
+    if let Some(b) = file(".tug/rollout.json") {
+        match serde_json::from_str(b) {
+            Ok(r) => state.rollout = Some(r),
+            Err(e) => state
+                .problems
+                .push(format!(".tug/rollout.json is not readable: {e}")),
+        }
+    }
+    if let Some(b) = file(".tug/rollback.json") {
+        match serde_json::from_str(b) {
+            Ok(r) => state.pending_rollback = Some(r),
+            Err(e) => state
+                .problems
+                .push(format!(".tug/rollback.json is not readable: {e}")),
+        }
+    }
+    match super::confirm_timer::parse_record(file(".tug/confirm.json").unwrap_or_default()) {
+        Some(Ok(c)) => state.confirm = Some(c),
+        Some(Err(e)) => state.problems.push(e),
+        None => {}
+    }
+    if let Some(b) = file(".tug/history.jsonl") {
+        state.history = b
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
     }
     if let Some(slot) = &state.live_slot {
         state.current = state.slots.get(slot).cloned();

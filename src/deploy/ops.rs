@@ -199,14 +199,19 @@ pub fn stdin_source(ops: &[Op]) -> Option<&Path> {
 
 // ---------------------------------------------------------------- the script form
 
-/// The state script: `@@section` blocks, oldest history first, `@@end` last.
+/// The state script: `@@section` blocks, `@@end` last.
 ///
-/// It runs on every host at the start of every rollout and rollback, so it forks little: the
-/// small record files are printed with the shell's own `read`/`printf` (`tug_cat`) instead of one
-/// `cat` each, and `df`'s output is cut by the shell instead of `awk`; only `readlink`, `df` and
-/// `tail` start processes.
-const READ_STATE: &str = r#"tug_cat() { [ -f "$1" ] || return 0; { while IFS= read -r l || [ -n "$l" ]; do printf '%s\n' "$l"; done < "$1"; } 2>/dev/null; }
-printf '@@current\n'; readlink current 2>/dev/null || true
+/// It runs on every host at the start of every rollout and rollback, so it starts few processes:
+/// one `tail -v` prints every record file (`@@files`: each after a `==> PATH <==` header, the
+/// last [`HISTORY_LINES`] lines of each, so all of the one-line records and the newest history),
+/// and `current` is read through its `release.json` (printed among the files) instead of with
+/// `readlink`, except under blue-green (the live slot's name is the link's target) or when the
+/// release it leads to has no `release.json` (the raw target is printed).
+const READ_STATE: &str = r#"printf '@@current\n'
+set --
+if [ -L current ]; then
+  if [ ! -d slots ] && [ -f current/release.json ]; then set -- current/release.json; else readlink current; fi
+fi
 for s in slots/*; do
   [ -L "$s" ] || continue
   printf '@@slot %s\n' "${s#slots/}"; readlink "$s"
@@ -214,15 +219,14 @@ done
 for d in releases/*/; do
   [ -d "$d" ] || continue; v=${d#releases/}; v=${v%/}
   case "$v" in .*) continue;; esac
-  printf '@@release %s\n' "$v"; tug_cat "$d/release.json"; echo
-  if [ -f "$d/bad.json" ]; then printf '@@bad %s\n' "$v"; tug_cat "$d/bad.json"; echo; fi
+  printf '@@release %s\n' "$v"; set -- "$@" "${d}release.json"
+  [ -f "${d}bad.json" ] && set -- "$@" "${d}bad.json"
 done
-printf '@@lock\n'; tug_cat .tug/lock; echo
-printf '@@rollout\n'; tug_cat .tug/rollout.json; echo
-printf '@@rollback\n'; tug_cat .tug/rollback.json; echo
+for f in .tug/lock .tug/rollout.json .tug/rollback.json .tug/confirm.json .tug/history.jsonl; do
+  [ -f "$f" ] && set -- "$@" "$f"
+done
 printf '@@pause\n'; [ -f .tug/pause ] && echo yes
-printf '@@confirm\n'; tug_cat .tug/confirm.json
-printf '@@history\n'; tail -n 2000 .tug/history.jsonl 2>/dev/null
+printf '@@files\n'; [ $# -eq 0 ] || tail -v -n %LINES% -- "$@" 2>/dev/null
 printf '@@end\n'
 "#;
 
@@ -259,7 +263,7 @@ fn write_file_script(path: &str, contents: &str) -> String {
 /// The `sh` form of one operation: exits the script with the operation's code when it fails.
 fn script_of(op: &Op) -> String {
     match op {
-        Op::ReadState => READ_STATE.to_string(),
+        Op::ReadState => READ_STATE.replace("%LINES%", &HISTORY_LINES.to_string()),
         Op::AcquireLock(lock) => format!(
             "{{ [ -d .tug ] || mkdir -p .tug; }} && if ( set -C; printf '%s\\n' {} > .tug/lock ) 2>/dev/null; then :; else printf '@@held\\n'; cat .tug/lock; exit {LOCK_HELD}; fi",
             shquote(&json(lock))
@@ -418,12 +422,18 @@ printf '%s\\n' {j} > \"$t\"/release.json && rm -rf {v} && mv \"$t\" {v} || exit 
             if let Some(d) = dir {
                 let _ = write!(s, "cd {} && ", shquote(d));
             }
-            if let Some(t) = timeout {
-                let _ = write!(s, "timeout {} ", t.as_secs().max(1));
+            // The command runs as `sh -c` would run it, in a subshell of this shell (no other
+            // shell started: a process costs more than the switch it follows). Under a timeout
+            // it needs a process of its own for `timeout` to stop.
+            match timeout {
+                Some(t) => {
+                    let _ = write!(s, "timeout {} sh -c ", t.as_secs().max(1));
+                }
+                None => s.push_str("eval "),
             }
             let _ = write!(
                 s,
-                "sh -c {} </dev/null ) || {{ rc=$?; echo {}\" exited $rc\" >&2; exit {code}; }}",
+                "{} </dev/null ) || {{ rc=$?; echo {}\" exited $rc\" >&2; exit {code}; }}",
                 shquote(command),
                 shquote(what)
             );
@@ -527,41 +537,47 @@ fn free_kib(path: &Path) -> Option<u64> {
     Some((st.blocks_available() as u64).saturating_mul(st.fragment_size() as u64) / 1024)
 }
 
-/// The last `n` lines of a file (reading only its tail when it is large).
-fn tail_lines(path: &Path, n: usize) -> String {
+/// The last `n` lines of a file as `tail -n` prints them (`None` if it cannot be read): the bytes
+/// after the `n`-th newline from the end (a final newline does not start a line), reading only
+/// a window at the end of a large history.
+fn tail_lines(path: &Path, n: usize) -> Option<String> {
     use std::io::{Read, Seek, SeekFrom};
-    let Ok(mut f) = std::fs::File::open(path) else {
-        return String::new();
-    };
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut f = std::fs::File::open(path).ok()?;
+    let len = f.metadata().ok()?.len();
     let mut window: u64 = 256 * 1024;
     loop {
         let start = len.saturating_sub(window);
         let mut buf = Vec::new();
-        if f.seek(SeekFrom::Start(start)).is_err() || f.read_to_end(&mut buf).is_err() {
-            return String::new();
+        f.seek(SeekFrom::Start(start)).ok()?;
+        f.read_to_end(&mut buf).ok()?;
+        let body = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        let mut newlines = body.iter().enumerate().rev().filter(|(_, &b)| b == b'\n');
+        match newlines.nth(n.saturating_sub(1)) {
+            Some((at, _)) if n > 0 => {
+                return Some(String::from_utf8_lossy(&buf[at + 1..]).into_owned())
+            }
+            _ if start == 0 => {
+                return Some(if n == 0 {
+                    String::new()
+                } else {
+                    String::from_utf8_lossy(&buf).into_owned()
+                })
+            }
+            _ => window *= 4,
         }
-        let text = String::from_utf8_lossy(&buf);
-        let lines: Vec<&str> = text.lines().collect();
-        // A window that starts mid-file may begin with a partial line: it must hold n + 1.
-        if lines.is_empty() {
-            return String::new();
-        }
-        if start == 0 || lines.len() > n {
-            let skip = lines.len().saturating_sub(n);
-            let mut out = lines[skip..].join("\n");
-            out.push('\n');
-            return out;
-        }
-        window *= 4;
     }
 }
 
 fn read_state(root: &Path, out: &mut String) {
     out.push_str("@@current\n");
+    let mut files: Vec<String> = Vec::new();
     if let Ok(t) = std::fs::read_link(root.join("current")) {
-        out.push_str(&t.to_string_lossy());
-        out.push('\n');
+        if !root.join("slots").is_dir() && root.join("current/release.json").is_file() {
+            files.push("current/release.json".into());
+        } else {
+            out.push_str(&t.to_string_lossy());
+            out.push('\n');
+        }
     }
     let names = |dir: &str| -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(root.join(dir))
@@ -584,40 +600,42 @@ fn read_state(root: &Path, out: &mut String) {
         if v.starts_with('.') || !d.is_dir() {
             continue;
         }
-        let _ = writeln!(
-            out,
-            "@@release {v}\n{}",
-            read_lossy(&d.join("release.json")).unwrap_or_default()
-        );
-        if let Some(bad) = read_lossy(&d.join("bad.json")) {
-            let _ = writeln!(out, "@@bad {v}\n{bad}");
+        let _ = writeln!(out, "@@release {v}");
+        files.push(format!("releases/{v}/release.json"));
+        if d.join("bad.json").is_file() {
+            files.push(format!("releases/{v}/bad.json"));
         }
     }
-    let _ = writeln!(
-        out,
-        "@@lock\n{}",
-        read_lossy(&root.join(".tug/lock")).unwrap_or_default()
-    );
-    let _ = writeln!(
-        out,
-        "@@rollout\n{}",
-        read_lossy(&root.join(".tug/rollout.json")).unwrap_or_default()
-    );
-    let _ = writeln!(
-        out,
-        "@@rollback\n{}",
-        read_lossy(&root.join(".tug/rollback.json")).unwrap_or_default()
-    );
+    for f in [
+        ".tug/lock",
+        ".tug/rollout.json",
+        ".tug/rollback.json",
+        ".tug/confirm.json",
+        ".tug/history.jsonl",
+    ] {
+        if root.join(f).is_file() {
+            files.push(f.into());
+        }
+    }
     out.push_str("@@pause\n");
     if root.join(".tug/pause").is_file() {
         out.push_str("yes\n");
     }
-    out.push_str("@@confirm\n");
-    if let Some(c) = read_lossy(&root.join(".tug/confirm.json")) {
-        out.push_str(&c);
+    out.push_str("@@files\n");
+    // As `tail -v`: a header before each readable file, an empty line before every header but
+    // the first, the file's last lines as they are (a last line without its newline stays so).
+    let mut first = true;
+    for f in &files {
+        let Some(text) = tail_lines(&root.join(f), HISTORY_LINES) else {
+            continue;
+        };
+        if !first {
+            out.push('\n');
+        }
+        first = false;
+        let _ = writeln!(out, "==> {f} <==");
+        out.push_str(&text);
     }
-    out.push_str("@@history\n");
-    out.push_str(&tail_lines(&root.join(".tug/history.jsonl"), HISTORY_LINES));
     out.push_str("@@end\n");
 }
 
@@ -1465,8 +1483,29 @@ mod tests {
         let f = dir.path().join("h");
         let text: String = (0..100_000).map(|i| format!("line {i}\n")).collect();
         std::fs::write(&f, text).unwrap();
-        let t = tail_lines(&f, 3);
+        let t = tail_lines(&f, 3).unwrap();
         assert_eq!(t, "line 99997\nline 99998\nline 99999\n");
-        assert_eq!(tail_lines(&dir.path().join("none"), 3), "");
+        assert_eq!(tail_lines(&dir.path().join("none"), 3), None);
+        // As `tail -n` prints them, a last line without its newline included.
+        for (text, n) in [
+            ("a\nb", 1),
+            ("a\nb", 5),
+            ("", 2),
+            ("\n\n", 1),
+            ("x\ny\n", 2),
+        ] {
+            std::fs::write(&f, text).unwrap();
+            let out = std::process::Command::new("tail")
+                .arg("-n")
+                .arg(n.to_string())
+                .arg(&f)
+                .output()
+                .unwrap();
+            assert_eq!(
+                tail_lines(&f, n).unwrap(),
+                String::from_utf8(out.stdout).unwrap(),
+                "{text:?} {n}"
+            );
+        }
     }
 }
