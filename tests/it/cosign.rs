@@ -43,7 +43,7 @@ mod blobs {
     use std::path::Path;
     use std::process::{Command, Stdio};
 
-    use tug::manifest::{render_checksums, ArtifactKind};
+    use tug::manifest::ArtifactKind;
 
     use super::{cosign, COSIGN_VERSION, PASSWORD};
     use crate::harness::*;
@@ -75,17 +75,10 @@ mod blobs {
                 b"\x7fELF pretend binary\n",
             ),
         ];
-        let sums = render_checksums(
-            artifacts
-                .iter()
-                .map(|a| (a.name.as_str(), a.sha256.as_str())),
-        );
-        artifacts.push(write_artifact(
+        artifacts.push(write_checksums(
             &dist,
             "hello_1.0.0_checksums.txt",
-            "hello_1.0.0_checksums.txt",
-            ArtifactKind::Checksums,
-            sums.as_bytes(),
+            &artifacts,
         ));
         manifest("hello", "1.0.0", &["linux/amd64"], artifacts)
             .write(&dist)

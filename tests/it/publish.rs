@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::harness::registry::{FlakyProxy, Registry};
 use crate::harness::*;
-use tug::manifest::{render_checksums, ArtifactKind, Manifest};
+use tug::manifest::{ArtifactKind, Manifest};
 
 const MAIN_GO: &str = r#"package main
 
@@ -105,17 +105,10 @@ fn make_dist(project: &Path, big: usize) -> Manifest {
     );
     sig.signs = Some("hello_1.0.0_linux_amd64.tar.gz".into());
     artifacts.push(sig);
-    let sums = render_checksums(
-        artifacts
-            .iter()
-            .map(|a| (a.name.as_str(), a.sha256.as_str())),
-    );
-    artifacts.push(write_artifact(
+    artifacts.push(write_checksums(
         &dist,
         "hello_1.0.0_checksums.txt",
-        "hello_1.0.0_checksums.txt",
-        ArtifactKind::Checksums,
-        sums.as_bytes(),
+        &artifacts,
     ));
     let mut m = manifest("hello", "1.0.0", &["linux/amd64", "linux/arm64"], artifacts);
     m.write(&dist).unwrap();

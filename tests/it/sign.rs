@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use tug::manifest::{render_checksums, ArtifactKind};
+use tug::manifest::ArtifactKind;
 
 use crate::harness::*;
 
@@ -57,19 +57,10 @@ fn project() -> tempfile::TempDir {
         let name = Path::new(path).file_name().unwrap().to_str().unwrap();
         artifacts.push(write_artifact(&dist, name, path, kind, bytes));
     }
-    let checksums = render_checksums(
-        artifacts
-            .iter()
-            .filter(|a| a.kind == ArtifactKind::Archive)
-            .map(|a| (a.name.as_str(), a.sha256.as_str())),
-    );
-    let name = "hello_1.0.0_checksums.txt";
-    artifacts.push(write_artifact(
+    artifacts.push(write_checksums(
         &dist,
-        name,
-        name,
-        ArtifactKind::Checksums,
-        checksums.as_bytes(),
+        "hello_1.0.0_checksums.txt",
+        artifacts.iter().filter(|a| a.kind == ArtifactKind::Archive),
     ));
     let mut m = manifest(
         "hello",

@@ -476,3 +476,24 @@ pub fn write_artifact(
     std::fs::write(&file, bytes).unwrap();
     artifact_for(dist, name, path, kind)
 }
+
+/// Write the checksums file `dist/name` of `artifacts` (as `tug build` renders it) and return its
+/// manifest entry.
+pub fn write_checksums<'a>(
+    dist: &Path,
+    name: &str,
+    artifacts: impl IntoIterator<Item = &'a tug::manifest::Artifact>,
+) -> tug::manifest::Artifact {
+    let sums = tug::manifest::render_checksums(
+        artifacts
+            .into_iter()
+            .map(|a| (a.name.as_str(), a.sha256.as_str())),
+    );
+    write_artifact(
+        dist,
+        name,
+        name,
+        tug::manifest::ArtifactKind::Checksums,
+        sums.as_bytes(),
+    )
+}
