@@ -50,9 +50,7 @@ mod blobs {
 
     /// `tug` with the test password.
     fn tug_pw(dir: &Path) -> Command {
-        let mut cmd = tug(dir);
-        cmd.env("COSIGN_PASSWORD", PASSWORD).stdin(Stdio::null());
-        cmd
+        tug_with_password(dir, PASSWORD)
     }
 
     /// A small dist: an archive, a binary and the checksums file.

@@ -25,9 +25,7 @@ fn checkers() -> PathBuf {
 
 /// `tug` in `dir` with the test password and no terminal.
 fn tug_pw(dir: &Path) -> Command {
-    let mut cmd = tug(dir);
-    cmd.env("COSIGN_PASSWORD", PASSWORD).stdin(Stdio::null());
-    cmd
+    tug_with_password(dir, PASSWORD)
 }
 
 /// A project with a small dist: two archives, a binary and a checksums file (what `tug build`

@@ -37,6 +37,14 @@ pub fn tug(cwd: &Path) -> Command {
     cmd
 }
 
+/// [`tug`] with `password` as the key password (`COSIGN_PASSWORD`) and no terminal on stdin.
+pub fn tug_with_password(cwd: &Path, password: &str) -> Command {
+    let mut cmd = tug(cwd);
+    cmd.env("COSIGN_PASSWORD", password)
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
 /// Give `cmd` the test environment and nothing else (as uv's `TestContext` does): the caller's
 /// environment is cleared, so a developer's HOME, DOCKER_CONFIG, XDG_*, SOURCE_DATE_EPOCH,
 /// GITHUB_TOKEN, COSIGN_PASSWORD, GOFLAGS, RUST_LOG, SSH_AUTH_SOCK or TUG_* never reach tug.
