@@ -164,6 +164,18 @@ fn stand_in_tug(bin: &Path, script: &str) {
     std::fs::set_permissions(bin.join("tug"), perms).unwrap();
 }
 
+/// A workflow step's `script` run by bash as the runner would, in `dir`, with nothing of this
+/// environment but HOME (`home`) and a PATH with `bin` (a [`stand_in_tug`]) first.
+fn step_command(script: &str, dir: &Path, home: &Path, bin: &Path) -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.args(["--noprofile", "--norc", "-e", "-c", script])
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    cmd
+}
+
 /// actionlint accepts the workflow `text` (written to `dir/release.yml`, checked from `repo`).
 fn assert_actionlint_accepts(dir: &Path, repo: &Path, text: &str) {
     let path = dir.join("release.yml");
@@ -963,16 +975,11 @@ fn rollout_secrets_reach_only_their_rollout_job() {
     );
     let script = rollout["run"].as_str().unwrap();
     let step = |with_key: bool| {
-        let mut cmd = Command::new("bash");
-        cmd.args(["--noprofile", "--norc", "-e", "-c", script])
-            .current_dir(tmp.path())
-            .env_clear()
-            .env("HOME", &home)
-            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-            .env(
-                "DEPLOY_PROD_KNOWN_HOSTS",
-                "web1.example.com ssh-ed25519 AAAAtest",
-            );
+        let mut cmd = step_command(script, tmp.path(), &home, &bin);
+        cmd.env(
+            "DEPLOY_PROD_KNOWN_HOSTS",
+            "web1.example.com ssh-ed25519 AAAAtest",
+        );
         if with_key {
             cmd.env(
                 "DEPLOY_PROD_SSH_KEY",
@@ -1254,15 +1261,11 @@ fn notify_secrets_reach_the_rollout_jobs_that_send_notifications() {
     std::fs::create_dir_all(&home).unwrap();
     stand_in_tug(&bin, "env > \"$HOME/env.txt\"\nexit 0\n");
     let step = rollout_step(&workflow, "rollout-prod");
-    let out = run(Command::new("bash")
-        .args(["--noprofile", "--norc", "-e", "-c"])
-        .arg(step["run"].as_str().unwrap())
-        .current_dir(tmp.path())
-        .env_clear()
-        .env("HOME", &home)
-        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-        .env("SLACK_HOOK", "https://hooks.slack.example/T0/B0/s3cr3t")
-        .env("HOOK_TOKEN", "t0ken"));
+    let out = run(
+        step_command(step["run"].as_str().unwrap(), tmp.path(), &home, &bin)
+            .env("SLACK_HOOK", "https://hooks.slack.example/T0/B0/s3cr3t")
+            .env("HOOK_TOKEN", "t0ken"),
+    );
     assert_eq!(out.code, 0, "{out:?}");
     let env = std::fs::read_to_string(home.join("env.txt")).unwrap();
     assert!(
