@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use base64::Engine as _;
 use tug::manifest::{ArtifactKind, Manifest};
@@ -22,9 +22,7 @@ const BUILDER: &str = "https://ci.example.com/runner";
 
 /// `tug` with the key password.
 fn tug_pw(dir: &Path) -> Command {
-    let mut cmd = tug(dir);
-    cmd.env("COSIGN_PASSWORD", PASSWORD).stdin(Stdio::null());
-    cmd
+    tug_with_password(dir, PASSWORD)
 }
 
 /// A key pair in `dir` (cosign.key, cosign.pub), made by `tug keys generate`.

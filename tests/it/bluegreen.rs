@@ -115,6 +115,15 @@ impl Fleet {
             .collect()
     }
 
+    /// Every host's `slot` service answers as release `version`.
+    fn assert_serves(&self, slot: &str, version: &str) {
+        assert_eq!(
+            self.served(slot),
+            vec![format!("hello from demo-service {version}"); self.hosts.len()],
+            "the {slot} slot serves {version} on every host"
+        );
+    }
+
     /// The router file the after_switch hook writes: `<port> <color>`.
     fn router(&self) -> Vec<String> {
         self.hosts
@@ -179,10 +188,7 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
     assert_eq!(out.code, 0, "{out:?}");
     assert_eq!(fleet.live(), vec!["slots/blue"; 2]);
     assert_eq!(fleet.link(0, "slots/blue"), "../releases/1.0.0");
-    assert_eq!(
-        fleet.served("blue"),
-        vec!["hello from demo-service 1.0.0"; 2]
-    );
+    fleet.assert_serves("blue", "1.0.0");
     let router: Vec<String> = fleet
         .hosts
         .iter()
@@ -203,15 +209,9 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
         .expect("switch step");
     assert!(prepared < switched, "{}", out.stderr);
     assert_eq!(fleet.live(), vec!["slots/green"; 2]);
-    assert_eq!(
-        fleet.served("green"),
-        vec!["hello from demo-service 2.1.0"; 2]
-    );
-    assert_eq!(
-        fleet.served("blue"),
-        vec!["hello from demo-service 1.0.0"; 2],
-        "the old slot stays warm"
-    );
+    fleet.assert_serves("green", "2.1.0");
+    // The old slot stays warm.
+    fleet.assert_serves("blue", "1.0.0");
     let router: Vec<String> = fleet
         .hosts
         .iter()
@@ -236,10 +236,7 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
     );
     assert_eq!(fleet.live(), vec!["slots/blue"; 2]);
     assert_eq!(fleet.restarts("blue"), blue_restarts, "no restart");
-    assert_eq!(
-        fleet.served("blue"),
-        vec!["hello from demo-service 1.0.0"; 2]
-    );
+    fleet.assert_serves("blue", "1.0.0");
     assert!(fleet
         .hosts
         .iter()
@@ -255,10 +252,7 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
         out.stderr
     );
     assert_eq!(fleet.live(), vec!["slots/blue"; 2]);
-    assert_eq!(
-        fleet.served("blue"),
-        vec!["hello from demo-service 1.0.0"; 2]
-    );
+    fleet.assert_serves("blue", "1.0.0");
     assert!(fleet
         .hosts
         .iter()
@@ -273,10 +267,7 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
     );
     // The failed prepare gave the standby slot its previous release back, warm: the way back
     // was not lost.
-    assert_eq!(
-        fleet.served("green"),
-        vec!["hello from demo-service 2.1.0"; 2]
-    );
+    fleet.assert_serves("green", "2.1.0");
     assert!(fleet
         .hosts
         .iter()
@@ -299,12 +290,6 @@ fn blue_green_prepares_switches_and_switches_back_warm() {
         .iter()
         .all(|h| !h.path.join("releases/2.1.0/bad.json").exists()));
     assert_eq!(fleet.live(), vec!["slots/green"; 2]);
-    assert_eq!(
-        fleet.served("green"),
-        vec!["hello from demo-service 2.1.0"; 2]
-    );
-    assert_eq!(
-        fleet.served("blue"),
-        vec!["hello from demo-service 1.0.0"; 2]
-    );
+    fleet.assert_serves("green", "2.1.0");
+    fleet.assert_serves("blue", "1.0.0");
 }

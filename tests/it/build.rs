@@ -632,22 +632,28 @@ fn verify_reproducible_fails_when_the_output_depends_on_the_source_path() {
 
 const EMBED_MAIN: &str = "package main\n\nimport (\n\t_ \"embed\"\n\t\"fmt\"\n)\n\n//go:embed stamp.txt\nvar stamp string\n\nvar version = \"dev\"\n\nfunc main() { fmt.Print(stamp, version) }\n";
 
-#[test]
-fn verify_reproducible_fails_when_a_hook_embeds_the_time() {
-    let tmp = tempdir();
-    let dir = tmp.path().join("clock");
+/// A repo in `dir` whose binary embeds `stamp.txt` (ignored by git), written by the before hook
+/// `hook`: `tug build --verify-reproducible` must find that the binary differs (exit 3).
+fn assert_the_stamp_makes_the_binary_differ(dir: &Path, hook: &str) {
     verify_repo(
-        &dir,
-        "    hooks:\n      before: [\"date +%s%N > stamp.txt\"]\n",
+        dir,
+        &format!("    hooks:\n      before: [{hook}]\n"),
         Some(EMBED_MAIN),
         "stamp.txt\n",
     );
-    let (out, event) = verify(&dir);
+    let (out, event) = verify(dir);
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert!(
         differing_names(&event).contains(&"hello_linux_amd64/hello".to_string()),
         "{event}"
     );
+}
+
+#[test]
+fn verify_reproducible_fails_when_a_hook_embeds_the_time() {
+    let tmp = tempdir();
+    let dir = tmp.path().join("clock");
+    assert_the_stamp_makes_the_binary_differ(&dir, "\"date +%s%N > stamp.txt\"");
     assert_no_leftovers(&dir);
 }
 
@@ -656,18 +662,7 @@ fn verify_reproducible_fails_when_the_build_depends_on_the_environment() {
     // The second build runs with another TMPDIR and umask: a build that records either differs.
     let tmp = tempdir();
     let dir = tmp.path().join("env");
-    verify_repo(
-        &dir,
-        "    hooks:\n      before: [\"echo \\\"$TMPDIR $(umask)\\\" > stamp.txt\"]\n",
-        Some(EMBED_MAIN),
-        "stamp.txt\n",
-    );
-    let (out, event) = verify(&dir);
-    assert_eq!(out.code, 3, "{}", out.stderr);
-    assert!(
-        differing_names(&event).contains(&"hello_linux_amd64/hello".to_string()),
-        "{event}"
-    );
+    assert_the_stamp_makes_the_binary_differ(&dir, "\"echo \\\"$TMPDIR $(umask)\\\" > stamp.txt\"");
     // The first build ran with tug's own environment; the binary says what it saw.
     let first = ok(&mut std::process::Command::new(
         dir.join("dist/hello_linux_amd64/hello"),

@@ -100,6 +100,90 @@ fn tug_dir() -> PathBuf {
 
 const INSTALL: &str = "tug --version";
 
+/// The test environment's PATH with the tug binary's directory first (a job's PATH).
+fn path_with_tug() -> std::ffi::OsString {
+    std::env::join_paths(
+        std::iter::once(tug_dir()).chain(std::env::split_paths(
+            &test_env()
+                .iter()
+                .find(|(k, _)| k == "PATH")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default(),
+        )),
+    )
+    .unwrap()
+}
+
+/// A [`project`] (`<tmp>/hello`, hosts under `<tmp>/hosts`) whose public key, made in
+/// `<tmp>/keys`, is outside the repository and then removed from this machine: only a job given
+/// `pem` can verify.
+struct PipelineProject {
+    tmp: tempfile::TempDir,
+    /// The private key (encrypted with `PASSWORD`).
+    key: String,
+    /// The public key's PEM.
+    pem: String,
+    hosts: PathBuf,
+    repo: PathBuf,
+}
+
+fn pipeline_project() -> PipelineProject {
+    let tmp = tempdir();
+    let (key, public) = keys(&tmp.path().join("keys"));
+    let hosts = tmp.path().join("hosts");
+    let repo = tmp.path().join("hello");
+    project(&repo, &hosts, &public.display().to_string());
+    let pem = std::fs::read_to_string(&public).unwrap();
+    std::fs::remove_file(&public).unwrap();
+    PipelineProject {
+        tmp,
+        key,
+        pem,
+        hosts,
+        repo,
+    }
+}
+
+/// The first step of `job` in a GitHub `workflow` that runs `tug rollout`.
+fn rollout_step(workflow: &Value, job: &str) -> Value {
+    workflow["jobs"][job]["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("tug rollout")))
+        .unwrap_or_else(|| panic!("{job} has no rollout step"))
+        .clone()
+}
+
+/// A stand-in `tug` in `bin` (created) running the shell `script`, to put first on a PATH.
+fn stand_in_tug(bin: &Path, script: &str) {
+    std::fs::create_dir_all(bin).unwrap();
+    std::fs::write(bin.join("tug"), format!("#!/bin/sh\n{script}")).unwrap();
+    let mut perms = std::fs::metadata(bin.join("tug")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(bin.join("tug"), perms).unwrap();
+}
+
+/// A workflow step's `script` run by bash as the runner would, in `dir`, with nothing of this
+/// environment but HOME (`home`) and a PATH with `bin` (a [`stand_in_tug`]) first.
+fn step_command(script: &str, dir: &Path, home: &Path, bin: &Path) -> Command {
+    let mut cmd = Command::new("bash");
+    cmd.args(["--noprofile", "--norc", "-e", "-c", script])
+        .current_dir(dir)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()));
+    cmd
+}
+
+/// actionlint accepts the workflow `text` (written to `dir/release.yml`, checked from `repo`).
+fn assert_actionlint_accepts(dir: &Path, repo: &Path, text: &str) {
+    let path = dir.join("release.yml");
+    std::fs::write(&path, text).unwrap();
+    let lint = run(Command::new(actionlint()).arg(&path).current_dir(repo));
+    assert_eq!(lint.code, 0, "actionlint: {lint:?}");
+}
+
 fn generate(repo: &Path, provider: &str) -> String {
     ok(tug(repo).args(["ci", provider, "--install", INSTALL, "-o", "-"]))
 }
@@ -410,16 +494,7 @@ fn run_pipeline(
         envs: BTreeMap::new(),
         ran: Vec::new(),
     };
-    let path = std::env::join_paths(
-        std::iter::once(tug_dir()).chain(std::env::split_paths(
-            &test_env()
-                .iter()
-                .find(|(k, _)| k == "PATH")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default(),
-        )),
-    )
-    .unwrap();
+    let path = path_with_tug();
     for (_, runs) in job_order(workflow) {
         // A matrix runs all its jobs; the pipeline fails after it if one failed.
         for job in runs {
@@ -532,16 +607,16 @@ fn digests(manifest: &Path) -> BTreeMap<String, String> {
 
 #[test]
 fn the_generated_github_pipeline_runs_for_real() {
-    let tmp = tempdir();
-    let (key, public) = keys(&tmp.path().join("keys"));
-    let hosts = tmp.path().join("hosts");
-    let repo = tmp.path().join("hello");
-    project(&repo, &hosts, &public.display().to_string());
-    let workflow: Value = serde_saphyr::from_str(&generate(&repo, "github")).unwrap();
     // The public key is outside the repository: each rollout job gets it from its own secret,
     // and the file is gone from this machine, so only that wiring lets the rollouts verify.
-    let pem = std::fs::read_to_string(&public).unwrap();
-    std::fs::remove_file(&public).unwrap();
+    let PipelineProject {
+        tmp,
+        key,
+        pem,
+        hosts,
+        repo,
+    } = pipeline_project();
+    let workflow: Value = serde_saphyr::from_str(&generate(&repo, "github")).unwrap();
     let secrets = BTreeMap::from([
         ("CI_TEST_COSIGN_KEY", key.clone()),
         ("CI_TEST_COSIGN_PASSWORD", PASSWORD.to_string()),
@@ -670,11 +745,8 @@ fn a_paused_rollout_passes_and_a_failed_one_fails_the_job() {
     project(&repo, &tmp.path().join("hosts"), "cosign.pub");
     let workflow: Value = serde_saphyr::from_str(&generate(&repo, "github")).unwrap();
     let gitlab: Value = serde_saphyr::from_str(&generate(&repo, "gitlab")).unwrap();
-    let github_script = workflow["jobs"]["rollout-staging"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find_map(|s| s["run"].as_str().filter(|r| r.contains("tug rollout")))
+    let github_script = rollout_step(&workflow, "rollout-staging")["run"]
+        .as_str()
         .unwrap()
         .to_string();
     let gitlab_script = gitlab["rollout:staging"]["script"][1]
@@ -683,11 +755,7 @@ fn a_paused_rollout_passes_and_a_failed_one_fails_the_job() {
         .to_string();
     // A stand-in `tug` that exits with the code under test, first on PATH.
     let bin = tmp.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(bin.join("tug"), "#!/bin/sh\nexit \"$TUG_EXIT\"\n").unwrap();
-    let mut perms = std::fs::metadata(bin.join("tug")).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    std::fs::set_permissions(bin.join("tug"), perms).unwrap();
+    stand_in_tug(&bin, "exit \"$TUG_EXIT\"\n");
     for script in [&github_script, &gitlab_script] {
         for (tug_exit, job_exit) in [(0, 0), (6, 0), (4, 4), (7, 7), (1, 1)] {
             let out = run(Command::new("sh")
@@ -714,30 +782,21 @@ fn a_paused_rollout_passes_and_a_failed_one_fails_the_job() {
 /// CI/CD variables would be).
 #[test]
 fn the_generated_gitlab_pipeline_runs_for_real() {
-    let tmp = tempdir();
-    let (key, public) = keys(&tmp.path().join("keys"));
-    let hosts = tmp.path().join("hosts");
-    let repo = tmp.path().join("hello");
-    project(&repo, &hosts, &public.display().to_string());
+    let PipelineProject {
+        tmp,
+        key,
+        pem,
+        hosts,
+        repo,
+    } = pipeline_project();
     let doc: Value = serde_saphyr::from_str(&generate(&repo, "gitlab")).unwrap();
-    let pem = std::fs::read_to_string(&public).unwrap();
-    std::fs::remove_file(&public).unwrap();
     let jobs: Vec<(&String, &Value)> = doc
         .as_object()
         .unwrap()
         .iter()
         .filter(|(_, v)| v.get("script").is_some())
         .collect();
-    let path = std::env::join_paths(
-        std::iter::once(tug_dir()).chain(std::env::split_paths(
-            &test_env()
-                .iter()
-                .find(|(k, _)| k == "PATH")
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default(),
-        )),
-    )
-    .unwrap();
+    let path = path_with_tug();
     // job name -> the artifact directories it produced (one per parallel instance)
     let mut produced: BTreeMap<String, Vec<PathBuf>> = BTreeMap::new();
     let mut ran = Vec::new();
@@ -888,10 +947,7 @@ fn rollout_secrets_reach_only_their_rollout_job() {
     let steps = workflow["jobs"]["rollout-prod"]["steps"]
         .as_array()
         .unwrap();
-    let rollout = steps
-        .iter()
-        .find(|s| s["run"].as_str().is_some_and(|r| r.contains("tug rollout")))
-        .unwrap();
+    let rollout = rollout_step(&workflow, "rollout-prod");
     assert_eq!(
         rollout["env"],
         serde_json::json!({
@@ -903,10 +959,7 @@ fn rollout_secrets_reach_only_their_rollout_job() {
         steps.iter().filter(|s| s.get("env").is_some()).count() == 1,
         "only the rollout step has the secrets"
     );
-    let path = tmp.path().join("release.yml");
-    std::fs::write(&path, &text).unwrap();
-    let lint = run(Command::new(actionlint()).arg(&path).current_dir(&repo));
-    assert_eq!(lint.code, 0, "actionlint: {lint:?}");
+    assert_actionlint_accepts(tmp.path(), &repo, &text);
 
     // The step for real, with a stand-in tug that reports what it sees.
     let home = tmp.path().join("home");
@@ -916,27 +969,17 @@ fn rollout_secrets_reach_only_their_rollout_job() {
         .args(["-q", "-t", "ed25519", "-N", "", "-C", "ci-test", "-f"])
         .arg(&key));
     let bin = tmp.path().join("bin");
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(
-        bin.join("tug"),
-        "#!/bin/sh\nssh-add -l > \"$HOME/agent.txt\"\nenv > \"$HOME/env.txt\"\nexit 0\n",
-    )
-    .unwrap();
-    let mut perms = std::fs::metadata(bin.join("tug")).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    std::fs::set_permissions(bin.join("tug"), perms).unwrap();
+    stand_in_tug(
+        &bin,
+        "ssh-add -l > \"$HOME/agent.txt\"\nenv > \"$HOME/env.txt\"\nexit 0\n",
+    );
     let script = rollout["run"].as_str().unwrap();
     let step = |with_key: bool| {
-        let mut cmd = Command::new("bash");
-        cmd.args(["--noprofile", "--norc", "-e", "-c", script])
-            .current_dir(tmp.path())
-            .env_clear()
-            .env("HOME", &home)
-            .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-            .env(
-                "DEPLOY_PROD_KNOWN_HOSTS",
-                "web1.example.com ssh-ed25519 AAAAtest",
-            );
+        let mut cmd = step_command(script, tmp.path(), &home, &bin);
+        cmd.env(
+            "DEPLOY_PROD_KNOWN_HOSTS",
+            "web1.example.com ssh-ed25519 AAAAtest",
+        );
         if with_key {
             cmd.env(
                 "DEPLOY_PROD_SSH_KEY",
@@ -1019,10 +1062,7 @@ fn the_install_command_comes_from_tug_yaml_and_its_absence_fails_the_step() {
             .contains("::error::no command installs tug in this job: set ci.install in tug.yaml"),
         "{step:?}"
     );
-    let path = tmp.path().join("release.yml");
-    std::fs::write(&path, &out.stdout).unwrap();
-    let lint = run(Command::new(actionlint()).arg(&path).current_dir(&repo));
-    assert_eq!(lint.code, 0, "actionlint: {lint:?}");
+    assert_actionlint_accepts(tmp.path(), &repo, &out.stdout);
     let gitlab = ok(tug(&repo).args(["ci", "gitlab", "-o", "-"]));
     let doc: Value = serde_saphyr::from_str(&gitlab).unwrap();
     assert_eq!(doc["default"]["image"], "golang:1-bookworm");
@@ -1191,32 +1231,20 @@ fn notify_secrets_reach_the_rollout_jobs_that_send_notifications() {
             && text.contains("#   SLACK_HOOK: a notify: webhook's URL or header secret"),
         "{text}"
     );
-    let path = tmp.path().join("release.yml");
-    std::fs::write(&path, &text).unwrap();
-    let lint = run(Command::new(actionlint()).arg(&path).current_dir(&repo));
-    assert_eq!(lint.code, 0, "actionlint: {lint:?}");
+    assert_actionlint_accepts(tmp.path(), &repo, &text);
     let workflow: Value = serde_saphyr::from_str(&text).unwrap();
-    let rollout_step = |job: &str| -> Value {
-        workflow["jobs"][job]["steps"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|s| s["run"].as_str().is_some_and(|r| r.contains("tug rollout")))
-            .unwrap_or_else(|| panic!("{job} has no rollout step"))
-            .clone()
-    };
     assert_eq!(
-        rollout_step("rollout-prod")["env"],
+        rollout_step(&workflow, "rollout-prod")["env"],
         serde_json::json!({
             "HOOK_TOKEN": "${{ secrets.HOOK_TOKEN }}",
             "SLACK_HOOK": "${{ secrets.SLACK_HOOK }}",
         })
     );
     assert_eq!(
-        rollout_step("rollout-qa")["env"],
+        rollout_step(&workflow, "rollout-qa")["env"],
         serde_json::json!({"SLACK_HOOK": "${{ secrets.SLACK_HOOK }}"})
     );
-    assert_eq!(rollout_step("rollout-staging").get("env"), None);
+    assert_eq!(rollout_step(&workflow, "rollout-staging").get("env"), None);
     for (name, job) in workflow["jobs"].as_object().unwrap() {
         if !name.starts_with("rollout-") {
             assert!(
@@ -1231,25 +1259,13 @@ fn notify_secrets_reach_the_rollout_jobs_that_send_notifications() {
     let home = tmp.path().join("home");
     let bin = tmp.path().join("bin");
     std::fs::create_dir_all(&home).unwrap();
-    std::fs::create_dir_all(&bin).unwrap();
-    std::fs::write(
-        bin.join("tug"),
-        "#!/bin/sh\nenv > \"$HOME/env.txt\"\nexit 0\n",
-    )
-    .unwrap();
-    let mut perms = std::fs::metadata(bin.join("tug")).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
-    std::fs::set_permissions(bin.join("tug"), perms).unwrap();
-    let step = rollout_step("rollout-prod");
-    let out = run(Command::new("bash")
-        .args(["--noprofile", "--norc", "-e", "-c"])
-        .arg(step["run"].as_str().unwrap())
-        .current_dir(tmp.path())
-        .env_clear()
-        .env("HOME", &home)
-        .env("PATH", format!("{}:/usr/bin:/bin", bin.display()))
-        .env("SLACK_HOOK", "https://hooks.slack.example/T0/B0/s3cr3t")
-        .env("HOOK_TOKEN", "t0ken"));
+    stand_in_tug(&bin, "env > \"$HOME/env.txt\"\nexit 0\n");
+    let step = rollout_step(&workflow, "rollout-prod");
+    let out = run(
+        step_command(step["run"].as_str().unwrap(), tmp.path(), &home, &bin)
+            .env("SLACK_HOOK", "https://hooks.slack.example/T0/B0/s3cr3t")
+            .env("HOOK_TOKEN", "t0ken"),
+    );
     assert_eq!(out.code, 0, "{out:?}");
     let env = std::fs::read_to_string(home.join("env.txt")).unwrap();
     assert!(

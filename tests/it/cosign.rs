@@ -43,16 +43,14 @@ mod blobs {
     use std::path::Path;
     use std::process::{Command, Stdio};
 
-    use tug::manifest::{render_checksums, ArtifactKind};
+    use tug::manifest::ArtifactKind;
 
     use super::{cosign, COSIGN_VERSION, PASSWORD};
     use crate::harness::*;
 
     /// `tug` with the test password.
     fn tug_pw(dir: &Path) -> Command {
-        let mut cmd = tug(dir);
-        cmd.env("COSIGN_PASSWORD", PASSWORD).stdin(Stdio::null());
-        cmd
+        tug_with_password(dir, PASSWORD)
     }
 
     /// A small dist: an archive, a binary and the checksums file.
@@ -75,17 +73,10 @@ mod blobs {
                 b"\x7fELF pretend binary\n",
             ),
         ];
-        let sums = render_checksums(
-            artifacts
-                .iter()
-                .map(|a| (a.name.as_str(), a.sha256.as_str())),
-        );
-        artifacts.push(write_artifact(
+        artifacts.push(write_checksums(
             &dist,
             "hello_1.0.0_checksums.txt",
-            "hello_1.0.0_checksums.txt",
-            ArtifactKind::Checksums,
-            sums.as_bytes(),
+            &artifacts,
         ));
         manifest("hello", "1.0.0", &["linux/amd64"], artifacts)
             .write(&dist)

@@ -275,17 +275,24 @@ fn dash_vv_never_prints_a_secret_of_the_environment() {
     assert!(!out.stderr.contains("cosign-pw-5150"), "{}", out.stderr);
 }
 
-#[test]
-fn github_reply_that_is_not_a_list_is_an_error_not_an_empty_list() {
+/// A fresh GitHub fake and a project (in the returned directory) with a small dist/ and one
+/// publisher, `github`, releasing acme/hello through the fake.
+fn github_project() -> (GithubFake, tempfile::TempDir) {
     let gh = GithubFake::start();
     let tmp = tempdir();
-    let project = tmp.path();
-    small_dist(project);
+    small_dist(tmp.path());
     std::fs::write(
-        project.join("tug.yaml"),
+        tmp.path().join("tug.yaml"),
         format!("version: 1\npublish:\n  - type: github\n    repository: acme/hello\n    api_url: {}\n    {FAST_RETRY}\n", gh.url),
     )
     .unwrap();
+    (gh, tmp)
+}
+
+#[test]
+fn github_reply_that_is_not_a_list_is_an_error_not_an_empty_list() {
+    let (gh, tmp) = github_project();
+    let project = tmp.path();
     gh.state.lock().unwrap().list_reply =
         Some(serde_json::json!({ "message": "Moved Permanently", "url": "https://elsewhere" }));
     let out = run(tug(project).arg("publish").env("GITHUB_TOKEN", TOKEN));
@@ -311,15 +318,8 @@ fn github_reply_that_is_not_a_list_is_an_error_not_an_empty_list() {
 
 #[test]
 fn github_release_beyond_a_thousand_is_found_by_following_link_headers() {
-    let gh = GithubFake::start();
-    let tmp = tempdir();
+    let (gh, tmp) = github_project();
     let project = tmp.path();
-    small_dist(project);
-    std::fs::write(
-        project.join("tug.yaml"),
-        format!("version: 1\npublish:\n  - type: github\n    repository: acme/hello\n    api_url: {}\n    {FAST_RETRY}\n", gh.url),
-    )
-    .unwrap();
     {
         let mut st = gh.state.lock().unwrap();
         st.add_old_releases(1005);
@@ -361,15 +361,8 @@ fn github_release_beyond_a_thousand_is_found_by_following_link_headers() {
 
 #[test]
 fn github_release_without_upload_url_is_an_error() {
-    let gh = GithubFake::start();
-    let tmp = tempdir();
+    let (gh, tmp) = github_project();
     let project = tmp.path();
-    small_dist(project);
-    std::fs::write(
-        project.join("tug.yaml"),
-        format!("version: 1\npublish:\n  - type: github\n    repository: acme/hello\n    api_url: {}\n    {FAST_RETRY}\n", gh.url),
-    )
-    .unwrap();
     gh.state.lock().unwrap().omit_upload_url = true;
     let out = run(tug(project).arg("publish").env("GITHUB_TOKEN", TOKEN));
     assert_eq!(out.code, 1, "{}", out.stderr);

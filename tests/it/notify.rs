@@ -41,6 +41,17 @@ fn rollout_notifying(cwd: &Path, env: &str, dist: &Path, hook_url: &str) -> Outc
         .arg(dist))
 }
 
+/// `init` rolled out with 1.0.0, then `prod` with 2.1.0, both notifying `hook_url`: the prod
+/// rollout's outcome (checked to hold no secret) and the requests `hook` received for it.
+fn init_then_prod(cwd: &Path, hook: &Receiver, hook_url: &str) -> (Outcome, Vec<Request>) {
+    let out = rollout_notifying(cwd, "init", &release(V1), hook_url);
+    assert_eq!(out.code, 0, "{out:?}");
+    let first = hook.requests().len();
+    let out = rollout_notifying(cwd, "prod", &release(V2), hook_url);
+    assert_no_secret(&out);
+    (out, hook.requests().into_iter().skip(first).collect())
+}
+
 fn kinds(requests: &[Request]) -> Vec<String> {
     requests
         .iter()
@@ -79,16 +90,11 @@ fn a_canary_rollout_and_a_rollback_are_notified_in_order_as_json_and_slack() {
         ],
     );
     let hook_url = json_hook.url(&format!("/hooks/{TOKEN}"));
-    let out = rollout_notifying(&cwd, "init", &release(V1), &hook_url);
+    let (out, got) = init_then_prod(&cwd, &json_hook, &hook_url);
     assert_eq!(out.code, 0, "{out:?}");
-    let first = json_hook.requests().len();
-    let out = rollout_notifying(&cwd, "prod", &release(V2), &hook_url);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_no_secret(&out);
     assert_eq!(fleet.currents(), all("2.1.0", 2));
 
     // Every event of the canary, in order, each delivered before the command ended.
-    let got: Vec<Request> = json_hook.requests().into_iter().skip(first).collect();
     assert_eq!(
         kinds(&got),
         ["started", "step-passed", "step-passed", "finished"],
@@ -218,15 +224,10 @@ fn a_failed_analysis_is_notified_then_the_automatic_rollback() {
         ],
     );
     let hook_url = hook.url(&format!("/hooks/{TOKEN}"));
-    let out = rollout_notifying(&cwd, "init", &release(V1), &hook_url);
-    assert_eq!(out.code, 0, "{out:?}");
-    let first = hook.requests().len();
-    let out = rollout_notifying(&cwd, "prod", &release(V2), &hook_url);
+    let (out, got) = init_then_prod(&cwd, &hook, &hook_url);
     assert_eq!(out.code, 4, "{out:?}");
-    assert_no_secret(&out);
     assert_eq!(fleet.currents(), all("1.0.0", 2));
 
-    let got: Vec<Request> = hook.requests().into_iter().skip(first).collect();
     assert_eq!(
         kinds(&got),
         ["started", "step-passed", "analysis-failed", "rolled-back"],

@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 
 use crate::harness::registry::{FlakyProxy, Registry};
 use crate::harness::*;
-use tug::manifest::{render_checksums, ArtifactKind, Manifest};
+use tug::manifest::{ArtifactKind, Manifest};
 
 const MAIN_GO: &str = r#"package main
 
@@ -105,17 +105,10 @@ fn make_dist(project: &Path, big: usize) -> Manifest {
     );
     sig.signs = Some("hello_1.0.0_linux_amd64.tar.gz".into());
     artifacts.push(sig);
-    let sums = render_checksums(
-        artifacts
-            .iter()
-            .map(|a| (a.name.as_str(), a.sha256.as_str())),
-    );
-    artifacts.push(write_artifact(
+    artifacts.push(write_checksums(
         &dist,
         "hello_1.0.0_checksums.txt",
-        "hello_1.0.0_checksums.txt",
-        ArtifactKind::Checksums,
-        sums.as_bytes(),
+        &artifacts,
     ));
     let mut m = manifest("hello", "1.0.0", &["linux/amd64", "linux/arm64"], artifacts);
     m.write(&dist).unwrap();
@@ -380,18 +373,7 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
 
     // The real cosign accepts the signatures of the release artifact, the index and each
     // platform image, with the release key; with another key it refuses them.
-    let index_digest = format!(
-        "sha256:{}",
-        sha256(
-            skopeo(&[
-                "inspect",
-                "--raw",
-                "--tls-verify=false",
-                &format!("docker://{}/acme/hello-image:1.0.0", reg.addr),
-            ])
-            .as_bytes()
-        )
-    );
+    let index_digest = digest_of(&format!("{}/acme/hello-image:1.0.0", reg.addr));
     let mut signed = vec![
         format!("{}/acme/hello@sha256:{release_digest}", reg.addr),
         format!("{}/acme/hello-image@{index_digest}", reg.addr),
@@ -404,9 +386,7 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
         ));
     }
     for reference in &signed {
-        let out = run(crate::cosign::cosign(project)
-            .args(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"])
-            .args(["--allow-insecure-registry", reference]));
+        let out = cosign_verifies(project, "cosign.pub", reference);
         assert_eq!(out.code, 0, "cosign verify {reference}: {out:?}");
         let verified: serde_json::Value = serde_json::from_str(out.stdout.trim()).unwrap();
         assert_eq!(
@@ -568,18 +548,7 @@ fn oci_artifact_and_images_check_out_with_skopeo_and_the_binary_runs() {
     );
     assert_eq!(
         digests["acme/hello-image:1.0.0"],
-        format!(
-            "sha256:{}",
-            sha256(
-                skopeo(&[
-                    "inspect",
-                    "--raw",
-                    "--tls-verify=false",
-                    &format!("docker://{}/acme/hello-image:1.0.0", reg.addr)
-                ])
-                .as_bytes()
-            )
-        )
+        digest_of(&format!("{}/acme/hello-image:1.0.0", reg.addr))
     );
 }
 
@@ -1406,20 +1375,13 @@ fn a_manifest_deleted_after_publish_is_restored_by_the_next_run() {
     .unwrap();
     ok(tug(project).arg("publish"));
     let digest = manifest_digest(&reg.addr, "hello");
-    let delete = run(Command::new("curl")
-        .args([
-            "-sf",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-X",
-            "DELETE",
-        ])
-        .arg(format!(
+    let delete = http_status(
+        "DELETE",
+        &format!(
             "http://{}/v2/acme/hello/manifests/sha256:{digest}",
             reg.addr
-        )));
+        ),
+    );
     assert_eq!(delete.stdout, "202", "{delete:?}");
     let gone = run(Command::new("curl")
         .arg("-sf")
@@ -1512,6 +1474,31 @@ fn digest_of(reference: &str) -> String {
     )
 }
 
+/// The real cosign, in `dir`, verifies `image` with `key` (no transparency log).
+fn cosign_verifies(dir: &Path, key: &str, image: &str) -> Outcome {
+    run(crate::cosign::cosign(dir)
+        .args(["verify", "--key", key, "--insecure-ignore-tlog"])
+        .args(["--allow-insecure-registry", image]))
+}
+
+/// A fresh cosign key pair in `dir` signs `image` with the real cosign (no transparency log, no
+/// signing config; `extra` flags added).
+fn cosign_signs(dir: &Path, image: &str, extra: &[&str]) {
+    std::fs::create_dir_all(dir).unwrap();
+    ok(crate::cosign::cosign(dir).arg("generate-key-pair"));
+    ok(crate::cosign::cosign(dir)
+        .args([
+            "sign",
+            "--yes",
+            "--key",
+            "cosign.key",
+            "--allow-insecure-registry",
+        ])
+        .args(["--tlog-upload=false", "--use-signing-config=false"])
+        .args(extra)
+        .arg(image));
+}
+
 #[test]
 fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
     let reg = Registry::shared();
@@ -1534,45 +1521,25 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
         digest_of(&format!("{}/acme/both-image:1.0.0", reg.addr))
     );
     let verify = |key: &str| run(tug(project).args(["verify", "--key", key, "--image", &index]));
+    // `tug verify --key key` of the index exits with `code`, saying `says`.
+    let verify_says = |key: &str, code: i32, says: &str| {
+        let out = verify(key);
+        assert_eq!(out.code, code, "{key}: {out:?}");
+        assert!(out.stderr.contains(says), "{key}: {}", out.stderr);
+    };
 
     // `signatures: none`: nothing in the registry to verify.
-    let none = verify("cosign.pub");
-    assert_eq!(none.code, 1, "{none:?}");
-    assert!(
-        none.stderr.contains("has no cosign signatures"),
-        "{}",
-        none.stderr
-    );
+    verify_says("cosign.pub", 1, "has no cosign signatures");
 
     // cosign signs the index with its own key (the classic layout); tug verifies it.
-    let other = tmp.path().join("other");
-    std::fs::create_dir_all(&other).unwrap();
-    ok(crate::cosign::cosign(&other).arg("generate-key-pair"));
-    ok(crate::cosign::cosign(&other)
-        .args([
-            "sign",
-            "--yes",
-            "--key",
-            "cosign.key",
-            "--allow-insecure-registry",
-        ])
-        .args(["--tlog-upload=false", "--use-signing-config=false"])
-        .args(["--new-bundle-format=false", &index]));
-    let by_cosign = verify("other/cosign.pub");
-    assert_eq!(by_cosign.code, 0, "{by_cosign:?}");
-    assert!(
-        by_cosign.stderr.contains("1 of 1 signature(s) valid"),
-        "{}",
-        by_cosign.stderr
+    cosign_signs(
+        &tmp.path().join("other"),
+        &index,
+        &["--new-bundle-format=false"],
     );
+    verify_says("other/cosign.pub", 0, "1 of 1 signature(s) valid");
     // The release key did not sign it.
-    let wrong = verify("cosign.pub");
-    assert_eq!(wrong.code, 1, "{wrong:?}");
-    assert!(
-        wrong.stderr.contains("none of the 1 signature(s)"),
-        "{}",
-        wrong.stderr
-    );
+    verify_says("cosign.pub", 1, "none of the 1 signature(s)");
 
     // Now tug signs: its signature is added beside cosign's, which stays valid.
     std::fs::write(project.join("tug.yaml"), &config).unwrap();
@@ -1610,16 +1577,8 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
         index.rsplit('@').next().unwrap()
     );
     for key in ["cosign.pub", "other/cosign.pub"] {
-        let out = verify(key);
-        assert_eq!(out.code, 0, "{key}: {out:?}");
-        assert!(
-            out.stderr.contains("1 of 2 signature(s) valid"),
-            "{key}: {}",
-            out.stderr
-        );
-        let cosign = run(crate::cosign::cosign(project)
-            .args(["verify", "--key", key, "--insecure-ignore-tlog"])
-            .args(["--allow-insecure-registry", &index]));
+        verify_says(key, 0, "1 of 2 signature(s) valid");
+        let cosign = cosign_verifies(project, key, &index);
         assert_eq!(cosign.code, 0, "cosign verify --key {key}: {cosign:?}");
     }
     // A re-run finds its signature there and pushes nothing.
@@ -1630,27 +1589,8 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
 
     // cosign 3's default layout (a bundle referrer) from `cosign sign`, and tug's own bundle
     // (`signatures: bundle`): tug reads both layouts, and cosign verifies tug's bundle.
-    let third = tmp.path().join("third");
-    std::fs::create_dir_all(&third).unwrap();
-    ok(crate::cosign::cosign(&third).arg("generate-key-pair"));
-    ok(crate::cosign::cosign(&third)
-        .args([
-            "sign",
-            "--yes",
-            "--key",
-            "cosign.key",
-            "--allow-insecure-registry",
-        ])
-        .args(["--tlog-upload=false", "--use-signing-config=false", &index]));
-    let bundle_by_cosign = verify("third/cosign.pub");
-    assert_eq!(bundle_by_cosign.code, 0, "{bundle_by_cosign:?}");
-    assert!(
-        bundle_by_cosign
-            .stderr
-            .contains("1 of 3 signature(s) valid"),
-        "{}",
-        bundle_by_cosign.stderr
-    );
+    cosign_signs(&tmp.path().join("third"), &index, &[]);
+    verify_says("third/cosign.pub", 0, "1 of 3 signature(s) valid");
     std::fs::write(project.join("tug.yaml"), layout("bundle")).unwrap();
     ok(tug(project).arg("publish"));
     let fallback = inspect_raw(&format!("{}/acme/both-image:sha256-{index_hex}", reg.addr));
@@ -1661,9 +1601,7 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
     );
     // The release key made the classic and the bundle signature; cosign's key one bundle.
     for (key, valid) in [("cosign.pub", "2 of 4"), ("third/cosign.pub", "1 of 4")] {
-        let out = verify(key);
-        assert_eq!(out.code, 0, "{key}: {out:?}");
-        assert!(out.stderr.contains(valid), "{key}: {}", out.stderr);
+        verify_says(key, 0, valid);
     }
     // cosign finds tug's bundle without the classic signature: only the bundle layout
     // is signed by the release key in a fresh repository.
@@ -1678,18 +1616,9 @@ fn tug_verify_image_accepts_tug_and_cosign_signatures_and_tug_keeps_cosigns() {
         reg.addr,
         digest_of(&format!("{}/acme/bundled-image:1.0.0", reg.addr))
     );
-    let cosign = run(crate::cosign::cosign(project)
-        .args(["verify", "--key", "cosign.pub", "--insecure-ignore-tlog"])
-        .args(["--allow-insecure-registry", &bundled]));
+    let cosign = cosign_verifies(project, "cosign.pub", &bundled);
     assert_eq!(cosign.code, 0, "cosign verify of tug's bundle: {cosign:?}");
-    let tampered = run(crate::cosign::cosign(project)
-        .args([
-            "verify",
-            "--key",
-            "third/cosign.pub",
-            "--insecure-ignore-tlog",
-        ])
-        .args(["--allow-insecure-registry", &bundled]));
+    let tampered = cosign_verifies(project, "third/cosign.pub", &bundled);
     assert_ne!(
         tampered.code, 0,
         "another key verified tug's bundle: {tampered:?}"
@@ -1798,9 +1727,7 @@ fn a_chunked_upload_resumes_from_the_confirmed_offset_and_abandoned_sessions_are
         .collect();
     assert!(!sessions.is_empty());
     for path in &sessions {
-        let status = run(Command::new("curl")
-            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
-            .arg(format!("http://{}{path}", reg.addr)));
+        let status = http_status("GET", &format!("http://{}{path}", reg.addr));
         assert_eq!(status.stdout, "404", "{path} is still open");
     }
     let uploads = reg
@@ -1881,6 +1808,13 @@ fn recorded_session(project: &Path, sha256: &str) -> Option<serde_json::Value> {
         .values()
         .find(|s| s["sha256"] == sha256)
         .cloned()
+}
+
+/// A `method` request to `url` by curl, whose stdout is the HTTP status code.
+fn http_status(method: &str, url: &str) -> Outcome {
+    run(Command::new("curl")
+        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", method])
+        .arg(url))
 }
 
 /// The `/v2/.../blobs/uploads/<uuid>` path of an upload URL, without its `_state` query (which
@@ -1967,21 +1901,14 @@ fn an_upload_cut_off_by_a_registry_restart_resumes_in_the_next_run_from_the_regi
     std::fs::write(d.path().join("tug.yaml"), config("expired")).unwrap();
     let session_d = interrupted_publish(d.path(), &reg, &proxy, 2, &small.sha256);
     let path_d = upload_path(session_d["location"].as_str().unwrap());
-    let status = run(Command::new("curl")
-        .args([
-            "-s",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code}",
-            "-X",
-            "DELETE",
-        ])
-        .arg(format!(
+    let status = http_status(
+        "DELETE",
+        &format!(
             "http://{}{}",
             reg.addr,
             upload_request(session_d["location"].as_str().unwrap())
-        )));
+        ),
+    );
     assert_eq!(status.stdout, "204");
 
     // A again, after the restart: it asks for the confirmed offset and sends only the rest.
@@ -2040,9 +1967,7 @@ fn an_upload_cut_off_by_a_registry_restart_resumes_in_the_next_run_from_the_regi
         .find(|l| l.starts_with("PATCH ") && l.contains(&path_a))
         .map(|l| l.split(' ').nth(1).unwrap().to_string())
         .unwrap();
-    let status = run(Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
-        .arg(format!("http://{}{last_a}", reg.addr)));
+    let status = http_status("GET", &format!("http://{}{last_a}", reg.addr));
     assert_eq!(status.stdout, "404", "{path_a} is still open");
 
     // C again: the registry has the blob now, so C's session is no longer needed: cancelled.
@@ -2148,22 +2073,21 @@ fn image_user_and_ca_bundle_are_configurable_and_bad_values_are_refused() {
         "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
     )
     .unwrap();
-    let yaml = |images_extra: &str| {
-        oci_config("127.0.0.1:1", "hello", true, "")
-            .replace("-image\n", &format!("-image\n{images_extra}"))
+    let layout = tempdir();
+    // `tug publish --oci-layout` with these keys added to the images.
+    let publish = |images_extra: &str| {
+        let yaml = oci_config("127.0.0.1:1", "hello", true, "")
+            .replace("-image\n", &format!("-image\n{images_extra}"));
+        std::fs::write(project.join("tug.yaml"), yaml).unwrap();
+        run(tug(project)
+            .arg("publish")
+            .arg("--oci-layout")
+            .arg(layout.path()))
     };
 
     // Another user and another CA bundle: both in the image, and the bundle in the layer digest.
-    std::fs::write(
-        project.join("tug.yaml"),
-        yaml("      user: \"0:0\"\n      ca_certificates: ca.pem\n"),
-    )
-    .unwrap();
-    let layout = tempdir();
-    ok(tug(project)
-        .arg("publish")
-        .arg("--oci-layout")
-        .arg(layout.path()));
+    let out = publish("      user: \"0:0\"\n      ca_certificates: ca.pem\n");
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let (config, files) = layout_amd64_image(layout.path(), "acme/hello-image:1.0.0");
     assert_eq!(config["config"]["User"], "0:0");
     assert_eq!(
@@ -2173,11 +2097,7 @@ fn image_user_and_ca_bundle_are_configurable_and_bad_values_are_refused() {
     assert_eq!(files["home/nonroot/"].0, 65532);
 
     // A user the generated base does not know, and a CA bundle that is not there: refused, named.
-    std::fs::write(project.join("tug.yaml"), yaml("      user: daemon\n")).unwrap();
-    let out = run(tug(project)
-        .arg("publish")
-        .arg("--oci-layout")
-        .arg(layout.path()));
+    let out = publish("      user: daemon\n");
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
@@ -2186,15 +2106,7 @@ fn image_user_and_ca_bundle_are_configurable_and_bad_values_are_refused() {
         out.stderr
     );
     assert!(out.stderr.contains("tug.yaml:"), "located: {}", out.stderr);
-    std::fs::write(
-        project.join("tug.yaml"),
-        yaml("      ca_certificates: missing.pem\n"),
-    )
-    .unwrap();
-    let out = run(tug(project)
-        .arg("publish")
-        .arg("--oci-layout")
-        .arg(layout.path()));
+    let out = publish("      ca_certificates: missing.pem\n");
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(
         out.stderr
@@ -2245,13 +2157,14 @@ fn a_rebuilt_dist_cancels_the_upload_session_its_predecessor_left() {
         "{:?}",
         proxy.log.lock().unwrap()
     );
-    let status = run(Command::new("curl")
-        .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
-        .arg(format!(
+    let status = http_status(
+        "GET",
+        &format!(
             "http://{}{}",
             reg.addr,
             upload_request(session["location"].as_str().unwrap())
-        )));
+        ),
+    );
     assert_eq!(status.stdout, "404", "{path} is still open");
 }
 

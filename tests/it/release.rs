@@ -2,7 +2,7 @@
 //! (the default `dir` publisher), then independent checks of what landed; and a failing stage
 //! stops the pipeline with that stage's exit code and publishes nothing.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::harness::*;
@@ -30,17 +30,23 @@ fn keys(dir: &Path) -> String {
     std::fs::read_to_string(dir.join("cosign.key")).unwrap()
 }
 
-#[test]
-fn release_builds_signs_and_publishes_the_same_bytes() {
+/// `tug release` of a fresh [`project`] (`<tmp>/hello`) signing with a fresh key (`<tmp>/keys`)
+/// whose password is given as `password`.
+fn release(password: &str) -> (tempfile::TempDir, PathBuf, Outcome) {
     let tmp = tempdir();
     let repo = tmp.path().join("hello");
     project(&repo);
     let key = keys(&tmp.path().join("keys"));
-
     let out = run(tug(&repo)
         .args(["release", "--no-progress"])
         .env("TUG_TEST_SIGNING_KEY", &key)
-        .env("COSIGN_PASSWORD", PASSWORD));
+        .env("COSIGN_PASSWORD", password));
+    (tmp, repo, out)
+}
+
+#[test]
+fn release_builds_signs_and_publishes_the_same_bytes() {
+    let (tmp, repo, out) = release(PASSWORD);
     assert_eq!(out.code, 0, "{out:?}");
 
     // The signed checksums file verifies with tug and with the independent sha256sum.
@@ -66,15 +72,7 @@ fn release_builds_signs_and_publishes_the_same_bytes() {
 
 #[test]
 fn release_stops_at_the_failing_stage_with_its_exit_code() {
-    let tmp = tempdir();
-    let repo = tmp.path().join("hello");
-    project(&repo);
-    let key = keys(&tmp.path().join("keys"));
-
-    let out = run(tug(&repo)
-        .args(["release", "--no-progress"])
-        .env("TUG_TEST_SIGNING_KEY", &key)
-        .env("COSIGN_PASSWORD", "not the password"));
+    let (_tmp, repo, out) = release("not the password");
     assert_eq!(out.code, 2, "{out:?}");
     assert!(out.stderr.contains("wrong password"), "{}", out.stderr);
     // Built, not signed, not published.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use tug::manifest::{render_checksums, ArtifactKind};
+use tug::manifest::ArtifactKind;
 
 use crate::harness::*;
 
@@ -25,9 +25,7 @@ fn checkers() -> PathBuf {
 
 /// `tug` in `dir` with the test password and no terminal.
 fn tug_pw(dir: &Path) -> Command {
-    let mut cmd = tug(dir);
-    cmd.env("COSIGN_PASSWORD", PASSWORD).stdin(Stdio::null());
-    cmd
+    tug_with_password(dir, PASSWORD)
 }
 
 /// A project with a small dist: two archives, a binary and a checksums file (what `tug build`
@@ -57,19 +55,10 @@ fn project() -> tempfile::TempDir {
         let name = Path::new(path).file_name().unwrap().to_str().unwrap();
         artifacts.push(write_artifact(&dist, name, path, kind, bytes));
     }
-    let checksums = render_checksums(
-        artifacts
-            .iter()
-            .filter(|a| a.kind == ArtifactKind::Archive)
-            .map(|a| (a.name.as_str(), a.sha256.as_str())),
-    );
-    let name = "hello_1.0.0_checksums.txt";
-    artifacts.push(write_artifact(
+    artifacts.push(write_checksums(
         &dist,
-        name,
-        name,
-        ArtifactKind::Checksums,
-        checksums.as_bytes(),
+        "hello_1.0.0_checksums.txt",
+        artifacts.iter().filter(|a| a.kind == ArtifactKind::Archive),
     ));
     let mut m = manifest(
         "hello",

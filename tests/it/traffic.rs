@@ -5,7 +5,7 @@
 //! failing while weights change, and a dead router refused before any host is touched.
 
 use crate::harness::fleet::{self, Fleet, ALL_AT_ONCE};
-use crate::harness::haproxy::{Haproxy, BACKEND, CANARY_BACKEND};
+use crate::harness::haproxy::{Haproxy, Load, BACKEND, CANARY_BACKEND};
 use crate::harness::service::{self, free_port, release, Variant};
 use crate::harness::*;
 
@@ -16,20 +16,70 @@ fn hello(v: &str) -> String {
     format!("hello from demo-service {v}")
 }
 
-/// A fleet of `n` local hosts behind a fresh HAProxy (every server at weight 1).
-fn fleet_behind_haproxy(n: usize) -> (Fleet, Haproxy) {
+/// A fleet of `n` local hosts behind a fresh HAProxy, every server at `weight`.
+fn fleet_behind_haproxy(n: usize, weight: u16) -> (Fleet, Haproxy) {
     let fleet = Fleet::local(n);
     let servers: Vec<(String, String, u16)> = (0..n)
         .map(|i| {
             (
                 fleet.names[i].clone(),
                 format!("127.0.0.1:{}", fleet.ports[i]),
-                1,
+                weight,
             )
         })
         .collect();
     let h = Haproxy::start(&servers);
     (fleet, h)
+}
+
+/// The work directory of `fleet` with a tug.yaml of two environments, `seed` (all at once, no
+/// router) and `prod` (`strategy`, then `router`'s keys), and every host seeded with 1.0.0.
+fn seeded(fleet: &Fleet, strategy: &str, router: &str) -> std::path::PathBuf {
+    let cwd = fleet.root().join("work");
+    fleet.write_config(
+        &cwd,
+        &[
+            fleet.env("seed", ALL_AT_ONCE, ""),
+            fleet.env("prod", strategy, router),
+        ],
+    );
+    let out = fleet::rollout(&cwd, "seed", &release(V1));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    cwd
+}
+
+/// `tug rollout promote prod` to the end: every host on `v`, on disk and serving.
+fn promote_to_the_end(fleet: &Fleet, cwd: &std::path::Path, v: &str) {
+    let out = run(tug(cwd).args(["rollout", "promote", "prod"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let n = fleet.paths.len();
+    assert_eq!(fleet.currents(), fleet::all(v, n));
+    assert_eq!(fleet.served(), fleet::serving(v, n), "on disk and serving");
+}
+
+/// Each server's current weight in `backend`, in the servers' order.
+fn weights(h: &Haproxy, backend: &str) -> Vec<u16> {
+    h.weights(backend).values().copied().collect()
+}
+
+/// The rollout state stored on host `i`.
+fn rollout_state(fleet: &Fleet, i: usize) -> serde_json::Value {
+    serde_json::from_str(
+        &std::fs::read_to_string(fleet.paths[i].join(".tug/rollout.json")).unwrap(),
+    )
+    .unwrap()
+}
+
+/// Stop `load` and assert that it sent more than `min_sent` requests and none of them failed.
+fn assert_none_failed(load: Load, min_sent: usize) {
+    let (sent, failures) = load.finish();
+    assert!(sent > min_sent, "the load ran ({sent} requests)");
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} requests failed while weights changed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
 }
 
 /// The share (percent) of `n` requests through HAProxy answered by `v`; panics on a failure.
@@ -48,18 +98,9 @@ const CANARY: &str = "      type: canary\n      steps:\n        - hosts: 1\n    
 
 #[test]
 fn canary_by_weight_header_route_and_rollback_by_traffic_first() {
-    let (fleet, h) = fleet_behind_haproxy(4);
-    let cwd = fleet.root().join("work");
-    fleet.write_config(
-        &cwd,
-        &[
-            fleet.env("seed", ALL_AT_ONCE, ""),
-            fleet.env("prod", CANARY, &h.yaml("")),
-        ],
-    );
-    let (d1, d2) = (release(V1), release(V2));
-    let out = fleet::rollout(&cwd, "seed", &d1);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (fleet, h) = fleet_behind_haproxy(4, 1);
+    let cwd = seeded(&fleet, CANARY, &h.yaml(""));
+    let d2 = release(V2);
     assert_eq!(share(&h, 200, false, "1.0.0"), 100.0);
 
     // The plan shows the traffic steps and the weights they set.
@@ -80,7 +121,7 @@ fn canary_by_weight_header_route_and_rollback_by_traffic_first() {
         out.stdout
     );
     assert_eq!(
-        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
+        weights(&h, BACKEND),
         [1, 1, 1, 1],
         "a dry run changes nothing"
     );
@@ -104,18 +145,9 @@ fn canary_by_weight_header_route_and_rollback_by_traffic_first() {
     // The header route: every request carrying it reaches the new release.
     assert_eq!(share(&h, 200, true, "2.0.0"), 100.0);
     assert_eq!(h.map_entries(), [format!("canary {CANARY_BACKEND}")]);
-    assert_eq!(
-        h.weights(CANARY_BACKEND)
-            .values()
-            .copied()
-            .collect::<Vec<_>>(),
-        [1, 0, 0, 0]
-    );
+    assert_eq!(weights(&h, CANARY_BACKEND), [1, 0, 0, 0]);
     // Recorded: in the rollout state and each host's history.
-    let state: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fleet.paths[2].join(".tug/rollout.json")).unwrap(),
-    )
-    .unwrap();
+    let state = rollout_state(&fleet, 2);
     assert_eq!(state["traffic"]["share"], 5);
     assert_eq!(state["traffic"]["weights"]["h1"], 3);
     assert!(
@@ -155,37 +187,17 @@ fn canary_by_weight_header_route_and_rollback_by_traffic_first() {
     );
     assert_eq!(fleet.currents(), fleet::all("1.0.0", 4));
     assert_eq!(share(&h, 400, false, "2.0.0"), 0.0);
-    assert_eq!(
-        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
-        [1, 1, 1, 1]
-    );
+    assert_eq!(weights(&h, BACKEND), [1, 1, 1, 1]);
     assert!(h.map_entries().is_empty(), "the header route is gone");
     assert_eq!(share(&h, 100, true, "1.0.0"), 100.0);
 
     // Again to the end: promote sends 100%, the other hosts follow, weights back to normal.
     let out = fleet::rollout(&cwd, "prod", &d2);
     assert_eq!(out.code, 6, "{}", out.stderr);
-    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(fleet.currents(), fleet::all("2.0.0", 4));
-    assert_eq!(
-        fleet.served(),
-        fleet::serving("2.0.0", 4),
-        "on disk and serving"
-    );
-    assert_eq!(
-        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
-        [1, 1, 1, 1]
-    );
+    promote_to_the_end(&fleet, &cwd, "2.0.0");
+    assert_eq!(weights(&h, BACKEND), [1, 1, 1, 1]);
     assert!(h.map_entries().is_empty());
-    let (sent, failures) = load.finish();
-    assert!(sent > 100, "the load ran ({sent} requests)");
-    assert!(
-        failures.is_empty(),
-        "{} of {sent} requests failed while weights changed: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(5)]
-    );
+    assert_none_failed(load, 100);
     assert_eq!(share(&h, 400, false, "2.0.0"), 100.0);
 
     // `tug rollback`: every host runs 2.0.0, so they switch first; then none of it is served.
@@ -202,18 +214,9 @@ fn canary_by_weight_header_route_and_rollback_by_traffic_first() {
 
 #[test]
 fn a_host_failing_its_health_check_was_drained_and_gets_its_weight_back() {
-    let (fleet, h) = fleet_behind_haproxy(2);
-    let cwd = fleet.root().join("work");
+    let (fleet, h) = fleet_behind_haproxy(2, 1);
     let canary = "      type: canary\n      steps:\n        - hosts: 1\n        - traffic: 50%\n        - hosts: 2\n";
-    fleet.write_config(
-        &cwd,
-        &[
-            fleet.env("seed", ALL_AT_ONCE, ""),
-            fleet.env("prod", canary, &h.yaml("")),
-        ],
-    );
-    let out = fleet::rollout(&cwd, "seed", &release(V1));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let cwd = seeded(&fleet, canary, &h.yaml(""));
     let bad = Variant {
         version: "3.0.0",
         fail_rate: 0.0,
@@ -231,27 +234,15 @@ fn a_host_failing_its_health_check_was_drained_and_gets_its_weight_back() {
         "{}",
         fleet.history(1)
     );
-    assert_eq!(
-        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
-        [1, 1]
-    );
+    assert_eq!(weights(&h, BACKEND), [1, 1]);
     assert!(h.map_entries().is_empty());
     assert_eq!(share(&h, 200, false, "1.0.0"), 100.0);
 }
 
 #[test]
 fn a_dead_router_stops_the_rollout_before_any_host_is_touched() {
-    let (fleet, h) = fleet_behind_haproxy(2);
-    let cwd = fleet.root().join("work");
-    fleet.write_config(
-        &cwd,
-        &[
-            fleet.env("seed", ALL_AT_ONCE, ""),
-            fleet.env("prod", CANARY, &h.yaml("")),
-        ],
-    );
-    let out = fleet::rollout(&cwd, "seed", &release(V1));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (fleet, h) = fleet_behind_haproxy(2, 1);
+    let cwd = seeded(&fleet, CANARY, &h.yaml(""));
     h.stop();
     let _ = std::fs::remove_file(&h.socket);
     let out = fleet::rollout(&cwd, "prod", &release(V2));
@@ -288,32 +279,25 @@ fn a_dead_router_stops_the_rollout_before_any_host_is_touched() {
 #[test]
 fn traffic_steps_are_checked_where_they_are_written() {
     let dir = tempdir();
-    write_files(
-        dir.path(),
-        &[(
-            "tug.yaml",
-            "version: 1\nenvironments:\n  prod:\n    target:\n      hosts: [{path: a}, {path: b}]\n    strategy:\n      type: canary\n      steps:\n        - hosts: 1\n        - traffic: 5%\n",
-        )],
-    );
-    let out = run(tug(dir.path()).args(["status", "prod"]));
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("tug.yaml:10:"), "{}", out.stderr);
-    assert!(
-        out.stderr.contains("a traffic step needs a router"),
-        "{}",
-        out.stderr
-    );
-    write_files(
-        dir.path(),
-        &[(
-            "tug.yaml",
-            "version: 1\nenvironments:\n  prod:\n    target:\n      hosts: [{path: a}, {path: b}]\n    strategy:\n      type: canary\n      steps:\n        - traffic: 50%\n        - traffic: 120%\n    traffic:\n      type: haproxy\n      socket: unix:x.sock\n      backend: app\n",
-        )],
-    );
-    let out = run(tug(dir.path()).args(["status", "prod"]));
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("tug.yaml:10:"), "{}", out.stderr);
-    assert!(out.stderr.contains("between 0% and 100%"), "{}", out.stderr);
+    let hosts = "version: 1\nenvironments:\n  prod:\n    target:\n      hosts: [{path: a}, {path: b}]\n    strategy:\n      type: canary\n      steps:\n";
+    // (the steps and what follows them, the error at line 10)
+    let cases = [
+        (
+            "        - hosts: 1\n        - traffic: 5%\n",
+            "a traffic step needs a router",
+        ),
+        (
+            "        - traffic: 50%\n        - traffic: 120%\n    traffic:\n      type: haproxy\n      socket: unix:x.sock\n      backend: app\n",
+            "between 0% and 100%",
+        ),
+    ];
+    for (rest, error) in cases {
+        write_files(dir.path(), &[("tug.yaml", &format!("{hosts}{rest}"))]);
+        let out = run(tug(dir.path()).args(["status", "prod"]));
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains("tug.yaml:10:"), "{}", out.stderr);
+        assert!(out.stderr.contains(error), "{}", out.stderr);
+    }
 }
 
 /// Blue-green hosts: both slots are servers of the backend (`h1-blue`, `h1-green`).
@@ -411,14 +395,7 @@ fn blue_green_switches_and_rolls_back_by_traffic_with_the_old_slot_warm() {
         "{}",
         out.stderr
     );
-    let (sent, failures) = load.finish();
-    assert!(sent > 50, "{sent}");
-    assert!(
-        failures.is_empty(),
-        "{} of {sent} failed: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(5)]
-    );
+    assert_none_failed(load, 50);
     assert_eq!(share(&h, 400, false, "1.0.0"), 100.0);
     for i in 0..2 {
         let link = std::fs::read_link(fleet.paths[i].join("current")).unwrap();
@@ -440,18 +417,9 @@ fn blue_green_switches_and_rolls_back_by_traffic_with_the_old_slot_warm() {
 #[test]
 fn the_command_router_is_given_each_change() {
     let fleet = Fleet::local(2);
-    let cwd = fleet.root().join("work");
     let steps = "      type: canary\n      steps:\n        - hosts: 1\n        - traffic: 25%\n";
     let router = "    traffic:\n      type: command\n      command: 'echo \"{{ share }} {{ weights }} header={{ header }}\" >> calls.txt'\n      header: {}\n";
-    fleet.write_config(
-        &cwd,
-        &[
-            fleet.env("seed", ALL_AT_ONCE, ""),
-            fleet.env("prod", steps, router),
-        ],
-    );
-    let out = fleet::rollout(&cwd, "seed", &release(V1));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let cwd = seeded(&fleet, steps, router);
     let out = fleet::rollout(&cwd, "prod", &release(V2));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(fleet.currents(), fleet::all("2.0.0", 2));
@@ -477,67 +445,24 @@ fn the_command_router_is_given_each_change() {
 /// header route gone, with requests flowing throughout and none failing.
 #[test]
 fn a_rollout_killed_after_a_traffic_step_continues_from_the_router() {
-    let fleet = Fleet::local(4);
     // Configured weight 2: what the end of the rollout must give back (not a default of 1).
-    let servers: Vec<(String, String, u16)> = (0..4)
-        .map(|i| {
-            (
-                fleet.names[i].clone(),
-                format!("127.0.0.1:{}", fleet.ports[i]),
-                2,
-            )
-        })
-        .collect();
-    let h = Haproxy::start(&servers);
-    let cwd = fleet.root().join("work");
+    let (fleet, h) = fleet_behind_haproxy(4, 2);
     let steps = "      type: canary\n      steps:\n        - hosts: 1\n        - traffic: 5%\n        - pause: 30s\n        - traffic: 50%\n        - pause: manual\n        - traffic: 100%\n";
-    fleet.write_config(
-        &cwd,
-        &[
-            fleet.env("seed", ALL_AT_ONCE, ""),
-            fleet.env("prod", steps, &h.yaml("")),
-        ],
-    );
-    let (d1, d2) = (release(V1), release(V2));
-    let out = fleet::rollout(&cwd, "seed", &d1);
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    let cwd = seeded(&fleet, steps, &h.yaml(""));
+    let d2 = release(V2);
     let load = h.load();
 
-    let mut child = tug(&cwd)
-        .args(["rollout", "prod", "--dist"])
-        .arg(&d2)
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let state_file = fleet.paths[3].join(".tug/rollout.json");
-    let start = std::time::Instant::now();
-    // After the traffic step the state is saved with the pause as the next step.
-    while !std::fs::read_to_string(&state_file)
-        .unwrap_or_default()
-        .contains("\"next_step\":2")
-    {
-        assert!(
-            start.elapsed() < std::time::Duration::from_secs(60),
-            "the rollout never reached its pause"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL, in the 30 s pause
-    child.wait().unwrap();
+    // After the traffic step the state is saved with the pause as the next step: killed in
+    // the 30 s pause.
+    fleet.start_and_kill_at_step(&cwd, &d2, 3, 2);
 
     // What the killed rollout left: h1 on 2.0.0, 5% of the requests there, the header route on,
     // and the same recorded on every host's disk.
     assert_eq!(fleet.currents(), ["2.0.0", "1.0.0", "1.0.0", "1.0.0"]);
-    assert_eq!(
-        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
-        [3, 19, 19, 19]
-    );
+    assert_eq!(weights(&h, BACKEND), [3, 19, 19, 19]);
     assert_eq!(h.map_entries(), [format!("canary {CANARY_BACKEND}")]);
     for i in 0..4 {
-        let state: serde_json::Value = serde_json::from_str(
-            &std::fs::read_to_string(fleet.paths[i].join(".tug/rollout.json")).unwrap(),
-        )
-        .unwrap();
+        let state = rollout_state(&fleet, i);
         assert_eq!(state["next_step"], 2, "host {i}: {state}");
         assert_eq!(state["traffic"]["share"], 5, "host {i}: {state}");
         for (server, w) in [("h1", 3), ("h2", 19), ("h3", 19), ("h4", 19)] {
@@ -559,29 +484,16 @@ fn a_rollout_killed_after_a_traffic_step_continues_from_the_router() {
     let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
     assert_eq!(out.code, 6, "paused at the manual step: {}", out.stderr);
     assert_eq!(fleet.currents(), ["2.0.0", "1.0.0", "1.0.0", "1.0.0"]);
-    assert_eq!(
-        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
-        [3, 1, 1, 1]
-    );
-    let state: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(fleet.paths[0].join(".tug/rollout.json")).unwrap(),
-    )
-    .unwrap();
+    assert_eq!(weights(&h, BACKEND), [3, 1, 1, 1]);
+    let state = rollout_state(&fleet, 0);
     assert_eq!(state["traffic"]["share"], 50, "{state}");
     assert_eq!(state["traffic"]["weights"]["h2"], 1, "{state}");
 
     // And to the end: 100%, the other hosts switch, every server's configured weight back, the
     // header route gone, the rollout state removed from the hosts.
-    let out = run(tug(&cwd).args(["rollout", "promote", "prod"]));
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(fleet.currents(), fleet::all("2.0.0", 4));
+    promote_to_the_end(&fleet, &cwd, "2.0.0");
     assert_eq!(
-        fleet.served(),
-        fleet::serving("2.0.0", 4),
-        "on disk and serving"
-    );
-    assert_eq!(
-        h.weights(BACKEND).values().copied().collect::<Vec<_>>(),
+        weights(&h, BACKEND),
         [2, 2, 2, 2],
         "the configured weights are back"
     );
@@ -597,13 +509,6 @@ fn a_rollout_killed_after_a_traffic_step_continues_from_the_router() {
             fleet.history(i)
         );
     }
-    let (sent, failures) = load.finish();
-    assert!(sent > 50, "the load ran ({sent} requests)");
-    assert!(
-        failures.is_empty(),
-        "{} of {sent} requests failed: {:?}",
-        failures.len(),
-        &failures[..failures.len().min(5)]
-    );
+    assert_none_failed(load, 50);
     assert_eq!(share(&h, 100, false, "2.0.0"), 100.0);
 }

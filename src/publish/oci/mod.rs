@@ -60,6 +60,19 @@ pub struct PlanBlob {
     pub source: BlobSource,
 }
 
+impl PlanBlob {
+    /// A blob of the plan made here, held in memory.
+    fn in_memory(repo: usize, item: String, bytes: Vec<u8>) -> PlanBlob {
+        PlanBlob {
+            repo,
+            item,
+            sha256: sha256_hex(&bytes),
+            size: bytes.len() as u64,
+            source: BlobSource::Memory(Arc::new(bytes)),
+        }
+    }
+}
+
 /// A manifest (or index) to push under some references (tags, or its digest).
 #[derive(Debug, Clone)]
 pub struct PlanManifest {
@@ -330,13 +343,11 @@ pub fn plan(
                 }
             }
             for (what, bytes) in [("layer", &img.layer), ("config", &img.config)] {
-                blobs.push(PlanBlob {
-                    repo: idx,
-                    item: format!("image {platform} {what}"),
-                    sha256: sha256_hex(bytes),
-                    size: bytes.len() as u64,
-                    source: BlobSource::Memory(Arc::new(bytes.clone())),
-                });
+                blobs.push(PlanBlob::in_memory(
+                    idx,
+                    format!("image {platform} {what}"),
+                    bytes.clone(),
+                ));
             }
             let digest = format!("sha256:{}", sha256_hex(&img.manifest));
             manifests.push(PlanManifest {
@@ -447,25 +458,17 @@ pub fn plan(
             .collect();
         for (repo, item, sha) in signed {
             let digest = format!("sha256:{sha}");
-            let sig = cosign::sign(key, &repos[repo].to_string(), &digest);
-            let (config_blob, bytes) = cosign::manifest(std::slice::from_ref(&sig.layer));
-            for (what, blob) in [("payload", sig.payload), ("config", config_blob)] {
-                blobs.push(PlanBlob {
+            push_cosign_manifest(
+                &mut blobs,
+                &mut manifests,
+                CosignReferrer {
                     repo,
-                    item: format!("signature of {item} {what}"),
-                    sha256: sha256_hex(&blob),
-                    size: blob.len() as u64,
-                    source: BlobSource::Memory(Arc::new(blob)),
-                });
-            }
-            manifests.push(PlanManifest {
-                repo,
-                item: format!("signature of {item}"),
-                media_type: MANIFEST_MEDIA_TYPE,
-                bytes: Arc::new(bytes),
-                tags: vec![cosign::signature_tag(&digest)],
-                role: ManifestRole::CosignSignature { layer: sig.layer },
-            });
+                    item: format!("signature of {item}"),
+                    payload_name: "payload",
+                    signed: cosign::sign(key, &repos[repo].to_string(), &digest),
+                    tag: cosign::signature_tag(&digest),
+                },
+            );
         }
     }
     // The release's SLSA provenance, attached to every image, index and release artifact above
@@ -526,27 +529,17 @@ pub fn plan(
                         },
                     );
                 }
-                OciSignatures::Classic => {
-                    let att = cosign::attest(key, &attestation, predicate_type);
-                    let (config_blob, bytes) = cosign::manifest(std::slice::from_ref(&att.layer));
-                    for (what, blob) in [("envelope", att.payload), ("config", config_blob)] {
-                        blobs.push(PlanBlob {
-                            repo,
-                            item: format!("{item} {what}"),
-                            sha256: sha256_hex(&blob),
-                            size: blob.len() as u64,
-                            source: BlobSource::Memory(Arc::new(blob)),
-                        });
-                    }
-                    manifests.push(PlanManifest {
+                OciSignatures::Classic => push_cosign_manifest(
+                    &mut blobs,
+                    &mut manifests,
+                    CosignReferrer {
                         repo,
                         item,
-                        media_type: MANIFEST_MEDIA_TYPE,
-                        bytes: Arc::new(bytes),
-                        tags: vec![cosign::attestation_tag(&digest)],
-                        role: ManifestRole::CosignSignature { layer: att.layer },
-                    });
-                }
+                        payload_name: "envelope",
+                        signed: cosign::attest(key, &attestation, predicate_type),
+                        tag: cosign::attestation_tag(&digest),
+                    },
+                ),
             }
         }
     }
@@ -719,13 +712,11 @@ fn push_bundle_referrer(
         ("config", referrers::EMPTY_CONFIG.to_vec()),
         ("bundle", r.bundle),
     ] {
-        blobs.push(PlanBlob {
-            repo: r.repo,
-            item: format!("{} {what}", r.item),
-            sha256: sha256_hex(&blob),
-            size: blob.len() as u64,
-            source: BlobSource::Memory(Arc::new(blob)),
-        });
+        blobs.push(PlanBlob::in_memory(
+            r.repo,
+            format!("{} {what}", r.item),
+            blob,
+        ));
     }
     manifests.push(PlanManifest {
         repo: r.repo,
@@ -734,6 +725,44 @@ fn push_bundle_referrer(
         tags: vec![format!("sha256:{}", sha256_hex(&referrer))],
         bytes: Arc::new(referrer),
         role: ManifestRole::Referrer { subject: r.digest },
+    });
+}
+
+/// A cosign classic signature or attestation of a manifest, stored under the tag cosign looks
+/// it up by (`sha256-<hex>.sig`, `.att`).
+struct CosignReferrer {
+    repo: usize,
+    /// What the plan calls it (`signature of …`, `provenance of …`).
+    item: String,
+    /// What the plan calls its one layer's blob (`payload`, `envelope`).
+    payload_name: &'static str,
+    signed: cosign::SignatureLayer,
+    tag: String,
+}
+
+/// Add a cosign classic manifest to the plan: its layer and config blobs, then the manifest.
+fn push_cosign_manifest(
+    blobs: &mut Vec<PlanBlob>,
+    manifests: &mut Vec<PlanManifest>,
+    r: CosignReferrer,
+) {
+    let (config_blob, bytes) = cosign::manifest(std::slice::from_ref(&r.signed.layer));
+    for (what, blob) in [(r.payload_name, r.signed.payload), ("config", config_blob)] {
+        blobs.push(PlanBlob::in_memory(
+            r.repo,
+            format!("{} {what}", r.item),
+            blob,
+        ));
+    }
+    manifests.push(PlanManifest {
+        repo: r.repo,
+        item: r.item,
+        media_type: MANIFEST_MEDIA_TYPE,
+        bytes: Arc::new(bytes),
+        tags: vec![r.tag],
+        role: ManifestRole::CosignSignature {
+            layer: r.signed.layer,
+        },
     });
 }
 
@@ -853,21 +882,33 @@ async fn push_manifest(
             }
             _ => {}
         }
-        let reported = repo.put_manifest(tag, doc.media_type, &doc.bytes).await?;
-        let confirmed = repo.manifest_digest(tag, doc.media_type).await?;
-        if reported.as_deref().is_some_and(|r| r != want)
-            || confirmed.as_deref() != Some(want.as_str())
-        {
-            return Err(Failure::Fatal(PublishError::Verify {
-                what: what.clone(),
-                message: format!(
-                    "the registry holds {confirmed:?} (reported {reported:?}), expected {want}"
-                ),
-            }));
-        }
+        put_confirmed(repo, &what, tag, doc.media_type, &doc.bytes, &want).await?;
         Ok(ItemOutcome::Uploaded)
     })
     .await
+}
+
+/// PUT a manifest under `tag` and confirm that the registry then holds `want` there (the
+/// digest it reports on the PUT, when it does, and the one a HEAD finds).
+async fn put_confirmed(
+    repo: &Repo,
+    what: &str,
+    tag: &str,
+    media_type: &str,
+    bytes: &[u8],
+    want: &str,
+) -> Result<(), Failure> {
+    let reported = repo.put_manifest(tag, media_type, bytes).await?;
+    let confirmed = repo.manifest_digest(tag, media_type).await?;
+    if reported.as_deref().is_some_and(|r| r != want) || confirmed.as_deref() != Some(want) {
+        return Err(Failure::Fatal(PublishError::Verify {
+            what: what.to_string(),
+            message: format!(
+                "the registry holds {confirmed:?} (reported {reported:?}), expected {want}"
+            ),
+        }));
+    }
+    Ok(())
 }
 
 /// Push a cosign signature manifest under its `sha256-<digest>.sig` tag. A tag that already
@@ -914,16 +955,7 @@ async fn push_signature(
             },
         };
         let want = format!("sha256:{}", sha256_hex(&bytes));
-        let reported = repo.put_manifest(tag, MANIFEST_MEDIA_TYPE, &bytes).await?;
-        let confirmed = repo.manifest_head(tag, MANIFEST_MEDIA_TYPE).await?;
-        if reported.as_deref().is_some_and(|r| r != want)
-            || confirmed.as_ref().map(|(d, _)| d.as_str()) != Some(want.as_str())
-        {
-            return Err(Failure::Fatal(PublishError::Verify {
-                what: what.clone(),
-                message: format!("the registry holds {confirmed:?}, expected {want}"),
-            }));
-        }
+        put_confirmed(repo, &what, tag, MANIFEST_MEDIA_TYPE, &bytes, &want).await?;
         Ok(ItemOutcome::Uploaded)
     })
     .await

@@ -99,6 +99,16 @@ fn make_dist(dir: &Path) {
 
 fn quiet(_: SignEvent) {}
 
+/// `verify_dist` of `dist` with `key`'s public key, quietly; panics on an error.
+fn verify(
+    dist: &Path,
+    key: &PrivateKey,
+    names: &[String],
+    expected: SignArtifacts,
+) -> VerifyReport {
+    verify_dist(dist, &key.public_key(), names, expected, &quiet).unwrap()
+}
+
 #[test]
 fn default_selection_signs_checksums_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
@@ -117,34 +127,18 @@ fn default_selection_signs_checksums_and_verifies() {
             .kind,
         ArtifactKind::Bundle
     );
-    let v = verify_dist(
-        dir.path(),
-        &key.public_key(),
-        &[],
-        SignArtifacts::Checksums,
-        &quiet,
-    )
-    .unwrap();
+    let v = verify(dir.path(), &key, &[], SignArtifacts::Checksums);
     assert!(v.ok(), "{:?}", v.problems);
     assert_eq!(v.checked.len(), 6);
     // The binary is neither in the checksums file nor signed: fine unless binaries must be.
-    let v = verify_dist(
-        dir.path(),
-        &key.public_key(),
-        &[],
-        SignArtifacts::Binaries,
-        &quiet,
-    )
-    .unwrap();
+    let v = verify(dir.path(), &key, &[], SignArtifacts::Binaries);
     assert_eq!(v.problems, [("hello".to_string(), Problem::Unsigned)]);
-    let v = verify_dist(
+    let v = verify(
         dir.path(),
-        &key.public_key(),
+        &key,
         &["hello_1.0.0_linux_amd64.tar.gz".into()],
         SignArtifacts::Checksums,
-        &quiet,
-    )
-    .unwrap();
+    );
     assert!(v.ok(), "{:?}", v.problems);
 }
 
@@ -171,14 +165,7 @@ fn all_selection_lists_signatures_in_checksums_and_is_idempotent() {
         .keys()
         .any(|k| k.starts_with("hello_1.0.0_checksums.txt.")));
     let manifest_before = std::fs::read(dir.path().join("manifest.json")).unwrap();
-    let v = verify_dist(
-        dir.path(),
-        &key.public_key(),
-        &[],
-        SignArtifacts::All,
-        &quiet,
-    )
-    .unwrap();
+    let v = verify(dir.path(), &key, &[], SignArtifacts::All);
     assert!(v.ok(), "{:?}", v.problems);
     assert_eq!(v.valid_signatures.len(), 8);
     sign_dist(dir.path(), &key, SignArtifacts::All, &quiet).unwrap();
@@ -236,7 +223,7 @@ fn verify_reports_each_kind_of_tampering() {
     let bundle = d.join("hello_linux_amd64/hello.sigstore.json");
     let text = std::fs::read(&bundle).unwrap();
     std::fs::write(&bundle, &text[..text.len() / 2]).unwrap();
-    let v = verify_dist(d, &key.public_key(), &[], SignArtifacts::All, &quiet).unwrap();
+    let v = verify(d, &key, &[], SignArtifacts::All);
     let by_name: BTreeMap<_, _> = v.problems.iter().cloned().collect();
     assert!(
         matches!(
@@ -326,13 +313,6 @@ fn decrypting_while_hashing_signs_or_reports_the_key_error_and_writes_nothing() 
     .unwrap();
     assert_eq!(used.public_key(), key.public_key());
     assert_eq!(report.written.len(), 8);
-    let v = verify_dist(
-        dir.path(),
-        &key.public_key(),
-        &[],
-        SignArtifacts::All,
-        &quiet,
-    )
-    .unwrap();
+    let v = verify(dir.path(), &key, &[], SignArtifacts::All);
     assert!(v.ok(), "{:?}", v.problems);
 }

@@ -178,24 +178,40 @@ impl Fleet {
 
     /// Wait until the rollout stored on the first host has finished its first step.
     pub fn wait_for_step_1(&self) {
-        let state = self.paths[0].join(".tug/rollout.json");
-        super::wait_for("the first step", std::time::Duration::from_secs(60), || {
-            std::fs::read_to_string(&state)
-                .unwrap_or_default()
-                .contains("\"next_step\":1")
-        });
+        self.wait_for_next_step(0, 1);
+    }
+
+    /// Wait until the rollout stored on host `i` has `next_step` as its next step.
+    pub fn wait_for_next_step(&self, i: usize, next_step: usize) {
+        let state = self.paths[i].join(".tug/rollout.json");
+        let saved = format!("\"next_step\":{next_step}");
+        super::wait_for(
+            &format!("step {next_step} next on host {i}"),
+            std::time::Duration::from_secs(60),
+            || {
+                std::fs::read_to_string(&state)
+                    .unwrap_or_default()
+                    .contains(&saved)
+            },
+        );
     }
 
     /// Start a rollout of `dist` and kill it (SIGKILL) once its first step is done: at a
     /// pause that follows it, with the first hosts switched.
     pub fn start_and_kill_at_the_pause(&self, cwd: &Path, dist: &Path) {
+        self.start_and_kill_at_step(cwd, dist, 0, 1);
+    }
+
+    /// Start a rollout of `dist` to `prod` and kill it (SIGKILL) once host `i` has stored
+    /// `next_step` as its next step.
+    pub fn start_and_kill_at_step(&self, cwd: &Path, dist: &Path, i: usize, next_step: usize) {
         let mut child = tug(cwd)
             .args(["rollout", "prod", "--dist"])
             .arg(dist)
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
-        self.wait_for_step_1();
+        self.wait_for_next_step(i, next_step);
         child.kill().unwrap();
         child.wait().unwrap();
     }

@@ -37,6 +37,14 @@ pub fn tug(cwd: &Path) -> Command {
     cmd
 }
 
+/// [`tug`] with `password` as the key password (`COSIGN_PASSWORD`) and no terminal on stdin.
+pub fn tug_with_password(cwd: &Path, password: &str) -> Command {
+    let mut cmd = tug(cwd);
+    cmd.env("COSIGN_PASSWORD", password)
+        .stdin(std::process::Stdio::null());
+    cmd
+}
+
 /// Give `cmd` the test environment and nothing else (as uv's `TestContext` does): the caller's
 /// environment is cleared, so a developer's HOME, DOCKER_CONFIG, XDG_*, SOURCE_DATE_EPOCH,
 /// GITHUB_TOKEN, COSIGN_PASSWORD, GOFLAGS, RUST_LOG, SSH_AUTH_SOCK or TUG_* never reach tug.
@@ -475,4 +483,25 @@ pub fn write_artifact(
     std::fs::create_dir_all(file.parent().unwrap()).unwrap();
     std::fs::write(&file, bytes).unwrap();
     artifact_for(dist, name, path, kind)
+}
+
+/// Write the checksums file `dist/name` of `artifacts` (as `tug build` renders it) and return its
+/// manifest entry.
+pub fn write_checksums<'a>(
+    dist: &Path,
+    name: &str,
+    artifacts: impl IntoIterator<Item = &'a tug::manifest::Artifact>,
+) -> tug::manifest::Artifact {
+    let sums = tug::manifest::render_checksums(
+        artifacts
+            .into_iter()
+            .map(|a| (a.name.as_str(), a.sha256.as_str())),
+    );
+    write_artifact(
+        dist,
+        name,
+        name,
+        tug::manifest::ArtifactKind::Checksums,
+        sums.as_bytes(),
+    )
 }
