@@ -145,7 +145,8 @@ pub(crate) fn run_jobs(
         results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
     };
     std::thread::scope(|s| {
-        for _ in 0..workers {
+        // No more workers than units: a worker without one would start only to stop.
+        for _ in 0..workers.min(units.len()) {
             s.spawn(|| loop {
                 let u = next.fetch_add(1, Ordering::SeqCst);
                 let Some(unit) = units.get(u) else { break };
