@@ -151,9 +151,11 @@ impl Store {
 
     async fn get(&self, shared: &Shared, rel: &str) -> Result<Option<Vec<u8>>, PublishError> {
         match self {
+            // Read on this thread: a few small local files, and `tokio::fs` would start the
+            // runtime's blocking-pool threads (and wait for them at its shutdown) for each.
             Store::Dir(root) => {
                 let path = root.join(rel);
-                match tokio::fs::read(&path).await {
+                match std::fs::read(&path) {
                     Ok(b) => Ok(Some(b)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                     Err(e) => Err(PublishError::io("reading", &path, e)),
@@ -565,6 +567,12 @@ pub async fn publish(
             .await?
             .1
     };
+    // In a directory this waits for the disk three times, each needed (the publish state saved
+    // after the publisher is the fourth): the five temp files' data, before any rename (a
+    // rename must never put a name on data a crash could lose); the version's directory after
+    // its files' renames, before the list's (the list is never durable without what it lists);
+    // the list's directories (a publish reported done, and recorded in the state file,
+    // survives a crash).
     store.put_groups(&shared, &[&batch, &listing]).await?;
     for (a, rel, _) in &todo {
         shared.record(
