@@ -86,17 +86,21 @@ pub fn write_groups_atomic(groups: &[&[(&Path, &[u8])]]) -> io::Result<()> {
     Ok(())
 }
 
-/// fsync every file, on one thread each when there are several.
+/// fsync every file, concurrently when there are several: the first on this thread, each other
+/// on a thread of its own.
 fn sync_all_concurrently<'a>(files: impl Iterator<Item = &'a fs::File>) -> io::Result<()> {
     let files: Vec<&fs::File> = files.collect();
-    if files.len() <= 1 {
-        return files.iter().try_for_each(|f| f.sync_all());
-    }
+    let Some((first, others)) = files.split_first() else {
+        return Ok(());
+    };
     std::thread::scope(|s| {
-        let handles: Vec<_> = files.iter().map(|f| s.spawn(|| f.sync_all())).collect();
-        handles.into_iter().try_for_each(|h| {
-            h.join()
-                .unwrap_or_else(|_| Err(io::Error::other("fsync thread panicked")))
+        let handles: Vec<_> = others.iter().map(|f| s.spawn(|| f.sync_all())).collect();
+        let here = first.sync_all();
+        handles.into_iter().fold(here, |result, h| {
+            let joined = h
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("fsync thread panicked")));
+            result.and(joined)
         })
     })
 }

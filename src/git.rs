@@ -3,7 +3,9 @@
 //! and the commits between two tags (for release notes).
 //!
 //! Read with libgit2 (no `git` process), once, into a plain [`RepoFacts`] value that commands pass
-//! to the engines. Which tags are releases is the project's [`TagScheme`]: the module's directory
+//! to the engines. A command that reads several things opens the repository once
+//! ([`open`]) and passes it to the `*_in` functions (`tug build`: the tag scheme, the facts, the
+//! local exclude, the module's files and the notes' commits from one handle). Which tags are releases is the project's [`TagScheme`]: the module's directory
 //! (`sub/` for a Go module in `sub/`, as the go command requires) then `project.tag_prefix` (`v`,
 //! `release-`, or nothing for bare semver) then the version; tags that do not fit are not
 //! releases and are never mixed in. When several tags point at HEAD the highest version wins. An untagged HEAD gets a snapshot version:
@@ -170,12 +172,26 @@ impl TagScheme {
         prefix: &str,
         dir_override: Option<&str>,
     ) -> TagScheme {
-        match Repository::discover(module_dir)
-            .ok()
-            .and_then(|r| r.workdir().map(Path::to_path_buf))
-        {
+        TagScheme::in_repository(
+            Repository::discover(module_dir).ok().as_ref(),
+            module_dir,
+            module_path,
+            prefix,
+            dir_override,
+        )
+    }
+
+    /// [`TagScheme::discover`] with the repository already open (`None`: outside any).
+    pub fn in_repository(
+        repo: Option<&Repository>,
+        module_dir: &Path,
+        module_path: Option<&str>,
+        prefix: &str,
+        dir_override: Option<&str>,
+    ) -> TagScheme {
+        match repo.and_then(Repository::workdir) {
             Some(root) => {
-                TagScheme::for_module(&root, module_dir, module_path, prefix, dir_override)
+                TagScheme::for_module(root, module_dir, module_path, prefix, dir_override)
             }
             None => TagScheme::new(dir_override.unwrap_or(""), prefix),
         }
@@ -225,6 +241,22 @@ impl TagScheme {
     }
 }
 
+/// Open the repository containing `path` (found upwards from there, like `git` does).
+pub fn open(path: &Path) -> Result<Repository, GitError> {
+    Repository::discover(path).map_err(|e| {
+        if e.code() == git2::ErrorCode::NotFound {
+            GitError::NotARepository {
+                path: path.to_path_buf(),
+            }
+        } else {
+            GitError::Git {
+                path: path.to_path_buf(),
+                source: e,
+            }
+        }
+    })
+}
+
 /// One commit, as release notes need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommitInfo {
@@ -272,21 +304,14 @@ impl RepoFacts {
     }
 
     /// Read the facts of the repository containing `path`; release tags are those of `scheme`.
-    #[tracing::instrument(level = "debug", skip_all, fields(path = %path.display()))]
     pub fn discover_with(path: &Path, scheme: &TagScheme) -> Result<RepoFacts, GitError> {
+        RepoFacts::read(&open(path)?, scheme)
+    }
+
+    /// Read the facts of an open repository; release tags are those of `scheme`.
+    #[tracing::instrument(level = "debug", skip_all, fields(path = %repo.path().display()))]
+    pub fn read(repo: &Repository, scheme: &TagScheme) -> Result<RepoFacts, GitError> {
         let started = std::time::Instant::now();
-        let repo = Repository::discover(path).map_err(|e| {
-            if e.code() == git2::ErrorCode::NotFound {
-                GitError::NotARepository {
-                    path: path.to_path_buf(),
-                }
-            } else {
-                GitError::Git {
-                    path: path.to_path_buf(),
-                    source: e,
-                }
-            }
-        })?;
         let root = repo.workdir().unwrap_or_else(|| repo.path()).to_path_buf();
         let err = |source| GitError::Git {
             path: root.clone(),
@@ -312,18 +337,18 @@ impl RepoFacts {
             None
         };
 
-        let (tags, skipped_tags) = version_tags(&repo, scheme)?;
+        let (tags, skipped_tags) = version_tags(repo, scheme)?;
         let tag = tags
             .get(&head_id)
             .and_then(|ts| ts.iter().max_by(|a, b| a.version.cmp(&b.version)).cloned());
-        let previous_tag = previous_tag(&repo, head_id, &tags, tag.as_ref()).map_err(err)?;
+        let previous_tag = previous_tag(repo, head_id, &tags, tag.as_ref()).map_err(err)?;
 
         let commit = head_id.to_string();
         let short_commit = commit[..SHORT_COMMIT_LEN].to_string();
         let dirty_files = if repo.is_bare() {
             Vec::new()
         } else {
-            dirty_files_with_status(&repo).map_err(err)?
+            dirty_files_with_status(repo).map_err(err)?
         };
         let commit_time = head_commit.time().seconds();
         if chrono::DateTime::from_timestamp(commit_time, 0).is_none() {
@@ -389,13 +414,25 @@ impl RepoFacts {
 
     /// Commits reachable from HEAD but not from `since` (a tag name), newest first, merges
     /// skipped. With `since = None`, the whole history.
-    #[tracing::instrument(level = "debug", skip(self), fields(root = %self.root.display()))]
     pub fn commits_since(&self, since: Option<&str>) -> Result<Vec<CommitInfo>, GitError> {
+        let repo = Repository::open(&self.root).map_err(|source| GitError::Git {
+            path: self.root.clone(),
+            source,
+        })?;
+        self.commits_since_in(&repo, since)
+    }
+
+    /// [`RepoFacts::commits_since`] in the open repository these facts were read from.
+    #[tracing::instrument(level = "debug", skip(self, repo), fields(root = %self.root.display()))]
+    pub fn commits_since_in(
+        &self,
+        repo: &Repository,
+        since: Option<&str>,
+    ) -> Result<Vec<CommitInfo>, GitError> {
         let err = |source| GitError::Git {
             path: self.root.clone(),
             source,
         };
-        let repo = Repository::open(&self.root).map_err(err)?;
         let mut walk = repo.revwalk().map_err(err)?;
         walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
             .map_err(err)?;
@@ -479,6 +516,12 @@ pub fn exclude_locally(path: &Path) -> Result<Option<String>, GitError> {
     let Ok(repo) = Repository::discover(path.parent().unwrap_or(path)) else {
         return Ok(None);
     };
+    exclude_locally_in(&repo, path)
+}
+
+/// [`exclude_locally`] in `repo`, the repository that contains `path` (the one
+/// `Repository::discover` finds from its parent directory).
+pub fn exclude_locally_in(repo: &Repository, path: &Path) -> Result<Option<String>, GitError> {
     let Some(workdir) = repo.workdir().and_then(|w| w.canonicalize().ok()) else {
         return Ok(None);
     };

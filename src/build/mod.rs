@@ -381,6 +381,10 @@ pub fn run(
         artifacts: packaged.artifacts,
         build_facts: plan.provenance.as_ref().map(|p| p.facts(&prepared)),
     };
+    // The build's one wait for the disk, the manifest's fsync (`fsutil::write_atomic`): the
+    // manifest is what every later stage trusts, so after a crash it is whole or absent, never
+    // an empty file under its name; the artifacts it lists are checked against its sha256s by
+    // whoever reads them (publish, verify), so their own fsyncs would protect nothing more.
     manifest.write(stage)?;
     stage::shareable(&Manifest::path(stage))?;
     stage::set_mtimes(stage, release.mtime)?;

@@ -50,24 +50,37 @@ pub(crate) fn package(
     on(BuildEvent::Packaging {
         archives: archive_jobs.len(),
     });
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(parallelism.min(super::cpus()).max(1))
-        .build()
-        .map_err(|e| BuildError::io("starting the packaging threads", std::io::Error::other(e)))?;
-    let written: Vec<(usize, archive::Written)> = pool.install(|| {
-        archive_jobs
-            .par_iter()
-            .enumerate()
-            .map(|(i, job)| {
-                archive::write(&job.spec, algo)
-                    .map(|w| (i, w))
-                    .map_err(|source| BuildError::Archive {
-                        name: job.file_name.clone(),
-                        source,
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()
-    })?;
+    // The packaging threads, started only when there is something to archive or hash: a
+    // library's release (its module zip, written before) has neither.
+    let pool = if archive_jobs.is_empty() && prepared.is_empty() {
+        None
+    } else {
+        Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(parallelism.min(super::cpus()).max(1))
+                .build()
+                .map_err(|e| {
+                    BuildError::io("starting the packaging threads", std::io::Error::other(e))
+                })?,
+        )
+    };
+    let written: Vec<(usize, archive::Written)> = match &pool {
+        None => Vec::new(),
+        Some(pool) => pool.install(|| {
+            archive_jobs
+                .par_iter()
+                .enumerate()
+                .map(|(i, job)| {
+                    archive::write(&job.spec, algo)
+                        .map(|w| (i, w))
+                        .map_err(|source| BuildError::Archive {
+                            name: job.file_name.clone(),
+                            source,
+                        })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?,
+    };
 
     // Every binary was hashed while it was read into an archive; hash the rest now.
     let mut binary_digests: HashMap<PathBuf, Digests> = HashMap::new();
@@ -82,16 +95,20 @@ pub(crate) fn package(
         .iter()
         .filter(|p| !binary_digests.contains_key(&p.out))
         .collect();
-    let hashed: Vec<(PathBuf, Digests)> = pool.install(|| {
-        missing
-            .par_iter()
-            .map(|p| {
-                digest::digest_file(&p.out, algo)
-                    .map(|d| (p.out.clone(), d))
-                    .map_err(|e| BuildError::io(format!("hashing {}", p.out.display()), e))
-            })
-            .collect::<Result<Vec<_>, _>>()
-    })?;
+    let hashed: Vec<(PathBuf, Digests)> = match &pool {
+        // No pool: no binaries, so none is missing.
+        None => Vec::new(),
+        Some(pool) => pool.install(|| {
+            missing
+                .par_iter()
+                .map(|p| {
+                    digest::digest_file(&p.out, algo)
+                        .map(|d| (p.out.clone(), d))
+                        .map_err(|e| BuildError::io(format!("hashing {}", p.out.display()), e))
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })?,
+    };
     binary_digests.extend(hashed);
 
     let rel = |p: &Path| {
@@ -308,6 +325,15 @@ pub(crate) fn plan_archives(
                     )),
                 ));
             }
+        }
+        // The default files (LICENSE*, README*, CHANGELOG*: optional) are looked for only when
+        // this archive has binaries to go with them; listed `files` are resolved (and must
+        // match) whatever the targets.
+        let has_binaries = prepared
+            .iter()
+            .any(|p| ac.builds.is_empty() || ac.builds.contains(&p.build));
+        if ac.files.is_none() && !has_binaries {
+            continue;
         }
         let extra = resolve_files(&plan.root, ac.files.as_deref(), &field("files"))?;
         for t in targets {

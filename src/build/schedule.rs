@@ -145,7 +145,8 @@ pub(crate) fn run_jobs(
         results.lock().unwrap_or_else(|e| e.into_inner())[i] = Some(r);
     };
     std::thread::scope(|s| {
-        for _ in 0..workers {
+        // No more workers than units: a worker without one would start only to stop.
+        for _ in 0..workers.min(units.len()) {
             s.spawn(|| loop {
                 let u = next.fetch_add(1, Ordering::SeqCst);
                 let Some(unit) = units.get(u) else { break };
@@ -346,19 +347,29 @@ mod tests {
         }
     }
 
+    /// [`go_job`]s from `build main target` triples, `;`-separated.
+    fn go_jobs(specs: &str) -> Vec<Prepared> {
+        specs
+            .split(';')
+            .map(
+                |spec| match spec.split_whitespace().collect::<Vec<_>>()[..] {
+                    [build, main, target] => go_job(build, main, target),
+                    _ => panic!("not `build main target`: {spec:?}"),
+                },
+            )
+            .collect()
+    }
+
     fn shared_args(u: &Unit) -> Option<Vec<String>> {
         u.shared.as_ref().map(|(inv, _)| inv.args.clone())
     }
 
     #[test]
     fn go_jobs_of_one_target_share_one_build_biggest_unit_first() {
-        let jobs = vec![
-            go_job("a", "./cmd/a", "linux/amd64"),
-            go_job("a", "./cmd/a", "windows/amd64"),
-            go_job("b", "./cmd/b", "linux/amd64"),
-            go_job("b", "./cmd/b", "windows/amd64"),
-            go_job("c", "./cmd/c/", "linux/amd64"),
-        ];
+        let jobs = go_jobs(
+            "a ./cmd/a linux/amd64; a ./cmd/a windows/amd64; b ./cmd/b linux/amd64; \
+             b ./cmd/b windows/amd64; c ./cmd/c/ linux/amd64",
+        );
         let u = units(&jobs, usize::MAX);
         assert_eq!(u.len(), 2);
         assert_eq!(u[0].jobs, [0, 2, 4]);
@@ -396,19 +407,12 @@ mod tests {
         flags.main.args.insert(1, "-race".into());
         let mut env = go_job("e", "./cmd/e", "linux/amd64");
         env.main.env.insert("CGO_ENABLED".into(), "1".into());
-        let jobs = vec![
-            go_job("a", "./cmd/a", "linux/amd64"),
-            hooked,
-            flags,
-            env,
-            // Binary names go cannot derive, or that collide in one directory.
-            go_job("root", ".", "linux/amd64"),
-            go_job("v2", "./cmd/x/v2", "linux/amd64"),
-            go_job("pattern", "./cmd/...", "linux/amd64"),
-            go_job("file", "main.go", "linux/amd64"),
-            go_job("a2", "./other/a", "linux/amd64"),
-            go_job("b", "./cmd/b", "linux/arm64"),
-        ];
+        let mut jobs = vec![go_job("a", "./cmd/a", "linux/amd64"), hooked, flags, env];
+        // Binary names go cannot derive, or that collide in one directory.
+        jobs.extend(go_jobs(
+            "root . linux/amd64; v2 ./cmd/x/v2 linux/amd64; pattern ./cmd/... linux/amd64; \
+             file main.go linux/amd64; a2 ./other/a linux/amd64; b ./cmd/b linux/arm64",
+        ));
         let u = units(&jobs, usize::MAX);
         assert_eq!(u.len(), jobs.len());
         assert!(u.iter().all(|u| u.shared.is_none() && u.jobs.len() == 1));

@@ -44,17 +44,26 @@ pub(crate) fn run_with(
         .map_err(|m| Error::usage(format!("--shard {m}")).with_hint("e.g. --shard 1/4"))?;
 
     let gomod = GoModule::detect(&root).map_err(Error::from)?;
-    let scheme = TagScheme::discover(
+    // The repository, opened once for everything this command reads from it.
+    let repo = crate::git::open(&root).map_err(Error::from)?;
+    let scheme = TagScheme::in_repository(
+        Some(&repo),
         &root,
         gomod.as_ref().map(|m| m.module.as_str()),
         &config.project.tag_prefix,
         config.checks.tag_prefix.as_deref(),
     );
-    let facts = RepoFacts::discover_with(&root, &scheme).map_err(Error::from)?;
+    let facts = RepoFacts::read(&repo, &scheme).map_err(Error::from)?;
     // The dist and tug's own staging directories are output, not changes to the source: for git,
     // and for the go command's VCS stamping (which runs `git status`), the dist is excluded in
-    // this clone when nothing ignores it yet.
-    if let Some(line) = crate::git::exclude_locally(&dist).map_err(Error::from)? {
+    // this clone when nothing ignores it yet. A dist directly in the project directory is in
+    // `repo` (found from the same directory); one elsewhere is in whichever repository holds it.
+    let excluded = if dist.parent() == Some(root.as_path()) {
+        crate::git::exclude_locally_in(&repo, &dist)
+    } else {
+        crate::git::exclude_locally(&dist)
+    };
+    if let Some(line) = excluded.map_err(Error::from)? {
         tracing::info!(line = %line, "added the dist to .git/info/exclude (tug's output is not a change to the source)");
     }
     let outputs = vec![dist.clone()];
@@ -125,7 +134,7 @@ pub(crate) fn run_with(
                 .to_string_lossy()
                 .replace('\\', "/");
             Some(std::sync::Arc::new(
-                crate::gomod::source::files_at(&facts.root, &facts.commit, &dir)
+                crate::gomod::source::files_in(&repo, &facts.root, &facts.commit, &dir)
                     .map_err(Error::from)?,
             ))
         }
@@ -242,7 +251,7 @@ pub(crate) fn run_with(
         Some(NotesInput {
             config: config.release_notes.clone(),
             template,
-            commits: facts.commits_since(since).map_err(Error::from)?,
+            commits: facts.commits_since_in(&repo, since).map_err(Error::from)?,
         })
     };
     let release = Release {

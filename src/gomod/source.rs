@@ -2,8 +2,9 @@
 //! holds), never from the work tree: an untracked or ignored file is not part of the release,
 //! and a module zip must be the same on every machine that builds the tag.
 //!
-//! The command layer calls this with the commit from `RepoFacts` and hands the files to the
-//! engines as values ([`SourceFile`]s), so no engine opens the repository itself. The module's
+//! The command layer calls this with the commit from `RepoFacts` (and the repository it has open
+//! already, [`files_in`]) and hands the files to the engines as values ([`SourceFile`]s), so no
+//! engine opens the repository itself. The module's
 //! directory inside the repository (`sub/` for a module in `sub/`) becomes the zip's root.
 
 use std::path::{Path, PathBuf};
@@ -44,12 +45,26 @@ pub fn files_at(
     commit: &str,
     module_dir: &str,
 ) -> Result<Vec<SourceFile>, SourceError> {
+    let repo = git2::Repository::open(repo_root).map_err(|source| SourceError::Git {
+        repo: repo_root.to_path_buf(),
+        commit: commit.to_string(),
+        source,
+    })?;
+    files_in(&repo, repo_root, commit, module_dir)
+}
+
+/// [`files_at`] in an open repository (whose work tree root is `repo_root`, for messages).
+pub fn files_in(
+    repo: &git2::Repository,
+    repo_root: &Path,
+    commit: &str,
+    module_dir: &str,
+) -> Result<Vec<SourceFile>, SourceError> {
     let git = |source| SourceError::Git {
         repo: repo_root.to_path_buf(),
         commit: commit.to_string(),
         source,
     };
-    let repo = git2::Repository::open(repo_root).map_err(git)?;
     let oid = git2::Oid::from_str(commit).map_err(git)?;
     let tree = repo.find_commit(oid).and_then(|c| c.tree()).map_err(git)?;
     let dir = module_dir.trim_matches('/');

@@ -12,11 +12,12 @@ use reqwest::{RequestBuilder, Response};
 
 use super::PublishError;
 
-/// The HTTP clients of one run: the verifying one, and (built only when a publisher asks for it)
-/// one that accepts invalid certificates for `insecure: true` registries.
+/// The HTTP clients of one run, each built when a publisher first asks for it (building one
+/// loads the TLS root store, wasted on a run that only writes to directories): the verifying
+/// one, and one that accepts invalid certificates for `insecure: true` registries.
 #[derive(Debug)]
 pub struct Clients {
-    strict: reqwest::Client,
+    strict: OnceLock<reqwest::Client>,
     insecure: OnceLock<reqwest::Client>,
 }
 
@@ -33,7 +34,7 @@ fn build(insecure: bool) -> Result<reqwest::Client, PublishError> {
 impl Clients {
     pub fn new() -> Result<Clients, PublishError> {
         Ok(Clients {
-            strict: build(false)?,
+            strict: OnceLock::new(),
             insecure: OnceLock::new(),
         })
     }
@@ -41,14 +42,16 @@ impl Clients {
     /// The client for a publisher: `insecure` skips certificate checks (only for registries
     /// marked `insecure: true`).
     pub fn get(&self, insecure: bool) -> Result<reqwest::Client, PublishError> {
-        if !insecure {
-            return Ok(self.strict.clone());
-        }
-        if let Some(c) = self.insecure.get() {
+        let cell = if insecure {
+            &self.insecure
+        } else {
+            &self.strict
+        };
+        if let Some(c) = cell.get() {
             return Ok(c.clone());
         }
-        let c = build(true)?;
-        Ok(self.insecure.get_or_init(|| c).clone())
+        let c = build(insecure)?;
+        Ok(cell.get_or_init(|| c).clone())
     }
 }
 

@@ -151,9 +151,11 @@ impl Store {
 
     async fn get(&self, shared: &Shared, rel: &str) -> Result<Option<Vec<u8>>, PublishError> {
         match self {
+            // Read on this thread: a few small local files, and `tokio::fs` would start the
+            // runtime's blocking-pool threads (and wait for them at its shutdown) for each.
             Store::Dir(root) => {
                 let path = root.join(rel);
-                match tokio::fs::read(&path).await {
+                match std::fs::read(&path) {
                     Ok(b) => Ok(Some(b)),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
                     Err(e) => Err(PublishError::io("reading", &path, e)),
@@ -565,6 +567,12 @@ pub async fn publish(
             .await?
             .1
     };
+    // In a directory this waits for the disk three times, each needed (the publish state saved
+    // after the publisher is the fourth): the five temp files' data, before any rename (a
+    // rename must never put a name on data a crash could lose); the version's directory after
+    // its files' renames, before the list's (the list is never durable without what it lists);
+    // the list's directories (a publish reported done, and recorded in the state file,
+    // survives a crash).
     store.put_groups(&shared, &[&batch, &listing]).await?;
     for (a, rel, _) in &todo {
         shared.record(
@@ -631,11 +639,66 @@ pub struct Changed {
     pub location: String,
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, PublishError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(PublishError::Runtime)
+/// One version of a module in a proxy, opened for [`promote`] or [`withdraw`]: where it is, its
+/// state there, and the runtime the store's requests run on.
+struct VersionAt<'a> {
+    runtime: tokio::runtime::Runtime,
+    shared: Shared,
+    store: Store,
+    paths: Paths,
+    module: &'a str,
+    version: &'a str,
+    was: VersionState,
+    dry_run: bool,
+}
+
+impl<'a> VersionAt<'a> {
+    fn open(
+        name: &str,
+        config: &GoproxyPublisher,
+        vars: &Vars,
+        module: &'a str,
+        version: &'a str,
+        options: &super::Options,
+    ) -> Result<VersionAt<'a>, PublishError> {
+        let shared = Shared::standalone(name, config.retry.clone(), options.clone())?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(PublishError::Runtime)?;
+        let paths = Paths::new(module, version)?;
+        let store = Store::open(config, vars, &shared)?;
+        let was = runtime.block_on(state_of(&store, &shared, &paths, version))?;
+        Ok(VersionAt {
+            runtime,
+            shared,
+            store,
+            paths,
+            module,
+            version,
+            was,
+            dry_run: options.dry_run,
+        })
+    }
+
+    fn not_published(&self, location: String) -> PublishError {
+        PublishError::NotPublished {
+            module: self.module.into(),
+            version: self.version.into(),
+            location,
+        }
+    }
+
+    /// What the change did: `now` unless this is a dry run, which changes nothing.
+    fn changed(self, now: VersionState, location: String) -> Changed {
+        Changed {
+            module: self.module.into(),
+            version: self.version.into(),
+            was: self.was,
+            now: if self.dry_run { self.was } else { now },
+            location,
+        }
+    }
 }
 
 /// `tug publish --promote VERSION`: list a staged (or already listed) version.
@@ -647,42 +710,24 @@ pub fn promote(
     version: &str,
     options: &super::Options,
 ) -> Result<Changed, PublishError> {
-    let shared = Shared::standalone(name, config.retry.clone(), options.clone())?;
-    runtime()?.block_on(async {
-        let paths = Paths::new(module, version)?;
-        let store = Store::open(config, vars, &shared)?;
-        let was = state_of(&store, &shared, &paths, version).await?;
-        if was == VersionState::Absent {
-            return Err(PublishError::NotPublished {
-                module: module.into(),
-                version: version.into(),
-                location: store.location(&paths.module_dir),
-            });
-        }
+    let at = VersionAt::open(name, config, vars, module, version, options)?;
+    let (store, shared, paths) = (&at.store, &at.shared, &at.paths);
+    if at.was == VersionState::Absent {
+        return Err(at.not_published(store.location(&paths.module_dir)));
+    }
+    at.runtime.block_on(async {
         for f in [ModuleFile::Zip, ModuleFile::Mod] {
-            if store.get(&shared, &paths.file(f)).await?.is_none() {
-                return Err(PublishError::NotPublished {
-                    module: module.into(),
-                    version: version.into(),
-                    location: store.location(&paths.file(f)),
-                });
+            if store.get(shared, &paths.file(f)).await?.is_none() {
+                return Err(at.not_published(store.location(&paths.file(f))));
             }
         }
-        if !options.dry_run {
-            list_version(&store, &shared, &paths, version).await?;
+        if !at.dry_run {
+            list_version(store, shared, paths, version).await?;
         }
-        Ok(Changed {
-            module: module.into(),
-            version: version.into(),
-            was,
-            now: if options.dry_run {
-                was
-            } else {
-                VersionState::Listed
-            },
-            location: store.location(&paths.list()),
-        })
-    })
+        Ok(())
+    })?;
+    let location = store.location(&paths.list());
+    Ok(at.changed(VersionState::Listed, location))
 }
 
 /// `tug publish --withdraw VERSION`: delete a staged version's files; refused once it is listed.
@@ -694,46 +739,30 @@ pub fn withdraw(
     version: &str,
     options: &super::Options,
 ) -> Result<Changed, PublishError> {
-    let shared = Shared::standalone(name, config.retry.clone(), options.clone())?;
-    runtime()?.block_on(async {
-        let paths = Paths::new(module, version)?;
-        let store = Store::open(config, vars, &shared)?;
-        let was = state_of(&store, &shared, &paths, version).await?;
-        match was {
-            VersionState::Listed => {
-                return Err(PublishError::AlreadyListed {
-                    module: module.into(),
-                    version: version.into(),
-                    location: store.location(&paths.list()),
-                })
-            }
-            VersionState::Absent => {
-                return Err(PublishError::NotPublished {
-                    module: module.into(),
-                    version: version.into(),
-                    location: store.location(&paths.module_dir),
-                })
-            }
-            VersionState::Staged => {}
+    let at = VersionAt::open(name, config, vars, module, version, options)?;
+    let (store, shared, paths) = (&at.store, &at.shared, &at.paths);
+    match at.was {
+        VersionState::Listed => {
+            return Err(PublishError::AlreadyListed {
+                module: module.into(),
+                version: version.into(),
+                location: store.location(&paths.list()),
+            })
         }
-        if !options.dry_run {
+        VersionState::Absent => return Err(at.not_published(store.location(&paths.module_dir))),
+        VersionState::Staged => {}
+    }
+    if !at.dry_run {
+        at.runtime.block_on(async {
             // The .info first: without it the version is absent, whatever else is left.
             for f in [ModuleFile::Info, ModuleFile::Zip, ModuleFile::Mod] {
-                store.delete(&shared, &paths.file(f)).await?;
+                store.delete(shared, &paths.file(f)).await?;
             }
-        }
-        Ok(Changed {
-            module: module.into(),
-            version: version.into(),
-            was,
-            now: if options.dry_run {
-                was
-            } else {
-                VersionState::Absent
-            },
-            location: store.location(&paths.version_file),
-        })
-    })
+            Ok::<_, PublishError>(())
+        })?;
+    }
+    let location = store.location(&paths.version_file);
+    Ok(at.changed(VersionState::Absent, location))
 }
 
 #[cfg(test)]
