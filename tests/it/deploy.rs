@@ -1084,39 +1084,33 @@ fn later_runs_join_the_master_connections_and_dead_masters_are_replaced() {
     // This test's own TMPDIR: its masters are its own (short: a socket path has 108 bytes).
     let tmp = fleet.root().join("t");
     std::fs::create_dir_all(&tmp).unwrap();
-    let tug_v = |args: &[&std::ffi::OsStr]| run(tug(&cwd).env("TMPDIR", &tmp).arg("-v").args(args));
-    let count = |out: &Outcome, via: &str| out.stderr.matches(&format!("via=\"{via}\"")).count();
-
-    let v1 = release(V1);
-    let out = tug_v(&[
-        "rollout".as_ref(),
-        "prod".as_ref(),
-        "--dist".as_ref(),
-        v1.as_os_str(),
-    ]);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(
-        (count(&out, "ssh"), count(&out, "control socket")),
-        (n, 0),
-        "{}",
-        out.stderr
-    );
+    // Run tug -v with this TMPDIR; it must succeed with `ssh` and `control socket` sessions as
+    // counted.
+    let tug_v = |args: &[&std::ffi::OsStr], sessions: (usize, usize)| {
+        let out = run(tug(&cwd).env("TMPDIR", &tmp).arg("-v").args(args));
+        assert_eq!(out.code, 0, "{out:?}");
+        let count = |via: &str| out.stderr.matches(&format!("via=\"{via}\"")).count();
+        assert_eq!(
+            (count("ssh"), count("control socket")),
+            sessions,
+            "{}",
+            out.stderr
+        );
+        out
+    };
+    let rollout_args = |v| {
+        [
+            "rollout".into(),
+            "prod".into(),
+            "--dist".into(),
+            release(v).into(),
+        ]
+    };
+    let args: [std::ffi::OsString; 4] = rollout_args(V1);
+    tug_v(&args.each_ref().map(|a| a.as_os_str()), (n, 0));
     assert_eq!(fleet.currents(), all("1.0.0", n));
-
-    let v21 = release(V21);
-    let out = tug_v(&[
-        "rollout".as_ref(),
-        "prod".as_ref(),
-        "--dist".as_ref(),
-        v21.as_os_str(),
-    ]);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(
-        (count(&out, "ssh"), count(&out, "control socket")),
-        (0, n),
-        "{}",
-        out.stderr
-    );
+    let args: [std::ffi::OsString; 4] = rollout_args(V21);
+    tug_v(&args.each_ref().map(|a| a.as_os_str()), (0, n));
     assert_eq!(fleet.currents(), all("2.1.0", n));
     assert_eq!(fleet.served(), serving("2.1.0", n));
 
@@ -1145,28 +1139,16 @@ fn later_runs_join_the_master_connections_and_dead_masters_are_replaced() {
     std::thread::sleep(Duration::from_millis(200));
     assert!(sockets.iter().all(|s| s.exists()), "stale sockets left");
 
-    let out = tug_v(&["rollback".as_ref(), "prod".as_ref(), "--yes".as_ref()]);
-    assert_eq!(out.code, 0, "{out:?}");
+    let out = tug_v(
+        &["rollback".as_ref(), "prod".as_ref(), "--yes".as_ref()],
+        (n, 0),
+    );
     assert!(
         out.stderr.contains("no master connection to join"),
         "{}",
         out.stderr
     );
-    assert_eq!(
-        (count(&out, "ssh"), count(&out, "control socket")),
-        (n, 0),
-        "{}",
-        out.stderr
-    );
     assert_eq!(fleet.currents(), all("1.0.0", n));
     assert_eq!(fleet.served(), serving("1.0.0", n));
-
-    let out = tug_v(&["status".as_ref(), "prod".as_ref()]);
-    assert_eq!(out.code, 0, "{out:?}");
-    assert_eq!(
-        (count(&out, "ssh"), count(&out, "control socket")),
-        (0, n),
-        "{}",
-        out.stderr
-    );
+    tug_v(&["status".as_ref(), "prod".as_ref()], (0, n));
 }
