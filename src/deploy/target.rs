@@ -139,11 +139,11 @@ pub struct SshHost {
 }
 
 /// The directory holding ControlMaster sockets under `temp_dir` (this run's `TMPDIR`, passed
-/// down, never read here): `tug-ssh-<uid>`, mode 0700, short because unix socket paths are
-/// limited to 108 bytes.
+/// down, never read here): `tug-ssh-<uid>`, mode 0700. A unix socket path has at most 107 bytes,
+/// and ssh first creates a master's socket under a temporary name 17 bytes longer than the
+/// socket's ([`control_path`]); under a `TMPDIR` too long for that, `/tmp` is used instead.
 pub fn control_dir(temp_dir: &Path) -> PathBuf {
-    let uid = nix::unistd::getuid();
-    let dir = temp_dir.join(format!("tug-ssh-{uid}"));
+    let dir = control_dir_under(temp_dir);
     let _ = std::fs::create_dir_all(&dir);
     #[cfg(unix)]
     {
@@ -153,10 +153,24 @@ pub fn control_dir(temp_dir: &Path) -> PathBuf {
     dir
 }
 
+/// Where [`control_dir`] keeps the sockets (nothing created).
+fn control_dir_under(temp_dir: &Path) -> PathBuf {
+    let name = format!("tug-ssh-{}", nix::unistd::getuid());
+    let fits = |d: &Path| d.join(&name).as_os_str().len() + 1 + CONTROL_NAME_LEN + 17 <= 107;
+    if fits(temp_dir) {
+        temp_dir.join(&name)
+    } else {
+        Path::new("/tmp").join(&name)
+    }
+}
+
+/// How many hex digits name a master's socket (64 bits: no two connections of one user collide).
+const CONTROL_NAME_LEN: usize = 16;
+
 /// The ControlMaster socket for one way of reaching a host: named by tug (a hash of everything
 /// on the ssh command line that decides where and how it connects) rather than by ssh's `%C`, so
-/// that tug can open sessions on the master itself ([`ssh_mux`](super::ssh_mux)). 40 hex digits,
-/// as long as `%C`, to stay within the 108 bytes of a unix socket path.
+/// that tug can open sessions on the master itself ([`ssh_mux`](super::ssh_mux)); shorter than
+/// `%C`'s 40 digits, to leave room for `TMPDIR` in a unix socket path (see [`control_dir`]).
 fn control_path(control_dir: &Path, parts: &[Option<String>]) -> PathBuf {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
@@ -170,7 +184,7 @@ fn control_path(control_dir: &Path, parts: &[Option<String>]) -> PathBuf {
             None => h.update([0]),
         }
     }
-    control_dir.join(&crate::fsutil::hex(&h.finalize())[..40])
+    control_dir.join(&crate::fsutil::hex(&h.finalize())[..CONTROL_NAME_LEN])
 }
 
 impl SshHost {
@@ -587,6 +601,27 @@ impl Drop for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_socket_path_and_its_temporary_name_fit_in_a_unix_socket_address() {
+        let long = Path::new("/work/a-long-checkout/of-the-project/target/tmp/tug-it-XXXXXX/t");
+        for temp in [Path::new("/tmp"), long, &long.join("x".repeat(60))] {
+            let p = control_path(&control_dir_under(temp), &[Some("h".into()), None]);
+            assert!(p.as_os_str().len() + 17 <= 107, "{}", p.display());
+            assert!(
+                p.starts_with(temp) || p.starts_with("/tmp"),
+                "{}",
+                p.display()
+            );
+        }
+        assert!(control_dir_under(long).starts_with(long));
+        // Each connection setting makes another socket.
+        let dir = Path::new("/tmp");
+        let a = control_path(dir, &[Some("h".into()), Some("22".into())]);
+        let b = control_path(dir, &[Some("h".into()), Some("2222".into())]);
+        let c = control_path(dir, &[Some("h".into()), None, Some("22".into())]);
+        assert!(a != b && a != c && b != c);
+    }
 
     #[test]
     fn a_session_runs_scripts_in_turn_with_their_own_output_and_status() {

@@ -1081,9 +1081,13 @@ fn later_runs_join_the_master_connections_and_dead_masters_are_replaced() {
     let env = fleet.env("prod", ALL_AT_ONCE, "");
     fleet.write_config(&cwd, std::slice::from_ref(&env));
     let n = fleet.paths.len();
-    // This test's own TMPDIR: its masters are its own (short: a socket path has 108 bytes).
-    let tmp = fleet.root().join("t");
-    std::fs::create_dir_all(&tmp).unwrap();
+    // This test's own TMPDIR: its masters are its own. Under /tmp: a unix socket path has 107
+    // bytes, and under a longer TMPDIR tug would keep the sockets in /tmp, shared.
+    let tmp_dir = tempfile::Builder::new()
+        .prefix("tug-it-ssh")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let tmp = tmp_dir.path().to_path_buf();
     // Run tug -v with this TMPDIR; it must succeed with `ssh` and `control socket` sessions as
     // counted.
     let tug_v = |args: &[&std::ffi::OsStr], sessions: (usize, usize)| {
