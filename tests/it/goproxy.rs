@@ -651,6 +651,22 @@ fn a_goproxy_publisher_needs_exactly_one_of_path_and_url() {
         );
         assert!(out.stderr.contains("error: tug.yaml:"), "{out:?}");
     }
+    // An HTTP proxy cannot be locked: a `lock_wait` for it would do nothing, so it is refused.
+    write_files(
+        dir,
+        &[(
+            "tug.yaml",
+            &yaml("publish:\n  - type: goproxy\n    url: http://127.0.0.1:1/\n    lock_wait: 1m\n"),
+        )],
+    );
+    let out = run(tug(dir).arg("check"));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("error: tug.yaml:7:16:"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("`lock_wait` applies only to a `path`: an HTTP proxy cannot be locked"),
+        "{out:?}"
+    );
 }
 
 /// `tug keys generate --sumdb NAME` in `dir`: the verifier key it printed, checked against the
