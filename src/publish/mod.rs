@@ -134,7 +134,7 @@ pub enum Event {
     /// `--dry-run` of a `goproxy` publisher: what it would append and list.
     GoproxyPlan {
         publisher: String,
-        plan: goproxy::Plan,
+        plan: Box<goproxy::Plan>,
     },
 }
 

@@ -544,7 +544,10 @@ pub async fn publish(
     let tally = Tally::default();
     let dry_run = shared.options.dry_run;
     let entry = match &config.sumdb {
-        Some(_) => Some(sumdb_entry(&mr, &shared.publisher)?),
+        Some(c) => Some((
+            sumdb_entry(&mr, &shared.publisher)?,
+            sumdb::key(c, &shared)?,
+        )),
         None => None,
     };
 
@@ -601,8 +604,8 @@ pub async fn publish(
     }
     // The checksum database is checked before anything is written, and appended to first.
     let mut db = match (&config.sumdb, entry) {
-        (Some(c), Some(entry)) => {
-            let db = sumdb::Sumdb::open(&store, &shared, c).await?;
+        (Some(c), Some((entry, signer))) => {
+            let db = sumdb::Sumdb::open(&store, &shared, c, signer).await?;
             db.check(&entry)?;
             Some((db, entry))
         }
@@ -613,7 +616,9 @@ pub async fn publish(
             shared.done(&a.name, ItemOutcome::WouldUpload, a.size);
             tally.add(ItemOutcome::WouldUpload, a.size);
         }
-        let list = if staged {
+        let list = if staged
+            && state_of(&store, &shared, &paths, &mr.version).await? != VersionState::Listed
+        {
             plan::ListPlan::Staged {
                 list: store.location(&paths.list()),
             }
@@ -640,13 +645,13 @@ pub async fn publish(
         };
         shared.emit(super::Event::GoproxyPlan {
             publisher: shared.publisher.clone(),
-            plan: Plan {
+            plan: Box::new(Plan {
                 module: mr.module.clone(),
                 version: mr.version.clone(),
                 sumdb: db.as_ref().map(|(db, entry)| db.plan(&store, entry)),
                 list,
                 lock: store.lock_plan(config)?,
-            },
+            }),
         });
         return Ok(tally.finish(vec![store.location(&paths.module_dir)]));
     }

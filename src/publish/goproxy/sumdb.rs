@@ -32,7 +32,9 @@ pub(super) struct Recorded {
     pub location: String,
 }
 
-fn key(config: &SumdbConfig, shared: &Shared) -> Result<SignerKey, PublishError> {
+/// Read the signer key `sumdb.key` names (before the proxy is locked or read: a bad key leaves
+/// nothing behind, not even the lock file).
+pub(super) fn key(config: &SumdbConfig, shared: &Shared) -> Result<SignerKey, PublishError> {
     let bad = |source: Box<dyn std::error::Error + Send + Sync>| PublishError::SumdbKey {
         publisher: shared.publisher.clone(),
         reference: config.key.clone(),
@@ -59,13 +61,13 @@ fn key(config: &SumdbConfig, shared: &Shared) -> Result<SignerKey, PublishError>
 
 impl Sumdb {
     /// Read the database (empty when it has no `latest` yet) and check it: the head's signature
-    /// with our key, and that the data tiles make the signed tree.
+    /// with our key ([`key`]), and that the data tiles make the signed tree.
     pub(super) async fn open(
         store: &Store,
         shared: &Shared,
         config: &SumdbConfig,
+        signer: SignerKey,
     ) -> Result<Sumdb, PublishError> {
-        let signer = key(config, shared)?;
         let dir = sumdb::dir_below_proxy(&config.name);
         let latest_rel = format!("{dir}/latest");
         let db = match store.get(shared, &latest_rel).await? {
