@@ -14,6 +14,7 @@ use crate::config::settings::Settings;
 use crate::error::{Error, ExitCode};
 use crate::publish::goproxy::{self, VersionState};
 use crate::publish::{self, Options, PublishState, Release};
+use crate::ui::reporters::PublishReporter;
 
 pub(crate) fn run(
     ctx: &Context,
@@ -83,11 +84,30 @@ pub(crate) fn run(
         env: ctx.env.clone(),
         signing_key: None,
     };
+    // Only lock waits come through: the reporter prints them as status lines.
+    let reporter = PublishReporter::new(ctx.printer.clone(), 0);
+    let sink: publish::Sink = std::sync::Arc::new(move |event| reporter.on(event));
     for (name, config) in publishers {
         let changed = if promote {
-            goproxy::promote(name, config, &vars, &module, version, &options)
+            goproxy::promote(
+                name,
+                config,
+                &vars,
+                &module,
+                version,
+                &options,
+                sink.clone(),
+            )
         } else {
-            goproxy::withdraw(name, config, &vars, &module, version, &options)
+            goproxy::withdraw(
+                name,
+                config,
+                &vars,
+                &module,
+                version,
+                &options,
+                sink.clone(),
+            )
         }
         .map_err(Error::from)?;
         let (verb, what) = match (promote, changed.was, args.dry_run) {

@@ -394,6 +394,11 @@ pub struct GoproxyPublisher {
     /// `GOSUMDB="<verifier key> <proxy>/sumdb/<name>"` makes the go command verify it.
     #[serde(default)]
     pub sumdb: Option<SumdbConfig>,
+    /// How long a publish, promote or withdraw into a `path` waits for the lock another tug holds
+    /// on the directory (`<path>/.tug-publish.lock`) before it gives up with exit 5 (default
+    /// `5m`). An HTTP `url` cannot be locked: one publisher at a time.
+    #[serde(default)]
+    pub lock_wait: Option<crate::config::types::Duration>,
     #[serde(default)]
     pub retry: RetryConfig,
 }
@@ -413,6 +418,13 @@ impl GoproxyPublisher {
     /// Whether a version of major `major` is published staged.
     pub fn stages(&self, major: u64) -> bool {
         self.staged || self.stage_major_from.is_some_and(|m| major >= m)
+    }
+
+    /// How long to wait for another publisher's lock on a `path` proxy (`lock_wait`, default 5m).
+    pub fn lock_wait(&self) -> std::time::Duration {
+        self.lock_wait
+            .map(|d| d.get())
+            .unwrap_or(std::time::Duration::from_secs(300))
     }
 }
 
@@ -554,6 +566,17 @@ pub fn validate(publishers: &[PublisherConfig], v: &mut Validator) {
                     "sumdb",
                     format!("publish.{}: sumdb: {message}", p.name()),
                     Some("e.g. `sumdb: { name: sum.example.com, key: env://TUG_SUMDB_KEY }` (the key from `tug keys generate --sumdb sum.example.com`)".into()),
+                ));
+            }
+            PublisherConfig::Goproxy(g) if g.url.is_some() && g.lock_wait.is_some() => {
+                problems.push((
+                    i,
+                    "lock_wait",
+                    format!(
+                        "publish.{}: `lock_wait` applies only to a `path`: an HTTP proxy cannot be locked",
+                        p.name()
+                    ),
+                    Some("remove `lock_wait`, and let one publisher at a time publish to the `url` (docs/goproxy.md)".into()),
                 ));
             }
             PublisherConfig::Goproxy(g) if g.url.is_none() && !g.headers.is_empty() => {

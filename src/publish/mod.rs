@@ -123,6 +123,19 @@ pub enum Event {
         publisher: String,
         summary: PublisherSummary,
     },
+    /// The publisher waits for a lock another process holds on its target (a `goproxy`
+    /// directory); sent when the wait starts and whenever the holder changes.
+    WaitingForLock {
+        publisher: String,
+        lock: PathBuf,
+        /// Who holds it (`held by pid N on HOST since T`).
+        holder: String,
+    },
+    /// `--dry-run` of a `goproxy` publisher: what it would append and list.
+    GoproxyPlan {
+        publisher: String,
+        plan: Box<goproxy::Plan>,
+    },
 }
 
 /// Counts for one publisher, plus where the release can be found.
@@ -273,6 +286,9 @@ pub enum PublishError {
     },
     #[error(transparent)]
     Sumdb(#[from] crate::gomod::sumdb::SumdbError),
+    /// The lock of a `goproxy` directory.
+    #[error(transparent)]
+    Lock(#[from] goproxy::LockError),
     #[error("{publisher}: the checksum database's signer key {reference} cannot be used")]
     SumdbKey {
         publisher: String,
@@ -349,6 +365,7 @@ impl PublishError {
                 "the provenance was signed by another key or changed after `tug sign`: run `tug sign` again with the release key".into(),
             ),
             PublishError::Sumdb(e) => crate::error::Diagnostic::hint(e),
+            PublishError::Lock(e) => crate::error::Diagnostic::hint(e),
             PublishError::SumdbKey { .. } => Some(
                 "set `sumdb.key` to the file `tug keys generate --sumdb NAME` wrote (PRIVATE+KEY+NAME+...), or env://VAR holding it, for the database named in `sumdb.name`".into(),
             ),
@@ -378,6 +395,7 @@ impl crate::error::Diagnostic for PublishError {
     fn exit_code(&self) -> crate::ExitCode {
         match self {
             PublishError::Manifest(m) => crate::error::Diagnostic::exit_code(m),
+            PublishError::Lock(l) => crate::error::Diagnostic::exit_code(l),
             e if e.is_config() => crate::ExitCode::Usage,
             _ => crate::ExitCode::Failure,
         }

@@ -295,6 +295,35 @@ fn on_publish_event(
                                     "delay_ms": delay.as_millis() as u64, "reason": reason }),
             );
         }
+        Event::WaitingForLock {
+            publisher,
+            lock,
+            holder,
+        } => {
+            printer.status(
+                "Waiting",
+                format!(
+                    "{publisher}: waiting for the lock on {}, {holder}",
+                    lock.display()
+                ),
+            );
+            printer.event(
+                "lock-wait",
+                serde_json::json!({ "publisher": publisher, "lock": lock, "holder": holder }),
+            );
+        }
+        Event::GoproxyPlan { publisher, plan } => {
+            for (verb, text) in plan.lines() {
+                match verb {
+                    Some(verb) => printer.status(verb, format!("{publisher}: {text}")),
+                    None => printer.info(format!("{:>12}   {text}", "")),
+                }
+            }
+            printer.event(
+                "goproxy-plan",
+                serde_json::json!({ "publisher": publisher, "plan": plan }),
+            );
+        }
         Event::PublisherDone { publisher, summary } => {
             if let Some(bar) = bars.remove(&format!("{publisher}\0")) {
                 bar.finish_and_clear();

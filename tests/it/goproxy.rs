@@ -187,6 +187,7 @@ fn a_library_release_is_the_module_zip_the_go_command_downloads_from_a_dir_proxy
     assert_eq!(
         tree(&proxy),
         [
+            ".tug-publish.lock".to_string(),
             format!("{ESCAPED}/@latest"),
             format!("{ESCAPED}/@v/list"),
             format!("{ESCAPED}/@v/v1.0.0.info"),
@@ -197,6 +198,12 @@ fn a_library_release_is_the_module_zip_the_go_command_downloads_from_a_dir_proxy
     assert_eq!(
         std::fs::read_to_string(proxy.join(ESCAPED).join("@v/list")).unwrap(),
         "v1.0.0\n"
+    );
+    // The lock is released, and names no holder once it is.
+    assert_eq!(
+        std::fs::read(proxy.join(".tug-publish.lock")).unwrap(),
+        b"",
+        "the lock file still names a holder"
     );
     // Publishing the same bytes again is a no-op.
     let before = std::fs::read(proxy.join(ESCAPED).join("@v/v1.0.0.zip")).unwrap();
@@ -644,6 +651,22 @@ fn a_goproxy_publisher_needs_exactly_one_of_path_and_url() {
         );
         assert!(out.stderr.contains("error: tug.yaml:"), "{out:?}");
     }
+    // An HTTP proxy cannot be locked: a `lock_wait` for it would do nothing, so it is refused.
+    write_files(
+        dir,
+        &[(
+            "tug.yaml",
+            &yaml("publish:\n  - type: goproxy\n    url: http://127.0.0.1:1/\n    lock_wait: 1m\n"),
+        )],
+    );
+    let out = run(tug(dir).arg("check"));
+    assert_eq!(out.code, 2, "{out:?}");
+    assert!(out.stderr.contains("error: tug.yaml:7:16:"), "{out:?}");
+    assert!(
+        out.stderr
+            .contains("`lock_wait` applies only to a `path`: an HTTP proxy cannot be locked"),
+        "{out:?}"
+    );
 }
 
 /// `tug keys generate --sumdb NAME` in `dir`: the verifier key it printed, checked against the
@@ -939,6 +962,28 @@ fn the_checksum_database_is_found_through_an_http_proxy_and_refuses_a_foreign_ke
         out.stderr.contains("signer key env://TUG_SUMDB_KEY"),
         "{out:?}"
     );
+    // A dry run says what it would append, and that an HTTP proxy has no lock; it writes nothing.
+    let out =
+        run(tug(&repo)
+            .env("TUG_SUMDB_KEY", &skey)
+            .args(["publish", "--dry-run", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("to the checksum database sum.example.com/private")
+            && out.stderr.contains("tree of 0 -> 1 records:"),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "No lock goproxy: {url} is an HTTP proxy, which tug cannot lock: only one publisher at a time may publish to it"
+        )),
+        "{out:?}"
+    );
+    assert!(
+        !served.join("sumdb").exists(),
+        "a dry run wrote the database"
+    );
     let out = run(tug(&repo)
         .env("TUG_SUMDB_KEY", &skey)
         .args(["publish", "--no-progress"]));
@@ -999,5 +1044,295 @@ fn a_bad_sumdb_setting_is_reported_at_its_line() {
         out.stderr
             .contains("invalid checksum database name \"sum example\""),
         "{out:?}"
+    );
+}
+
+/// Hold the lock of the proxy at `proxy` from this process, as a publisher would: an exclusive
+/// flock(2) on `.tug-publish.lock`, with this process named as the holder.
+fn hold_lock(proxy: &Path) -> nix::fcntl::Flock<std::fs::File> {
+    use std::io::Write;
+    std::fs::create_dir_all(proxy).unwrap();
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(proxy.join(".tug-publish.lock"))
+        .unwrap();
+    let mut held = nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock)
+        .map_err(|(_, e)| e)
+        .expect("the proxy lock is free");
+    held.set_len(0).unwrap();
+    write!(
+        held,
+        "pid: {}\nhost: test-holder\nsince: 2026-12-02T08:00:00Z\n",
+        std::process::id()
+    )
+    .unwrap();
+    held
+}
+
+/// A second version, v1.1.0, of the library in `repo`, built.
+fn release_v1_1_0(repo: &Path) {
+    write_files(
+        repo,
+        &[(
+            "lib.go",
+            "package lib\n\n// Answer is the answer.\nfunc Answer() int { return 42 }\n\n// Question is new.\nfunc Question() string { return \"?\" }\n",
+        )],
+    );
+    commit_all(repo, "feat: a question");
+    tag(repo, "v1.1.0");
+    ok(tug(repo).args(["build", "--clean", "--no-progress"]));
+}
+
+fn h1s(repo: &Path) -> (String, String) {
+    let m = manifest(repo);
+    let get = |file: &str, key: &str| {
+        module_artifact(&m, file)["extra"][key]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    (get("zip", "h1"), get("mod", "go_mod_h1"))
+}
+
+#[test]
+fn two_publishers_started_together_take_turns_and_both_versions_land_in_the_database() {
+    let tmp = tempdir();
+    let keys = tmp.path().join("keys");
+    let vkey = sumdb_keys(&keys, "sum.example.com");
+    let proxy = tmp.path().join("proxy");
+    let publish = format!(
+        "publish:\n  - type: goproxy\n    path: {}\n    sumdb:\n      name: sum.example.com\n      key: {}\n",
+        proxy.display(),
+        keys.join("sumdb.key").display()
+    );
+    // Two CI jobs, two checkouts: v1.0.0 from one, v1.1.0 from the other, one proxy directory.
+    let a = tmp.path().join("a");
+    library(&a, &publish);
+    ok(tug(&a).args(["build", "--no-progress"]));
+    let b = tmp.path().join("b");
+    library(&b, &publish);
+    release_v1_1_0(&b);
+    let (a_h1, a_mod) = h1s(&a);
+    let (b_h1, b_mod) = h1s(&b);
+
+    // Both start while the lock is held, so both have to wait for it, whatever the timing; then
+    // it is released and they run one after the other, in either order.
+    let held = hold_lock(&proxy);
+    let logs = [tmp.path().join("a.log"), tmp.path().join("b.log")];
+    let mut children: Vec<std::process::Child> = [&a, &b]
+        .iter()
+        .zip(&logs)
+        .map(|(repo, log)| {
+            tug(repo)
+                .args(["publish", "--no-progress"])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::fs::File::create(log).unwrap())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let waiting = format!(
+        "waiting for the lock on {}, held by pid {} on test-holder",
+        proxy.join(".tug-publish.lock").display(),
+        std::process::id()
+    );
+    let read = |log: &PathBuf| std::fs::read_to_string(log).unwrap_or_default();
+    wait_for(
+        "both publishers to wait for the lock",
+        std::time::Duration::from_secs(120),
+        || logs.iter().all(|l| read(l).contains(&waiting)),
+    );
+    assert_eq!(
+        tree(&proxy),
+        [".tug-publish.lock"],
+        "a publisher wrote without the lock"
+    );
+    drop(held);
+    for (child, log) in children.iter_mut().zip(&logs) {
+        let status = child.wait().unwrap();
+        assert!(status.success(), "{status}: {}", read(log));
+    }
+
+    // Both versions are listed; @latest is the higher one whichever came last.
+    let dir = proxy.join(ESCAPED);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("@v/list")).unwrap(),
+        "v1.0.0\nv1.1.0\n"
+    );
+    assert_eq!(
+        std::fs::read(dir.join("@latest")).unwrap(),
+        std::fs::read(dir.join("@v/v1.1.0.info")).unwrap()
+    );
+    // The tree grew by both: the first publisher's tree of 1, then the second's of 2, which
+    // holds both records.
+    let db = proxy.join("sumdb/sum.example.com");
+    let files = tree(&db);
+    for f in [
+        "tile/8/0/000.p/1",
+        "tile/8/0/000.p/2",
+        "tile/8/data/000.p/1",
+        "tile/8/data/000.p/2",
+        "lookup/example.com/!lib@v1.0.0",
+        "lookup/example.com/!lib@v1.1.0",
+    ] {
+        assert!(files.contains(&f.to_string()), "{f} missing: {files:?}");
+    }
+    let data = std::fs::read_to_string(db.join("tile/8/data/000.p/2")).unwrap();
+    for line in [
+        format!("{MODULE} v1.0.0 {a_h1}"),
+        format!("{MODULE} v1.0.0/go.mod {a_mod}"),
+        format!("{MODULE} v1.1.0 {b_h1}"),
+        format!("{MODULE} v1.1.0/go.mod {b_mod}"),
+    ] {
+        assert!(data.contains(&line), "{line} not in {data}");
+    }
+    assert!(std::fs::read_to_string(db.join("latest"))
+        .unwrap()
+        .contains("go.sum database tree\n2\n"));
+    let out = run(tug(&a)
+        .args(["verify", "--sumdb"])
+        .arg(&db)
+        .arg("--key")
+        .arg(keys.join("sumdb.vkey")));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("checksum database sum.example.com: 2 record(s)"),
+        "{out:?}"
+    );
+
+    // The go command, verifying against the database, downloads both versions.
+    let gosumdb = format!("{vkey} file://{}", db.display());
+    let url = format!("file://{}", proxy.display());
+    let app = tmp.path().join("app");
+    consumer(&app);
+    let gopath = tmp.path().join("gopath");
+    let cache = tmp.path().join("cache");
+    let out = ok(go_verifying(&app, &url, &gosumdb, &gopath, &cache).args([
+        "mod",
+        "download",
+        "-json",
+        &format!("{MODULE}@v1.0.0"),
+        &format!("{MODULE}@v1.1.0"),
+    ]));
+    let sums: Vec<(String, String)> = serde_json::Deserializer::from_str(&out)
+        .into_iter::<Value>()
+        .map(|v| {
+            let v = v.unwrap();
+            assert!(v.get("Error").is_none(), "{v:#}");
+            (
+                v["Version"].as_str().unwrap().to_string(),
+                v["Sum"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sums,
+        [("v1.0.0".to_string(), a_h1), ("v1.1.0".to_string(), b_h1)]
+    );
+    assert_eq!(
+        ok(go_verifying(&app, &url, &gosumdb, &gopath, &cache).args([
+            "list",
+            "-m",
+            "-versions",
+            MODULE
+        ]))
+        .trim(),
+        format!("{MODULE} v1.0.0 v1.1.0")
+    );
+}
+
+#[test]
+fn a_publisher_that_cannot_get_the_lock_gives_up_with_exit_5_and_changes_nothing() {
+    let tmp = tempdir();
+    let keys = tmp.path().join("keys");
+    sumdb_keys(&keys, "sum.example.com");
+    let repo = tmp.path().join("lib");
+    library(
+        &repo,
+        &format!(
+            "publish:\n  - type: goproxy\n    path: proxy\n    lock_wait: 1s\n    sumdb:\n      name: sum.example.com\n      key: {}\n",
+            keys.join("sumdb.key").display()
+        ),
+    );
+    ok(tug(&repo).args(["build", "--no-progress"]));
+    ok(tug(&repo).args(["publish", "--no-progress"]));
+    release_v1_1_0(&repo);
+    let (h1, go_mod_h1) = h1s(&repo);
+    let proxy = repo.join("proxy");
+    let lock = proxy.join(".tug-publish.lock");
+
+    let held = hold_lock(&proxy);
+    let before = snapshot(&proxy);
+    let out = run(tug(&repo).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 5, "{out:?}");
+    let holder = format!(
+        "held by pid {} on test-holder since 2026-12-02T08:00:00Z",
+        std::process::id()
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "Waiting goproxy: waiting for the lock on {}, {holder}",
+            lock.display()
+        )),
+        "{out:?}"
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "error: {}: the proxy is locked by another publisher ({holder}); gave up after waiting 1s",
+            lock.display()
+        )),
+        "{out:?}"
+    );
+    assert!(out.stderr.contains("raise `lock_wait`"), "{out:?}");
+    assert_eq!(
+        snapshot(&proxy),
+        before,
+        "a publisher without the lock wrote"
+    );
+
+    // Promote and withdraw take the same lock.
+    let out = run(tug(&repo).args(["publish", "--promote", "v1.0.0", "--no-progress"]));
+    assert_eq!(out.code, 5, "{out:?}");
+    assert_eq!(snapshot(&proxy), before);
+
+    // A dry run takes no lock: it says what it would append and list, and who holds the lock.
+    let out = run(tug(&repo).args(["publish", "--dry-run", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let expected = [
+        format!(
+            "Would append goproxy: to the checksum database sum.example.com ({}), tree of 1 -> 2 records:",
+            proxy.join("sumdb/sum.example.com").display()
+        ),
+        format!("{MODULE} v1.1.0 {h1}\n"),
+        format!("{MODULE} v1.1.0/go.mod {go_mod_h1}\n"),
+        format!(
+            "Would list goproxy: v1.1.0 in {} (listed now: v1.0.0; @latest -> v1.1.0)",
+            proxy.join(ESCAPED).join("@v/list").display()
+        ),
+        format!(
+            "Would wait goproxy: for the lock on {}, {holder} (up to 1s)",
+            lock.display()
+        ),
+        "Would upload goproxy: example.com_!lib@v1.1.0.zip".to_string(),
+    ];
+    for e in &expected {
+        assert!(out.stderr.contains(e.as_str()), "{e:?} not in {out:?}");
+    }
+    assert_eq!(snapshot(&proxy), before, "a dry run wrote");
+
+    // A holder that died (kill -9) leaves its text but no lock: the kernel released it, and the
+    // next publisher neither waits nor minds.
+    drop(held);
+    let out = run(tug(&repo).args(["publish", "--no-progress"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(!out.stderr.contains("waiting for the lock"), "{out:?}");
+    assert_eq!(std::fs::read(&lock).unwrap(), b"");
+    assert_eq!(
+        std::fs::read_to_string(proxy.join(ESCAPED).join("@v/list")).unwrap(),
+        "v1.0.0\nv1.1.0\n"
     );
 }

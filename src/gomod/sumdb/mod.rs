@@ -108,6 +108,14 @@ impl Entry {
         )
     }
 
+    /// The record's two go.sum lines, `module version h1:...` and `module version/go.mod h1:...`.
+    pub fn lines(&self) -> [String; 2] {
+        [
+            format!("{} {} {}", self.module, self.version, self.h1),
+            format!("{} {}/go.mod {}", self.module, self.version, self.go_mod_h1),
+        ]
+    }
+
     /// The lookup file's path below the database: `lookup/<escaped module>@<escaped version>`.
     pub fn lookup_path(&self) -> Result<String, SumdbError> {
         let bad = |message: String| SumdbError::BadRecord {
@@ -217,6 +225,11 @@ impl Database {
 
     pub fn is_empty(&self) -> bool {
         self.log.is_empty()
+    }
+
+    /// Whether `module version` is recorded (with whatever hashes: [`Database::check`] compares).
+    pub fn contains(&self, module: &str, version: &str) -> bool {
+        self.recorded(module, version).is_some()
     }
 
     /// The recorded text of `module version`, when there is one.
@@ -368,8 +381,17 @@ mod tests {
         let err = again.append(&[entry("v1.0.0", "b")], &signer).unwrap_err();
         assert!(matches!(err, SumdbError::Conflict { .. }), "{err}");
         assert!(err.to_string().contains("h1:a="), "{err}");
+        assert!(again.contains("example.com/Lib", "v1.0.0"));
+        assert!(!again.contains("example.com/Lib", "v1.1.0"));
         let grown = again.append(&[entry("v1.1.0", "c")], &signer).unwrap();
         assert_eq!(grown.size, 2);
+        assert_eq!(
+            entry("v1.1.0", "c").lines(),
+            [
+                "example.com/Lib v1.1.0 h1:c=",
+                "example.com/Lib v1.1.0/go.mod h1:gomod="
+            ]
+        );
 
         // Another key, or tiles that do not make the signed tree, are refused.
         let other = SignerKey::generate("sum.example.com").unwrap().verifier();

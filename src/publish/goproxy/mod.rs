@@ -35,8 +35,20 @@
 //!   `@latest`), and the publish state is saved once when the publisher is
 //!   done ([`Shared::record`]): a run killed before that compares every file with the proxy again
 //!   on the next run, where identical bytes are a no-op.
+//! - **One publisher at a time per directory** ([`lock`]): a publish, promote or withdraw into a
+//!   `path:` holds `flock(2)` on `<root>/.tug-publish.lock` from before it reads the proxy (the
+//!   version's files, `@v/list`, the database's head) until its last write, so two CI jobs
+//!   publishing at once take turns and the second reads what the first wrote. An HTTP proxy has
+//!   no such lock: there one publisher at a time may publish.
+//! - **`--dry-run`** reads the proxy and the database and reports, besides the files it would
+//!   upload, what it would append and list ([`plan`]); it takes no lock and writes nothing.
 
+mod lock;
+mod plan;
 mod sumdb;
+
+pub use lock::LockError;
+pub use plan::Plan;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -138,6 +150,41 @@ impl Store {
             client: shared.http.get(false)?,
             base: base.trim_end_matches('/').to_string(),
             headers,
+        })
+    }
+
+    /// Take the directory's lock ([`lock`]), waiting up to the publisher's `lock_wait` and
+    /// reporting each holder it waits for; an HTTP proxy has no lock (`None`).
+    async fn lock(
+        &self,
+        config: &GoproxyPublisher,
+        shared: &Shared,
+    ) -> Result<Option<lock::ProxyLock>, PublishError> {
+        let Store::Dir(root) = self else {
+            return Ok(None);
+        };
+        let held = lock::acquire(root, config.lock_wait(), |lock, holder| {
+            shared.emit(super::Event::WaitingForLock {
+                publisher: shared.publisher.clone(),
+                lock: lock.to_path_buf(),
+                holder: holder.to_string(),
+            })
+        })
+        .await?;
+        Ok(Some(held))
+    }
+
+    /// The lock a publish would take, and who holds it now, for `--dry-run`.
+    fn lock_plan(&self, config: &GoproxyPublisher) -> Result<plan::LockPlan, PublishError> {
+        Ok(match self {
+            Store::Dir(root) => plan::LockPlan::Dir {
+                lock: lock::lock_path(root).display().to_string(),
+                holder: lock::holder_now(root)?.map(|h| h.to_string()),
+                wait_seconds: config.lock_wait().as_secs(),
+            },
+            Store::Http { base, .. } => plan::LockPlan::None {
+                url: crate::redact::url(base).into_owned(),
+            },
         })
     }
 
@@ -382,11 +429,23 @@ async fn list_version(
     paths: &Paths,
     version: &str,
 ) -> Result<bool, PublishError> {
-    let (added, writes) = list_writes(store, shared, paths, version, None).await?;
-    if !writes.is_empty() {
-        store.put_all(shared, &writes).await?;
+    let listing = list_writes(store, shared, paths, version, None).await?;
+    if !listing.writes.is_empty() {
+        store.put_all(shared, &listing.writes).await?;
     }
-    Ok(added)
+    Ok(listing.added)
+}
+
+/// What listing a version changes.
+struct Listing {
+    /// The version was not listed yet.
+    added: bool,
+    /// The versions listed before.
+    listed: Vec<String>,
+    /// The version `@latest` names after the change, when `@latest` is rewritten.
+    latest: Option<String>,
+    /// `@v/list` and `@latest` as they are to be written (only those that change).
+    writes: Vec<(String, Vec<u8>)>,
 }
 
 /// What listing `version` writes: `@v/list` when it is not listed yet, and `@latest` when the
@@ -398,10 +457,12 @@ async fn list_writes(
     paths: &Paths,
     version: &str,
     new_info: Option<&[u8]>,
-) -> Result<(bool, Vec<(String, Vec<u8>)>), PublishError> {
+) -> Result<Listing, PublishError> {
     let mut list = parse_list(store.get(shared, &paths.list()).await?);
+    let listed = list.clone();
     let added = !list.iter().any(|v| v == version);
     let mut writes = Vec::new();
+    let mut latest_moves = None;
     if added {
         list.push(version.to_string());
         list.sort_by(|a, b| crate::gomod::version::compare(a, b));
@@ -437,10 +498,16 @@ async fn list_writes(
         if let Some(info) = info {
             if store.get(shared, &paths.latest()).await?.as_deref() != Some(&info[..]) {
                 writes.push((paths.latest(), info));
+                latest_moves = Some(latest.clone());
             }
         }
     }
-    Ok((added, writes))
+    Ok(Listing {
+        added,
+        listed,
+        latest: latest_moves,
+        writes,
+    })
 }
 
 async fn state_of(
@@ -475,15 +542,22 @@ pub async fn publish(
         .unwrap_or(0);
     let staged = config.stages(major);
     let tally = Tally::default();
+    let dry_run = shared.options.dry_run;
+    let entry = match &config.sumdb {
+        Some(c) => Some((
+            sumdb_entry(&mr, &shared.publisher)?,
+            sumdb::key(c, &shared)?,
+        )),
+        None => None,
+    };
 
-    // Read all three files first: any of them with other bytes refuses the whole version.
-    let files = [
+    // The dist's files, checked against the manifest, before the proxy is touched.
+    let mut files = Vec::new();
+    for (f, a) in [
         (ModuleFile::Zip, mr.zip),
         (ModuleFile::Mod, mr.mod_file),
         (ModuleFile::Info, mr.info),
-    ];
-    let mut todo = Vec::new();
-    for (f, a) in files {
+    ] {
         let path = release.file(a);
         let bytes = std::fs::read(&path).map_err(|e| PublishError::io("reading", &path, e))?;
         if super::sha256_hex(&bytes) != a.sha256 {
@@ -492,6 +566,19 @@ pub async fn publish(
                 message: "the file in the dist does not match the manifest's sha256: rebuild with `tug build`".into(),
             });
         }
+        files.push((f, a, bytes));
+    }
+    // From here to the last write the directory is ours: everything read below (the version's
+    // files, the database's head, `@v/list`) is what another publisher finished writing.
+    let _lock = if dry_run {
+        None
+    } else {
+        store.lock(config, &shared).await?
+    };
+
+    // All three files first: any of them with other bytes refuses the whole version.
+    let mut todo = Vec::new();
+    for (f, a, bytes) in files {
         let rel = paths.file(f);
         match store.get(&shared, &rel).await? {
             Some(found) if found == bytes => {
@@ -516,20 +603,56 @@ pub async fn publish(
         }
     }
     // The checksum database is checked before anything is written, and appended to first.
-    let mut db = match &config.sumdb {
-        Some(c) => {
-            let entry = sumdb_entry(&mr, &shared.publisher)?;
-            let db = sumdb::Sumdb::open(&store, &shared, c).await?;
+    let mut db = match (&config.sumdb, entry) {
+        (Some(c), Some((entry, signer))) => {
+            let db = sumdb::Sumdb::open(&store, &shared, c, signer).await?;
             db.check(&entry)?;
             Some((db, entry))
         }
-        None => None,
+        _ => None,
     };
-    if shared.options.dry_run {
+    if dry_run {
         for (a, _, _) in &todo {
             shared.done(&a.name, ItemOutcome::WouldUpload, a.size);
             tally.add(ItemOutcome::WouldUpload, a.size);
         }
+        let list = if staged
+            && state_of(&store, &shared, &paths, &mr.version).await? != VersionState::Listed
+        {
+            plan::ListPlan::Staged {
+                list: store.location(&paths.list()),
+            }
+        } else {
+            let listing = list_writes(
+                &store,
+                &shared,
+                &paths,
+                &mr.version,
+                Some(&info_bytes(release, &mr)?),
+            )
+            .await?;
+            if listing.added {
+                plan::ListPlan::Add {
+                    list: store.location(&paths.list()),
+                    listed: listing.listed,
+                    latest: listing.latest,
+                }
+            } else {
+                plan::ListPlan::Listed {
+                    list: store.location(&paths.list()),
+                }
+            }
+        };
+        shared.emit(super::Event::GoproxyPlan {
+            publisher: shared.publisher.clone(),
+            plan: Box::new(Plan {
+                module: mr.module.clone(),
+                version: mr.version.clone(),
+                sumdb: db.as_ref().map(|(db, entry)| db.plan(&store, entry)),
+                list,
+                lock: store.lock_plan(config)?,
+            }),
+        });
         return Ok(tally.finish(vec![store.location(&paths.module_dir)]));
     }
     let mut locations = vec![store.location(&paths.module_dir)];
@@ -561,11 +684,15 @@ pub async fn publish(
     let listing = if staged {
         Vec::new()
     } else {
-        let info = std::fs::read(release.file(mr.info))
-            .map_err(|e| PublishError::io("reading", &release.file(mr.info), e))?;
-        list_writes(&store, &shared, &paths, &mr.version, Some(&info))
-            .await?
-            .1
+        list_writes(
+            &store,
+            &shared,
+            &paths,
+            &mr.version,
+            Some(&info_bytes(release, &mr)?),
+        )
+        .await?
+        .writes
     };
     // In a directory this waits for the disk three times, each needed (the publish state saved
     // after the publisher is the fourth): the five temp files' data, before any rename (a
@@ -597,6 +724,12 @@ pub async fn publish(
         state.as_str(),
     );
     Ok(tally.finish(locations))
+}
+
+/// The release's `.info`, as `@latest` gets it when this version becomes the latest.
+fn info_bytes(release: &Release, mr: &ModuleRelease<'_>) -> Result<Vec<u8>, PublishError> {
+    let path = release.file(mr.info);
+    std::fs::read(&path).map_err(|e| PublishError::io("reading", &path, e))
 }
 
 /// The go.sum lines of the release, from the manifest's `h1` and `go_mod_h1`.
@@ -640,10 +773,13 @@ pub struct Changed {
 }
 
 /// One version of a module in a proxy, opened for [`promote`] or [`withdraw`]: where it is, its
-/// state there, and the runtime the store's requests run on.
+/// state there, and the runtime the store's requests run on. A directory is locked from before
+/// the state is read until this is dropped (not for a dry run).
 struct VersionAt<'a> {
     runtime: tokio::runtime::Runtime,
     shared: Shared,
+    /// Held until the change is done (`changed` consumes this).
+    _lock: Option<lock::ProxyLock>,
     store: Store,
     paths: Paths,
     module: &'a str,
@@ -660,18 +796,26 @@ impl<'a> VersionAt<'a> {
         module: &'a str,
         version: &'a str,
         options: &super::Options,
+        sink: super::Sink,
     ) -> Result<VersionAt<'a>, PublishError> {
-        let shared = Shared::standalone(name, config.retry.clone(), options.clone())?;
+        let mut shared = Shared::standalone(name, config.retry.clone(), options.clone())?;
+        shared.sink = sink;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .map_err(PublishError::Runtime)?;
         let paths = Paths::new(module, version)?;
         let store = Store::open(config, vars, &shared)?;
+        let lock = if options.dry_run {
+            None
+        } else {
+            runtime.block_on(store.lock(config, &shared))?
+        };
         let was = runtime.block_on(state_of(&store, &shared, &paths, version))?;
         Ok(VersionAt {
             runtime,
             shared,
+            _lock: lock,
             store,
             paths,
             module,
@@ -701,7 +845,8 @@ impl<'a> VersionAt<'a> {
     }
 }
 
-/// `tug publish --promote VERSION`: list a staged (or already listed) version.
+/// `tug publish --promote VERSION`: list a staged (or already listed) version. `sink` gets the
+/// lock waits.
 pub fn promote(
     name: &str,
     config: &GoproxyPublisher,
@@ -709,8 +854,9 @@ pub fn promote(
     module: &str,
     version: &str,
     options: &super::Options,
+    sink: super::Sink,
 ) -> Result<Changed, PublishError> {
-    let at = VersionAt::open(name, config, vars, module, version, options)?;
+    let at = VersionAt::open(name, config, vars, module, version, options, sink)?;
     let (store, shared, paths) = (&at.store, &at.shared, &at.paths);
     if at.was == VersionState::Absent {
         return Err(at.not_published(store.location(&paths.module_dir)));
@@ -731,6 +877,7 @@ pub fn promote(
 }
 
 /// `tug publish --withdraw VERSION`: delete a staged version's files; refused once it is listed.
+/// `sink` gets the lock waits.
 pub fn withdraw(
     name: &str,
     config: &GoproxyPublisher,
@@ -738,8 +885,9 @@ pub fn withdraw(
     module: &str,
     version: &str,
     options: &super::Options,
+    sink: super::Sink,
 ) -> Result<Changed, PublishError> {
-    let at = VersionAt::open(name, config, vars, module, version, options)?;
+    let at = VersionAt::open(name, config, vars, module, version, options, sink)?;
     let (store, shared, paths) = (&at.store, &at.shared, &at.paths);
     match at.was {
         VersionState::Listed => {

@@ -8,7 +8,9 @@
 //! the next append rewrites them with its own records (a tile's bytes depend only on the records
 //! it covers, so tiles of the signed tree are never touched). A run killed after it leaves a
 //! version recorded whose lookup file is missing: the next publish of that version (a no-op for
-//! the tree) writes it. One publisher at a time may append to a database.
+//! the tree) writes it. One publisher at a time may append to a database: in a directory the
+//! publisher holds the proxy's lock (`lock.rs`) from before [`Sumdb::open`] reads the head until
+//! the append is written; over HTTP nothing can lock it.
 
 use super::{PublishError, Shared, Store};
 use crate::config::publish::SumdbConfig;
@@ -30,7 +32,9 @@ pub(super) struct Recorded {
     pub location: String,
 }
 
-fn key(config: &SumdbConfig, shared: &Shared) -> Result<SignerKey, PublishError> {
+/// Read the signer key `sumdb.key` names (before the proxy is locked or read: a bad key leaves
+/// nothing behind, not even the lock file).
+pub(super) fn key(config: &SumdbConfig, shared: &Shared) -> Result<SignerKey, PublishError> {
     let bad = |source: Box<dyn std::error::Error + Send + Sync>| PublishError::SumdbKey {
         publisher: shared.publisher.clone(),
         reference: config.key.clone(),
@@ -57,13 +61,13 @@ fn key(config: &SumdbConfig, shared: &Shared) -> Result<SignerKey, PublishError>
 
 impl Sumdb {
     /// Read the database (empty when it has no `latest` yet) and check it: the head's signature
-    /// with our key, and that the data tiles make the signed tree.
+    /// with our key ([`key`]), and that the data tiles make the signed tree.
     pub(super) async fn open(
         store: &Store,
         shared: &Shared,
         config: &SumdbConfig,
+        signer: SignerKey,
     ) -> Result<Sumdb, PublishError> {
-        let signer = key(config, shared)?;
         let dir = sumdb::dir_below_proxy(&config.name);
         let latest_rel = format!("{dir}/latest");
         let db = match store.get(shared, &latest_rel).await? {
@@ -93,6 +97,20 @@ impl Sumdb {
 
     pub(super) fn name(&self) -> &str {
         self.signer.name()
+    }
+
+    /// What appending `entry` would do, for `--dry-run` (after [`Sumdb::check`]).
+    pub(super) fn plan(&self, store: &Store, entry: &Entry) -> super::plan::SumdbPlan {
+        let recorded = self.db.contains(&entry.module, &entry.version);
+        let size = self.db.len();
+        super::plan::SumdbPlan {
+            name: self.name().to_string(),
+            location: store.location(&self.dir),
+            records: entry.lines(),
+            recorded,
+            size,
+            new_size: if recorded { size } else { size + 1 },
+        }
     }
 
     /// Refuse an entry the database records with other hashes (nothing written).
