@@ -88,27 +88,20 @@ pub(crate) fn run(
     let reporter = PublishReporter::new(ctx.printer.clone(), 0);
     let sink: publish::Sink = std::sync::Arc::new(move |event| reporter.on(event));
     for (name, config) in publishers {
-        let changed = if promote {
-            goproxy::promote(
-                name,
-                config,
-                &vars,
-                &module,
-                version,
-                &options,
-                sink.clone(),
-            )
+        let change = if promote {
+            goproxy::promote
         } else {
-            goproxy::withdraw(
-                name,
-                config,
-                &vars,
-                &module,
-                version,
-                &options,
-                sink.clone(),
-            )
-        }
+            goproxy::withdraw
+        };
+        let changed = change(
+            name,
+            config,
+            &vars,
+            &module,
+            version,
+            &options,
+            sink.clone(),
+        )
         .map_err(Error::from)?;
         let (verb, what) = match (promote, changed.was, args.dry_run) {
             (_, _, true) => ("Would change", if promote { "list" } else { "delete" }),
