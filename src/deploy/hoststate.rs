@@ -524,6 +524,22 @@ impl HostState {
     }
 }
 
+/// One record file of the state read: `None` when it is absent, and when it cannot be parsed
+/// (which is added to `problems`, naming the file).
+fn record<T: serde::de::DeserializeOwned>(
+    body: Option<&str>,
+    path: &str,
+    problems: &mut Vec<String>,
+) -> Option<T> {
+    match serde_json::from_str(body?) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            problems.push(format!("{path} is not readable: {e}"));
+            None
+        }
+    }
+}
+
 /// Parse the output of [`Op::ReadState`](super::ops::Op::ReadState).
 pub fn parse_state(text: &str) -> Result<HostState, String> {
     if !text.contains("@@end") {
@@ -593,36 +609,17 @@ pub fn parse_state(text: &str) -> Result<HostState, String> {
         }
     }
     // `current` read through the release it leads to: that release's directory name.
-    if let Some(b) = file("current/release.json") {
-        match serde_json::from_str::<ReleaseRecord>(b) {
-            Ok(r) => state.current = Some(r.version),
-            Err(e) => state.problems.push(format!("current/release.json: {e}")),
-        }
+    let problems = &mut state.problems;
+    if let Some(r) = record::<ReleaseRecord>(
+        file("current/release.json"),
+        "current/release.json",
+        problems,
+    ) {
+        state.current = Some(r.version);
     }
-    if let Some(b) = file(".tug/lock") {
-        match serde_json::from_str(b) {
-            Ok(l) => state.lock = Some(l),
-            Err(e) => state
-                .problems
-                .push(format!(".tug/lock is not readable: {e}")),
-        }
-    }
-    if let Some(b) = file(".tug/rollout.json") {
-        match serde_json::from_str(b) {
-            Ok(r) => state.rollout = Some(r),
-            Err(e) => state
-                .problems
-                .push(format!(".tug/rollout.json is not readable: {e}")),
-        }
-    }
-    if let Some(b) = file(".tug/rollback.json") {
-        match serde_json::from_str(b) {
-            Ok(r) => state.pending_rollback = Some(r),
-            Err(e) => state
-                .problems
-                .push(format!(".tug/rollback.json is not readable: {e}")),
-        }
-    }
+    state.lock = record(file(".tug/lock"), ".tug/lock", problems);
+    state.rollout = record(file(".tug/rollout.json"), ".tug/rollout.json", problems);
+    state.pending_rollback = record(file(".tug/rollback.json"), ".tug/rollback.json", problems);
     match super::confirm_timer::parse_record(file(".tug/confirm.json").unwrap_or_default()) {
         Some(Ok(c)) => state.confirm = Some(c),
         Some(Err(e)) => state.problems.push(e),

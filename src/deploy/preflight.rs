@@ -89,6 +89,8 @@ impl Deployer<'_> {
                     Err(e) if verifies => {
                         problems.push(format!("the release to roll back to is damaged: {e}"))
                     }
+                    // Only the free space was asked for: an unreachable host is reported by
+                    // the upload itself.
                     Err(_) => {}
                 }
             }
@@ -96,8 +98,7 @@ impl Deployer<'_> {
         });
         let mut hosts = Vec::new();
         let mut pending = Vec::new();
-        for (i, s) in states.iter().enumerate() {
-            let (mut problems, free_kib) = checked[i].clone();
+        for (i, (s, (mut problems, free_kib))) in states.iter().zip(checked).enumerate() {
             let existing = s.releases.get(&release.version);
             if let Some(r) = existing {
                 if r.sha256 != release.sha256 {
